@@ -1,0 +1,247 @@
+"""`huiqi`: evaluate, explain, screen, read the policy, serve the platform.
+
+Every command exits 0 on success, 2 on bad input (with the field path on stderr) and 1 on
+an unexpected failure, so scripts can tell a person's mistake from a bug.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from huiqi.policies import load_policy
+from huiqi.rules.errors import InputError
+from huiqi.rules.policy import Policy
+
+DEFAULT_POLICY = "wuhan-digital-economy-2022"
+EXAMPLES = """
+\b
+示例 / Examples:
+  huiqi evaluate examples/software-firm.json          # 一个企业能拿多少（JSON）
+  huiqi explain examples/software-firm.json           # 同样的结果，写给人看的中文说明
+  cat case.json | huiqi evaluate -                    # 从标准输入读取
+  huiqi screen registry.parquet -o awards.parquet --fiscal-year 2023 --as-of 2024-06-30
+  huiqi policy measures                               # 全部资金措施、上限与条款原文
+  huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
+"""
+
+
+def fail_input(exc: InputError) -> NoReturn:
+    click.echo("输入有误 (input error):", err=True)
+    for e in exc.errors:
+        click.echo(f"  {e.path}: {e.message} [{e.rule}]", err=True)
+    sys.exit(2)
+
+
+def read_case(source: str) -> Any:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        fail_input(InputError.single(source, "file", f"无法读取文件：{exc.strerror}"))
+    try:
+        # parse_float=Decimal keeps 0.1 as 0.1: JSON numbers never pass through float
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        fail_input(
+            InputError.single(
+                "$", "json", f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列：{exc.msg}"
+            )
+        )
+
+
+def policy_option(fn: Any) -> Any:
+    return click.option(
+        "--policy",
+        "policy_id",
+        default=DEFAULT_POLICY,
+        show_default=True,
+        help="政策包编号（huiqi policy list 查看）。",
+    )(fn)
+
+
+def get_policy(policy_id: str) -> Policy:
+    try:
+        return load_policy(policy_id)
+    except KeyError as exc:
+        fail_input(InputError.single("--policy", "unknown_policy", str(exc.args[0])))
+
+
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="huiqi")
+def main() -> None:
+    """惠企 huiqi —— 把扶持政策变成可计算、可解释、可办理的软件。
+
+    默认政策：《武汉市支持数字经济加快发展若干政策》（武政规〔2022〕6号）。
+    金额精确到分；每个结果都引用条款原文。
+    """
+
+
+@main.command()
+@click.argument("case_file", metavar="FILE|-")
+@policy_option
+@click.option("--compact", is_flag=True, help="单行 JSON（便于管道处理）。")
+def evaluate(case_file: str, policy_id: str, compact: bool) -> None:
+    """测算一个企业案例，输出 JSON 结果。
+
+    \b
+    FILE 是案例 JSON（- 表示标准输入），字段：
+      as_of            申报日 YYYY-MM-DD（必填）
+      fiscal_year      财务数据年度（默认申报日上一年）
+      enterprise       {name, credit_code, district, software_enterprise, size, ...}
+      annual           {"2023": {revenue, rd_expense}, "2022": {revenue}}
+      recognitions     [{kind, level?, project?, date}]
+      projects         [{id, kind, ...}]
+      prior_awards     [{measure, project?, fiscal_year?, amount}]
+      other_policy_awards [{policy, measure, project?, amount}]
+    金额单位为元，可写数字、"1234.56"、"500万元"、"1.2亿"。
+
+    \b
+    输出：{"results": [{measure, project, status, amount, cap, clause, reasons, ...}], "total"}
+    status 为 eligible | ineligible | discretionary | excluded。输入错误时退出码为 2。
+    """
+    from huiqi.rules.api import evaluate_case_json
+
+    policy = get_policy(policy_id)
+    try:
+        result = evaluate_case_json(policy, read_case(case_file))
+    except InputError as exc:
+        fail_input(exc)
+    click.echo(json.dumps(result, ensure_ascii=False, indent=None if compact else 2))
+
+
+@main.command()
+@click.argument("case_file", metavar="FILE|-")
+@policy_option
+def explain(case_file: str, policy_id: str) -> None:
+    """用中文解释一个案例的测算结果：能拿什么、为什么、离没拿到的还差多少。
+
+    输入与 huiqi evaluate 相同。
+    """
+    from huiqi.rules.api import explain_case_text
+
+    policy = get_policy(policy_id)
+    try:
+        text = explain_case_text(policy, read_case(case_file))
+    except InputError as exc:
+        fail_input(exc)
+    click.echo(text, nl=False)
+
+
+def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期无效：{value!r}（YYYY-MM-DD）") from None
+
+
+@main.command()
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    "output_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="输出 Parquet：credit_code, award_2_6_1, award_2_6_2, award_2_6_3, award_total"
+    "（decimal(18,2)）。",
+)
+@click.option("--fiscal-year", type=int, required=True, help="财务数据年度，如 2023。")
+@click.option(
+    "--as-of", callback=_date, required=True, help="申报日 YYYY-MM-DD，须在政策有效期内。"
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="坏行报告 CSV 路径（默认 OUTPUT.errors.csv）。",
+)
+@click.option(
+    "--batch-rows", default=1_000_000, show_default=True, help="每批行数（内存上限随之）。"
+)
+@click.option("--progress/--no-progress", default=None, help="显示进度条（默认：终端上显示）。")
+@policy_option
+def screen(
+    input_path: Path,
+    output_path: Path,
+    fiscal_year: int,
+    as_of: dt.date,
+    errors_path: Path | None,
+    batch_rows: int,
+    progress: bool | None,
+    policy_id: str,
+) -> None:
+    """免申即享批量筛查：软件企业 2.6.1 / 2.6.2 / 2.6.3。
+
+    \b
+    INPUT 为 Parquet 或 CSV，列：
+      credit_code            统一社会信用代码（GB 32100 校验）
+      software_enterprise    是否软件企业 true/false
+      revenue                年营业收入（元）
+      revenue_previous_year  上年营业收入（元，新企业可空）
+      rd_expense             年研发投入（元）
+      dcmm_level             持有的 DCMM 等级（有效期内认定、此前未获奖励；空为无）
+    坏行（负数、非数字、信用代码错误等）按行号写入错误报告，不中断运行。
+    """
+    from huiqi.rules.money import format_wan, format_yuan
+    from huiqi.screening.screen import screen_file
+
+    policy = get_policy(policy_id)
+    try:
+        report = screen_file(
+            policy,
+            input_path,
+            output_path,
+            fiscal_year,
+            as_of,
+            batch_rows=batch_rows,
+            errors_path=errors_path,
+            progress=progress,
+        )
+    except InputError as exc:
+        fail_input(exc)
+    click.echo(
+        f"筛查完成：{report.rows_in:,} 行，输出 {report.rows_out:,} 行，坏行 {report.bad_rows:,}，"
+        f"用时 {report.seconds:.1f} 秒",
+        err=True,
+    )
+    for mid, fen in report.totals_fen.items():
+        click.echo(
+            f"  {mid}：{report.eligible[mid]:,} 家，{format_yuan(fen)}（{format_wan(fen)}）",
+            err=True,
+        )
+    click.echo(
+        f"  合计：{format_yuan(report.total_fen)}（{format_wan(report.total_fen)}）", err=True
+    )
+    if report.errors:
+        shown = errors_path or output_path.with_name(output_path.name + ".errors.csv")
+        click.echo(f"坏行报告：{shown}（前 5 条如下）", err=True)
+        for row, field, rule, msg in report.errors[:5]:
+            click.echo(f"  第 {row} 行 {field}: {msg} [{rule}]", err=True)
+
+
+from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
+
+main.add_command(policy_group)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve(host: str, port: int) -> None:
+    """启动惠企平台（Web 界面 + /api/v1），SQLite 默认，含武汉政策与演示数据。
+
+    数据库取自环境变量 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db），例如
+    postgresql+psycopg://postgres@127.0.0.1:5432/test 。
+    """
+    from huiqi.platform.server import serve as run
+
+    run(host=host, port=port)

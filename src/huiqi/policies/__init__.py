@@ -1,0 +1,5 @@
+"""Policy packages and their loader."""
+
+from .loader import available_policies, load_policy
+
+__all__ = ["available_policies", "load_policy"]

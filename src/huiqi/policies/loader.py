@@ -1,0 +1,153 @@
+"""Load a policy package (YAML data + formulas module) into a rules.Policy.
+
+A policy package is a Python package holding policy.yaml, parameters.yaml, measures.yaml,
+tasks.yaml, its published text and a `FORMULAS` mapping. Packages inside huiqi.policies are
+found by folder; others register under the entry-point group "huiqi.policies".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from functools import lru_cache
+from importlib import resources
+from importlib.metadata import entry_points
+from typing import Any
+
+import yaml
+
+from huiqi.rules.parameters import parse_parameters
+from huiqi.rules.policy import Clause, FactKind, MeasureSpec, Policy, Source, Task
+
+from .text import normalise, responsible_units, split_clauses
+
+BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2022"}
+CLAUSE_NUMERALS = "一二三四五六七八九十"
+
+
+def available_policies() -> dict[str, str]:
+    """policy id -> module name."""
+    found = dict(BUILTIN)
+    for ep in entry_points(group="huiqi.policies"):
+        found[ep.name] = ep.value
+    return found
+
+
+def _read_yaml(module: str, name: str) -> Any:
+    text = resources.files(module).joinpath(name).read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def clause_ref(clause_id: str) -> str:
+    """ "2.6" -> "二（六）"; "6.0" -> "附则"."""
+    section, item = (int(x) for x in clause_id.split("."))
+    if item == 0:
+        return "附则"
+    return f"{CLAUSE_NUMERALS[section - 1]}（{CLAUSE_NUMERALS[item - 1]}）"
+
+
+def _fact_kind(name: str, spec: dict[str, Any]) -> FactKind:
+    return FactKind(
+        name=name,
+        title=spec["title"],
+        fields=dict(spec.get("fields", {})),
+        levels=tuple(spec.get("levels", ())),
+        level_names=dict(spec.get("level_names", {})),
+    )
+
+
+@lru_cache(maxsize=8)
+def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
+    modules = available_policies()
+    if policy_id not in modules:
+        raise KeyError(f"未知政策 {policy_id!r}；可用：{', '.join(sorted(modules))}")
+    module_name = modules[policy_id]
+    module = importlib.import_module(module_name)
+    meta = _read_yaml(module_name, "policy.yaml")
+    full_text = resources.files(module_name).joinpath(meta["text_file"]).read_text("utf-8")
+    parameters = parse_parameters(_read_yaml(module_name, "parameters.yaml"))
+    measures_raw: dict[str, Any] = _read_yaml(module_name, "measures.yaml")
+    tasks_raw: dict[str, Any] = _read_yaml(module_name, "tasks.yaml")
+
+    clauses: list[Clause] = []
+    texts: dict[str, str] = {}
+    for cid, section, text in split_clauses(full_text):
+        texts[cid] = text
+        units = responsible_units(text)
+        title = (
+            text.split("。", 1)[0].split("）", 1)[-1]
+            if cid != "6.0"
+            else "施行日期、有效期与就高不重复"
+        )
+        clauses.append(
+            Clause(
+                id=cid,
+                ref=clause_ref(cid),
+                section=section,
+                title=title,
+                text=text,
+                units=units,
+                measure_ids=tuple(m for m, s in measures_raw.items() if s["clause"] == cid),
+                task_ids=tuple(t for t, s in tasks_raw.items() if s["clause"] == cid),
+                rule_params=tuple(meta.get("closing_clause_params", ())) if cid == "6.0" else (),
+            )
+        )
+    units_of = {c.id: c.units for c in clauses}
+
+    measures: dict[str, MeasureSpec] = {}
+    for mid, s in measures_raw.items():
+        src = s["source"]
+        source = Source(
+            type=src["type"],
+            kinds=tuple(src.get("kinds", ())),
+            rank=dict(src.get("rank", {})),
+            rank_by_level=bool(src.get("rank_by_level", False)),
+        )
+        measures[mid] = MeasureSpec(
+            id=mid,
+            title=s["title"],
+            clause_id=s["clause"],
+            clause_ref=clause_ref(s["clause"]),
+            words=normalise(s["words"]),
+            units=units_of[s["clause"]],
+            kind=s["kind"],
+            level=s.get("level", "enterprise"),
+            source=source,
+            cap_param=s.get("cap_param"),
+            one_time=bool(s.get("one_time", False)),
+            prior=s.get("prior", "none"),
+            support_type=s["support_type"],
+            industries=tuple(s.get("industries", ())),
+            summary=s["summary"],
+            notes=s.get("notes", ""),
+        )
+
+    tasks = tuple(
+        Task(
+            id=tid,
+            clause_id=s["clause"],
+            title=s["title"],
+            text=normalise(s["words"]),
+            units=tuple(s.get("units", units_of[s["clause"]])),
+        )
+        for tid, s in tasks_raw.items()
+    )
+    issued = meta["issued"]
+    return Policy(
+        id=meta["id"],
+        title=meta["title"],
+        document_number=meta["document_number"],
+        issuer=meta["issuer"],
+        issued=issued if isinstance(issued, dt.date) else dt.date.fromisoformat(issued),
+        version=str(meta["version"]),
+        parameters=parameters,
+        clauses=tuple(clauses),
+        measures=measures,
+        tasks=tasks,
+        formulas=dict(module.FORMULAS),
+        recognition_kinds={k: _fact_kind(k, v) for k, v in meta["recognition_kinds"].items()},
+        project_kinds={k: _fact_kind(k, v) for k, v in meta["project_kinds"].items()},
+        enterprise_fields=dict(meta["enterprise_fields"]),
+        annual_fields=dict(meta["annual_fields"]),
+        full_text=full_text,
+    )

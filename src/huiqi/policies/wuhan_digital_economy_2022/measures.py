@@ -1,0 +1,460 @@
+"""Formulas of 武政规〔2022〕6号, one per money measure, over columns.
+
+Each returns the measure's conditions (which explain themselves) and, where the text fixes
+the amount, the amount in fen before the cap. Caps, one-time and once-a-year rules and
+就高不重复 are applied by the engine from measures.yaml. Functions are named after the
+legal concept; the measure ID binds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from huiqi.rules import conditions as c
+from huiqi.rules.frame import Frame, add_years, year_of
+from huiqi.rules.parameters import ParamView
+from huiqi.rules.policy import Formula, Outcome
+from huiqi.rules.standard import (
+    credit_in_good_standing,
+    fixed_basis,
+    percent,
+    percent_basis,
+    within_window,
+)
+
+FORMULAS: dict[str, Formula] = {}
+
+
+def measure(measure_id: str) -> Callable[[Formula], Formula]:
+    def bind(fn: Formula) -> Formula:
+        FORMULAS[measure_id] = fn
+        return fn
+
+    return bind
+
+
+def _recognised(f: Frame, p: ParamView, title: str) -> list[c.Condition]:
+    """The common test of a recognition-based measure: recognised, inside the window."""
+    return [
+        within_window(f, p, "recognition_date", f"{title}认定日期", "recognitions[].date"),
+        credit_in_good_standing(f, p),
+    ]
+
+
+def _software(f: Frame) -> c.Condition:
+    return c.flag(f, "software_enterprise", "属于软件企业", "enterprise.software_enterprise")
+
+
+def _annual_claim(f: Frame, p: ParamView) -> list[c.Condition]:
+    """Annual measures: claimed inside the window, on the last complete fiscal year."""
+    lag = p.integer("interpretation.annual_fiscal_year_lag")
+    expected = year_of(f.date("as_of")) - lag
+    return [
+        within_window(f, p, "as_of", "申报日", "as_of"),
+        c.integer_equals(
+            f, "fiscal_year", expected, "财务数据为上一完整会计年度", "会计年度", "fiscal_year"
+        ),
+    ]
+
+
+# 一（三） ------------------------------------------------------------------------------
+
+
+@measure("1.3.1")
+def identifier_resolution_secondary_node(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "标识解析二级节点"))
+
+
+@measure("1.3.2")
+def national_cross_industry_platform_award(f: Frame, p: ParamView) -> Outcome:
+    award = p.money("m1_3_2.award")
+    amount = np.full(f.n, award, dtype=np.int64)
+    return Outcome(
+        _recognised(f, p, "国家“双跨”平台"), amount, basis=fixed_basis("一次性奖励", award)
+    )
+
+
+@measure("1.3.3")
+def industry_internet_platform_support(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "特色行业工业互联网平台"))
+
+
+@measure("1.3.4")
+def industrial_internet_security_provider_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "工业互联网安全服务机构"))
+
+
+# 二 ---------------------------------------------------------------------------------
+
+
+@measure("2.1.1")
+def key_technology_breakthrough(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(
+        [
+            within_window(f, p, "approval_date", "攻关项目立项日期", "projects[].approval_date"),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("2.2.1")
+def major_event_cost_subsidy(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(
+        [
+            within_window(f, p, "event_date", "活动举办日期", "projects[].event_date"),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("2.3.1")
+def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
+    levels = tuple(p.get("m2_3_1.recognition_levels"))
+    rate = p.rate("m2_3_1.rate")
+    investment = f.money("software_investment") + f.money("hardware_investment")
+    raw = percent(investment, rate, p)
+    conds = [
+        c.text_in(
+            f,
+            "recognition_level",
+            levels,
+            "经市级以上主管部门认定",
+            "认定层级",
+            "projects[].recognition_level",
+            {"municipal": "市级", "provincial": "省级", "national": "国家级"},
+        ),
+        within_window(f, p, "recognition_date", "平台认定日期", "projects[].recognition_date"),
+        c.at_least(
+            f,
+            "software_investment",
+            0,
+            "软件设备投资额",
+            "软件设备投资额",
+            "projects[].software_investment",
+        ),
+        c.at_least(
+            f,
+            "hardware_investment",
+            0,
+            "硬件设备投资额",
+            "硬件设备投资额",
+            "projects[].hardware_investment",
+        ),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("软件和硬件设备投资额", rate, investment, raw))
+
+
+@measure("2.3.2")
+def national_platform_landing(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(
+        [
+            within_window(f, p, "landing_date", "平台项目落地日期", "projects[].landing_date"),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("2.5.1")
+def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
+    threshold = p.money("m2_5_1.investment_threshold")
+    inclusive = p.flag("interpretation.yishang_inclusive")
+    return Outcome(
+        [
+            c.flag(f, "newly_introduced", "新引进项目", "projects[].newly_introduced"),
+            c.at_least(
+                f,
+                "total_investment",
+                threshold,
+                "总投资10亿元以上",
+                "总投资",
+                "projects[].total_investment",
+                strict=not inclusive,
+            ),
+            within_window(
+                f, p, "introduction_date", "项目引进日期", "projects[].introduction_date"
+            ),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("2.6.1")
+def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m2_6_1.rate")
+    rd = f.money("rd_expense")
+    raw = percent(rd, rate, p)
+    conds = [
+        _software(f),
+        c.at_least(
+            f,
+            "revenue",
+            p.money("m2_6_1.revenue_threshold"),
+            "年营业收入500万元及以上",
+            "年营业收入",
+            "annual[fiscal_year].revenue",
+        ),
+        c.ratio_at_least(
+            f,
+            "rd_expense",
+            "revenue",
+            p.rate("m2_6_1.rd_ratio"),
+            "年研发投入占年营业收入比例达到15%及以上",
+            "研发投入占比",
+            "研发投入",
+            "annual[fiscal_year].rd_expense",
+        ),
+        *_annual_claim(f, p),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("年研发投入", rate, rd, raw))
+
+
+@measure("2.6.2")
+def software_growth_award(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m2_6_2.rate")
+    revenue, previous = f.money("revenue"), f.money("revenue_previous_year")
+    increase = np.maximum(revenue - previous, 0)
+    raw = percent(increase, rate, p)
+    conds = [
+        _software(f),
+        c.at_least(
+            f,
+            "revenue",
+            p.money("m2_6_2.revenue_threshold"),
+            "年营业收入500万元及以上",
+            "年营业收入",
+            "annual[fiscal_year].revenue",
+        ),
+        c.at_least(
+            f,
+            "revenue_previous_year",
+            0,
+            "上年营业收入大于0",
+            "上年营业收入",
+            "annual[fiscal_year-1].revenue",
+            strict=True,
+        ),
+        c.growth_at_least(
+            f,
+            "revenue",
+            "revenue_previous_year",
+            p.rate("m2_6_2.growth"),
+            "年营业收入增速30%及以上",
+            "营业收入",
+            "annual[fiscal_year-1].revenue",
+        ),
+        *_annual_claim(f, p),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("年新增营业收入", rate, increase, raw))
+
+
+@measure("2.6.3")
+def dcmm_certification_award(f: Frame, p: ParamView) -> Outcome:
+    tiers = {3: p.money("m2_6_3.level3"), 4: p.money("m2_6_3.level4"), 5: p.money("m2_6_3.level5")}
+    level = f.integer("recognition_level")
+    amount = np.zeros(f.n, dtype=np.int64)
+    for lv, fen in tiers.items():
+        amount = np.where(level == lv, fen, amount)
+    conds = [
+        _software(f),
+        c.integer_in(
+            f,
+            "recognition_level",
+            tuple(tiers),
+            "获DCMM三、四、五级认证",
+            "DCMM认证等级",
+            "recognitions[kind=dcmm].level",
+            {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"},
+        ),
+        *_recognised(f, p, "DCMM认证"),
+    ]
+    return Outcome(conds, amount, basis=fixed_basis("按认证等级一次性奖励", amount))
+
+
+@measure("2.7.1")
+def star_park_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "星级园区"))
+
+
+@measure("2.7.2")
+def china_famous_software_park_award(f: Frame, p: ParamView) -> Outcome:
+    award = p.money("m2_7_2.award")
+    amount = np.full(f.n, award, dtype=np.int64)
+    return Outcome(
+        _recognised(f, p, "中国软件名园"), amount, basis=fixed_basis("一次性奖励", award)
+    )
+
+
+# 三 ---------------------------------------------------------------------------------
+
+
+@measure("3.1.1")
+def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m3_1_1.rate")
+    years = p.integer("m3_1_1.max_construction_years")
+    base = f.money("productive_equipment_investment") + f.money("rd_investment")
+    raw = percent(base, rate, p)
+    start, start_known = f.date("construction_start"), f.known("construction_start")
+    conds = [
+        c.at_least(
+            f,
+            "equipment_investment",
+            p.money("m3_1_1.equipment_threshold"),
+            "设备投资达到500万元及以上",
+            "设备投资",
+            "projects[].equipment_investment",
+        ),
+        c.date_not_after(
+            f,
+            "construction_end",
+            add_years(start, years),
+            start_known,
+            f"建设期最长不超过{years}年",
+            "竣工日期",
+            f"开工后{years}年之日",
+            "projects[].construction_start/construction_end",
+        ),
+        c.date_not_after(
+            f,
+            "construction_start",
+            f.date("construction_end"),
+            f.known("construction_end"),
+            "开工日期不晚于竣工日期",
+            "开工日期",
+            "竣工日期",
+            "projects[].construction_start",
+        ),
+        within_window(f, p, "construction_end", "项目竣工日期", "projects[].construction_end"),
+        c.at_least(
+            f,
+            "productive_equipment_investment",
+            0,
+            "生产性设备投资",
+            "生产性设备投资",
+            "projects[].productive_equipment_investment",
+        ),
+        c.at_least(f, "rd_investment", 0, "研发投入", "研发投入", "projects[].rd_investment"),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("生产性设备投资及研发投入总额", rate, base, raw))
+
+
+@measure("3.1.2")
+def provincial_fund_matching_award(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m3_1_2.rate")
+    support = f.money("provincial_support")
+    raw = percent(support, rate, p)
+    conds = [
+        c.at_least(
+            f,
+            "provincial_support",
+            0,
+            "获得省级专项资金或融资支持",
+            "省级支持资金",
+            "projects[].provincial_support",
+            strict=True,
+        ),
+        within_window(
+            f, p, "provincial_support_date", "省级支持日期", "projects[].provincial_support_date"
+        ),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("省级支持资金额度", rate, support, raw))
+
+
+@measure("3.1.3")
+def smart_factory_recognition_award(f: Frame, p: ParamView) -> Outcome:
+    kinds = ("lighthouse_factory", "benchmark_smart_factory", "smart_transformation_demo")
+    kind = f.text("recognition_kind")
+    amount = np.zeros(f.n, dtype=np.int64)
+    for k in kinds:
+        amount = np.where(kind == k, p.money(f"m3_1_3.{k}"), amount)
+    conds = [
+        c.text_in(
+            f,
+            "recognition_kind",
+            kinds,
+            "认定为灯塔工厂、标杆智能工厂或智能化改造示范项目",
+            "认定类别",
+            "recognitions[].kind",
+            {
+                "lighthouse_factory": "全球灯塔工厂",
+                "benchmark_smart_factory": "市级标杆智能（链主）工厂",
+                "smart_transformation_demo": "市级智能化改造示范项目",
+            },
+        ),
+        *_recognised(f, p, "工厂/项目"),
+    ]
+    return Outcome(conds, amount, basis=fixed_basis("按最高认定等级一次性奖励", amount))
+
+
+@measure("3.2.1")
+def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
+    sizes = tuple(p.get("m3_2_1.small_micro_sizes"))
+    return Outcome(
+        [
+            c.text_in(
+                f,
+                "size",
+                sizes,
+                "属于小微企业",
+                "企业规模",
+                "enterprise.size",
+                {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
+            ),
+            within_window(f, p, "service_date", "上云服务日期", "projects[].service_date"),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("3.3.1")
+def service_digital_leader_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "服务业数字化领军企业"))
+
+
+@measure("3.3.2")
+def featured_industry_platform_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "特色产业平台"))
+
+
+@measure("3.3.3")
+def ecommerce_demo_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "电子商务示范"))
+
+
+@measure("3.3.4")
+def ito_manufacturing_key_enterprise_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "信息技术外包和制造业融合发展重点企业"))
+
+
+@measure("3.5.1")
+def construction_digital_demo_award(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(
+        [
+            within_window(
+                f, p, "recognition_date", "示范项目认定日期", "projects[].recognition_date"
+            ),
+            credit_in_good_standing(f, p),
+        ]
+    )
+
+
+@measure("3.6.1")
+def scenario_challenge_support(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m3_6_1.rate")
+    investment = f.money("total_investment")
+    raw = percent(investment, rate, p)
+    conds = [
+        c.flag(f, "assessment_passed", "揭榜后经考核认定实施成功", "projects[].assessment_passed"),
+        within_window(f, p, "assessment_date", "考核认定日期", "projects[].assessment_date"),
+        c.at_least(
+            f, "total_investment", 0, "项目总投入", "项目总投入", "projects[].total_investment"
+        ),
+        credit_in_good_standing(f, p),
+    ]
+    return Outcome(conds, raw, basis=percent_basis("项目总投入", rate, investment, raw))

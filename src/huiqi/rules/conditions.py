@@ -1,0 +1,259 @@
+"""Vectorised conditions that can explain themselves, row by row, in Chinese.
+
+A condition is evaluated once over a whole column (the hot path). Its `detail` and `gap`
+closures are only called for the rows a person asks about, so bulk screening pays nothing
+for explanations.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .frame import BoolArray, Frame, IntArray, date_to_days, days_to_date
+from .money import format_yuan
+
+
+def _no_gap(_: int) -> str | None:
+    return None
+
+
+@dataclass
+class Condition:
+    key: str  # stable machine name
+    label: str  # the requirement in Chinese, e.g. "年营业收入 500 万元及以上"
+    passed: BoolArray  # False where a fact is unknown
+    known: BoolArray
+    fact: str  # the input field(s) this reads, named as in the case JSON
+    detail: Callable[[int], str]  # the figures for row i
+    gap: Callable[[int], str | None] = _no_gap  # how far row i is from passing
+
+    def explain(self, i: int) -> str:
+        if not self.known[i]:
+            return f"缺少事实：{self.fact}（{self.label}）"
+        return self.detail(i)
+
+
+def format_rate(rate: Fraction) -> str:
+    pct = rate * 100
+    if pct.denominator == 1:
+        return f"{pct.numerator}%"
+    return f"{float(pct):g}%"
+
+
+def _ratio_text(num: int, den: int, threshold: Fraction, passed: bool) -> str:
+    """Ratio as a percentage, rounded *down* so a failing ratio never reads as the threshold."""
+    for places in (1, 2, 4):
+        scale = 10**places
+        floored = Fraction(num * 100 * scale // den, scale)
+        if passed or floored < threshold * 100 or places == 4:
+            return f"{float(floored):.{places}f}%"
+    raise AssertionError("unreachable")
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -((-a) // b)
+
+
+def flag(f: Frame, column: str, label: str, fact: str) -> Condition:
+    known = f.known(column)
+    values = f.flag(column)
+    passed = known & values
+
+    def detail(i: int) -> str:
+        return f"{label}：{'是' if values[i] else '否'}"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def at_least(
+    f: Frame,
+    column: str,
+    threshold_fen: int,
+    label: str,
+    what: str,
+    fact: str,
+    *,
+    strict: bool = False,
+) -> Condition:
+    """Money column >= threshold (及以上, 达到), or > with strict."""
+    known = f.known(column)
+    v = f.money(column)
+    passed = known & ((v > threshold_fen) if strict else (v >= threshold_fen))
+    op_ok, op_bad = (">", "不高于") if strict else ("≥", "低于")
+
+    def detail(i: int) -> str:
+        if passed[i]:
+            return f"{what} {format_yuan(int(v[i]))} {op_ok} {format_yuan(threshold_fen)}"
+        return f"{what} {format_yuan(int(v[i]))}，{op_bad} {format_yuan(threshold_fen)}"
+
+    def gap(i: int) -> str | None:
+        if passed[i] or not known[i]:
+            return None
+        need = threshold_fen - int(v[i]) + (1 if strict else 0)
+        return f"还需增加{what} {format_yuan(need)}"
+
+    return Condition(column, label, passed, known, fact, detail, gap)
+
+
+def ratio_at_least(
+    f: Frame,
+    numerator: str,
+    denominator: str,
+    threshold: Fraction,
+    label: str,
+    ratio_what: str,
+    numerator_what: str,
+    fact: str,
+) -> Condition:
+    """numerator / denominator >= threshold, exactly: num * d >= den * n, den > 0."""
+    known = f.known(numerator) & f.known(denominator)
+    num, den = f.money(numerator), f.money(denominator)
+    n, d = threshold.numerator, threshold.denominator
+    passed = known & (den > 0) & (num * d >= den * n)
+
+    def detail(i: int) -> str:
+        a, b = int(num[i]), int(den[i])
+        if b <= 0:
+            return f"{ratio_what}无法计算（分母为 0）"
+        text = _ratio_text(a, b, threshold, bool(passed[i]))
+        op = " ≥" if passed[i] else "，低于"
+        return f"{ratio_what} {text}{op} {format_rate(threshold)}"
+
+    def gap(i: int) -> str | None:
+        if passed[i] or not known[i] or den[i] <= 0:
+            return None
+        need = _ceil_div(int(den[i]) * n, d) - int(num[i])
+        return f"还需增加{numerator_what} {format_yuan(need)}"
+
+    return Condition(f"{numerator}/{denominator}", label, passed, known, fact, detail, gap)
+
+
+def growth_at_least(
+    f: Frame, current: str, previous: str, threshold: Fraction, label: str, what: str, fact: str
+) -> Condition:
+    """(current - previous) / previous >= threshold, previous > 0, exactly in integers."""
+    known = f.known(current) & f.known(previous)
+    cur, prev = f.money(current), f.money(previous)
+    n, d = threshold.numerator, threshold.denominator
+    passed = known & (prev > 0) & ((cur - prev) * d >= prev * n)
+
+    def detail(i: int) -> str:
+        c, p = int(cur[i]), int(prev[i])
+        if p <= 0:
+            return f"上年{what}为 {format_yuan(p)}，无法计算增速"
+        growth = Fraction(c - p, p)
+        shown = (
+            _ratio_text(c - p, p, threshold, bool(passed[i]))
+            if c >= p
+            else (f"{float(growth * 100):.1f}%")
+        )
+        op = " ≥" if passed[i] else "，低于"
+        change = f"（{format_yuan(p)} → {format_yuan(c)}）"
+        return f"{what}增速 {shown}{change}{op} {format_rate(threshold)}"
+
+    def gap(i: int) -> str | None:
+        if passed[i] or not known[i] or prev[i] <= 0:
+            return None
+        p = int(prev[i])
+        need = p + _ceil_div(p * n, d) - int(cur[i])
+        return f"还需增加{what} {format_yuan(need)}"
+
+    return Condition(f"growth:{current}", label, passed, known, fact, detail, gap)
+
+
+def date_between(
+    f: Frame, column: str, start: dt.date, end: dt.date, label: str, what: str, fact: str
+) -> Condition:
+    """start <= date <= end, both inclusive."""
+    known = f.known(column)
+    v = f.date(column)
+    lo, hi = date_to_days(start), date_to_days(end)
+    passed = known & (v >= lo) & (v <= hi)
+
+    def detail(i: int) -> str:
+        day = days_to_date(int(v[i])).isoformat()
+        where = "在" if passed[i] else "不在"
+        return f"{what} {day} {where}政策有效期 {start.isoformat()} 至 {end.isoformat()} 内"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def date_not_after(
+    f: Frame,
+    column: str,
+    limit: IntArray,
+    limit_known: BoolArray,
+    label: str,
+    what: str,
+    limit_what: str,
+    fact: str,
+) -> Condition:
+    known = f.known(column) & limit_known
+    v = f.date(column)
+    passed = known & (v <= limit)
+
+    def detail(i: int) -> str:
+        day, lim = days_to_date(int(v[i])).isoformat(), days_to_date(int(limit[i])).isoformat()
+        return f"{what} {day} {'不晚于' if passed[i] else '晚于'}{limit_what} {lim}"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def integer_equals(
+    f: Frame, column: str, expected: IntArray, label: str, what: str, fact: str
+) -> Condition:
+    known = f.known(column)
+    v = f.integer(column)
+    passed = known & (v == expected)
+
+    def detail(i: int) -> str:
+        return f"{what} {int(v[i])}{'，符合' if passed[i] else '，应为 ' + str(int(expected[i]))}"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def integer_in(
+    f: Frame,
+    column: str,
+    allowed: tuple[int, ...],
+    label: str,
+    what: str,
+    fact: str,
+    names: dict[int, str] | None = None,
+) -> Condition:
+    known = f.known(column)
+    v = f.integer(column)
+    passed = known & np.isin(v, np.array(allowed, dtype=np.int64))
+    names = names or {}
+
+    def detail(i: int) -> str:
+        shown = names.get(int(v[i]), str(int(v[i])))
+        return f"{what}：{shown}{'' if passed[i] else '（不在可奖励范围内）'}"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def text_in(
+    f: Frame,
+    column: str,
+    allowed: tuple[str, ...],
+    label: str,
+    what: str,
+    fact: str,
+    names: dict[str, str] | None = None,
+) -> Condition:
+    known = f.known(column)
+    v = f.text(column)
+    passed = known & np.isin(v, np.array(allowed, dtype=object))
+    names = names or {}
+
+    def detail(i: int) -> str:
+        shown = names.get(str(v[i]), str(v[i]))
+        return f"{what}：{shown}{'' if passed[i] else '（不符合）'}"
+
+    return Condition(column, label, passed, known, fact, detail)

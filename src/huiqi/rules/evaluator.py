@@ -1,0 +1,124 @@
+"""Evaluate a measure over a Frame: conditions, amount, cap, prior awards, 就高不重复.
+
+This is the one code path for a single enterprise and for a registry of millions. The
+formula (from the policy package) gives conditions and the uncapped amount; the steps
+every measure shares — cap, one-time and once-a-year rules, 就高不重复 — live here once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .frame import BoolArray, Frame, IntArray
+from .parameters import ParameterUse, ParamView
+from .policy import MeasureSpec, Outcome, Policy
+
+INELIGIBLE, ELIGIBLE, DISCRETIONARY, EXCLUDED = 0, 1, 2, 3
+STATUS_NAMES = ("ineligible", "eligible", "discretionary", "excluded")
+
+# Columns the row builders add to every measure's frame.
+PRIOR_PAID = "prior_paid"  # fen already paid under this measure (per the measure's prior rule)
+PRIOR_COUNT = "prior_count"
+OTHER_BEST = "other_policy_best"  # the largest award of another city policy for the same thing
+OTHER_POLICY = "other_policy_name"
+PROJECT = "project"
+
+
+@dataclass
+class MeasureEvaluation:
+    spec: MeasureSpec
+    frame: Frame
+    outcome: Outcome
+    conditions_met: BoolArray
+    raw: IntArray  # fen before cap (0 for discretionary)
+    capped: IntArray
+    prior_paid: IntArray
+    prior_blocks: BoolArray  # one-time already paid / paid this fiscal year
+    zero_amount: BoolArray
+    other_best: IntArray
+    other_known: BoolArray
+    status: IntArray
+    amount: IntArray  # fen awarded (0 unless eligible)
+    cap_fen: int | None
+    params_used: list[ParameterUse]
+
+    @property
+    def n(self) -> int:
+        return self.frame.n
+
+
+def evaluate_measure(
+    policy: Policy, spec: MeasureSpec, frame: Frame, when: dt.date
+) -> MeasureEvaluation:
+    view = ParamView(policy.parameters, when)
+    formula = policy.formulas[spec.id]
+    outcome = formula(frame, view)
+    n = frame.n
+
+    met = np.ones(n, dtype=np.bool_)
+    for cond in outcome.conditions:
+        met &= cond.passed
+
+    cap = outcome.cap_fen
+    if cap is None and spec.cap_param is not None:
+        cap = view.money(spec.cap_param)
+
+    if outcome.amount is not None:
+        raw = outcome.amount
+        capped = np.minimum(raw, cap) if cap is not None else raw
+    else:
+        raw = np.zeros(n, dtype=np.int64)
+        capped = raw
+
+    prior_paid = frame.money(PRIOR_PAID)
+    prior_count = frame.integer(PRIOR_COUNT)
+    after = capped
+    if spec.prior == "once_per_fiscal_year":
+        prior_blocks = prior_count > 0
+        after = np.where(prior_blocks, 0, capped)
+    elif spec.prior in ("deduct_same_project", "deduct_measure_total"):
+        after = np.maximum(capped - prior_paid, 0)
+        # a one-time award already paid in full (or an upgrade already covered) leaves nothing
+        prior_blocks = (prior_count > 0) & (after == 0)
+        if outcome.amount is None:
+            prior_blocks = prior_count > 0 if spec.one_time else np.zeros(n, dtype=np.bool_)
+    else:
+        prior_blocks = np.zeros(n, dtype=np.bool_)
+
+    other_best = frame.money(OTHER_BEST)
+    other_known = frame.known(OTHER_BEST)
+
+    if spec.kind == "discretionary" or outcome.amount is None:
+        zero_amount = np.zeros(n, dtype=np.bool_)
+        ok = met & ~prior_blocks
+        status = np.where(ok, DISCRETIONARY, INELIGIBLE).astype(np.int64)
+        amount = np.zeros(n, dtype=np.int64)
+    else:
+        zero_amount = met & ~prior_blocks & (after <= 0)
+        ok = met & ~prior_blocks & ~zero_amount
+        tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
+        beaten = (other_best >= after) if tie_to_other else (other_best > after)
+        excluded = ok & other_known & beaten
+        status = np.where(excluded, EXCLUDED, np.where(ok, ELIGIBLE, INELIGIBLE)).astype(np.int64)
+        amount = np.where(status == ELIGIBLE, after, 0).astype(np.int64)
+
+    return MeasureEvaluation(
+        spec=spec,
+        frame=frame,
+        outcome=outcome,
+        conditions_met=met,
+        raw=raw,
+        capped=capped,
+        prior_paid=prior_paid,
+        prior_blocks=prior_blocks,
+        zero_amount=zero_amount,
+        other_best=other_best,
+        other_known=other_known,
+        status=status,
+        amount=amount,
+        cap_fen=cap,
+        params_used=list(view.used.values()),
+    )

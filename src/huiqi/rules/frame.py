@@ -1,0 +1,126 @@
+"""Frame: the columnar table every formula runs on, one row per claim.
+
+One enterprise and ten million take the same path: a single case becomes a Frame of a few
+rows, a registry becomes a Frame of millions. Each column carries a `known` mask, because a
+fact the applicant did not give is not the same as zero: it makes a condition fail *with the
+reason that the fact is missing*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+ObjArray = npt.NDArray[np.object_]
+
+EPOCH = dt.date(1970, 1, 1)
+
+
+def date_to_days(d: dt.date) -> int:
+    return (d - EPOCH).days
+
+
+def days_to_date(days: int) -> dt.date:
+    return EPOCH + dt.timedelta(days=int(days))
+
+
+def add_years(days: IntArray, years: int) -> IntArray:
+    """Same calendar date `years` later (29 Feb -> 28 Feb), vectorised over day numbers."""
+    d64 = days.astype("datetime64[D]")
+    y = d64.astype("datetime64[Y]")
+    month_start = d64.astype("datetime64[M]")
+    day_of_month = (d64 - month_start).astype(np.int64)
+    month_of_year = (month_start - y.astype("datetime64[M]")).astype(np.int64)
+    target_month = (y + np.timedelta64(years, "Y")).astype("datetime64[M]") + month_of_year
+    next_month = target_month + np.timedelta64(1, "M")
+    last_day = (next_month.astype("datetime64[D]") - target_month.astype("datetime64[D]")).astype(
+        np.int64
+    ) - 1
+    out = target_month.astype("datetime64[D]") + np.minimum(day_of_month, last_day)
+    result: IntArray = out.astype(np.int64)
+    return result
+
+
+def year_of(days: IntArray) -> IntArray:
+    years: IntArray = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    return years + 1970
+
+
+@dataclass
+class Frame:
+    """Named numpy columns of equal length, each with a known-mask."""
+
+    n: int
+    values: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
+    known_masks: dict[str, BoolArray] = field(default_factory=dict)
+
+    def put(self, name: str, values: npt.NDArray[Any], known: BoolArray | None = None) -> None:
+        if len(values) != self.n:
+            raise ValueError(f"column {name} has {len(values)} rows, frame has {self.n}")
+        self.values[name] = values
+        if known is not None:
+            self.known_masks[name] = known
+
+    def has(self, name: str) -> bool:
+        return name in self.values
+
+    def known(self, name: str) -> BoolArray:
+        if name not in self.values:
+            return np.zeros(self.n, dtype=np.bool_)
+        mask = self.known_masks.get(name)
+        return np.ones(self.n, dtype=np.bool_) if mask is None else mask
+
+    def _get(self, name: str, dtype: Any, fill: Any) -> npt.NDArray[Any]:
+        if name in self.values:
+            return self.values[name]
+        return np.full(self.n, fill, dtype=dtype)
+
+    def money(self, name: str) -> IntArray:
+        """Integer fen."""
+        return self._get(name, np.int64, 0)
+
+    def integer(self, name: str) -> IntArray:
+        return self._get(name, np.int64, 0)
+
+    def date(self, name: str) -> IntArray:
+        """Days since 1970-01-01."""
+        return self._get(name, np.int64, 0)
+
+    def flag(self, name: str) -> BoolArray:
+        return self._get(name, np.bool_, False)
+
+    def text(self, name: str) -> ObjArray:
+        return self._get(name, object, None)
+
+    def row(self, i: int) -> dict[str, Any]:
+        return {k: v[i] for k, v in self.values.items()}
+
+    @staticmethod
+    def from_records(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> Frame:
+        """Build a frame from per-row dicts; a key absent or None in a record is unknown there.
+
+        kinds: column -> one of money|integer|date|flag|text. Dates are datetime.date.
+        """
+        frame = Frame(len(records))
+        dtypes = {"money": np.int64, "integer": np.int64, "date": np.int64, "flag": np.bool_}
+        for name, kind in kinds.items():
+            raw = [r.get(name) for r in records]
+            known = np.array([v is not None for v in raw], dtype=np.bool_)
+            if kind == "text":
+                frame.put(name, np.array(raw, dtype=object), known)
+                continue
+            if kind == "date":
+                raw = [date_to_days(v) if v is not None else None for v in raw]
+            fill = False if kind == "flag" else 0
+            arr: npt.NDArray[Any] = np.array(
+                [fill if v is None else v for v in raw], dtype=dtypes[kind]
+            )
+            frame.put(name, arr, known)
+        return frame

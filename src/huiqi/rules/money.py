@@ -1,0 +1,129 @@
+"""Exact money: integer fen inside, Decimal at the edges, 元/万元 for people.
+
+Percentages are applied to fen with half-up rounding to the fen, in integer arithmetic, so
+that a scalar and a column of ten million give the same answer to the fen.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .cn_input import normalise_number_text, parse_chinese_amount
+from .errors import InputError
+
+FenArray = npt.NDArray[np.int64]
+
+FEN_PER_YUAN = 100
+# Largest amount accepted: 10^13 yuan (10 万亿). Keeps fen x rate numerators far inside int64.
+MAX_YUAN = Decimal(10) ** 13
+MAX_FEN = int(MAX_YUAN) * FEN_PER_YUAN
+
+
+def yuan_to_fen(value: Decimal) -> int:
+    """Exact conversion; the caller has checked that there are at most two decimals."""
+    return int(value * FEN_PER_YUAN)
+
+
+def fen_to_decimal(fen: int) -> Decimal:
+    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(Decimal("0.01"))
+
+
+def fen_to_str(fen: int) -> str:
+    """Two-place decimal string, the JSON contract's amount format."""
+    return str(fen_to_decimal(fen))
+
+
+def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
+    """A yuan amount from JSON (number, decimal string, "500万元", "1.2亿", full-width) -> fen.
+
+    Raises InputError naming `path` when the value is not a number, has more than two
+    decimals, is negative, or is beyond 10 万亿元.
+    """
+    if isinstance(raw, bool) or raw is None:
+        raise InputError.single(path, "number", f"应为金额（元），收到 {raw!r}")
+    if isinstance(raw, int):
+        value = Decimal(raw)
+    elif isinstance(raw, (float, Decimal)):
+        # floats reach us only when a caller parsed JSON without parse_float=Decimal; their
+        # repr is the shortest round-trip form, which is what the person typed.
+        value = Decimal(repr(raw)) if isinstance(raw, float) else raw
+    elif isinstance(raw, str):
+        parsed = parse_chinese_amount(raw)
+        if parsed is None:
+            raise InputError.single(
+                path, "number", f"无法识别的金额：{raw!r}（示例：1234.56、500万元、1.2亿）"
+            )
+        value = parsed
+    else:
+        raise InputError.single(path, "number", f"应为金额（元），收到 {type(raw).__name__}")
+    if not value.is_finite():
+        raise InputError.single(path, "number", f"金额必须是有限数值，收到 {raw!r}")
+    if value != value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+        raise InputError.single(path, "precision", f"金额最多精确到分（两位小数），收到 {raw!r}")
+    if value < 0 and not allow_negative:
+        raise InputError.single(path, "non_negative", f"金额不能为负数，收到 {raw!r}")
+    if abs(value) > MAX_YUAN:
+        raise InputError.single(
+            path, "range", f"金额超出可处理范围（最多 10 万亿元），收到 {raw!r}"
+        )
+    return yuan_to_fen(value)
+
+
+def parse_decimal(raw: Any, path: str) -> Decimal:
+    """A plain number (rate, ratio) from JSON or text."""
+    if isinstance(raw, bool) or raw is None:
+        raise InputError.single(path, "number", f"应为数值，收到 {raw!r}")
+    try:
+        if isinstance(raw, float):
+            return Decimal(repr(raw))
+        if isinstance(raw, (int, Decimal)):
+            return Decimal(raw)
+        if isinstance(raw, str):
+            return Decimal(normalise_number_text(raw))
+    except InvalidOperation:
+        pass
+    raise InputError.single(path, "number", f"应为数值，收到 {raw!r}")
+
+
+def rate_fraction(rate: Decimal | str | int) -> Fraction:
+    """A rate such as Decimal("0.10") as an exact fraction."""
+    return Fraction(Decimal(rate))
+
+
+def percent_half_up(fen: FenArray, rate: Fraction) -> FenArray:
+    """rate x fen, rounded half-up to the fen, exactly, for non-negative fen.
+
+    floor((2*n*x + d) / (2*d)) is half-up rounding of n*x/d for x >= 0 in integers.
+    """
+    n, d = rate.numerator, rate.denominator
+    if n * MAX_FEN * 2 > np.iinfo(np.int64).max:
+        raise OverflowError(f"rate {rate} too fine for int64 fen arithmetic")
+    return (fen * (2 * n) + d) // (2 * d)
+
+
+def percent_half_up_scalar(fen: int, rate: Fraction) -> int:
+    n, d = rate.numerator, rate.denominator
+    return (fen * 2 * n + d) // (2 * d)
+
+
+def format_yuan(fen: int) -> str:
+    """¥1,234,567.89"""
+    sign = "-" if fen < 0 else ""
+    d = fen_to_decimal(abs(fen))
+    return f"{sign}¥{d:,.2f}"
+
+
+def format_wan(fen: int) -> str:
+    """Amounts as officers say them: 130万元, 12.5万元, 2,000万元; below 1 万 in 元."""
+    sign = "-" if fen < 0 else ""
+    fen = abs(fen)
+    if fen < 10_000 * FEN_PER_YUAN:
+        return f"{sign}{fen_to_decimal(fen):,.2f}元"
+    wan = Decimal(fen) / (10_000 * FEN_PER_YUAN)
+    text = f"{wan:,.6f}".rstrip("0").rstrip(".")
+    return f"{sign}{text}万元"

@@ -1,0 +1,163 @@
+"""Dated parameters, each with its unit and legal reference (policyengine-style).
+
+A parameter's value at a date is the latest value whose start date is on or before it.
+Interpretations of ambiguous words are parameters too, so that a reading is a named,
+documented and overridable choice, never a silent one in code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .errors import InputError
+
+UNITS = ("CNY", "rate", "date", "bool", "int", "years", "text", "list")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    unit: str
+    reference: str  # the clause and the words this value comes from, or the reason for a reading
+    values: tuple[tuple[dt.date, Any], ...]  # (start date, value), sorted
+    interpretation: bool = False  # True where the text is ambiguous and this is our reading
+
+    def at(self, when: dt.date) -> tuple[dt.date, Any]:
+        chosen: tuple[dt.date, Any] | None = None
+        for start, value in self.values:
+            if start <= when:
+                chosen = (start, value)
+        if chosen is None:
+            # before the first dated value the first one applies: a rule has no "before".
+            chosen = self.values[0]
+        return chosen
+
+
+@dataclass(frozen=True)
+class ParameterUse:
+    name: str
+    value: Any
+    unit: str
+    reference: str
+    since: dt.date
+
+
+def _coerce(unit: str, raw: Any, name: str) -> Any:
+    if unit == "CNY":
+        value = Decimal(str(raw))
+        if value != value.quantize(Decimal("0.01")):
+            raise InputError.single(name, "precision", "金额参数最多精确到分")
+        return int(value * 100)  # fen
+    if unit == "rate":
+        return Fraction(Decimal(str(raw)))
+    if unit == "date":
+        return raw if isinstance(raw, dt.date) else dt.date.fromisoformat(str(raw))
+    if unit == "bool":
+        if not isinstance(raw, bool):
+            raise InputError.single(name, "bool", "应为 true 或 false")
+        return raw
+    if unit in ("int", "years"):
+        return int(raw)
+    return raw
+
+
+def parse_parameters(raw: dict[str, Any]) -> dict[str, Parameter]:
+    """From the YAML mapping name -> {description, unit, reference, values: {date: value}}."""
+    out: dict[str, Parameter] = {}
+    for name, spec in raw.items():
+        unit = spec["unit"]
+        if unit not in UNITS:
+            raise InputError.single(f"{name}.unit", "unit", f"未知单位 {unit}")
+        values = tuple(
+            sorted(
+                (
+                    start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start)),
+                    _coerce(unit, v, name),
+                )
+                for start, v in spec["values"].items()
+            )
+        )
+        out[name] = Parameter(
+            name=name,
+            description=spec["description"],
+            unit=unit,
+            reference=spec["reference"],
+            values=values,
+            interpretation=bool(spec.get("interpretation", False)),
+        )
+    return out
+
+
+def override(
+    params: dict[str, Parameter], changes: dict[str, Any], *, source: str = "reform"
+) -> dict[str, Parameter]:
+    """A copy with some parameters replaced, for reforms and what-ifs.
+
+    A change is either a plain value (applies from the first date) or {date: value}.
+    """
+    out = dict(params)
+    for name, change in changes.items():
+        if name not in params:
+            raise InputError.single(name, "unknown_parameter", f"政策中没有参数 {name}")
+        base = params[name]
+        dated = change if isinstance(change, dict) else {base.values[0][0]: change}
+        merged = dict(base.values)
+        for start, v in dated.items():
+            when = start if isinstance(start, dt.date) else dt.date.fromisoformat(str(start))
+            merged[when] = _coerce(base.unit, v, name)
+        out[name] = Parameter(
+            name=name,
+            description=base.description,
+            unit=base.unit,
+            reference=f"{base.reference}（{source}调整）",
+            values=tuple(sorted(merged.items())),
+            interpretation=base.interpretation,
+        )
+    return out
+
+
+@dataclass
+class ParamView:
+    """Parameters at one date; records which were read, for the trace."""
+
+    params: dict[str, Parameter]
+    when: dt.date
+    used: dict[str, ParameterUse] = field(default_factory=dict)
+
+    def get(self, name: str) -> Any:
+        try:
+            p = self.params[name]
+        except KeyError:
+            raise KeyError(f"policy has no parameter {name!r}") from None
+        since, value = p.at(self.when)
+        self.used[name] = ParameterUse(name, value, p.unit, p.reference, since)
+        return value
+
+    def money(self, name: str) -> int:
+        value = self.get(name)
+        assert isinstance(value, int)
+        return value
+
+    def rate(self, name: str) -> Fraction:
+        value = self.get(name)
+        assert isinstance(value, Fraction)
+        return value
+
+    def date(self, name: str) -> dt.date:
+        value = self.get(name)
+        assert isinstance(value, dt.date)
+        return value
+
+    def flag(self, name: str) -> bool:
+        return bool(self.get(name))
+
+    def integer(self, name: str) -> int:
+        return int(self.get(name))
+
+    def fork(self) -> ParamView:
+        return ParamView(self.params, self.when)

@@ -1,0 +1,153 @@
+"""The policy model: clauses with their words, measures, tasks, parameters and formulas.
+
+A policy package supplies this as data (YAML) plus formulas (Python); the engine never
+names a policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from .conditions import Condition
+from .frame import Frame, IntArray
+from .parameters import Parameter, ParamView, override
+
+MeasureKind = Literal["computed", "discretionary"]
+PriorRule = Literal["none", "deduct_same_project", "deduct_measure_total", "once_per_fiscal_year"]
+
+
+@dataclass
+class Outcome:
+    """What a formula returns for the rows of one measure."""
+
+    conditions: list[Condition]
+    amount: IntArray | None = None  # fen before cap; None where the text leaves it to review
+    cap_fen: int | None = None
+    basis: Callable[[int], str] | None = None  # how row i's amount was computed, in Chinese
+
+
+Formula = Callable[[Frame, ParamView], Outcome]
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a measure's rows come from in a case."""
+
+    type: Literal["enterprise", "recognition", "project"]
+    kinds: tuple[str, ...] = ()  # recognition kinds, or the one project kind
+    rank: dict[str, int] = field(default_factory=dict)  # recognition kind -> tier (higher wins)
+    rank_by_level: bool = False  # DCMM: the higher level wins
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    id: str
+    title: str
+    clause_id: str
+    clause_ref: str
+    words: str  # the original words of the measure
+    units: tuple[str, ...]
+    kind: MeasureKind
+    level: Literal["enterprise", "project"]
+    source: Source
+    cap_param: str | None
+    one_time: bool
+    prior: PriorRule
+    support_type: str  # 奖励 / 补助 / 资金支持 / 费用补助 ...
+    industries: tuple[str, ...]
+    summary: str  # the rule in plain Chinese
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    clause_id: str
+    title: str
+    text: str
+    units: tuple[str, ...]  # in the text's order: the first leads
+
+
+@dataclass(frozen=True)
+class Clause:
+    id: str  # "2.6"
+    ref: str  # "二（六）"
+    section: str
+    title: str
+    text: str
+    units: tuple[str, ...]
+    measure_ids: tuple[str, ...]
+    task_ids: tuple[str, ...]
+    rule_params: tuple[str, ...] = ()  # clauses that are rules of the whole policy (window, 就高)
+
+
+@dataclass(frozen=True)
+class FactKind:
+    """A recognition or project kind the case may carry."""
+
+    name: str
+    title: str
+    fields: dict[str, str]  # field -> money|date|integer|flag|text
+    levels: tuple[Any, ...] = ()
+    level_names: dict[Any, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    document_number: str
+    issuer: str
+    issued: dt.date
+    version: str
+    parameters: dict[str, Parameter]
+    clauses: tuple[Clause, ...]
+    measures: dict[str, MeasureSpec]
+    tasks: tuple[Task, ...]
+    formulas: dict[str, Formula]
+    recognition_kinds: dict[str, FactKind]
+    project_kinds: dict[str, FactKind]
+    enterprise_fields: dict[str, str]
+    annual_fields: dict[str, str]
+    full_text: str
+
+    @property
+    def window_start(self) -> dt.date:
+        value: dt.date = self.parameter_at("window.start", self.issued)
+        return value
+
+    @property
+    def window_end(self) -> dt.date:
+        value: dt.date = self.parameter_at("window.end", self.issued)
+        return value
+
+    def parameter_at(self, name: str, when: dt.date) -> Any:
+        return self.parameters[name].at(when)[1]
+
+    def cap_fen(self, measure_id: str, when: dt.date) -> int | None:
+        spec = self.measures[measure_id]
+        if spec.cap_param is None:
+            return None
+        value = self.parameter_at(spec.cap_param, when)
+        return int(value)
+
+    def clause(self, clause_id: str) -> Clause:
+        for c in self.clauses:
+            if c.id == clause_id:
+                return c
+        raise KeyError(clause_id)
+
+    def with_parameters(self, changes: dict[str, Any], source: str = "reform") -> Policy:
+        """The same policy with some parameters changed (a reform or what-if)."""
+        return replace(self, parameters=override(self.parameters, changes, source=source))
+
+    def without_measures(self, measure_ids: set[str]) -> Policy:
+        unknown = measure_ids - set(self.measures)
+        if unknown:
+            raise KeyError(f"unknown measures: {sorted(unknown)}")
+        return replace(
+            self, measures={k: v for k, v in self.measures.items() if k not in measure_ids}
+        )

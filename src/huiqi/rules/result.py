@@ -1,0 +1,179 @@
+"""The result contract of `huiqi evaluate` (and POST /api/v1/evaluate), row by row.
+
+{"results": [{"measure", "project", "status", "amount", "cap", "clause", "reasons", ...}],
+ "total"}: amounts are two-place decimal strings in yuan; total sums the eligible amounts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from .conditions import format_rate
+from .evaluator import DISCRETIONARY, ELIGIBLE, EXCLUDED, STATUS_NAMES, MeasureEvaluation
+from .money import fen_to_str, format_yuan
+from .policy import Policy
+
+
+@dataclass
+class CaseEvaluation:
+    policy: Policy
+    as_of: dt.date
+    fiscal_year: int
+    enterprise: dict[str, Any]
+    evaluations: list[MeasureEvaluation]
+
+    @property
+    def total_fen(self) -> int:
+        return sum(int(ev.amount.sum()) for ev in self.evaluations)
+
+    def rows(self) -> list[tuple[MeasureEvaluation, int]]:
+        return [(ev, i) for ev in self.evaluations for i in range(ev.n)]
+
+
+def _param_value(value: Any, unit: str) -> Any:
+    if unit == "CNY":
+        return fen_to_str(int(value))
+    if isinstance(value, Fraction):
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _requires(ev: MeasureEvaluation) -> str:
+    """The subject a case must mention for this measure, for "what to add" hints."""
+    src = ev.spec.source
+    if src.type == "recognition":
+        return "recognitions[kind=" + "|".join(src.kinds) + "]"
+    if src.type == "project":
+        return "projects[kind=" + "|".join(src.kinds) + "]"
+    return "enterprise, annual"
+
+
+def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
+    spec = ev.spec
+    status = int(ev.status[i])
+    conds = []
+    reasons: list[str] = []
+    gaps: list[str] = []
+    for cond in ev.outcome.conditions:
+        text = cond.explain(i)
+        gap = cond.gap(i) if cond.known[i] else None
+        conds.append(
+            {
+                "key": cond.key,
+                "label": cond.label,
+                "passed": bool(cond.passed[i]),
+                "known": bool(cond.known[i]),
+                "detail": text,
+                "gap": gap,
+            }
+        )
+        reasons.append(("符合：" if cond.passed[i] else "不符合：") + text)
+        if gap:
+            gaps.append(gap)
+
+    calculation: dict[str, Any] = {}
+    if ev.outcome.amount is not None and ev.conditions_met[i]:
+        raw, capped = int(ev.raw[i]), int(ev.capped[i])
+        calculation = {"raw": fen_to_str(raw), "capped": fen_to_str(capped)}
+        if ev.outcome.basis is not None:
+            calculation["basis"] = ev.outcome.basis(i)
+            reasons.append("计算：" + calculation["basis"])
+        if ev.cap_fen is not None and raw > ev.cap_fen:
+            reasons.append(f"超过上限，按最高 {format_yuan(ev.cap_fen)} 计")
+    prior = int(ev.prior_paid[i])
+    if prior:
+        calculation["prior_paid"] = fen_to_str(prior)
+        if spec.prior == "once_per_fiscal_year":
+            reasons.append(f"不符合：本会计年度已获本项支持 {format_yuan(prior)}，每年度限一次")
+        elif ev.prior_blocks[i]:
+            reasons.append(f"不符合：已获本项一次性支持 {format_yuan(prior)}，不再重复发放")
+        else:
+            reasons.append(f"已获本项支持 {format_yuan(prior)}，本次只补差额")
+    if ev.zero_amount[i]:
+        reasons.append("不符合：按规定计算的金额为 0")
+
+    supersedes = excluded_by = None
+    if ev.other_known[i]:
+        other = {
+            "policy": ev.frame.text("other_policy_name")[i],
+            "amount": fen_to_str(int(ev.other_best[i])),
+        }
+        if status == EXCLUDED:
+            excluded_by = other
+            reasons.append(
+                f"就高不重复：{other['policy']} 已给予 {format_yuan(int(ev.other_best[i]))}，"
+                "不低于本政策金额，由该政策办理"
+            )
+        elif status == ELIGIBLE:
+            supersedes = other
+            reasons.append(
+                f"就高不重复：本政策金额高于 {other['policy']} 的 "
+                f"{format_yuan(int(ev.other_best[i]))}，按本政策办理并替代该项"
+            )
+        elif status == DISCRETIONARY:
+            reasons.append(
+                f"就高不重复：{other['policy']} 已给予 {format_yuan(int(ev.other_best[i]))}，"
+                "核定金额时按就高不重复处理"
+            )
+    if status == DISCRETIONARY:
+        cap_text = (
+            f"，最高 {format_yuan(ev.cap_fen)}" if ev.cap_fen is not None else "，文本未设上限"
+        )
+        reasons.append(f"符合条件；金额由主管部门评审核定（择优/一事一议/按规定）{cap_text}")
+
+    project = ev.frame.text("project")[i]
+    return {
+        "requires": _requires(ev),
+        "measure": spec.id,
+        "title": spec.title,
+        "project": project,
+        "status": STATUS_NAMES[status],
+        "amount": fen_to_str(int(ev.amount[i])),
+        "cap": fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None,
+        "kind": spec.kind,
+        "one_time": spec.one_time,
+        "clause": spec.clause_ref,
+        "clause_id": spec.clause_id,
+        "clause_words": spec.words,
+        "units": list(spec.units),
+        "reasons": reasons,
+        "gaps": gaps,
+        "conditions": conds,
+        "calculation": calculation,
+        "supersedes": supersedes,
+        "excluded_by": excluded_by,
+        "parameters": [
+            {
+                "name": u.name,
+                "value": _param_value(u.value, u.unit),
+                "unit": u.unit,
+                "reference": u.reference,
+                "since": u.since.isoformat(),
+                **({"display": format_rate(u.value)} if u.unit == "rate" else {}),
+            }
+            for u in ev.params_used
+        ],
+    }
+
+
+def case_result(ce: CaseEvaluation) -> dict[str, Any]:
+    p = ce.policy
+    return {
+        "policy": {
+            "id": p.id,
+            "title": p.title,
+            "document_number": p.document_number,
+            "version": p.version,
+            "window": [p.window_start.isoformat(), p.window_end.isoformat()],
+        },
+        "as_of": ce.as_of.isoformat(),
+        "fiscal_year": ce.fiscal_year,
+        "results": [row_result(ev, i) for ev, i in ce.rows()],
+        "total": fen_to_str(ce.total_fen),
+    }

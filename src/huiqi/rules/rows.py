@@ -1,0 +1,145 @@
+"""Turn one case into a Frame per measure: the single-case adapter to the columnar engine.
+
+Bulk screening builds the same columns from Parquet; both then run the same formulas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from .case import Case, Recognition
+from .evaluator import OTHER_BEST, OTHER_POLICY, PRIOR_COUNT, PRIOR_PAID, PROJECT
+from .frame import Frame
+from .policy import MeasureSpec, Policy
+
+BOOKKEEPING_KINDS = {
+    PROJECT: "text",
+    PRIOR_PAID: "money",
+    PRIOR_COUNT: "integer",
+    OTHER_BEST: "money",
+    OTHER_POLICY: "text",
+}
+RECOGNITION_KINDS = {
+    "recognition_kind": "text",
+    "recognition_level": "integer",
+    "recognition_level_name": "text",
+    "recognition_date": "date",
+}
+
+
+def enterprise_facts(policy: Policy, case: Case) -> dict[str, Any]:
+    """The enterprise-level columns every measure's rows carry."""
+    facts: dict[str, Any] = {k: case.enterprise.get(k) for k in policy.enterprise_fields}
+    this_year = case.annual.get(case.fiscal_year, {})
+    last_year = case.annual.get(case.fiscal_year - 1, {})
+    facts["revenue"] = this_year.get("revenue")
+    facts["rd_expense"] = this_year.get("rd_expense")
+    facts["revenue_previous_year"] = last_year.get("revenue")
+    facts["as_of"] = case.as_of
+    facts["fiscal_year"] = case.fiscal_year
+    return facts
+
+
+def enterprise_kinds(policy: Policy) -> dict[str, str]:
+    kinds = dict(policy.enterprise_fields)
+    kinds.update(
+        revenue="money",
+        rd_expense="money",
+        revenue_previous_year="money",
+        as_of="date",
+        fiscal_year="integer",
+    )
+    return kinds
+
+
+def _level_ordinal(policy: Policy, r: Recognition) -> int | None:
+    kind = policy.recognition_kinds[r.kind]
+    if r.level is None:
+        return None
+    if isinstance(r.level, int):
+        return r.level
+    return kind.levels.index(r.level) + 1
+
+
+def _best_recognitions(
+    policy: Policy, spec: MeasureSpec, case: Case
+) -> dict[str | None, Recognition]:
+    """Per project (None = the enterprise), the recognition that counts.
+
+    Prefer one dated inside the window, then the highest tier, then the latest date: an
+    upgrade (DCMM 3 -> 4) is paid on the higher level, less what was paid before.
+    """
+    start = policy.parameter_at("window.start", case.as_of)
+    end = policy.parameter_at("window.end", case.as_of)
+    best: dict[str | None, tuple[tuple[int, int, dt.date], Recognition]] = {}
+    for r in case.recognitions:
+        if r.kind not in spec.source.kinds:
+            continue
+        in_window = int(r.date is not None and start <= r.date <= end)
+        tier = (
+            (_level_ordinal(policy, r) or 0)
+            if spec.source.rank_by_level
+            else spec.source.rank.get(r.kind, 0)
+        )
+        key = (in_window, tier, r.date or dt.date.min)
+        if r.project not in best or key > best[r.project][0]:
+            best[r.project] = (key, r)
+    return {p: r for p, (_, r) in best.items()}
+
+
+def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str, Any]:
+    paid = [
+        a
+        for a in case.prior_awards
+        if a.measure == spec.id
+        and (
+            spec.prior == "deduct_measure_total"
+            or (spec.prior == "deduct_same_project" and a.project == project)
+            or (spec.prior == "once_per_fiscal_year" and a.fiscal_year == case.fiscal_year)
+        )
+    ]
+    others = [o for o in case.other_policy_awards if o.measure == spec.id and o.project == project]
+    top = max(others, key=lambda o: o.amount_fen) if others else None
+    return {
+        PROJECT: project,
+        PRIOR_PAID: sum(a.amount_fen for a in paid),
+        PRIOR_COUNT: len(paid),
+        OTHER_BEST: top.amount_fen if top else None,
+        OTHER_POLICY: top.policy if top else None,
+    }
+
+
+def measure_frame(policy: Policy, spec: MeasureSpec, case: Case) -> Frame:
+    base = enterprise_facts(policy, case)
+    kinds = {**enterprise_kinds(policy), **BOOKKEEPING_KINDS}
+    records: list[dict[str, Any]] = []
+    if spec.source.type == "enterprise":
+        records.append({**base, **_bookkeeping(spec, case, None)})
+    elif spec.source.type == "recognition":
+        kinds.update(RECOGNITION_KINDS)
+        for project, r in _best_recognitions(policy, spec, case).items():
+            kind = policy.recognition_kinds[r.kind]
+            records.append(
+                {
+                    **base,
+                    "recognition_kind": r.kind,
+                    "recognition_level": _level_ordinal(policy, r),
+                    "recognition_level_name": kind.level_names.get(r.level)
+                    if r.level is not None
+                    else None,
+                    "recognition_date": r.date,
+                    **_bookkeeping(spec, case, project),
+                }
+            )
+    else:
+        (project_kind,) = spec.source.kinds
+        kinds.update(policy.project_kinds[project_kind].fields)
+        for pr in case.projects:
+            if pr.kind == project_kind:
+                records.append({**base, **pr.fields, **_bookkeeping(spec, case, pr.id)})
+    if not records:
+        # no relevant fact at all: one row whose source facts are unknown, so the measure is
+        # reported ineligible with the missing fact named, rather than silently absent
+        records.append({**base, **_bookkeeping(spec, case, None)})
+    return Frame.from_records(records, kinds)

@@ -1,0 +1,243 @@
+"""`huiqi screen`: bulk 2.6.1–2.6.3 over a registry file, streamed batch by batch.
+
+Reads Parquet or CSV in batches (bounded memory), converts to exact engine columns, runs
+the very formulas `huiqi evaluate` runs, and writes decimal(18,2) awards to Parquet. Bad
+rows are reported with their row number and left out; they never abort the run.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from huiqi.rules.errors import InputError
+from huiqi.rules.evaluator import evaluate_measure
+from huiqi.rules.frame import Frame, date_to_days
+from huiqi.rules.policy import Policy
+
+from .columns import (
+    RowProblems,
+    credit_code_column,
+    fen_to_decimal_array,
+    flag_column,
+    level_column,
+    money_column,
+)
+
+SCREEN_MEASURES = ("2.6.1", "2.6.2", "2.6.3")
+INPUT_COLUMNS = (
+    "credit_code",
+    "software_enterprise",
+    "revenue",
+    "revenue_previous_year",
+    "rd_expense",
+    "dcmm_level",
+)
+OUTPUT_SCHEMA = pa.schema(
+    [("credit_code", pa.string())]
+    + [(f"award_{m.replace('.', '_')}", pa.decimal128(18, 2)) for m in SCREEN_MEASURES]
+    + [("award_total", pa.decimal128(18, 2))]
+)
+
+
+@dataclass
+class ScreenReport:
+    rows_in: int = 0
+    rows_out: int = 0
+    bad_rows: int = 0
+    errors: list[tuple[int, str, str, str]] = field(default_factory=list)  # 1-based row
+    totals_fen: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
+    eligible: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
+    seconds: float = 0.0
+
+    @property
+    def total_fen(self) -> int:
+        return sum(self.totals_fen.values())
+
+
+def registry_frames(
+    policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
+) -> tuple[dict[str, Frame], RowProblems]:
+    """One batch of the registry -> the Frames of 2.6.1–2.6.3, plus row problems."""
+    n = batch.num_rows
+    problems = RowProblems(n)
+    col = {name: batch.column(name) for name in batch.schema.names}
+    credit_code_column(col["credit_code"], problems)
+    sw, sw_known = flag_column(col["software_enterprise"], "software_enterprise", problems)
+    revenue, revenue_known = money_column(col["revenue"], "revenue", problems)
+    prev, prev_known = money_column(col["revenue_previous_year"], "revenue_previous_year", problems)
+    rd, rd_known = money_column(col["rd_expense"], "rd_expense", problems)
+    level, level_known = level_column(col["dcmm_level"], "dcmm_level", problems, (1, 2, 3, 4, 5))
+
+    base = Frame(n)
+    base.put("software_enterprise", sw, sw_known)
+    base.put("revenue", revenue, revenue_known)
+    base.put("rd_expense", rd, rd_known)
+    base.put("revenue_previous_year", prev, prev_known)
+    base.put("as_of", np.full(n, date_to_days(as_of), dtype=np.int64))
+    base.put("fiscal_year", np.full(n, fiscal_year, dtype=np.int64))
+
+    dcmm = Frame(n, dict(base.values), dict(base.known_masks))
+    dcmm.put("recognition_level", level, level_known)
+    # The input contract: dcmm_level is recognised inside the window and never paid before,
+    # so its recognition date is taken as the window's first day.
+    start = policy.parameter_at("window.start", as_of)
+    dcmm.put("recognition_date", np.full(n, date_to_days(start), dtype=np.int64), level_known)
+    return {"2.6.1": base, "2.6.2": base, "2.6.3": dcmm}, problems
+
+
+def screen_batch(
+    policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
+) -> tuple[pa.RecordBatch, RowProblems, dict[str, np.ndarray]]:
+    frames, problems = registry_frames(policy, batch, fiscal_year, as_of)
+    good = ~problems.bad
+    awards: dict[str, np.ndarray] = {}
+    for mid in SCREEN_MEASURES:
+        ev = evaluate_measure(policy, policy.measures[mid], frames[mid], as_of)
+        awards[mid] = ev.amount[good]
+    total = sum(awards.values(), np.zeros(int(good.sum()), dtype=np.int64))
+    codes = batch.column("credit_code").filter(pa.array(good))
+    arrays = [codes.cast(pa.string())] + [fen_to_decimal_array(awards[m]) for m in SCREEN_MEASURES]
+    arrays.append(fen_to_decimal_array(total))
+    return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA), problems, awards
+
+
+def screen_table(
+    policy: Policy, table: pa.Table, fiscal_year: int, as_of: dt.date
+) -> tuple[pa.Table, ScreenReport]:
+    """In-memory screening (tests, API uploads); same path as files."""
+    report = ScreenReport()
+    out = []
+    for batch in table.to_batches(max_chunksize=1_000_000):
+        out.append(_account(report, policy, batch, fiscal_year, as_of))
+    result = pa.Table.from_batches(out, schema=OUTPUT_SCHEMA)
+    return result, report
+
+
+def _account(
+    report: ScreenReport, policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
+) -> pa.RecordBatch:
+    out, problems, awards = screen_batch(policy, batch, fiscal_year, as_of)
+    offset = report.rows_in
+    report.rows_in += batch.num_rows
+    report.rows_out += out.num_rows
+    report.bad_rows += int(problems.bad.sum())
+    report.errors.extend((offset + r + 1, f, rule, msg) for r, f, rule, msg in problems.found)
+    for mid, amount in awards.items():
+        report.totals_fen[mid] += int(amount.sum())
+        report.eligible[mid] += int(np.count_nonzero(amount))
+    return out
+
+
+def _check_columns(names: list[str], source: str) -> None:
+    missing = [c for c in INPUT_COLUMNS if c not in names]
+    if missing:
+        raise InputError.single(
+            source,
+            "columns",
+            f"输入缺少列：{', '.join(missing)}（需要：{', '.join(INPUT_COLUMNS)}）",
+        )
+
+
+def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch], int | None]:
+    """Batches of the input and the row count when known up front (Parquet)."""
+    if not path.exists():
+        raise InputError.single(str(path), "file", f"输入文件不存在：{path}")
+    if path.suffix.lower() in (".parquet", ".pq"):
+        pf = pq.ParquetFile(path)
+        _check_columns(pf.schema_arrow.names, str(path))
+        return pf.iter_batches(
+            batch_size=batch_rows, columns=list(INPUT_COLUMNS)
+        ), pf.metadata.num_rows
+    if path.suffix.lower() == ".csv":
+        with path.open("r", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), [])
+        _check_columns(header, str(path))
+        # every column read as text so amounts are parsed exactly, never through float
+        opts = pacsv.ConvertOptions(
+            column_types={c: pa.string() for c in header},
+            include_columns=list(INPUT_COLUMNS),
+            strings_can_be_null=True,
+        )
+        reader = pacsv.open_csv(
+            path, convert_options=opts, read_options=pacsv.ReadOptions(block_size=64 << 20)
+        )
+        return iter(reader), None
+    raise InputError.single(str(path), "format", "输入应为 .parquet 或 .csv 文件")
+
+
+def screen_file(
+    policy: Policy,
+    input_path: Path,
+    output_path: Path,
+    fiscal_year: int,
+    as_of: dt.date,
+    *,
+    batch_rows: int = 1_000_000,
+    errors_path: Path | None = None,
+    progress: bool | None = None,
+) -> ScreenReport:
+    started = time.perf_counter()
+    batches, total_rows = read_batches(input_path, batch_rows)
+    report = ScreenReport()
+    show = sys.stderr.isatty() if progress is None else progress
+    tmp = output_path.with_name(output_path.name + ".partial")
+    with pq.ParquetWriter(tmp, OUTPUT_SCHEMA) as writer, _progress(show, total_rows) as advance:
+        for batch in batches:
+            writer.write_batch(_account(report, policy, batch, fiscal_year, as_of))
+            advance(batch.num_rows)
+    tmp.replace(output_path)  # never leave a half-written output under the real name
+    if report.errors:
+        errors_path = errors_path or output_path.with_name(output_path.name + ".errors.csv")
+        with errors_path.open("w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(["row", "field", "rule", "message"])
+            w.writerows(report.errors)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+class _progress:
+    """A rich progress bar on a terminal; nothing otherwise."""
+
+    def __init__(self, show: bool, total: int | None) -> None:
+        self.show, self.total = show, total
+        self._bar = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        if not self.show:
+            return lambda n: None
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self._bar = Progress(
+            TextColumn("筛查"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            transient=False,
+        )
+        self._bar.__enter__()
+        task = self._bar.add_task("screen", total=self.total)
+        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
