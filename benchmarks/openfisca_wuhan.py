@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from arrowfen import fen_to_decimal
+from arrowfen import WRITE_OPTIONS, fen_to_decimal
 from openfisca_core.entities import build_entity
 from openfisca_core.model_api import YEAR, Reform, Variable, min_, round_, select, where
 from openfisca_core.parameters import ParameterNode
@@ -280,7 +280,7 @@ def screen_file(src: Path, dst: Path, float_dtype: type = np.float32) -> dict[st
     t3 = time.perf_counter()
     out = pa.table({"credit_code": table["credit_code"],
                     **{k: fen_to_decimal(to_fen(v)) for k, v in awards.items()}})  # fmt: skip
-    pq.write_table(out, dst)
+    pq.write_table(out, dst, **WRITE_OPTIONS)
     t4 = time.perf_counter()
     return {"read": t1 - t0, "convert": t2 - t1, "compute": t3 - t2, "write": t4 - t3}
 
