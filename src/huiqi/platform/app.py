@@ -1,0 +1,93 @@
+"""FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+
+from huiqi.platform.db import make_engine, make_sessionmaker, migrate
+from huiqi.platform.errors import install_error_handlers
+from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.settings import PlatformSettings, database_url_from_env
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """
+惠企平台 API：把《武汉市支持数字经济加快发展若干政策》（武政规〔2022〕6号）办成可申报、可审核、
+可公示、可拨付、可审计的业务。
+
+* `POST /api/v1/evaluate`、`/explain` 免登录（限流），
+  与命令行 `huiqi evaluate` / `huiqi explain` 同一契约。
+* 其余接口需先 `POST /api/v1/auth/login` 取得 token（`Authorization: Bearer …`，或会话 Cookie）。
+* 金额一律为整数“分”（字段名以 `_fen` 结尾）。
+* 错误统一为 `{"errors": [{"path", "rule", "message"}]}`，message 为中文。
+"""
+
+
+def _routers() -> list[APIRouter]:
+    from huiqi.platform.applications.views import router as applications
+    from huiqi.platform.audit.views import router as audit
+    from huiqi.platform.auth.views import router as auth
+    from huiqi.platform.budgets.views import router as budgets
+    from huiqi.platform.campaigns.views import router as campaigns
+    from huiqi.platform.credit.views import router as credit
+    from huiqi.platform.enterprises.views import router as enterprises
+    from huiqi.platform.evaluate_views import router as evaluate
+    from huiqi.platform.payments.views import router as payments
+    from huiqi.platform.public_notices.views import router as notices
+    from huiqi.platform.reviews.views import router as reviews
+    from huiqi.platform.tasks.views import router as tasks
+
+    return [
+        evaluate, auth, enterprises, applications, reviews, notices,
+        payments, budgets, tasks, campaigns, credit, audit,
+    ]  # fmt: skip
+
+
+def create_app(
+    database_url: str | None = None,
+    seed_demo: bool = False,
+    *,
+    settings: PlatformSettings | None = None,
+) -> FastAPI:
+    """The platform app. Migrates the database on creation; seeds demo data when asked."""
+    settings = settings or PlatformSettings()
+    settings.database_url = database_url_from_env(database_url or settings.database_url)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    sm = make_sessionmaker(engine)
+    if seed_demo:
+        from huiqi.platform.demo import seed
+
+        with sm() as db:
+            seed(db)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="惠企平台 huiqi platform",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url=f"{API_PREFIX}/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = sm
+    app.state.bucket = TokenBucket(settings.rate_per_second, settings.burst)
+    install_error_handlers(app)
+    for r in _routers():
+        app.include_router(r, prefix=API_PREFIX)
+
+    @app.get(f"{API_PREFIX}/health", tags=["系统"], summary="健康检查（免登录）")
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,1 @@
+"""Applications: one per measure, fiscal year and project, with a frozen snapshot."""

@@ -1,0 +1,232 @@
+"""Submitting and reading applications.
+
+Submission is one transaction: the snapshot (case JSON), the engine's evaluation, the row and its
+audit entry commit together, so a crash leaves either a complete application or none. The
+idempotency key and the (firm, measure, year, project) unique constraint make retries and
+double clicks harmless even when two requests race.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.credit.service import ensure_not_blocked
+from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.enterprises.models import Enterprise, Project
+from huiqi.platform.enterprises.service import get_visible
+from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.policy import cap_fen, get_policy, measure
+
+DISTRICT_UNIT = "各区人民政府"
+
+
+def snapshot(app: Application) -> dict[str, Any]:
+    return ApplicationOut.model_validate(app).model_dump(mode="json")
+
+
+def measures_of_units(units: tuple[str, ...]) -> list[str]:
+    """Measures a city officer handles: those naming one of their units as responsible."""
+    return [m.id for m in get_policy().measures.values() if set(m.units) & set(units)]
+
+
+def scope_query(p: Principal) -> Select[tuple[Application]]:
+    q = select(Application)
+    if p.role == "enterprise":
+        return q.where(Application.enterprise_id == (p.enterprise_id or -1))
+    if p.role == "district_officer":
+        return q.join(Enterprise, Enterprise.id == Application.enterprise_id).where(
+            Enterprise.district == p.district
+        )
+    if p.role == "city_officer":
+        return q.where(Application.measure_id.in_(measures_of_units(p.units)))
+    if p.role == "admin":
+        return q
+    raise forbidden()
+
+
+def get_visible_app(db: Session, p: Principal, app_id: int, *, lock: bool = False) -> Application:
+    q = scope_query(p).where(Application.id == app_id)
+    if lock:
+        q = q.with_for_update(of=Application)
+    app = db.scalar(q)
+    if app is None:
+        raise not_found("申报", "application_id")
+    return app
+
+
+def _full_key(p: Principal, key: str | None) -> str | None:
+    # Keys are scoped per user: one firm's key can never collide with, or reveal, another's.
+    if key is None:
+        return None
+    key = key.strip()
+    if not 1 <= len(key) <= 128:
+        raise ApiError(
+            422, "idempotency_key", "Idempotency-Key 长度应为 1–128 个字符", "Idempotency-Key"
+        )
+    return f"{p.user_id}:{key}"
+
+
+def _same_request(app: Application, data: ApplicationIn) -> bool:
+    return (app.enterprise_id, app.measure_id, app.fiscal_year, app.project_id) == (
+        data.enterprise_id,
+        data.measure_id,
+        data.fiscal_year,
+        data.project_id,
+    )
+
+
+def _replay(db: Session, key: str | None, data: ApplicationIn) -> Application | None:
+    if key is None:
+        return None
+    prior = db.scalar(select(Application).where(Application.idempotency_key == key))
+    if prior is not None and not _same_request(prior, data):
+        raise ApiError(
+            422,
+            "idempotency_mismatch",
+            "该 Idempotency-Key 已用于另一份不同的申报，请换一个新键",
+            "Idempotency-Key",
+        )
+    return prior
+
+
+def check_project(
+    db: Session, ent: Enterprise, spec: Any, project_id: int | None
+) -> Project | None:
+    if spec.level != "project":
+        if project_id is not None:
+            raise ApiError(
+                422, "project_not_allowed", f"措施 {spec.id} 按企业申报，不填项目", "project_id"
+            )
+        return None
+    if project_id is None:
+        raise ApiError(422, "required", f"措施 {spec.id} 按项目申报，请选择项目", "project_id")
+    proj = db.get(Project, project_id)
+    if proj is None or proj.enterprise_id != ent.id:
+        raise ApiError(404, "not_found", "项目不存在或不属于该企业", "project_id")
+    if spec.source.kinds and proj.kind not in spec.source.kinds:
+        raise ApiError(
+            422,
+            "project_kind",
+            f"措施 {spec.id} 只适用于 {'、'.join(spec.source.kinds)} 类项目",
+            "project_id",
+        )
+    return proj
+
+
+def new_application(
+    db: Session,
+    p: Principal,
+    ent: Enterprise,
+    data: ApplicationIn,
+    *,
+    status: str,
+    source: str,
+    key: str | None,
+) -> Application:
+    """Freeze facts + evaluation into a new (unflushed) application; the caller commits."""
+    spec = measure(data.measure_id)
+    check_project(db, ent, spec, data.project_id)
+    if data.requested_amount_fen is not None:
+        if spec.kind == "computed":
+            raise ApiError(
+                422,
+                "not_allowed",
+                "计算类措施的金额由政策公式确定，无需填写申请金额",
+                "requested_amount_fen",
+            )
+        cap = cap_fen(spec.id, data.fiscal_year)
+        if cap is not None and data.requested_amount_fen > cap:
+            raise ApiError(
+                422,
+                "over_cap",
+                f"申请金额超过该措施上限 {cap / 100:.2f} 元",
+                "requested_amount_fen",
+            )
+    case = build_case(db, ent, data.fiscal_year)
+    out = evaluate_measure(case, spec.id, data.project_id)
+    pol = get_policy()
+    return Application(
+        enterprise_id=ent.id,
+        measure_id=spec.id,
+        fiscal_year=data.fiscal_year,
+        project_id=data.project_id,
+        project_key=data.project_id or 0,
+        status=status,
+        source=source,
+        idempotency_key=key,
+        policy_id=pol.id,
+        policy_version=pol.version,
+        facts=case,
+        evaluation=out.evaluation,
+        engine_status=out.status,
+        engine_amount_fen=out.amount_fen,
+        requested_amount_fen=data.requested_amount_fen,
+        statement=data.statement,
+        created_by=p.username,
+    )
+
+
+def submit(
+    db: Session, p: Principal, data: ApplicationIn, idem_key: str | None
+) -> tuple[Application, bool]:
+    """(application, created). A replay with the same key returns the first one unchanged."""
+    if p.role not in ("enterprise", "admin"):
+        raise forbidden("只有企业账号可以提交申报")
+    key = _full_key(p, idem_key)
+    prior = _replay(db, key, data)
+    if prior is not None:
+        return prior, False
+    ent = get_visible(db, p, data.enterprise_id)
+    ensure_not_blocked(db, ent)
+    existing = db.scalar(
+        select(Application).where(
+            Application.enterprise_id == ent.id,
+            Application.measure_id == data.measure_id,
+            Application.fiscal_year == data.fiscal_year,
+            Application.project_key == (data.project_id or 0),
+        )
+    )
+    if existing is not None:
+        raise ApiError(
+            409,
+            "duplicate_application",
+            f"该企业本年度已就此措施申报（申报编号 {existing.id}），不能重复申报",
+            "measure_id",
+        )
+    app = new_application(db, p, ent, data, status="submitted", source="apply", key=key)
+    db.add(app)
+    try:
+        db.flush()
+        record(db, p, "application.submit", "application", app.id, None, snapshot(app))
+        db.commit()
+    except IntegrityError:
+        # Lost a race with an identical request: report the winner instead of a 500.
+        db.rollback()
+        prior = _replay(db, key, data)
+        if prior is not None:
+            return prior, False
+        raise ApiError(
+            409, "duplicate_application", "该企业本年度已就此措施申报，不能重复申报", "measure_id"
+        ) from None
+    return app, True
+
+
+def transition(
+    db: Session, app: Application, p: Principal, action: str, new_status: str, **changes: Any
+) -> Application:
+    """Change status (and fields) with an audit entry; the caller commits."""
+    before = snapshot(app)
+    app.status = new_status
+    for k, v in changes.items():
+        setattr(app, k, v)
+    db.flush()
+    record(db, p, action, "application", app.id, before, snapshot(app))
+    return app

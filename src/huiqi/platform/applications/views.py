@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from sqlalchemy import func, select
+
+from huiqi.platform.applications import schemas as s
+from huiqi.platform.applications import service
+from huiqi.platform.applications.models import STATUSES, Application
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.deps import Db, require
+from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.reviews.models import ReviewStep
+
+router = APIRouter(tags=["申报"], responses=ERROR_RESPONSES)
+Reader = Annotated[
+    Principal, Depends(require("enterprise", "district_officer", "city_officer", "admin"))
+]
+Submitter = Annotated[Principal, Depends(require("enterprise", "admin"))]
+AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.post(
+    "/applications",
+    response_model=s.ApplicationOut,
+    status_code=201,
+    summary="提交申报（冻结事实、政策版本与测算结果）",
+    responses={
+        200: {
+            "description": "同一 Idempotency-Key 的重试：返回首次创建的申报",
+            "model": s.ApplicationOut,
+        }
+    },
+)
+def submit(
+    db: Db,
+    p: Submitter,
+    body: s.ApplicationIn,
+    response: Response,
+    idempotency_key: Annotated[
+        str | None,
+        Header(alias="Idempotency-Key", max_length=128, description="重试安全：同键只创建一次"),
+    ] = None,
+) -> Application:
+    app, created = service.submit(db, p, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return app
+
+
+@router.get(
+    "/applications", response_model=list[s.ApplicationOut], summary="申报列表（按权限范围）"
+)
+def list_applications(
+    db: Db,
+    p: Reader,
+    status: Annotated[str | None, Query(max_length=32)] = None,
+    measure_id: Annotated[str | None, Query(max_length=32)] = None,
+    fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> list[Application]:
+    if status is not None and status not in STATUSES:
+        raise ApiError(422, "enum", f"状态应为 {'、'.join(STATUSES)} 之一", "status")
+    q = service.scope_query(p)
+    if status:
+        q = q.where(Application.status == status)
+    if measure_id:
+        q = q.where(Application.measure_id == measure_id)
+    if fiscal_year:
+        q = q.where(Application.fiscal_year == fiscal_year)
+    return list(db.scalars(q.order_by(Application.id).limit(limit).offset(offset)))
+
+
+@router.get(
+    "/applications/{application_id}",
+    response_model=s.ApplicationDetail,
+    summary="申报详情（含快照与审核记录）",
+)
+def get_application(db: Db, p: Reader, application_id: AppId) -> dict[str, Any]:
+    app = service.get_visible_app(db, p, application_id)
+    steps = db.scalars(
+        select(ReviewStep).where(ReviewStep.application_id == app.id).order_by(ReviewStep.id)
+    )
+    return {
+        **s.ApplicationOut.model_validate(app).model_dump(),
+        "facts": app.facts,
+        "evaluation": app.evaluation,
+        "reviews": [s.ReviewOut.model_validate(x) for x in steps],
+    }
+
+
+@router.get("/stats", response_model=s.StatsOut, summary="汇总统计（分析员只读）")
+def stats(
+    db: Db, p: Annotated[Principal, Depends(require("analyst", "admin", "city_officer"))]
+) -> s.StatsOut:
+    amount = func.coalesce(func.sum(Application.decided_amount_fen), 0)
+    rows = db.execute(
+        select(Application.measure_id, Application.status, func.count(), amount)
+        .group_by(Application.measure_id, Application.status)
+        .order_by(Application.measure_id, Application.status)
+    )
+    pools = db.scalars(select(BudgetPool).order_by(BudgetPool.fiscal_year, BudgetPool.measure_id))
+    return s.StatsOut(
+        by_measure_status=[
+            s.StatsRow(measure_id=m, status=st, count=c, amount_fen=int(a)) for m, st, c, a in rows
+        ],
+        budgets=[
+            s.BudgetStat(
+                measure_id=b.measure_id,
+                fiscal_year=b.fiscal_year,
+                total_fen=b.total_fen,
+                committed_fen=b.committed_fen,
+                paid_fen=b.paid_fen,
+            )
+            for b in pools
+        ],
+    )

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth import service
+from huiqi.platform.auth.models import User
+from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.deps import COOKIE_NAME, Anyone, Db, current_token, require
+from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+
+router = APIRouter(tags=["登录与用户"], responses=ERROR_RESPONSES)
+Admin = Annotated[Principal, Depends(require("admin"))]
+
+
+@router.post(
+    "/auth/login", response_model=TokenOut, summary="登录（返回 Bearer token 并设置会话 Cookie）"
+)
+def login(db: Db, body: LoginIn, request: Request, response: Response) -> TokenOut:
+    ttl = request.app.state.settings.session_ttl_seconds
+    token, sess, user = service.login(db, body.username, body.password, ttl)
+    response.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
+    return TokenOut(token=token, expires_at=sess.expires_at, role=user.role)
+
+
+@router.post("/auth/logout", status_code=204, summary="退出登录")
+def logout(db: Db, token: Annotated[str, Depends(current_token)], response: Response) -> Response:
+    service.logout(db, token)
+    response.delete_cookie(COOKIE_NAME)
+    response.status_code = 204
+    return response
+
+
+@router.get("/auth/me", response_model=UserOut, summary="当前用户")
+def me(db: Db, p: Anyone) -> User:
+    user = db.get(User, p.user_id)
+    assert user is not None
+    return user
+
+
+@router.get("/users", response_model=list[UserOut], summary="用户列表（管理员）")
+def list_users(db: Db, p: Admin) -> list[User]:
+    return list(db.scalars(select(User).order_by(User.id)))
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="新建用户（管理员）")
+def create_user(db: Db, p: Admin, body: UserIn) -> User:
+    if body.enterprise_id is not None:
+        from huiqi.platform.enterprises.models import Enterprise
+
+        if db.get(Enterprise, body.enterprise_id) is None:
+            raise ApiError(404, "not_found", "企业不存在", "enterprise_id")
+    user = service.create_user(
+        db,
+        body.username,
+        body.password,
+        body.role,
+        display_name=body.display_name,
+        enterprise_id=body.enterprise_id,
+        district=body.district,
+        units=body.units,
+    )
+    record(db, p, "user.create", "user", user.id, None, UserOut.model_validate(user).model_dump())
+    db.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Budget pools, one per measure and fiscal year, never over-committed."""

@@ -1,0 +1,186 @@
+"""免申即享: the government screens its own registry, creates candidate applications for the
+eligible firms and pushes them; a firm only confirms (the application then enters review with
+the facts frozen at screening time) or declines.
+
+Screening runs every registry firm through the same rules engine as a submitted application, so
+a candidate's amount is exactly what the firm would have been computed on applying.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.service import measures_of_units, snapshot, transition
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.credit.service import check as credit_check
+from huiqi.platform.db import utcnow
+from huiqi.platform.engine import build_case, yuan_to_fen
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.policy import get_policy, measure
+from huiqi.rules.api import evaluate_case_json
+
+
+class CampaignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measure_id: str = Field(min_length=1, max_length=32, description="计算类措施，如 2.6.3")
+    fiscal_year: int = Field(ge=2000, le=2100)
+    title: str = Field(min_length=1, max_length=200)
+    as_of: dt.date | None = Field(
+        default=None, description="筛查基准日，默认今天（限于政策有效期内）"
+    )
+
+
+class CampaignOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    measure_id: str
+    fiscal_year: int
+    title: str
+    screened: int
+    candidates: int
+    created_by: str
+    created_at: dt.datetime
+
+
+class PushOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    campaign_id: int
+    enterprise_id: int
+    application_id: int
+    channel: str
+    pushed_at: dt.datetime
+    response: str
+    responded_at: dt.datetime | None
+
+
+def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
+    spec = measure(data.measure_id)
+    if p.role != "admin" and (
+        p.role != "city_officer" or spec.id not in measures_of_units(p.units)
+    ):
+        raise forbidden("只有该措施责任单位的市级审核员可以发起免申即享")
+    if spec.kind != "computed":
+        raise ApiError(
+            422,
+            "not_computed",
+            "免申即享只适用于按公式计算的措施（择优类须企业申报）",
+            "measure_id",
+        )
+    pol = get_policy()
+    camp = Campaign(
+        measure_id=spec.id, fiscal_year=data.fiscal_year, title=data.title, created_by=p.username
+    )
+    db.add(camp)
+    db.flush()
+    taken = {
+        (e, k)
+        for e, k in db.execute(
+            select(Application.enterprise_id, Application.project_key).where(
+                Application.measure_id == spec.id, Application.fiscal_year == data.fiscal_year
+            )
+        )
+    }
+    screened = 0
+    for ent in db.scalars(select(Enterprise).order_by(Enterprise.id)):
+        screened += 1
+        if credit_check(db, ent).blocked:
+            continue
+        case = build_case(db, ent, data.fiscal_year, data.as_of)
+        result = evaluate_case_json(pol, case)
+        header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
+        for row in result["results"]:
+            if row["measure"] != spec.id or row["status"] != "eligible":
+                continue
+            project_id = int(row["project"]) if row.get("project") else None
+            if (ent.id, project_id or 0) in taken:
+                continue
+            app = Application(
+                enterprise_id=ent.id,
+                measure_id=spec.id,
+                fiscal_year=data.fiscal_year,
+                project_id=project_id,
+                project_key=project_id or 0,
+                status="candidate",
+                source="campaign",
+                policy_id=pol.id,
+                policy_version=pol.version,
+                facts=case,
+                evaluation={**header, "row": row},
+                engine_status="eligible",
+                engine_amount_fen=yuan_to_fen(row["amount"]),
+                created_by=p.username,
+            )
+            db.add(app)
+            db.flush()
+            db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
+            record(db, p, "campaign.candidate", "application", app.id, None, snapshot(app))
+            camp.candidates += 1
+    camp.screened = screened
+    db.flush()
+    record(
+        db,
+        p,
+        "campaign.run",
+        "campaign",
+        camp.id,
+        None,
+        CampaignOut.model_validate(camp).model_dump(mode="json"),
+    )
+    db.commit()
+    return camp
+
+
+def pushes_for(db: Session, p: Principal, campaign_id: int | None = None) -> list[CampaignPush]:
+    q = select(CampaignPush).order_by(CampaignPush.id)
+    if campaign_id is not None:
+        q = q.where(CampaignPush.campaign_id == campaign_id)
+    if p.role == "enterprise":
+        q = q.where(CampaignPush.enterprise_id == (p.enterprise_id or -1))
+    elif p.role == "city_officer":
+        q = q.join(Campaign, Campaign.id == CampaignPush.campaign_id).where(
+            Campaign.measure_id.in_(measures_of_units(p.units))
+        )
+    elif p.role != "admin":
+        raise forbidden()
+    return list(db.scalars(q.limit(1000)))
+
+
+def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignPush:
+    if p.role != "enterprise":
+        raise forbidden("只有企业本身可以确认或放弃免申即享")
+    push = db.scalar(select(CampaignPush).where(CampaignPush.id == push_id).with_for_update())
+    if push is None or push.enterprise_id != p.enterprise_id:
+        raise not_found("推送", "push_id")
+    if push.response != "pending":
+        raise ApiError(409, "already_responded", "该推送已确认或放弃，不能重复操作", "push_id")
+    app = db.scalar(
+        select(Application).where(Application.id == push.application_id).with_for_update()
+    )
+    assert app is not None
+    if confirm:
+        ent = db.get(Enterprise, app.enterprise_id)
+        assert ent is not None
+        blocked = credit_check(db, ent)
+        if blocked.blocked:
+            raise ApiError(422, "credit_blocked", "；".join(blocked.reasons), "enterprise_id")
+    push.response = "confirmed" if confirm else "declined"
+    push.responded_at = utcnow()
+    transition(
+        db,
+        app,
+        p,
+        f"campaign.{push.response}",
+        "submitted" if confirm else "declined",
+        submitted_at=utcnow(),
+    )
+    db.commit()
+    return push

@@ -1,0 +1,1 @@
+"""Credit screening: 严重失信 and recent administrative penalties block support."""

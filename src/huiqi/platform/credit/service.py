@@ -1,0 +1,97 @@
+"""Credit screening.
+
+The implementing rules of Wuhan support programmes exclude firms on the 严重失信 list and firms
+with an administrative penalty in the recent past. Both the switch and the look-back window
+(months) are runtime parameters an admin may change, because the window differs between
+implementing rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.credit.models import PlatformParameter
+from huiqi.platform.enterprises.models import Enterprise, Penalty
+from huiqi.platform.errors import ApiError
+
+DEFAULTS: dict[str, Any] = {
+    "credit.block_enabled": True,
+    "credit.penalty_months": 36,
+}
+
+
+def get_parameter(db: Session, key: str) -> Any:
+    row = db.get(PlatformParameter, key)
+    return row.value if row is not None else DEFAULTS[key]
+
+
+def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
+    if key not in DEFAULTS:
+        raise ApiError(422, "unknown_parameter", f"未知参数 {key}", "key")
+    if key == "credit.block_enabled" and not isinstance(value, bool):
+        raise ApiError(422, "bool_type", "应为布尔值 true/false", "value")
+    if key == "credit.penalty_months" and (
+        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120
+    ):
+        raise ApiError(422, "range", "回溯月数应为 0–120 的整数", "value")
+    row = db.get(PlatformParameter, key)
+    before = row.value if row is not None else DEFAULTS[key]
+    if row is None:
+        db.add(PlatformParameter(key=key, value=value))
+    else:
+        row.value = value
+    record(db, actor, "parameter.set", "parameter", key, {"value": before}, {"value": value})
+    db.commit()
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
+    m += 1
+    # clamp the day (e.g. 31 March minus one month -> 28/29 February)
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(y, m, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class CreditCheck:
+    blocked: bool
+    reasons: list[str]
+
+
+def check(db: Session, ent: Enterprise, as_of: dt.date | None = None) -> CreditCheck:
+    if not get_parameter(db, "credit.block_enabled"):
+        return CreditCheck(False, [])
+    today = as_of or dt.date.today()
+    reasons = []
+    if ent.credit_status == "serious_discredit":
+        reasons.append("企业被列入严重失信主体名单，不予支持")
+    months = int(get_parameter(db, "credit.penalty_months"))
+    since = months_before(today, months)
+    recent = db.scalars(
+        select(Penalty)
+        .where(Penalty.enterprise_id == ent.id, Penalty.decided_on > since)
+        .order_by(Penalty.decided_on.desc())
+    ).first()
+    if recent is not None:
+        reasons.append(
+            f"企业近 {months} 个月内受到行政处罚（{recent.decided_on.isoformat()}，"
+            f"{recent.authority or '处罚机关未填'}），不予支持"
+        )
+    return CreditCheck(bool(reasons), reasons)
+
+
+def ensure_not_blocked(db: Session, ent: Enterprise) -> None:
+    res = check(db, ent)
+    if res.blocked:
+        raise ApiError(422, "credit_blocked", "；".join(res.reasons), "enterprise_id")

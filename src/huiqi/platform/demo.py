@@ -1,0 +1,184 @@
+"""Demo data for every role (idempotent). Logins are listed in docs/platform.md.
+
+Dates sit inside the policy's window (2022-06-01..2025-05-31): fiscal year 2023, as of mid-2024.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.models import User
+from huiqi.platform.auth.service import SYSTEM, create_user, demo_hash
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.enterprises.models import (
+    AnnualFigure,
+    Enterprise,
+    Penalty,
+    Project,
+    Recognition,
+)
+from huiqi.platform.payments.models import PaymentShare
+from huiqi.platform.tasks.service import seed_tasks
+from huiqi.rules.credit_code import make_credit_code
+
+DEMO_PASSWORD = "demo123"
+DEMO_YEAR = 2023
+WAN = 10_000 * 100  # fen per 万元
+
+# (username, role, display name, extra) — enterprise users get their firm below
+DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
+    ("admin", "admin", "平台管理员", {}),
+    ("enterprise1", "enterprise", "光谷示例软件（企业用户）", {}),
+    ("enterprise2", "enterprise", "江岸示例智造（企业用户）", {}),
+    ("enterprise3", "enterprise", "武昌示例数据（企业用户）", {}),
+    ("district_dh", "district_officer", "东湖高新区审核员", {"district": "东湖高新区"}),
+    ("district_ja", "district_officer", "江岸区审核员", {"district": "江岸区"}),
+    ("city_kj", "city_officer", "市科技局审核员", {"units": ["市科技局"]}),
+    ("city_jx", "city_officer", "市经信局审核员", {"units": ["市经信局"]}),
+    ("analyst", "analyst", "数据分析员", {}),
+    ("supervisor", "supervisor", "督办员", {}),
+]
+
+DEMO_BUDGETS_WAN = {"1.3.1": 1000, "2.6.1": 3000, "2.6.2": 2000, "2.6.3": 500, "3.1.1": 10000}
+
+
+def _firms(db: Session) -> list[Enterprise]:
+    d = dt.date
+    software = Enterprise(
+        credit_code=make_credit_code("91420100MA4K0A001"),
+        name="武汉光谷示例软件有限公司",
+        district="东湖高新区",
+        industry="软件和信息技术服务业",
+        size="small",
+        is_software=True,
+        registered_on=d(2016, 3, 1),
+    )
+    maker = Enterprise(
+        credit_code=make_credit_code("91420102MA4K0B002"),
+        name="武汉江岸示例智能制造有限公司",
+        district="江岸区",
+        industry="制造业",
+        size="medium",
+        is_software=False,
+        registered_on=d(2012, 5, 20),
+    )
+    data = Enterprise(
+        credit_code=make_credit_code("91420106MA4K0C003"),
+        name="武汉武昌示例数据服务有限公司",
+        district="武昌区",
+        industry="软件和信息技术服务业",
+        size="small",
+        is_software=True,
+        credit_status="serious_discredit",
+        registered_on=d(2018, 9, 9),
+    )
+    db.add_all([software, maker, data])
+    db.flush()
+    db.add_all(
+        [
+            AnnualFigure(
+                enterprise_id=software.id,
+                year=2022,
+                revenue_fen=1500 * WAN,
+                rd_expense_fen=300 * WAN,
+            ),
+            AnnualFigure(
+                enterprise_id=software.id,
+                year=2023,
+                revenue_fen=2000 * WAN,
+                rd_expense_fen=400 * WAN,
+            ),
+            Recognition(
+                enterprise_id=software.id,
+                kind="dcmm",
+                level="3",
+                granted_on=d(2023, 8, 1),
+                authority="工信部",
+            ),
+            Recognition(
+                enterprise_id=software.id,
+                kind="industrial_internet_identifier_node",
+                granted_on=d(2023, 5, 1),
+                name="工业互联网标识解析（软件行业）二级节点",
+                authority="市经信局",
+            ),
+            AnnualFigure(
+                enterprise_id=maker.id, year=2022, revenue_fen=30000 * WAN, rd_expense_fen=900 * WAN
+            ),
+            AnnualFigure(
+                enterprise_id=maker.id,
+                year=2023,
+                revenue_fen=32000 * WAN,
+                rd_expense_fen=1000 * WAN,
+            ),
+            Project(
+                enterprise_id=maker.id,
+                name="总装车间智能化改造",
+                kind="smart_transformation",
+                fields={
+                    "equipment_investment_fen": 800 * WAN,
+                    "productive_equipment_investment_fen": 600 * WAN,
+                    "rd_investment_fen": 100 * WAN,
+                    "construction_start": "2022-07-01",
+                    "construction_end": "2023-12-31",
+                },
+            ),
+            AnnualFigure(
+                enterprise_id=data.id, year=2023, revenue_fen=900 * WAN, rd_expense_fen=200 * WAN
+            ),
+            Recognition(
+                enterprise_id=data.id,
+                kind="dcmm",
+                level="4",
+                granted_on=d(2023, 6, 1),
+                authority="工信部",
+            ),
+            Penalty(
+                enterprise_id=data.id,
+                decided_on=d(2024, 1, 15),
+                authority="市市场监管局",
+                summary="虚假宣传",
+            ),
+        ]
+    )
+    return [software, maker, data]
+
+
+def seed(db: Session) -> bool:
+    """Create demo users, firms, budgets, shares and tasks. False when already seeded."""
+    if db.scalar(select(User.id).where(User.username == "admin")) is not None:
+        return False
+    firms = _firms(db)
+    pw = demo_hash(DEMO_PASSWORD)
+    firm_of = {"enterprise1": firms[0].id, "enterprise2": firms[1].id, "enterprise3": firms[2].id}
+    for username, role, name, extra in DEMO_USERS:
+        create_user(
+            db,
+            username,
+            DEMO_PASSWORD,
+            role,
+            display_name=name,
+            enterprise_id=firm_of.get(username),
+            district=extra.get("district"),
+            units=extra.get("units"),
+            password_hash=pw,  # type: ignore[arg-type]
+        )
+    for mid, wan in DEMO_BUDGETS_WAN.items():
+        db.add(
+            BudgetPool(
+                measure_id=mid,
+                fiscal_year=DEMO_YEAR,
+                total_fen=wan * WAN,
+                committed_fen=0,
+                paid_fen=0,
+            )
+        )
+    db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
+    seed_tasks(db)
+    record(db, SYSTEM, "demo.seed", "platform", "demo", None, {"users": [u[0] for u in DEMO_USERS]})
+    db.commit()
+    return True

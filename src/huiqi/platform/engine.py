@@ -1,0 +1,154 @@
+"""Adapter from stored facts to the rules core.
+
+The platform never re-implements a rule: it builds the same case JSON a person would give
+`huiqi evaluate`, calls `huiqi.rules.api.evaluate_case_json`, and keeps the row for the measure
+(and project) applied for. The case JSON is what gets frozen as the application's snapshot, so
+any evaluation can be replayed later with the CLI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.policy import get_policy
+from huiqi.rules.api import evaluate_case_json
+from huiqi.rules.money import fen_to_str
+
+
+def yuan_to_fen(text: str | None) -> int | None:
+    if text is None:
+        return None
+    return int(Decimal(text) * 100)
+
+
+def _default_as_of(policy: Any, fiscal_year: int) -> dt.date:
+    """Today, moved into the year in which `fiscal_year` is applied for: annual measures are
+    applied for in the following year (the policy's fiscal-year lag), so an officer re-checking
+    a 2023 application in 2026 still evaluates it as of its application year."""
+    today = dt.date.today()
+    lag = int(policy.parameter_at("interpretation.annual_fiscal_year_lag", policy.window_start))
+    year = fiscal_year + lag
+    return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
+
+
+def build_case(
+    db: Session,
+    ent: Enterprise,
+    fiscal_year: int,
+    as_of: dt.date | None = None,
+    *,
+    exclude_application_id: int | None = None,
+) -> dict[str, Any]:
+    """The case JSON for one firm from its profile and its awards on this platform."""
+    from huiqi.platform.applications.models import AWARDED, Application
+    from huiqi.platform.enterprises.models import Penalty
+
+    policy = get_policy()
+    day = as_of or _default_as_of(policy, fiscal_year)
+    # The policy is only applicable inside its window; clamp so that a platform running after
+    # the window still evaluates cases "as of" its last day instead of failing every case.
+    day = min(max(day, policy.window_start), policy.window_end)
+    last_penalty = db.scalar(
+        select(Penalty.decided_on)
+        .where(Penalty.enterprise_id == ent.id)
+        .order_by(Penalty.decided_on.desc())
+        .limit(1)
+    )
+    enterprise: dict[str, Any] = {
+        "name": ent.name,
+        "credit_code": ent.credit_code,
+        "district": ent.district,
+        "industry": ent.industry,
+        "size": ent.size,
+        "software_enterprise": ent.is_software,
+        "serious_discredit": ent.credit_status == "serious_discredit",
+    }
+    if last_penalty is not None:
+        enterprise["last_penalty_date"] = last_penalty.isoformat()
+    annual: dict[str, Any] = {}
+    for f in ent.figures:
+        figs = {}
+        if f.revenue_fen is not None:
+            figs["revenue"] = fen_to_str(f.revenue_fen)
+        if f.rd_expense_fen is not None:
+            figs["rd_expense"] = fen_to_str(f.rd_expense_fen)
+        annual[str(f.year)] = figs
+    recognitions = [
+        {
+            "kind": r.kind,
+            **({"level": r.level} if r.level is not None else {}),
+            "date": r.granted_on.isoformat(),
+            **({"name": r.name} if r.name else {}),
+        }
+        for r in ent.recognitions
+    ]
+    projects = []
+    for pr in ent.projects:
+        item: dict[str, Any] = {"id": str(pr.id), "kind": pr.kind, "name": pr.name}
+        for key, value in (pr.fields or {}).items():
+            if key.endswith("_fen"):
+                item[key[:-4]] = fen_to_str(value) if value is not None else None
+            else:
+                item[key] = value
+        projects.append(item)
+    awards = db.scalars(
+        select(Application).where(
+            Application.enterprise_id == ent.id,
+            Application.status.in_(AWARDED),
+            Application.id != (exclude_application_id or -1),
+        )
+    )
+    prior = [
+        {
+            "measure": a.measure_id,
+            "fiscal_year": a.fiscal_year,
+            "amount": fen_to_str(a.decided_amount_fen or 0),
+            **({"project": str(a.project_id)} if a.project_id is not None else {}),
+        }
+        for a in awards
+    ]
+    return {
+        "as_of": day.isoformat(),
+        "fiscal_year": fiscal_year,
+        "enterprise": enterprise,
+        "annual": annual,
+        "recognitions": recognitions,
+        "projects": projects,
+        "prior_awards": prior,
+    }
+
+
+@dataclass
+class MeasureOutcome:
+    status: str  # eligible | ineligible | discretionary | excluded | not_applicable
+    amount_fen: int | None
+    cap_fen: int | None
+    evaluation: dict[str, Any]
+
+
+def evaluate_measure(
+    case: dict[str, Any], measure_id: str, project_id: int | None
+) -> MeasureOutcome:
+    """Evaluate the case and keep the row of `measure_id` (for `project_id` when project-level)."""
+    policy = get_policy()
+    result = evaluate_case_json(policy, case)
+    want = str(project_id) if project_id is not None else None
+    rows = [r for r in result["results"] if r["measure"] == measure_id]
+    row = next((r for r in rows if r.get("project") == want), None)
+    if row is None and want is None and rows:
+        row = rows[0]
+    header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
+    if row is None:
+        # No row: the firm has no fact this measure looks at (e.g. no such recognition).
+        return MeasureOutcome("ineligible", None, None, {**header, "row": None})
+    amount = yuan_to_fen(row["amount"]) if row["status"] == "eligible" else None
+    return MeasureOutcome(
+        row["status"], amount, yuan_to_fen(row.get("cap")), {**header, "row": row}
+    )

@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Size = Literal["large", "medium", "small", "micro"]
+CreditStatus = Literal["normal", "serious_discredit"]
+FenAmount = Field(ge=0, le=10**15, description="金额，单位：分（整数）")
+
+
+class EnterpriseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    credit_code: str = Field(
+        min_length=1, max_length=40, description="统一社会信用代码（GB 32100）"
+    )
+    name: str = Field(min_length=1, max_length=200)
+    district: str = Field(min_length=1, max_length=64, description="所属区，如 东湖高新区")
+    industry: str = Field(default="", max_length=64)
+    size: Size = "small"
+    is_software: bool = False
+    registered_on: dt.date | None = None
+    credit_status: CreditStatus = "normal"
+
+
+class EnterpriseUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    district: str | None = Field(default=None, min_length=1, max_length=64)
+    industry: str | None = Field(default=None, max_length=64)
+    size: Size | None = None
+    is_software: bool | None = None
+    registered_on: dt.date | None = None
+    credit_status: CreditStatus | None = Field(default=None, description="仅管理员可改")
+
+
+class EnterpriseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+    credit_code: str
+    name: str
+    district: str
+    industry: str
+    size: str
+    is_software: bool
+    registered_on: dt.date | None
+    credit_status: str
+
+
+class FigureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    revenue_fen: int | None = Field(default=None, ge=0, le=10**15, description="年营业收入（分）")
+    rd_expense_fen: int | None = Field(
+        default=None, ge=0, le=10**15, description="年研发投入（分）"
+    )
+
+
+class FigureOut(FigureIn):
+    model_config = ConfigDict(from_attributes=True)
+    year: int
+
+
+class RecognitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str = Field(
+        min_length=1, max_length=64, description="认定类型，见政策 recognition_kinds，如 dcmm"
+    )
+    level: str | None = Field(default=None, max_length=32, description="等级，如 DCMM 的 3")
+    name: str = Field(default="", max_length=200)
+    granted_on: dt.date
+    authority: str = Field(default="", max_length=128)
+
+
+class RecognitionOut(RecognitionIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class ProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = Field(min_length=1, max_length=64, description="项目类型，见政策 project_kinds")
+    fields: dict[str, Any] = Field(
+        default_factory=dict,
+        description="按项目类型的字段：金额字段名加 _fen 后缀、以分为单位；日期为 YYYY-MM-DD",
+    )
+
+
+class ProjectOut(ProjectIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class PenaltyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    decided_on: dt.date
+    authority: str = Field(default="", max_length=128)
+    summary: str = Field(default="", max_length=2000)
+
+
+class PenaltyOut(PenaltyIn):
+    model_config = ConfigDict(from_attributes=True)
+    id: int
+
+
+class CreditOut(BaseModel):
+    blocked: bool
+    reasons: list[str]
+
+
+class ProfileOut(EnterpriseOut):
+    figures: list[FigureOut]
+    recognitions: list[RecognitionOut]
+    projects: list[ProjectOut]
+    penalties: list[PenaltyOut]
+    credit: CreditOut
+
+
+class ImportResult(BaseModel):
+    created: int
+    updated: int

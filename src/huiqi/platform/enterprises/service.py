@@ -1,0 +1,225 @@
+"""Enterprise profiles (一企一档) with scope checks: who may see and change which firm."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.enterprises import schemas as s
+from huiqi.platform.enterprises.models import (
+    AnnualFigure,
+    Enterprise,
+    Penalty,
+    Project,
+    Recognition,
+)
+from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.policy import get_policy
+from huiqi.rules.credit_code import validate_credit_code
+
+READERS = ("admin", "city_officer", "district_officer", "enterprise")
+
+
+def snapshot(ent: Enterprise) -> dict[str, Any]:
+    return s.EnterpriseOut.model_validate(ent).model_dump(mode="json")
+
+
+def scope_query(p: Principal) -> Select[tuple[Enterprise]]:
+    q = select(Enterprise)
+    if p.role == "enterprise":
+        q = q.where(Enterprise.id == (p.enterprise_id or -1))
+    elif p.role == "district_officer":
+        q = q.where(Enterprise.district == p.district)
+    elif p.role not in ("admin", "city_officer"):
+        raise forbidden()
+    return q
+
+
+def get_visible(
+    db: Session, p: Principal, enterprise_id: int, *, for_update: bool = False
+) -> Enterprise:
+    """The firm if `p` may see it; 404 otherwise, so another firm's ID reveals nothing."""
+    ent = db.scalar(scope_query(p).where(Enterprise.id == enterprise_id))
+    if ent is None:
+        raise not_found("企业", "enterprise_id")
+    if for_update and p.role not in ("admin", "enterprise"):
+        raise forbidden("只有企业本身或管理员可以修改企业档案")
+    return ent
+
+
+def create(db: Session, p: Principal, data: s.EnterpriseIn) -> Enterprise:
+    if p.role != "admin":
+        raise forbidden("只有管理员可以新建企业档案")
+    code = validate_credit_code(data.credit_code)
+    if db.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
+        raise ApiError(409, "duplicate", f"统一社会信用代码 {code} 已存在", "credit_code")
+    ent = Enterprise(**{**data.model_dump(), "credit_code": code})
+    db.add(ent)
+    db.flush()
+    record(db, p, "enterprise.create", "enterprise", ent.id, None, snapshot(ent))
+    db.commit()
+    return ent
+
+
+def update(db: Session, p: Principal, enterprise_id: int, data: s.EnterpriseUpdate) -> Enterprise:
+    ent = get_visible(db, p, enterprise_id, for_update=True)
+    changes = data.model_dump(exclude_unset=True)
+    if "credit_status" in changes and p.role != "admin":
+        raise forbidden("信用状态只能由管理员根据信用信息更新")
+    before = snapshot(ent)
+    for k, v in changes.items():
+        if v is None and k != "registered_on":
+            raise ApiError(422, "null", "该字段不能为空", k)
+        setattr(ent, k, v)
+    db.flush()
+    record(db, p, "enterprise.update", "enterprise", ent.id, before, snapshot(ent))
+    db.commit()
+    return ent
+
+
+def put_figure(
+    db: Session, p: Principal, enterprise_id: int, year: int, data: s.FigureIn
+) -> AnnualFigure:
+    ent = get_visible(db, p, enterprise_id, for_update=True)
+    if not 2000 <= year <= 2100:
+        raise ApiError(422, "range", "年度应在 2000–2100 之间", "year")
+    fig = db.scalar(
+        select(AnnualFigure).where(AnnualFigure.enterprise_id == ent.id, AnnualFigure.year == year)
+    )
+    before = None
+    if fig is None:
+        fig = AnnualFigure(enterprise_id=ent.id, year=year)
+        db.add(fig)
+    else:
+        before = s.FigureOut.model_validate(fig).model_dump()
+    fig.revenue_fen = data.revenue_fen
+    fig.rd_expense_fen = data.rd_expense_fen
+    db.flush()
+    record(
+        db,
+        p,
+        "enterprise.figure",
+        "enterprise",
+        ent.id,
+        before,
+        s.FigureOut.model_validate(fig).model_dump(),
+    )
+    db.commit()
+    return fig
+
+
+def add_recognition(
+    db: Session, p: Principal, enterprise_id: int, data: s.RecognitionIn
+) -> Recognition:
+    ent = get_visible(db, p, enterprise_id, for_update=True)
+    kinds = get_policy().recognition_kinds
+    if data.kind not in kinds:
+        raise ApiError(
+            422, "unknown_kind", f"未知认定类型 {data.kind}，可选：{'、'.join(kinds)}", "kind"
+        )
+    levels = [str(x) for x in kinds[data.kind].levels]
+    if levels and data.level not in levels:
+        raise ApiError(422, "enum", f"等级应为 {'、'.join(levels)} 之一", "level")
+    rec = Recognition(enterprise_id=ent.id, **data.model_dump())
+    db.add(rec)
+    db.flush()
+    record(
+        db, p, "enterprise.recognition", "recognition", rec.id, None, data.model_dump(mode="json")
+    )
+    db.commit()
+    return rec
+
+
+_FIELD_CHECKS = {
+    "money": (int, "应为以分为单位的非负整数"),
+    "integer": (int, "应为整数"),
+    "flag": (bool, "应为布尔值 true/false"),
+    "text": (str, "应为字符串"),
+}
+
+
+def validate_project_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:
+    kinds = get_policy().project_kinds
+    if kind not in kinds:
+        raise ApiError(
+            422, "unknown_kind", f"未知项目类型 {kind}，可选：{'、'.join(kinds)}", "kind"
+        )
+    spec: dict[str, str] = dict(kinds[kind].fields)
+    allowed = {(f + "_fen" if t == "money" else f): t for f, t in spec.items()}
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        path = f"fields.{key}"
+        if key not in allowed:
+            raise ApiError(
+                422,
+                "extra_forbidden",
+                f"项目类型 {kind} 没有字段 {key}，可用：{'、'.join(allowed)}",
+                path,
+            )
+        if value is None:
+            out[key] = None
+            continue
+        t = allowed[key]
+        if t == "date":
+            try:
+                out[key] = dt.date.fromisoformat(str(value)).isoformat()
+            except ValueError:
+                raise ApiError(422, "date_parsing", "应为日期（YYYY-MM-DD）", path) from None
+            continue
+        typ, msg = _FIELD_CHECKS.get(t, (str, "应为字符串"))
+        ok = isinstance(value, typ) and (typ is bool or not isinstance(value, bool))
+        if not ok or (t == "money" and not 0 <= value <= 10**15):
+            raise ApiError(422, f"{t}_type", msg, path)
+        out[key] = value
+    return out
+
+
+def add_project(db: Session, p: Principal, enterprise_id: int, data: s.ProjectIn) -> Project:
+    ent = get_visible(db, p, enterprise_id, for_update=True)
+    fields = validate_project_fields(data.kind, data.fields)
+    proj = Project(enterprise_id=ent.id, name=data.name, kind=data.kind, fields=fields)
+    db.add(proj)
+    db.flush()
+    record(
+        db,
+        p,
+        "enterprise.project",
+        "project",
+        proj.id,
+        None,
+        {"name": data.name, "kind": data.kind, "fields": fields},
+    )
+    db.commit()
+    return proj
+
+
+def add_penalty(db: Session, p: Principal, enterprise_id: int, data: s.PenaltyIn) -> Penalty:
+    if p.role != "admin":
+        raise forbidden("行政处罚记录只能由管理员根据信用信息录入")
+    ent = get_visible(db, p, enterprise_id)
+    pen = Penalty(enterprise_id=ent.id, **data.model_dump())
+    db.add(pen)
+    db.flush()
+    record(db, p, "enterprise.penalty", "penalty", pen.id, None, data.model_dump(mode="json"))
+    db.commit()
+    return pen
+
+
+def profile(db: Session, p: Principal, enterprise_id: int) -> dict[str, Any]:
+    from huiqi.platform.credit.service import check
+
+    ent = get_visible(db, p, enterprise_id)
+    c = check(db, ent)
+    return {
+        **s.EnterpriseOut.model_validate(ent).model_dump(),
+        "figures": [s.FigureOut.model_validate(f) for f in ent.figures],
+        "recognitions": [s.RecognitionOut.model_validate(r) for r in ent.recognitions],
+        "projects": [s.ProjectOut.model_validate(x) for x in ent.projects],
+        "penalties": [s.PenaltyOut.model_validate(x) for x in ent.penalties],
+        "credit": {"blocked": c.blocked, "reasons": c.reasons},
+    }

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, UploadFile
+
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.deps import Db, require
+from huiqi.platform.enterprises import schemas as s
+from huiqi.platform.enterprises import service
+from huiqi.platform.enterprises.importer import import_file
+from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+
+router = APIRouter(prefix="/enterprises", tags=["企业档案"], responses=ERROR_RESPONSES)
+Reader = Annotated[Principal, Depends(require(*service.READERS))]
+Writer = Annotated[Principal, Depends(require("admin", "enterprise"))]
+Admin = Annotated[Principal, Depends(require("admin"))]
+EntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("", response_model=list[s.EnterpriseOut], summary="企业列表（按权限范围）")
+def list_enterprises(
+    db: Db,
+    p: Reader,
+    q: Annotated[str | None, Query(max_length=100, description="名称或信用代码关键字")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+) -> list[object]:
+    from huiqi.platform.enterprises.models import Enterprise
+
+    query = service.scope_query(p)
+    if q:
+        query = query.where(
+            Enterprise.name.contains(q) | Enterprise.credit_code.contains(q.upper())
+        )
+    return list(db.scalars(query.order_by(Enterprise.id).limit(limit).offset(offset)))
+
+
+@router.post("", response_model=s.EnterpriseOut, status_code=201, summary="新建企业档案")
+def create_enterprise(db: Db, p: Admin, body: s.EnterpriseIn) -> object:
+    return service.create(db, p, body)
+
+
+@router.post("/import", response_model=s.ImportResult, summary="从 Excel/CSV 批量导入企业")
+def import_enterprises(db: Db, p: Admin, file: UploadFile) -> s.ImportResult:
+    content = file.file.read(20 * 1024 * 1024 + 1)
+    if len(content) > 20 * 1024 * 1024:
+        raise ApiError(413, "too_large", "文件不能超过 20MB", "file")
+    created, updated = import_file(db, p, file.filename or "upload.csv", content)
+    return s.ImportResult(created=created, updated=updated)
+
+
+@router.get("/{enterprise_id}", response_model=s.ProfileOut, summary="一企一档")
+def get_enterprise(db: Db, p: Reader, enterprise_id: EntId) -> object:
+    return service.profile(db, p, enterprise_id)
+
+
+@router.patch("/{enterprise_id}", response_model=s.EnterpriseOut, summary="修改企业档案")
+def update_enterprise(db: Db, p: Writer, enterprise_id: EntId, body: s.EnterpriseUpdate) -> object:
+    return service.update(db, p, enterprise_id, body)
+
+
+@router.put("/{enterprise_id}/figures/{year}", response_model=s.FigureOut, summary="填报年度数据")
+def put_figure(
+    db: Db,
+    p: Writer,
+    enterprise_id: EntId,
+    year: Annotated[int, Path(ge=2000, le=2100)],
+    body: s.FigureIn,
+) -> object:
+    return service.put_figure(db, p, enterprise_id, year, body)
+
+
+@router.post(
+    "/{enterprise_id}/recognitions",
+    response_model=s.RecognitionOut,
+    status_code=201,
+    summary="登记认定/资质",
+)
+def add_recognition(db: Db, p: Writer, enterprise_id: EntId, body: s.RecognitionIn) -> object:
+    return service.add_recognition(db, p, enterprise_id, body)
+
+
+@router.post(
+    "/{enterprise_id}/projects", response_model=s.ProjectOut, status_code=201, summary="登记项目"
+)
+def add_project(db: Db, p: Writer, enterprise_id: EntId, body: s.ProjectIn) -> object:
+    return service.add_project(db, p, enterprise_id, body)
+
+
+@router.post(
+    "/{enterprise_id}/penalties",
+    response_model=s.PenaltyOut,
+    status_code=201,
+    summary="录入行政处罚",
+)
+def add_penalty(db: Db, p: Admin, enterprise_id: EntId, body: s.PenaltyIn) -> object:
+    return service.add_penalty(db, p, enterprise_id, body)
+
+
+@router.get("/{enterprise_id}/credit", response_model=s.CreditOut, summary="信用审查结果")
+def credit_check(db: Db, p: Reader, enterprise_id: EntId) -> s.CreditOut:
+    from huiqi.platform.credit.service import check
+
+    res = check(db, service.get_visible(db, p, enterprise_id))
+    return s.CreditOut(blocked=res.blocked, reasons=res.reasons)

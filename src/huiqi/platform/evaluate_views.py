@@ -1,0 +1,81 @@
+"""The public 政策计算器: POST /evaluate and /explain, the same contract as `huiqi evaluate`."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.policy import get_policy
+from huiqi.platform.ratelimit import rate_limited
+
+router = APIRouter(
+    tags=["政策计算器（免登录）"],
+    responses={**ERROR_RESPONSES, 429: {"description": "请求过于频繁"}},
+)
+
+_CASE_DOC: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {"type": "object", "description": "与 `huiqi evaluate` 相同的案例 JSON"},
+                "example": {
+                    "as_of": "2024-06-30",
+                    "fiscal_year": 2023,
+                    "enterprise": {"name": "示例软件有限公司", "software_enterprise": True},
+                    "annual": {"2023": {"revenue": "2000万元", "rd_expense": "400万元"}},
+                },
+            }
+        },
+    }
+}
+
+
+async def _case(request: Request) -> Any:
+    body = await request.body()
+    if len(body) > 1_000_000:
+        raise ApiError(413, "too_large", "案例 JSON 不能超过 1MB")
+    try:
+        # Decimal keeps amounts like 1234.56 exact on their way to integer fen.
+        return json.loads(body, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError):
+        raise ApiError(422, "json_invalid", "请求体不是合法的 JSON", "$") from None
+
+
+@router.post(
+    "/evaluate",
+    summary="测算一个案例（与 huiqi evaluate 相同的结果 JSON）",
+    openapi_extra=_CASE_DOC,
+    dependencies=[Depends(rate_limited)],
+    response_class=JSONResponse,
+)
+async def evaluate(request: Request) -> Any:
+    from starlette.concurrency import run_in_threadpool
+
+    from huiqi.rules.api import evaluate_case_json
+
+    raw = await _case(request)
+    return await run_in_threadpool(evaluate_case_json, get_policy(), raw)
+
+
+@router.post(
+    "/explain",
+    summary="用中文解释一个案例的测算（与 huiqi explain 相同的文本）",
+    openapi_extra=_CASE_DOC,
+    dependencies=[Depends(rate_limited)],
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}, "description": "中文说明"}},
+)
+async def explain(request: Request) -> PlainTextResponse:
+    from starlette.concurrency import run_in_threadpool
+
+    from huiqi.rules.api import explain_case_text
+
+    raw = await _case(request)
+    text = await run_in_threadpool(explain_case_text, get_policy(), raw)
+    return PlainTextResponse(text)

@@ -1,0 +1,46 @@
+"""Import every model so `Base.metadata` is complete (Alembic, tests)."""
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.audit.models import AuditEntry, AuditHead
+from huiqi.platform.auth.models import AuthSession, User
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.credit.models import PlatformParameter
+from huiqi.platform.db import Base
+from huiqi.platform.enterprises.models import (
+    AnnualFigure,
+    Enterprise,
+    Penalty,
+    Project,
+    Recognition,
+)
+from huiqi.platform.payments.models import Payment, PaymentShare
+from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem, Objection
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.platform.tasks.models import PolicyTask, TaskNote
+
+__all__ = [
+    "AnnualFigure",
+    "Application",
+    "AuditEntry",
+    "AuditHead",
+    "AuthSession",
+    "Base",
+    "BudgetPool",
+    "Campaign",
+    "CampaignPush",
+    "Enterprise",
+    "NoticeBatch",
+    "NoticeItem",
+    "Objection",
+    "Payment",
+    "PaymentShare",
+    "Penalty",
+    "PlatformParameter",
+    "PolicyTask",
+    "Project",
+    "Recognition",
+    "ReviewStep",
+    "TaskNote",
+    "User",
+]

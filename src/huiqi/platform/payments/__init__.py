@@ -1,0 +1,1 @@
+"""Payments with a per-measure city/district share."""

@@ -1,0 +1,132 @@
+"""Payments: an approved and publicly noticed award is paid in a city part and a district part.
+
+The split is per measure (e.g. 3.1.1 city 50% / district 50%), rounded half-up to the fen on the
+city part; the district part is the remainder, so the parts always add up to the award exactly.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.service import get_visible_app, measures_of_units, transition
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.budgets.service import add_paid
+from huiqi.platform.db import utcnow
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.payments.models import Payment, PaymentShare
+from huiqi.platform.payments.schemas import PaymentOut, ShareIn
+from huiqi.platform.policy import measure
+
+
+def city_percent(db: Session, measure_id: str) -> int:
+    share = db.get(PaymentShare, measure_id)
+    return share.city_percent if share is not None else 100
+
+
+def split(amount_fen: int, city_pct: int) -> tuple[int, int]:
+    city = (amount_fen * city_pct + 50) // 100
+    return city, amount_fen - city
+
+
+def set_share(db: Session, p: Principal, measure_id: str, data: ShareIn) -> PaymentShare:
+    if p.role != "admin":
+        raise forbidden()
+    measure(measure_id)
+    share = db.get(PaymentShare, measure_id)
+    before = {"city_percent": share.city_percent} if share else None
+    if share is None:
+        share = PaymentShare(measure_id=measure_id, city_percent=data.city_percent)
+        db.add(share)
+    else:
+        share.city_percent = data.city_percent
+    db.flush()
+    record(db, p, "payment.share", "payment_share", measure_id, before, data.model_dump())
+    db.commit()
+    return share
+
+
+def schedule(db: Session, p: Principal, app_id: int) -> list[Payment]:
+    app = get_visible_app(db, p, app_id, lock=True)
+    if p.role != "admin" and (
+        p.role != "city_officer" or app.measure_id not in measures_of_units(p.units)
+    ):
+        raise forbidden("只有该措施责任单位的市级审核员可以安排拨付")
+    if app.status != "noticed":
+        raise ApiError(409, "wrong_status", "只有公示期满且无异议的申报才能安排拨付", "status")
+    if db.scalar(select(Payment.id).where(Payment.application_id == app.id)) is not None:
+        raise ApiError(409, "already_scheduled", "该申报已安排拨付", "application_id")
+    assert app.decided_amount_fen is not None
+    city, district = split(app.decided_amount_fen, city_percent(db, app.measure_id))
+    rows = [Payment(application_id=app.id, payer="city", amount_fen=city)]
+    if district:
+        rows.append(Payment(application_id=app.id, payer="district", amount_fen=district))
+    db.add_all(rows)
+    db.flush()
+    record(
+        db,
+        p,
+        "payment.schedule",
+        "application",
+        app.id,
+        None,
+        [PaymentOut.model_validate(r).model_dump(mode="json") for r in rows],
+    )
+    db.commit()
+    return rows
+
+
+def mark_paid(db: Session, p: Principal, payment_id: int, voucher: str) -> Payment:
+    pay = db.scalar(select(Payment).where(Payment.id == payment_id).with_for_update())
+    if pay is None:
+        raise not_found("拨付记录", "payment_id")
+    app = db.scalar(
+        select(Application).where(Application.id == pay.application_id).with_for_update()
+    )
+    assert app is not None
+    ent = db.get(Enterprise, app.enterprise_id)
+    assert ent is not None
+    allowed = (
+        p.role == "admin"
+        or (
+            pay.payer == "city"
+            and p.role == "city_officer"
+            and app.measure_id in measures_of_units(p.units)
+        )
+        or (pay.payer == "district" and p.role == "district_officer" and p.district == ent.district)
+    )
+    if not allowed:
+        raise forbidden("市级部分由责任单位市级审核员确认，区级部分由企业所在区审核员确认")
+    if pay.status == "paid":
+        raise ApiError(409, "already_paid", "该笔款项已确认拨付", "payment_id")
+    before = PaymentOut.model_validate(pay).model_dump(mode="json")
+    pay.status, pay.voucher, pay.paid_at = "paid", voucher, utcnow()
+    db.flush()
+    record(
+        db,
+        p,
+        "payment.paid",
+        "payment",
+        pay.id,
+        before,
+        PaymentOut.model_validate(pay).model_dump(mode="json"),
+    )
+    pending = db.scalar(
+        select(Payment.id).where(Payment.application_id == app.id, Payment.status != "paid")
+    )
+    if pending is None:
+        assert app.decided_amount_fen is not None
+        add_paid(db, app.measure_id, app.fiscal_year, app.decided_amount_fen)
+        transition(db, app, p, "application.paid", "paid")
+    db.commit()
+    return pay
+
+
+def list_for(db: Session, p: Principal, app_id: int) -> list[Payment]:
+    app = get_visible_app(db, p, app_id)
+    return list(
+        db.scalars(select(Payment).where(Payment.application_id == app.id).order_by(Payment.id))
+    )

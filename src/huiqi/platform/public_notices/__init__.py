@@ -1,0 +1,1 @@
+"""公示: notice batches over working days, real-name objections, Excel export."""

@@ -1,0 +1,1 @@
+"""Review steps: district first review, city re-check, expert/third party, decision."""

@@ -1,0 +1,230 @@
+"""Review workflow: district first review -> city re-check (incl. "already awarded?") ->
+optional expert / third-party step -> decision, which commits the budget.
+
+Each step locks the application row and checks its status inside the transaction, so two
+officers acting at once cannot both move it (the second gets a 409 with the current status).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.service import get_visible_app, measures_of_units, transition
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.budgets.service import commit_amount, warning
+from huiqi.platform.credit.service import check as credit_check
+from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.policy import cap_fen, measure
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+
+STATUS_ZH = {
+    "candidate": "待企业确认",
+    "declined": "企业已放弃",
+    "submitted": "待区级初审",
+    "district_passed": "待市级复核",
+    "expert_review": "待专家/第三方评审",
+    "city_passed": "待作出决定",
+    "approved": "已决定支持",
+    "rejected": "不予支持",
+    "in_notice": "公示中",
+    "noticed": "公示期满",
+    "paid": "已拨付",
+}
+
+
+def _expect(app: Application, *statuses: str) -> None:
+    if app.status not in statuses:
+        raise ApiError(
+            409,
+            "wrong_status",
+            f"申报当前状态为“{STATUS_ZH.get(app.status, app.status)}”，不能执行此操作",
+            "status",
+        )
+
+
+def _city_allowed(p: Principal, app: Application) -> None:
+    if p.role == "admin":
+        return
+    if p.role != "city_officer" or app.measure_id not in measures_of_units(p.units):
+        raise forbidden("只有该措施责任单位的市级审核员可以执行此操作")
+
+
+def _step(
+    db: Session,
+    app: Application,
+    p: Principal,
+    stage: str,
+    outcome: str,
+    opinion: str,
+    **details: Any,
+) -> None:
+    db.add(
+        ReviewStep(
+            application_id=app.id,
+            stage=stage,
+            outcome=outcome,
+            opinion=opinion,
+            reviewer=p.username,
+            details=details,
+        )
+    )
+
+
+def district_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
+    if p.role not in ("district_officer", "admin"):
+        raise forbidden("区级初审只能由企业所在区的审核员办理")
+    app = get_visible_app(db, p, app_id, lock=True)
+    _expect(app, "submitted")
+    if body.outcome == "reject" and not body.opinion.strip():
+        raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
+    _step(db, app, p, "district", body.outcome, body.opinion)
+    transition(
+        db,
+        app,
+        p,
+        f"review.district.{body.outcome}",
+        "district_passed" if body.outcome == "pass" else "rejected",
+    )
+    db.commit()
+    return app
+
+
+def recheck(db: Session, app: Application) -> dict[str, Any]:
+    """Re-evaluate the frozen facts against awards granted since: the "already rewarded?" check."""
+    ent = db.get(Enterprise, app.enterprise_id)
+    assert ent is not None
+    current = build_case(db, ent, app.fiscal_year, exclude_application_id=app.id)
+    case = {**app.facts, "prior_awards": current["prior_awards"]}
+    out = evaluate_measure(case, app.measure_id, app.project_id)
+    credit = credit_check(db, ent)
+    return {
+        "prior_awards": case["prior_awards"],
+        "status": out.status,
+        "amount_fen": out.amount_fen,
+        "credit_blocked": credit.blocked,
+        "credit_reasons": credit.reasons,
+    }
+
+
+def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> Application:
+    app = get_visible_app(db, p, app_id, lock=True)
+    _city_allowed(p, app)
+    _expect(app, "district_passed")
+    if body.outcome == "reject":
+        if not body.opinion.strip():
+            raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
+        _step(db, app, p, "city", "reject", body.opinion)
+        transition(db, app, p, "review.city.reject", "rejected")
+        db.commit()
+        return app
+    rc = recheck(db, app)
+    if rc["credit_blocked"]:
+        raise ApiError(422, "credit_blocked", "；".join(rc["credit_reasons"]), "enterprise_id")
+    if app.engine_status == "eligible" and rc["status"] != "eligible":
+        raise ApiError(
+            409,
+            "already_awarded",
+            "复核发现该企业已就此事项获得支持（已拨付或已决定），按规定不得重复支持，请作不予支持处理",
+            "measure_id",
+        )
+    _step(db, app, p, "city", "pass", body.opinion, recheck=rc, needs_expert=body.needs_expert)
+    transition(
+        db, app, p, "review.city.pass", "expert_review" if body.needs_expert else "city_passed"
+    )
+    db.commit()
+    return app
+
+
+def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
+    app = get_visible_app(db, p, app_id, lock=True)
+    _city_allowed(p, app)
+    _expect(app, "expert_review")
+    if not body.opinion.strip():
+        raise ApiError(422, "required", "请录入专家评审/第三方审计意见", "opinion")
+    _step(db, app, p, "expert", body.outcome, body.opinion)
+    transition(
+        db,
+        app,
+        p,
+        f"review.expert.{body.outcome}",
+        "city_passed" if body.outcome == "pass" else "rejected",
+    )
+    db.commit()
+    return app
+
+
+def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
+    spec = measure(app.measure_id)
+    if spec.kind == "computed":
+        if app.engine_status != "eligible" or not app.engine_amount_fen:
+            raise ApiError(
+                422,
+                "engine_ineligible",
+                "按政策公式该申报不符合条件或金额为 0，只能不予支持",
+                "approve",
+            )
+        ceiling = app.engine_amount_fen
+        rc = recheck(db, app)
+        if rc["amount_fen"] is not None:
+            ceiling = min(ceiling, rc["amount_fen"])
+        amount = ceiling if body.amount_fen is None else body.amount_fen
+        if amount > ceiling:
+            raise ApiError(
+                422,
+                "above_engine",
+                f"计算类措施的核定金额不能高于政策公式金额 {ceiling / 100:.2f} 元",
+                "amount_fen",
+            )
+        if amount < ceiling and not body.reason.strip():
+            raise ApiError(
+                422, "reason_required", "核定金额低于政策公式金额时必须说明理由", "reason"
+            )
+    else:
+        if body.amount_fen is None:
+            raise ApiError(422, "required", "择优/一事一议类措施必须填写核定金额", "amount_fen")
+        amount = body.amount_fen
+        cap = cap_fen(spec.id, app.fiscal_year)
+        if cap is not None and amount > cap:
+            raise ApiError(
+                422, "over_cap", f"核定金额不能超过该措施上限 {cap / 100:.2f} 元", "amount_fen"
+            )
+    if amount <= 0:
+        raise ApiError(
+            422, "positive", "支持金额必须大于 0；不予支持请选择 approve=false", "amount_fen"
+        )
+    return amount
+
+
+def decide(
+    db: Session, p: Principal, app_id: int, body: DecisionIn
+) -> tuple[Application, str | None]:
+    app = get_visible_app(db, p, app_id, lock=True)
+    _city_allowed(p, app)
+    _expect(app, "city_passed")
+    if not body.approve:
+        if not body.reason.strip():
+            raise ApiError(422, "reason_required", "不予支持时必须说明理由", "reason")
+        _step(db, app, p, "decision", "reject", body.reason)
+        transition(db, app, p, "decision.reject", "rejected", decision_reason=body.reason)
+        db.commit()
+        return app, None
+    amount = decision_amount(db, app, body)
+    pool = commit_amount(db, app.measure_id, app.fiscal_year, amount)
+    _step(db, app, p, "decision", "approve", body.reason, amount_fen=amount)
+    transition(
+        db,
+        app,
+        p,
+        "decision.approve",
+        "approved",
+        decided_amount_fen=amount,
+        decision_reason=body.reason or None,
+    )
+    db.commit()
+    return app, warning(pool)

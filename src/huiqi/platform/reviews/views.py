@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.schemas import ApplicationOut
+from huiqi.platform.applications.service import scope_query
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.deps import Db, require
+from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.reviews import schemas as s
+from huiqi.platform.reviews import service
+
+router = APIRouter(prefix="/reviews", tags=["审核"], responses=ERROR_RESPONSES)
+AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+District = Annotated[Principal, Depends(require("district_officer", "admin"))]
+City = Annotated[Principal, Depends(require("city_officer", "admin"))]
+Reviewer = Annotated[Principal, Depends(require("district_officer", "city_officer", "admin"))]
+
+QUEUE = {
+    "district_officer": ("submitted",),
+    "city_officer": ("district_passed", "expert_review", "city_passed"),
+}
+
+
+@router.get("/queue", response_model=list[ApplicationOut], summary="我的待审队列")
+def queue(
+    db: Db, p: Reviewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[Application]:
+    statuses = QUEUE.get(p.role, ("submitted", "district_passed", "expert_review", "city_passed"))
+    q = scope_query(p).where(Application.status.in_(statuses)).order_by(Application.submitted_at)
+    return list(db.scalars(q.limit(limit)))
+
+
+@router.post("/{application_id}/district", response_model=ApplicationOut, summary="区级初审")
+def district(db: Db, p: District, application_id: AppId, body: s.ReviewIn) -> Application:
+    return service.district_review(db, p, application_id, body)
+
+
+@router.post(
+    "/{application_id}/city",
+    response_model=ApplicationOut,
+    summary="市级复核（含是否已获支持核查）",
+)
+def city(db: Db, p: City, application_id: AppId, body: s.CityReviewIn) -> Application:
+    return service.city_review(db, p, application_id, body)
+
+
+@router.post(
+    "/{application_id}/expert", response_model=ApplicationOut, summary="专家评审/第三方审计意见"
+)
+def expert(db: Db, p: City, application_id: AppId, body: s.ReviewIn) -> Application:
+    return service.expert_review(db, p, application_id, body)
+
+
+@router.post(
+    "/{application_id}/decision", response_model=s.DecisionOut, summary="作出决定（承诺预算）"
+)
+def decision(db: Db, p: City, application_id: AppId, body: s.DecisionIn) -> s.DecisionOut:
+    app, warn = service.decide(db, p, application_id, body)
+    return s.DecisionOut(application=ApplicationOut.model_validate(app), budget_warning=warn)

@@ -1,0 +1,1 @@
+"""The policy's non-money tasks, one row per responsible unit."""

@@ -1,0 +1,102 @@
+"""Fixtures: every platform test runs against SQLite (temp file) and PostgreSQL (fresh schema).
+
+PostgreSQL comes from HUIQI_TEST_POSTGRES_URL (default: the local server at 127.0.0.1:5432,
+database `test`). Each test gets its own schema, dropped afterwards, so runs never clash.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from huiqi.platform.app import create_app
+
+PG_URL = os.environ.get(
+    "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_available() -> bool:
+    try:
+        eng = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
+        with eng.connect():
+            pass
+        eng.dispose()
+        return True
+    except Exception:
+        return False
+
+
+_PG_OK: bool | None = None
+
+
+def pg_schema_url(schema: str) -> str:
+    sep = "&" if "?" in PG_URL else "?"
+    # application_name lets teardown find (and end) connections a killed server left behind
+    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    global _PG_OK
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'huiqi-test.db'}"
+        return
+    if _PG_OK is None:
+        _PG_OK = _pg_available()
+    if not _PG_OK:
+        pytest.skip(f"PostgreSQL unreachable at {PG_URL}")
+    schema = f"hq_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield pg_schema_url(schema)
+    finally:
+        with admin.connect() as c:
+            # terminate stragglers (e.g. a killed server's connections) so DROP cannot hang
+            c.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND application_name = :name"
+                ),
+                {"name": schema},
+            )
+            c.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def app(database_url: str):  # type: ignore[no-untyped-def]
+    application = create_app(database_url, seed_demo=True)
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app) as c:
+        yield c
+
+
+def login(client: TestClient, username: str, password: str = "demo123") -> dict[str, str]:
+    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+@pytest.fixture
+def as_user(client: TestClient):  # type: ignore[no-untyped-def]
+    cache: dict[str, dict[str, str]] = {}
+
+    def _h(username: str) -> dict[str, str]:
+        if username not in cache:
+            cache[username] = login(client, username)
+        return cache[username]
+
+    return _h
