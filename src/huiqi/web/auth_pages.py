@@ -1,0 +1,96 @@
+"""登录 / 退出 and the home page."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from huiqi.platform.auth import service as auth
+from huiqi.platform.deps import COOKIE_NAME
+from huiqi.platform.errors import ApiError
+from huiqi.web.render import page, policy
+from huiqi.web.session import HOME, current, db_session
+
+router = APIRouter()
+Db = Annotated[Session, Depends(db_session)]
+
+
+def _safe_next(url: str) -> str:
+    # only same-site paths: never let ?next= bounce a user to another site after login
+    return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+@router.get("/", summary="首页")
+def home(request: Request) -> Response:
+    from huiqi.web.library import today, window
+
+    pol = policy()
+    user = current(request)
+    data = {
+        "policy": {"title": pol.title, "document_number": pol.document_number},
+        "window": window(pol, today()),
+        "measures": len(pol.measures),
+        "tasks": len(pol.tasks),
+        "my_home": user.home if user else None,
+    }
+    return page(request, "home.html", data, title="首页")
+
+
+@router.get("/login", summary="登录")
+def login_form(request: Request, next: str = "") -> Response:
+    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+
+    data = {
+        "next": _safe_next(next),
+        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
+        "demo_password": DEMO_PASSWORD,
+    }
+    return page(request, "login.html", data, title="登录")
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: Db,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    errors: dict[str, str] = {}
+    if not username.strip():
+        errors["username"] = "请输入用户名"
+    if not password:
+        errors["password"] = "请输入密码"
+    if not errors:
+        try:
+            ttl = request.app.state.settings.session_ttl_seconds
+            token, _sess, user = auth.login(db, username.strip(), password, ttl)
+        except ApiError as exc:
+            errors["password"] = exc.errors[0]["message"]
+        else:
+            target = _safe_next(next) or HOME.get(user.role, "/")
+            resp = RedirectResponse(target, status_code=303)
+            resp.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
+            return resp
+    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+
+    data = {
+        "next": _safe_next(next),
+        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
+        "demo_password": DEMO_PASSWORD,
+    }
+    form = {"username": username}
+    return page(request, "login.html", data, title="登录", errors=errors, form=form, status=400)
+
+
+@router.api_route("/logout", methods=["GET", "POST"], summary="退出登录")
+def logout(request: Request, db: Db) -> Response:
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        auth.logout(db, token)
+    resp = RedirectResponse("/?msg=已退出登录", status_code=303)
+    resp.delete_cookie(COOKIE_NAME)
+    return resp

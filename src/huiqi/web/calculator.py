@@ -1,0 +1,147 @@
+"""政策计算器: figures in (full-width digits, 万元, 亿 welcome), every measure out with amount, why
+and the gap to the ones missed. Logged-in firms start from their 一企一档 and can turn a result
+into a draft application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from huiqi.rules.api import evaluate_case_json
+from huiqi.rules.errors import InputError
+from huiqi.web.calc_form import (
+    build_case,
+    default_dates,
+    errors_for_form,
+    form_from_case,
+    form_spec,
+)
+from huiqi.web.library import KIND_ZH, today
+from huiqi.web.render import page, policy, yuan_to_fen
+from huiqi.web.session import current
+
+router = APIRouter()
+
+
+def _group(row: dict[str, Any]) -> str:
+    if row["status"] == "eligible" and (yuan_to_fen(row["amount"]) or 0) > 0:
+        return "eligible"
+    if row["status"] == "discretionary":
+        return "discretionary"
+    if row["status"] == "excluded":
+        return "excluded"
+    if any(not c["known"] for c in row["conditions"]) and not row["gaps"]:
+        return "missing"  # facts not given: the firm may qualify once it tells us more
+    return "ineligible"
+
+
+def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
+    """The engine's result regrouped for people: what you get, what is close, what needs facts."""
+    groups: dict[str, list[dict[str, Any]]] = {
+        k: [] for k in ("eligible", "discretionary", "ineligible", "excluded", "missing")
+    }
+    for row in result["results"]:
+        m = pol.measures[row["measure"]]
+        calc = row.get("calculation") or {}
+        groups[_group(row)].append(
+            {
+                "measure": row["measure"],
+                "title": row["title"],
+                "project": row.get("project"),
+                "status": row["status"],
+                "amount_fen": yuan_to_fen(row["amount"]),
+                "cap_fen": yuan_to_fen(row.get("cap")),
+                "kind": row["kind"],
+                "kind_zh": KIND_ZH.get(row["kind"], row["kind"]),
+                "clause": row["clause"],
+                "clause_words": row["clause_words"],
+                "units": row["units"],
+                "summary": m.summary,
+                "reasons": [
+                    {"passed": c["passed"], "known": c["known"], "text": c["detail"]}
+                    for c in row["conditions"]
+                ],
+                "gaps": row["gaps"],
+                "basis": calc.get("basis"),
+                "prior_paid_fen": yuan_to_fen(calc.get("prior_paid")),
+                "requires": row.get("requires"),
+                "excluded_by": row.get("excluded_by"),
+                "supersedes": row.get("supersedes"),
+            }
+        )
+    total = sum(r["amount_fen"] or 0 for r in groups["eligible"])
+    return {
+        "as_of": result["as_of"],
+        "fiscal_year": result["fiscal_year"],
+        "total_fen": total,
+        "groups": groups,
+        "counts": {k: len(v) for k, v in groups.items()},
+    }
+
+
+def _render(
+    request: Request,
+    form: dict[str, Any],
+    *,
+    result: dict[str, Any] | None = None,
+    case: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+    source: str = "blank",
+) -> Response:
+    pol = policy()
+    user = current(request)
+    data = {
+        "policy": {"title": pol.title, "document_number": pol.document_number},
+        "spec": form_spec(pol),
+        "input": form,
+        "source": source,
+        "case": case,
+        "result": result,
+        "can_apply": bool(user and user.role == "enterprise"),
+    }
+    return page(
+        request,
+        "calculator.html",
+        data,
+        title="政策计算器",
+        errors=errors,
+        form=form,
+        status=status,
+    )
+
+
+@router.get("/calculator", summary="政策计算器")
+def calculator_form(request: Request, prefill: str = "") -> Response:
+    pol = policy()
+    as_of, fy = default_dates(pol, today())
+    form: dict[str, Any] = {"as_of": as_of, "fiscal_year": fy, "size": "small"}
+    user = current(request)
+    source = "blank"
+    if prefill == "profile" and user and user.principal.enterprise_id:
+        # "Forms filled in from data already held": start from the firm's 一企一档.
+        from huiqi.platform.engine import build_case as platform_case
+        from huiqi.platform.enterprises.service import get_visible
+
+        with request.app.state.sessionmaker() as db:
+            ent = get_visible(db, user.principal, user.principal.enterprise_id)
+            form = form_from_case(platform_case(db, ent, fy))
+        source = "profile"
+    return _render(request, form, source=source)
+
+
+@router.post("/calculator", summary="政策计算器：测算")
+async def calculator_run(request: Request) -> Response:
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    try:
+        case, paths = build_case(form)
+    except InputError as exc:
+        return _render(request, form, errors=errors_for_form(exc, {}), status=422)
+    try:
+        result = evaluate_case_json(policy(), case)
+    except InputError as exc:
+        return _render(request, form, errors=errors_for_form(exc, paths), status=422, case=case)
+    return _render(request, form, result=result_view(policy(), result), case=case)

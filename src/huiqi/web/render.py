@@ -1,0 +1,204 @@
+"""Templates, money/status filters and the page() helper that serves HTML or its JSON twin."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from huiqi.rules.money import format_wan, format_yuan
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+STATUS_ZH = {
+    "candidate": "待企业确认",
+    "declined": "企业已放弃",
+    "submitted": "待区级初审",
+    "district_passed": "待市级复核",
+    "expert_review": "待专家/第三方评审",
+    "city_passed": "待作出决定",
+    "approved": "已决定支持",
+    "rejected": "不予支持",
+    "in_notice": "公示中",
+    "noticed": "公示期满",
+    "paid": "已拨付",
+}
+ENGINE_ZH = {
+    "eligible": "符合",
+    "ineligible": "不符合",
+    "discretionary": "符合基本条件，金额择优确定",
+    "excluded": "因就高不重复原则不予叠加",
+    "not_applicable": "不适用",
+}
+ROLE_ZH = {
+    "enterprise": "企业用户",
+    "district_officer": "区级审核员",
+    "city_officer": "市级审核员",
+    "analyst": "数据分析员",
+    "supervisor": "督办员",
+    "admin": "管理员",
+}
+TASK_STATUS_ZH = {
+    "not_started": "未开始",
+    "in_progress": "推进中",
+    "done": "已完成",
+    "blocked": "受阻",
+}
+STAGE_ZH = {
+    "district": "区级初审",
+    "city": "市级复核",
+    "expert": "专家/第三方评审",
+    "decision": "决定",
+    "objection": "公示异议",
+}
+OUTCOME_ZH = {"pass": "通过", "reject": "不通过", "approve": "支持", "reopen": "退回复核"}
+FIELD_ZH = {
+    "approval_date": "立项日期",
+    "total_investment": "总投资（元）",
+    "event_date": "活动日期",
+    "total_cost": "总费用（元）",
+    "software_investment": "软件投资（元）",
+    "hardware_investment": "硬件投资（元）",
+    "recognition_level": "认定级别",
+    "recognition_date": "认定日期",
+    "landing_date": "落地日期",
+    "newly_introduced": "新引进项目",
+    "introduction_date": "引进日期",
+    "equipment_investment": "设备投资（元）",
+    "productive_equipment_investment": "生产性设备投资（元）",
+    "rd_investment": "研发投入（元）",
+    "construction_start": "开工日期",
+    "construction_end": "竣工日期",
+    "provincial_support": "已获省级支持（元）",
+    "provincial_support_date": "省级支持日期",
+    "service_date": "服务日期",
+    "service_fee": "服务费（元）",
+    "assessment_passed": "通过考核",
+    "assessment_date": "考核日期",
+}
+SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
+
+
+def yuan_to_fen(text: str | Decimal | int | None) -> int | None:
+    """Engine JSON carries yuan as two-place strings; pages work in integer fen."""
+    if text is None or text == "":
+        return None
+    return int(Decimal(str(text)) * 100)
+
+
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else format_yuan(int(fen))
+
+
+def _wan(fen: int | None) -> str:
+    return "—" if fen is None else format_wan(int(fen))
+
+
+def _yuan_str(text: str | None) -> str:
+    return _yuan(yuan_to_fen(text))
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        # stored UTC; officers read Beijing time
+        return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+env = templates.env
+env.filters.update(
+    yuan=_yuan,
+    wan=_wan,
+    yuan_str=_yuan_str,
+    date=_date,
+    status_zh=lambda s: STATUS_ZH.get(s, s),
+    engine_zh=lambda s: ENGINE_ZH.get(s, s),
+    role_zh=lambda s: ROLE_ZH.get(s, s),
+    task_status_zh=lambda s: TASK_STATUS_ZH.get(s, s),
+    stage_zh=lambda s: STAGE_ZH.get(s, s),
+    outcome_zh=lambda s: OUTCOME_ZH.get(s, s),
+    size_zh=lambda s: SIZE_ZH.get(s, s),
+    zip_self=lambda xs: [(x, x) for x in xs],
+    zip=lambda a, b: list(zip(a, b, strict=False)),
+    field_zh=lambda f: FIELD_ZH.get(f, f),
+)
+
+
+@lru_cache(maxsize=1)
+def policy() -> Any:
+    """The policy the pages describe. Shared with the platform's cache when it is installed."""
+    try:
+        from huiqi.platform.policy import get_policy
+
+        return get_policy()
+    except ImportError:  # the public pages only need the core
+        from huiqi.policies import load_policy
+
+        return load_policy("wuhan-digital-economy-2022")
+
+
+def wants_json(request: Request) -> bool:
+    return request.query_params.get("format") == "json"
+
+
+def page(
+    request: Request,
+    template: str,
+    data: dict[str, Any],
+    *,
+    title: str,
+    status: int = 200,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    flash: str | None = None,
+) -> Response:
+    """Render `template` with `data`, or return `data` itself as the page's JSON twin."""
+    errors = errors or {}
+    if wants_json(request):
+        body = {"page": title, **data}
+        if errors:
+            body["errors"] = [{"path": k, "message": v} for k, v in errors.items()]
+        return JSONResponse(jsonable_encoder(body), status_code=status)
+    ctx = {
+        "title": title,
+        "data": data,
+        **data,
+        "errors": errors,
+        "form": form or {},
+        "flash": flash or request.query_params.get("msg"),
+        "user": getattr(request.state, "web_user", None),
+        "json_url": json_twin_url(request),
+    }
+    return templates.TemplateResponse(request, template, ctx, status_code=status)
+
+
+def json_twin_url(request: Request) -> str:
+    params = dict(request.query_params)
+    params["format"] = "json"
+    from urllib.parse import urlencode
+
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def html_error(request: Request, status: int, message: str) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"errors": [{"path": "", "rule": "http", "message": message}]}, status_code=status
+        )
+    ctx = {"title": "出错了", "message": message, "status": status, "errors": {}, "form": {}}
+    ctx["user"] = getattr(request.state, "web_user", None)
+    ctx["json_url"] = json_twin_url(request)
+    resp: HTMLResponse = templates.TemplateResponse(request, "error.html", ctx, status_code=status)
+    return resp

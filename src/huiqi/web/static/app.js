@@ -1,0 +1,99 @@
+// 惠企 web: progressive enhancement only — every page works without this file.
+(function () {
+  "use strict";
+
+  // Policy countdown: re-computed in the browser so a page left open stays right.
+  function countdown() {
+    var el = document.getElementById("countdown");
+    if (!el) return;
+    var end = new Date(el.dataset.end + "T23:59:59+08:00");
+    var start = new Date(el.dataset.start + "T00:00:00+08:00");
+    var now = new Date();
+    var day = 86400000;
+    if (now < start) {
+      el.textContent = "尚未施行，" + Math.ceil((start - now) / day) + " 天后（" + el.dataset.start + "）开始";
+    } else if (now <= end) {
+      var ms = end - now;
+      var d = Math.floor(ms / day), h = Math.floor((ms % day) / 3600000), m = Math.floor((ms % 3600000) / 60000);
+      el.textContent = "有效期内，距到期还有 " + d + " 天 " + h + " 小时 " + m + " 分（" + el.dataset.end + " 止）";
+    } else {
+      el.textContent = "已于 " + el.dataset.end + " 到期，政策有效期已结束 " + Math.floor((now - end) / day) + " 天";
+    }
+  }
+
+  // Calculator: show only the field set of the chosen project kind.
+  function projectKinds() {
+    var sel = document.getElementById("f-project_kind");
+    if (!sel) return;
+    function sync() {
+      document.querySelectorAll("[data-project-kind]").forEach(function (fs) {
+        var on = fs.dataset.projectKind === sel.value;
+        fs.hidden = !on;
+        fs.querySelectorAll("input,select").forEach(function (i) { i.disabled = !on; });
+      });
+    }
+    sel.addEventListener("change", sync);
+    sync();
+  }
+
+  // Print buttons.
+  function printing() {
+    document.querySelectorAll("[data-print]").forEach(function (b) {
+      b.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  // Calculator draft: kept in this browser (localStorage) so a firm can come back to it.
+  function drafts() {
+    var form = document.getElementById("calc-form");
+    var save = document.getElementById("save-local");
+    if (!form) return;
+    var key = "huiqi.calculator.draft";
+    if (save) {
+      save.hidden = false;
+      save.addEventListener("click", function () {
+        var data = {};
+        new FormData(form).forEach(function (v, k) { data[k] = v; });
+        localStorage.setItem(key, JSON.stringify(data));
+        var s = document.getElementById("save-local-status");
+        if (s) s.textContent = "已在本浏览器保存草稿（" + new Date().toLocaleString("zh-CN") + "）";
+      });
+    }
+    var load = document.getElementById("load-local");
+    if (load && localStorage.getItem(key)) {
+      load.hidden = false;
+      load.addEventListener("click", function () {
+        var data = JSON.parse(localStorage.getItem(key) || "{}");
+        Object.keys(data).forEach(function (k) {
+          var el = form.elements.namedItem(k);
+          if (el && el.type !== "checkbox") el.value = data[k];
+          else if (el) el.checked = true;
+        });
+      });
+    }
+  }
+
+  // Bulk screening: poll the job and move the progress bar until the file is ready.
+  function screening() {
+    var box = document.getElementById("job");
+    if (!box || !box.dataset.poll) return;
+    var bar = document.getElementById("job-progress");
+    var text = document.getElementById("job-text");
+    function tick() {
+      fetch(box.dataset.poll, { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (j) {
+          bar.value = j.percent;
+          text.textContent = j.message;
+          if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
+          setTimeout(tick, 400);
+        })
+        .catch(function () { setTimeout(tick, 1500); });
+    }
+    if (box.dataset.state === "running" || box.dataset.state === "queued") tick();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    countdown(); projectKinds(); printing(); drafts(); screening();
+  });
+})();
