@@ -90,4 +90,7 @@ def create_app(
     def health() -> dict[str, str]:
         return {"status": "ok"}
 
+    from huiqi.web.routes import mount  # zh-CN pages (issue 4)
+
+    mount(app)
     return app
