@@ -132,7 +132,9 @@ def _account(
     report.rows_in += batch.num_rows
     report.rows_out += out.num_rows
     report.bad_rows += int(problems.bad.sum())
-    report.errors.extend((offset + r + 1, f, rule, msg) for r, f, rule, msg in problems.found)
+    report.errors.extend(
+        (offset + r + 1, f, rule, msg) for r, f, rule, msg in sorted(problems.found)
+    )
     for mid, amount in awards.items():
         report.totals_fen[mid] += int(amount.sum())
         report.eligible[mid] += int(np.count_nonzero(amount))

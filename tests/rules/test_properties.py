@@ -1,0 +1,193 @@
+"""Properties of the engine that must hold for every input (hypothesis).
+
+- amounts never exceed a measure's cap;
+- thresholds are exact (checked against plain integer arithmetic);
+- awards are monotonic where the text implies it (more R&D never earns less under 2.6.1, more
+  revenue growth never earns less under 2.6.2; more investment never less under 3.1.1);
+- the bulk path (screen) equals the single path (evaluate) to the fen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from huiqi.policies import load_policy
+from huiqi.rules.api import evaluate_case_json
+from huiqi.rules.credit_code import make_credit_code
+from huiqi.screening.screen import screen_table
+
+POLICY = load_policy()
+FEN = st.integers(min_value=0, max_value=10**12)  # up to 100 亿元
+FEW = settings(max_examples=150, deadline=None)
+
+
+def yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def software_case(revenue: int, rd: int | None, previous: int | None) -> dict[str, Any]:
+    annual: dict[str, dict[str, str]] = {"2023": {"revenue": yuan(revenue)}}
+    if rd is not None:
+        annual["2023"]["rd_expense"] = yuan(rd)
+    if previous is not None:
+        annual["2022"] = {"revenue": yuan(previous)}
+    return {
+        "as_of": "2024-06-30",
+        "fiscal_year": 2023,
+        "enterprise": {"software_enterprise": True},
+        "annual": annual,
+    }
+
+
+def row(case: dict[str, Any], measure: str) -> dict[str, Any]:
+    res = evaluate_case_json(POLICY, case)
+    return next(r for r in res["results"] if r["measure"] == measure)
+
+
+def fen(amount: str) -> int:
+    return int(Decimal(amount) * 100)
+
+
+@FEW
+@given(revenue=FEN, rd=FEN)
+def test_2_6_1_threshold_exact_and_cap(revenue: int, rd: int) -> None:
+    r = row(software_case(revenue, rd, None), "2.6.1")
+    eligible = revenue >= 500_000_000 and rd * 100 >= revenue * 15 and revenue > 0
+    assert (r["status"] == "eligible") == eligible
+    if eligible:
+        assert fen(r["amount"]) == min((rd * 2 * 10 + 100) // 200, 100_000_000)
+    assert fen(r["amount"]) <= 100_000_000
+
+
+@FEW
+@given(revenue=st.integers(500_000_000, 10**11), rd=FEN, extra=FEN)
+def test_2_6_1_more_rd_never_earns_less(revenue: int, rd: int, extra: int) -> None:
+    low = fen(row(software_case(revenue, rd, None), "2.6.1")["amount"])
+    high = fen(row(software_case(revenue, rd + extra, None), "2.6.1")["amount"])
+    assert high >= low
+
+
+@FEW
+@given(revenue=FEN, previous=FEN)
+def test_2_6_2_threshold_exact_and_cap(revenue: int, previous: int) -> None:
+    r = row(software_case(revenue, None, previous), "2.6.2")
+    eligible = (
+        revenue >= 500_000_000 and previous > 0 and (revenue - previous) * 100 >= previous * 30
+    )
+    assert (r["status"] == "eligible") == eligible
+    if eligible:
+        assert fen(r["amount"]) == min(((revenue - previous) * 2 + 100) // 200, 100_000_000)
+    assert fen(r["amount"]) <= 100_000_000
+
+
+@FEW
+@given(previous=st.integers(1, 10**11), revenue=FEN, extra=FEN)
+def test_2_6_2_more_revenue_never_earns_less(previous: int, revenue: int, extra: int) -> None:
+    low = fen(row(software_case(revenue, None, previous), "2.6.2")["amount"])
+    high = fen(row(software_case(revenue + extra, None, previous), "2.6.2")["amount"])
+    assert high >= low
+
+
+def smart_case(equipment: int, productive: int, rd: int) -> dict[str, Any]:
+    return {
+        "as_of": "2024-06-30",
+        "projects": [
+            {
+                "id": "S",
+                "kind": "smart_transformation",
+                "equipment_investment": yuan(equipment),
+                "productive_equipment_investment": yuan(productive),
+                "rd_investment": yuan(rd),
+                "construction_start": "2023-01-01",
+                "construction_end": "2024-01-01",
+            }
+        ],
+    }
+
+
+@FEW
+@given(equipment=FEN, productive=FEN, rd=FEN, extra=FEN)
+def test_3_1_1_cap_threshold_monotonic(
+    equipment: int, productive: int, rd: int, extra: int
+) -> None:
+    r = row(smart_case(equipment, productive, rd), "3.1.1")
+    subsidy = ((productive + rd) * 16 + 100) // 200  # 8%, half-up to the fen
+    assert (r["status"] == "eligible") == (equipment >= 500_000_000 and subsidy > 0)
+    assert fen(r["amount"]) <= 1_000_000_000
+    more = row(smart_case(equipment, productive + extra, rd), "3.1.1")
+    assert fen(more["amount"]) >= fen(r["amount"])
+
+
+@FEW
+@given(total=FEN)
+def test_3_6_1_and_2_3_1_caps(total: int) -> None:
+    case = {
+        "as_of": "2024-06-30",
+        "projects": [
+            {
+                "id": "J",
+                "kind": "scenario_challenge",
+                "total_investment": yuan(total),
+                "assessment_passed": True,
+                "assessment_date": "2024-01-01",
+            },
+            {
+                "id": "P",
+                "kind": "public_service_platform",
+                "software_investment": yuan(total),
+                "hardware_investment": "0",
+                "recognition_level": "municipal",
+                "recognition_date": "2024-01-01",
+            },
+        ],
+    }
+    res = {r["measure"]: r for r in evaluate_case_json(POLICY, case)["results"]}
+    assert fen(res["3.6.1"]["amount"]) == min((total * 60 + 100) // 200, 200_000_000)
+    assert fen(res["2.3.1"]["amount"]) == min((total * 60 + 100) // 200, 500_000_000)
+
+
+REGISTRY_ROW = st.tuples(
+    st.booleans(),
+    FEN,
+    st.one_of(st.none(), FEN),
+    st.one_of(st.none(), FEN),
+    st.one_of(st.none(), st.integers(1, 5)),
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(rows=st.lists(REGISTRY_ROW, min_size=1, max_size=20))
+def test_bulk_path_equals_single_path(
+    rows: list[tuple[bool, int, int | None, int | None, int | None]],
+) -> None:
+    dec = pa.decimal128(18, 2)
+
+    def col(values: list[int | None]) -> pa.Array:
+        return pa.array([None if v is None else Decimal(v) / 100 for v in values], dec)
+
+    table = pa.table(
+        {
+            "credit_code": [make_credit_code(f"914201{i:011d}") for i in range(len(rows))],
+            "software_enterprise": [r[0] for r in rows],
+            "revenue": col([r[1] for r in rows]),
+            "revenue_previous_year": col([r[2] for r in rows]),
+            "rd_expense": col([r[3] for r in rows]),
+            "dcmm_level": pa.array([r[4] for r in rows], pa.int8()),
+        }
+    )
+    out, report = screen_table(POLICY, table, 2023, dt.date(2024, 6, 30))
+    assert report.bad_rows == 0
+    for i, (software, revenue, previous, rd, dcmm) in enumerate(rows):
+        case = software_case(revenue, rd, previous)
+        case["enterprise"]["software_enterprise"] = software
+        if dcmm:
+            case["recognitions"] = [{"kind": "dcmm", "level": dcmm, "date": "2022-06-01"}]
+        res = {r["measure"]: r["amount"] for r in evaluate_case_json(POLICY, case)["results"]}
+        for m in ("2.6.1", "2.6.2", "2.6.3"):
+            assert str(out.column(f"award_{m.replace('.', '_')}")[i].as_py()) == res[m]
