@@ -9,7 +9,7 @@ reason that the fact is missing*.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,19 @@ def days_to_date(days: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(days))
 
 
+def _once_if_constant(fn: Callable[[IntArray], IntArray], days: IntArray) -> IntArray:
+    """Calendar arithmetic is costly per element; bulk columns such as as_of are constant."""
+    if days.size > 1 and bool((days == days[0]).all()):
+        return np.full(days.shape, fn(days[:1])[0], dtype=np.int64)
+    return fn(days)
+
+
 def add_years(days: IntArray, years: int) -> IntArray:
     """Same calendar date `years` later (29 Feb -> 28 Feb), vectorised over day numbers."""
+    return _once_if_constant(lambda d: _add_years(d, years), days)
+
+
+def _add_years(days: IntArray, years: int) -> IntArray:
     d64 = days.astype("datetime64[D]")
     y = d64.astype("datetime64[Y]")
     month_start = d64.astype("datetime64[M]")
@@ -49,6 +60,10 @@ def add_years(days: IntArray, years: int) -> IntArray:
 
 
 def year_of(days: IntArray) -> IntArray:
+    return _once_if_constant(_year_of, days)
+
+
+def _year_of(days: IntArray) -> IntArray:
     years: IntArray = days.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
     return years + 1970
 

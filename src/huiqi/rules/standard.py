@@ -45,10 +45,12 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     months = p.integer("credit.penalty_lookback_months")
     discredit = f.flag("serious_discredit") & f.known("serious_discredit") & block
     penalty_known = f.known("last_penalty_date")
-    as_of = f.date("as_of")
-    # look-back in whole months approximated by years+months on the calendar
-    lookback_start = add_years(as_of, -(months // 12)) - (months % 12) * 30
-    recent_penalty = penalty_known & (months > 0) & (f.date("last_penalty_date") >= lookback_start)
+    if months > 0 and bool(penalty_known.any()):
+        # look-back in whole years on the calendar, remaining months as 30 days each
+        lookback_start = add_years(f.date("as_of"), -(months // 12)) - (months % 12) * 30
+        recent_penalty = penalty_known & (f.date("last_penalty_date") >= lookback_start)
+    else:
+        recent_penalty = np.zeros(n, dtype=np.bool_)
     passed = ~discredit & ~recent_penalty
     known = np.ones(n, dtype=np.bool_)
 
