@@ -14,6 +14,7 @@ import numpy as np
 
 from huiqi.rules import conditions as c
 from huiqi.rules.frame import Frame, add_years, year_of
+from huiqi.rules.money import format_wan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Formula, Outcome
 from huiqi.rules.standard import (
@@ -161,6 +162,7 @@ def national_platform_landing(f: Frame, p: ParamView) -> Outcome:
 def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
     threshold = p.money("m2_5_1.investment_threshold")
     inclusive = p.flag("interpretation.yishang_inclusive")
+    above = "以上（含本数）" if inclusive else "以上（不含本数）"
     return Outcome(
         [
             c.flag(f, "newly_introduced", "新引进项目", "projects[].newly_introduced"),
@@ -168,7 +170,7 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
                 f,
                 "total_investment",
                 threshold,
-                "总投资10亿元以上",
+                f"总投资{format_wan(threshold)}{above}",
                 "总投资",
                 "projects[].total_investment",
                 strict=not inclusive,
@@ -184,6 +186,7 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
 @measure("2.6.1")
 def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
     rate = p.rate("m2_6_1.rate")
+    revenue_min, ratio = p.money("m2_6_1.revenue_threshold"), p.rate("m2_6_1.rd_ratio")
     rd = f.money("rd_expense")
     raw = percent(rd, rate, p)
     conds = [
@@ -191,8 +194,8 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
         c.at_least(
             f,
             "revenue",
-            p.money("m2_6_1.revenue_threshold"),
-            "年营业收入500万元及以上",
+            revenue_min,
+            f"年营业收入{format_wan(revenue_min)}及以上",
             "年营业收入",
             "annual[fiscal_year].revenue",
         ),
@@ -200,8 +203,8 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
             f,
             "rd_expense",
             "revenue",
-            p.rate("m2_6_1.rd_ratio"),
-            "年研发投入占年营业收入比例达到15%及以上",
+            ratio,
+            f"年研发投入占年营业收入比例达到{c.format_rate(ratio)}及以上",
             "研发投入占比",
             "研发投入",
             "annual[fiscal_year].rd_expense",
@@ -214,7 +217,8 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
 
 @measure("2.6.2")
 def software_growth_award(f: Frame, p: ParamView) -> Outcome:
-    rate = p.rate("m2_6_2.rate")
+    rate, growth = p.rate("m2_6_2.rate"), p.rate("m2_6_2.growth")
+    revenue_min = p.money("m2_6_2.revenue_threshold")
     revenue, previous = f.money("revenue"), f.money("revenue_previous_year")
     increase = np.maximum(revenue - previous, 0)
     raw = percent(increase, rate, p)
@@ -223,8 +227,8 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
         c.at_least(
             f,
             "revenue",
-            p.money("m2_6_2.revenue_threshold"),
-            "年营业收入500万元及以上",
+            revenue_min,
+            f"年营业收入{format_wan(revenue_min)}及以上",
             "年营业收入",
             "annual[fiscal_year].revenue",
         ),
@@ -241,8 +245,8 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
             f,
             "revenue",
             "revenue_previous_year",
-            p.rate("m2_6_2.growth"),
-            "年营业收入增速30%及以上",
+            growth,
+            f"年营业收入增速{c.format_rate(growth)}及以上",
             "营业收入",
             "annual[fiscal_year-1].revenue",
         ),
@@ -296,6 +300,7 @@ def china_famous_software_park_award(f: Frame, p: ParamView) -> Outcome:
 def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
     rate = p.rate("m3_1_1.rate")
     years = p.integer("m3_1_1.max_construction_years")
+    equipment_min = p.money("m3_1_1.equipment_threshold")
     base = f.money("productive_equipment_investment") + f.money("rd_investment")
     raw = percent(base, rate, p)
     start, start_known = f.date("construction_start"), f.known("construction_start")
@@ -303,8 +308,8 @@ def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
         c.at_least(
             f,
             "equipment_investment",
-            p.money("m3_1_1.equipment_threshold"),
-            "设备投资达到500万元及以上",
+            equipment_min,
+            f"设备投资达到{format_wan(equipment_min)}及以上",
             "设备投资",
             "projects[].equipment_investment",
         ),
