@@ -1,5 +1,5 @@
 """Policy packages and their loader."""
 
-from .loader import available_policies, load_policy
+from .loader import available_policies, load_policy, register_policy
 
-__all__ = ["available_policies", "load_policy"]
+__all__ = ["available_policies", "load_policy", "register_policy"]

@@ -25,9 +25,19 @@ BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2
 CLAUSE_NUMERALS = "一二三四五六七八九十"
 
 
+_REGISTERED: dict[str, str] = {}
+
+
+def register_policy(policy_id: str, module: str) -> None:
+    """Make a policy package importable by id without packaging it (tests, notebooks)."""
+    _REGISTERED[policy_id] = module
+    load_policy.cache_clear()
+
+
 def available_policies() -> dict[str, str]:
     """policy id -> module name."""
     found = dict(BUILTIN)
+    found.update(_REGISTERED)
     for ep in entry_points(group="huiqi.policies"):
         found[ep.name] = ep.value
     return found
@@ -39,7 +49,7 @@ def _read_yaml(module: str, name: str) -> Any:
 
 
 def clause_ref(clause_id: str) -> str:
-    """ "2.6" -> "二（六）"; "6.0" -> "附则"."""
+    """ "2.6" -> "二（六）"; the closing "n.0" -> "附则"."""
     section, item = (int(x) for x in clause_id.split("."))
     if item == 0:
         return "附则"
@@ -70,15 +80,11 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
     tasks_raw: dict[str, Any] = _read_yaml(module_name, "tasks.yaml")
 
     clauses: list[Clause] = []
-    texts: dict[str, str] = {}
-    for cid, section, text in split_clauses(full_text):
-        texts[cid] = text
+    for cid, section, text in split_clauses(full_text, meta.get("body_starts_with")):
         units = responsible_units(text)
-        title = (
-            text.split("。", 1)[0].split("）", 1)[-1]
-            if cid != "6.0"
-            else "施行日期、有效期与就高不重复"
-        )
+        closing = cid.endswith(".0")
+        # a clause's title is its first sentence after the （n） numeral
+        title = "施行日期、有效期与附则" if closing else text.split("。", 1)[0].split("）", 1)[-1]
         clauses.append(
             Clause(
                 id=cid,
@@ -89,7 +95,7 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
                 units=units,
                 measure_ids=tuple(m for m, s in measures_raw.items() if s["clause"] == cid),
                 task_ids=tuple(t for t, s in tasks_raw.items() if s["clause"] == cid),
-                rule_params=tuple(meta.get("closing_clause_params", ())) if cid == "6.0" else (),
+                rule_params=tuple(meta.get("closing_clause_params", ())) if closing else (),
             )
         )
     units_of = {c.id: c.units for c in clauses}

@@ -25,23 +25,32 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", "", text.translate(_TABLE))
 
 
-def policy_body(full_text: str) -> str:
-    """The policy proper: from its title line to the end of its last sentence."""
+_CLOSING = re.compile(r"本(?:政策|措施|办法|规定|细则)(?:自|从)")
+
+
+def policy_body(full_text: str, start_marker: str | None = None) -> str:
+    """The policy proper: from its preamble (or `start_marker`) to before 抄送 / 印发 lines.
+
+    Published files put the issuing notice (通知) before the policy; `start_marker` names the
+    policy's first words where such a notice precedes it.
+    """
     t = normalise(full_text)
-    start = t.index("为深入贯彻")
-    end = t.index("抄送")
-    return t[start:end]
+    start = t.index(normalise(start_marker)) if start_marker else 0
+    end = t.find("抄送", start)
+    return t[start : end if end >= 0 else len(t)]
 
 
-def split_clauses(full_text: str) -> list[tuple[str, str, str]]:
+def split_clauses(full_text: str, start_marker: str | None = None) -> list[tuple[str, str, str]]:
     """[(clause id "2.6", section title, clause text)] in the text's order.
 
-    The closing paragraph (施行、有效期、就高不重复) is returned as clause "6.0".
+    The closing paragraph (施行、有效期、就高不重复) is returned as clause "<n+1>.0" where n is
+    the number of sections, e.g. "6.0" for a policy of five sections.
     """
-    body = policy_body(full_text)
+    body = policy_body(full_text, start_marker)
     out: list[tuple[str, str, str]] = []
     sections = list(_SECTION.finditer(body))
-    closing = body.index("本政策自")
+    closing_match = _CLOSING.search(body)
+    closing = closing_match.start() if closing_match else len(body)
     for s_index, section in enumerate(sections):
         s_no = SECTION_NUMERALS.index(section.group(1)) + 1
         s_end = sections[s_index + 1].start() if s_index + 1 < len(sections) else closing
@@ -58,7 +67,8 @@ def split_clauses(full_text: str) -> list[tuple[str, str, str]]:
         for c_index, (c_no, c_start) in enumerate(starts):
             c_end = starts[c_index + 1][1] if c_index + 1 < len(starts) else len(chunk)
             out.append((f"{s_no}.{c_no}", section.group(2), chunk[c_start:c_end]))
-    out.append(("6.0", "附则", body[closing:]))
+    if closing_match:
+        out.append((f"{len(sections) + 1}.0", "附则", body[closing:]))
     return out
 
 

@@ -1,0 +1,29 @@
+"""A second, tiny policy package: proof that a policy is added without touching the engine."""
+
+import numpy as np
+
+from huiqi.rules import conditions as c
+from huiqi.rules.frame import Frame
+from huiqi.rules.parameters import ParamView
+from huiqi.rules.policy import Formula, Outcome
+from huiqi.rules.standard import percent, within_window
+
+
+def small_firm_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
+    conds = [
+        c.at_least(
+            f,
+            "revenue",
+            p.money("rd.revenue_threshold"),
+            "营业收入100万元及以上",
+            "年营业收入",
+            "annual.revenue",
+        ),
+        within_window(f, p, "as_of", "申报日", "as_of"),
+    ]
+    rd = f.money("rd_expense")
+    amount = np.where(f.known("rd_expense"), percent(rd, p.rate("rd.rate"), p), 0)
+    return Outcome(conds, amount)
+
+
+FORMULAS: dict[str, Formula] = {"1.1.1": small_firm_rd_subsidy}
