@@ -105,21 +105,16 @@ def mark_paid(db: Session, p: Principal, payment_id: int, voucher: str) -> Payme
     before = PaymentOut.model_validate(pay).model_dump(mode="json")
     pay.status, pay.voucher, pay.paid_at = "paid", voucher, utcnow()
     db.flush()
-    record(
-        db,
-        p,
-        "payment.paid",
-        "payment",
-        pay.id,
-        before,
-        PaymentOut.model_validate(pay).model_dump(mode="json"),
-    )
     pending = db.scalar(
         select(Payment.id).where(Payment.application_id == app.id, Payment.status != "paid")
     )
     if pending is None:
+        # budget row before the audit head (same lock order as decisions)
         assert app.decided_amount_fen is not None
         add_paid(db, app.measure_id, app.fiscal_year, app.decided_amount_fen)
+    after = PaymentOut.model_validate(pay).model_dump(mode="json")
+    record(db, p, "payment.paid", "payment", pay.id, before, after)
+    if pending is None:
         transition(db, app, p, "application.paid", "paid")
     db.commit()
     return pay

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, measures_of_units, transition
+from huiqi.platform.applications.service import measures_of_units, transition
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import release_amount
@@ -133,10 +133,11 @@ def object_to(
         select(Application).where(Application.id == item.application_id).with_for_update()
     )
     assert app is not None
+    # Row locks (application, budget pool) are taken before the audit head: every service
+    # appends to the audit chain last, so lock order is the same everywhere and cannot deadlock.
     obj = Objection(batch_id=batch.id, filed_by=p.username, **data.model_dump())
     db.add(obj)
     db.flush()
-    record(db, p, "notice.objection", "objection", obj.id, None, data.model_dump())
     if item.state == "listed":
         # Back to city re-check: the commitment is released so the budget shows real headroom.
         item.state = "objected"
@@ -161,6 +162,7 @@ def object_to(
             decided_amount_fen=None,
             decision_reason=None,
         )
+    record(db, p, "notice.objection", "objection", obj.id, None, data.model_dump())
     db.commit()
     return obj
 
@@ -182,14 +184,20 @@ def close_batch(
         raise ApiError(
             409, "period_running", f"公示期至 {batch.end_date} 止，期满后才能结束", "batch_id"
         )
-    for item in db.scalars(
-        select(NoticeItem).where(NoticeItem.batch_id == batch.id, NoticeItem.state == "listed")
-    ):
-        app = (
-            get_visible_app(db, p, item.application_id, lock=True)
-            if p.role != "admin"
-            else db.get(Application, item.application_id)
+    listed = list(
+        db.scalars(
+            select(NoticeItem)
+            .where(NoticeItem.batch_id == batch.id, NoticeItem.state == "listed")
+            .order_by(NoticeItem.application_id)
+            .with_for_update()
         )
+    )
+    # Lock every application first (in id order), then write: the audit head is taken last.
+    apps = [
+        db.scalar(select(Application).where(Application.id == it.application_id).with_for_update())
+        for it in listed
+    ]
+    for item, app in zip(listed, apps, strict=True):
         assert app is not None
         item.state = "passed"
         transition(db, app, p, "notice.passed", "noticed")

@@ -1,0 +1,41 @@
+"""`huiqi serve`: migrate, seed demo data (idempotent), print the logins and run uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+from huiqi.platform.settings import database_url_from_env
+
+
+def _safe_url(url: str) -> str:
+    """The URL without its password, for printing."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url.split("@")[-1]
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None) -> None:
+    import uvicorn
+
+    from huiqi.platform.app import create_app
+    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+
+    url = database_url_from_env(database_url)
+    app = create_app(url, seed_demo=os.environ.get("HUIQI_NO_DEMO") != "1")
+    shown = "localhost" if host in ("0.0.0.0", "::") else host
+    base = f"http://{shown}:{port}"
+    print(f"惠企平台已启动：{base}/api/v1/docs  （数据库：{_safe_url(url)}）", flush=True)
+    print(f"演示账号（密码均为 {DEMO_PASSWORD}）：", flush=True)
+    for username, role, name, _extra in DEMO_USERS:
+        print(f"  {username:<12} {role:<17} {name}", flush=True)
+    print("政策计算器（免登录）：POST /api/v1/evaluate；按 Ctrl+C 停止。", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":  # python -m huiqi.platform.server [port]
+    import sys
+
+    serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000)

@@ -1,0 +1,171 @@
+"""Every role is refused what it must not see or do (the role refusal matrix)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+API = "/api/v1"
+
+
+@pytest.fixture
+def apps(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    a1 = client.post(
+        f"{API}/applications",
+        json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
+        headers=as_user("enterprise1"),
+    )
+    firm2 = as_user("enterprise2")
+    project = client.get(f"{API}/enterprises/2", headers=firm2).json()["projects"][0]["id"]
+    a2 = client.post(
+        f"{API}/applications",
+        json={
+            "enterprise_id": 2,
+            "measure_id": "3.1.1",
+            "fiscal_year": 2023,
+            "project_id": project,
+        },
+        headers=firm2,
+    )
+    assert a1.status_code == 201 and a2.status_code == 201
+    return {"firm1": a1.json()["id"], "firm2": a2.json()["id"]}
+
+
+def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, object] | None]]]:
+    review = {"outcome": "pass", "opinion": "x"}
+    new_firm = {"credit_code": "91420100MA4K0A0014", "name": "x", "district": "江岸区"}
+    return {
+        "enterprise1": [
+            ("GET", "/enterprises/2", None),  # another firm
+            ("PATCH", "/enterprises/2", {"name": "改名"}),
+            ("GET", f"/applications/{a['firm2']}", None),
+            (
+                "POST",
+                "/applications",
+                {"enterprise_id": 2, "measure_id": "2.6.1", "fiscal_year": 2023},
+            ),
+            ("POST", "/enterprises", new_firm),
+            ("PATCH", "/enterprises/1", {"credit_status": "normal"}),  # credit is not self-declared
+            ("POST", f"/reviews/{a['firm1']}/district", review),
+            ("POST", f"/reviews/{a['firm1']}/decision", {"approve": True}),
+            ("GET", "/reviews/queue", None),
+            ("GET", "/audit", None),
+            ("GET", "/stats", None),
+            ("GET", "/tasks", None),
+            ("GET", "/users", None),
+            ("PUT", "/budgets", {"measure_id": "2.6.1", "fiscal_year": 2023, "total_fen": 1}),
+            ("POST", "/campaigns", {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "x"}),
+            ("POST", f"/payments/applications/{a['firm1']}", None),
+        ],
+        "district_dh": [
+            ("GET", "/enterprises/2", None),  # 江岸区 firm, officer of 东湖高新区
+            ("GET", f"/applications/{a['firm2']}", None),
+            ("POST", f"/reviews/{a['firm2']}/district", review),
+            ("POST", f"/reviews/{a['firm1']}/city", review),
+            ("POST", f"/reviews/{a['firm1']}/decision", {"approve": True}),
+            (
+                "POST",
+                "/applications",
+                {"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2022},
+            ),
+            ("PATCH", "/enterprises/1", {"name": "改名"}),
+            ("GET", "/tasks", None),
+            ("GET", "/audit", None),
+            ("GET", "/budgets", None),
+        ],
+        "city_kj": [
+            ("GET", f"/applications/{a['firm2']}", None),  # 3.1.1 belongs to 市经信局
+            ("POST", f"/reviews/{a['firm2']}/city", review),
+            ("POST", f"/reviews/{a['firm1']}/district", review),
+            ("POST", "/campaigns", {"measure_id": "3.1.1", "fiscal_year": 2023, "title": "x"}),
+            ("PUT", "/budgets", {"measure_id": "2.6.1", "fiscal_year": 2023, "total_fen": 1}),
+            ("POST", "/enterprises", new_firm),
+            ("PATCH", "/enterprises/1", {"name": "改名"}),
+            ("GET", "/users", None),
+            ("GET", "/audit/verify", None),
+        ],
+        "analyst": [
+            ("GET", "/applications", None),
+            ("GET", f"/applications/{a['firm1']}", None),
+            ("GET", "/enterprises", None),
+            ("GET", "/enterprises/1", None),
+            (
+                "POST",
+                "/applications",
+                {"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
+            ),
+            ("GET", "/tasks", None),
+            ("GET", "/audit", None),
+            ("POST", f"/reviews/{a['firm1']}/decision", {"approve": True}),
+        ],
+        "supervisor": [
+            ("GET", "/applications", None),
+            ("GET", "/enterprises/1", None),
+            ("GET", "/stats", None),
+            ("GET", "/budgets", None),
+            ("POST", f"/reviews/{a['firm1']}/district", review),
+            ("GET", "/audit", None),
+        ],
+        "admin": [
+            ("POST", "/campaigns/pushes/1/confirm", None),  # only the firm itself confirms
+        ],
+    }
+
+
+def test_role_refusals(client: TestClient, as_user, apps: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    failures = []
+    for user, calls in _matrix(apps).items():
+        h = as_user(user)
+        for method, path, body in calls:
+            r = client.request(method, API + path, json=body, headers=h)
+            msg = r.json()["errors"][0]["message"] if r.status_code < 500 else ""
+            if r.status_code not in (403, 404) or not msg:
+                failures.append((user, method, path, r.status_code, r.text[:200]))
+    assert not failures, failures
+
+
+def test_scoped_lists(client: TestClient, as_user, apps: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+    def ids(user: str, path: str) -> set[int]:
+        r = client.get(API + path, headers=as_user(user))
+        assert r.status_code == 200, r.text
+        return {x["id"] for x in r.json()}
+
+    assert ids("enterprise1", "/applications") == {apps["firm1"]}
+    assert ids("enterprise1", "/enterprises") == {1}
+    assert ids("district_dh", "/applications") == {apps["firm1"]}
+    assert ids("district_ja", "/reviews/queue") == {apps["firm2"]}
+    assert ids("city_kj", "/applications") == {apps["firm1"]}
+    assert ids("city_jx", "/applications") == {
+        apps["firm1"],
+        apps["firm2"],
+    }  # 2.6.1 names 市经信局 too
+    assert ids("admin", "/applications") == {apps["firm1"], apps["firm2"]}
+    assert client.get(f"{API}/stats", headers=as_user("analyst")).status_code == 200
+    assert client.get(f"{API}/tasks", headers=as_user("supervisor")).status_code == 200
+
+
+def test_anonymous(client: TestClient, apps: dict[str, int]) -> None:
+    client.cookies.clear()  # the fixture logged in; drop the session cookie
+    for method, path in [
+        ("GET", "/applications"),
+        ("GET", "/enterprises/1"),
+        ("GET", "/notices"),
+        ("GET", "/audit/verify"),
+        ("POST", "/auth/logout"),
+    ]:
+        r = client.request(method, API + path)
+        assert r.status_code == 401, (path, r.text)
+        assert r.json()["errors"][0]["message"] == "请先登录"
+    r = client.post(f"{API}/auth/login", json={"username": "admin", "password": "wrong"})
+    assert r.status_code == 401 and r.json()["errors"][0]["message"] == "用户名或密码错误"
+    assert client.get(f"{API}/health").status_code == 200
+
+
+def test_logout_revokes(client: TestClient) -> None:
+    r = client.post(f"{API}/auth/login", json={"username": "analyst", "password": "demo123"})
+    h = {"Authorization": f"Bearer {r.json()['token']}"}
+    client.cookies.clear()
+    assert client.get(f"{API}/auth/me", headers=h).status_code == 200
+    assert client.post(f"{API}/auth/logout", headers=h).status_code == 204
+    r = client.get(f"{API}/auth/me", headers=h)
+    assert r.status_code == 401 and "重新登录" in r.json()["errors"][0]["message"]

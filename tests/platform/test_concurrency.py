@@ -1,0 +1,134 @@
+"""Budget pools never over-commit, even when 50 decisions race on separate connections."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.audit.service import verify
+from huiqi.platform.auth.models import User
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError
+from huiqi.platform.reviews.schemas import DecisionIn
+from huiqi.platform.reviews.service import decide
+from huiqi.rules.credit_code import make_credit_code
+
+AMOUNT = 10 * 10_000 * 100  # 10万元 in fen
+N = 50
+
+
+def _ready_applications(sm, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """n firms, each with a 1.3.1 application that passed review and awaits a decision."""
+    ids = []
+    with sm() as db:
+        pool = db.scalar(
+            select(BudgetPool).where(
+                BudgetPool.measure_id == "1.3.1", BudgetPool.fiscal_year == 2023
+            )
+        )
+        pool.total_fen = 10 * AMOUNT  # room for exactly ten decisions
+        for i in range(n):
+            ent = Enterprise(
+                credit_code=make_credit_code(f"91420100MA4L{i:05d}"),
+                name=f"并发测试企业{i}",
+                district="东湖高新区",
+            )
+            db.add(ent)
+            db.flush()
+            app = Application(
+                enterprise_id=ent.id,
+                measure_id="1.3.1",
+                fiscal_year=2023,
+                project_key=0,
+                status="city_passed",
+                policy_id="wuhan-digital-economy-2022",
+                policy_version="2022.1",
+                facts={},
+                evaluation={},
+                engine_status="discretionary",
+                created_by="test",
+            )
+            db.add(app)
+            db.flush()
+            ids.append(app.id)
+        db.commit()
+    return ids
+
+
+def _officer(sm) -> Principal:  # type: ignore[no-untyped-def]
+    with sm() as db:
+        return Principal.of(db.scalar(select(User).where(User.username == "city_jx")))
+
+
+def _race(sm, officer: Principal, app_ids: list[int]) -> tuple[list[int], list[ApiError]]:  # type: ignore[no-untyped-def]
+    barrier = threading.Barrier(len(app_ids))
+    ok: list[int] = []
+    refused: list[ApiError] = []
+    other: list[BaseException] = []
+    lock = threading.Lock()
+
+    def worker(app_id: int) -> None:
+        body = DecisionIn(approve=True, amount_fen=AMOUNT, reason="择优")
+        barrier.wait()
+        try:
+            with sm() as db:  # one session = one connection per thread
+                decide(db, officer, app_id, body)
+            with lock:
+                ok.append(app_id)
+        except ApiError as e:
+            with lock:
+                refused.append(e)
+        except BaseException as e:  # pragma: no cover - reported below
+            with lock:
+                other.append(e)
+
+    threads = [threading.Thread(target=worker, args=(a,)) for a in app_ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not other, other
+    return ok, refused
+
+
+@pytest.mark.slow
+def test_fifty_parallel_decisions_commit_exactly_ten(app) -> None:  # type: ignore[no-untyped-def]
+    sm = app.state.sessionmaker
+    app_ids = _ready_applications(sm, N)
+    ok, refused = _race(sm, _officer(sm), app_ids)
+    assert len(ok) == 10
+    assert len(refused) == N - 10
+    assert {e.errors[0]["rule"] for e in refused} == {"budget_exceeded"}
+    assert all("预算不足" in e.errors[0]["message"] for e in refused)
+    with sm() as db:
+        pool = db.scalar(
+            select(BudgetPool).where(
+                BudgetPool.measure_id == "1.3.1", BudgetPool.fiscal_year == 2023
+            )
+        )
+        assert pool.committed_fen == pool.total_fen == 10 * AMOUNT
+        approved = db.scalar(select(func.count()).where(Application.status == "approved"))
+        assert approved == 10
+        still_waiting = db.scalar(select(func.count()).where(Application.status == "city_passed"))
+        assert still_waiting == N - 10
+        assert verify(db).ok
+
+
+def test_same_application_decided_once(app) -> None:  # type: ignore[no-untyped-def]
+    sm = app.state.sessionmaker
+    [app_id] = _ready_applications(sm, 1)
+    ok, refused = _race(sm, _officer(sm), [app_id] * 8)
+    assert len(ok) == 1
+    assert {e.errors[0]["rule"] for e in refused} == {"wrong_status"}
+    with sm() as db:
+        pool = db.scalar(
+            select(BudgetPool).where(
+                BudgetPool.measure_id == "1.3.1", BudgetPool.fiscal_year == 2023
+            )
+        )
+        assert pool.committed_fen == AMOUNT
