@@ -44,6 +44,21 @@ def _recognised(f: Frame, p: ParamView, title: str) -> list[c.Condition]:
     ]
 
 
+def _dated_project(f: Frame, p: ParamView, column: str, what: str) -> list[c.Condition]:
+    """A project measure left to review: its key date inside the window, credit in order."""
+    return [
+        within_window(f, p, column, what, f"projects[].{column}"),
+        credit_in_good_standing(f, p),
+    ]
+
+
+def _fixed_award(f: Frame, p: ParamView, param: str, title: str) -> Outcome:
+    """A recognition paid as one fixed sum (一次性奖励)."""
+    award = p.money(param)
+    amount = np.full(f.n, award, dtype=np.int64)
+    return Outcome(_recognised(f, p, title), amount, basis=fixed_basis("一次性奖励", award))
+
+
 def _software(f: Frame) -> c.Condition:
     return c.flag(f, "software_enterprise", "属于软件企业", "enterprise.software_enterprise")
 
@@ -70,11 +85,7 @@ def identifier_resolution_secondary_node(f: Frame, p: ParamView) -> Outcome:
 
 @measure("1.3.2")
 def national_cross_industry_platform_award(f: Frame, p: ParamView) -> Outcome:
-    award = p.money("m1_3_2.award")
-    amount = np.full(f.n, award, dtype=np.int64)
-    return Outcome(
-        _recognised(f, p, "国家“双跨”平台"), amount, basis=fixed_basis("一次性奖励", award)
-    )
+    return _fixed_award(f, p, "m1_3_2.award", "国家“双跨”平台")
 
 
 @measure("1.3.3")
@@ -92,22 +103,12 @@ def industrial_internet_security_provider_award(f: Frame, p: ParamView) -> Outco
 
 @measure("2.1.1")
 def key_technology_breakthrough(f: Frame, p: ParamView) -> Outcome:
-    return Outcome(
-        [
-            within_window(f, p, "approval_date", "攻关项目立项日期", "projects[].approval_date"),
-            credit_in_good_standing(f, p),
-        ]
-    )
+    return Outcome(_dated_project(f, p, "approval_date", "攻关项目立项日期"))
 
 
 @measure("2.2.1")
 def major_event_cost_subsidy(f: Frame, p: ParamView) -> Outcome:
-    return Outcome(
-        [
-            within_window(f, p, "event_date", "活动举办日期", "projects[].event_date"),
-            credit_in_good_standing(f, p),
-        ]
-    )
+    return Outcome(_dated_project(f, p, "event_date", "活动举办日期"))
 
 
 @measure("2.3.1")
@@ -150,12 +151,7 @@ def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
 
 @measure("2.3.2")
 def national_platform_landing(f: Frame, p: ParamView) -> Outcome:
-    return Outcome(
-        [
-            within_window(f, p, "landing_date", "平台项目落地日期", "projects[].landing_date"),
-            credit_in_good_standing(f, p),
-        ]
-    )
+    return Outcome(_dated_project(f, p, "landing_date", "平台项目落地日期"))
 
 
 @measure("2.5.1")
@@ -286,11 +282,7 @@ def star_park_award(f: Frame, p: ParamView) -> Outcome:
 
 @measure("2.7.2")
 def china_famous_software_park_award(f: Frame, p: ParamView) -> Outcome:
-    award = p.money("m2_7_2.award")
-    amount = np.full(f.n, award, dtype=np.int64)
-    return Outcome(
-        _recognised(f, p, "中国软件名园"), amount, basis=fixed_basis("一次性奖励", award)
-    )
+    return _fixed_award(f, p, "m2_7_2.award", "中国软件名园")
 
 
 # 三 ---------------------------------------------------------------------------------
@@ -439,14 +431,7 @@ def ito_manufacturing_key_enterprise_award(f: Frame, p: ParamView) -> Outcome:
 
 @measure("3.5.1")
 def construction_digital_demo_award(f: Frame, p: ParamView) -> Outcome:
-    return Outcome(
-        [
-            within_window(
-                f, p, "recognition_date", "示范项目认定日期", "projects[].recognition_date"
-            ),
-            credit_in_good_standing(f, p),
-        ]
-    )
+    return Outcome(_dated_project(f, p, "recognition_date", "示范项目认定日期"))
 
 
 @measure("3.6.1")
