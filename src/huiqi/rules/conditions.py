@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
@@ -217,43 +218,24 @@ def integer_equals(
     return Condition(column, label, passed, known, fact, detail)
 
 
-def integer_in(
+def one_of(
     f: Frame,
     column: str,
-    allowed: tuple[int, ...],
+    allowed: tuple[int, ...] | tuple[str, ...],
     label: str,
     what: str,
     fact: str,
-    names: dict[int, str] | None = None,
+    names: dict[Any, str] | None = None,
 ) -> Condition:
+    """The column's value is one of `allowed` (levels, kinds, enterprise sizes)."""
     known = f.known(column)
-    v = f.integer(column)
-    passed = known & np.isin(v, np.array(allowed, dtype=np.int64))
-    names = names or {}
+    numeric = all(isinstance(a, int) for a in allowed)
+    v = f.integer(column) if numeric else f.text(column)
+    passed = known & np.isin(v, np.array(allowed, dtype=np.int64 if numeric else object))
+    shown_names = names or {}
 
     def detail(i: int) -> str:
-        shown = names.get(int(v[i]), str(int(v[i])))
-        return f"{what}：{shown}{'' if passed[i] else '（不在可奖励范围内）'}"
-
-    return Condition(column, label, passed, known, fact, detail)
-
-
-def text_in(
-    f: Frame,
-    column: str,
-    allowed: tuple[str, ...],
-    label: str,
-    what: str,
-    fact: str,
-    names: dict[str, str] | None = None,
-) -> Condition:
-    known = f.known(column)
-    v = f.text(column)
-    passed = known & np.isin(v, np.array(allowed, dtype=object))
-    names = names or {}
-
-    def detail(i: int) -> str:
-        shown = names.get(str(v[i]), str(v[i]))
-        return f"{what}：{shown}{'' if passed[i] else '（不符合）'}"
+        value = int(v[i]) if numeric else v[i]
+        return f"{what}：{shown_names.get(value, str(value))}{'' if passed[i] else '（不符合）'}"
 
     return Condition(column, label, passed, known, fact, detail)

@@ -118,7 +118,7 @@ def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
     investment = f.money("software_investment") + f.money("hardware_investment")
     raw = percent(investment, rate, p)
     conds = [
-        c.text_in(
+        c.one_of(
             f,
             "recognition_level",
             levels,
@@ -261,7 +261,7 @@ def dcmm_certification_award(f: Frame, p: ParamView) -> Outcome:
         amount = np.where(level == lv, fen, amount)
     conds = [
         _software(f),
-        c.integer_in(
+        c.one_of(
             f,
             "recognition_level",
             tuple(tiers),
@@ -371,7 +371,7 @@ def smart_factory_recognition_award(f: Frame, p: ParamView) -> Outcome:
     for k in kinds:
         amount = np.where(kind == k, p.money(f"m3_1_3.{k}"), amount)
     conds = [
-        c.text_in(
+        c.one_of(
             f,
             "recognition_kind",
             kinds,
@@ -394,7 +394,7 @@ def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
     sizes = tuple(p.get("m3_2_1.small_micro_sizes"))
     return Outcome(
         [
-            c.text_in(
+            c.one_of(
                 f,
                 "size",
                 sizes,
