@@ -1,5 +1,264 @@
-"""stub"""
+"""Analyst dashboard (budget use per measure / district / year, red at >= 90%, trend over time)
+and bulk screening (upload -> progress bar -> download). Read-only aggregates."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from sqlalchemy import func, select
+from starlette.datastructures import UploadFile
+
+from huiqi.platform.applications.models import AWARDED, Application
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.budgets.service import pool_out
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.web.common import open_db
+from huiqi.web.render import html_error, page, policy
+from huiqi.web.screening_jobs import Jobs
+from huiqi.web.session import need
+
+router = APIRouter(prefix="/analyst")
+WARN = 90
+
+
+def _pct(part: int, whole: int) -> int:
+    return part * 100 // whole if whole else 0
+
+
+def dashboard_data(db: Any, fiscal_year: int | None, units: tuple[str, ...] = ()) -> dict[str, Any]:
+    pol = policy()
+    q = select(BudgetPool).order_by(BudgetPool.fiscal_year, BudgetPool.measure_id)
+    if fiscal_year:
+        q = q.where(BudgetPool.fiscal_year == fiscal_year)
+    if units:  # a city officer sees the pools of the measures their units administer
+        mids = [m.id for m in pol.measures.values() if set(m.units) & set(units)]
+        q = q.where(BudgetPool.measure_id.in_(mids))
+    pools = [pool_out(p).model_dump() for p in db.scalars(q)]
+    for p in pools:
+        p["title"] = pol.measures[p["measure_id"]].title if p["measure_id"] in pol.measures else ""
+        p["hot"] = p["used_percent"] >= WARN
+    years: dict[int, dict[str, int]] = defaultdict(
+        lambda: {"total_fen": 0, "committed_fen": 0, "paid_fen": 0}
+    )
+    for p in pools:
+        for k in ("total_fen", "committed_fen", "paid_fen"):
+            years[p["fiscal_year"]][k] += p[k]
+    by_year = [
+        {
+            "fiscal_year": y,
+            **v,
+            "used_percent": _pct(v["committed_fen"], v["total_fen"]),
+            "hot": _pct(v["committed_fen"], v["total_fen"]) >= WARN,
+        }
+        for y, v in sorted(years.items())
+    ]
+    # Districts hold no pool of their own: their bar is their share of the year's budget.
+    aq = (
+        select(
+            Enterprise.district,
+            Application.fiscal_year,
+            func.coalesce(func.sum(Application.decided_amount_fen), 0),
+            func.count(),
+        )
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .where(Application.status.in_(AWARDED))
+        .group_by(Enterprise.district, Application.fiscal_year)
+        .order_by(Application.fiscal_year, Enterprise.district)
+    )
+    if fiscal_year:
+        aq = aq.where(Application.fiscal_year == fiscal_year)
+    by_district = []
+    for district, fy, amount, n in db.execute(aq):
+        total = years.get(fy, {}).get("total_fen", 0)
+        pct = _pct(int(amount), total)
+        by_district.append(
+            {
+                "district": district,
+                "fiscal_year": fy,
+                "committed_fen": int(amount),
+                "applications": n,
+                "budget_fen": total,
+                "used_percent": pct,
+                "hot": pct >= WARN,
+            }
+        )
+    return {
+        "fiscal_year": fiscal_year,
+        "pools": pools,
+        "by_year": by_year,
+        "by_district": by_district,
+        "trend": trend(db, fiscal_year),
+        "warnings": [p for p in pools if p["hot"]],
+        "status_counts": {
+            s: n
+            for s, n in db.execute(
+                select(Application.status, func.count()).group_by(Application.status)
+            )
+        },
+    }
+
+
+def trend(db: Any, fiscal_year: int | None) -> dict[str, Any]:
+    """Cumulative committed amount by month of decision, plus applications per month."""
+    q = (
+        select(ReviewStep.created_at, ReviewStep.details, Application.fiscal_year)
+        .join(Application, Application.id == ReviewStep.application_id)
+        .where(ReviewStep.stage == "decision", ReviewStep.outcome == "approve")
+        .order_by(ReviewStep.created_at)
+    )
+    if fiscal_year:
+        q = q.where(Application.fiscal_year == fiscal_year)
+    monthly: dict[str, int] = defaultdict(int)
+    for when, details, _fy in db.execute(q):
+        monthly[when.strftime("%Y-%m")] += int((details or {}).get("amount_fen") or 0)
+    sq = select(Application.submitted_at)
+    if fiscal_year:
+        sq = sq.where(Application.fiscal_year == fiscal_year)
+    submitted: dict[str, int] = defaultdict(int)
+    for (when,) in db.execute(sq):
+        submitted[when.strftime("%Y-%m")] += 1
+    months = sorted(set(monthly) | set(submitted))
+    points, running = [], 0
+    for m in months:
+        running += monthly.get(m, 0)
+        points.append(
+            {
+                "month": m,
+                "committed_fen": monthly.get(m, 0),
+                "cumulative_fen": running,
+                "submitted": submitted.get(m, 0),
+            }
+        )
+    return {"points": points, "svg": _svg(points)}
+
+
+def _svg(points: list[dict[str, Any]]) -> dict[str, Any]:
+    """Coordinates for a small inline SVG line chart (no chart library to vendor)."""
+    w, h, pad = 600, 220, 40
+    if not points:
+        return {"w": w, "h": h, "line": "", "dots": []}
+    top = max(p["cumulative_fen"] for p in points) or 1
+    n = len(points)
+    dots = []
+    for i, p in enumerate(points):
+        x = pad + (w - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
+        y = h - pad - (h - 2 * pad) * p["cumulative_fen"] / top
+        dots.append(
+            {"x": round(x, 1), "y": round(y, 1), "month": p["month"], "value": p["cumulative_fen"]}
+        )
+    return {
+        "w": w,
+        "h": h,
+        "pad": pad,
+        "top_fen": top,
+        "line": " ".join(f"{d['x']},{d['y']}" for d in dots),
+        "dots": dots,
+    }
+
+
+@router.get("", summary="预算看板")
+def dashboard(request: Request, fiscal_year: str = "") -> Response:
+    user = need(request, "analyst", "city_officer")
+    fy = int(fiscal_year) if fiscal_year.isdigit() else None
+    units = user.principal.units if user.role == "city_officer" else ()
+    with open_db(request) as db:
+        data = dashboard_data(db, fy, units)
+        data["years"] = sorted(set(db.scalars(select(BudgetPool.fiscal_year))))
+    return page(request, "analyst.html", data, title="预算看板")
+
+
+def _jobs(request: Request) -> Jobs:
+    if not hasattr(request.app.state, "web_jobs"):
+        request.app.state.web_jobs = Jobs()
+    jobs: Jobs = request.app.state.web_jobs
+    return jobs
+
+
+@router.get("/screening", summary="批量筛查")
+def screening(request: Request) -> Response:
+    user = need(request, "analyst")
+    jobs = [j.public() for j in _jobs(request).of(user.principal.username)]
+    from huiqi.screening.screen import INPUT_COLUMNS
+
+    data = {
+        "jobs": jobs,
+        "columns": list(INPUT_COLUMNS),
+        "defaults": {"fiscal_year": 2023, "as_of": "2024-06-30"},
+    }
+    return page(request, "screening.html", data, title="批量筛查")
+
+
+@router.post("/screening", summary="上传并开始筛查")
+async def start(request: Request) -> Response:
+    user = need(request, "analyst")
+    form = await request.form()
+    errors: dict[str, str] = {}
+    upload = form.get("file")
+    fy_text, as_of_text = str(form.get("fiscal_year", "")), str(form.get("as_of", ""))
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        errors["file"] = "请选择要筛查的 CSV 或 Parquet 文件"
+    elif not upload.filename.lower().endswith((".csv", ".parquet", ".pq")):
+        errors["file"] = "文件应为 .csv 或 .parquet 格式"
+    if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
+        errors["fiscal_year"] = "请填写四位年度，如 2023"
+    try:
+        as_of = dt.date.fromisoformat(as_of_text)
+    except ValueError:
+        errors["as_of"] = "应为日期（YYYY-MM-DD）"
+    content = b""
+    if not errors and isinstance(upload, UploadFile):
+        content = await upload.read(200 * 1024 * 1024 + 1)
+        if len(content) > 200 * 1024 * 1024:
+            errors["file"] = "文件不能超过 200MB；更大的登记册请用命令行 huiqi screen"
+    if errors:
+        from huiqi.screening.screen import INPUT_COLUMNS
+
+        data = {
+            "jobs": [j.public() for j in _jobs(request).of(user.principal.username)],
+            "columns": list(INPUT_COLUMNS),
+            "defaults": {"fiscal_year": fy_text, "as_of": as_of_text},
+        }
+        return page(request, "screening.html", data, title="批量筛查", errors=errors, status=422)
+    assert isinstance(upload, UploadFile) and upload.filename
+    job = _jobs(request).start(
+        policy(), upload.filename, content, int(fy_text), as_of, user.principal.username
+    )
+    return RedirectResponse(f"/analyst/screening/{job.id}", status_code=303)
+
+
+@router.get("/screening/{job_id}", summary="筛查进度与结果")
+def job_page(request: Request, job_id: str) -> Response:
+    user = need(request, "analyst")
+    job = _jobs(request).get(job_id, user.principal.username)
+    if job is None:
+        return html_error(request, 404, "筛查任务不存在或已过期")
+    pol = policy()
+    data = {
+        "job": job.public(),
+        "measures": [{"id": m, "title": pol.measures[m].title} for m in job.totals_fen],
+    }
+    return page(request, "screening_job.html", data, title="筛查进度")
+
+
+@router.get("/screening/{job_id}/download", summary="下载筛查结果")
+def download(request: Request, job_id: str, kind: str = "csv") -> Response:
+    user = need(request, "analyst")
+    job = _jobs(request).get(job_id, user.principal.username)
+    if job is None or job.state != "done":
+        return html_error(request, 404, "结果尚未生成")
+    files = {
+        "csv": ("result.csv", "text/csv"),
+        "parquet": ("result.parquet", "application/vnd.apache.parquet"),
+        "errors": ("errors.csv", "text/csv"),
+    }
+    name, media = files.get(kind, files["csv"])
+    path = job.dir / name
+    if not path.exists():
+        return html_error(request, 404, "没有该文件")
+    stem = job.filename.rsplit(".", 1)[0]
+    return FileResponse(path, media_type=media, filename=f"{stem}-筛查结果-{name}")

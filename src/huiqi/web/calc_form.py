@@ -60,8 +60,12 @@ def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     case: dict[str, Any] = {"as_of": _s(form, "as_of"), "fiscal_year": fy}
     paths.update(as_of="as_of", fiscal_year="fiscal_year")
     ent: dict[str, Any] = {"name": _s(form, "name") or "（未填写企业名称）"}
-    for key, field in (("credit_code", "credit_code"), ("district", "district"),
-                       ("size", "size"), ("last_penalty_date", "last_penalty_date")):  # fmt: skip
+    for key, field in (
+        ("credit_code", "credit_code"),
+        ("district", "district"),
+        ("size", "size"),
+        ("last_penalty_date", "last_penalty_date"),
+    ):
         if _s(form, field):
             ent[key] = _s(form, field)
         paths[f"enterprise.{key}"] = field
@@ -70,9 +74,12 @@ def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     paths["enterprise.software_enterprise"] = "software"
     case["enterprise"] = ent
     annual: dict[str, dict[str, str]] = {}
-    for field, year, key in (("revenue", fy, "revenue"), ("rd_expense", fy, "rd_expense"),
-                             ("revenue_prev", fy - 1, "revenue"),
-                             ("rd_prev", fy - 1, "rd_expense")):  # fmt: skip
+    for field, year, key in (
+        ("revenue", fy, "revenue"),
+        ("rd_expense", fy, "rd_expense"),
+        ("revenue_prev", fy - 1, "revenue"),
+        ("rd_prev", fy - 1, "rd_expense"),
+    ):
         if _s(form, field):
             annual.setdefault(str(year), {})[key] = _s(form, field)
             paths[f"annual.{year}.{key}"] = field

@@ -127,7 +127,9 @@ def calculator_form(request: Request, prefill: str = "") -> Response:
 
         with request.app.state.sessionmaker() as db:
             ent = get_visible(db, user.principal, user.principal.enterprise_id)
-            form = form_from_case(platform_case(db, ent, fy))
+            # the latest year the firm has figures for; the platform picks a matching as_of
+            years = [f.year for f in ent.figures if f.revenue_fen is not None]
+            form = form_from_case(platform_case(db, ent, max(years) if years else fy))
         source = "profile"
     return _render(request, form, source=source)
 

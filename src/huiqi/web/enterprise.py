@@ -1,5 +1,280 @@
-"""stub"""
+"""Enterprise pages: 一企一档, applications with timelines, draft -> submit, 免申即享 offers."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.schemas import ApplicationIn
+from huiqi.platform.campaigns import service as campaigns
+from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.schemas import FigureIn
+from huiqi.platform.errors import ApiError
+from huiqi.platform.payments import service as payments
+from huiqi.web.calculator import result_view
+from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.render import html_error, page, policy
+from huiqi.web.session import WebUser, field_errors, need
+
+router = APIRouter(prefix="/enterprise")
+
+
+def _firm_id(request: Request, user: WebUser) -> int | None:
+    if user.principal.enterprise_id:
+        return user.principal.enterprise_id
+    raw = request.query_params.get("enterprise_id", "")  # admins look at any firm
+    return int(raw) if raw.isdigit() else None
+
+
+def _profile(
+    request: Request,
+    user: WebUser,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    eid = _firm_id(request, user)
+    if eid is None:
+        return html_error(
+            request, 404, "当前账号未绑定企业；管理员请在地址后加 ?enterprise_id=编号"
+        )
+    with open_db(request) as db:
+        try:
+            prof = ents.profile(db, user.principal, eid)
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        prof = {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in prof.items()}
+        for key in ("figures", "recognitions", "projects", "penalties"):
+            prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
+        prof["figures"].sort(key=lambda f: f["year"], reverse=True)
+        rows = db.scalars(apps.scope_query(user.principal).where(Application.enterprise_id == eid))
+        my_apps = [app_row(a) for a in rows]
+    pol = policy()
+    kinds = {k: v.title for k, v in pol.recognition_kinds.items()}
+    pkinds = {k: v.title for k, v in pol.project_kinds.items()}
+    data = {
+        "enterprise": prof,
+        "recognition_titles": kinds,
+        "project_titles": pkinds,
+        "applications": my_apps,
+    }
+    return page(
+        request, "ent_profile.html", data, title="一企一档", errors=errors, form=form, status=status
+    )
+
+
+@router.get("", summary="一企一档")
+def profile(request: Request) -> Response:
+    return _profile(request, need(request, "enterprise"))
+
+
+@router.post("/figures", summary="填报年度数据")
+async def put_figures(request: Request) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    year_text = form.get("year", "").strip()
+    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
+        errors["year"] = "年度应为 2000–2100 之间的四位数字"
+    revenue = amount_fen(form.get("revenue", ""), "revenue", errors)
+    rd = amount_fen(form.get("rd_expense", ""), "rd_expense", errors)
+    eid = _firm_id(request, user)
+    if not errors and eid is not None:
+        with open_db(request) as db:
+            try:
+                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+                ents.put_figure(db, user.principal, eid, int(year_text), body)
+            except ApiError as exc:
+                errors.update(field_errors(exc))
+    if errors:
+        return _profile(request, user, errors=errors, form=form, status=422)
+    return RedirectResponse(f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
+
+
+@router.get("/applications", summary="我的申报")
+def applications(request: Request) -> Response:
+    user = need(request, "enterprise")
+    with open_db(request) as db:
+        q = apps.scope_query(user.principal).order_by(Application.id.desc())
+        rows = [app_row(a) for a in db.scalars(q)]
+    return page(request, "ent_applications.html", {"applications": rows}, title="我的申报")
+
+
+@router.get("/applications/{app_id}", summary="申报详情与进度")
+def application(request: Request, app_id: int) -> Response:
+    user = need(request, "enterprise")
+    with open_db(request) as db:
+        try:
+            app = apps.get_visible_app(db, user.principal, app_id)
+            pays = payments.list_for(db, user.principal, app_id)
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        steps = steps_of(db, app_id)
+        data = {
+            "application": app_row(app),
+            "timeline": timeline(app, steps, pays),
+            "payments": [
+                {
+                    "payer": p.payer,
+                    "amount_fen": p.amount_fen,
+                    "status": p.status,
+                    "voucher": p.voucher,
+                    "paid_at": p.paid_at,
+                }
+                for p in pays
+            ],
+            "evaluation_row": (app.evaluation or {}).get("row"),
+        }
+    return page(request, "ent_application.html", data, title=f"申报 {app_id}")
+
+
+def _draft(
+    request: Request,
+    user: WebUser,
+    measure: str,
+    fiscal_year: int,
+    project: str,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The application as it would be frozen: the firm's 一企一档 facts and the engine's result."""
+    pol = policy()
+    spec = pol.measures.get(measure)
+    eid = _firm_id(request, user)
+    if spec is None or eid is None:
+        return html_error(request, 404, f"政策中没有措施 {measure}")
+    project_id = int(project) if project.isdigit() else None
+    with open_db(request) as db:
+        try:
+            ent = ents.get_visible(db, user.principal, eid)
+            case = build_case(db, ent, fiscal_year)
+            out = evaluate_measure(case, measure, project_id)
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
+    row = out.evaluation.get("row")
+    view = result_view(pol, {**out.evaluation, "results": [row] if row else []})
+    data = {
+        "measure": {
+            "id": spec.id,
+            "title": spec.title,
+            "kind": spec.kind,
+            "level": spec.level,
+            "summary": spec.summary,
+            "words": spec.words,
+        },
+        "fiscal_year": fiscal_year,
+        "project_id": project_id,
+        "projects": [
+            p for p in projects if not spec.source.kinds or p["kind"] in spec.source.kinds
+        ],
+        "facts": case,
+        "engine": {"status": out.status, "amount_fen": out.amount_fen, "cap_fen": out.cap_fen},
+        "result": view,
+        "idempotency_key": (form or {}).get("idempotency_key") or uuid.uuid4().hex,
+    }
+    return page(
+        request, "ent_draft.html", data, title="申报草稿", errors=errors, form=form, status=status
+    )
+
+
+@router.get("/apply", summary="申报草稿（核对后提交）")
+def draft(request: Request, measure: str = "", fiscal_year: int = 0, project: str = "") -> Response:
+    user = need(request, "enterprise")
+    if not fiscal_year:
+        from huiqi.web.calc_form import default_dates
+        from huiqi.web.library import today
+
+        fiscal_year = default_dates(policy(), today())[1]
+    return _draft(request, user, measure, fiscal_year, project)
+
+
+@router.post("/apply", summary="提交申报")
+async def submit(request: Request) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    measure = form.get("measure", "")
+    fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
+    project = form.get("project_id", "")
+    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
+    eid = _firm_id(request, user)
+    if not errors and eid is not None:
+        with open_db(request) as db:
+            try:
+                body = ApplicationIn(
+                    enterprise_id=eid,
+                    measure_id=measure,
+                    fiscal_year=fy,
+                    project_id=int(project) if project.isdigit() else None,
+                    requested_amount_fen=requested,
+                    statement=form.get("statement", "")[:5000],
+                )
+                app, _created = apps.submit(db, user.principal, body, form.get("idempotency_key"))
+            except ApiError as exc:
+                rename = {"requested_amount_fen": "requested_amount", "project_id": "project_id"}
+                errors.update({rename.get(k, k): v for k, v in field_errors(exc).items()})
+            except ValueError as exc:  # pydantic: a tampered form
+                errors["_form"] = f"申报信息不完整：{exc.__class__.__name__}"
+            else:
+                return RedirectResponse(
+                    f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
+                    status_code=303,
+                )
+    if set(errors) - {"requested_amount", "statement", "project_id"}:
+        errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
+    return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
+
+
+@router.get("/offers", summary="免申即享")
+def offers(request: Request) -> Response:
+    user = need(request, "enterprise")
+    with open_db(request) as db:
+        pushes = campaigns.pushes_for(db, user.principal)
+        rows = []
+        for push in pushes:
+            app = db.get(Application, push.application_id)
+            rows.append(
+                {
+                    "id": push.id,
+                    "campaign_id": push.campaign_id,
+                    "pushed_at": push.pushed_at,
+                    "response": push.response,
+                    "responded_at": push.responded_at,
+                    "application": app_row(app) if app else None,
+                }
+            )
+    return page(request, "ent_offers.html", {"offers": rows}, title="免申即享")
+
+
+@router.post("/offers/{push_id}/{action}", summary="确认或放弃免申即享")
+def respond(request: Request, push_id: int, action: str) -> Response:
+    user = need(request, "enterprise")
+    if action not in ("confirm", "decline"):
+        return html_error(request, 404, "未知操作")
+    with open_db(request) as db:
+        try:
+            campaigns.respond(db, user.principal, push_id, action == "confirm")
+        except ApiError as exc:
+            return RedirectResponse(f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
+    msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
+    return RedirectResponse(f"/enterprise/offers?msg={msg}", status_code=303)
+
+
+def my_application_ids(request: Request, user: WebUser) -> list[int]:
+    with open_db(request) as db:
+        return list(
+            db.scalars(
+                select(Application.id).where(
+                    Application.enterprise_id == (user.principal.enterprise_id or -1)
+                )
+            )
+        )

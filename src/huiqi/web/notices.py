@@ -1,5 +1,213 @@
-"""stub"""
+"""公示: batches anyone logged in can read (and object to, by real name, during the period);
+city officers publish batches of approved applications and close them when the period ends.
+The Excel export is the platform's own endpoint (the browser's session cookie authorises it)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.models import Application
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError
+from huiqi.platform.public_notices import service as notices
+from huiqi.platform.public_notices.models import NoticeBatch
+from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
+from huiqi.web.common import app_row, beijing_today, form_dict, open_db
+from huiqi.web.render import html_error, page
+from huiqi.web.session import field_errors, need
 
 router = APIRouter()
+STATE_ZH = {"listed": "公示中", "objected": "有异议，复核中", "passed": "公示无异议"}
+
+
+def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
+    d = BatchOut.model_validate(b).model_dump()
+    d["in_period"] = b.status == "open" and b.start_date <= today <= b.end_date
+    d["export_url"] = f"/api/v1/notices/{b.id}/export.xlsx"
+    return d
+
+
+@router.get("/notices", summary="公示名单")
+def batch_list(request: Request) -> Response:
+    need(request)
+    today = beijing_today()
+    with open_db(request) as db:
+        rows = [
+            _batch(b, today)
+            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200))
+        ]
+    return page(request, "notices.html", {"batches": rows, "today": today}, title="公示名单")
+
+
+def _detail(
+    request: Request,
+    batch_id: int,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    user = need(request)
+    with open_db(request) as db:
+        try:
+            b = notices.get_batch(db, batch_id)
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        items = [
+            {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
+            for it in notices.items(db, b)
+        ]
+        data = {
+            "batch": _batch(b, beijing_today()),
+            "items": items,
+            "can_close": user.role in ("city_officer", "admin") and b.status == "open",
+        }
+    return page(
+        request,
+        "notice.html",
+        data,
+        title=f"公示：{data['batch']['title']}",
+        errors=errors,
+        form=form,
+        status=status,
+    )
+
+
+@router.get("/notices/{batch_id}", summary="公示批次详情")
+def batch_detail(request: Request, batch_id: int) -> Response:
+    return _detail(request, batch_id)
+
+
+@router.post("/notices/{batch_id}/objections", summary="实名提出异议")
+async def object_to(request: Request, batch_id: int) -> Response:
+    user = need(request)
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    msgs = {
+        "real_name": "请填写真实姓名（至少 2 个字）",
+        "contact": "请填写联系电话或邮箱（至少 5 位）",
+        "reason": "请写明异议事实与理由（至少 5 个字）",
+        "evidence": "请提供证据说明或材料链接",
+        "application_id": "请选择被异议的申报",
+    }
+    try:
+        body = ObjectionIn(
+            application_id=int(form.get("application_id") or 0),
+            real_name=form.get("real_name", "").strip(),
+            contact=form.get("contact", "").strip(),
+            reason=form.get("reason", "").strip(),
+            evidence=form.get("evidence", "").strip(),
+        )
+    except (ValidationError, ValueError) as exc:
+        locs = [str(e["loc"][0]) for e in exc.errors()] if isinstance(exc, ValidationError) else []
+        errors = {loc: msgs.get(loc, "填写有误") for loc in locs} or {
+            "application_id": msgs["application_id"]
+        }
+        return _detail(request, batch_id, errors=errors, form=form, status=422)
+    with open_db(request) as db:
+        try:
+            notices.object_to(db, user.principal, batch_id, body)
+        except ApiError as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            return _detail(
+                request,
+                batch_id,
+                errors=field_errors(exc) | {"_form": exc.errors[0]["message"]},
+                form=form,
+                status=422,
+            )
+    return RedirectResponse(f"/notices/{batch_id}?msg=异议已提交，相关申报退回复核", 303)
+
+
+# ---- officers: publish and close batches -------------------------------------------------------
+
+
+@router.get("/officer/notices", summary="公示批次管理")
+def officer_batches(request: Request) -> Response:
+    return _officer(request, need(request, "city_officer"))
+
+
+def _officer(
+    request: Request,
+    user: Any,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    today = beijing_today()
+    with open_db(request) as db:
+        approved = []
+        q = apps.scope_query(user.principal).where(Application.status == "approved")
+        for a in db.scalars(q.order_by(Application.id)):
+            ent = db.get(Enterprise, a.enterprise_id)
+            approved.append(app_row(a, ent.name if ent else ""))
+        batches = [
+            _batch(b, today)
+            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(100))
+        ]
+    data = {
+        "approved": approved,
+        "batches": batches,
+        "today": today,
+        "default_days": request.app.state.settings.notice_working_days,
+    }
+    return page(
+        request, "off_notices.html", data, title="公示批次", errors=errors, form=form, status=status
+    )
+
+
+@router.post("/officer/notices", summary="发布公示批次")
+async def publish(request: Request) -> Response:
+    user = need(request, "city_officer")
+    raw = await request.form()
+    form = form_dict(raw)
+    ids = [int(x) for x in raw.getlist("application_ids") if isinstance(x, str) and x.isdigit()]
+    errors: dict[str, str] = {}
+    if not ids:
+        errors["application_ids"] = "请至少勾选一份已决定支持的申报"
+    if not form.get("title", "").strip():
+        errors["title"] = "请填写公示标题"
+    start = None
+    if form.get("start_date"):
+        try:
+            start = dt.date.fromisoformat(form["start_date"])
+        except ValueError:
+            errors["start_date"] = "应为日期（YYYY-MM-DD）"
+    days = form.get("working_days", "").strip()
+    if days and not (days.isdigit() and 1 <= int(days) <= 30):
+        errors["working_days"] = "公示期应为 1–30 个工作日"
+    if not errors:
+        with open_db(request) as db:
+            try:
+                body = BatchIn(
+                    title=form["title"].strip()[:200],
+                    application_ids=ids,
+                    start_date=start,
+                    working_days=int(days) if days else None,
+                )
+                b = notices.create_batch(
+                    db, user.principal, body, request.app.state.settings.notice_working_days
+                )
+            except ApiError as exc:
+                errors.update(field_errors(exc))
+                errors.setdefault("_form", exc.errors[0]["message"])
+            else:
+                return RedirectResponse(f"/notices/{b.id}?msg=公示已发布", status_code=303)
+    return _officer(request, user, errors=errors, form=form, status=422)
+
+
+@router.post("/officer/notices/{batch_id}/close", summary="公示期满，结束公示")
+def close(request: Request, batch_id: int) -> Response:
+    user = need(request, "city_officer")
+    with open_db(request) as db:
+        try:
+            notices.close_batch(db, user.principal, batch_id)
+        except ApiError as exc:
+            return RedirectResponse(f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
+    return RedirectResponse(f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)

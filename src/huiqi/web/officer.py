@@ -1,5 +1,275 @@
-"""stub"""
+"""Officer pages: review queue (scoped to unit + district), review page with the frozen snapshot,
+the engine's explanation, earlier awards and the credit flag; decide; payments."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+
+from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.models import Application
+from huiqi.platform.credit.service import check as credit_check
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError
+from huiqi.platform.payments import service as payments
+from huiqi.platform.payments.models import Payment
+from huiqi.platform.reviews import service as reviews
+from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+from huiqi.rules.api import explain_case_text
+from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.render import STATUS_ZH, html_error, page, policy
+from huiqi.web.session import WebUser, field_errors, need
+
+router = APIRouter(prefix="/officer")
+OFFICERS = ("district_officer", "city_officer")
+QUEUE = {
+    "district_officer": ("submitted",),
+    "city_officer": ("district_passed", "expert_review", "city_passed"),
+    "admin": ("submitted", "district_passed", "expert_review", "city_passed"),
+}
+
+
+def _rows(db: Any, q: Any) -> list[dict[str, Any]]:
+    out = []
+    for app in db.scalars(q):
+        ent = db.get(Enterprise, app.enterprise_id)
+        out.append(app_row(app, ent.name if ent else ""))
+    return out
+
+
+@router.get("/queue", summary="待审队列")
+def queue(request: Request, status: str = "") -> Response:
+    user = need(request, *OFFICERS)
+    statuses = QUEUE.get(user.role, ())
+    with open_db(request) as db:
+        base = apps.scope_query(user.principal)
+        q = base.where(Application.status.in_(statuses)).order_by(Application.submitted_at)
+        todo = _rows(db, q)
+        if status in STATUS_ZH:
+            done = _rows(db, base.where(Application.status == status).order_by(Application.id))
+        else:
+            done = _rows(
+                db,
+                base.where(Application.status.not_in(statuses))
+                .order_by(Application.id.desc())
+                .limit(50),
+            )
+    scope = (
+        f"{user.principal.district}（区级初审）"
+        if user.role == "district_officer"
+        else f"{'、'.join(user.principal.units) or '全部单位'}（市级复核与决定）"
+    )
+    data = {
+        "scope": scope,
+        "queue": todo,
+        "others": done,
+        "status_filter": status,
+        "statuses": list(STATUS_ZH.items()),
+    }
+    return page(request, "off_queue.html", data, title="待审队列")
+
+
+def _actions(user: WebUser, app: Application) -> list[str]:
+    """Which forms the page offers: only what the platform would allow this officer now."""
+    in_units = app.measure_id in apps.measures_of_units(user.principal.units)
+    city = user.role == "admin" or (user.role == "city_officer" and in_units)
+    acts = []
+    if app.status == "submitted" and user.role in ("district_officer", "admin"):
+        acts.append("district")
+    if city and app.status == "district_passed":
+        acts.append("city")
+    if city and app.status == "expert_review":
+        acts.append("expert")
+    if city and app.status == "city_passed":
+        acts.append("decide")
+    if city and app.status == "noticed":
+        acts.append("schedule")
+    return acts
+
+
+def _review(
+    request: Request,
+    user: WebUser,
+    app_id: int,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    pol = policy()
+    with open_db(request) as db:
+        try:
+            app = apps.get_visible_app(db, user.principal, app_id)
+            pays = payments.list_for(db, user.principal, app_id)
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        ent = db.get(Enterprise, app.enterprise_id)
+        assert ent is not None
+        credit = credit_check(db, ent)
+        recheck = reviews.recheck(db, app) if app.status not in ("paid",) else None
+        steps = steps_of(db, app_id)
+        row = app_row(app, ent.name)
+        try:
+            explanation = explain_case_text(pol, app.facts)
+        except Exception:  # a snapshot from an older policy version still shows its facts
+            explanation = "（该快照无法用当前政策版本重新解释）"
+        spec = pol.measures.get(app.measure_id)
+        data = {
+            "application": row,
+            "enterprise": {
+                "id": ent.id,
+                "name": ent.name,
+                "credit_code": ent.credit_code,
+                "district": ent.district,
+                "industry": ent.industry,
+            },
+            "snapshot": app.facts,
+            "policy_version": f"{app.policy_id} {app.policy_version}",
+            "evaluation_row": (app.evaluation or {}).get("row"),
+            "explanation": explanation,
+            "prior_awards": (app.facts or {}).get("prior_awards", []),
+            "recheck": recheck,
+            "credit": {"blocked": credit.blocked, "reasons": credit.reasons},
+            "timeline": timeline(app, steps, pays),
+            "payments": [
+                {
+                    "id": p.id,
+                    "payer": p.payer,
+                    "amount_fen": p.amount_fen,
+                    "status": p.status,
+                    "voucher": p.voucher,
+                    "paid_at": p.paid_at,
+                }
+                for p in pays
+            ],
+            "actions": _actions(user, app),
+            "measure": {"kind": spec.kind if spec else "", "summary": spec.summary if spec else ""},
+        }
+    return page(
+        request,
+        "off_review.html",
+        data,
+        title=f"审核申报 {app_id}",
+        errors=errors,
+        form=form,
+        status=status,
+    )
+
+
+@router.get("/applications/{app_id}", summary="审核页")
+def review_page(request: Request, app_id: int) -> Response:
+    return _review(request, need(request, *OFFICERS), app_id)
+
+
+@router.post("/applications/{app_id}", summary="审核操作")
+async def review_action(request: Request, app_id: int) -> Response:
+    user = need(request, *OFFICERS)
+    form = form_dict(await request.form())
+    action = form.get("action", "")
+    errors: dict[str, str] = {}
+    p = user.principal
+    outcome = "reject" if form.get("outcome") == "reject" else "pass"
+    opinion = form.get("opinion", "")[:5000]
+    with open_db(request) as db:
+        try:
+            if action == "district":
+                reviews.district_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
+                msg = "区级初审已完成"
+            elif action == "city":
+                body = CityReviewIn(
+                    outcome=outcome, opinion=opinion, needs_expert=bool(form.get("needs_expert"))
+                )
+                reviews.city_review(db, p, app_id, body)
+                msg = "市级复核已完成"
+            elif action == "expert":
+                reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
+                msg = "专家/第三方评审意见已录入"
+            elif action == "decide":
+                approve = form.get("approve") != "no"
+                amount = amount_fen(form.get("amount", ""), "amount", errors)
+                if errors:
+                    raise ApiError(422, "amount", errors["amount"], "amount")
+                body2 = DecisionIn(
+                    approve=approve,
+                    amount_fen=amount if approve else None,
+                    reason=form.get("reason", "")[:5000],
+                )
+                _app, warn = reviews.decide(db, p, app_id, body2)
+                msg = "已作出决定" + (f"。{warn}" if warn else "")
+            elif action == "schedule":
+                payments.schedule(db, p, app_id)
+                msg = "已按分担比例安排拨付"
+            else:
+                return html_error(request, 400, "未知的审核操作")
+        except ApiError as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            rename = {"amount_fen": "amount"}
+            errors.update({rename.get(k, k): v for k, v in field_errors(exc).items()})
+            known = {"opinion", "amount", "reason"}
+            if set(errors) - known:
+                errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
+            return _review(request, user, app_id, errors=errors, form=form, status=422)
+    return RedirectResponse(f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+
+
+@router.get("/payments", summary="拨付记录")
+def payment_list(request: Request) -> Response:
+    user = need(request, *OFFICERS)
+    with open_db(request) as db:
+        scoped = apps.scope_query(user.principal).with_only_columns(Application.id)
+        pays = db.execute(
+            select(Payment, Application, Enterprise)
+            .join(Application, Application.id == Payment.application_id)
+            .join(Enterprise, Enterprise.id == Application.enterprise_id)
+            .where(Payment.application_id.in_(scoped))
+            .order_by(Payment.id.desc())
+        ).all()
+        rows = [
+            {
+                "id": pay.id,
+                "application_id": a.id,
+                "enterprise_name": e.name,
+                "district": e.district,
+                "measure_id": a.measure_id,
+                "payer": pay.payer,
+                "amount_fen": pay.amount_fen,
+                "status": pay.status,
+                "voucher": pay.voucher,
+                "paid_at": pay.paid_at,
+                "can_mark": pay.status == "pending" and _may_pay(user, pay.payer, a, e),
+            }
+            for pay, a, e in pays
+        ]
+        ready = _rows(db, apps.scope_query(user.principal).where(Application.status == "noticed"))
+    data = {
+        "payments": rows,
+        "ready": ready,
+        "total_paid_fen": sum(r["amount_fen"] for r in rows if r["status"] == "paid"),
+    }
+    return page(request, "off_payments.html", data, title="拨付记录")
+
+
+def _may_pay(user: WebUser, payer: str, app: Application, ent: Enterprise) -> bool:
+    p = user.principal
+    if p.role == "admin":
+        return True
+    if payer == "city":
+        return p.role == "city_officer" and app.measure_id in apps.measures_of_units(p.units)
+    return p.role == "district_officer" and p.district == ent.district
+
+
+@router.post("/payments/{payment_id}/paid", summary="确认拨付到账")
+async def mark_paid(request: Request, payment_id: int) -> Response:
+    user = need(request, *OFFICERS)
+    form = form_dict(await request.form())
+    voucher = form.get("voucher", "").strip()[:128]
+    if not voucher:
+        return RedirectResponse("/officer/payments?msg=请填写拨付凭证号", status_code=303)
+    with open_db(request) as db:
+        try:
+            payments.mark_paid(db, user.principal, payment_id, voucher)
+        except ApiError as exc:
+            return RedirectResponse(f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    return RedirectResponse("/officer/payments?msg=已确认拨付", status_code=303)

@@ -1,0 +1,160 @@
+"""Shared bits of the role pages: DB session per request, amounts typed by people, timelines."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import Application
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.cn_input import parse_chinese_amount
+from huiqi.web.render import policy
+
+
+def open_db(request: Request) -> Session:
+    db: Session = request.app.state.sessionmaker()
+    return db
+
+
+def amount_fen(
+    text: str, field: str, errors: dict[str, str], *, required: bool = False
+) -> int | None:
+    """'800万' / '１.２亿' / '1,234.56' -> fen; a Chinese message beside `field` otherwise."""
+    text = (text or "").strip()
+    if not text:
+        if required:
+            errors[field] = "请填写金额"
+        return None
+    value = parse_chinese_amount(text)
+    if value is None:
+        errors[field] = f"无法识别的金额：“{text}”（示例：1234.56、500万元、1.2亿）"
+        return None
+    if value < 0:
+        errors[field] = "金额不能为负数"
+        return None
+    fen = value * 100
+    if fen != fen.to_integral_value():
+        errors[field] = "金额最多精确到分"
+        return None
+    return int(Decimal(fen))
+
+
+def form_dict(raw: Any) -> dict[str, str]:
+    return {k: v for k, v in raw.items() if isinstance(v, str)}
+
+
+def app_row(app: Application, ent_name: str = "") -> dict[str, Any]:
+    pol = policy()
+    m = pol.measures.get(app.measure_id)
+    return {
+        "id": app.id,
+        "enterprise_id": app.enterprise_id,
+        "enterprise_name": ent_name,
+        "measure_id": app.measure_id,
+        "measure_title": m.title if m else app.measure_id,
+        "measure_kind": m.kind if m else "",
+        "fiscal_year": app.fiscal_year,
+        "project_id": app.project_id,
+        "status": app.status,
+        "source": app.source,
+        "engine_status": app.engine_status,
+        "engine_amount_fen": app.engine_amount_fen,
+        "requested_amount_fen": app.requested_amount_fen,
+        "decided_amount_fen": app.decided_amount_fen,
+        "decision_reason": app.decision_reason,
+        "statement": app.statement,
+        "submitted_at": app.submitted_at,
+    }
+
+
+# The path every application walks; the timeline greys out the stages still ahead.
+STAGES = [
+    ("submitted", "提交申报"),
+    ("district", "区级初审"),
+    ("city", "市级复核"),
+    ("decision", "作出决定"),
+    ("notice", "公示"),
+    ("paid", "拨付"),
+]
+_REACHED = {
+    "candidate": 0,
+    "declined": 0,
+    "submitted": 1,
+    "district_passed": 2,
+    "expert_review": 3,
+    "city_passed": 3,
+    "approved": 4,
+    "rejected": 6,
+    "in_notice": 5,
+    "noticed": 5,
+    "paid": 6,
+}
+
+
+def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
+    return list(
+        db.scalars(
+            select(ReviewStep).where(ReviewStep.application_id == app_id).order_by(ReviewStep.id)
+        )
+    )
+
+
+def timeline(
+    app: Application, steps: list[ReviewStep], payments: list[Any]
+) -> list[dict[str, Any]]:
+    """What happened (dated) followed by what is still to come (greyed)."""
+    from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
+
+    events: list[dict[str, Any]] = [
+        {
+            "done": True,
+            "title": "企业确认免申即享" if app.source == "campaign" else "提交申报",
+            "when": app.submitted_at,
+            "detail": f"由 {app.created_by} 提交；政策版本 {app.policy_version}",
+        }
+    ]
+    for s in steps:
+        amount = (s.details or {}).get("amount_fen")
+        detail = s.opinion or ""
+        if amount:
+            from huiqi.rules.money import format_yuan
+
+            detail = f"核定金额 {format_yuan(int(amount))}。{detail}"
+        events.append(
+            {
+                "done": True,
+                "title": STAGE_ZH.get(s.stage, s.stage)
+                + "："
+                + OUTCOME_ZH.get(s.outcome, s.outcome),
+                "when": s.created_at,
+                "detail": f"{detail}（{s.reviewer}）",
+            }
+        )
+    for pay in payments:
+        if pay.status == "paid":
+            who = "市级" if pay.payer == "city" else "区级"
+            events.append(
+                {
+                    "done": True,
+                    "title": f"{who}资金已拨付",
+                    "when": pay.paid_at,
+                    "detail": f"凭证 {pay.voucher}",
+                }
+            )
+    if app.status in ("in_notice", "noticed"):
+        events.append({"done": True, "title": "列入公示名单", "when": app.updated_at, "detail": ""})
+    reached = _REACHED.get(app.status, 0)
+    if app.status not in ("rejected", "declined"):
+        for i, (_key, title) in enumerate(STAGES):
+            if i >= reached and i > 0:
+                events.append({"done": False, "title": f"待{title}", "when": None, "detail": ""})
+    return events
+
+
+def beijing_today() -> dt.date:
+    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
