@@ -24,7 +24,8 @@ def main() -> int:
     wall = time.perf_counter() - t0
     code = os.waitstatus_to_exitcode(status)
     with open(out, "w") as f:
-        json.dump({"exit": code, "wall": wall, "maxrss_kib": usage.ru_maxrss}, f)
+        json.dump({"exit": code, "wall": wall, "maxrss_kib": usage.ru_maxrss,
+                   "cpu": usage.ru_utime + usage.ru_stime}, f)  # fmt: skip
     return 0
 
 
