@@ -74,4 +74,5 @@ def test_formatting_in_yuan_and_wan() -> None:
     assert format_wan(13000000) == "13万元"
     assert format_wan(1250000000) == "1,250万元"
     assert format_wan(123456) == "1,234.56元"
-    assert format_wan(1234567) == "1.234567万元"
+    assert format_wan(1234567) == "约1.23万元"
+    assert format_wan(1250000) == "1.25万元"

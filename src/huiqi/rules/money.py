@@ -125,5 +125,8 @@ def format_wan(fen: int) -> str:
     if fen < 10_000 * FEN_PER_YUAN:
         return f"{sign}{fen_to_decimal(fen):,.2f}元"
     wan = Decimal(fen) / (10_000 * FEN_PER_YUAN)
-    text = f"{wan:,.6f}".rstrip("0").rstrip(".")
-    return f"{sign}{text}万元"
+    rounded = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # 万元 is for reading; past two decimals say "about" and leave exactness to the 元 figure
+    about = "" if rounded == wan else "约"
+    text = f"{rounded:,.2f}".rstrip("0").rstrip(".")
+    return f"{sign}{about}{text}万元"
