@@ -52,6 +52,7 @@ class Result:
     wrong: int | None = None
     wrong_edge: int | None = None
     wrong_by_award: dict[str, int] = field(default_factory=dict)
+    flips: int | None = None  # rows where some measure is paid/unpaid the wrong way
     wrong_by_kind: dict[int, int] = field(default_factory=dict)
     note: str = ""
     others_cpu: float = 0.0  # share of the machine's CPU used by OTHER processes meanwhile
@@ -172,6 +173,10 @@ def score(result: Result, out: Path, codes: pa.ChunkedArray, ref: dict[str, np.n
           kinds: np.ndarray) -> None:  # fmt: skip
     fen, missing, note = output_fen(out, codes)
     wrong = missing.copy()
+    flipped = missing.copy()
+    for name in AWARDS[:3]:
+        flipped |= (fen[name] > 0) != (ref[name] > 0)
+    result.flips = int(flipped.sum())
     for name in AWARDS:
         w = (fen[name] != ref[name]) | missing
         result.wrong_by_award[name] = int(w.sum())
@@ -252,8 +257,9 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
         f" (median wall, max RSS). huiqi at commit {_git_head()}.",
         "",
         "| rows | contender | wall s (end to end) | wall ÷ huiqi | compute s | peak RSS MB"
-        " | rows wrong | of which edge rows | 2.6.1 / 2.6.2 / 2.6.3 / total wrong | note |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
+        " | rows wrong | of which edge rows | eligibility flips"
+        " | 2.6.1 / 2.6.2 / 2.6.3 / total wrong | note |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for rows in sorted({r.rows for r in results}):
         group = [r for r in results if r.rows == rows]
@@ -267,9 +273,18 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
             lines.append(
                 f"| {rows:,} | {r.contender} | {fmt(r.wall, '.2f')} | {fmt(ratio, '.2f')} | "
                 f"{fmt(r.phases.get('compute'), '.2f')} | {fmt(r.peak_rss_mb, '.0f')} | "
-                f"{fmt(r.wrong, ',')} | {fmt(r.wrong_edge, ',')} | {per} | {note} |"
+                f"{fmt(r.wrong, ',')} | {fmt(r.wrong_edge, ',')} | {fmt(r.flips, ',')} | "
+                f"{per} | {note} |"
             )
-    lines += ["", "Wrong rows by kind of edge row (kind 0 = ordinary rows):", ""]
+    lines += [
+        "",
+        "A row is wrong if any award differs from the exact reference by at least one fen;"
+        " an eligibility flip is a row where some measure is paid when it should not be, or"
+        " not paid when it should (the rest of the wrong rows are amounts off by fen).",
+        "",
+        "Wrong rows by kind of edge row (kind 0 = ordinary rows):",
+        "",
+    ]
     for r in results:
         if r.wrong:
             by = ", ".join(f"{KINDS[k]}: {c:,}" for k, c in sorted(r.wrong_by_kind.items()))
