@@ -153,9 +153,14 @@ def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
     help="输出 Parquet：credit_code, award_2_6_1, award_2_6_2, award_2_6_3, award_total"
     "（decimal(18,2)）。",
 )
-@click.option("--fiscal-year", type=int, required=True, help="财务数据年度，如 2023。")
 @click.option(
-    "--as-of", callback=_date, required=True, help="申报日 YYYY-MM-DD，须在政策有效期内。"
+    "--fiscal-year", type=int, default=None, help="财务数据年度，如 2023（INPUT 为文件时必填）。"
+)
+@click.option(
+    "--as-of",
+    callback=_date,
+    default=None,
+    help="申报日 YYYY-MM-DD，须在政策有效期内（INPUT 为文件时必填）。",
 )
 @click.option(
     "--errors",
@@ -179,7 +184,7 @@ def screen(
     progress: bool | None,
     policy_id: str,
 ) -> None:
-    """免申即享批量筛查：软件企业 2.6.1 / 2.6.2 / 2.6.3。
+    """免申即享批量筛查：INPUT 为文件时筛查 2.6.1 / 2.6.2 / 2.6.3；为目录时筛查全部措施。
 
     \b
     INPUT 为 Parquet 或 CSV，列：
@@ -190,11 +195,28 @@ def screen(
       rd_expense             年研发投入（元）
       dcmm_level             持有的 DCMM 等级（有效期内认定、此前未获奖励；空为无）
     坏行（负数、非数字、信用代码错误等）按行号写入错误报告，不中断运行。
+
+    \b
+    INPUT 为目录时（huiqi population 生成的格式）：enterprises、annual、recognitions、
+    projects、awards、other_awards 六张 Parquet 表（<表>.parquet 或 <表>/part-*.parquet），
+    输出每个企业、年度、措施、项目一行（非 ineligible）：status、amount（decimal(18,2)）。
+    --fiscal-year / --as-of 可省略（取 enterprises 表的 fiscal_year / as_of 列）。
     """
     from huiqi.rules.money import format_wan, format_yuan
     from huiqi.screening.screen import screen_file
 
     policy = get_policy(policy_id)
+    if input_path.is_dir():  # issue 5: a registry directory, every measure
+        from huiqi.cli.sandbox_cmd import screen_registry
+
+        screen_registry(policy, input_path, output_path, fiscal_year, as_of, errors_path, progress)
+        return
+    if fiscal_year is None or as_of is None:
+        ctx = click.get_current_context()
+        missing = "fiscal_year" if fiscal_year is None else "as_of"
+        raise click.MissingParameter(
+            ctx=ctx, param=next(p for p in ctx.command.params if p.name == missing)
+        )
     try:
         report = screen_file(
             policy,

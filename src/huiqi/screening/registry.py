@@ -82,9 +82,8 @@ def _children(
         return Children(np.zeros(0, np.int64), np.zeros(0, np.int64), {})
     m = table.num_rows
     problems = RowProblems(m)
-    codes = table.column("credit_code").combine_chunks().cast(pa.string())
     cols = parse(table, m, problems)
-    child, case, orphan = index.expand(codes)
+    child, case, orphan = index.expand(name)
     problems.mark(orphan, "credit_code", "orphan", "credit_code 不在 enterprises 表中")
     bad_child = problems.bad & ~orphan
     bad_case[case[bad_child[child]]] = True
@@ -117,10 +116,16 @@ def load_part(
     days, fy, known = default_when(as_of_col, fy_col, policy, as_of, fiscal_year)
     probs.mark(~known, "as_of", "required", "缺少申报日 as_of（表中 as_of 列或 --as-of 选项）")
     probs.mark((fy < 1990) | (fy > 2100), "fiscal_year", "range", "会计年度应在 1990–2100 之间")
-    index = CaseIndex(codes)
+    index = CaseIndex(
+        codes,
+        {
+            name: t.column("credit_code").combine_chunks().cast(pa.string())
+            for name, t in tables.items()
+            if name != "enterprises" and t is not None and t.num_rows
+        },
+    )
     # one case per (credit_code, fiscal_year): a second row would be the same claim twice
-    ids = pc.index_in(codes, value_set=index.uniques).fill_null(0).to_numpy(zero_copy_only=False)
-    key = ids.astype(np.int64) * 10_000 + fy
+    key = index.ids * 10_000 + fy
     order = np.argsort(key, kind="stable")
     dup = np.zeros(n, dtype=np.bool_)
     dup[order[1:]] = key[order[1:]] == key[order[:-1]]
