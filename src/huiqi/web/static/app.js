@@ -82,7 +82,8 @@
     function tick() {
       fetch(box.dataset.poll, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
-        .then(function (j) {
+        .then(function (body) {
+          var j = body.job;
           bar.value = j.percent;
           text.textContent = j.message;
           if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
