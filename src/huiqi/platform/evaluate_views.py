@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+import orjson
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
 from huiqi.platform.policy import get_policy
@@ -60,7 +61,10 @@ async def evaluate(request: Request) -> Any:
     from huiqi.rules.api import evaluate_case_json
 
     raw = await _case(request)
-    return await run_in_threadpool(evaluate_case_json, get_policy(), raw)
+    result = await run_in_threadpool(evaluate_case_json, get_policy(), raw)
+    # the result is already plain JSON types; orjson skips FastAPI's jsonable_encoder walk of
+    # a 60 KB tree, which costs more than the evaluation itself
+    return Response(orjson.dumps(result), media_type="application/json")
 
 
 @router.post(

@@ -173,7 +173,11 @@ def validate_project_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]
             continue
         typ, msg = _FIELD_CHECKS.get(t, (str, "应为字符串"))
         ok = isinstance(value, typ) and (typ is bool or not isinstance(value, bool))
-        if not ok or (t == "money" and not 0 <= value <= 10**15):
+        if (
+            not ok
+            or (t in ("money", "integer") and not -(10**15) <= value <= 10**15)
+            or (t == "money" and value < 0)
+        ):
             raise ApiError(422, f"{t}_type", msg, path)
         out[key] = value
     return out

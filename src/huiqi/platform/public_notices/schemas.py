@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 class BatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
-    application_ids: list[int] = Field(min_length=1, max_length=5000)
+    application_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
+        min_length=1, max_length=5000
+    )
     start_date: dt.date | None = Field(default=None, description="公示开始日期，默认今天")
     working_days: int | None = Field(
         default=None, ge=1, le=30, description="公示期（工作日），默认 5"
