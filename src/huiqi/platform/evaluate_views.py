@@ -6,8 +6,8 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
 import orjson
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
