@@ -9,18 +9,19 @@ from .evaluator import evaluate_measure
 from .explain import explain_text
 from .policy import Policy
 from .result import CaseEvaluation, case_result
-from .rows import measure_frame
+from .rows import CaseColumns, measure_frame
 
 
 def evaluate_case(
     policy: Policy, case: Case, measure_ids: list[str] | None = None
 ) -> CaseEvaluation:
     ids = measure_ids if measure_ids is not None else list(policy.measures)
+    shared = CaseColumns(policy, case)
     evaluations = [
         evaluate_measure(
             policy,
             policy.measures[mid],
-            measure_frame(policy, policy.measures[mid], case),
+            measure_frame(policy, policy.measures[mid], case, shared),
             case.as_of,
         )
         for mid in ids

@@ -231,7 +231,11 @@ def one_of(
     known = f.known(column)
     numeric = all(isinstance(a, int) for a in allowed)
     v = f.integer(column) if numeric else f.text(column)
-    passed = known & np.isin(v, np.array(allowed, dtype=np.int64 if numeric else object))
+    # a few equality tests beat np.isin's sort on both one row and ten million
+    member = np.zeros(f.n, dtype=np.bool_)
+    for a in allowed:
+        member |= v == a
+    passed = known & member
     shown_names = names or {}
 
     def detail(i: int) -> str:

@@ -53,7 +53,7 @@ class MeasureEvaluation:
 def evaluate_measure(
     policy: Policy, spec: MeasureSpec, frame: Frame, when: dt.date
 ) -> MeasureEvaluation:
-    view = ParamView(policy.parameters, when)
+    view = ParamView(policy.parameters, when, cache=policy.param_cache)
     formula = policy.formulas[spec.id]
     outcome = formula(frame, view)
     n = frame.n

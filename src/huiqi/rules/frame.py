@@ -68,13 +68,40 @@ def _year_of(days: IntArray) -> IntArray:
     return years + 1970
 
 
+_DTYPES = {"money": np.int64, "integer": np.int64, "date": np.int64, "flag": np.bool_}
+
+
+def _column(raw: list[Any], kind: str) -> tuple[npt.NDArray[Any], BoolArray]:
+    """Python values (None = unknown) -> (numpy column, known mask)."""
+    known = np.array([v is not None for v in raw], dtype=np.bool_)
+    if kind == "text":
+        return np.array(raw, dtype=object), known
+    if kind == "date":
+        raw = [date_to_days(v) if v is not None else None for v in raw]
+    fill = False if kind == "flag" else 0
+    return np.array([fill if v is None else v for v in raw], dtype=_DTYPES[kind]), known
+
+
 @dataclass
 class Frame:
-    """Named numpy columns of equal length, each with a known-mask."""
+    """Named numpy columns of equal length, each with a known-mask.
+
+    A frame built from records (the single-case path) materialises a column only when a
+    formula first reads it: a measure reads a handful of the case's forty-odd facts, and
+    building the others would cost more than evaluating the measure.
+    """
 
     n: int
     values: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     known_masks: dict[str, BoolArray] = field(default_factory=dict)
+    _records: Sequence[Mapping[str, Any]] = ()
+    _kinds: Mapping[str, str] = field(default_factory=dict)
+    # facts equal on every row (the enterprise's), and a cache of their columns shared by all
+    # the frames of one case, so 24 measures do not rebuild the same column 24 times
+    _constants: Mapping[str, Any] = field(default_factory=dict)
+    _constant_columns: dict[tuple[str, int], tuple[npt.NDArray[Any], BoolArray]] = field(
+        default_factory=dict
+    )
 
     def put(self, name: str, values: npt.NDArray[Any], known: BoolArray | None = None) -> None:
         if len(values) != self.n:
@@ -83,17 +110,34 @@ class Frame:
         if known is not None:
             self.known_masks[name] = known
 
+    def _ensure(self, name: str) -> bool:
+        if name in self.values:
+            return True
+        kind = self._kinds.get(name)
+        if kind is None:
+            return False
+        if name in self._constants and not any(name in r for r in self._records):
+            key = (name, self.n)
+            if key not in self._constant_columns:
+                column, known = _column([self._constants[name]] * self.n, kind)
+                column.flags.writeable = False  # shared between frames: never edit in place
+                self._constant_columns[key] = (column, known)
+            self.put(name, *self._constant_columns[key])
+            return True
+        self.put(name, *_column([r.get(name) for r in self._records], kind))
+        return True
+
     def has(self, name: str) -> bool:
-        return name in self.values
+        return self._ensure(name)
 
     def known(self, name: str) -> BoolArray:
-        if name not in self.values:
+        if not self._ensure(name):
             return np.zeros(self.n, dtype=np.bool_)
         mask = self.known_masks.get(name)
         return np.ones(self.n, dtype=np.bool_) if mask is None else mask
 
     def _get(self, name: str, dtype: Any, fill: Any) -> npt.NDArray[Any]:
-        if name in self.values:
+        if self._ensure(name):
             return self.values[name]
         return np.full(self.n, fill, dtype=dtype)
 
@@ -114,28 +158,23 @@ class Frame:
     def text(self, name: str) -> ObjArray:
         return self._get(name, object, None)
 
-    def row(self, i: int) -> dict[str, Any]:
-        return {k: v[i] for k, v in self.values.items()}
-
     @staticmethod
-    def from_records(records: Sequence[Mapping[str, Any]], kinds: Mapping[str, str]) -> Frame:
-        """Build a frame from per-row dicts; a key absent or None in a record is unknown there.
+    def from_records(
+        records: Sequence[Mapping[str, Any]],
+        kinds: Mapping[str, str],
+        constants: Mapping[str, Any] | None = None,
+        constant_columns: dict[tuple[str, int], tuple[npt.NDArray[Any], BoolArray]] | None = None,
+    ) -> Frame:
+        """A frame over per-row dicts; a key absent or None in a record is unknown there.
 
         kinds: column -> one of money|integer|date|flag|text. Dates are datetime.date.
+        constants: columns whose value is the same on every row (may be shared, with
+        constant_columns, by the frames of one case).
         """
-        frame = Frame(len(records))
-        dtypes = {"money": np.int64, "integer": np.int64, "date": np.int64, "flag": np.bool_}
-        for name, kind in kinds.items():
-            raw = [r.get(name) for r in records]
-            known = np.array([v is not None for v in raw], dtype=np.bool_)
-            if kind == "text":
-                frame.put(name, np.array(raw, dtype=object), known)
-                continue
-            if kind == "date":
-                raw = [date_to_days(v) if v is not None else None for v in raw]
-            fill = False if kind == "flag" else 0
-            arr: npt.NDArray[Any] = np.array(
-                [fill if v is None else v for v in raw], dtype=dtypes[kind]
-            )
-            frame.put(name, arr, known)
-        return frame
+        return Frame(
+            len(records),
+            _records=records,
+            _kinds=kinds,
+            _constants=constants or {},
+            _constant_columns=constant_columns if constant_columns is not None else {},
+        )

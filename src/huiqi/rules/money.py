@@ -22,6 +22,7 @@ FEN_PER_YUAN = 100
 # Largest amount accepted: 10^13 yuan (10 万亿). Keeps fen x rate numerators far inside int64.
 MAX_YUAN = Decimal(10) ** 13
 MAX_FEN = int(MAX_YUAN) * FEN_PER_YUAN
+INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 def yuan_to_fen(value: Decimal) -> int:
@@ -101,7 +102,7 @@ def percent_half_up(fen: FenArray, rate: Fraction) -> FenArray:
     floor((2*n*x + d) / (2*d)) is half-up rounding of n*x/d for x >= 0 in integers.
     """
     n, d = rate.numerator, rate.denominator
-    if n * MAX_FEN * 2 > np.iinfo(np.int64).max:
+    if n * MAX_FEN * 2 > INT64_MAX:
         raise OverflowError(f"rate {rate} too fine for int64 fen arithmetic")
     return (fen * (2 * n) + d) // (2 * d)
 

@@ -63,6 +63,8 @@ def _coerce(unit: str, raw: Any, name: str) -> Any:
         return raw
     if unit in ("int", "years"):
         return int(raw)
+    if unit == "list":
+        return tuple(raw)  # hashable, so parameter uses can be cached
     return raw
 
 
@@ -128,15 +130,23 @@ class ParamView:
     params: dict[str, Parameter]
     when: dt.date
     used: dict[str, ParameterUse] = field(default_factory=dict)
+    # (name, date) -> use; shared by every view of one policy, since a parameter's value at a
+    # date never changes (a reform is another policy with its own cache)
+    cache: dict[tuple[str, dt.date], ParameterUse] = field(default_factory=dict)
 
     def get(self, name: str) -> Any:
-        try:
-            p = self.params[name]
-        except KeyError:
-            raise KeyError(f"policy has no parameter {name!r}") from None
-        since, value = p.at(self.when)
-        self.used[name] = ParameterUse(name, value, p.unit, p.reference, since)
-        return value
+        use = self.cache.get((name, self.when))
+        if use is None:
+            try:
+                p = self.params[name]
+            except KeyError:
+                raise KeyError(f"policy has no parameter {name!r}") from None
+            since, value = p.at(self.when)
+            use = self.cache[(name, self.when)] = ParameterUse(
+                name, value, p.unit, p.reference, since
+            )
+        self.used[name] = use
+        return use.value
 
     def money(self, name: str) -> int:
         value = self.get(name)
@@ -160,4 +170,4 @@ class ParamView:
         return int(self.get(name))
 
     def fork(self) -> ParamView:
-        return ParamView(self.params, self.when)
+        return ParamView(self.params, self.when, cache=self.cache)

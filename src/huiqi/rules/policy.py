@@ -113,6 +113,11 @@ class Policy:
     enterprise_fields: dict[str, str]
     annual_fields: dict[str, str]
     full_text: str
+    # parameter values by (name, date), shared by all evaluations of this policy object;
+    # init=False so that dataclasses.replace (a reform) starts with an empty cache
+    param_cache: dict[tuple[str, dt.date], Any] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def window_start(self) -> dt.date:

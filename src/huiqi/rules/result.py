@@ -10,11 +10,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from .conditions import format_rate
 from .evaluator import DISCRETIONARY, ELIGIBLE, EXCLUDED, STATUS_NAMES, MeasureEvaluation
 from .money import fen_to_str, format_yuan
+from .parameters import ParameterUse
 from .policy import Policy
 
 
@@ -41,7 +43,22 @@ def _param_value(value: Any, unit: str) -> Any:
         return str(Decimal(value.numerator) / Decimal(value.denominator))
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
     return value
+
+
+@lru_cache(maxsize=4096)
+def parameter_json(u: ParameterUse) -> dict[str, Any]:
+    """A parameter as cited in a result. Cached: the same few dozen serve every request."""
+    return {
+        "name": u.name,
+        "value": _param_value(u.value, u.unit),
+        "unit": u.unit,
+        "reference": u.reference,
+        "since": u.since.isoformat(),
+        **({"display": format_rate(u.value)} if u.unit == "rate" else {}),
+    }
 
 
 def _requires(ev: MeasureEvaluation) -> str:
@@ -148,17 +165,7 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         "calculation": calculation,
         "supersedes": supersedes,
         "excluded_by": excluded_by,
-        "parameters": [
-            {
-                "name": u.name,
-                "value": _param_value(u.value, u.unit),
-                "unit": u.unit,
-                "reference": u.reference,
-                "since": u.since.isoformat(),
-                **({"display": format_rate(u.value)} if u.unit == "rate" else {}),
-            }
-            for u in ev.params_used
-        ],
+        "parameters": [dict(parameter_json(u)) for u in ev.params_used],
     }
 
 

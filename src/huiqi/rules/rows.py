@@ -110,19 +110,29 @@ def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str
     }
 
 
-def measure_frame(policy: Policy, spec: MeasureSpec, case: Case) -> Frame:
-    base = enterprise_facts(policy, case)
-    kinds = {**enterprise_kinds(policy), **BOOKKEEPING_KINDS}
+class CaseColumns:
+    """What every measure's frame of one case shares: the enterprise facts and their columns."""
+
+    def __init__(self, policy: Policy, case: Case) -> None:
+        self.facts = enterprise_facts(policy, case)
+        self.kinds = {**enterprise_kinds(policy), **BOOKKEEPING_KINDS}
+        self.cache: dict[tuple[str, int], Any] = {}
+
+
+def measure_frame(
+    policy: Policy, spec: MeasureSpec, case: Case, shared: CaseColumns | None = None
+) -> Frame:
+    shared = shared or CaseColumns(policy, case)
+    kinds = dict(shared.kinds)
     records: list[dict[str, Any]] = []
     if spec.source.type == "enterprise":
-        records.append({**base, **_bookkeeping(spec, case, None)})
+        records.append(_bookkeeping(spec, case, None))
     elif spec.source.type == "recognition":
         kinds.update(RECOGNITION_KINDS)
         for project, r in _best_recognitions(policy, spec, case).items():
             kind = policy.recognition_kinds[r.kind]
             records.append(
                 {
-                    **base,
                     "recognition_kind": r.kind,
                     "recognition_level": _level_ordinal(policy, r),
                     "recognition_level_name": kind.level_names.get(r.level)
@@ -137,9 +147,9 @@ def measure_frame(policy: Policy, spec: MeasureSpec, case: Case) -> Frame:
         kinds.update(policy.project_kinds[project_kind].fields)
         for pr in case.projects:
             if pr.kind == project_kind:
-                records.append({**base, **pr.fields, **_bookkeeping(spec, case, pr.id)})
+                records.append({**pr.fields, **_bookkeeping(spec, case, pr.id)})
     if not records:
         # no relevant fact at all: one row whose source facts are unknown, so the measure is
         # reported ineligible with the missing fact named, rather than silently absent
-        records.append({**base, **_bookkeeping(spec, case, None)})
-    return Frame.from_records(records, kinds)
+        records.append(_bookkeeping(spec, case, None))
+    return Frame.from_records(records, kinds, shared.facts, shared.cache)
