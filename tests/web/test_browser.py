@@ -60,7 +60,16 @@ def new_page(browser: Any, live_server: str) -> Iterator[Any]:
         ctx.close()
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea'))
+  .filter(e => e.type !== 'hidden')
+  .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))
+  .map(e => e.name || e.id)"""
+
+
 def shot(page: Any, name: str) -> None:
+    """Screenshot a main page, checking on the way that every form control has a label."""
+    assert page.evaluate(UNLABELLED) == [], f"unlabelled inputs on {page.url}"
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 

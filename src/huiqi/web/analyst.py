@@ -104,18 +104,25 @@ def dashboard_data(db: Any, fiscal_year: int | None, units: tuple[str, ...] = ()
 
 
 def trend(db: Any, fiscal_year: int | None) -> dict[str, Any]:
-    """Cumulative committed amount by month of decision, plus applications per month."""
+    """Cumulative committed amount by month of decision, plus applications per month.
+
+    Only applications still awarded count, dated by their latest approval: a decision undone by
+    an objection during 公示 released its budget, so it must not stay in the curve either."""
     q = (
-        select(ReviewStep.created_at, ReviewStep.details, Application.fiscal_year)
-        .join(Application, Application.id == ReviewStep.application_id)
-        .where(ReviewStep.stage == "decision", ReviewStep.outcome == "approve")
-        .order_by(ReviewStep.created_at)
+        select(Application.id, Application.decided_amount_fen, func.max(ReviewStep.created_at))
+        .join(ReviewStep, ReviewStep.application_id == Application.id)
+        .where(
+            Application.status.in_(AWARDED),
+            ReviewStep.stage == "decision",
+            ReviewStep.outcome == "approve",
+        )
+        .group_by(Application.id, Application.decided_amount_fen)
     )
     if fiscal_year:
         q = q.where(Application.fiscal_year == fiscal_year)
     monthly: dict[str, int] = defaultdict(int)
-    for when, details, _fy in db.execute(q):
-        monthly[when.strftime("%Y-%m")] += int((details or {}).get("amount_fen") or 0)
+    for _id, amount, when in db.execute(q):
+        monthly[when.strftime("%Y-%m")] += int(amount or 0)
     sq = select(Application.submitted_at)
     if fiscal_year:
         sq = sq.where(Application.fiscal_year == fiscal_year)
