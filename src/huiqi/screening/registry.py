@@ -125,10 +125,7 @@ def load_part(
         },
     )
     # one case per (credit_code, fiscal_year): a second row would be the same claim twice
-    key = index.ids * 10_000 + fy
-    order = np.argsort(key, kind="stable")
-    dup = np.zeros(n, dtype=np.bool_)
-    dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+    dup = index.duplicates(fy)
     probs.mark(dup, "credit_code", "unique", "同一企业同一会计年度出现多行")
     bad = probs.bad.copy()
     _report(probs, "enterprises", src.get("enterprises", "enterprises"), out)
@@ -450,19 +447,15 @@ def evaluate_rows(
     n = rows.frame.n
     status = np.zeros(n, dtype=np.int64)
     amount = np.zeros(n, dtype=np.int64)
-    if n:
+    if n and len(part.as_of_values) == 1:
+        ev = evaluate_measure(policy, spec, rows.frame, days_to_date(int(part.as_of_values[0])))
+        status, amount = ev.status, ev.amount
+    elif n:
         days = part.as_of[rows.case]
-        distinct = np.unique(days)
-        for d in distinct:
-            if len(distinct) == 1:
-                ev = evaluate_measure(policy, spec, rows.frame, days_to_date(int(d)))
-                status, amount = ev.status, ev.amount
-            else:
-                idx = np.flatnonzero(days == d)
-                ev = evaluate_measure(
-                    policy, spec, take_frame(rows.frame, idx), days_to_date(int(d))
-                )
-                status[idx], amount[idx] = ev.status, ev.amount
+        for d in np.unique(days):
+            idx = np.flatnonzero(days == d)
+            ev = evaluate_measure(policy, spec, take_frame(rows.frame, idx), days_to_date(int(d)))
+            status[idx], amount[idx] = ev.status, ev.amount
     return MeasureResult(spec.id, rows.case, rows.project, status, amount)
 
 
@@ -477,7 +470,7 @@ class RowsCache:
     def get(self, policy: Policy, spec: MeasureSpec) -> MeasureRows:
         key: tuple[Any, ...] = (spec.id,)
         if spec.source.type == "recognition":
-            days = np.unique(self.part.as_of)
+            days = self.part.as_of_values
             key += tuple(
                 (policy.parameter_at("window.start", days_to_date(int(d))),
                  policy.parameter_at("window.end", days_to_date(int(d))))

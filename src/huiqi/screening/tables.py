@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,11 @@ class RegistryPart:
     @property
     def as_of(self) -> IntArray:
         return self.facts["as_of"][0]
+
+    @cached_property
+    def as_of_values(self) -> IntArray:
+        """The distinct claim dates (usually one): parameters are read once per date."""
+        return np.unique(self.as_of)
 
     @property
     def fiscal_year(self) -> IntArray:
@@ -238,6 +244,14 @@ class CaseIndex:
         self.order = np.argsort(self.ids, kind="stable")
         self.counts = np.bincount(self.ids, minlength=width)
         self.starts = np.concatenate([[0], np.cumsum(self.counts)[:-1]])
+
+    def duplicates(self, fiscal_year: IntArray) -> BoolArray:
+        """Enterprise rows repeating an earlier row's (credit_code, fiscal_year)."""
+        key = self.ids * 10_000 + fiscal_year
+        order = np.argsort(key, kind="stable")
+        dup = np.zeros(len(key), dtype=np.bool_)
+        dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+        return dup
 
     def expand(self, table: str) -> tuple[IntArray, IntArray, BoolArray]:
         """(child row, case) pairs for every child row, and which child rows are orphans."""
