@@ -107,6 +107,11 @@ def test_public_library_and_calculator(new_page: Any) -> None:
     assert page.locator("#total").inner_text() == "¥160,000.00"
     assert "研发投入占比 16.2% ≥ 15%" in page.locator("#r-2\\.6\\.1").inner_text()
     shot(page, "02-calculator-result")
+    page.emulate_media(media="print")  # printable: no navigation, no form, results only
+    assert not page.locator("#calc-form").is_visible()
+    assert page.locator('[data-amount="2.6.1"]').is_visible()
+    shot(page, "02b-calculator-print")
+    page.emulate_media(media="screen")
 
     page.get_by_label("本年度营业收入").fill("abc")
     page.get_by_role("button", name="开始测算").click()
