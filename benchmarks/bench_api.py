@@ -1,0 +1,245 @@
+"""Load benchmark of the public calculator: huiqi `POST /api/v1/evaluate` beside OpenFisca's
+Web API (`POST /calculate`) computing the same 2.6.x rules, in one run, on loopback.
+
+It reports; it never passes or fails. For each server (2 worker processes each, the machine's
+2 cores):
+- open loop at a fixed rate (default 200 req/s for 20 s): p50 / p99 / max latency, errors;
+- closed loop (default 32 concurrent clients for 15 s): throughput.
+The load generator (asyncio + httpx) runs on the same 2 cores, which the table notes.
+
+    .venv/bin/python benchmarks/bench_api.py [--rate 200] [--seconds 20] [--concurrency 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+HERE = Path(__file__).resolve().parent
+VENV_BIN = Path(sys.executable).parent
+
+FIRM = {"revenue": 8_000_000, "previous": 5_000_000, "rd": 1_300_000, "dcmm": 4}
+HUIQI_CASE = {
+    "as_of": "2024-06-30",
+    "fiscal_year": 2023,
+    "enterprise": {"software_enterprise": True},
+    "annual": {"2023": {"revenue": FIRM["revenue"], "rd_expense": FIRM["rd"]},
+               "2022": {"revenue": FIRM["previous"]}},
+    "recognitions": [{"kind": "dcmm", "level": FIRM["dcmm"], "date": "2023-05-01"}],
+}  # fmt: skip
+OPENFISCA_CASE = {
+    "enterprises": {
+        "e1": {
+            "software_enterprise": {"2023": True},
+            "revenue": {"2023": FIRM["revenue"]},
+            "revenue_previous_year": {"2023": FIRM["previous"]},
+            "rd_expense": {"2023": FIRM["rd"]},
+            "dcmm_level": {"2023": FIRM["dcmm"]},
+            **{k: {"2023": None} for k in ("award_2_6_1", "award_2_6_2", "award_2_6_3")},
+        }
+    }
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    if name == "huiqi":
+        cmd = [
+            str(VENV_BIN / "python"),
+            "-m",
+            "uvicorn",
+            "api_apps:huiqi_app",
+            "--factory",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--app-dir",
+            str(HERE),
+        ]
+    else:
+        cmd = [
+            str(VENV_BIN / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--chdir",
+            str(HERE),
+            "--log-level",
+            "warning",
+            "api_apps:openfisca_app()",
+        ]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def wait_up(url: str, body: dict[str, Any], timeout: float = 90) -> dict[str, Any]:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            r = httpx.post(url, json=body, timeout=10)
+            if r.status_code == 200:
+                return dict(r.json())
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"{url} did not come up")
+
+
+async def open_loop(url: str, body: bytes, rate: float, seconds: float) -> dict[str, float]:
+    """Requests sent on a fixed schedule whatever the server does (no coordinated omission)."""
+    latencies: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
+        async def one(scheduled: float) -> None:
+            nonlocal errors
+            try:
+                r = await client.post(
+                    url, content=body, headers={"content-type": "application/json"}
+                )
+                if r.status_code != 200:
+                    errors += 1
+            except httpx.HTTPError:
+                errors += 1
+            latencies.append(time.perf_counter() - scheduled)
+
+        start_t = time.perf_counter()
+        tasks = []
+        n = int(rate * seconds)
+        for i in range(n):
+            scheduled = start_t + i / rate
+            delay = scheduled - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(scheduled)))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return {
+        "sent": n,
+        "errors": errors,
+        "p50_ms": latencies[len(latencies) // 2] * 1000,
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "max_ms": latencies[-1] * 1000,
+    }
+
+
+async def closed_loop(url: str, body: bytes, concurrency: int, seconds: float) -> float:
+    done = 0
+    stop = time.perf_counter() + seconds
+    async with httpx.AsyncClient(timeout=30) as client:
+
+        async def worker() -> None:
+            nonlocal done
+            while time.perf_counter() < stop:
+                r = await client.post(
+                    url, content=body, headers={"content-type": "application/json"}
+                )
+                if r.status_code == 200:
+                    done += 1
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        return done / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--rate", type=float, default=200)
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--results", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+    }
+    tmp = tempfile.mkdtemp(prefix="huiqi-bench-api-")
+    env["HUIQI_BENCH_DB"] = f"sqlite:///{tmp}/bench.db"
+    # migrate once, before two workers race to do it
+    subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "-c",
+            "import sys; sys.path.insert(0, 'benchmarks'); import api_apps; api_apps.huiqi_app()",
+        ],
+        env=env,
+        check=True,
+        cwd=HERE.parent,
+    )
+    rows = []
+    answers = {}
+    for name, path, case in (
+        ("huiqi", "/api/v1/evaluate", HUIQI_CASE),
+        ("OpenFisca Web API", "/calculate", OPENFISCA_CASE),
+    ):
+        port = free_port()
+        proc = start("huiqi" if name == "huiqi" else "openfisca", port, env)
+        url = f"http://127.0.0.1:{port}{path}"
+        try:
+            answers[name] = wait_up(url, case)
+            body = json.dumps(case).encode()
+            asyncio.run(open_loop(url, body, 50, 3))  # warm up
+            fixed = asyncio.run(open_loop(url, body, args.rate, args.seconds))
+            rps = asyncio.run(closed_loop(url, body, args.concurrency, args.seconds * 0.75))
+            rows.append((name, fixed, rps))
+            print(name, fixed, f"{rps:.0f} req/s", flush=True)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+    hq = {r["measure"]: r["amount"] for r in answers["huiqi"]["results"]}
+    of = answers["OpenFisca Web API"]["enterprises"]["e1"]
+    same = {
+        m: (hq[m], of[f"award_{m.replace('.', '_')}"]["2023"]) for m in ("2.6.1", "2.6.2", "2.6.3")
+    }
+    base = rows[0][2]
+    lines = [
+        f"# Calculator API load, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Open loop {args.rate:.0f} req/s for {args.seconds:.0f} s; closed loop {args.concurrency} "
+        f"clients for {args.seconds * 0.75:.0f} s. Both servers 2 workers on loopback; the load "
+        "generator shares the 2 cores. huiqi evaluates all 24 measures of the policy per request "
+        "(64 KB answer with reasons); OpenFisca computes the 3 measures of 二（六）.",
+        "",
+        "| server | p50 ms | p99 ms | max ms | errors | throughput req/s | huiqi ÷ this |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, fixed, rps in rows:
+        lines.append(
+            f"| {name} | {fixed['p50_ms']:.1f} | {fixed['p99_ms']:.1f} | {fixed['max_ms']:.1f} "
+            f"| {fixed['errors']} | {rps:.0f} | {base / rps:.2f}× |"
+        )
+    lines += ["", f"Same firm, amounts (huiqi, OpenFisca float32): {same}"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    out = args.results or HERE / "results" / f"api-{dt.date.today().isoformat()}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
