@@ -89,3 +89,13 @@ def test_policy_listing_commands() -> None:
     assert "4.1.T1" in tasks.stdout and "牵头：市政务服务大数据局" in tasks.stdout
     params = huiqi("policy", "parameters")
     assert "* interpretation.tie_goes_to_other_policy" in params.stdout
+
+
+def test_evaluate_a_subset_of_measures() -> None:
+    out = huiqi("evaluate", str(EXAMPLE), "--measure", "2.6.1", "--measure", "2.6.3")
+    assert out.returncode == 0, out.stderr
+    res = json.loads(out.stdout)
+    assert [r["measure"] for r in res["results"]] == ["2.6.1", "2.6.3"]
+    assert res["total"] == "230000.00"
+    bad = huiqi("evaluate", str(EXAMPLE), "--measure", "9.9")
+    assert bad.returncode == 2 and "  measures: 未知措施编号 9.9" in bad.stderr

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
@@ -55,13 +55,17 @@ async def _case(request: Request) -> Any:
     dependencies=[Depends(rate_limited)],
     response_class=JSONResponse,
 )
-async def evaluate(request: Request) -> Any:
+async def evaluate(
+    request: Request,
+    measures: str | None = Query(None, description="只测算这些措施，逗号分隔，如 2.6.1,2.6.2"),
+) -> Any:
     from starlette.concurrency import run_in_threadpool
 
     from huiqi.rules.api import evaluate_case_json
 
     raw = await _case(request)
-    result = await run_in_threadpool(evaluate_case_json, get_policy(), raw)
+    ids = [m.strip() for m in measures.split(",") if m.strip()] if measures else None
+    result = await run_in_threadpool(evaluate_case_json, get_policy(), raw, ids)
     # the result is already plain JSON types; orjson skips FastAPI's jsonable_encoder walk of
     # a 60 KB tree, which costs more than the evaluation itself
     return Response(orjson.dumps(result), media_type="application/json")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .case import Case, parse_case
+from .errors import InputError
 from .evaluator import evaluate_measure
 from .explain import explain_text
 from .policy import Policy
@@ -29,10 +30,30 @@ def evaluate_case(
     return CaseEvaluation(policy, case.as_of, case.fiscal_year, case.enterprise, evaluations)
 
 
-def evaluate_case_json(policy: Policy, raw: Any) -> dict[str, Any]:
-    """Parsed JSON case -> result JSON. Raises InputError (with field paths) on bad input."""
-    return case_result(evaluate_case(policy, parse_case(raw, policy)))
+def select_measures(policy: Policy, measure_ids: list[str] | None) -> list[str] | None:
+    """Validate a subset of measures to evaluate (None = all), in the policy's order."""
+    if not measure_ids:
+        return None
+    unknown = [m for m in measure_ids if m not in policy.measures]
+    if unknown:
+        raise InputError.single(
+            "measures", "unknown_measure",
+            f"未知措施编号 {', '.join(unknown)}；可用：{', '.join(policy.measures)}",
+        )  # fmt: skip
+    return [m for m in policy.measures if m in measure_ids]
 
 
-def explain_case_text(policy: Policy, raw: Any) -> str:
-    return explain_text(evaluate_case(policy, parse_case(raw, policy)))
+def evaluate_case_json(
+    policy: Policy, raw: Any, measure_ids: list[str] | None = None
+) -> dict[str, Any]:
+    """Parsed JSON case -> result JSON. Raises InputError (with field paths) on bad input.
+
+    measure_ids restricts the result to some measures (a calculator for one clause).
+    """
+    ids = select_measures(policy, measure_ids)
+    return case_result(evaluate_case(policy, parse_case(raw, policy), ids))
+
+
+def explain_case_text(policy: Policy, raw: Any, measure_ids: list[str] | None = None) -> str:
+    ids = select_measures(policy, measure_ids)
+    return explain_text(evaluate_case(policy, parse_case(raw, policy), ids))
