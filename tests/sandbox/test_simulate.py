@@ -118,3 +118,17 @@ def test_simulate_cli(population: Path, tmp_path: Path) -> None:
     reform.write_text("name: x\ndisable: [2.6.9]\n", "utf-8")
     bad = CliRunner().invoke(simulate, ["--population", str(population), "--reform", str(reform)])
     assert bad.exit_code == 2 and "disable[0]" in bad.output
+
+
+def test_charts_without_a_cjk_font(
+    population: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from huiqi.sandbox import report
+
+    monkeypatch.setattr(report, "cjk_font", lambda: None)  # a machine without CJK fonts
+    tables = build_tables(simulate_directory(Run(POLICY.id, REFORM), population), POLICY, REFORM,
+                          load_pools())  # fmt: skip
+    files = write_charts(tables, tmp_path, REFORM.name)
+    assert len([f for f in files if f.suffix == ".png"]) == 3
+    html = (tmp_path / "charts.html").read_text(encoding="utf-8")
+    assert "各措施资金需求" in html  # the HTML keeps Chinese text for the browser to render

@@ -10,6 +10,7 @@ rendered by the browser's own fonts) stay in Chinese.
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
@@ -359,7 +360,10 @@ def write_charts(tables: Tables, outdir: Path, reform_name: str) -> list[Path]:
     for chinese in (font is not None, True):
         matplotlib.rcParams["font.sans-serif"] = [font or "DejaVu Sans", "DejaVu Sans"]
         matplotlib.rcParams["svg.fonttype"] = "none"  # keep text as text in SVG
-        figs = _figures(plt, tables, chinese)
+        with warnings.catch_warnings():
+            # SVG text is drawn by the browser; the local font lacking CJK glyphs is expected
+            warnings.filterwarnings("ignore", message="Glyph .* missing")
+            figs = _figures(plt, tables, chinese)
         for name, fig in figs:
             if len(written) < len(figs):
                 path = outdir / f"{name}.png"
@@ -369,7 +373,9 @@ def write_charts(tables: Tables, outdir: Path, reform_name: str) -> list[Path]:
                 import io
 
                 buf = io.StringIO()
-                fig.savefig(buf, format="svg", bbox_inches="tight")
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Glyph .* missing")
+                    fig.savefig(buf, format="svg", bbox_inches="tight")
                 svgs.append(buf.getvalue())
             plt.close(fig)
     html = outdir / "charts.html"
