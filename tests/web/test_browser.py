@@ -5,6 +5,7 @@ analyst and the supervisor read what happened. Screenshots go to test-artifacts/
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from tests.web.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("HUIQI_CHROMIUM", "/usr/bin/chromium"))  # as scripts/test sets
 ARGS = [
     "--headless",
     "--no-sandbox",

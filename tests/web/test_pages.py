@@ -110,6 +110,19 @@ def _submit(c: Any, measure: str) -> int:
     return int(re.search(r"/enterprise/applications/(\d+)", r.headers["location"])[1])
 
 
+def test_calculator_figures_to_profile(client_for: Any) -> None:
+    ent = client_for("enterprise1")
+    form = {"fiscal_year": "2024", "revenue": "２５００万", "rd_expense": "0.05亿"}
+    r = ent.post("/enterprise/figures-from-calculator", data=form, follow_redirects=False)
+    assert r.status_code == 303 and "prefill=profile" in r.headers["location"]
+    figs = ent.get("/enterprise?format=json").json()["enterprise"]["figures"]
+    assert figs[0] == {"year": 2024, "revenue_fen": 2_500_000_000, "rd_expense_fen": 500_000_000}
+    prefill = ent.get("/calculator?prefill=profile&format=json").json()["input"]
+    assert prefill["fiscal_year"] == 2024 and prefill["revenue"] == "25000000.00"
+    r = ent.post("/enterprise/figures-from-calculator", data={**form, "revenue": "很多"})
+    assert "金额有误，未保存" in r.text
+
+
 def test_full_lifecycle_through_pages(client_for: Any) -> None:
     ent = client_for("enterprise1")
     prof = ent.get("/enterprise?format=json").json()

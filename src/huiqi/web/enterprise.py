@@ -98,6 +98,45 @@ async def put_figures(request: Request) -> Response:
     return RedirectResponse(f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
 
 
+@router.post("/figures-from-calculator", summary="把计算器中的数字存入一企一档")
+async def figures_from_calculator(request: Request) -> Response:
+    """The firm confirmed its figures in the calculator: store them, so that a draft application
+    (which always freezes the 一企一档) uses exactly what the firm just saw."""
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    fy_text = form.get("fiscal_year", "").strip()
+    if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
+        return RedirectResponse("/calculator?msg=财务数据年度有误，未保存", status_code=303)
+    fy = int(fy_text)
+    rows = {
+        fy: (
+            amount_fen(form.get("revenue", ""), "revenue", errors),
+            amount_fen(form.get("rd_expense", ""), "rd_expense", errors),
+        ),
+        fy - 1: (
+            amount_fen(form.get("revenue_prev", ""), "revenue_prev", errors),
+            amount_fen(form.get("rd_prev", ""), "rd_prev", errors),
+        ),
+    }
+    eid = _firm_id(request, user)
+    if errors or eid is None:
+        return RedirectResponse(
+            "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
+        )
+    saved = []
+    with open_db(request) as db:
+        for year, (revenue, rd) in rows.items():
+            if revenue is None and rd is None:
+                continue
+            ents.put_figure(
+                db, user.principal, eid, year, FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+            )
+            saved.append(str(year))
+    msg = f"已将 {'、'.join(saved)} 年度数据存入一企一档，请核对后测算并保存申报草稿"
+    return RedirectResponse(f"/calculator?prefill=profile&msg={msg}", status_code=303)
+
+
 @router.get("/applications", summary="我的申报")
 def applications(request: Request) -> Response:
     user = need(request, "enterprise")
