@@ -124,3 +124,34 @@ def test_tasks(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-
         f"{API}/tasks/{other['id']}", json={"status": "done"}, headers=as_user("city_kj")
     )
     assert r.status_code == 404
+
+
+def test_enterprise_delete(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    from huiqi.rules.credit_code import make_credit_code
+
+    admin = as_user("admin")
+    body = {
+        "credit_code": make_credit_code("91420100MA4N00001"),
+        "name": "误建企业",
+        "district": "洪山区",
+    }
+    r = client.post(f"{API}/enterprises", json=body, headers=admin)
+    assert r.status_code == 201
+    new_id = r.json()["id"]
+    r = client.post(f"{API}/enterprises", json=body, headers=admin)
+    assert r.status_code == 409  # same credit code twice
+    assert (
+        client.delete(f"{API}/enterprises/{new_id}", headers=as_user("enterprise1")).status_code
+        == 403
+    )
+    assert client.delete(f"{API}/enterprises/{new_id}", headers=admin).status_code == 204
+    assert client.get(f"{API}/enterprises/{new_id}", headers=admin).status_code == 404
+    firm = as_user("enterprise1")
+    r = client.post(
+        f"{API}/applications",
+        json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
+        headers=firm,
+    )
+    assert r.status_code == 201
+    r = client.delete(f"{API}/enterprises/1", headers=admin)
+    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "has_applications"

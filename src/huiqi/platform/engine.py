@@ -38,6 +38,14 @@ def _default_as_of(policy: Any, fiscal_year: int) -> dt.date:
     return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))
 
 
+def case_as_of(fiscal_year: int, as_of: dt.date | None = None) -> dt.date:
+    policy = get_policy()
+    day = as_of or _default_as_of(policy, fiscal_year)
+    # The policy is only applicable inside its window; clamp so that a platform running after
+    # the window still evaluates cases "as of" its last day instead of failing every case.
+    return min(max(day, policy.window_start), policy.window_end)
+
+
 def build_case(
     db: Session,
     ent: Enterprise,
@@ -50,11 +58,7 @@ def build_case(
     from huiqi.platform.applications.models import AWARDED, Application
     from huiqi.platform.enterprises.models import Penalty
 
-    policy = get_policy()
-    day = as_of or _default_as_of(policy, fiscal_year)
-    # The policy is only applicable inside its window; clamp so that a platform running after
-    # the window still evaluates cases "as of" its last day instead of failing every case.
-    day = min(max(day, policy.window_start), policy.window_end)
+    day = case_as_of(fiscal_year, as_of)
     last_penalty = db.scalar(
         select(Penalty.decided_on)
         .where(Penalty.enterprise_id == ent.id)

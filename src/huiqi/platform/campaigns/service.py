@@ -2,13 +2,15 @@
 eligible firms and pushes them; a firm only confirms (the application then enters review with
 the facts frozen at screening time) or declines.
 
-Screening runs every registry firm through the same rules engine as a submitted application, so
-a candidate's amount is exactly what the firm would have been computed on applying.
+Screening runs the whole registry through the bulk engine (huiqi.screening, columnar); each
+candidate's snapshot is then its own case JSON and single-case evaluation, so its amount is
+exactly what the firm would have been computed on applying.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -19,13 +21,15 @@ from huiqi.platform.applications.service import measures_of_units, snapshot, tra
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, yuan_to_fen
+from huiqi.platform.engine import build_case, case_as_of, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import get_policy, measure
-from huiqi.rules.api import evaluate_case_json
+
+log = logging.getLogger("huiqi.platform")
 
 
 class CampaignIn(BaseModel):
@@ -89,41 +93,34 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             )
         )
     }
-    screened = 0
-    for ent in db.scalars(select(Enterprise).order_by(Enterprise.id)):
-        screened += 1
+    day = case_as_of(data.fiscal_year, data.as_of)
+    screened, candidates = screen(db, pol, spec.id, data.fiscal_year, day)
+    for cand in candidates:
+        if (cand.enterprise_id, cand.project_id or 0) in taken:
+            continue
+        ent = db.get(Enterprise, cand.enterprise_id)
+        assert ent is not None
         if credit_check(db, ent).blocked:
             continue
-        case = build_case(db, ent, data.fiscal_year, data.as_of)
-        result = evaluate_case_json(pol, case)
-        header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
-        for row in result["results"]:
-            if row["measure"] != spec.id or row["status"] != "eligible":
-                continue
-            project_id = int(row["project"]) if row.get("project") else None
-            if (ent.id, project_id or 0) in taken:
-                continue
-            app = Application(
-                enterprise_id=ent.id,
-                measure_id=spec.id,
-                fiscal_year=data.fiscal_year,
-                project_id=project_id,
-                project_key=project_id or 0,
-                status="candidate",
-                source="campaign",
-                policy_id=pol.id,
-                policy_version=pol.version,
-                facts=case,
-                evaluation={**header, "row": row},
-                engine_status="eligible",
-                engine_amount_fen=yuan_to_fen(row["amount"]),
-                created_by=p.username,
-            )
-            db.add(app)
-            db.flush()
-            db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
-            record(db, p, "campaign.candidate", "application", app.id, None, snapshot(app))
-            camp.candidates += 1
+        # The snapshot is the firm's case JSON and the single-case evaluation of it: the same
+        # record an application made by the firm itself would carry.
+        case = build_case(db, ent, data.fiscal_year, day)
+        out = evaluate_measure(case, spec.id, cand.project_id)
+        if out.status != "eligible" or out.amount_fen != cand.amount_fen:
+            log.warning("bulk/single mismatch for firm %s measure %s", ent.id, spec.id)
+            continue
+        app = Application(
+            enterprise_id=ent.id, measure_id=spec.id, fiscal_year=data.fiscal_year,
+            project_id=cand.project_id, project_key=cand.project_id or 0, status="candidate",
+            source="campaign", policy_id=pol.id, policy_version=pol.version, facts=case,
+            evaluation=out.evaluation, engine_status="eligible", engine_amount_fen=out.amount_fen,
+            created_by=p.username,
+        )  # fmt: skip
+        db.add(app)
+        db.flush()
+        db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
+        record(db, p, "campaign.candidate", "application", app.id, None, snapshot(app))
+        camp.candidates += 1
     camp.screened = screened
     db.flush()
     record(

@@ -214,6 +214,28 @@ def add_penalty(db: Session, p: Principal, enterprise_id: int, data: s.PenaltyIn
     return pen
 
 
+def delete(db: Session, p: Principal, enterprise_id: int) -> None:
+    """Remove a firm created by mistake. Firms with applications are kept: their awards, audit
+    trail and payments must stay traceable, so that case is refused."""
+    from huiqi.platform.applications.models import Application
+
+    if p.role != "admin":
+        raise forbidden("只有管理员可以删除企业档案")
+    ent = get_visible(db, p, enterprise_id)
+    if db.scalar(select(Application.id).where(Application.enterprise_id == ent.id).limit(1)):
+        raise ApiError(
+            409,
+            "has_applications",
+            "该企业已有申报记录，不能删除（可保留档案备查）",
+            "enterprise_id",
+        )
+    before = snapshot(ent)
+    db.delete(ent)
+    db.flush()
+    record(db, p, "enterprise.delete", "enterprise", enterprise_id, before, None)
+    db.commit()
+
+
 def profile(db: Session, p: Principal, enterprise_id: int) -> dict[str, Any]:
     from huiqi.platform.credit.service import check
 

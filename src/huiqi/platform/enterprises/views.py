@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
@@ -58,6 +58,12 @@ def get_enterprise(db: Db, p: Reader, enterprise_id: EntId) -> object:
 @router.patch("/{enterprise_id}", response_model=s.EnterpriseOut, summary="修改企业档案")
 def update_enterprise(db: Db, p: Writer, enterprise_id: EntId, body: s.EnterpriseUpdate) -> object:
     return service.update(db, p, enterprise_id, body)
+
+
+@router.delete("/{enterprise_id}", status_code=204, summary="删除企业档案（无申报记录时）")
+def delete_enterprise(db: Db, p: Admin, enterprise_id: EntId) -> Response:
+    service.delete(db, p, enterprise_id)
+    return Response(status_code=204)
 
 
 @router.put("/{enterprise_id}/figures/{year}", response_model=s.FigureOut, summary="填报年度数据")
