@@ -169,3 +169,37 @@ def test_logout_revokes(client: TestClient) -> None:
     assert client.post(f"{API}/auth/logout", headers=h).status_code == 204
     r = client.get(f"{API}/auth/me", headers=h)
     assert r.status_code == 401 and "重新登录" in r.json()["errors"][0]["message"]
+
+
+OPEN = {
+    ("POST", "/api/v1/evaluate"),
+    ("POST", "/api/v1/explain"),
+    ("POST", "/api/v1/auth/login"),
+    ("GET", "/api/v1/health"),
+}
+
+
+def test_every_endpoint_needs_login(client: TestClient) -> None:
+    """Walk the OpenAPI spec: everything but the calculator, login and health answers 401."""
+    client.cookies.clear()
+    spec = client.get(f"{API}/openapi.json").json()
+    checked = 0
+    for path, ops in spec["paths"].items():
+        for method in ops:
+            if (method.upper(), path) in OPEN:
+                continue
+            url = path.replace("{measure_id}", "2.6.1").replace("{key}", "credit.block_enabled")
+            for name in (
+                "enterprise_id",
+                "application_id",
+                "batch_id",
+                "payment_id",
+                "push_id",
+                "task_row_id",
+            ):
+                url = url.replace("{" + name + "}", "1")
+            url = url.replace("{year}", "2023")
+            r = client.request(method.upper(), url, json={})
+            assert r.status_code == 401, (method, path, r.status_code, r.text)
+            checked += 1
+    assert checked > 40
