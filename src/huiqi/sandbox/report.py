@@ -10,6 +10,7 @@ rendered by the browser's own fonts) stay in Chinese.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import warnings
 from dataclasses import dataclass
 from decimal import Decimal
@@ -355,28 +356,28 @@ def write_charts(tables: Tables, outdir: Path, reform_name: str) -> list[Path]:
     import matplotlib.pyplot as plt
 
     font = cjk_font()
+    matplotlib.rcParams["font.sans-serif"] = [font or "DejaVu Sans", "DejaVu Sans"]
+    matplotlib.rcParams["svg.fonttype"] = "none"  # keep text as text in SVG
     written: list[Path] = []
     svgs: list[str] = []
-    for chinese in (font is not None, True):
-        matplotlib.rcParams["font.sans-serif"] = [font or "DejaVu Sans", "DejaVu Sans"]
-        matplotlib.rcParams["svg.fonttype"] = "none"  # keep text as text in SVG
-        with warnings.catch_warnings():
-            # SVG text is drawn by the browser; the local font lacking CJK glyphs is expected
-            warnings.filterwarnings("ignore", message="Glyph .* missing")
-            figs = _figures(plt, tables, chinese)
+    with warnings.catch_warnings():
+        # SVG text is drawn by the browser; a local font without CJK glyphs is expected
+        warnings.filterwarnings("ignore", message="Glyph .* missing")
+        figs = _figures(plt, tables, chinese=font is not None)
         for name, fig in figs:
-            if len(written) < len(figs):
-                path = outdir / f"{name}.png"
-                fig.savefig(path, dpi=120, bbox_inches="tight")
-                written.append(path)
-            else:
-                import io
-
-                buf = io.StringIO()
-                with warnings.catch_warnings():
-                    warnings.filterwarnings("ignore", message="Glyph .* missing")
-                    fig.savefig(buf, format="svg", bbox_inches="tight")
-                svgs.append(buf.getvalue())
+            fig.tight_layout()
+            path = outdir / f"{name}.png"
+            fig.savefig(path, dpi=110)
+            written.append(path)
+        # with a CJK font the same figures serve the HTML; without one, redraw in Chinese
+        if font is None:
+            for _, fig in figs:
+                plt.close(fig)
+            figs = _figures(plt, tables, chinese=True)
+        for _, fig in figs:
+            buf = io.StringIO()
+            fig.savefig(buf, format="svg")
+            svgs.append(buf.getvalue())
             plt.close(fig)
     html = outdir / "charts.html"
     body = "\n".join(f"<figure>{s[s.index('<svg') :]}</figure>" for s in svgs)
