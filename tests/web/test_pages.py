@@ -287,3 +287,31 @@ def test_officer_pages_render(client_for: Any, url: str) -> None:
     c = client_for("city_kj")
     assert c.get(url).status_code == 200
     assert c.get(url + "?format=json").status_code == 200
+
+
+def test_draft_errors_beside_fields(client_for: Any) -> None:
+    ent = client_for("enterprise1")
+    r = ent.get("/enterprise/apply?measure=1.3.1&fiscal_year=2023")
+    assert 'id="f-requested_amount"' in r.text  # discretionary: the firm states an amount
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', r.text)[1]
+    form = {"measure": "1.3.1", "fiscal_year": "2023", "idempotency_key": key}
+    r = ent.post("/enterprise/apply", data={**form, "requested_amount": "300万"})
+    assert r.status_code == 422
+    assert re.search(
+        r'id="e-requested_amount" class="err" role="alert">[^<]*超过该措施上限', r.text
+    )
+    r = ent.post("/enterprise/apply", data={**form, "requested_amount": "一些"})
+    assert "无法识别的金额" in r.text
+    r = ent.post("/enterprise/apply", data={**form, "requested_amount": "１５０万"})
+    assert r.status_code == 200 and "申报已提交" in r.text
+
+    blocked = client_for("enterprise3")  # listed as seriously discredited
+    r = blocked.get("/enterprise?format=json").json()
+    assert r["enterprise"]["credit"]["blocked"] is True
+    page = blocked.get("/enterprise/apply?measure=2.6.3&fiscal_year=2023").text
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page)[1]
+    r = blocked.post(
+        "/enterprise/apply",
+        data={"measure": "2.6.3", "fiscal_year": "2023", "idempotency_key": key},
+    )
+    assert r.status_code == 422 and "严重失信" in r.text
