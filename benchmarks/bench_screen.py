@@ -56,6 +56,7 @@ class Result:
     wrong_by_kind: dict[int, int] = field(default_factory=dict)
     note: str = ""
     wall_median: float | None = None
+    cpu: float | None = None  # user + system seconds of the contender, fastest of the runs
     others_cpu: float = 0.0  # share of the machine's CPU used by OTHER processes meanwhile
 
 
@@ -87,10 +88,10 @@ def command_for(contender: str, src: Path, dst: Path, huiqi: list[str] | None) -
     return [PY, str(HERE / "openfisca_wuhan.py"), str(src), "-o", str(dst), *width]
 
 
-def run_measured(cmd: list[str], log: Path) -> tuple[int, float, float, float, str]:
+def run_measured(cmd: list[str], log: Path) -> tuple[int, float, float, float, float, str]:
     """Run ``cmd`` via measure_child.py.
 
-    Returns (exit code, wall s, peak RSS MB, others' CPU share, stdout). The last is the
+    Returns (exit code, wall s, CPU s, peak RSS MB, others' CPU share, stdout). The share is the
     machine's busy CPU time during the run minus the contender's own, over wall × cores:
     on a shared 2-core machine it says whether a timing was disturbed.
 
@@ -131,7 +132,8 @@ def run_measured(cmd: list[str], log: Path) -> tuple[int, float, float, float, s
     m = json.loads(stats.read_text())
     rss = max(m["maxrss_kib"] * 1024, peak[0]) / 2**20  # ru_maxrss is in KiB on Linux
     others = (_busy_cpu() - busy0 - m["cpu"]) / (m["wall"] * (os.cpu_count() or 1))
-    return m["exit"], m["wall"], rss, max(others, 0.0), log.read_text(errors="replace")
+    out = log.read_text(errors="replace")
+    return m["exit"], m["wall"], m["cpu"], rss, max(others, 0.0), out
 
 
 def _busy_cpu() -> float:
@@ -215,7 +217,7 @@ def bench_size(rows: int, args: argparse.Namespace, huiqi: list[str] | None) -> 
     codes = pq.read_table(pop, columns=["credit_code"])["credit_code"]
     pq.read_table(pop)  # warm the page cache so the first contender is not penalised
     results = {c: Result(c, rows) for c in args.contenders}
-    runs: dict[str, list[tuple[float, float, float, dict[str, float]]]] = {
+    runs: dict[str, list[tuple[float, float, float, dict[str, float], float]]] = {
         c: [] for c in args.contenders
     }
     if "huiqi" in results and huiqi is None:
@@ -226,7 +228,7 @@ def bench_size(rows: int, args: argparse.Namespace, huiqi: list[str] | None) -> 
                 continue
             with tempfile.TemporaryDirectory(dir=args.data_dir) as tmp:
                 out = Path(tmp) / "out.parquet"
-                code, wall, peak, others, stdout = run_measured(
+                code, wall, cpu, peak, others, stdout = run_measured(
                     command_for(contender, pop, out, huiqi), Path(tmp) / "log.txt"
                 )
                 if code != 0 or not out.exists():
@@ -236,15 +238,17 @@ def bench_size(rows: int, args: argparse.Namespace, huiqi: list[str] | None) -> 
                 phases = {}
                 if contender != "huiqi":
                     phases = json.loads(stdout.strip().splitlines()[-1])
-                runs[contender].append((wall, peak, others, phases))
+                runs[contender].append((wall, peak, others, phases, cpu))
                 if r.wrong is None:
                     score(r, out, codes, ref, kinds)
-            print(f"  run {rep + 1}: {contender}: wall {wall:.2f} s, peak {peak:.0f} MB, "
+            print(f"  run {rep + 1}: {contender}: wall {wall:.2f} s, cpu {cpu:.2f} s, "
+                  f"peak {peak:.0f} MB, "
                   f"wrong {r.wrong}, others' CPU {others:.0%}", flush=True)  # fmt: skip
     for contender, r in results.items():
         if runs[contender]:
             best = min(runs[contender], key=lambda run: run[0])
-            r.wall, _, r.others_cpu, r.phases = best
+            r.wall, _, r.others_cpu, r.phases, _ = best
+            r.cpu = min(run[4] for run in runs[contender])
             r.wall_median = float(np.median([run[0] for run in runs[contender]]))
             r.peak_rss_mb = max(run[1] for run in runs[contender])
         if r.note:
@@ -267,16 +271,17 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
         f" Fiscal year {FISCAL_YEAR}, as_of {AS_OF}, seed {args.seed}, repeat {args.repeat}"
         f" (round-robin; min wall and its phases, max RSS). huiqi at commit {_git_head()}.",
         "",
-        "| rows | contender | wall s end to end, min (median) | wall ÷ huiqi | compute s"
-        " | peak RSS MB | rows wrong | of which edge rows | eligibility flips"
+        "| rows | contender | wall s end to end, min (median) | wall ÷ huiqi | CPU s | CPU ÷ huiqi"
+        " | compute s | peak RSS MB | rows wrong | of which edge rows | eligibility flips"
         " | 2.6.1 / 2.6.2 / 2.6.3 / total wrong | note |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
     ]
     for rows in sorted({r.rows for r in results}):
         group = [r for r in results if r.rows == rows]
-        base = next((r.wall for r in group if r.contender == "huiqi" and r.wall), None)
+        base = next((r for r in group if r.contender == "huiqi" and r.wall), None)
         for r in group:
-            ratio = r.wall / base if (r.wall and base) else None
+            ratio = r.wall / base.wall if (r.wall and base) else None
+            cpu_ratio = r.cpu / base.cpu if (r.cpu and base and base.cpu) else None
             per = " / ".join(str(r.wrong_by_award.get(a, "—")) for a in AWARDS)
             note = r.note
             if r.others_cpu > 0.05:  # others competed for the 2 cores: timing is pessimistic
@@ -284,6 +289,7 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
             lines.append(
                 f"| {rows:,} | {r.contender} | {fmt(r.wall, '.2f')} "
                 f"({fmt(r.wall_median, '.2f')}) | {fmt(ratio, '.2f')} | "
+                f"{fmt(r.cpu, '.2f')} | {fmt(cpu_ratio, '.2f')} | "
                 f"{fmt(r.phases.get('compute'), '.2f')} | {fmt(r.peak_rss_mb, '.0f')} | "
                 f"{fmt(r.wrong, ',')} | {fmt(r.wrong_edge, ',')} | {fmt(r.flips, ',')} | "
                 f"{per} | {note} |"
