@@ -132,3 +132,26 @@ def test_charts_without_a_cjk_font(
     assert len([f for f in files if f.suffix == ".png"]) == 3
     html = (tmp_path / "charts.html").read_text(encoding="utf-8")
     assert "各措施资金需求" in html  # the HTML keeps Chinese text for the browser to render
+
+
+def test_reform_reuses_only_what_it_leaves_unchanged() -> None:
+    """Reused results are exactly what a fresh evaluation under the reform gives."""
+    from huiqi.screening.registry import RowsCache
+
+    part = load_part(POLICY, make_part(PopulationSpec(firms=3_000, seed=8, chunk=3_000), 0))
+    cache = RowsCache(part)
+    base = evaluate_part(POLICY, part, cache)
+    for reform in (REFORM, Reform("r", parameters={"m2_6_2.growth": "0.20"}),
+                   Reform("w", parameters={"window.end": "2026-05-31"})):  # fmt: skip
+        policy = reform.apply(POLICY)
+        reused = evaluate_part(policy, part, cache, reuse=base)
+        fresh = evaluate_part(policy, part)
+        assert [r.measure for r in reused] == [r.measure for r in fresh]
+        for a, b in zip(reused, fresh, strict=True):
+            assert np.array_equal(a.amount, b.amount) and np.array_equal(a.status, b.status)
+        same = {r.measure for r in reused if any(r is b for b in base)}
+        changed = set(policy.measures) - same
+        if reform.name == "r":
+            assert changed == {"2.6.2"}  # only the measure whose parameter moved
+        if reform.name == "w":  # the window moves every measure that reads it
+            assert {"2.6.1", "2.6.3", "3.1.1"} <= changed

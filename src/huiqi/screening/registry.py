@@ -438,6 +438,23 @@ class MeasureResult:
     project: ObjArray
     status: IntArray
     amount: IntArray  # fen
+    rows: MeasureRows | None = None  # the frame evaluated (for reuse under a reform)
+    spec: MeasureSpec | None = None
+    formula: Any = None
+    # (claim date, parameter, value) of every parameter the evaluation read
+    params: tuple[tuple[dt.date, str, Any], ...] = ()
+
+    def holds_under(self, policy: Policy, spec: MeasureSpec, rows: MeasureRows) -> bool:
+        """True when evaluating `spec` over `rows` under `policy` must give this result
+        again: same frame, same measure and formula, and every parameter this evaluation
+        read has the same value under `policy` on the same claim date. The evaluation is a
+        pure function of exactly those inputs, so reusing it is exact, not an estimate."""
+        return (
+            rows is self.rows
+            and spec == self.spec
+            and policy.formulas.get(spec.id) is self.formula
+            and all(policy.parameter_at(name, when) == value for when, name, value in self.params)
+        )
 
 
 def evaluate_rows(
@@ -447,16 +464,24 @@ def evaluate_rows(
     n = rows.frame.n
     status = np.zeros(n, dtype=np.int64)
     amount = np.zeros(n, dtype=np.int64)
+    params: list[tuple[dt.date, str, Any]] = []
     if n and len(part.as_of_values) == 1:
-        ev = evaluate_measure(policy, spec, rows.frame, days_to_date(int(part.as_of_values[0])))
+        when = days_to_date(int(part.as_of_values[0]))
+        ev = evaluate_measure(policy, spec, rows.frame, when)
         status, amount = ev.status, ev.amount
+        params += [(when, u.name, u.value) for u in ev.params_used]
     elif n:
         days = part.as_of[rows.case]
         for d in np.unique(days):
             idx = np.flatnonzero(days == d)
-            ev = evaluate_measure(policy, spec, take_frame(rows.frame, idx), days_to_date(int(d)))
+            when = days_to_date(int(d))
+            ev = evaluate_measure(policy, spec, take_frame(rows.frame, idx), when)
             status[idx], amount[idx] = ev.status, ev.amount
-    return MeasureResult(spec.id, rows.case, rows.project, status, amount)
+            params += [(when, u.name, u.value) for u in ev.params_used]
+    return MeasureResult(
+        spec.id, rows.case, rows.project, status, amount, rows, spec,
+        policy.formulas[spec.id], tuple(params),
+    )  # fmt: skip
 
 
 class RowsCache:
@@ -482,10 +507,22 @@ class RowsCache:
 
 
 def evaluate_part(
-    policy: Policy, part: RegistryPart, cache: RowsCache | None = None
+    policy: Policy,
+    part: RegistryPart,
+    cache: RowsCache | None = None,
+    reuse: list[MeasureResult] | None = None,
 ) -> list[MeasureResult]:
+    """Every measure of `policy` over the part. `reuse`: results of another policy (the
+    baseline) over the same cache; a measure whose inputs a reform leaves unchanged is not
+    evaluated again (see MeasureResult.holds_under)."""
     cache = cache or RowsCache(part)
-    return [
-        evaluate_rows(policy, spec, cache.get(policy, spec), part)
-        for spec in policy.measures.values()
-    ]
+    earlier = {r.measure: r for r in reuse or []}
+    out = []
+    for spec in policy.measures.values():
+        rows = cache.get(policy, spec)
+        prior = earlier.get(spec.id)
+        if prior is not None and prior.holds_under(policy, spec, rows):
+            out.append(prior)
+        else:
+            out.append(evaluate_rows(policy, spec, rows, part))
+    return out
