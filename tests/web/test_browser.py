@@ -286,8 +286,11 @@ def test_analyst_journey(new_page: Any, live_server: str, tmp_path: Path) -> Non
     admin = new_page()
     login(admin, "admin")
     app_id = STATE["offer_app"]
-    for step, body in (("district", {"outcome": "pass"}), ("city", {"outcome": "pass"}),
-                       ("decision", {"approve": True})):  # fmt: skip
+    for step, body in (
+        ("district", {"outcome": "pass"}),
+        ("city", {"outcome": "pass"}),
+        ("decision", {"approve": True}),
+    ):
         r = admin.request.post(f"/api/v1/reviews/{app_id}/{step}", data=body)
         assert r.ok, r.text()
     r = admin.request.put(
@@ -341,3 +344,33 @@ def test_supervisor_journey(new_page: Any) -> None:
     page.goto("/supervisor/tasks?unit=市经信局")
     assert page.locator(f'tr[data-task="{task}"]').get_attribute("class") != "overdue"
     shot(page, "50-supervisor-board")
+
+
+def test_role_pages_at_phone_width(new_page: Any) -> None:
+    page = new_page(390, 844)
+    login(page, "city_kj")
+    pages = [
+        "/officer/queue",
+        f"/officer/applications/{STATE['apps'][0]}",
+        "/officer/notices",
+        f"/notices/{STATE['batch1']}",
+        "/officer/payments",
+        "/analyst",
+        "/supervisor/tasks",
+    ]
+    for url in pages:
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"{url} is {width}px wide on a 390px screen"
+    page.goto(f"/officer/applications/{STATE['apps'][0]}")
+    shot(page, "33-phone-city-review")
+    ent = new_page(390, 844)
+    login(ent, "enterprise1")
+    for url in (
+        "/enterprise",
+        "/enterprise/applications",
+        "/enterprise/offers",
+        f"/enterprise/applications/{STATE['apps'][0]}",
+    ):
+        ent.goto(url)
+        assert ent.evaluate("document.documentElement.scrollWidth") <= 390, url

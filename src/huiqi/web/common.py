@@ -104,8 +104,20 @@ def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
     )
 
 
+def notices_of(db: Session, app_id: int) -> list[Any]:
+    from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem
+
+    q = (
+        select(NoticeBatch, NoticeItem)
+        .join(NoticeItem, NoticeItem.batch_id == NoticeBatch.id)
+        .where(NoticeItem.application_id == app_id)
+        .order_by(NoticeBatch.id)
+    )
+    return list(db.execute(q).tuples())
+
+
 def timeline(
-    app: Application, steps: list[ReviewStep], payments: list[Any]
+    app: Application, steps: list[ReviewStep], payments: list[Any], db: Session | None = None
 ) -> list[dict[str, Any]]:
     """What happened (dated) followed by what is still to come (greyed)."""
     from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
@@ -146,8 +158,18 @@ def timeline(
                     "detail": f"凭证 {pay.voucher}",
                 }
             )
-    if app.status in ("in_notice", "noticed"):
-        events.append({"done": True, "title": "列入公示名单", "when": app.updated_at, "detail": ""})
+    for batch, item in notices_of(db, app.id) if db is not None else []:
+        state = {"listed": "公示中", "objected": "有异议，退回复核", "passed": "公示无异议"}
+        events.append(
+            {
+                "done": True,
+                "title": f"列入公示：{batch.title}",
+                "when": batch.created_at,
+                "detail": f"公示期 {batch.start_date} 至 {batch.end_date}；"
+                + state.get(item.state, item.state),
+            }
+        )
+    events.sort(key=lambda e: e["when"])
     reached = _REACHED.get(app.status, 0)
     if app.status not in ("rejected", "declined"):
         for i, (_key, title) in enumerate(STAGES):

@@ -158,7 +158,7 @@ def application(request: Request, app_id: int) -> Response:
         steps = steps_of(db, app_id)
         data = {
             "application": app_row(app),
-            "timeline": timeline(app, steps, pays),
+            "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {
                     "payer": p.payer,

@@ -132,7 +132,7 @@ def _review(
             "prior_awards": (app.facts or {}).get("prior_awards", []),
             "recheck": recheck,
             "credit": {"blocked": credit.blocked, "reasons": credit.reasons},
-            "timeline": timeline(app, steps, pays),
+            "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {
                     "id": p.id,
