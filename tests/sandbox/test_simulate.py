@@ -110,13 +110,17 @@ def test_simulate_cli(population: Path, tmp_path: Path) -> None:
     )
     out = tmp_path / "out"
     res = CliRunner().invoke(
-        simulate, ["--population", str(population), "--reform", str(reform), "-o", str(out)]
-    )
+        simulate,
+        ["--population", str(population), "--reform", str(reform), "-o", str(out),
+         "--cluster", "none"],
+    )  # fmt: skip
     assert res.exit_code == 0, res.output
     assert "按措施" in res.output and "预算压力" in res.output and "受益最多" in res.output
     assert (out / "sandbox.xlsx").exists() and (out / "charts.html").exists()
     reform.write_text("name: x\ndisable: [2.6.9]\n", "utf-8")
-    bad = CliRunner().invoke(simulate, ["--population", str(population), "--reform", str(reform)])
+    bad = CliRunner().invoke(
+        simulate, ["--population", str(population), "--reform", str(reform), "--cluster", "none"]
+    )
     assert bad.exit_code == 2 and "disable[0]" in bad.output
 
 

@@ -137,8 +137,10 @@ def population(firms: int, seed: int, years: str, chunk: int, out: Path) -> None
 )
 @click.option(
     "--cluster",
-    default=None,
-    help="Dask：local（本机 LocalCluster，2 个进程）或调度器地址 tcp://host:8786；省略则单进程。",
+    default="local",
+    show_default=True,
+    help="Dask：local（本机 LocalCluster，--workers 个进程）、调度器地址 tcp://host:8786，"
+    "或 none（单进程，不用 Dask）。",
 )
 @click.option("--workers", default=2, show_default=True, help="--cluster local 的进程数。")
 @click.option(
@@ -162,7 +164,7 @@ def population(firms: int, seed: int, years: str, chunk: int, out: Path) -> None
 def simulate(
     pop: Path,
     reform_path: Path,
-    cluster: str | None,
+    cluster: str,
     workers: int,
     pools_path: Path | None,
     outdir: Path | None,
@@ -174,8 +176,8 @@ def simulate(
 
     \b
     示例：
-      huiqi simulate --population pop/ --reform reform.yaml -o out/
-      huiqi simulate --population pop/ --reform reform.yaml --cluster local
+      huiqi simulate --population pop/ --reform reform.yaml -o out/   # Dask LocalCluster
+      huiqi simulate --population pop/ --reform reform.yaml --cluster none   # 单进程
       huiqi simulate --population /nfs/pop --reform r.yaml --cluster tcp://10.0.0.5:8786
     """
     from huiqi.cli.main import get_policy
@@ -205,7 +207,7 @@ def simulate(
 
         total = sum(_rows(p["enterprises"]) for p in discover_parts(pop))
         with _progress(sys.stderr.isatty(), total) as advance:
-            if cluster:
+            if cluster != "none":
                 from huiqi.sandbox.distributed import simulate_dask
 
                 summary = simulate_dask(run, pop, cluster=cluster, workers=workers, advance=advance)
