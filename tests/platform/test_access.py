@@ -203,3 +203,25 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
             assert r.status_code == 401, (method, path, r.status_code, r.text)
             checked += 1
     assert checked > 40
+
+
+def test_admin_suspends_user(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+    victim = as_user("analyst")
+    client.cookies.clear()
+    assert client.get(f"{API}/auth/me", headers=victim).status_code == 200
+    admin = as_user("admin")
+    client.cookies.clear()
+    users = {u["username"]: u["id"] for u in client.get(f"{API}/users", headers=admin).json()}
+    r = client.patch(f"{API}/users/{users['analyst']}", json={"active": False}, headers=admin)
+    assert r.status_code == 200 and r.json()["active"] is False
+    assert client.get(f"{API}/auth/me", headers=victim).status_code == 401
+    r = client.post(f"{API}/auth/login", json={"username": "analyst", "password": "demo123"})
+    assert r.status_code == 401
+    r = client.patch(f"{API}/users/{users['admin']}", json={"active": False}, headers=admin)
+    assert r.status_code == 409
+    r = client.post(
+        f"{API}/users",
+        json={"username": "city_new", "password": "secret99", "role": "city_officer", "units": []},
+        headers=admin,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "units"

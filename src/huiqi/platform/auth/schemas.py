@@ -42,3 +42,10 @@ class UserOut(BaseModel):
     district: str | None
     units: list[str]
     active: bool
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    active: bool | None = Field(default=None, description="停用后立即不能登录，已有会话失效")
+    password: str | None = Field(default=None, min_length=6, max_length=256, description="重置密码")
+    display_name: str | None = Field(default=None, max_length=128)

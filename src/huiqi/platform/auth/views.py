@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import select
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth import service
 from huiqi.platform.auth.models import User
-from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut
+from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut, UserUpdate
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import COOKIE_NAME, Anyone, Db, current_token, require
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
@@ -65,5 +65,38 @@ def create_user(db: Db, p: Admin, body: UserIn) -> User:
         units=body.units,
     )
     record(db, p, "user.create", "user", user.id, None, UserOut.model_validate(user).model_dump())
+    db.commit()
+    return user
+
+
+@router.patch(
+    "/users/{user_id}", response_model=UserOut, summary="停用/启用用户、重置密码（管理员）"
+)
+def update_user(
+    db: Db, p: Admin, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate
+) -> User:
+    from sqlalchemy import update as sql_update
+
+    from huiqi.platform.auth.models import AuthSession
+
+    user = db.get(User, user_id)
+    if user is None:
+        raise ApiError(404, "not_found", "用户不存在", "user_id")
+    if user.id == p.user_id and body.active is False:
+        raise ApiError(409, "self", "不能停用当前登录的管理员账号", "active")
+    before = UserOut.model_validate(user).model_dump()
+    if body.active is not None:
+        user.active = body.active
+    if body.display_name is not None:
+        user.display_name = body.display_name
+    if body.password is not None or body.active is False:
+        if body.password is not None:
+            user.password_hash = service.hash_password(body.password)
+        # a new password or a suspension ends every open session of the account
+        db.execute(
+            sql_update(AuthSession).where(AuthSession.user_id == user.id).values(revoked=True)
+        )
+    db.flush()
+    record(db, p, "user.update", "user", user.id, before, UserOut.model_validate(user).model_dump())
     db.commit()
     return user
