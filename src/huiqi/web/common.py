@@ -113,7 +113,7 @@ def notices_of(db: Session, app_id: int) -> list[Any]:
         .where(NoticeItem.application_id == app_id)
         .order_by(NoticeBatch.id)
     )
-    return list(db.execute(q).tuples())
+    return [tuple(row) for row in db.execute(q)]
 
 
 def timeline(
