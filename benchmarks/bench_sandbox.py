@@ -122,12 +122,16 @@ def child_huiqi_flat(src: Path) -> dict[str, object]:
     for batch in batches:
         frames, problems = registry_frames(baseline, batch, 2023, as_of)
         good = ~problems.bad
-        per = []
-        for policy in (baseline, reform):
-            firm = np.zeros(batch.num_rows, dtype=np.int64)
-            for mid in SCREEN_MEASURES:
-                firm += evaluate_measure(policy, policy.measures[mid], frames[mid], as_of).amount
-            per.append(np.where(good, firm, 0))
+        per = [np.zeros(batch.num_rows, dtype=np.int64) for _ in range(2)]
+        for mid in SCREEN_MEASURES:
+            ev = evaluate_measure(baseline, baseline.measures[mid], frames[mid], as_of)
+            per[0] += ev.amount
+            # as huiqi simulate does: a measure none of whose parameters the reform changes
+            # keeps its baseline result (exact: the evaluation is a function of those inputs)
+            if any(reform.parameter_at(u.name, as_of) != u.value for u in ev.params_used):
+                ev = evaluate_measure(reform, reform.measures[mid], frames[mid], as_of)
+            per[1] += ev.amount
+        per = [np.where(good, firm, 0) for firm in per]
         totals["baseline"] += int(per[0].sum())
         totals["reform"] += int(per[1].sum())
         totals["gaining"] += int((per[1] > per[0]).sum())
@@ -172,7 +176,7 @@ def command(contender: str, pop: Path, flat: Path, work: Path) -> list[str]:
             "-o",
             str(work / contender),
         ]
-        return cmd + (["--cluster", "local"] if contender == "simulate-dask" else [])
+        return [*cmd, "--cluster", "local" if contender == "simulate-dask" else "none"]
     mode = "huiqi-flat" if contender == "huiqi-2.6.x" else "openfisca"
     return [PY, str(Path(__file__).resolve()), "--child", mode, str(flat)]
 
