@@ -6,6 +6,7 @@ Dates sit inside the policy's window (2022-06-01..2025-05-31): fiscal year 2023,
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -163,9 +164,9 @@ def seed(db: Session) -> bool:
             role,
             display_name=name,
             enterprise_id=firm_of.get(username),
-            district=extra.get("district"),
-            units=extra.get("units"),
-            password_hash=pw,  # type: ignore[arg-type]
+            district=cast("str | None", extra.get("district")),
+            units=cast("list[str] | None", extra.get("units")),
+            password_hash=pw,
         )
     for mid, wan in DEMO_BUDGETS_WAN.items():
         db.add(

@@ -43,7 +43,9 @@ def case_as_of(fiscal_year: int, as_of: dt.date | None = None) -> dt.date:
     day = as_of or _default_as_of(policy, fiscal_year)
     # The policy is only applicable inside its window; clamp so that a platform running after
     # the window still evaluates cases "as of" its last day instead of failing every case.
-    return min(max(day, policy.window_start), policy.window_end)
+    start: dt.date = policy.window_start
+    end: dt.date = policy.window_end
+    return min(max(day, start), end)
 
 
 def build_case(

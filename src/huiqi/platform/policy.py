@@ -29,4 +29,5 @@ def cap_fen(measure_id: str, fiscal_year: int) -> int | None:
     pol = get_policy()
     # caps are dated parameters; read them at the end of the fiscal year within the window
     when = min(dt.date(fiscal_year, 12, 31), pol.window_end)
-    return pol.cap_fen(measure_id, when)
+    cap = pol.cap_fen(measure_id, when)
+    return int(cap) if cap is not None else None

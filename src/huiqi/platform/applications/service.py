@@ -37,7 +37,7 @@ def measures_of_units(units: tuple[str, ...]) -> list[str]:
     return [m.id for m in get_policy().measures.values() if set(m.units) & set(units)]
 
 
-def scope_query(p: Principal) -> Select[tuple[Application]]:
+def scope_query(p: Principal) -> Select[Application]:
     q = select(Application)
     if p.role == "enterprise":
         return q.where(Application.enterprise_id == (p.enterprise_id or -1))

@@ -105,7 +105,8 @@ def stats(
     pools = db.scalars(select(BudgetPool).order_by(BudgetPool.fiscal_year, BudgetPool.measure_id))
     return s.StatsOut(
         by_measure_status=[
-            s.StatsRow(measure_id=m, status=st, count=c, amount_fen=int(a)) for m, st, c, a in rows
+            s.StatsRow(measure_id=m, status=st, count=c, amount_fen=int(a or 0))
+            for m, st, c, a in rows
         ],
         budgets=[
             s.BudgetStat(

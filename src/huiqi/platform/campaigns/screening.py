@@ -159,7 +159,9 @@ def screen(
 ) -> tuple[int, list[Candidate]]:
     """(firms screened, eligible candidates) for one measure, by the bulk engine."""
     tables, ids = registry_tables(db, policy)
-    n = tables["enterprises"].num_rows  # type: ignore[union-attr]
+    ent_table = tables["enterprises"]
+    assert ent_table is not None
+    n = ent_table.num_rows
     if n == 0:
         return 0, []
     part = load_part(policy, tables, as_of=as_of, fiscal_year=fiscal_year)

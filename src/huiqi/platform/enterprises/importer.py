@@ -99,9 +99,9 @@ def import_file(db: Session, p: Principal, filename: str, content: bytes) -> tup
                 name=str(row.get("name") or "").strip(),
                 district=str(row.get("district") or "").strip(),
                 industry=str(row.get("industry") or "").strip(),
-                size=str(row.get("size") or "small").strip(),
+                size=str(row.get("size") or "small").strip(),  # type: ignore[arg-type]
                 is_software=_flag(row.get("is_software"), f"{base}.is_software"),
-                credit_status=str(row.get("credit_status") or "normal").strip(),
+                credit_status=str(row.get("credit_status") or "normal").strip(),  # type: ignore[arg-type]
             )
             year = int(str(row["year"]).strip()) if str(row.get("year") or "").strip() else None
             if year is not None and not 2000 <= year <= 2100:

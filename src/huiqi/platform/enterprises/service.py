@@ -29,7 +29,7 @@ def snapshot(ent: Enterprise) -> dict[str, Any]:
     return s.EnterpriseOut.model_validate(ent).model_dump(mode="json")
 
 
-def scope_query(p: Principal) -> Select[tuple[Enterprise]]:
+def scope_query(p: Principal) -> Select[Enterprise]:
     q = select(Enterprise)
     if p.role == "enterprise":
         q = q.where(Enterprise.id == (p.enterprise_id or -1))
