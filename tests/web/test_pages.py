@@ -315,3 +315,12 @@ def test_draft_errors_beside_fields(client_for: Any) -> None:
         data={"measure": "2.6.3", "fiscal_year": "2023", "idempotency_key": key},
     )
     assert r.status_code == 422 and "严重失信" in r.text
+
+
+def test_navigation_only_offers_allowed_pages(client_for: Any) -> None:
+    for user in ("enterprise1", "district_dh", "city_kj", "analyst", "supervisor", "admin"):
+        c = client_for(user)
+        html = c.get("/").text
+        nav = re.search(r'<nav aria-label="主导航">(.*?)</nav>', html, re.S)[1]
+        for href in re.findall(r'href="([^"]+)"', nav):
+            assert c.get(href).status_code == 200, (user, href)
