@@ -210,7 +210,9 @@ def main(argv: list[str] | None = None) -> int:
             with tempfile.TemporaryDirectory(dir=args.data) as tmp:
                 work = Path(tmp)
                 cmd = command(contender, pop, flat, work)
-                code, wall, rss, others, out = run_measured(cmd, work / "log.txt")
+                # (exit, wall, [cpu,] peak RSS MB, others' CPU share, stdout)
+                res = run_measured(cmd, work / "log.txt")
+                code, wall, rss, others, out = res[0], res[1], res[-3], res[-2], res[-1]
                 err = (work / "log.err").read_text(errors="replace") if code else ""
             result = {
                 "firms": firms,

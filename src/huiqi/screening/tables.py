@@ -330,3 +330,21 @@ def validate_codes(arr: pa.Array, problems: RowProblems) -> pa.Array:
 
 def source_name(path: Path | None, table: str) -> str:
     return str(path) if path is not None else table
+
+
+def pair_keys(cases: list[IntArray], projects: list[ObjArray | None]) -> list[IntArray]:
+    """(case, project) pairs of several arrays -> int64 keys in one space (None = 0)."""
+    sizes = [len(c) for c in cases]
+    objs = [
+        p if p is not None else np.full(s, None, object)
+        for p, s in zip(projects, sizes, strict=True)
+    ]
+    allp = pa.array(np.concatenate(objs) if objs else [], type=pa.string())
+    enc = pc.dictionary_encode(allp)
+    code = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64) + 1
+    width = len(enc.dictionary) + 1
+    keys, start = [], 0
+    for c, s in zip(cases, sizes, strict=True):
+        keys.append(c * width + code[start : start + s])
+        start += s
+    return keys
