@@ -56,54 +56,57 @@ def evaluate_measure(
     view = ParamView(policy.parameters, when, cache=policy.param_cache)
     formula = policy.formulas[spec.id]
     outcome = formula(frame, view)
-    n = frame.n
 
-    met = np.ones(n, dtype=np.bool_)
+    met = frame.constant(True, np.bool_)
     for cond in outcome.conditions:
-        met &= cond.passed
+        met = met & cond.passed
 
     cap = outcome.cap_fen
     if cap is None and spec.cap_param is not None:
         cap = view.money(spec.cap_param)
 
+    zero_fen = frame.constant(0, np.int64)
+    no = frame.constant(False, np.bool_)
     if outcome.amount is not None:
         raw = outcome.amount
         capped = np.minimum(raw, cap) if cap is not None else raw
     else:
-        raw = np.zeros(n, dtype=np.int64)
-        capped = raw
+        raw = capped = zero_fen
 
+    # prior awards and other policies' awards: skipped outright where a frame has none (bulk
+    # screening of a registry without award tables), so they cost nothing there
     prior_paid = frame.money(PRIOR_PAID)
-    prior_count = frame.integer(PRIOR_COUNT)
     after = capped
-    if spec.prior == "once_per_fiscal_year":
-        prior_blocks = prior_count > 0
-        after = np.where(prior_blocks, 0, capped)
-    elif spec.prior in ("deduct_same_project", "deduct_measure_total"):
-        after = np.maximum(capped - prior_paid, 0)
-        # a one-time award already paid in full (or an upgrade already covered) leaves nothing
-        prior_blocks = (prior_count > 0) & (after == 0)
-        if outcome.amount is None:
-            prior_blocks = prior_count > 0 if spec.one_time else np.zeros(n, dtype=np.bool_)
-    else:
-        prior_blocks = np.zeros(n, dtype=np.bool_)
+    prior_blocks = no
+    if spec.prior != "none" and frame.has(PRIOR_COUNT):
+        prior_count = frame.integer(PRIOR_COUNT)
+        if spec.prior == "once_per_fiscal_year":
+            prior_blocks = prior_count > 0
+            after = np.where(prior_blocks, 0, capped)
+        elif outcome.amount is None:
+            # a one-time award left to review is refused once it has been paid
+            prior_blocks = prior_count > 0 if spec.one_time else no
+        else:
+            after = np.maximum(capped - prior_paid, 0)
+            # a one-time award paid in full (or an upgrade already covered) leaves nothing
+            prior_blocks = (prior_count > 0) & (after == 0)
 
     other_best = frame.money(OTHER_BEST)
     other_known = frame.known(OTHER_BEST)
 
     if spec.kind == "discretionary" or outcome.amount is None:
-        zero_amount = np.zeros(n, dtype=np.bool_)
-        ok = met & ~prior_blocks
-        status = np.where(ok, DISCRETIONARY, INELIGIBLE).astype(np.int64)
-        amount = np.zeros(n, dtype=np.int64)
+        zero_amount = no
+        status = np.where(met & ~prior_blocks, DISCRETIONARY, INELIGIBLE)
+        amount = zero_fen
     else:
         zero_amount = met & ~prior_blocks & (after <= 0)
-        ok = met & ~prior_blocks & ~zero_amount
-        tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
-        beaten = (other_best >= after) if tie_to_other else (other_best > after)
-        excluded = ok & other_known & beaten
-        status = np.where(excluded, EXCLUDED, np.where(ok, ELIGIBLE, INELIGIBLE)).astype(np.int64)
-        amount = np.where(status == ELIGIBLE, after, 0).astype(np.int64)
+        ok = met & ~prior_blocks & (after > 0)
+        status = np.where(ok, ELIGIBLE, INELIGIBLE)
+        if frame.has(OTHER_BEST):
+            tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
+            beaten = (other_best >= after) if tie_to_other else (other_best > after)
+            status = np.where(ok & other_known & beaten, EXCLUDED, status)
+        amount = np.where(status == ELIGIBLE, after, 0)
 
     return MeasureEvaluation(
         spec=spec,

@@ -33,8 +33,8 @@ def days_to_date(days: int) -> dt.date:
 
 def _once_if_constant(fn: Callable[[IntArray], IntArray], days: IntArray) -> IntArray:
     """Calendar arithmetic is costly per element; bulk columns such as as_of are constant."""
-    if days.size > 1 and bool((days == days[0]).all()):
-        return np.full(days.shape, fn(days[:1])[0], dtype=np.int64)
+    if days.size > 1 and (days.strides == (0,) or bool((days == days[0]).all())):
+        return np.broadcast_to(fn(days[:1])[:1], days.shape)
     return fn(days)
 
 
@@ -132,14 +132,22 @@ class Frame:
 
     def known(self, name: str) -> BoolArray:
         if not self._ensure(name):
-            return np.zeros(self.n, dtype=np.bool_)
+            return self.constant(False, np.bool_)
         mask = self.known_masks.get(name)
-        return np.ones(self.n, dtype=np.bool_) if mask is None else mask
+        return self.constant(True, np.bool_) if mask is None else mask
 
     def _get(self, name: str, dtype: Any, fill: Any) -> npt.NDArray[Any]:
         if self._ensure(name):
             return self.values[name]
-        return np.full(self.n, fill, dtype=dtype)
+        return self.constant(fill, dtype)
+
+    def constant(self, value: Any, dtype: Any) -> npt.NDArray[Any]:
+        """A read-only column of one value that costs no memory (a broadcast view): absent
+        facts and bulk constants such as as_of must not allocate ten million elements."""
+        return np.broadcast_to(np.array(value, dtype=dtype), (self.n,))
+
+    def put_constant(self, name: str, value: Any, dtype: Any) -> None:
+        self.put(name, self.constant(value, dtype))
 
     def money(self, name: str) -> IntArray:
         """Integer fen."""

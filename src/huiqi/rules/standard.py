@@ -40,19 +40,21 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     Unknown credit facts pass: the calculator must work before a firm is identified; the
     platform fills these facts from the credit registry before any decision.
     """
-    n = f.n
     block = p.flag("credit.block_serious_discredit")
     months = p.integer("credit.penalty_lookback_months")
-    discredit = f.flag("serious_discredit") & f.known("serious_discredit") & block
+    if block and f.has("serious_discredit"):
+        discredit = f.flag("serious_discredit") & f.known("serious_discredit")
+    else:
+        discredit = f.constant(False, np.bool_)
     penalty_known = f.known("last_penalty_date")
-    if months > 0 and bool(penalty_known.any()):
+    if months > 0 and f.has("last_penalty_date") and bool(penalty_known.any()):
         # look-back in whole years on the calendar, remaining months as 30 days each
         lookback_start = add_years(f.date("as_of"), -(months // 12)) - (months % 12) * 30
         recent_penalty = penalty_known & (f.date("last_penalty_date") >= lookback_start)
     else:
-        recent_penalty = np.zeros(n, dtype=np.bool_)
-    passed = ~discredit & ~recent_penalty
-    known = np.ones(n, dtype=np.bool_)
+        recent_penalty = f.constant(False, np.bool_)
+    passed = ~(discredit | recent_penalty)
+    known = f.constant(True, np.bool_)
 
     def detail(i: int) -> str:
         if discredit[i]:

@@ -88,15 +88,15 @@ def registry_frames(
     base.put("revenue", revenue, revenue_known)
     base.put("rd_expense", rd, rd_known)
     base.put("revenue_previous_year", prev, prev_known)
-    base.put("as_of", np.full(n, date_to_days(as_of), dtype=np.int64))
-    base.put("fiscal_year", np.full(n, fiscal_year, dtype=np.int64))
+    base.put_constant("as_of", date_to_days(as_of), np.int64)
+    base.put_constant("fiscal_year", fiscal_year, np.int64)
 
     dcmm = Frame(n, dict(base.values), dict(base.known_masks))
     dcmm.put("recognition_level", level, level_known)
     # The input contract: dcmm_level is recognised inside the window and never paid before,
     # so its recognition date is taken as the window's first day.
     start = policy.parameter_at("window.start", as_of)
-    dcmm.put("recognition_date", np.full(n, date_to_days(start), dtype=np.int64), level_known)
+    dcmm.put("recognition_date", dcmm.constant(date_to_days(start), np.int64), level_known)
     return {"2.6.1": base, "2.6.2": base, "2.6.3": dcmm}, problems
 
 
