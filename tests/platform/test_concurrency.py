@@ -132,3 +132,51 @@ def test_same_application_decided_once(app) -> None:  # type: ignore[no-untyped-
             )
         )
         assert pool.committed_fen == AMOUNT
+
+
+@pytest.mark.slow
+def test_fifty_parallel_http_decisions(database_url: str) -> None:
+    """The same race through the real server (uvicorn subprocess, its own connection pool)."""
+    import httpx
+
+    from huiqi.platform.app import create_app
+    from tests.platform.test_crash import _free_port, _start
+
+    setup = create_app(database_url, seed_demo=True)
+    app_ids = _ready_applications(setup.state.sessionmaker, N)
+    setup.state.engine.dispose()
+    port = _free_port()
+    proc = _start(database_url, port)
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        login = httpx.post(
+            f"{base}/auth/login", json={"username": "city_jx", "password": "demo123"}
+        )
+        headers = {"Authorization": f"Bearer {login.json()['token']}"}
+        barrier = threading.Barrier(N)
+        codes: list[int] = []
+        lock = threading.Lock()
+
+        def worker(app_id: int) -> None:
+            with httpx.Client(timeout=60) as c:
+                barrier.wait()
+                r = c.post(
+                    f"{base}/reviews/{app_id}/decision",
+                    json={"approve": True, "amount_fen": AMOUNT, "reason": "择优"},
+                    headers=headers,
+                )
+                with lock:
+                    codes.append(r.status_code)
+
+        threads = [threading.Thread(target=worker, args=(a,)) for a in app_ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        assert sorted(codes) == [200] * 10 + [409] * (N - 10)
+        pools = httpx.get(f"{base}/budgets", params={"fiscal_year": 2023}, headers=headers).json()
+        pool = next(p for p in pools if p["measure_id"] == "1.3.1")
+        assert pool["committed_fen"] == pool["total_fen"] == 10 * AMOUNT
+    finally:
+        proc.terminate()
+        proc.wait(10)

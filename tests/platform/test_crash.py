@@ -38,7 +38,9 @@ def _start(url: str, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "huiqi.platform.server", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=open(os.environ["HUIQI_TEST_SERVER_LOG"], "ab")  # noqa: SIM115
+        if os.environ.get("HUIQI_TEST_SERVER_LOG")
+        else subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -8,6 +8,7 @@ fresh `huiqi serve` needs no separate migration step.
 from __future__ import annotations
 
 import datetime as dt
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,10 @@ from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+# Whether the current request may write (set per request by deps.get_db; True outside requests,
+# e.g. migrations, seeding and tests calling services directly).
+WRITE_TX: ContextVar[bool] = ContextVar("huiqi_write_tx", default=True)
 
 # Deterministic constraint names so Alembic migrations are portable between SQLite and PostgreSQL.
 NAMING = {
@@ -86,9 +91,11 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            # IMMEDIATE takes the write lock up front, so read-then-write transactions (budget
-            # commit, audit chain) serialise instead of deadlocking on lock upgrade.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Writing requests take the write lock up front (IMMEDIATE), so read-then-write
+            # transactions (budget commit, audit chain) queue on the busy timeout instead of
+            # failing on lock upgrade. Reading requests use a plain deferred BEGIN: in WAL mode
+            # they neither wait for nor block the writer.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_TX.get() else "BEGIN")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=60)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -10,6 +10,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal, resolve_token
+from huiqi.platform.db import WRITE_TX
 from huiqi.platform.errors import ApiError, forbidden
 
 COOKIE_NAME = "huiqi_session"
@@ -17,9 +18,22 @@ _bearer = HTTPBearer(auto_error=False, description="POST /api/v1/auth/login 返�
 _cookie = APIKeyCookie(name=COOKIE_NAME, auto_error=False, description="登录后设置的会话 Cookie")
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as db:
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    """One session per request.
+
+    Async on purpose: FastAPI runs the teardown of a sync yield-dependency in the thread pool.
+    Under load every pool thread can be busy waiting for a database lock that is held by a
+    request whose teardown (the rollback that would release it) is queued for a thread: a
+    deadlock that lasts until the lock timeout. Closing the session on the event loop cannot
+    starve that way.
+    """
+    token = WRITE_TX.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+    db: Session = request.app.state.sessionmaker()
+    try:
         yield db
+    finally:
+        db.close()
+        WRITE_TX.reset(token)
 
 
 Db = Annotated[Session, Depends(get_db)]
@@ -36,7 +50,12 @@ def current_token(
 
 
 def current_principal(db: Db, token: Annotated[str, Depends(current_token)]) -> Principal:
-    return Principal.of(resolve_token(db, token))
+    principal = Principal.of(resolve_token(db, token))
+    # End the lookup's transaction now: on SQLite a writing request's transaction holds the
+    # write lock, which must not be kept while this request waits for a thread to run its
+    # endpoint. The endpoint's service opens (and commits) its own transaction.
+    db.commit()
+    return principal
 
 
 def require(*roles: str) -> Callable[[Principal], Principal]:

@@ -108,6 +108,7 @@ def login(
     db: Session, username: str, password: str, ttl_seconds: int
 ) -> tuple[str, AuthSession, User]:
     user = db.scalar(select(User).where(User.username == username))
+    db.commit()  # release the (SQLite) write lock while argon2 takes its deliberate time
     ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not ok or not user.active:
         raise ApiError(401, "bad_credentials", "用户名或密码错误")
