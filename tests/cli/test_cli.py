@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -99,3 +100,27 @@ def test_evaluate_a_subset_of_measures() -> None:
     assert res["total"] == "230000.00"
     bad = huiqi("evaluate", str(EXAMPLE), "--measure", "9.9")
     assert bad.returncode == 2 and "  measures: 未知措施编号 9.9" in bad.stderr
+
+
+def test_audit_verify_on_a_fresh_demo_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    seeded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from huiqi.platform.app import create_app; create_app(seed_demo=True)",
+        ],
+        env={**os.environ, "HUIQI_DATABASE_URL": url},
+        capture_output=True,
+        timeout=300,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    exe = str(Path(sys.executable).parent / "huiqi")
+    out = subprocess.run(
+        [exe, "audit", "verify"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HUIQI_DATABASE_URL": url},
+    )
+    assert out.returncode == 0, out.stdout + out.stderr

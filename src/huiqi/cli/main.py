@@ -265,6 +265,19 @@ from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
 main.add_command(policy_group)
 
 
+@main.group()
+def audit() -> None:
+    """审计日志：哈希链校验。"""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """校验审计日志哈希链是否完整（数据库取自 HUIQI_DATABASE_URL）；被篡改时退出码非 0。"""
+    from huiqi.platform.audit.service import verify_database
+
+    sys.exit(verify_database())
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

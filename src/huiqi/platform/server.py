@@ -27,11 +27,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = 
     app = create_app(url, seed_demo=os.environ.get("HUIQI_NO_DEMO") != "1")
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
-    print(f"惠企平台已启动：{base}/api/v1/docs  （数据库：{_safe_url(url)}）", flush=True)
+    print(f"惠企平台已启动，请在浏览器打开：{base}/", flush=True)
+    print(
+        f"  政策库 {base}/policy    政策计算器 {base}/calculator    登录 {base}/login", flush=True
+    )
+    print(f"  API 文档 {base}/api/v1/docs    数据库：{_safe_url(url)}", flush=True)
     print(f"演示账号（密码均为 {DEMO_PASSWORD}）：", flush=True)
     for username, role, name, _extra in DEMO_USERS:
         print(f"  {username:<12} {role:<17} {name}", flush=True)
-    print("政策计算器（免登录）：POST /api/v1/evaluate；按 Ctrl+C 停止。", flush=True)
+    print("按 Ctrl+C 停止。", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
