@@ -29,6 +29,8 @@ EXAMPLES = """
   huiqi screen registry.parquet -o awards.parquet --fiscal-year 2023 --as-of 2024-06-30
   huiqi policy measures                               # 全部资金措施、上限与条款原文
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
+  huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
+  huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
 """
 
 
@@ -263,6 +265,18 @@ def screen(
 from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
 
 main.add_command(policy_group)
+
+
+def _register_sandbox() -> None:
+    # the sandbox commands live beside their engine (huiqi.sandbox); registered here so that
+    # `huiqi --help` lists them
+    from huiqi.cli.sandbox_cmd import population, simulate
+
+    main.add_command(population)
+    main.add_command(simulate)
+
+
+_register_sandbox()
 
 
 @main.group()
