@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+READ_ONLY = {"evaluate", "explain", "policy", "--help"}
 
 
 def _commands(markdown: str) -> list[str]:
@@ -30,7 +31,9 @@ def test_readme_cli_examples_run() -> None:
     bindir = Path(sys.executable).parent
     ran = 0
     for cmd in _commands(readme):
-        if not cmd.startswith(".venv/bin/huiqi") or " screen " in cmd:
+        # read-only commands; the ones that write data (screen, population, simulate) are
+        # exercised by their own tests
+        if not cmd.startswith(".venv/bin/huiqi") or cmd.split()[1] not in READ_ONLY:
             continue
         args = shlex.split(cmd)
         args[0] = str(bindir / "huiqi")
