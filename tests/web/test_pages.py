@@ -269,7 +269,7 @@ def test_screening_upload_progress_download(client_for: Any) -> None:
         follow_redirects=False,
     )
     url = r.headers["location"]
-    for _ in range(100):
+    for _ in range(600):  # up to 30 s on a slow CI machine
         job = an.get(url + "?format=json").json()["job"]
         if job["state"] in ("done", "failed"):
             break
