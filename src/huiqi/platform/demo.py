@@ -183,3 +183,77 @@ def seed(db: Session) -> bool:
     record(db, SYSTEM, "demo.seed", "platform", "demo", None, {"users": [u[0] for u in DEMO_USERS]})
     db.commit()
     return True
+
+
+def seed_applications(db: Session) -> bool:
+    """A few applications in flight, so every officer has work on a first start of
+    `huiqi serve` (tests start from an empty registry of applications instead).
+
+    They go through the same services a firm and an officer use (snapshot, engine figure,
+    audit), never straight into the tables. False when applications already exist.
+    """
+    from huiqi.platform.applications.models import Application
+
+    if db.scalar(select(Application.id).limit(1)) is not None:
+        return False
+    firms = list(db.scalars(select(Enterprise).order_by(Enterprise.id)).all())[:3]
+    if len(firms) < 2:
+        return False
+    from huiqi.platform.applications.schemas import ApplicationIn
+    from huiqi.platform.applications.service import submit
+    from huiqi.platform.auth.service import Principal
+    from huiqi.platform.reviews.schemas import ReviewIn
+    from huiqi.platform.reviews.service import district_review
+
+    def principal(username: str) -> Principal:
+        user = db.scalars(select(User).where(User.username == username)).one()
+        return Principal.of(user)
+
+    software, maker = firms[0], firms[1]
+    firm1, firm2 = principal("enterprise1"), principal("enterprise2")
+    # 东湖高新区: a computed and a discretionary claim waiting for district first review
+    submit(
+        db,
+        firm1,
+        ApplicationIn(
+            enterprise_id=software.id,
+            measure_id="2.6.1",
+            fiscal_year=DEMO_YEAR,
+            statement="2023 年度研发补助",
+        ),
+        None,
+    )
+    submit(
+        db,
+        firm1,
+        ApplicationIn(
+            enterprise_id=software.id,
+            measure_id="1.3.1",
+            fiscal_year=DEMO_YEAR,
+            requested_amount_fen=150 * WAN,
+            statement="标识解析二级节点：接入企业 320 家",
+        ),
+        None,
+    )
+    # 江岸区: a project claim already through district review, waiting for the city re-check
+    project = db.scalars(select(Project).where(Project.enterprise_id == maker.id)).first()
+    if project is not None:
+        app, _ = submit(
+            db,
+            firm2,
+            ApplicationIn(
+                enterprise_id=maker.id,
+                measure_id="3.1.1",
+                fiscal_year=DEMO_YEAR,
+                project_id=project.id,
+                statement="总装车间智能化改造",
+            ),
+            None,
+        )
+        district_review(
+            db,
+            principal("district_ja"),
+            app.id,
+            ReviewIn(outcome="pass", opinion="材料齐全，设备发票已核"),
+        )
+    return True

@@ -24,7 +24,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = 
     from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
 
     url = database_url_from_env(database_url)
-    app = create_app(url, seed_demo=os.environ.get("HUIQI_NO_DEMO") != "1")
+    demo = os.environ.get("HUIQI_NO_DEMO") != "1"
+    app = create_app(url, seed_demo=demo)
+    if demo:
+        from huiqi.platform.demo import seed_applications
+
+        with app.state.sessionmaker() as db:
+            seed_applications(db)
     shown = "localhost" if host in ("0.0.0.0", "::") else host
     base = f"http://{shown}:{port}"
     print(f"惠企平台已启动，请在浏览器打开：{base}/", flush=True)
