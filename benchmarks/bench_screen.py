@@ -319,10 +319,20 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
 def _git_head() -> str:
     """Commit of the huiqi tree benchmarked, flagged if src/ has uncommitted changes."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "-uno", "--", "src"], cwd=REPO,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "-uno", "--", "src"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (+ uncommitted changes in src/)" if dirty else "")  # fmt: skip
@@ -341,8 +351,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=1, help="runs per contender, round-robin")
     ap.add_argument("--contenders", nargs="+", choices=CONTENDERS, default=list(CONTENDERS))
     ap.add_argument("--data-dir", type=Path, default=HERE / "data")
-    ap.add_argument("--results", type=Path, default=None,
-                    help="Markdown file (default benchmarks/results/screen-<date>.md)")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="Markdown file (default benchmarks/results/screen-<date>.md)",
+    )
     ap.add_argument("--no-save", action="store_true", help="print the table only")
     args = ap.parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)

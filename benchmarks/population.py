@@ -160,7 +160,7 @@ def _seed_edges(cols: dict[str, np.ndarray], kind: np.ndarray, rng: np.random.Ge
     for k, delta in ((7, 0), (8, -1)):
         idx = pick(k)
         r = big_revenue(idx.size)
-        r += (r % 20 == 0)  # make 15 % fall strictly between two fen
+        r += r % 20 == 0  # make 15 % fall strictly between two fen
         comfortable(idx, r)
         rd[idx] = -((-r * 15) // 100) + delta  # ceil(15 % of revenue), or one fen less
     for k, delta in ((9, 0), (10, -1), (11, 1)):
