@@ -11,7 +11,10 @@ from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 # Lifecycle. Review moves submitted -> district_passed [-> expert_review] -> city_passed ->
 # approved | rejected; approved -> in_notice -> noticed -> paid. An objection during 公示 sends
 # an application back to district_passed (city re-check). 免申即享 starts at candidate.
+# A draft is the firm's own unsent application: editable, deletable, binding nothing, and
+# visible to nobody but the firm until it is submitted (then it becomes "submitted").
 STATUSES = (
+    "draft",
     "candidate",
     "declined",
     "submitted",

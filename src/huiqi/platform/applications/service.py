@@ -19,6 +19,7 @@ from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.credit.service import ensure_not_blocked
+from huiqi.platform.db import utcnow
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
@@ -41,6 +42,8 @@ def scope_query(p: Principal) -> Select[Application]:
     q = select(Application)
     if p.role == "enterprise":
         return q.where(Application.enterprise_id == (p.enterprise_id or -1))
+    # Drafts are the firm's private working copies: no officer queue, list or detail shows them.
+    q = q.where(Application.status != "draft")
     if p.role == "district_officer":
         return q.join(Enterprise, Enterprise.id == Application.enterprise_id).where(
             Enterprise.district == p.district
@@ -174,6 +177,32 @@ def new_application(
     )
 
 
+# What a submission freezes (and a draft save refreshes) from new_application().
+FROZEN = (
+    "project_id",
+    "idempotency_key",
+    "policy_id",
+    "policy_version",
+    "facts",
+    "evaluation",
+    "engine_status",
+    "engine_amount_fen",
+    "requested_amount_fen",
+    "statement",
+    "created_by",
+)
+
+
+def same_claim(enterprise_id: int, data: ApplicationIn) -> Select[Application]:
+    """The one application a firm may hold per measure, year and project (draft or not)."""
+    return select(Application).where(
+        Application.enterprise_id == enterprise_id,
+        Application.measure_id == data.measure_id,
+        Application.fiscal_year == data.fiscal_year,
+        Application.project_key == (data.project_id or 0),
+    )
+
+
 def submit(
     db: Session, p: Principal, data: ApplicationIn, idem_key: str | None
 ) -> tuple[Application, bool]:
@@ -186,15 +215,11 @@ def submit(
         return prior, False
     ent = get_visible(db, p, data.enterprise_id)
     ensure_not_blocked(db, ent)
-    existing = db.scalar(
-        select(Application).where(
-            Application.enterprise_id == ent.id,
-            Application.measure_id == data.measure_id,
-            Application.fiscal_year == data.fiscal_year,
-            Application.project_key == (data.project_id or 0),
-        )
-    )
-    if existing is not None:
+    # Locked: two submissions of the same draft must not both turn it into an application.
+    existing = db.scalar(same_claim(ent.id, data).with_for_update())
+    if existing is not None and key is not None and existing.idempotency_key == key:
+        return existing, False  # a retry that waited for the first attempt's lock
+    if existing is not None and existing.status != "draft":
         raise ApiError(
             409,
             "duplicate_application",
@@ -202,10 +227,22 @@ def submit(
             "measure_id",
         )
     app = new_application(db, p, ent, data, status="submitted", source="apply", key=key)
-    db.add(app)
     try:
-        db.flush()
-        record(db, p, "application.submit", "application", app.id, None, snapshot(app))
+        if existing is None:
+            db.add(app)
+            db.flush()
+            record(db, p, "application.submit", "application", app.id, None, snapshot(app))
+        else:
+            # The firm's own draft for this claim becomes the application, re-frozen now: the
+            # draft's facts and figures were only a preview and bind nothing.
+            before = snapshot(existing)
+            for field in FROZEN:
+                setattr(existing, field, getattr(app, field))
+            existing.status = "submitted"
+            existing.submitted_at = utcnow()
+            app = existing
+            db.flush()
+            record(db, p, "application.submit", "application", app.id, before, snapshot(app))
         db.commit()
     except IntegrityError:
         # Lost a race with an identical request: report the winner instead of a 500.

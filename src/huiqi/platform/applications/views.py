@@ -5,8 +5,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from sqlalchemy import func, select
 
+from huiqi.platform.applications import drafts, service
 from huiqi.platform.applications import schemas as s
-from huiqi.platform.applications import service
 from huiqi.platform.applications.models import STATUSES, Application
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.models import BudgetPool
@@ -19,6 +19,11 @@ Reader = Annotated[
     Principal, Depends(require("enterprise", "district_officer", "city_officer", "admin"))
 ]
 Submitter = Annotated[Principal, Depends(require("enterprise", "admin"))]
+Firm = Annotated[Principal, Depends(require("enterprise"))]
+IdemKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=128, description="重试安全：同键只创建一次"),
+]
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -45,6 +50,49 @@ def submit(
     ] = None,
 ) -> Application:
     app, created = service.submit(db, p, body, idempotency_key)
+    if not created:
+        response.status_code = 200
+    return app
+
+
+@router.post(
+    "/applications/drafts",
+    response_model=s.ApplicationOut,
+    status_code=201,
+    summary="保存申报草稿（同一措施、年度、项目只有一份，再次保存即更新）",
+    responses={200: {"description": "更新了已有草稿", "model": s.ApplicationOut}},
+)
+def save_draft(db: Db, p: Firm, body: s.ApplicationIn, response: Response) -> Application:
+    app, created = drafts.save_draft(db, p, body)
+    if not created:
+        response.status_code = 200
+    return app
+
+
+@router.delete(
+    "/applications/{application_id}", status_code=204, summary="删除申报草稿（已提交的不能删除）"
+)
+def delete_draft(db: Db, p: Firm, application_id: AppId) -> Response:
+    drafts.delete_draft(db, p, application_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response_model=s.ApplicationOut,
+    status_code=201,
+    summary="提交申报草稿（按提交时的一企一档重新冻结事实与测算结果）",
+    responses={
+        200: {
+            "description": "同一 Idempotency-Key 的重试：返回首次提交的申报",
+            "model": s.ApplicationOut,
+        }
+    },
+)
+def submit_draft(
+    db: Db, p: Firm, application_id: AppId, response: Response, idempotency_key: IdemKey = None
+) -> Application:
+    app, created = drafts.submit_draft(db, p, application_id, idempotency_key)
     if not created:
         response.status_code = 200
     return app
@@ -99,6 +147,7 @@ def stats(
     amount = func.coalesce(func.sum(Application.decided_amount_fen), 0)
     rows = db.execute(
         select(Application.measure_id, Application.status, func.count(), amount)
+        .where(Application.status != "draft")  # a firm's unsent drafts are not statistics
         .group_by(Application.measure_id, Application.status)
         .order_by(Application.measure_id, Application.status)
     )
