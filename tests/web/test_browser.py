@@ -157,16 +157,29 @@ def test_enterprise_journey(new_page: Any) -> None:
     page.get_by_role("button", name="开始测算").click()
     page.wait_for_load_state()
     assert page.locator('[data-amount="2.6.1"]').inner_text() == "¥400,000.00"
-    ids = []
-    for measure in ("2.6.1", "2.6.2"):
-        page.goto(f"/enterprise/apply?measure={measure}&fiscal_year=2023")
-        if measure == "2.6.1":
-            shot(page, "11-enterprise-draft")
-        page.get_by_role("button", name="确认并提交申报").click()
-        page.wait_for_url(re.compile(r"/enterprise/applications/\d+"))
-        ids.append(int(page.url.split("/")[-1].split("?")[0]))
+    # 2.6.2: stored as a draft straight from the calculator result, submitted later
+    page.get_by_role("button", name="保存为申报草稿：2.6.2").click()
+    page.wait_for_url("**/enterprise/applications?msg=*")
+    assert "申报草稿已保存" in page.locator(".flash").inner_text()
+    draft_row = page.locator("tbody tr", has_text="2.6.2")
+    assert "草稿（未提交）" in draft_row.inner_text()
+    draft_id = int(draft_row.get_attribute("id").removeprefix("app-"))
+    shot(page, "11b-enterprise-drafts")
+    # 2.6.1: the confirm page, submitted at once
+    page.goto("/enterprise/apply?measure=2.6.1&fiscal_year=2023")
+    shot(page, "11-enterprise-draft")
+    page.get_by_role("button", name="确认并提交申报").click()
+    page.wait_for_url(re.compile(r"/enterprise/applications/\d+"))
+    ids = [int(page.url.split("/")[-1].split("?")[0])]
+    page.goto("/enterprise/applications")
+    page.locator(f"#app-{draft_id}").get_by_role("button", name="提交").click()
+    page.wait_for_url(re.compile(rf"/enterprise/applications/{draft_id}\?"))
+    ids.append(draft_id)
     assert "申报已提交" in page.locator(".flash").inner_text()
+    assert "提交申报" in page.locator(".timeline").inner_text()
     assert "待区级初审" in page.locator(".timeline").inner_text()
+    page.goto("/enterprise/applications")
+    assert "待区级初审" in page.locator(f"#app-{draft_id}").inner_text()  # no longer a draft
     page.goto(f"/enterprise/applications/{ids[0]}")
     shot(page, "12-enterprise-application")
     STATE["apps"] = ids

@@ -97,7 +97,9 @@ def dashboard_data(db: Any, fiscal_year: int | None, units: tuple[str, ...] = ()
         "status_counts": {
             s: n
             for s, n in db.execute(
-                select(Application.status, func.count()).group_by(Application.status)
+                select(Application.status, func.count())
+                .where(Application.status != "draft")  # firms' unsent drafts are private
+                .group_by(Application.status)
             )
         },
     }
@@ -123,7 +125,7 @@ def trend(db: Any, fiscal_year: int | None) -> dict[str, Any]:
     monthly: dict[str, int] = defaultdict(int)
     for _id, amount, when in db.execute(q):
         monthly[when.strftime("%Y-%m")] += int(amount or 0)
-    sq = select(Application.submitted_at)
+    sq = select(Application.submitted_at).where(Application.status != "draft")
     if fiscal_year:
         sq = sq.where(Application.fiscal_year == fiscal_year)
     submitted: dict[str, int] = defaultdict(int)

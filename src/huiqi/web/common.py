@@ -82,6 +82,7 @@ STAGES = [
     ("paid", "拨付"),
 ]
 _REACHED = {
+    "draft": 0,
     "candidate": 0,
     "declined": 0,
     "submitted": 1,
@@ -125,9 +126,13 @@ def timeline(
     events: list[dict[str, Any]] = [
         {
             "done": True,
-            "title": "企业确认免申即享" if app.source == "campaign" else "提交申报",
+            "title": "企业确认免申即享"
+            if app.source == "campaign"
+            else ("保存草稿（尚未提交）" if app.status == "draft" else "提交申报"),
             "when": app.submitted_at,
-            "detail": f"由 {app.created_by} 提交；政策版本 {app.policy_version}",
+            "detail": f"由 {app.created_by} "
+            + ("保存" if app.status == "draft" else "提交")
+            + f"；政策版本 {app.policy_version}",
         }
     ]
     for s in steps:
@@ -173,7 +178,7 @@ def timeline(
     reached = _REACHED.get(app.status, 0)
     if app.status not in ("rejected", "declined"):
         for i, (_key, title) in enumerate(STAGES):
-            if i >= reached and i > 0:
+            if i >= reached and (i > 0 or app.status == "draft"):
                 events.append({"done": False, "title": f"待{title}", "when": None, "detail": ""})
     return events
 

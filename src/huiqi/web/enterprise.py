@@ -137,13 +137,7 @@ async def figures_from_calculator(request: Request) -> Response:
     return RedirectResponse(f"/calculator?prefill=profile&msg={msg}", status_code=303)
 
 
-@router.get("/applications", summary="我的申报")
-def applications(request: Request) -> Response:
-    user = need(request, "enterprise")
-    with open_db(request) as db:
-        q = apps.scope_query(user.principal).order_by(Application.id.desc())
-        rows = [app_row(a) for a in db.scalars(q)]
-    return page(request, "ent_applications.html", {"applications": rows}, title="我的申报")
+# GET /enterprise/applications (the list, drafts included) lives in ent_drafts.py.
 
 
 @router.get("/applications/{app_id}", summary="申报详情与进度")

@@ -67,7 +67,7 @@ def queue(request: Request, status: str = "") -> Response:
         "queue": todo,
         "others": done,
         "status_filter": status,
-        "statuses": list(STATUS_ZH.items()),
+        "statuses": [(k, v) for k, v in STATUS_ZH.items() if k != "draft"],  # never shown
     }
     return page(request, "off_queue.html", data, title="待审队列")
 

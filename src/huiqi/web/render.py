@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 STATUS_ZH = {
+    "draft": "草稿（未提交）",
     "candidate": "待企业确认",
     "declined": "企业已放弃",
     "submitted": "待区级初审",

@@ -7,9 +7,12 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from huiqi.web.render import HERE, html_error, wants_json
-from huiqi.web.session import NeedLogin, attach_user, login_url
+from huiqi.web.session import NeedLogin, attach_user, login_url, request_tx
 
-router = APIRouter(dependencies=[Depends(attach_user)], include_in_schema=False)
+# request_tx first: attach_user already opens a session, which must know the request's kind.
+router = APIRouter(
+    dependencies=[Depends(request_tx), Depends(attach_user)], include_in_schema=False
+)
 
 
 def _include() -> None:
@@ -17,6 +20,7 @@ def _include() -> None:
         analyst,
         auth_pages,
         calculator,
+        ent_drafts,
         enterprise,
         library,
         notices,
@@ -24,7 +28,17 @@ def _include() -> None:
         supervisor,
     )
 
-    for mod in (auth_pages, library, calculator, enterprise, notices, officer, analyst, supervisor):
+    for mod in (
+        auth_pages,
+        library,
+        calculator,
+        enterprise,
+        ent_drafts,
+        notices,
+        officer,
+        analyst,
+        supervisor,
+    ):
         router.include_router(mod.router)
 
 

@@ -6,7 +6,7 @@ the browser's calls to `/api/v1`, and vice versa.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -15,6 +15,7 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal, resolve_token
+from huiqi.platform.db import WRITE_TX
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
 
@@ -51,9 +52,40 @@ class NeedLogin(Exception):
         self.forbidden = forbidden
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    with request.app.state.sessionmaker() as db:
+# GET routes that nevertheless write: logging out through a link revokes the session row.
+WRITING_GETS = frozenset({"/logout"})
+
+
+def is_write(request: Request) -> bool:
+    return request.method not in ("GET", "HEAD", "OPTIONS") or request.url.path in WRITING_GETS
+
+
+async def request_tx(request: Request) -> AsyncIterator[None]:
+    """Router dependency, first of all: mark the request as reading or writing for the engine.
+
+    Pages open sessions from the platform's sessionmaker (here, in attach_user and through
+    common.open_db); on SQLite the engine begins each transaction with BEGIN IMMEDIATE unless
+    WRITE_TX says the request only reads. Without this every page view took the write lock and
+    queued behind (or stalled) concurrent writers. Async for the same reason as
+    huiqi.platform.deps.get_db: the value must be set in the request's own context, which the
+    thread-pool calls of sync dependencies and endpoints then copy.
+    """
+    token = WRITE_TX.set(is_write(request))
+    try:
+        yield
+    finally:
+        WRITE_TX.reset(token)
+
+
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """A request-scoped session closed on the event loop, as huiqi.platform.deps.get_db does
+    (a sync teardown queued for a busy thread pool could hold the SQLite lock indefinitely).
+    Not get_db itself: request_tx has already decided read or write, also for WRITING_GETS."""
+    db: Session = request.app.state.sessionmaker()
+    try:
         yield db
+    finally:
+        db.close()
 
 
 def attach_user(request: Request) -> None:

@@ -1,0 +1,120 @@
+"""Stored draft applications from the firm's side: save (from the calculator or the confirm
+page), then submit or delete on 我的申报. All through huiqi.platform.applications.drafts, so the
+pages keep exactly the API's rules, audit entries and idempotency."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from huiqi.platform.applications import drafts
+from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.schemas import ApplicationIn
+from huiqi.platform.errors import ApiError
+from huiqi.web.common import amount_fen, app_row, form_dict, open_db
+from huiqi.web.enterprise import _draft, _firm_id
+from huiqi.web.render import page, wants_json
+from huiqi.web.session import WebUser, field_errors, need
+
+router = APIRouter(prefix="/enterprise")
+
+# ApplicationIn field -> the form field the error is shown beside
+RENAME = {"requested_amount_fen": "requested_amount", "enterprise_id": "_form"}
+
+
+def applications_page(
+    request: Request, user: WebUser, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    with open_db(request) as db:
+        q = apps.scope_query(user.principal).order_by(Application.id.desc())
+        rows = [app_row(a) for a in db.scalars(q)]
+    for row in rows:
+        if row["status"] == "draft":
+            # one key per rendering of the form: a double click on 提交 submits once
+            row["idempotency_key"] = uuid.uuid4().hex
+    data = {"applications": rows, "drafts": sum(r["status"] == "draft" for r in rows)}
+    return page(
+        request, "ent_applications.html", data, title="我的申报", errors=errors, status=status
+    )
+
+
+@router.get("/applications", summary="我的申报（含草稿）")
+def applications(request: Request) -> Response:
+    return applications_page(request, need(request, "enterprise"))
+
+
+@router.post("/drafts", summary="保存申报草稿")
+async def save(request: Request) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    measure = form.get("measure", "")
+    fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
+    project = form.get("project_id") or form.get("project") or ""
+    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
+    eid = _firm_id(request, user)
+    if not errors and eid is not None:
+        with open_db(request) as db:
+            try:
+                body = ApplicationIn(
+                    enterprise_id=eid,
+                    measure_id=measure,
+                    fiscal_year=fy,
+                    project_id=int(project) if project.isdigit() else None,
+                    requested_amount_fen=requested,
+                    statement=form.get("statement", "")[:5000],
+                )
+                app, created = drafts.save_draft(db, user.principal, body)
+            except ApiError as exc:
+                errors.update({RENAME.get(k, k): v for k, v in field_errors(exc).items()})
+            except ValueError:  # pydantic: a tampered form (measure / year missing)
+                errors["_form"] = "申报信息不完整，请从政策计算器或申报页重新保存"
+            else:
+                if wants_json(request):
+                    row = jsonable_encoder(app_row(app))
+                    return JSONResponse({"application": row}, status_code=201 if created else 200)
+                verb = "已保存" if created else "已更新"
+                msg = f"申报草稿{verb}（编号 {app.id}），核对后点击“提交”"
+                return RedirectResponse(f"/enterprise/applications?msg={msg}", status_code=303)
+    if set(errors) - {"requested_amount", "statement", "project_id"}:
+        errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
+    return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
+
+
+@router.post("/applications/{app_id}/submit", summary="提交申报草稿")
+async def submit(request: Request, app_id: int) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    try:
+        with open_db(request) as db:
+            app, _created = drafts.submit_draft(
+                db, user.principal, app_id, form.get("idempotency_key") or None
+            )
+    except ApiError as exc:
+        # Rendered only after the session is closed: on SQLite its transaction may still hold
+        # the write lock that the page's own session would then wait for.
+        msg = "；".join(field_errors(exc).values())
+        return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
+    if wants_json(request):
+        return JSONResponse({"application": jsonable_encoder(app_row(app))}, status_code=200)
+    return RedirectResponse(
+        f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}", status_code=303
+    )
+
+
+@router.post("/applications/{app_id}/delete", summary="删除申报草稿")
+def delete(request: Request, app_id: int) -> Response:
+    user = need(request, "enterprise")
+    try:
+        with open_db(request) as db:
+            drafts.delete_draft(db, user.principal, app_id)
+    except ApiError as exc:  # after the session is closed, as in submit()
+        msg = "；".join(field_errors(exc).values())
+        return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
+    if wants_json(request):
+        return JSONResponse({"deleted": app_id})
+    return RedirectResponse(f"/enterprise/applications?msg=草稿 {app_id} 已删除", 303)
