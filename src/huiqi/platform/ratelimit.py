@@ -37,7 +37,9 @@ class TokenBucket:
             return (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
 
 
-def rate_limited(request: Request) -> None:
+async def rate_limited(request: Request) -> None:
+    # async: a plain def dependency is run in the thread pool, and the hop costs more than
+    # the bucket arithmetic (the bucket's own lock keeps it safe either way)
     bucket: TokenBucket = request.app.state.bucket
     client = request.client.host if request.client else "unknown"
     wait = bucket.allow(client)
