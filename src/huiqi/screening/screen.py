@@ -104,13 +104,16 @@ def screen_batch(
     policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
 ) -> tuple[pa.RecordBatch, RowProblems, dict[str, np.ndarray]]:
     frames, problems = registry_frames(policy, batch, fiscal_year, as_of)
-    good = ~problems.bad
+    # the usual batch has no bad row: then nothing needs filtering (or copying)
+    good = None if not problems.bad.any() else ~problems.bad
     awards: dict[str, np.ndarray] = {}
     for mid in SCREEN_MEASURES:
         ev = evaluate_measure(policy, policy.measures[mid], frames[mid], as_of)
-        awards[mid] = ev.amount[good]
-    total = sum(awards.values(), np.zeros(int(good.sum()), dtype=np.int64))
-    codes = batch.column("credit_code").filter(pa.array(good))
+        awards[mid] = np.asarray(ev.amount) if good is None else ev.amount[good]
+    total = awards["2.6.1"] + awards["2.6.2"] + awards["2.6.3"]
+    codes = batch.column("credit_code")
+    if good is not None:
+        codes = codes.filter(pa.array(good))
     arrays = [codes.cast(pa.string())] + [fen_to_decimal_array(awards[m]) for m in SCREEN_MEASURES]
     arrays.append(fen_to_decimal_array(total))
     return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA), problems, awards
