@@ -54,6 +54,23 @@ EDGE_ROWS = [
 ]
 
 
+def run_screen(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
+    """The installed `huiqi screen`, as a user runs it."""
+    exe = str(Path(sys.executable).parent / "huiqi")
+    args = [
+        exe,
+        "screen",
+        str(src),
+        "-o",
+        str(out),
+        "--fiscal-year",
+        "2023",
+        "--as-of",
+        "2024-06-30",
+    ]
+    return subprocess.run(args, capture_output=True, text=True, timeout=120)
+
+
 def single_path(row: tuple[bool, str | None, str | None, str | None, int | None]) -> dict[str, str]:
     software, revenue, previous, rd, dcmm = row
     annual: dict[str, dict[str, str]] = {str(FY): {}}
@@ -153,22 +170,7 @@ def test_parquet_with_float_and_int_columns(tmp_path: Path) -> None:
 def test_missing_columns_is_an_input_error(tmp_path: Path) -> None:
     src = tmp_path / "bad.csv"
     pacsv.write_csv(pa.table({"credit_code": [code(1)]}), src)
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "huiqi"),
-            "screen",
-            str(src),
-            "-o",
-            str(tmp_path / "o.parquet"),
-            "--fiscal-year",
-            "2023",
-            "--as-of",
-            "2024-06-30",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_screen(src, tmp_path / "o.parquet")
     assert out.returncode == 2 and "输入缺少列" in out.stderr
     assert not (tmp_path / "o.parquet").exists()
 
@@ -187,22 +189,7 @@ def test_batching_does_not_change_results(tmp_path: Path, batch_rows: int) -> No
 def test_cli_screen_end_to_end(tmp_path: Path) -> None:
     src = tmp_path / "in.parquet"
     pq.write_table(registry(EDGE_ROWS), src)
-    out = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "huiqi"),
-            "screen",
-            str(src),
-            "-o",
-            str(tmp_path / "o.parquet"),
-            "--fiscal-year",
-            "2023",
-            "--as-of",
-            "2024-06-30",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    out = run_screen(src, tmp_path / "o.parquet")
     assert out.returncode == 0, out.stderr
     assert "筛查完成：7 行" in out.stderr
     assert pq.read_table(tmp_path / "o.parquet").num_rows == 7

@@ -13,25 +13,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from huiqi.platform.reviews.service import STATUS_ZH as PLATFORM_STATUS_ZH
 from huiqi.rules.money import format_wan, format_yuan
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
-STATUS_ZH = {
-    "draft": "草稿（未提交）",
-    "candidate": "待企业确认",
-    "declined": "企业已放弃",
-    "submitted": "待区级初审",
-    "district_passed": "待市级复核",
-    "expert_review": "待专家/第三方评审",
-    "city_passed": "待作出决定",
-    "approved": "已决定支持",
-    "rejected": "不予支持",
-    "in_notice": "公示中",
-    "noticed": "公示期满",
-    "paid": "已拨付",
-}
+STATUS_ZH = PLATFORM_STATUS_ZH  # one wording of each status, shared with the API
 ENGINE_ZH = {
     "eligible": "符合",
     "ineligible": "不符合",

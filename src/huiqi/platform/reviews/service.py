@@ -24,6 +24,7 @@ from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
 
 STATUS_ZH = {
+    "draft": "草稿（未提交）",
     "candidate": "待企业确认",
     "declined": "企业已放弃",
     "submitted": "待区级初审",
