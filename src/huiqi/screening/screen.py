@@ -100,10 +100,17 @@ def registry_frames(
     return {"2.6.1": base, "2.6.2": base, "2.6.3": dcmm}, problems
 
 
+Prepared = tuple[dict[str, Frame], RowProblems]
+
+
 def screen_batch(
-    policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
+    policy: Policy,
+    batch: pa.RecordBatch,
+    fiscal_year: int,
+    as_of: dt.date,
+    prepared: Prepared | None = None,
 ) -> tuple[pa.RecordBatch, RowProblems, dict[str, np.ndarray]]:
-    frames, problems = registry_frames(policy, batch, fiscal_year, as_of)
+    frames, problems = prepared or registry_frames(policy, batch, fiscal_year, as_of)
     # the usual batch has no bad row: then nothing needs filtering (or copying)
     good = None if not problems.bad.any() else ~problems.bad
     awards: dict[str, np.ndarray] = {}
@@ -132,9 +139,14 @@ def screen_table(
 
 
 def _account(
-    report: ScreenReport, policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
+    report: ScreenReport,
+    policy: Policy,
+    batch: pa.RecordBatch,
+    fiscal_year: int,
+    as_of: dt.date,
+    prepared: Prepared | None = None,
 ) -> pa.RecordBatch:
-    out, problems, awards = screen_batch(policy, batch, fiscal_year, as_of)
+    out, problems, awards = screen_batch(policy, batch, fiscal_year, as_of, prepared)
     offset = report.rows_in
     report.rows_in += batch.num_rows
     report.rows_out += out.num_rows
@@ -211,10 +223,20 @@ def screen_file(
         ThreadPoolExecutor(1) as writing,
     ):
         pending_write: Future[None] | None = None
-        next_batch = reading.submit(next, batches, None)
-        while (batch := next_batch.result()) is not None:
-            next_batch = reading.submit(next, batches, None)
-            out = _account(report, policy, batch, fiscal_year, as_of)
+
+        def read_and_prepare() -> tuple[pa.RecordBatch, Prepared] | None:
+            # decoding and the column checks (credit codes, amounts) run here, beside the
+            # evaluation of the previous batch: numpy and Arrow release the GIL for both
+            batch = next(batches, None)
+            if batch is None:
+                return None
+            return batch, registry_frames(policy, batch, fiscal_year, as_of)
+
+        next_batch = reading.submit(read_and_prepare)
+        while (item := next_batch.result()) is not None:
+            next_batch = reading.submit(read_and_prepare)
+            batch, prepared = item
+            out = _account(report, policy, batch, fiscal_year, as_of, prepared)
             if pending_write is not None:
                 pending_write.result()
             pending_write = writing.submit(writer.write_batch, out)
