@@ -174,7 +174,12 @@ def date_between(
     known = f.known(column)
     v = f.date(column)
     lo, hi = date_to_days(start), date_to_days(end)
-    passed = known & (v >= lo) & (v <= hi)
+    if v.strides == (0,) and known.strides == (0,) and f.n > 1:
+        # a bulk constant (as_of): decide once, broadcast the answer
+        one = known[:1] & (v[:1] >= lo) & (v[:1] <= hi)
+        passed = np.broadcast_to(one, (f.n,))
+    else:
+        passed = known & (v >= lo) & (v <= hi)
 
     def detail(i: int) -> str:
         day = days_to_date(int(v[i])).isoformat()
@@ -210,7 +215,10 @@ def integer_equals(
 ) -> Condition:
     known = f.known(column)
     v = f.integer(column)
-    passed = known & (v == expected)
+    if v.strides == (0,) and known.strides == (0,) and expected.strides == (0,) and f.n > 1:
+        passed = np.broadcast_to(known[:1] & (v[:1] == expected[:1]), (f.n,))
+    else:
+        passed = known & (v == expected)
 
     def detail(i: int) -> str:
         return f"{what} {int(v[i])}{'，符合' if passed[i] else '，应为 ' + str(int(expected[i]))}"

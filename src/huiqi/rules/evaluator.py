@@ -50,6 +50,10 @@ class MeasureEvaluation:
         return self.frame.n
 
 
+def _is_constant(a: np.ndarray) -> bool:
+    return a.ndim == 1 and a.size > 1 and a.strides == (0,)
+
+
 def evaluate_measure(
     policy: Policy, spec: MeasureSpec, frame: Frame, when: dt.date
 ) -> MeasureEvaluation:
@@ -59,6 +63,10 @@ def evaluate_measure(
 
     met = frame.constant(True, np.bool_)
     for cond in outcome.conditions:
+        # a condition on a constant column (as_of in bulk) is a broadcast view: skip it when
+        # it holds, instead of and-ing ten million copies of True
+        if _is_constant(cond.passed) and bool(cond.passed[:1].all()):
+            continue
         met = met & cond.passed
 
     cap = outcome.cap_fen
@@ -94,13 +102,15 @@ def evaluate_measure(
     other_best = frame.money(OTHER_BEST)
     other_known = frame.known(OTHER_BEST)
 
+    open_claim = met if prior_blocks is no else met & ~prior_blocks
     if spec.kind == "discretionary" or outcome.amount is None:
         zero_amount = no
-        status = np.where(met & ~prior_blocks, DISCRETIONARY, INELIGIBLE)
+        status = np.where(open_claim, DISCRETIONARY, INELIGIBLE)
         amount = zero_fen
     else:
-        zero_amount = met & ~prior_blocks & (after <= 0)
-        ok = met & ~prior_blocks & (after > 0)
+        positive = after > 0
+        zero_amount = open_claim & ~positive
+        ok = open_claim & positive
         status = np.where(ok, ELIGIBLE, INELIGIBLE)
         if frame.has(OTHER_BEST):
             tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
