@@ -139,6 +139,8 @@ def test_keyboard_navigation(new_page: Any) -> None:
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "惠企"
     page.goto("/login")  # the user name field has autofocus
+    # autofocus lands after load: typing before it would go to the page body (a real flake)
+    page.wait_for_function("document.activeElement && document.activeElement.name === 'username'")
     page.keyboard.type("supervisor")
     page.keyboard.press("Tab")
     page.keyboard.type("demo123")
