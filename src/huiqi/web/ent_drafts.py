@@ -13,17 +13,19 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from huiqi.platform.applications import drafts
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.errors import ApiError
-from huiqi.web.common import amount_fen, app_row, form_dict, open_db
-from huiqi.web.enterprise import _draft, _firm_id
+from huiqi.web.common import app_row, form_dict, open_db
+from huiqi.web.enterprise import (
+    FORM_FIELD,
+    _draft,
+    _firm_id,
+    claim_from_form,
+    summarise_form_errors,
+)
 from huiqi.web.render import page, wants_json
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
-
-# ApplicationIn field -> the form field the error is shown beside
-RENAME = {"requested_amount_fen": "requested_amount", "enterprise_id": "_form"}
 
 
 def applications_page(
@@ -52,27 +54,16 @@ async def save(request: Request) -> Response:
     user = need(request, "enterprise")
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    measure = form.get("measure", "")
-    fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
-    project = form.get("project_id") or form.get("project") or ""
-    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
     eid = _firm_id(request, user)
-    if not errors and eid is not None:
+    measure, fy, project, body = form.get("measure", ""), 0, "", None
+    if eid is not None:
+        measure, fy, project, body = claim_from_form(form, eid, errors)
+    if body is not None:
         with open_db(request) as db:
             try:
-                body = ApplicationIn(
-                    enterprise_id=eid,
-                    measure_id=measure,
-                    fiscal_year=fy,
-                    project_id=int(project) if project.isdigit() else None,
-                    requested_amount_fen=requested,
-                    statement=form.get("statement", "")[:5000],
-                )
                 app, created = drafts.save_draft(db, user.principal, body)
             except ApiError as exc:
-                errors.update({RENAME.get(k, k): v for k, v in field_errors(exc).items()})
-            except ValueError:  # pydantic: a tampered form (measure / year missing)
-                errors["_form"] = "申报信息不完整，请从政策计算器或申报页重新保存"
+                errors.update({FORM_FIELD.get(k, k): v for k, v in field_errors(exc).items()})
             else:
                 if wants_json(request):
                     row = jsonable_encoder(app_row(app))
@@ -80,8 +71,7 @@ async def save(request: Request) -> Response:
                 verb = "已保存" if created else "已更新"
                 msg = f"申报草稿{verb}（编号 {app.id}），核对后点击“提交”"
                 return RedirectResponse(f"/enterprise/applications?msg={msg}", status_code=303)
-    if set(errors) - {"requested_amount", "statement", "project_id"}:
-        errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
+    summarise_form_errors(errors)
     return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
 
 

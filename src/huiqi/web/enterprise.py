@@ -230,40 +230,65 @@ def draft(request: Request, measure: str = "", fiscal_year: int = 0, project: st
     return _draft(request, user, measure, fiscal_year, project)
 
 
+# form field names differ from the API's where a person types yuan, not fen
+FORM_FIELD = {"requested_amount_fen": "requested_amount", "enterprise_id": "_form"}
+
+
+def claim_from_form(
+    form: dict[str, str], eid: int, errors: dict[str, str]
+) -> tuple[str, int, str, ApplicationIn | None]:
+    """(measure, fiscal year, project, body) from the apply / save-draft form.
+
+    body is None when the form is wrong; errors then says why, beside the field.
+    """
+    measure = form.get("measure", "")
+    fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
+    project = form.get("project_id") or form.get("project") or ""
+    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
+    if errors:
+        return measure, fy, project, None
+    try:
+        body = ApplicationIn(
+            enterprise_id=eid,
+            measure_id=measure,
+            fiscal_year=fy,
+            project_id=int(project) if project.isdigit() else None,
+            requested_amount_fen=requested,
+            statement=form.get("statement", "")[:5000],
+        )
+    except ValueError:  # pydantic: a tampered form (measure / year missing)
+        errors["_form"] = "申报信息不完整，请从政策计算器或申报页重新保存"
+        return measure, fy, project, None
+    return measure, fy, project, body
+
+
+def summarise_form_errors(errors: dict[str, str]) -> None:
+    """Errors of fields the page does not show go to the top of the form."""
+    if set(errors) - {"requested_amount", "statement", "project_id"}:
+        errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
+
+
 @router.post("/apply", summary="提交申报")
 async def submit(request: Request) -> Response:
     user = need(request, "enterprise")
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    measure = form.get("measure", "")
-    fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
-    project = form.get("project_id", "")
-    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
     eid = _firm_id(request, user)
-    if not errors and eid is not None:
+    measure, fy, project, body = form.get("measure", ""), 0, "", None
+    if eid is not None:
+        measure, fy, project, body = claim_from_form(form, eid, errors)
+    if body is not None:
         with open_db(request) as db:
             try:
-                body = ApplicationIn(
-                    enterprise_id=eid,
-                    measure_id=measure,
-                    fiscal_year=fy,
-                    project_id=int(project) if project.isdigit() else None,
-                    requested_amount_fen=requested,
-                    statement=form.get("statement", "")[:5000],
-                )
                 app, _created = apps.submit(db, user.principal, body, form.get("idempotency_key"))
             except ApiError as exc:
-                rename = {"requested_amount_fen": "requested_amount", "project_id": "project_id"}
-                errors.update({rename.get(k, k): v for k, v in field_errors(exc).items()})
-            except ValueError as exc:  # pydantic: a tampered form
-                errors["_form"] = f"申报信息不完整：{exc.__class__.__name__}"
+                errors.update({FORM_FIELD.get(k, k): v for k, v in field_errors(exc).items()})
             else:
                 return RedirectResponse(
                     f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
                     status_code=303,
                 )
-    if set(errors) - {"requested_amount", "statement", "project_id"}:
-        errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
+    summarise_form_errors(errors)
     return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
 
 
