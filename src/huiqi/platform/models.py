@@ -15,7 +15,13 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.payments.models import Payment, PaymentShare
-from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem, Objection
+from huiqi.platform.public_notices.models import (
+    CalendarDay,
+    NoticeBatch,
+    NoticeItem,
+    Objection,
+    ObjectionEvidence,
+)
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.tasks.models import PolicyTask, TaskNote
 
@@ -27,12 +33,14 @@ __all__ = [
     "AuthSession",
     "Base",
     "BudgetPool",
+    "CalendarDay",
     "Campaign",
     "CampaignPush",
     "Enterprise",
     "NoticeBatch",
     "NoticeItem",
     "Objection",
+    "ObjectionEvidence",
     "Payment",
     "PaymentShare",
     "Penalty",
