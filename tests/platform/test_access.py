@@ -56,6 +56,13 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
             ("PUT", "/budgets", {"measure_id": "2.6.1", "fiscal_year": 2023, "total_fen": 1}),
             ("POST", "/campaigns", {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "x"}),
             ("POST", f"/payments/applications/{a['firm1']}", None),
+            ("POST", f"/applications/{a['firm1']}/return", {"reason": "x"}),  # officers only
+            ("POST", f"/applications/{a['firm2']}/withdraw", {"reason": "x"}),  # not its own
+            ("POST", f"/applications/{a['firm2']}/amend", {}),
+            ("GET", f"/applications/{a['firm2']}/versions", None),
+            ("GET", "/experts/assignments", None),
+            ("GET", f"/experts/applications/{a['firm1']}", None),
+            ("POST", f"/reviews/{a['firm1']}/experts", {"expert_ids": [1]}),
         ],
         "district_dh": [
             ("GET", "/enterprises/2", None),  # 江岸区 firm, officer of 东湖高新区
@@ -72,6 +79,10 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
             ("GET", "/tasks", None),
             ("GET", "/audit", None),
             ("GET", "/budgets", None),
+            ("POST", f"/applications/{a['firm2']}/return", {"reason": "x"}),  # other district
+            ("POST", f"/applications/{a['firm1']}/withdraw", {"reason": "x"}),  # firm's own act
+            ("POST", f"/reviews/{a['firm1']}/experts", {"expert_ids": [1]}),
+            ("GET", "/experts/assignments", None),
         ],
         "city_kj": [
             ("GET", f"/applications/{a['firm2']}", None),  # 3.1.1 belongs to 市经信局
@@ -83,6 +94,43 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
             ("PATCH", "/enterprises/1", {"name": "改名"}),
             ("GET", "/users", None),
             ("GET", "/audit/verify", None),
+        ],
+        "expert1": [
+            # an expert sees only what it was assigned (none here), never the firm's records
+            ("GET", "/applications", None),
+            ("GET", f"/applications/{a['firm1']}", None),
+            ("GET", f"/applications/{a['firm1']}/versions", None),
+            ("GET", f"/experts/applications/{a['firm1']}", None),
+            (
+                "POST",
+                f"/experts/applications/{a['firm1']}/opinion",
+                {"opinion": "agree", "score": 90, "conflict_declared": True},
+            ),
+            ("GET", "/enterprises", None),
+            ("GET", "/enterprises/1", None),
+            ("POST", "/enterprises", new_firm),
+            ("PATCH", "/enterprises/1", {"name": "改名"}),
+            ("DELETE", "/enterprises/1", None),
+            ("PUT", "/enterprises/1/figures/2023", {"revenue_fen": 1}),
+            ("GET", "/enterprises/1/credit", None),
+            (
+                "POST",
+                "/applications",
+                {"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
+            ),
+            ("POST", f"/applications/{a['firm1']}/withdraw", {"reason": "x"}),
+            ("POST", f"/applications/{a['firm1']}/return", {"reason": "x"}),
+            ("POST", f"/reviews/{a['firm1']}/district", review),
+            ("POST", f"/reviews/{a['firm1']}/experts", {"expert_ids": [1]}),
+            ("POST", f"/reviews/{a['firm1']}/expert", review),
+            ("POST", f"/reviews/{a['firm1']}/decision", {"approve": True}),
+            ("GET", "/reviews/queue", None),
+            ("GET", "/reviews/experts", None),
+            ("GET", "/stats", None),
+            ("GET", "/budgets", None),
+            ("GET", "/audit", None),
+            ("GET", "/tasks", None),
+            ("GET", "/users", None),
         ],
         "analyst": [
             ("GET", "/applications", None),
@@ -97,6 +145,8 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
             ("GET", "/tasks", None),
             ("GET", "/audit", None),
             ("POST", f"/reviews/{a['firm1']}/decision", {"approve": True}),
+            ("GET", "/experts/assignments", None),
+            ("POST", f"/applications/{a['firm1']}/return", {"reason": "x"}),
         ],
         "supervisor": [
             ("GET", "/applications", None),
@@ -108,6 +158,8 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
         ],
         "admin": [
             ("POST", "/campaigns/pushes/1/confirm", None),  # only the firm itself confirms
+            ("POST", f"/applications/{a['firm1']}/withdraw", {"reason": "x"}),  # the firm's act
+            ("GET", "/experts/assignments", None),  # opinions are the expert's own
         ],
     }
 
@@ -142,6 +194,7 @@ def test_scoped_lists(client: TestClient, as_user, apps: dict[str, int]) -> None
     assert ids("admin", "/applications") == {apps["firm1"], apps["firm2"]}
     assert client.get(f"{API}/stats", headers=as_user("analyst")).status_code == 200
     assert client.get(f"{API}/tasks", headers=as_user("supervisor")).status_code == 200
+    assert ids("expert1", "/experts/assignments") == set()  # nothing assigned yet
 
 
 def test_anonymous(client: TestClient, apps: dict[str, int]) -> None:
@@ -176,6 +229,8 @@ OPEN = {
     ("POST", "/api/v1/explain"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/health"),
+    # real-name objections from the public during 公示 (rate-limited; see test_public_objections)
+    ("POST", "/api/v1/notices/{batch_id}/public-objections"),
 }
 
 
@@ -196,6 +251,7 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
                 "payment_id",
                 "push_id",
                 "task_row_id",
+                "version",
             ):
                 url = url.replace("{" + name + "}", "1")
             url = url.replace("{year}", "2023")

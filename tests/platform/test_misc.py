@@ -9,7 +9,7 @@ from decimal import Decimal
 from fastapi.testclient import TestClient
 
 from huiqi.platform.policy import get_policy
-from huiqi.platform.public_notices.workdays import end_of_period
+from huiqi.platform.public_notices.workdays import end_of_period, package_calendar
 from huiqi.rules.api import evaluate_case_json, explain_case_text
 
 API = "/api/v1"
@@ -50,10 +50,12 @@ def test_rate_limit_429(app, client: TestClient) -> None:  # type: ignore[no-unt
 
 
 def test_working_days() -> None:
-    assert end_of_period(dt.date(2024, 6, 3), 5) == dt.date(2024, 6, 7)  # Mon -> Fri
-    assert end_of_period(dt.date(2024, 6, 6), 5) == dt.date(2024, 6, 12)  # Thu -> next Wed
-    assert end_of_period(dt.date(2024, 6, 8), 7) == dt.date(2024, 6, 18)  # Sat starts Mon 10th
-    assert end_of_period(dt.date(2024, 6, 7), 1) == dt.date(2024, 6, 7)
+    cal = package_calendar()
+    assert end_of_period(dt.date(2024, 6, 3), 5, cal) == dt.date(2024, 6, 7)  # Mon -> Fri
+    # Mon 10 June 2024 is 端午节: Thu 6th counts 6, 7, 11, 12, 13
+    assert end_of_period(dt.date(2024, 6, 6), 5, cal) == dt.date(2024, 6, 13)
+    assert end_of_period(dt.date(2024, 6, 8), 7, cal) == dt.date(2024, 6, 19)  # Sat: from Tue 11th
+    assert end_of_period(dt.date(2024, 6, 7), 1, cal) == dt.date(2024, 6, 7)
 
 
 def test_budget_warning_at_90_percent(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -61,3 +61,63 @@ class ObjectionOut(BaseModel):
     real_name: str
     reason: str
     created_at: dt.datetime
+
+
+class CalendarDayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    kind: Literal["holiday", "workday"] = Field(
+        description="holiday：法定节假日（不上班）；workday：调休上班（周末上班）"
+    )
+    name: str = Field(min_length=1, max_length=64, description="节日名称，如 春节")
+
+
+class CalendarYearIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: list[CalendarDayIn] = Field(min_length=1, max_length=366)
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: str = Field(
+        description="recorded：管理员录入；package：国务院安排（内置）；missing：未录入"
+    )
+    days: list[CalendarDayIn] = Field(description="管理员录入的日期（优先于内置安排）")
+    package_holidays: list[dt.date]
+    package_workdays: list[dt.date]
+
+
+class PublicObjectionOut(BaseModel):
+    """What a member of the public gets back: no echo of the identity numbers."""
+
+    id: int
+    batch_id: int
+    application_id: int
+    evidence_files: int
+    created_at: dt.datetime
+    message: str
+
+
+class EvidenceOut(BaseModel):
+    id: int
+    filename: str
+    content_type: str
+    size_bytes: int
+    url: str
+
+
+class ObjectionDetail(BaseModel):
+    """An objection as officers in scope see it: identity numbers masked."""
+
+    id: int
+    batch_id: int
+    channel: str = Field(description="login：登录用户；public：公众实名（免登录）")
+    real_name: str
+    id_number: str | None = Field(description="居民身份证号码（脱敏）")
+    phone: str | None = Field(description="手机号码（脱敏）")
+    contact: str | None
+    reason: str
+    evidence_note: str
+    filed_by: str
+    created_at: dt.datetime
+    files: list[EvidenceOut]

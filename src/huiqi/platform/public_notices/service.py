@@ -4,7 +4,11 @@ releases its budget commitment; closing a batch after its period makes the rest 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -19,9 +23,15 @@ from huiqi.platform.budgets.service import release_amount
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import get_policy
-from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem, Objection
+from huiqi.platform.public_notices.calendar import load_calendar
+from huiqi.platform.public_notices.models import (
+    NoticeBatch,
+    NoticeItem,
+    Objection,
+    ObjectionEvidence,
+)
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ItemOut, ObjectionIn
-from huiqi.platform.public_notices.workdays import end_of_period
+from huiqi.platform.public_notices.workdays import UnknownYear, end_of_period
 from huiqi.platform.reviews.models import ReviewStep
 
 
@@ -54,12 +64,19 @@ def create_batch(
                 f"application_ids[{i}]",
             )
         apps.append(app)
+    try:
+        end = end_of_period(start, days, load_calendar(db))
+    except UnknownYear as exc:
+        # Refused rather than counted Monday–Friday: see workdays.py.
+        raise ApiError(
+            422,
+            "holiday_calendar_missing",
+            f"{exc.year} 年的法定节假日安排尚未录入，无法计算公示期截止日"
+            "（请管理员先录入该年的节假日与调休安排）",
+            "start_date" if exc.year == start.year else "working_days",
+        ) from None
     batch = NoticeBatch(
-        title=data.title,
-        start_date=start,
-        working_days=days,
-        end_date=end_of_period(start, days),
-        created_by=p.username,
+        title=data.title, start_date=start, working_days=days, end_date=end, created_by=p.username
     )
     db.add(batch)
     db.flush()
@@ -110,9 +127,34 @@ def get_batch(db: Session, batch_id: int) -> NoticeBatch:
     return batch
 
 
+@dataclass(frozen=True)
+class EvidenceFile:
+    filename: str
+    content_type: str
+    data: bytes
+
+
 def object_to(
     db: Session, p: Principal, batch_id: int, data: ObjectionIn, today: dt.date | None = None
 ) -> Objection:
+    """A logged-in user's objection."""
+    fields = data.model_dump()
+    return file_objection(db, p, batch_id, fields, fields, today=today)
+
+
+def file_objection(
+    db: Session,
+    p: Principal,
+    batch_id: int,
+    fields: dict[str, Any],
+    audit_after: dict[str, Any],
+    evidence: Sequence[EvidenceFile] = (),
+    today: dt.date | None = None,
+) -> Objection:
+    """Record an objection (with its evidence files) and send the application back to city
+    re-check. One transaction: on any error nothing is written. `fields` are Objection columns
+    (application_id, real_name, contact, reason, evidence, …); `audit_after` is what the audit
+    log keeps, so callers can leave personal numbers out of the append-only chain."""
     batch = get_batch(db, batch_id)
     day = today or dt.date.today()
     if batch.status != "open" or not batch.start_date <= day <= batch.end_date:
@@ -124,7 +166,9 @@ def object_to(
         )
     item = db.scalar(
         select(NoticeItem)
-        .where(NoticeItem.batch_id == batch.id, NoticeItem.application_id == data.application_id)
+        .where(
+            NoticeItem.batch_id == batch.id, NoticeItem.application_id == fields["application_id"]
+        )
         .with_for_update()
     )
     if item is None:
@@ -135,9 +179,20 @@ def object_to(
     assert app is not None
     # Row locks (application, budget pool) are taken before the audit head: every service
     # appends to the audit chain last, so lock order is the same everywhere and cannot deadlock.
-    obj = Objection(batch_id=batch.id, filed_by=p.username, **data.model_dump())
+    obj = Objection(batch_id=batch.id, filed_by=p.username, **fields)
     db.add(obj)
     db.flush()
+    for f in evidence:
+        db.add(
+            ObjectionEvidence(
+                objection_id=obj.id,
+                filename=f.filename,
+                content_type=f.content_type,
+                size_bytes=len(f.data),
+                sha256=hashlib.sha256(f.data).hexdigest(),
+                data=f.data,
+            )
+        )
     if item.state == "listed":
         # Back to city re-check: the commitment is released so the budget shows real headroom.
         item.state = "objected"
@@ -148,9 +203,9 @@ def object_to(
                 application_id=app.id,
                 stage="objection",
                 outcome="reopen",
-                opinion=data.reason,
+                opinion=fields["reason"],
                 reviewer=p.username,
-                details={"objection_id": obj.id, "real_name": data.real_name},
+                details={"objection_id": obj.id, "real_name": fields["real_name"]},
             )
         )
         transition(
@@ -162,7 +217,9 @@ def object_to(
             decided_amount_fen=None,
             decision_reason=None,
         )
-    record(db, p, "notice.objection", "objection", obj.id, None, data.model_dump())
+    files = [{"filename": f.filename, "bytes": len(f.data)} for f in evidence]
+    after = {**audit_after, "evidence_files": files} if files else audit_after
+    record(db, p, "notice.objection", "objection", obj.id, None, after)
     db.commit()
     return obj
 
