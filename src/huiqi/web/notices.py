@@ -1,6 +1,8 @@
-"""公示: batches anyone logged in can read (and object to, by real name, during the period);
-city officers publish batches of approved applications and close them when the period ends.
-The Excel export is the platform's own endpoint (the browser's session cookie authorises it)."""
+"""公示: batches anyone can read without logging in, and object to by real name during the
+period — logged-in users with their account, everyone else with name, 居民身份证 number, mobile
+and evidence files (the platform's public objection path, same service, same rate limit). City
+officers publish batches of approved applications and close them when the period ends. The Excel
+export is the platform's own endpoint (the browser's session cookie authorises it)."""
 
 from __future__ import annotations
 
@@ -16,12 +18,15 @@ from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
+from huiqi.platform.public_notices import objections as public
 from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
+from huiqi.platform.public_notices.views import objection_rate_limited
+from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
 from huiqi.web.render import html_error, page
-from huiqi.web.session import field_errors, need
+from huiqi.web.session import current, field_errors, need
 
 router = APIRouter()
 STATE_ZH = {"listed": "公示中", "objected": "有异议，复核中", "passed": "公示无异议"}
@@ -31,12 +36,15 @@ def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
     d = BatchOut.model_validate(b).model_dump()
     d["in_period"] = b.status == "open" and b.start_date <= today <= b.end_date
     d["export_url"] = f"/api/v1/notices/{b.id}/export.xlsx"
+    # end_date is counted on the State Council's schedule (public_notices/workdays.py)
+    d["period_zh"] = (
+        f"{b.start_date} 至 {b.end_date}（{b.working_days} 个工作日，已扣除法定节假日）"
+    )
     return d
 
 
 @router.get("/notices", summary="公示名单")
 def batch_list(request: Request) -> Response:
-    need(request)
     today = beijing_today()
     with open_db(request) as db:
         rows = [
@@ -53,7 +61,7 @@ def _detail(
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    user = need(request)
+    user = current(request)
     with open_db(request) as db:
         try:
             b = notices.get_batch(db, batch_id)
@@ -66,7 +74,19 @@ def _detail(
         data = {
             "batch": _batch(b, beijing_today()),
             "items": items,
-            "can_close": user.role in ("city_officer", "admin") and b.status == "open",
+            "can_close": user is not None
+            and user.role in ("city_officer", "admin")
+            and b.status == "open",
+            "logged_in": user is not None,
+            # without login the form is the real-name public one (multipart, with evidence)
+            "public_objection": {
+                "action": f"/notices/{b.id}/public-objections",
+                "api": f"/api/v1/notices/{b.id}/public-objections",
+                "max_files": public.MAX_FILES,
+                "max_file_mb": public.MAX_FILE_BYTES // (1024 * 1024),
+                "file_types": ["pdf", "jpg", "png"],
+                "reason_length": [public.MIN_REASON, public.MAX_REASON],
+            },
         }
     return page(
         request,
@@ -123,6 +143,60 @@ async def object_to(request: Request, batch_id: int) -> Response:
                 status=422,
             )
     return RedirectResponse(f"/notices/{batch_id}?msg=异议已提交，相关申报退回复核", 303)
+
+
+@router.post("/notices/{batch_id}/public-objections", summary="公众实名提出异议（免登录）")
+async def public_object_to(request: Request, batch_id: int) -> Response:
+    raw = await request.form(max_files=public.MAX_FILES + 1)
+    form = form_dict(raw)
+    try:
+        await objection_rate_limited(request)
+        app_id = form.get("application_id", "")
+        if not app_id.isdigit() or not 1 <= int(app_id) <= 2**31 - 1:
+            raise InputError.single("application_id", "required", "请选择被异议的申报")
+        files = []
+        for f in raw.getlist("evidence"):
+            if isinstance(f, str) or not f.filename:
+                continue  # an empty file input still sends a part with no file name
+            files.append((f.filename, await f.read(public.MAX_FILE_BYTES + 1)))
+        fields, evidence = public.check_public_objection(
+            int(app_id),
+            form.get("real_name", ""),
+            form.get("id_number", ""),
+            form.get("phone", ""),
+            form.get("reason", ""),
+            form.get("evidence_note", ""),
+            files,
+        )
+    except (ApiError, InputError) as exc:
+        errors = _file_errors(field_errors(exc))
+        return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
+    with open_db(request) as db:
+        try:
+            public.file_public_objection(db, batch_id, fields, evidence)
+        except (ApiError, InputError) as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            errors = _file_errors(field_errors(exc))
+            errors.setdefault("_form", next(iter(errors.values())))
+            return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
+    return RedirectResponse(
+        f"/notices/{batch_id}?msg=异议已受理，相关申报已退回复核；审核部门将与您电话核实", 303
+    )
+
+
+def _file_errors(errors: dict[str, str]) -> dict[str, str]:
+    """evidence[1] -> evidence: the form has one file input, so its errors show beside it."""
+    out: dict[str, str] = {}
+    for path, msg in errors.items():
+        key = "evidence" if path.startswith("evidence[") else path
+        out[key] = f"{out[key]}；{msg}" if key in out else msg
+    if "batch_id" in out:
+        out["_form"] = out.pop("batch_id")
+    return out
+
+
+def _status(exc: ApiError | InputError) -> int:
+    return exc.status if isinstance(exc, ApiError) else 422
 
 
 # ---- officers: publish and close batches -------------------------------------------------------

@@ -16,6 +16,7 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
 from huiqi.platform.payments.models import Payment
+from huiqi.platform.public_notices.objections import objections_for
 from huiqi.platform.reviews import service as reviews
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
 from huiqi.rules.api import explain_case_text
@@ -133,6 +134,7 @@ def _review(
             "recheck": recheck,
             "credit": {"blocked": credit.blocked, "reasons": credit.reasons},
             "timeline": timeline(app, steps, pays, db),
+            "objections": objections_for(db, user.principal, app_id),
             "payments": [
                 {
                     "id": p.id,
