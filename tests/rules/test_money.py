@@ -5,9 +5,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from huiqi.rules.errors import InputError
-from huiqi.rules.money import format_wan, format_yuan, parse_amount, percent_half_up
+from huiqi.rules.money import fen_to_str, format_wan, format_yuan, parse_amount, percent_half_up
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,11 @@ def test_formatting_in_yuan_and_wan() -> None:
     assert format_wan(123456) == "1,234.56元"
     assert format_wan(1234567) == "约1.23万元"
     assert format_wan(1250000) == "1.25万元"
+
+
+@given(st.integers(-(10**17), 10**17))
+def test_amount_text_is_exact(fen: int) -> None:
+    # the fast integer formatting equals the Decimal reference to the fen, sign included
+    reference = (Decimal(fen) / 100).quantize(Decimal("0.01"))
+    assert fen_to_str(fen) == str(reference)
+    assert format_yuan(fen) == ("-" if fen < 0 else "") + f"¥{abs(reference):,.2f}"

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .case import Case, parse_case
 from .errors import InputError
-from .evaluator import evaluate_measure
+from .evaluator import MeasureEvaluation, evaluate_measure
 from .explain import explain_text
 from .policy import Policy
 from .result import CaseEvaluation, case_result
-from .rows import CaseColumns, measure_frame
+from .rows import CaseColumns, batch_measure_frame, measure_frame
 
 
 def evaluate_case(
@@ -28,6 +29,44 @@ def evaluate_case(
         for mid in ids
     ]
     return CaseEvaluation(policy, case.as_of, case.fiscal_year, case.enterprise, evaluations)
+
+
+def evaluate_cases(
+    policy: Policy, cases: Sequence[Case], measure_ids: list[str] | None = None
+) -> list[CaseEvaluation]:
+    """Many cases at once, one frame per measure and date: what a busy calculator does.
+
+    The per-measure cost of a single case (formula, conditions, a few dozen numpy calls) is
+    mostly fixed, so cases that arrive together share it. Each case's answer is the one
+    `evaluate_case` gives it alone (tested row for row); cases with different dates go in
+    different frames, because parameters are read at the case's date.
+    """
+    ids = measure_ids if measure_ids is not None else list(policy.measures)
+    out: list[CaseEvaluation | None] = [None] * len(cases)
+    by_date: dict[object, list[int]] = {}
+    for k, case in enumerate(cases):
+        by_date.setdefault(case.as_of, []).append(k)
+    for members in by_date.values():
+        if len(members) == 1:
+            out[members[0]] = evaluate_case(policy, cases[members[0]], measure_ids)
+            continue
+        group = [cases[k] for k in members]
+        shared = [CaseColumns(policy, c) for c in group]
+        per_case: list[tuple[list[MeasureEvaluation], list[tuple[int, int]]]] = [
+            ([], []) for _ in group
+        ]
+        for mid in ids:
+            spec = policy.measures[mid]
+            frame, spans = batch_measure_frame(policy, spec, group, shared)
+            ev = evaluate_measure(policy, spec, frame, group[0].as_of)
+            for (evs, case_spans), span in zip(per_case, spans, strict=True):
+                evs.append(ev)
+                case_spans.append(span)
+        for k, c, (evs, case_spans) in zip(members, group, per_case, strict=True):
+            out[k] = CaseEvaluation(
+                policy, c.as_of, c.fiscal_year, c.enterprise, evs, spans=case_spans
+            )
+    return [ce for ce in out if ce is not None]
 
 
 def select_measures(policy: Policy, measure_ids: list[str] | None) -> list[str] | None:
@@ -52,6 +91,25 @@ def evaluate_case_json(
     """
     ids = select_measures(policy, measure_ids)
     return case_result(evaluate_case(policy, parse_case(raw, policy), ids))
+
+
+def evaluate_cases_json(
+    policy: Policy, raws: Sequence[Any], measure_ids: list[str] | None = None
+) -> list[dict[str, Any] | InputError]:
+    """Many parsed JSON cases -> for each, its result JSON or its own InputError.
+
+    A bad case fails alone: the others are still evaluated (together).
+    """
+    ids = select_measures(policy, measure_ids)
+    parsed: list[Case | InputError] = []
+    for raw in raws:
+        try:
+            parsed.append(parse_case(raw, policy))
+        except InputError as e:
+            parsed.append(e)
+    good = [c for c in parsed if isinstance(c, Case)]
+    results = iter(evaluate_cases(policy, good, ids))
+    return [p if isinstance(p, InputError) else case_result(next(results)) for p in parsed]
 
 
 def explain_case_text(policy: Policy, raw: Any, measure_ids: list[str] | None = None) -> str:

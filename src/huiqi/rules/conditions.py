@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -39,6 +40,7 @@ class Condition:
         return self.detail(i)
 
 
+@lru_cache(maxsize=1024)  # a policy has a handful of rates, shown in every explanation
 def format_rate(rate: Fraction) -> str:
     pct = rate * 100
     if pct.denominator == 1:

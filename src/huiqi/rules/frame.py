@@ -68,11 +68,40 @@ def _year_of(days: IntArray) -> IntArray:
     return years + 1970
 
 
+# read-only broadcast views, shared by every frame (see Frame.constant)
+_CONSTANT_VIEWS: dict[tuple[Any, Any, int], npt.NDArray[Any]] = {}
+
 _DTYPES = {"money": np.int64, "integer": np.int64, "date": np.int64, "flag": np.bool_}
+
+
+# Small record columns by value: the rows of one case repeat the same few values (no prior
+# award, no project) in every measure's frame, and building a numpy column costs ~3 µs against
+# ~0.3 µs for this lookup. Cached columns are read-only, so sharing them is safe.
+_SMALL = 4
+_SMALL_COLUMNS: dict[tuple[str, tuple[Any, ...]], tuple[npt.NDArray[Any], BoolArray]] = {}
 
 
 def _column(raw: list[Any], kind: str) -> tuple[npt.NDArray[Any], BoolArray]:
     """Python values (None = unknown) -> (numpy column, known mask)."""
+    if len(raw) > _SMALL:
+        return _build_column(raw, kind)
+    key = (kind, tuple(raw))
+    try:
+        return _SMALL_COLUMNS[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable value: build it, uncached
+        return _build_column(raw, kind)
+    column, known = _build_column(raw, kind)
+    column.flags.writeable = False
+    known.flags.writeable = False
+    if len(_SMALL_COLUMNS) > 65_536:
+        _SMALL_COLUMNS.clear()
+    _SMALL_COLUMNS[key] = (column, known)
+    return column, known
+
+
+def _build_column(raw: list[Any], kind: str) -> tuple[npt.NDArray[Any], BoolArray]:
     known = np.array([v is not None for v in raw], dtype=np.bool_)
     if kind == "text":
         return np.array(raw, dtype=object), known
@@ -110,13 +139,20 @@ class Frame:
         if known is not None:
             self.known_masks[name] = known
 
+    def _record_keys(self) -> frozenset[str]:
+        keys = self.__dict__.get("_keys")
+        if keys is None:
+            keys = frozenset().union(*self._records) if self._records else frozenset()
+            self.__dict__["_keys"] = keys
+        return keys
+
     def _ensure(self, name: str) -> bool:
         if name in self.values:
             return True
         kind = self._kinds.get(name)
         if kind is None:
             return False
-        if name in self._constants and not any(name in r for r in self._records):
+        if name in self._constants and name not in self._record_keys():
             key = (name, self.n)
             if key not in self._constant_columns:
                 column, known = _column([self._constants[name]] * self.n, kind)
@@ -144,7 +180,16 @@ class Frame:
     def constant(self, value: Any, dtype: Any) -> npt.NDArray[Any]:
         """A read-only column of one value that costs no memory (a broadcast view): absent
         facts and bulk constants such as as_of must not allocate ten million elements."""
-        return np.broadcast_to(np.array(value, dtype=dtype), (self.n,))
+        key = (value, dtype, self.n)
+        column = _CONSTANT_VIEWS.get(key)
+        if column is None:
+            # cached: a single case asks for the same few constants hundreds of times, and
+            # building a broadcast view costs more than the condition that reads it
+            if len(_CONSTANT_VIEWS) > 4096:
+                _CONSTANT_VIEWS.clear()
+            column = np.broadcast_to(np.array(value, dtype=dtype), (self.n,))
+            _CONSTANT_VIEWS[key] = column
+        return column
 
     def put_constant(self, name: str, value: Any, dtype: Any) -> None:
         self.put(name, self.constant(value, dtype))

@@ -35,8 +35,13 @@ def fen_to_decimal(fen: int) -> Decimal:
 
 
 def fen_to_str(fen: int) -> str:
-    """Two-place decimal string, the JSON contract's amount format."""
-    return str(fen_to_decimal(fen))
+    """Two-place decimal string, the JSON contract's amount format.
+
+    Integer arithmetic, not Decimal: a result carries a hundred amounts, and this is exact
+    and several times faster (equal to str(fen_to_decimal(fen)), tested)."""
+    fen = int(fen)
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{yuan}.{cents:02d}"
 
 
 def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
@@ -114,9 +119,9 @@ def percent_half_up_scalar(fen: int, rate: Fraction) -> int:
 
 def format_yuan(fen: int) -> str:
     """¥1,234,567.89"""
-    sign = "-" if fen < 0 else ""
-    d = fen_to_decimal(abs(fen))
-    return f"{sign}¥{d:,.2f}"
+    fen = int(fen)
+    yuan, cents = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}¥{yuan:,}.{cents:02d}"
 
 
 def format_wan(fen: int) -> str:

@@ -27,13 +27,25 @@ class CaseEvaluation:
     fiscal_year: int
     enterprise: dict[str, Any]
     evaluations: list[MeasureEvaluation]
+    # this case's rows in each evaluation, when it shares the frames of a batch of cases
+    spans: list[tuple[int, int]] | None = None
+
+    def _spans(self) -> list[tuple[int, int]]:
+        return self.spans if self.spans is not None else [(0, ev.n) for ev in self.evaluations]
 
     @property
     def total_fen(self) -> int:
-        return sum(int(ev.amount.sum()) for ev in self.evaluations)
+        return sum(
+            int(ev.amount[a:b].sum())
+            for ev, (a, b) in zip(self.evaluations, self._spans(), strict=True)
+        )
 
     def rows(self) -> list[tuple[MeasureEvaluation, int]]:
-        return [(ev, i) for ev in self.evaluations for i in range(ev.n)]
+        return [
+            (ev, i)
+            for ev, (a, b) in zip(self.evaluations, self._spans(), strict=True)
+            for i in range(a, b)
+        ]
 
 
 def _param_value(value: Any, unit: str) -> Any:
@@ -48,9 +60,26 @@ def _param_value(value: Any, unit: str) -> Any:
     return value
 
 
-@lru_cache(maxsize=4096)
+# id(use) -> (use, its JSON). Keyed by identity, since a policy's parameter cache hands out the
+# same ParameterUse objects to every request, and hashing one (its Fraction value, its dates)
+# costs more than building the JSON; holding `use` keeps its id from being reused.
+_PARAMETER_JSON: dict[int, tuple[ParameterUse, dict[str, Any]]] = {}
+
+
 def parameter_json(u: ParameterUse) -> dict[str, Any]:
     """A parameter as cited in a result. Cached: the same few dozen serve every request."""
+    hit = _PARAMETER_JSON.get(id(u))
+    if hit is not None and hit[0] is u:
+        return hit[1]
+    if len(_PARAMETER_JSON) > 65_536:  # reforms make new uses; keep the cache bounded
+        _PARAMETER_JSON.clear()
+    json = _parameter_json(u)
+    _PARAMETER_JSON[id(u)] = (u, json)
+    return json
+
+
+@lru_cache(maxsize=4096)
+def _parameter_json(u: ParameterUse) -> dict[str, Any]:
     return {
         "name": u.name,
         "value": _param_value(u.value, u.unit),

@@ -119,11 +119,11 @@ class CaseColumns:
         self.cache: dict[tuple[str, int], Any] = {}
 
 
-def measure_frame(
-    policy: Policy, spec: MeasureSpec, case: Case, shared: CaseColumns | None = None
-) -> Frame:
-    shared = shared or CaseColumns(policy, case)
-    kinds = dict(shared.kinds)
+def _measure_records(
+    policy: Policy, spec: MeasureSpec, case: Case, base_kinds: dict[str, str]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The rows one case gives a measure (its recognitions, projects or the enterprise)."""
+    kinds = dict(base_kinds)
     records: list[dict[str, Any]] = []
     if spec.source.type == "enterprise":
         records.append(_bookkeeping(spec, case, None))
@@ -152,4 +152,33 @@ def measure_frame(
         # no relevant fact at all: one row whose source facts are unknown, so the measure is
         # reported ineligible with the missing fact named, rather than silently absent
         records.append(_bookkeeping(spec, case, None))
+    return records, kinds
+
+
+def measure_frame(
+    policy: Policy, spec: MeasureSpec, case: Case, shared: CaseColumns | None = None
+) -> Frame:
+    shared = shared or CaseColumns(policy, case)
+    records, kinds = _measure_records(policy, spec, case, shared.kinds)
     return Frame.from_records(records, kinds, shared.facts, shared.cache)
+
+
+def batch_measure_frame(
+    policy: Policy, spec: MeasureSpec, cases: list[Case], shared: list[CaseColumns]
+) -> tuple[Frame, list[tuple[int, int]]]:
+    """One frame holding the rows of many cases for one measure, and each case's row span.
+
+    Each row gets exactly what the single path gives it: its case's enterprise facts, except
+    a fact some record of that case also names, which then comes from the records alone
+    (Frame's rule for constants), so a batch answers row for row as one case at a time.
+    """
+    rows: list[dict[str, Any]] = []
+    spans: list[tuple[int, int]] = []
+    kinds: dict[str, str] = {}
+    for case, cols in zip(cases, shared, strict=True):
+        records, kinds = _measure_records(policy, spec, case, cols.kinds)
+        named = frozenset().union(*records)
+        facts = {k: v for k, v in cols.facts.items() if k not in named}
+        spans.append((len(rows), len(rows) + len(records)))
+        rows.extend({**facts, **r} for r in records)
+    return Frame.from_records(rows, kinds), spans
