@@ -17,11 +17,13 @@ import asyncio
 import datetime as dt
 import json
 import os
+import random
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -31,26 +33,57 @@ HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 
 FIRM = {"revenue": 8_000_000, "previous": 5_000_000, "rd": 1_300_000, "dcmm": 4}
-HUIQI_CASE = {
-    "as_of": "2024-06-30",
-    "fiscal_year": 2023,
-    "enterprise": {"software_enterprise": True},
-    "annual": {"2023": {"revenue": FIRM["revenue"], "rd_expense": FIRM["rd"]},
-               "2022": {"revenue": FIRM["previous"]}},
-    "recognitions": [{"kind": "dcmm", "level": FIRM["dcmm"], "date": "2023-05-01"}],
-}  # fmt: skip
-OPENFISCA_CASE = {
-    "enterprises": {
-        "e1": {
-            "software_enterprise": {"2023": True},
-            "revenue": {"2023": FIRM["revenue"]},
-            "revenue_previous_year": {"2023": FIRM["previous"]},
-            "rd_expense": {"2023": FIRM["rd"]},
-            "dcmm_level": {"2023": FIRM["dcmm"]},
-            **{k: {"2023": None} for k in ("award_2_6_1", "award_2_6_2", "award_2_6_3")},
+FIRMS = 500  # distinct firms the load rotates through, so no answer can be served twice
+
+
+def firms(n: int = FIRMS) -> list[dict[str, int]]:
+    """Deterministic firms around the 2.6.x thresholds (some eligible, some not), the
+    first one being FIRM, the worked example of the docs."""
+    rng = random.Random(20221)
+    out = [FIRM]
+    while len(out) < n:
+        revenue = rng.randrange(2_000_000, 40_000_000, 10_000)
+        out.append(
+            {
+                "revenue": revenue,
+                "previous": rng.randrange(1_000_000, revenue + 1, 10_000),
+                "rd": rng.randrange(0, revenue // 4 + 1, 1_000),
+                "dcmm": rng.choice((2, 3, 4, 5)),
+            }
+        )
+    return out
+
+
+def huiqi_case(firm: dict[str, int]) -> dict[str, Any]:
+    return {
+        "as_of": "2024-06-30",
+        "fiscal_year": 2023,
+        "enterprise": {"software_enterprise": True},
+        "annual": {
+            "2023": {"revenue": firm["revenue"], "rd_expense": firm["rd"]},
+            "2022": {"revenue": firm["previous"]},
+        },
+        "recognitions": [{"kind": "dcmm", "level": firm["dcmm"], "date": "2023-05-01"}],
+    }
+
+
+def openfisca_case(firm: dict[str, int]) -> dict[str, Any]:
+    return {
+        "enterprises": {
+            "e1": {
+                "software_enterprise": {"2023": True},
+                "revenue": {"2023": firm["revenue"]},
+                "revenue_previous_year": {"2023": firm["previous"]},
+                "rd_expense": {"2023": firm["rd"]},
+                "dcmm_level": {"2023": firm["dcmm"]},
+                **{k: {"2023": None} for k in ("award_2_6_1", "award_2_6_2", "award_2_6_3")},
+            }
         }
     }
-}
+
+
+HUIQI_CASE = huiqi_case(FIRM)
+OPENFISCA_CASE = openfisca_case(FIRM)
 
 
 def free_port() -> int:
@@ -137,28 +170,33 @@ class Connection:
         self.writer.close()
 
 
-def request_bytes(url: str, body: bytes) -> tuple[str, int, bytes]:
+def request_bytes(url: str, bodies: list[bytes]) -> tuple[str, int, list[bytes]]:
+    """One ready-made HTTP/1.1 request per body, sent in turn."""
     parsed = httpx.URL(url)
     target = parsed.raw_path.decode()
-    head = (
-        f"POST {target} HTTP/1.1\r\nHost: {parsed.host}:{parsed.port}\r\n"
-        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-    )
-    return str(parsed.host), int(parsed.port or 80), head.encode() + body
+    requests = [
+        (
+            f"POST {target} HTTP/1.1\r\nHost: {parsed.host}:{parsed.port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        + body
+        for body in bodies
+    ]
+    return str(parsed.host), int(parsed.port or 80), requests
 
 
-async def open_loop(url: str, body: bytes, rate: float, seconds: float) -> dict[str, float]:
+async def open_loop(url: str, bodies: list[bytes], rate: float, seconds: float) -> dict[str, float]:
     """Requests sent on a fixed schedule whatever the server does: latency runs from the
     scheduled send time, so a server that falls behind is not excused (no coordinated
     omission). Connections come from a pool of 64 keep-alive connections."""
-    host, port, request = request_bytes(url, body)
+    host, port, requests = request_bytes(url, bodies)
     pool: asyncio.Queue[Connection] = asyncio.Queue()
     for _ in range(64):
         pool.put_nowait(await Connection.open(host, port))
     latencies: list[float] = []
     errors = 0
 
-    async def one(scheduled: float) -> None:
+    async def one(scheduled: float, request: bytes) -> None:
         nonlocal errors
         conn = await pool.get()
         try:
@@ -184,7 +222,7 @@ async def open_loop(url: str, body: bytes, rate: float, seconds: float) -> dict[
         delay = scheduled - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(scheduled)))
+        tasks.append(asyncio.create_task(one(scheduled, requests[i % len(requests)])))
     await asyncio.gather(*tasks)
     while not pool.empty():
         pool.get_nowait().close()
@@ -198,15 +236,18 @@ async def open_loop(url: str, body: bytes, rate: float, seconds: float) -> dict[
     }
 
 
-async def closed_loop(url: str, body: bytes, concurrency: int, seconds: float) -> float:
-    host, port, request = request_bytes(url, body)
+async def closed_loop(url: str, bodies: list[bytes], concurrency: int, seconds: float) -> float:
+    host, port, requests = request_bytes(url, bodies)
     done = 0
+    sent = 0
     stop = time.perf_counter() + seconds
 
     async def worker() -> None:
-        nonlocal done
+        nonlocal done, sent
         conn = await Connection.open(host, port)
         while time.perf_counter() < stop:
+            request = requests[sent % len(requests)]
+            sent += 1
             try:
                 if await conn.post(request) == 200:
                     done += 1
@@ -218,6 +259,31 @@ async def closed_loop(url: str, body: bytes, concurrency: int, seconds: float) -
     t0 = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return done / (time.perf_counter() - t0)
+
+
+ANSWERS_FROM = ("huiqi, 2.6.x", "OpenFisca Web API, 2.6.x")
+
+
+def compare_answers(
+    answers: dict[str, list[dict[str, Any]]], population: list[dict[str, int]]
+) -> tuple[int, dict[str, tuple[str, float]]]:
+    """How many firms get the same three amounts from both servers, and the first firm's."""
+    same = 0
+    first: dict[str, tuple[str, float]] = {}
+    for k, (hq_answer, of_answer) in enumerate(
+        zip(*(answers[n] for n in ANSWERS_FROM), strict=True)
+    ):
+        hq = {r["measure"]: r["amount"] for r in hq_answer["results"]}
+        of = of_answer["enterprises"]["e1"]
+        pairs = {
+            m: (hq[m], of[f"award_{m.replace('.', '_')}"]["2023"])
+            for m in ("2.6.1", "2.6.2", "2.6.3")
+        }
+        same += all(Decimal(h) == Decimal(str(round(o, 2))) for h, o in pairs.values())
+        if k == 0:
+            first = pairs
+    assert len(population) == len(answers[ANSWERS_FROM[0]])
+    return same, first
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -250,33 +316,34 @@ def main(argv: list[str] | None = None) -> int:
     servers = (
         (
             "huiqi",
-            HUIQI_CASE,
+            huiqi_case,
             (("huiqi, 2.6.x", subset), ("huiqi, all 24 measures", "/api/v1/evaluate")),
         ),
-        ("openfisca", OPENFISCA_CASE, (("OpenFisca Web API, 2.6.x", "/calculate"),)),
+        ("openfisca", openfisca_case, (("OpenFisca Web API, 2.6.x", "/calculate"),)),
     )
-    for server, case, variants in servers:
+    population = firms()
+    for server, make_case, variants in servers:
         port = free_port()
         proc = start(server, port, env)
         try:
-            body = json.dumps(case).encode()
+            cases = [make_case(f) for f in population]
+            bodies = [json.dumps(c).encode() for c in cases]
             for name, path in variants:
                 url = f"http://127.0.0.1:{port}{path}"
-                answers[name] = wait_up(url, case)
-                asyncio.run(open_loop(url, body, 50, 3))  # warm up
-                fixed = asyncio.run(open_loop(url, body, args.rate, args.seconds))
-                rps = asyncio.run(closed_loop(url, body, args.concurrency, args.seconds * 0.75))
+                wait_up(url, cases[0])
+                asyncio.run(open_loop(url, bodies, 50, 3))  # warm up
+                fixed = asyncio.run(open_loop(url, bodies, args.rate, args.seconds))
+                rps = asyncio.run(closed_loop(url, bodies, args.concurrency, args.seconds * 0.75))
                 rows.append((name, fixed, rps))
                 print(name, fixed, f"{rps:.0f} req/s", flush=True)
+                if name in ANSWERS_FROM:
+                    with httpx.Client(timeout=30) as http:
+                        answers[name] = [http.post(url, json=c).json() for c in cases]
         finally:
             proc.terminate()
             proc.wait(timeout=30)
 
-    hq = {r["measure"]: r["amount"] for r in answers["huiqi, 2.6.x"]["results"]}
-    of = answers["OpenFisca Web API, 2.6.x"]["enterprises"]["e1"]
-    same = {
-        m: (hq[m], of[f"award_{m.replace('.', '_')}"]["2023"]) for m in ("2.6.1", "2.6.2", "2.6.3")
-    }
+    same, first = compare_answers(answers, population)
     of_rps = rows[-1][2]
     lines = [
         f"# Calculator API load, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
@@ -295,7 +362,15 @@ def main(argv: list[str] | None = None) -> int:
             f"| {name} | {fixed['p50_ms']:.1f} | {fixed['p99_ms']:.1f} | {fixed['max_ms']:.1f} "
             f"| {fixed['errors']} | {rps:.0f} | {rps / of_rps:.2f}× |"
         )
-    lines += ["", f"Same firm, amounts (huiqi, OpenFisca float32): {same}"]
+    lines += [
+        "",
+        f"Load rotates through {len(population)} distinct firms (seeded; the first is the docs' "
+        "example), so no server can answer from a cache.",
+        "",
+        f"Answers checked afterwards, firm by firm: huiqi and OpenFisca agree on {same} of "
+        f"{len(population)} firms for all three 2.6.x amounts (OpenFisca computes in float32). "
+        f"First firm (huiqi, OpenFisca): {first}",
+    ]
     text = "\n".join(lines) + "\n"
     print(text)
     out = args.results or HERE / "results" / f"api-{dt.date.today().isoformat()}.md"

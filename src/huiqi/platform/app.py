@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from huiqi.platform.calculator import Batcher, CalculatorRoute
 from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.errors import install_error_handlers
+from huiqi.platform.policy import get_policy
 from huiqi.platform.ratelimit import TokenBucket
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
 
@@ -66,6 +70,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        get_policy(settings.policy_id)  # load the policy before the first request, not in it
+        # Everything alive now (the policy, FastAPI, SQLAlchemy: ~175,000 objects) lives as
+        # long as the process: move it out of the collector's sight. A full collection of it
+        # took 50-150 ms, which under load lands on some request as a p99 spike.
+        gc.collect()
+        gc.freeze()
         yield
         engine.dispose()
 
@@ -82,13 +92,22 @@ def create_app(
     app.state.engine = engine
     app.state.sessionmaker = sm
     app.state.bucket = TokenBucket(settings.rate_per_second, settings.burst)
+    app.state.batcher = Batcher(lambda: get_policy(settings.policy_id))
+    app.add_middleware(
+        CalculatorRoute,
+        path=f"{API_PREFIX}/evaluate",
+        batcher=app.state.batcher,
+        bucket=app.state.bucket,
+    )
     install_error_handlers(app)
     for r in _routers():
         app.include_router(r, prefix=API_PREFIX)
 
     @app.get(f"{API_PREFIX}/health", tags=["系统"], summary="健康检查（免登录）")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> dict[str, Any]:
+        batcher: Batcher = app.state.batcher
+        # this worker's calculator batching: cases / batches is the mean batch size
+        return {"status": "ok", "calculator": {"batches": batcher.batches, "cases": batcher.cases}}
 
     from huiqi.web.routes import mount  # zh-CN pages (issue 4)
 

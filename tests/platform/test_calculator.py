@@ -1,0 +1,124 @@
+"""The public calculator's fast route and batcher (platform/calculator.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import uvicorn
+
+from huiqi.platform.app import create_app
+from huiqi.platform.calculator import Batcher
+from huiqi.platform.policy import get_policy
+from huiqi.platform.settings import PlatformSettings
+from huiqi.rules.api import evaluate_case_json
+from huiqi.rules.errors import InputError
+from tests.rules.test_properties import software_case
+
+EVALUATE = "/api/v1/evaluate"
+
+
+def _firm(k: int) -> dict[str, Any]:
+    return software_case(500_000_000 + k * 7_000_000, 40_000_000 + k * 3_000_000, 450_000_000)
+
+
+def _expected(case: dict[str, Any], ids: list[str] | None = None) -> dict[str, Any]:
+    return evaluate_case_json(get_policy(), json.loads(json.dumps(case), parse_float=Decimal), ids)
+
+
+def test_requests_that_arrive_together_are_one_batch() -> None:
+    batcher = Batcher(get_policy)
+    cases = [_firm(k) for k in range(10)]
+
+    async def all_at_once() -> list[Any]:
+        return await asyncio.gather(
+            *(batcher.evaluate(c, ("2.6.1", "2.6.2")) for c in cases),
+            batcher.evaluate({"as_of": "不是日期"}, ("2.6.1", "2.6.2")),
+            return_exceptions=True,
+        )
+
+    answers = asyncio.run(all_at_once())
+    assert (batcher.batches, batcher.cases) == (1, 11)
+    assert answers[:10] == [_expected(c, ["2.6.1", "2.6.2"]) for c in cases]
+    assert isinstance(answers[10], InputError) and answers[10].errors[0].path == "as_of"
+
+
+def test_different_measure_lists_are_different_batches() -> None:
+    batcher = Batcher(get_policy)
+
+    async def run() -> list[Any]:
+        return await asyncio.gather(
+            batcher.evaluate(_firm(1), ("2.6.1",)),
+            batcher.evaluate(_firm(2), None),
+            batcher.evaluate(_firm(3), ("2.6.1",)),
+        )
+
+    one, everything, three = asyncio.run(run())
+    assert batcher.batches == 2
+    assert [r["measure"] for r in one["results"]] == ["2.6.1"]
+    assert everything == _expected(_firm(2))
+    assert three == _expected(_firm(3), ["2.6.1"])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_concurrent_clients_through_uvicorn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A real server, 60 clients at once: each gets its own firm's answer, bad input its own
+    422, and the fast route answers errors in the platform's shape."""
+    app = create_app(
+        f"sqlite:///{tmp_path / 'calc.db'}",
+        settings=PlatformSettings(rate_per_second=1e6, burst=10**6),
+    )
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cases = [_firm(k) for k in range(60)]
+        cases[17] = {**cases[17], "annual": {"2023": {"revenue": "五百万"}}}
+
+        async def clients() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+                return await asyncio.gather(*(http.post(EVALUATE, json=c) for c in cases))
+
+        responses = asyncio.run(clients())
+        for k, r in enumerate(responses):
+            if k == 17:
+                assert r.status_code == 422
+                assert r.json()["errors"][0]["path"] == "annual.2023.revenue"
+            else:
+                assert r.status_code == 200 and r.json() == _expected(cases[k]), k
+        stats = httpx.get(f"{base}/api/v1/health").json()["calculator"]
+        assert stats["cases"] == 60 and 1 <= stats["batches"] <= 60
+
+        r = httpx.post(f"{base}{EVALUATE}", content=b"{not json", timeout=30)
+        assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "json_invalid"
+        r = httpx.post(f"{base}{EVALUATE}", content=b" " * 1_000_001, timeout=30)
+        assert r.status_code == 413 and "1MB" in r.json()["errors"][0]["message"]
+        r = httpx.post(f"{base}{EVALUATE}?measures=2.6.1,7.7.7", json=cases[0], timeout=30)
+        assert r.status_code == 422 and r.json()["errors"][0]["path"] == "measures"
+        r = httpx.post(f"{base}{EVALUATE}?measures=2.6.2", json=cases[0], timeout=30)
+        assert r.json() == _expected(cases[0], ["2.6.2"])
+        assert r.headers["content-type"] == "application/json"
+        # the route is still documented, and GET is not the calculator
+        spec = httpx.get(f"{base}/api/v1/openapi.json", timeout=30).json()
+        assert "post" in spec["paths"][EVALUATE]
+        assert httpx.get(f"{base}{EVALUATE}", timeout=30).status_code == 405
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        app.state.engine.dispose()
