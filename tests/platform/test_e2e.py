@@ -34,6 +34,19 @@ def _review(
     assert r.status_code == 200, r.text
     if expert:
         assert r.json()["status"] == "expert_review"
+        experts = client.get(f"{API}/reviews/experts", headers=as_user(city)).json()
+        r = client.post(
+            f"{API}/reviews/{app_id}/experts",
+            json={"expert_ids": [e["id"] for e in experts if e["username"] == "expert1"]},
+            headers=as_user(city),
+        )
+        assert r.status_code == 201, r.text
+        r = client.post(
+            f"{API}/experts/applications/{app_id}/opinion",
+            json={"opinion": "agree", "score": 92, "conflict_declared": True},
+            headers=as_user("expert1"),
+        )
+        assert r.status_code == 200, r.text
         r = client.post(
             f"{API}/reviews/{app_id}/expert",
             json={"outcome": "pass", "opinion": "专家组评审通过"},

@@ -40,6 +40,8 @@ DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
     ("district_ja", "district_officer", "江岸区审核员", {"district": "江岸区"}),
     ("city_kj", "city_officer", "市科技局审核员", {"units": ["市科技局"]}),
     ("city_jx", "city_officer", "市经信局审核员", {"units": ["市经信局"]}),
+    ("expert1", "expert", "王专家（数字经济评审专家库）", {}),
+    ("expert2", "expert", "武汉示例第三方评估机构", {}),
     ("analyst", "analyst", "数据分析员", {}),
     ("supervisor", "supervisor", "督办员", {}),
 ]

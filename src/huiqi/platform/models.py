@@ -1,6 +1,6 @@
 """Import every model so `Base.metadata` is complete (Alembic, tests)."""
 
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.models import AuthSession, User
 from huiqi.platform.budgets.models import BudgetPool
@@ -14,6 +14,7 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
+from huiqi.platform.experts.models import ExpertAssignment
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
     CalendarDay,
@@ -28,6 +29,7 @@ from huiqi.platform.tasks.models import PolicyTask, TaskNote
 __all__ = [
     "AnnualFigure",
     "Application",
+    "ApplicationVersion",
     "AuditEntry",
     "AuditHead",
     "AuthSession",
@@ -37,6 +39,7 @@ __all__ = [
     "Campaign",
     "CampaignPush",
     "Enterprise",
+    "ExpertAssignment",
     "NoticeBatch",
     "NoticeItem",
     "Objection",

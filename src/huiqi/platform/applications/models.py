@@ -11,6 +11,9 @@ from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 # Lifecycle. Review moves submitted -> district_passed [-> expert_review] -> city_passed ->
 # approved | rejected; approved -> in_notice -> noticed -> paid. An objection during 公示 sends
 # an application back to district_passed (city re-check). 免申即享 starts at candidate.
+# Before the decision an officer may return it for correction (returned; the firm amends it,
+# which freezes version n+1 and sends it back to submitted) and the firm may withdraw it
+# (withdrawn, terminal).
 # A draft is the firm's own unsent application: editable, deletable, binding nothing, and
 # visible to nobody but the firm until it is submitted (then it becomes "submitted").
 STATUSES = (
@@ -26,7 +29,12 @@ STATUSES = (
     "in_notice",
     "noticed",
     "paid",
+    "returned",
+    "withdrawn",
 )
+# Statuses in which the firm may still withdraw: everything after submission and before the
+# city decision (a decision commits budget and is published; it is undone only by objection).
+BEFORE_DECISION = ("submitted", "district_passed", "expert_review", "city_passed", "returned")
 AWARDED = ("approved", "in_notice", "noticed", "paid")
 
 
@@ -60,4 +68,31 @@ class Application(Base):
     statement: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # 1 at submission, +1 per amendment after 退回补正; earlier snapshots are ApplicationVersion
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class ApplicationVersion(Base):
+    """An earlier frozen snapshot, archived when the firm amends a returned application.
+
+    The application row always holds the current version; this table keeps every one it
+    replaced, unchanged, so officers and the firm can still read what was claimed before.
+    """
+
+    __tablename__ = "application_versions"
+    __table_args__ = (UniqueConstraint("application_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    policy_id: Mapped[str] = mapped_column(String(64))
+    policy_version: Mapped[str] = mapped_column(String(64))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    engine_status: Mapped[str] = mapped_column(String(32))
+    engine_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
+    requested_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
+    statement: Mapped[str] = mapped_column(Text, default="")
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
+    archived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -37,6 +37,7 @@ class ApplicationOut(BaseModel):
     statement: str
     created_by: str
     submitted_at: dt.datetime
+    version: int = Field(description="快照版本：提交为 1，每次退回补正后修改重交加 1")
 
 
 class ReviewOut(BaseModel):
@@ -76,3 +77,35 @@ class BudgetStat(BaseModel):
 class StatsOut(BaseModel):
     by_measure_status: list[StatsRow]
     budgets: list[BudgetStat]
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1, max_length=5000, description="理由（退回补正时写明需补正的内容）"
+    )
+
+
+class AmendIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    requested_amount_fen: int | None = Field(
+        default=None, ge=1, le=10**15, description="择优类措施修改后的申请金额（分）；不填则沿用"
+    )
+    statement: str | None = Field(default=None, max_length=5000, description="修改后的申报说明")
+
+
+class VersionOut(BaseModel):
+    version: int
+    current: bool
+    policy_id: str
+    policy_version: str
+    engine_status: str
+    engine_amount_fen: int | None
+    requested_amount_fen: int | None
+    statement: str
+    submitted_at: dt.datetime
+
+
+class VersionDetail(VersionOut):
+    facts: dict[str, Any]
+    evaluation: dict[str, Any]

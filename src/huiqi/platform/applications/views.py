@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from sqlalchemy import func, select
 
-from huiqi.platform.applications import drafts, service
+from huiqi.platform.applications import amend, drafts, service
 from huiqi.platform.applications import schemas as s
 from huiqi.platform.applications.models import STATUSES, Application
 from huiqi.platform.auth.service import Principal
@@ -20,6 +20,7 @@ Reader = Annotated[
 ]
 Submitter = Annotated[Principal, Depends(require("enterprise", "admin"))]
 Firm = Annotated[Principal, Depends(require("enterprise"))]
+Officer = Annotated[Principal, Depends(require("district_officer", "city_officer", "admin"))]
 IdemKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=128, description="重试安全：同键只创建一次"),
@@ -140,6 +141,55 @@ def get_application(db: Db, p: Reader, application_id: AppId) -> dict[str, Any]:
     }
 
 
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response_model=s.ApplicationOut,
+    summary="企业撤回申报（作出决定前；须说明理由；状态 withdrawn 为终态）",
+)
+def withdraw(db: Db, p: Firm, application_id: AppId, body: s.ReasonIn) -> Application:
+    return amend.withdraw(db, p, application_id, body.reason)
+
+
+@router.post(
+    "/applications/{application_id}/return",
+    response_model=s.ApplicationOut,
+    summary="退回补正（区级：待初审；市级：复核至决定前；理由写明需补正的内容）",
+)
+def return_for_correction(
+    db: Db, p: Officer, application_id: AppId, body: s.ReasonIn
+) -> Application:
+    return amend.return_for_correction(db, p, application_id, body.reason)
+
+
+@router.post(
+    "/applications/{application_id}/amend",
+    response_model=s.ApplicationOut,
+    summary="修改并重新提交被退回的申报（按当前一企一档冻结新版本快照并重新测算，回到区级初审）",
+)
+def amend_application(db: Db, p: Firm, application_id: AppId, body: s.AmendIn) -> Application:
+    return amend.amend(db, p, application_id, body)
+
+
+@router.get(
+    "/applications/{application_id}/versions",
+    response_model=list[s.VersionDetail],
+    summary="申报的全部快照版本（最早在前，最后一版为当前版本）",
+)
+def list_versions(db: Db, p: Reader, application_id: AppId) -> list[s.VersionDetail]:
+    return amend.versions(db, p, application_id)
+
+
+@router.get(
+    "/applications/{application_id}/versions/{version}",
+    response_model=s.VersionDetail,
+    summary="某一版快照（事实与测算结果）",
+)
+def get_version(
+    db: Db, p: Reader, application_id: AppId, version: Annotated[int, Path(ge=1, le=10**6)]
+) -> s.VersionDetail:
+    return amend.version(db, p, application_id, version)
+
+
 @router.get("/stats", response_model=s.StatsOut, summary="汇总统计（分析员只读）")
 def stats(
     db: Db, p: Annotated[Principal, Depends(require("analyst", "admin", "city_officer"))]
@@ -168,3 +218,14 @@ def stats(
             for b in pools
         ],
     )
+
+
+def _include_experts() -> None:
+    # The expert step's endpoints (/reviews/{id}/experts, /experts/...) ride on this router so
+    # the app factory's router list stays as it is.
+    from huiqi.platform.experts.views import router as experts
+
+    router.include_router(experts)
+
+
+_include_experts()

@@ -8,7 +8,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from huiqi.platform.db import Base, UTCDateTime, utcnow
 
-ROLES = ("enterprise", "district_officer", "city_officer", "analyst", "supervisor", "admin")
+# expert: 专家/第三方机构 — sees only the applications a city officer assigned to it
+ROLES = (
+    "enterprise",
+    "district_officer",
+    "city_officer",
+    "expert",
+    "analyst",
+    "supervisor",
+    "admin",
+)
 
 
 class User(Base):

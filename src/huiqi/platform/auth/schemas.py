@@ -5,7 +5,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-Role = Literal["enterprise", "district_officer", "city_officer", "analyst", "supervisor", "admin"]
+Role = Literal[
+    "enterprise", "district_officer", "city_officer", "expert", "analyst", "supervisor", "admin"
+]
 
 
 class LoginIn(BaseModel):

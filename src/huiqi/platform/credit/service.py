@@ -20,10 +20,12 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.enterprises.models import Enterprise, Penalty
 from huiqi.platform.errors import ApiError
+from huiqi.platform.policy import DEFAULT_EXPERT_MEASURES, get_policy
 
 DEFAULTS: dict[str, Any] = {
     "credit.block_enabled": True,
     "credit.penalty_months": 36,
+    "review.expert_measures": DEFAULT_EXPERT_MEASURES,
 }
 
 
@@ -41,6 +43,14 @@ def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
         isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120
     ):
         raise ApiError(422, "range", "回溯月数应为 0–120 的整数", "value")
+    if key == "review.expert_measures":
+        known = get_policy().measures
+        if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
+            raise ApiError(422, "list_type", '应为措施编号数组，如 ["1.3.1"]', "value")
+        unknown = [m for m in value if m not in known]
+        if unknown:
+            raise ApiError(422, "unknown_measure", f"政策中没有措施 {'、'.join(unknown)}", "value")
+        value = sorted(set(value))
     row = db.get(PlatformParameter, key)
     before = row.value if row is not None else DEFAULTS[key]
     if row is None:

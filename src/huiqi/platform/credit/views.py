@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.credit.service import DEFAULTS, get_parameter, set_parameter
@@ -16,10 +16,17 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 
 class ParameterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    value: bool | int
+    value: bool | int | list[str] = Field(
+        description="credit.block_enabled：布尔；credit.penalty_months：整数；"
+        "review.expert_measures：需专家评审的措施编号数组"
+    )
 
 
-@router.get("", response_model=dict[str, Any], summary="平台参数（信用审查开关、行政处罚回溯月数）")
+@router.get(
+    "",
+    response_model=dict[str, Any],
+    summary="平台参数（信用审查开关、行政处罚回溯月数、需专家评审的措施）",
+)
 def list_parameters(db: Db, p: Admin) -> dict[str, Any]:
     return {k: get_parameter(db, k) for k in DEFAULTS}
 

@@ -36,10 +36,12 @@ STATUS_ZH = {
     "in_notice": "公示中",
     "noticed": "公示期满",
     "paid": "已拨付",
+    "returned": "退回补正（待企业修改）",
+    "withdrawn": "企业已撤回",
 }
 
 
-def _expect(app: Application, *statuses: str) -> None:
+def expect(app: Application, *statuses: str) -> None:
     if app.status not in statuses:
         raise ApiError(
             409,
@@ -49,7 +51,7 @@ def _expect(app: Application, *statuses: str) -> None:
         )
 
 
-def _city_allowed(p: Principal, app: Application) -> None:
+def city_allowed(p: Principal, app: Application) -> None:
     if p.role == "admin":
         return
     if p.role != "city_officer" or app.measure_id not in measures_of_units(p.units):
@@ -81,7 +83,7 @@ def district_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> A
     if p.role not in ("district_officer", "admin"):
         raise forbidden("区级初审只能由企业所在区的审核员办理")
     app = get_visible_app(db, p, app_id, lock=True)
-    _expect(app, "submitted")
+    expect(app, "submitted")
     if body.outcome == "reject" and not body.opinion.strip():
         raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
     _step(db, app, p, "district", body.outcome, body.opinion)
@@ -115,8 +117,8 @@ def recheck(db: Session, app: Application) -> dict[str, Any]:
 
 def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> Application:
     app = get_visible_app(db, p, app_id, lock=True)
-    _city_allowed(p, app)
-    _expect(app, "district_passed")
+    city_allowed(p, app)
+    expect(app, "district_passed")
     if body.outcome == "reject":
         if not body.opinion.strip():
             raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
@@ -134,21 +136,56 @@ def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> A
             "复核发现该企业已就此事项获得支持（已拨付或已决定），按规定不得重复支持，请作不予支持处理",
             "measure_id",
         )
-    _step(db, app, p, "city", "pass", body.opinion, recheck=rc, needs_expert=body.needs_expert)
-    transition(
-        db, app, p, "review.city.pass", "expert_review" if body.needs_expert else "city_passed"
-    )
+    from huiqi.platform.experts.service import needs_expert
+
+    # The measure's setting sends it to experts whatever the officer ticked; the officer may
+    # add the step for any other measure.
+    expert = body.needs_expert or needs_expert(db, app.measure_id)
+    _step(db, app, p, "city", "pass", body.opinion, recheck=rc, needs_expert=expert)
+    transition(db, app, p, "review.city.pass", "expert_review" if expert else "city_passed")
     db.commit()
     return app
 
 
 def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
+    """The city officer closes the expert step once every invited expert has answered."""
+    from huiqi.platform.experts.service import OPINION_ZH, for_application
+
     app = get_visible_app(db, p, app_id, lock=True)
-    _city_allowed(p, app)
-    _expect(app, "expert_review")
-    if not body.opinion.strip():
-        raise ApiError(422, "required", "请录入专家评审/第三方审计意见", "opinion")
-    _step(db, app, p, "expert", body.outcome, body.opinion)
+    city_allowed(p, app)
+    expect(app, "expert_review")
+    assigned = for_application(db, app)
+    pending = [a for a in assigned if a.status == "assigned"]
+    if pending:
+        raise ApiError(
+            409,
+            "expert_pending",
+            f"还有 {len(pending)} 位专家/第三方机构尚未提交意见，不能结束专家评审",
+            "application_id",
+        )
+    opinions = [a for a in assigned if a.status == "submitted"]
+    if not opinions:
+        raise ApiError(
+            409,
+            "no_expert_opinion",
+            "尚无专家/第三方机构提交意见：请先“送专家评审”并等待意见",
+            "application_id",
+        )
+    if body.outcome == "reject" and not body.opinion.strip():
+        raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
+    summary = "；".join(
+        f"{OPINION_ZH.get(a.opinion or '', a.opinion)} {a.score} 分" for a in opinions
+    )
+    _step(
+        db,
+        app,
+        p,
+        "expert",
+        body.outcome,
+        body.opinion.strip() or f"专家意见：{summary}",
+        opinions=len(opinions),
+        mean_score=round(sum(a.score or 0 for a in opinions) / len(opinions), 1),
+    )
     transition(
         db,
         app,
@@ -206,8 +243,8 @@ def decide(
     db: Session, p: Principal, app_id: int, body: DecisionIn
 ) -> tuple[Application, str | None]:
     app = get_visible_app(db, p, app_id, lock=True)
-    _city_allowed(p, app)
-    _expect(app, "city_passed")
+    city_allowed(p, app)
+    expect(app, "city_passed")
     if not body.approve:
         if not body.reason.strip():
             raise ApiError(422, "reason_required", "不予支持时必须说明理由", "reason")

@@ -1,0 +1,186 @@
+"""Withdraw (撤回), return for correction (退回补正) and amend, before the city decision.
+
+A decision commits budget and goes to 公示, so from then on the application is the
+government's act: the firm can no longer withdraw or change it (an objection during 公示 is the
+way back). Before that the firm may withdraw with a reason, and an officer may return it with
+the list of things to fix; the firm's amendment freezes a new snapshot from its current
+一企一档 with a fresh engine evaluation as version n+1, archives version n unchanged, and sends
+the application back to district first review.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications import service
+from huiqi.platform.applications.models import BEFORE_DECISION, Application, ApplicationVersion
+from huiqi.platform.applications.schemas import AmendIn, ApplicationIn, VersionDetail
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.credit.service import ensure_not_blocked
+from huiqi.platform.db import utcnow
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.experts.service import cancel_open
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.platform.reviews.service import STATUS_ZH, city_allowed
+
+DECIDED = ("approved", "rejected", "in_notice", "noticed", "paid")
+
+
+def _refuse(app: Application, what: str) -> ApiError:
+    status = STATUS_ZH.get(app.status, app.status)
+    if app.status in DECIDED:
+        return ApiError(
+            409,
+            "after_decision",
+            f"申报已作出决定（当前状态“{status}”）：按规定，决定后不得{what}申报；"
+            "如有异议请在公示期内提出",
+            "status",
+        )
+    if app.status == "draft":
+        return ApiError(409, "not_submitted", f"草稿尚未提交，无需{what}，可直接删除", "status")
+    return ApiError(409, "wrong_status", f"申报当前状态为“{status}”，不能{what}", "status")
+
+
+def _firm_only(p: Principal, what: str) -> None:
+    if p.role != "enterprise":
+        raise forbidden(f"只有申报企业本身可以{what}申报")
+
+
+def _step(app: Application, p: Principal, stage: str, outcome: str, text: str, **d: Any) -> Any:
+    return ReviewStep(
+        application_id=app.id, stage=stage, outcome=outcome, opinion=text, reviewer=p.username,
+        details=d,
+    )  # fmt: skip
+
+
+def withdraw(db: Session, p: Principal, app_id: int, reason: str) -> Application:
+    _firm_only(p, "撤回")
+    app = service.get_visible_app(db, p, app_id, lock=True)  # another firm's id: 404
+    if app.status not in BEFORE_DECISION:
+        raise _refuse(app, "撤回")
+    if not reason.strip():
+        raise ApiError(422, "required", "撤回申报须说明理由", "reason")
+    cancel_open(db, app)
+    db.add(_step(app, p, "withdraw", "withdraw", reason.strip(), version=app.version))
+    # No budget to release: nothing is committed before the decision.
+    service.transition(db, app, p, "application.withdraw", "withdrawn")
+    db.commit()
+    return app
+
+
+def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -> Application:
+    if p.role not in ("district_officer", "city_officer", "admin"):
+        raise forbidden("只有审核员可以退回补正")
+    app = service.get_visible_app(db, p, app_id, lock=True)  # outside the officer's scope: 404
+    if app.status == "submitted":
+        if p.role == "city_officer":
+            raise forbidden("待区级初审的申报由企业所在区的审核员退回")
+    elif app.status in ("district_passed", "expert_review", "city_passed"):
+        city_allowed(p, app)
+    else:
+        raise _refuse(app, "退回")
+    if not reason.strip():
+        raise ApiError(422, "required", "退回补正须写明需要补正的内容", "reason")
+    cancel_open(db, app)
+    db.add(_step(app, p, "return", "return", reason.strip(), version=app.version))
+    service.transition(db, app, p, "review.return", "returned")
+    db.commit()
+    return app
+
+
+def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
+    _firm_only(p, "修改")
+    app = service.get_visible_app(db, p, app_id, lock=True)
+    if app.status != "returned":
+        if app.status in DECIDED or app.status == "draft":
+            raise _refuse(app, "修改")
+        raise ApiError(
+            409,
+            "not_returned",
+            f"只有被退回补正的申报可以修改（当前状态“{STATUS_ZH.get(app.status, app.status)}”）",
+            "status",
+        )
+    ent = db.get(Enterprise, app.enterprise_id)
+    assert ent is not None
+    ensure_not_blocked(db, ent)
+    data = ApplicationIn(
+        enterprise_id=app.enterprise_id,
+        measure_id=app.measure_id,
+        fiscal_year=app.fiscal_year,
+        project_id=app.project_id,
+        requested_amount_fen=body.requested_amount_fen or app.requested_amount_fen,
+        statement=app.statement if body.statement is None else body.statement,
+    )
+    # Same freezing and validation as a submission (project, amount within the cap).
+    fresh = service.new_application(
+        db, p, ent, data, status="submitted", source=app.source, key=None
+    )
+    before = service.snapshot(app)
+    db.add(
+        ApplicationVersion(
+            application_id=app.id,
+            version=app.version,
+            policy_id=app.policy_id,
+            policy_version=app.policy_version,
+            facts=app.facts,
+            evaluation=app.evaluation,
+            engine_status=app.engine_status,
+            engine_amount_fen=app.engine_amount_fen,
+            requested_amount_fen=app.requested_amount_fen,
+            statement=app.statement,
+            submitted_at=app.submitted_at,
+        )
+    )
+    # The idempotency key and the creator stay: a retry of the first submission still finds
+    # this one application.
+    for field in service.FROZEN:
+        if field not in ("idempotency_key", "created_by"):
+            setattr(app, field, getattr(fresh, field))
+    app.version += 1
+    app.status = "submitted"
+    app.submitted_at = utcnow()
+    db.add(_step(app, p, "amend", "resubmit", data.statement, version=app.version))
+    db.flush()
+    record(db, p, "application.amend", "application", app.id, before, service.snapshot(app))
+    db.commit()
+    return app
+
+
+def _version_dict(v: Any, current: bool) -> dict[str, Any]:
+    return {
+        "version": v.version,
+        "current": current,
+        "policy_id": v.policy_id,
+        "policy_version": v.policy_version,
+        "engine_status": v.engine_status,
+        "engine_amount_fen": v.engine_amount_fen,
+        "requested_amount_fen": v.requested_amount_fen,
+        "statement": v.statement,
+        "submitted_at": v.submitted_at,
+        "facts": v.facts,
+        "evaluation": v.evaluation,
+    }
+
+
+def versions(db: Session, p: Principal, app_id: int) -> list[VersionDetail]:
+    """Every frozen snapshot of the application, oldest first; the last is the current one."""
+    app = service.get_visible_app(db, p, app_id)
+    old = db.scalars(
+        select(ApplicationVersion)
+        .where(ApplicationVersion.application_id == app.id)
+        .order_by(ApplicationVersion.version)
+    )
+    rows = [_version_dict(v, False) for v in old] + [_version_dict(app, True)]
+    return [VersionDetail.model_validate(r) for r in rows]
+
+
+def version(db: Session, p: Principal, app_id: int, number: int) -> VersionDetail:
+    for v in versions(db, p, app_id):
+        if v.version == number:
+            return v
+    raise not_found(f"申报 {app_id} 的第 {number} 版", "version")

@@ -1,0 +1,1 @@
+"""Expert / third-party review: assignments by the city officer, opinions by the experts."""
