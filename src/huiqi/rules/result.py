@@ -100,8 +100,19 @@ def _requires(ev: MeasureEvaluation) -> str:
     return "enterprise, annual"
 
 
+def _measure_static(ev: MeasureEvaluation) -> tuple[str, str | None, list[dict[str, Any]]]:
+    """What every row of one evaluation shares, built once: a batch has many rows each."""
+    static = ev.__dict__.get("_static")
+    if static is None:
+        cap = fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None
+        static = (_requires(ev), cap, [parameter_json(u) for u in ev.params_used])
+        ev.__dict__["_static"] = static
+    return static
+
+
 def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
     spec = ev.spec
+    requires, cap, parameters = _measure_static(ev)
     status = int(ev.status[i])
     conds = []
     reasons: list[str] = []
@@ -175,13 +186,13 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
 
     project = ev.frame.text("project")[i]
     return {
-        "requires": _requires(ev),
+        "requires": requires,
         "measure": spec.id,
         "title": spec.title,
         "project": project,
         "status": STATUS_NAMES[status],
         "amount": fen_to_str(int(ev.amount[i])),
-        "cap": fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None,
+        "cap": cap,
         "kind": spec.kind,
         "one_time": spec.one_time,
         "clause": spec.clause_ref,
@@ -194,7 +205,8 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         "calculation": calculation,
         "supersedes": supersedes,
         "excluded_by": excluded_by,
-        "parameters": [dict(parameter_json(u)) for u in ev.params_used],
+        # copies: a caller may edit its result without touching the shared cache
+        "parameters": [dict(p) for p in parameters],
     }
 
 
