@@ -88,3 +88,15 @@ def test_logged_in_users_keep_their_form_and_see_the_export(client_for: Any) -> 
     html = ent.get(f"/notices/{batch_id}").text
     assert "联系电话或邮箱" in html and "导出 Excel" in html
     assert "导出 Excel" not in client_for().get(f"/notices/{batch_id}").text
+
+
+def test_an_empty_form_shows_every_error_beside_its_field(client_for: Any) -> None:
+    batch_id, _ = listed_application(client_for)
+    anon: TestClient = client_for()
+    r = anon.post(f"/notices/{batch_id}/public-objections?format=json", data={})
+    assert r.status_code == 422
+    paths = {e["path"] for e in r.json()["errors"]}
+    assert paths == {"application_id", "real_name", "id_number", "phone", "reason"}
+    html = anon.post(f"/notices/{batch_id}/public-objections", data={}).text
+    for name in paths:
+        assert f'id="e-{name}"' in html

@@ -23,7 +23,7 @@ from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
 from huiqi.platform.public_notices.views import objection_rate_limited
-from huiqi.rules.errors import InputError
+from huiqi.rules.errors import FieldError, InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
 from huiqi.web.render import html_error, page
 from huiqi.web.session import current, field_errors, need
@@ -147,27 +147,35 @@ async def object_to(request: Request, batch_id: int) -> Response:
 
 @router.post("/notices/{batch_id}/public-objections", summary="公众实名提出异议（免登录）")
 async def public_object_to(request: Request, batch_id: int) -> Response:
-    raw = await request.form(max_files=public.MAX_FILES + 1)
+    raw = await request.form()
     form = form_dict(raw)
     try:
         await objection_rate_limited(request)
-        app_id = form.get("application_id", "")
-        if not app_id.isdigit() or not 1 <= int(app_id) <= 2**31 - 1:
-            raise InputError.single("application_id", "required", "请选择被异议的申报")
         files = []
         for f in raw.getlist("evidence"):
             if isinstance(f, str) or not f.filename:
                 continue  # an empty file input still sends a part with no file name
             files.append((f.filename, await f.read(public.MAX_FILE_BYTES + 1)))
-        fields, evidence = public.check_public_objection(
-            int(app_id),
-            form.get("real_name", ""),
-            form.get("id_number", ""),
-            form.get("phone", ""),
-            form.get("reason", ""),
-            form.get("evidence_note", ""),
-            files,
-        )
+        app_id = form.get("application_id", "")
+        known = app_id.isdigit() and 1 <= int(app_id) <= 2**31 - 1
+        try:
+            fields, evidence = public.check_public_objection(
+                int(app_id) if known else 0,
+                form.get("real_name", ""),
+                form.get("id_number", ""),
+                form.get("phone", ""),
+                form.get("reason", ""),
+                form.get("evidence_note", ""),
+                files,
+            )
+        except InputError as exc:
+            problems = exc.errors
+        else:
+            problems = []
+        if not known:  # reported with the other fields, so the form shows everything at once
+            problems = [FieldError("application_id", "required", "请选择被异议的申报"), *problems]
+        if problems:
+            raise InputError(problems)
     except (ApiError, InputError) as exc:
         errors = _file_errors(field_errors(exc))
         return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
