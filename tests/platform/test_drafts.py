@@ -172,3 +172,26 @@ def test_drafts_invisible_and_refused(client: TestClient, as_user: Any) -> None:
     # the draft survived all of that untouched
     mine = client.get(f"{API}/applications/{did}", headers=as_user("enterprise1")).json()
     assert mine["status"] == "draft" and mine["statement"] == "初稿"
+
+
+def test_a_campaign_takes_over_the_firms_draft(client: TestClient, as_user: Any) -> None:
+    # a firm that started a draft is still pushed the 免申即享 offer, on the same record
+    draft = _save(client, as_user, {**DRAFT, "measure_id": "2.6.1"}).json()
+    r = client.post(
+        f"{API}/campaigns",
+        json={"measure_id": "2.6.1", "fiscal_year": 2023, "title": "研发补助免申即享"},
+        headers=as_user("city_jx"),
+    )
+    assert r.status_code == 201 and r.json()["candidates"] == 1, r.text
+    firm = as_user("enterprise1")
+    (push,) = client.get(f"{API}/campaigns/pushes", headers=firm).json()
+    assert push["application_id"] == draft["id"]
+    app = client.get(f"{API}/applications/{draft['id']}", headers=firm).json()
+    assert app["status"] == "candidate" and app["source"] == "campaign"
+    assert app["engine_amount_fen"] == 40 * 10**6  # 10% of enterprise 1's R&D, as screened
+    assert _audit(client, as_user, draft["id"]) == [
+        "application.draft.create",
+        "campaign.candidate",
+    ]
+    r = client.post(f"{API}/campaigns/pushes/{push['id']}/confirm", headers=firm)
+    assert r.status_code == 200 and r.json()["response"] == "confirmed"

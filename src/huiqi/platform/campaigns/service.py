@@ -85,14 +85,20 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
     )
     db.add(camp)
     db.flush()
-    taken = {
-        (e, k)
-        for e, k in db.execute(
-            select(Application.enterprise_id, Application.project_key).where(
-                Application.measure_id == spec.id, Application.fiscal_year == data.fiscal_year
-            )
+    taken: set[tuple[int, int]] = set()
+    # a firm's own unsent draft does not stop the push: the campaign takes it over, as a
+    # submission does (the draft was only a preview; the candidate is frozen now)
+    drafts: dict[tuple[int, int], Application] = {}
+    for existing in db.scalars(
+        select(Application).where(
+            Application.measure_id == spec.id, Application.fiscal_year == data.fiscal_year
         )
-    }
+    ):
+        key = (existing.enterprise_id, existing.project_key)
+        if existing.status == "draft":
+            drafts[key] = existing
+        else:
+            taken.add(key)
     day = case_as_of(data.fiscal_year, data.as_of)
     screened, candidates = screen(db, pol, spec.id, data.fiscal_year, day)
     for cand in candidates:
@@ -109,17 +115,25 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
         if out.status != "eligible" or out.amount_fen != cand.amount_fen:
             log.warning("bulk/single mismatch for firm %s measure %s", ent.id, spec.id)
             continue
-        app = Application(
+        fields = dict(
             enterprise_id=ent.id, measure_id=spec.id, fiscal_year=data.fiscal_year,
             project_id=cand.project_id, project_key=cand.project_id or 0, status="candidate",
             source="campaign", policy_id=pol.id, policy_version=pol.version, facts=case,
             evaluation=out.evaluation, engine_status="eligible", engine_amount_fen=out.amount_fen,
             created_by=p.username,
         )  # fmt: skip
-        db.add(app)
+        draft = drafts.get((cand.enterprise_id, cand.project_id or 0))
+        before = snapshot(draft) if draft is not None else None
+        if draft is None:
+            app = Application(**fields)
+            db.add(app)
+        else:
+            app = draft
+            for name, value in fields.items():
+                setattr(app, name, value)
         db.flush()
         db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
-        record(db, p, "campaign.candidate", "application", app.id, None, snapshot(app))
+        record(db, p, "campaign.candidate", "application", app.id, before, snapshot(app))
         camp.candidates += 1
     camp.screened = screened
     db.flush()
