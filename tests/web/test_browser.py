@@ -390,3 +390,63 @@ def test_role_pages_at_phone_width(new_page: Any) -> None:
     ):
         ent.goto(url)
         assert ent.evaluate("document.documentElement.scrollWidth") <= 390, url
+
+
+def test_expert_journey(new_page: Any) -> None:
+    """A 择优 claim (1.3.1) goes to experts: the city officer invites one on the review page,
+    the expert finds it in its queue, declares no conflict and gives its opinion."""
+    firm = new_page()
+    login(firm, "enterprise1")
+    r = firm.request.post(
+        "/api/v1/applications",
+        data={
+            "enterprise_id": 1,
+            "measure_id": "1.3.1",
+            "fiscal_year": 2023,
+            "requested_amount_fen": 150 * 10**6,
+        },
+    )
+    assert r.status == 201, r.text()
+    app_id = r.json()["id"]
+    district = new_page()
+    login(district, "district_dh")
+    r = district.request.post(f"/api/v1/reviews/{app_id}/district", data={"outcome": "pass"})
+    assert r.ok, r.text()
+
+    city = new_page()
+    login(city, "city_jx")
+    city.goto(f"/officer/applications/{app_id}")
+    city.get_by_role("button", name="提交审核意见").click()
+    assert "待专家/第三方评审" in city.locator("main").inner_text()  # 1.3.1 needs experts
+    city.get_by_label("王专家（数字经济评审专家库）").check()
+    city.get_by_role("button", name="送专家评审").click()
+    assert "已送专家评审" in city.locator(".flash").inner_text()
+
+    page = new_page()
+    login(page, "expert1")
+    page.wait_for_url("**/expert/queue")
+    row = page.locator("tbody tr", has_text="1.3.1")
+    assert "待评审" in row.inner_text()
+    shot(page, "60-expert-queue")
+    row.get_by_role("link").first.click()
+    page.wait_for_url(f"**/expert/applications/{app_id}")
+    assert page.locator("#cap").inner_text() == "¥2,000,000.00"
+    page.get_by_label("修改金额建议").check()
+    page.get_by_label("评分（0–100）").fill("86")
+    page.get_by_label("建议金额").fill("120万元")
+    page.get_by_label("评审意见说明").fill("接入企业数量达标，日均解析量偏低，建议核减")
+    page.get_by_role("button", name="提交评审意见").click()
+    # the conflict-of-interest declaration comes first
+    assert "回避声明" in page.locator("#e-conflict_declared").inner_text()
+    page.get_by_label(re.compile("回避声明")).check()
+    page.get_by_role("button", name="提交评审意见").click()
+    assert "评审意见已提交" in page.locator(".flash").inner_text()
+    assert "¥1,200,000.00" in page.locator("#assignment-status").inner_text()
+    shot(page, "61-expert-opinion")
+
+    city.goto(f"/officer/applications/{app_id}")
+    opinions = city.locator("#expert-opinions").inner_text()
+    assert "修改金额建议" in opinions and "86" in opinions and "¥1,200,000.00" in opinions
+    city.get_by_role("button", name="提交审核意见").click()
+    assert "专家评审已结束" in city.locator(".flash").inner_text()
+    shot(city, "62-city-expert-opinions")

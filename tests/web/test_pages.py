@@ -139,7 +139,7 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
     assert {a["id"] for a in queue} == {a1, a2}
     assert client_for("district_ja").get("/officer/queue?format=json").json()["queue"] == []
     page = dist.get(f"/officer/applications/{a1}?format=json").json()
-    assert page["actions"] == ["district"] and page["credit"]["blocked"] is False
+    assert page["actions"] == ["district", "return"] and page["credit"]["blocked"] is False
     r = dist.post(f"/officer/applications/{a1}", data={"action": "district", "outcome": "reject"})
     assert r.status_code == 422 and "不通过时必须填写审核意见" in r.text
     for a in (a1, a2):

@@ -94,6 +94,8 @@ _REACHED = {
     "in_notice": 5,
     "noticed": 5,
     "paid": 6,
+    "returned": 1,  # back before district review once the firm amends it
+    "withdrawn": 6,  # terminal: nothing ahead
 }
 
 
@@ -132,7 +134,8 @@ def timeline(
             "when": app.submitted_at,
             "detail": f"由 {app.created_by} "
             + ("保存" if app.status == "draft" else "提交")
-            + f"；政策版本 {app.policy_version}",
+            + f"；政策版本 {app.policy_version}"
+            + ("" if app.status == "draft" else "；快照第 1 版"),
         }
     ]
     for s in steps:
@@ -142,6 +145,8 @@ def timeline(
             from huiqi.rules.money import format_yuan
 
             detail = f"核定金额 {format_yuan(int(amount))}。{detail}"
+        if s.stage == "amend":
+            detail = f"快照第 {(s.details or {}).get('version')} 版（重新测算）。{detail}"
         events.append(
             {
                 "done": True,
@@ -176,7 +181,7 @@ def timeline(
         )
     events.sort(key=lambda e: e["when"])
     reached = _REACHED.get(app.status, 0)
-    if app.status not in ("rejected", "declined"):
+    if app.status not in ("rejected", "declined", "withdrawn"):
         for i, (_key, title) in enumerate(STAGES):
             if i >= reached and (i > 0 or app.status == "draft"):
                 events.append({"done": False, "title": f"待{title}", "when": None, "detail": ""})

@@ -142,6 +142,19 @@ async def figures_from_calculator(request: Request) -> Response:
 
 @router.get("/applications/{app_id}", summary="申报详情与进度")
 def application(request: Request, app_id: int) -> Response:
+    return application_page(request, app_id)
+
+
+def application_page(
+    request: Request,
+    app_id: int,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The firm's application page; also re-rendered with errors by ent_amend's forms."""
+    from huiqi.web.ent_amend import amend_data
+
     user = need(request, "enterprise")
     with open_db(request) as db:
         try:
@@ -164,8 +177,17 @@ def application(request: Request, app_id: int) -> Response:
                 for p in pays
             ],
             "evaluation_row": (app.evaluation or {}).get("row"),
+            **amend_data(db, user, app, steps),
         }
-    return page(request, "ent_application.html", data, title=f"申报 {app_id}")
+    return page(
+        request,
+        "ent_application.html",
+        data,
+        title=f"申报 {app_id}",
+        errors=errors,
+        form=form,
+        status=status,
+    )
 
 
 def _draft(

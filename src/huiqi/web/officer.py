@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from huiqi.platform.applications import amend
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
+from huiqi.platform.experts import service as experts
 from huiqi.platform.payments import service as payments
 from huiqi.platform.payments.models import Payment
 from huiqi.platform.public_notices.objections import objections_for
@@ -84,6 +86,13 @@ def _actions(user: WebUser, app: Application) -> list[str]:
         acts.append("city")
     if city and app.status == "expert_review":
         acts.append("expert")
+    if city and app.status in ("city_passed", "expert_review"):
+        acts.append("assign")  # 送专家评审: any measure, after the city re-check
+    district_turn = app.status == "submitted" and user.role in ("district_officer", "admin")
+    if district_turn or (
+        city and app.status in ("district_passed", "expert_review", "city_passed")
+    ):
+        acts.append("return")
     if city and app.status == "city_passed":
         acts.append("decide")
     if city and app.status == "noticed":
@@ -147,6 +156,11 @@ def _review(
                 for p in pays
             ],
             "actions": _actions(user, app),
+            **expert_data(db, user, app),
+            "versions": [
+                v.model_dump(mode="json", exclude={"evaluation"})
+                for v in amend.versions(db, user.principal, app_id)
+            ],
             "measure": {"kind": spec.kind if spec else "", "summary": spec.summary if spec else ""},
         }
     return page(
@@ -160,6 +174,23 @@ def _review(
     )
 
 
+def expert_data(db: Any, user: WebUser, app: Application) -> dict[str, Any]:
+    """The expert step on the review page: opinions so far and whom the officer may invite.
+    District officers do not see the opinions: the decision is the city's."""
+    if user.role not in ("city_officer", "admin"):
+        return {"expert_opinions": [], "experts": []}
+    opinions = [
+        experts.out(db, a).model_dump(mode="json") for a in experts.for_application(db, app)
+    ]
+    invited = {o["expert_id"] for o in opinions}
+    pool = [
+        {"id": u.id, "display_name": u.display_name}
+        for u in experts.experts(db)
+        if u.id not in invited
+    ]
+    return {"expert_opinions": opinions, "experts": pool}
+
+
 @router.get("/applications/{app_id}", summary="审核页")
 def review_page(request: Request, app_id: int) -> Response:
     return _review(request, need(request, *OFFICERS), app_id)
@@ -168,7 +199,8 @@ def review_page(request: Request, app_id: int) -> Response:
 @router.post("/applications/{app_id}", summary="审核操作")
 async def review_action(request: Request, app_id: int) -> Response:
     user = need(request, *OFFICERS)
-    form = form_dict(await request.form())
+    raw = await request.form()
+    form = form_dict(raw)
     action = form.get("action", "")
     errors: dict[str, str] = {}
     p = user.principal
@@ -187,7 +219,21 @@ async def review_action(request: Request, app_id: int) -> Response:
                 msg = "市级复核已完成"
             elif action == "expert":
                 reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
-                msg = "专家/第三方评审意见已录入"
+                msg = "专家评审已结束"
+            elif action == "assign":
+                ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
+                if not ids:
+                    errors["expert_ids"] = "请至少选择一位专家或第三方机构"
+                    raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
+                experts.assign(db, p, app_id, ids)
+                msg = "已送专家评审"
+            elif action == "return":
+                reason = form.get("return_reason", "").strip()[:5000]
+                if not reason:
+                    errors["return_reason"] = "请写明需要企业补正的内容"
+                    raise ApiError(422, "required", errors["return_reason"], "return_reason")
+                amend.return_for_correction(db, p, app_id, reason)
+                msg = "已退回企业补正"
             elif action == "decide":
                 approve = form.get("approve") != "no"
                 amount = amount_fen(form.get("amount", ""), "amount", errors)
@@ -207,9 +253,12 @@ async def review_action(request: Request, app_id: int) -> Response:
                 return html_error(request, 400, "未知的审核操作")
         except ApiError as exc:
             db.rollback()  # release SQLite's write lock before the page re-reads
-            rename = {"amount_fen": "amount"}
-            errors.update({rename.get(k, k): v for k, v in field_errors(exc).items()})
-            known = {"opinion", "amount", "reason"}
+            rename = {"amount_fen": "amount", "reason": "return_reason"}
+            if action != "return":
+                rename.pop("reason")
+            for k, v in field_errors(exc).items():
+                errors.setdefault(rename.get(k, k), v)
+            known = {"opinion", "amount", "reason", "expert_ids", "return_reason"}
             if set(errors) - known:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _review(request, user, app_id, errors=errors, form=form, status=422)

@@ -31,6 +31,7 @@ ROLE_ZH = {
     "enterprise": "企业用户",
     "district_officer": "区级审核员",
     "city_officer": "市级审核员",
+    "expert": "专家/第三方机构",
     "analyst": "数据分析员",
     "supervisor": "督办员",
     "admin": "管理员",
@@ -47,8 +48,26 @@ STAGE_ZH = {
     "expert": "专家/第三方评审",
     "decision": "决定",
     "objection": "公示异议",
+    "return": "退回补正",
+    "withdraw": "企业撤回",
+    "amend": "补正后重新提交",
 }
-OUTCOME_ZH = {"pass": "通过", "reject": "不通过", "approve": "支持", "reopen": "退回复核"}
+OUTCOME_ZH = {
+    "pass": "通过",
+    "reject": "不通过",
+    "approve": "支持",
+    "reopen": "退回复核",
+    "return": "请企业补正",
+    "withdraw": "已撤回",
+    "resubmit": "新版本快照",
+}
+OPINION_ZH = {"agree": "同意", "disagree": "不同意", "amend": "修改金额建议"}
+ASSIGNMENT_ZH = {
+    "assigned": "待评审",
+    "submitted": "已提交意见",
+    "recused": "已回避",
+    "cancelled": "已取消",
+}
 FIELD_ZH = {
     "approval_date": "立项日期",
     "total_investment": "总投资（元）",
@@ -118,6 +137,8 @@ env.filters.update(
     task_status_zh=lambda s: TASK_STATUS_ZH.get(s, s),
     stage_zh=lambda s: STAGE_ZH.get(s, s),
     outcome_zh=lambda s: OUTCOME_ZH.get(s, s),
+    opinion_zh=lambda s: OPINION_ZH.get(s or "", s or "—"),
+    assignment_zh=lambda s: ASSIGNMENT_ZH.get(s, s),
     size_zh=lambda s: SIZE_ZH.get(s, s),
     zip_self=lambda xs: [(x, x) for x in xs],
     zip=lambda a, b: list(zip(a, b, strict=False)),

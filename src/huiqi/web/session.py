@@ -23,6 +23,7 @@ HOME = {
     "enterprise": "/enterprise",
     "district_officer": "/officer/queue",
     "city_officer": "/officer/queue",
+    "expert": "/expert/queue",
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
     "admin": "/officer/queue",

@@ -1,0 +1,83 @@
+"""The firm withdraws (撤回) a submitted application or amends one returned for correction
+(退回补正): buttons on /enterprise/applications/{id}, errors beside the fields."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from huiqi.platform.applications import amend
+from huiqi.platform.applications.models import BEFORE_DECISION, Application
+from huiqi.platform.applications.schemas import AmendIn
+from huiqi.platform.errors import ApiError
+from huiqi.platform.reviews.models import ReviewStep
+from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.enterprise import application_page
+from huiqi.web.session import WebUser, field_errors, need
+
+router = APIRouter(prefix="/enterprise")
+
+
+def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]) -> dict[str, Any]:
+    """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
+    every snapshot version (the earlier ones stay readable)."""
+    returns = [s for s in steps if s.stage == "return"]
+    return {
+        "can_withdraw": app.status in BEFORE_DECISION,
+        "can_amend": app.status == "returned",
+        "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
+        "versions": [
+            v.model_dump(mode="json", exclude={"evaluation"})
+            for v in amend.versions(db, user.principal, app.id)
+        ],
+    }
+
+
+@router.post("/applications/{app_id}/withdraw", summary="撤回申报")
+async def withdraw(request: Request, app_id: int) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    reason = form.get("withdraw_reason", "").strip()[:5000]
+    with open_db(request) as db:
+        try:
+            if not reason:
+                raise ApiError(422, "required", "撤回申报须说明理由", "reason")
+            amend.withdraw(db, user.principal, app_id, reason)
+        except ApiError as exc:
+            db.rollback()
+            errors = {
+                {"reason": "withdraw_reason"}.get(k, k): v for k, v in field_errors(exc).items()
+            }
+            if set(errors) - {"withdraw_reason"}:
+                errors["_form"] = "；".join(errors.values())
+            return application_page(request, app_id, errors=errors, form=form, status=422)
+    return RedirectResponse(f"/enterprise/applications/{app_id}?msg=申报已撤回", status_code=303)
+
+
+@router.post("/applications/{app_id}/amend", summary="补正后重新提交")
+async def amend_resubmit(request: Request, app_id: int) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
+    with open_db(request) as db:
+        try:
+            if errors:
+                raise ApiError(422, "amount", errors["requested_amount"], "requested_amount")
+            body = AmendIn(
+                requested_amount_fen=requested or None,
+                statement=form.get("statement", "")[:5000] or None,
+            )
+            app = amend.amend(db, user.principal, app_id, body)
+            msg = f"已补正并重新提交（第 {app.version} 版快照），等待区级初审"
+        except ApiError as exc:
+            db.rollback()
+            rename = {"requested_amount_fen": "requested_amount"}
+            for k, v in field_errors(exc).items():
+                errors.setdefault(rename.get(k, k), v)
+            if set(errors) - {"requested_amount", "statement"}:
+                errors["_form"] = "；".join(errors.values())
+            return application_page(request, app_id, errors=errors, form=form, status=422)
+    return RedirectResponse(f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)
