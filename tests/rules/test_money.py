@@ -76,6 +76,8 @@ def test_formatting_in_yuan_and_wan() -> None:
     assert format_wan(13000000) == "13万元"
     assert format_wan(1250000000) == "1,250万元"
     assert format_wan(123456) == "1,234.56元"
+    assert format_wan(0) == "0元" and format_wan(500000) == "5,000元"
+    assert format_wan(-120) == "-1.20元"
     assert format_wan(1234567) == "约1.23万元"
     assert format_wan(1250000) == "1.25万元"
 

@@ -129,7 +129,9 @@ def format_wan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     if fen < 10_000 * FEN_PER_YUAN:
-        return f"{sign}{fen_to_decimal(fen):,.2f}元"
+        yuan, cents = divmod(fen, 100)
+        # whole yuan as said ("0元", "5,000元"); cents only where there are some
+        return f"{sign}{yuan:,}{f'.{cents:02d}' if cents else ''}元"
     wan = Decimal(fen) / (10_000 * FEN_PER_YUAN)
     rounded = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     # 万元 is for reading; past two decimals say "about" and leave exactness to the 元 figure
