@@ -76,6 +76,18 @@ def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[n
     view = client.get(f"{API}/experts/applications/{app_id}", headers=e1).json()
     assert view["measure_id"] == "1.3.1" and view["cap_fen"] == 200 * WAN
     assert view["requested_amount_fen"] == 150 * WAN and "择优" in view["clause_words"]
+    # the claim's own material only: the node recognition, not the firm's DCMM, credit or awards
+    facts = view["facts"]
+    assert [r["kind"] for r in facts["recognitions"]] == ["industrial_internet_identifier_node"]
+    assert "prior_awards" not in facts and "projects" not in facts
+    assert set(facts["enterprise"]) == {
+        "name",
+        "district",
+        "industry",
+        "size",
+        "software_enterprise",
+    }
+    assert set(facts["annual"]) == {"2022", "2023"}
 
     url = f"{API}/experts/applications/{app_id}/opinion"
     opinion = {

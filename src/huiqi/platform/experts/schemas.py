@@ -82,5 +82,7 @@ class ExpertApplicationOut(BaseModel):
     engine_status: str
     engine_amount_fen: int | None
     statement: str
-    facts: dict[str, Any] = Field(description="申报时冻结的事实")
+    facts: dict[str, Any] = Field(
+        description="冻结快照中与本申报有关的部分（企业名称与行业、相关年度数据、该措施所依据的认定或项目）"
+    )
     evaluation: dict[str, Any] = Field(description="申报时引擎对该措施的测算结果")

@@ -9,6 +9,8 @@ closes the step (reviews.service.expert_review) and decides with the opinions in
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -133,6 +135,39 @@ def assignment_of(
     if a is None or app is None:
         raise not_found("评审任务", "application_id")
     return a, app
+
+
+# What of the firm an expert may read: who it is, not how to reach or rate it otherwise.
+_ENTERPRISE_FIELDS = ("name", "district", "industry", "size", "software_enterprise")
+
+
+def material(app: Application) -> dict[str, Any]:
+    """The part of the frozen snapshot this application rests on.
+
+    The snapshot is a copy of the whole 一企一档 (every recognition and project, other awards,
+    credit flags). An expert judges this claim only, so it gets the firm's identity, the
+    figures of the fiscal year and the one before (growth), and only the recognitions or the
+    project the measure reads; credit and earlier awards stay with the officers.
+    """
+    facts = app.facts or {}
+    source = measure(app.measure_id).source
+    years = {str(app.fiscal_year), str(app.fiscal_year - 1)}
+    ent = facts.get("enterprise") or {}
+    out: dict[str, Any] = {
+        "as_of": facts.get("as_of"),
+        "fiscal_year": facts.get("fiscal_year"),
+        "enterprise": {k: ent[k] for k in _ENTERPRISE_FIELDS if k in ent},
+        "annual": {y: v for y, v in (facts.get("annual") or {}).items() if y in years},
+    }
+    if source.type == "recognition":
+        out["recognitions"] = [
+            r for r in facts.get("recognitions") or [] if r.get("kind") in source.kinds
+        ]
+    if source.type == "project" and app.project_id is not None:
+        out["projects"] = [
+            p for p in facts.get("projects") or [] if str(p.get("id")) == str(app.project_id)
+        ]
+    return out
 
 
 def ceiling(app: Application) -> int | None:

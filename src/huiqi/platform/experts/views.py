@@ -78,7 +78,7 @@ def view_of(db: Db, p: Principal, application_id: int) -> s.ExpertApplicationOut
         engine_status=app.engine_status,
         engine_amount_fen=app.engine_amount_fen,
         statement=app.statement,
-        facts=app.facts,
+        facts=service.material(app),
         evaluation=app.evaluation,
     )
 
