@@ -62,7 +62,10 @@ def year_view(db: Session, year: int) -> CalendarYearOut:
     return CalendarYearOut(
         year=year,
         source=source,
-        days=[CalendarDayIn(date=r.day, kind=r.kind, name=r.name) for r in rows],  # type: ignore[arg-type]
+        days=[
+            CalendarDayIn.model_validate({"date": r.day, "kind": r.kind, "name": r.name})
+            for r in rows
+        ],
         package_holidays=sorted(d for d in pkg.holidays if d.year == year),
         package_workdays=sorted(d for d in pkg.workdays if d.year == year),
     )
@@ -138,7 +141,7 @@ def parse_csv(data: bytes) -> list[CalendarDayIn]:
         if not 1 <= len(cells[2]) <= 64:
             problems.append(FieldError(path, "name", f"第 {n} 行名称应为 1–64 个字"))
             continue
-        out.append(CalendarDayIn(date=day, kind=kind, name=cells[2]))  # type: ignore[arg-type]
+        out.append(CalendarDayIn.model_validate({"date": day, "kind": kind, "name": cells[2]}))
     if problems:
         raise InputError(problems)
     if not out:
