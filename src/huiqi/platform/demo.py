@@ -6,6 +6,7 @@ Dates sit inside the policy's window (2022-06-01..2025-05-31): fiscal year 2023,
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import cast
 
 from sqlalchemy import select
@@ -49,7 +50,8 @@ DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
 DEMO_BUDGETS_WAN = {"1.3.1": 1000, "2.6.1": 3000, "2.6.2": 2000, "2.6.3": 500, "3.1.1": 10000}
 
 
-def _firms(db: Session) -> list[Enterprise]:
+def _firm_rows() -> list[tuple[Enterprise, Callable[[int], list[object]]]]:
+    """Each demo firm with a function giving its 一企一档 rows (figures, recognitions, …)."""
     d = dt.date
     software = Enterprise(
         credit_code=make_credit_code("91420100MA4K0A001"),
@@ -79,47 +81,49 @@ def _firms(db: Session) -> list[Enterprise]:
         credit_status="serious_discredit",
         registered_on=d(2018, 9, 9),
     )
-    db.add_all([software, maker, data])
-    db.flush()
-    db.add_all(
-        [
+
+    def software_rows(eid: int) -> list[object]:
+        return [
             AnnualFigure(
-                enterprise_id=software.id,
-                year=2022,
-                revenue_fen=1500 * WAN,
-                rd_expense_fen=300 * WAN,
+                enterprise_id=eid, year=2022, revenue_fen=1500 * WAN, rd_expense_fen=300 * WAN
             ),
             AnnualFigure(
-                enterprise_id=software.id,
-                year=2023,
-                revenue_fen=2000 * WAN,
-                rd_expense_fen=400 * WAN,
+                enterprise_id=eid, year=2023, revenue_fen=2000 * WAN, rd_expense_fen=400 * WAN
             ),
             Recognition(
-                enterprise_id=software.id,
+                enterprise_id=eid,
                 kind="dcmm",
                 level="3",
                 granted_on=d(2023, 8, 1),
                 authority="工信部",
             ),
             Recognition(
-                enterprise_id=software.id,
+                enterprise_id=eid,
                 kind="industrial_internet_identifier_node",
                 granted_on=d(2023, 5, 1),
                 name="工业互联网标识解析（软件行业）二级节点",
                 authority="市经信局",
             ),
+        ]
+
+    def maker_rows(eid: int) -> list[object]:
+        return [
             AnnualFigure(
-                enterprise_id=maker.id, year=2022, revenue_fen=30000 * WAN, rd_expense_fen=900 * WAN
+                enterprise_id=eid, year=2022, revenue_fen=30000 * WAN, rd_expense_fen=900 * WAN
             ),
             AnnualFigure(
-                enterprise_id=maker.id,
-                year=2023,
-                revenue_fen=32000 * WAN,
-                rd_expense_fen=1000 * WAN,
+                enterprise_id=eid, year=2023, revenue_fen=32000 * WAN, rd_expense_fen=1000 * WAN
+            ),
+            # makes the firm a 1.3.1 claimant too: the discretionary claim waiting for experts
+            Recognition(
+                enterprise_id=eid,
+                kind="industrial_internet_identifier_node",
+                granted_on=d(2023, 4, 1),
+                name="工业互联网标识解析（智能装备行业）二级节点",
+                authority="市经信局",
             ),
             Project(
-                enterprise_id=maker.id,
+                enterprise_id=eid,
                 name="总装车间智能化改造",
                 kind="smart_transformation",
                 fields={
@@ -130,35 +134,65 @@ def _firms(db: Session) -> list[Enterprise]:
                     "construction_end": "2023-12-31",
                 },
             ),
+        ]
+
+    def data_rows(eid: int) -> list[object]:
+        return [
             AnnualFigure(
-                enterprise_id=data.id, year=2023, revenue_fen=900 * WAN, rd_expense_fen=200 * WAN
+                enterprise_id=eid, year=2023, revenue_fen=900 * WAN, rd_expense_fen=200 * WAN
             ),
             Recognition(
-                enterprise_id=data.id,
+                enterprise_id=eid,
                 kind="dcmm",
                 level="4",
                 granted_on=d(2023, 6, 1),
                 authority="工信部",
             ),
             Penalty(
-                enterprise_id=data.id,
+                enterprise_id=eid,
                 decided_on=d(2024, 1, 15),
                 authority="市市场监管局",
                 summary="虚假宣传",
             ),
         ]
-    )
-    return [software, maker, data]
+
+    return [(software, software_rows), (maker, maker_rows), (data, data_rows)]
+
+
+def _firms(db: Session) -> tuple[list[Enterprise], list[str]]:
+    """The demo firms, creating the missing ones (with their rows): (firms, names created).
+
+    An existing firm is left exactly as it is: its figures may have been edited on purpose."""
+    firms, added = [], []
+    for firm, rows in _firm_rows():
+        have = db.scalar(select(Enterprise).where(Enterprise.credit_code == firm.credit_code))
+        if have is None:
+            db.add(firm)
+            db.flush()
+            db.add_all(rows(firm.id))
+            have = firm
+            added.append(firm.name)
+        firms.append(have)
+    return firms, added
 
 
 def seed(db: Session) -> bool:
-    """Create demo users, firms, budgets, shares and tasks. False when already seeded."""
-    if db.scalar(select(User.id).where(User.username == "admin")) is not None:
-        return False
-    firms = _firms(db)
-    pw = demo_hash(DEMO_PASSWORD)
+    """Add whatever demo data is missing: users, firms, budgets, shares, tasks.
+
+    Idempotent row by row, so a database seeded by an older version gains what was added since
+    (e.g. the expert accounts) and a second run adds nothing. Existing rows are never changed:
+    a demo user's password or a firm's figures may have been edited on purpose. False when
+    nothing was missing.
+    """
+    firms, firms_added = _firms(db)
     firm_of = {"enterprise1": firms[0].id, "enterprise2": firms[1].id, "enterprise3": firms[2].id}
+    have_users = set(db.scalars(select(User.username)))
+    pw: str | None = None
+    users_added = []
     for username, role, name, extra in DEMO_USERS:
+        if username in have_users:
+            continue
+        pw = pw or demo_hash(DEMO_PASSWORD)  # argon2 is slow: hash once, only when needed
         create_user(
             db,
             username,
@@ -170,25 +204,42 @@ def seed(db: Session) -> bool:
             units=cast("list[str] | None", extra.get("units")),
             password_hash=pw,
         )
-    for mid, wan in DEMO_BUDGETS_WAN.items():
+        users_added.append(username)
+    have_pools = set(
+        db.scalars(select(BudgetPool.measure_id).where(BudgetPool.fiscal_year == DEMO_YEAR))
+    )
+    pools_added = [mid for mid in DEMO_BUDGETS_WAN if mid not in have_pools]
+    for mid in pools_added:
         db.add(
             BudgetPool(
                 measure_id=mid,
                 fiscal_year=DEMO_YEAR,
-                total_fen=wan * WAN,
+                total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
                 committed_fen=0,
                 paid_fen=0,
             )
         )
-    db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
-    seed_tasks(db)
-    record(db, SYSTEM, "demo.seed", "platform", "demo", None, {"users": [u[0] for u in DEMO_USERS]})
+    share = db.get(PaymentShare, "3.1.1")
+    if share is None:
+        db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
+    tasks_added = seed_tasks(db)
+    added = {
+        "users": users_added,
+        "enterprises": firms_added,
+        "budgets": pools_added,
+        "payment_shares": ["3.1.1"] if share is None else [],
+        "tasks": tasks_added,
+    }
+    if not any(added.values()):
+        db.rollback()
+        return False
+    record(db, SYSTEM, "demo.seed", "platform", "demo", None, added)
     db.commit()
     return True
 
 
 def seed_applications(db: Session) -> bool:
-    """A few applications in flight, so every officer has work on a first start of
+    """A few applications in flight, so every officer and expert has work on a first start of
     `huiqi serve` (tests start from an empty registry of applications instead).
 
     They go through the same services a firm and an officer use (snapshot, engine figure,
@@ -204,8 +255,9 @@ def seed_applications(db: Session) -> bool:
     from huiqi.platform.applications.schemas import ApplicationIn
     from huiqi.platform.applications.service import submit
     from huiqi.platform.auth.service import Principal
-    from huiqi.platform.reviews.schemas import ReviewIn
-    from huiqi.platform.reviews.service import district_review
+    from huiqi.platform.experts.service import assign
+    from huiqi.platform.reviews.schemas import CityReviewIn, ReviewIn
+    from huiqi.platform.reviews.service import city_review, district_review
 
     def principal(username: str) -> Principal:
         user = db.scalars(select(User).where(User.username == username)).one()
@@ -258,4 +310,26 @@ def seed_applications(db: Session) -> bool:
             app.id,
             ReviewIn(outcome="pass", opinion="材料齐全，设备发票已核"),
         )
+    # 江岸区: a discretionary 1.3.1 claim through district and city review, waiting for the
+    # expert step (1.3.1 is on review.expert_measures) with expert1 invited, so the expert's
+    # queue is not empty either. Same services as the pages: snapshot, audit chain and all.
+    node = submit(
+        db,
+        firm2,
+        ApplicationIn(
+            enterprise_id=maker.id,
+            measure_id="1.3.1",
+            fiscal_year=DEMO_YEAR,
+            requested_amount_fen=120 * WAN,
+            statement="标识解析（智能装备行业）二级节点：接入企业 180 家，标识注册量 2600 万",
+        ),
+        None,
+    )[0]
+    district_review(
+        db, principal("district_ja"), node.id, ReviewIn(outcome="pass", opinion="节点运营材料齐全")
+    )
+    city = principal("city_jx")
+    city_review(db, city, node.id, CityReviewIn(outcome="pass", opinion="复核通过，送专家评审"))
+    expert1 = principal("expert1")
+    assign(db, city, node.id, [expert1.user_id])
     return True

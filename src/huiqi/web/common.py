@@ -145,7 +145,7 @@ def timeline(
             from huiqi.rules.money import format_yuan
 
             detail = f"核定金额 {format_yuan(int(amount))}。{detail}"
-        if s.stage == "amend":
+        if s.stage in ("amend", "reapply"):
             detail = f"快照第 {(s.details or {}).get('version')} 版（重新测算）。{detail}"
         events.append(
             {

@@ -24,7 +24,14 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
     """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
     every snapshot version (the earlier ones stay readable)."""
     returns = [s for s in steps if s.stage == "return"]
+    project = f"&project={app.project_id}" if app.project_id else ""
     return {
+        # a withdrawn claim may be applied for again (the new submission becomes version n+1)
+        "reapply_url": (
+            f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
+            if app.status == "withdrawn"
+            else ""
+        ),
         "can_withdraw": app.status in BEFORE_DECISION,
         "can_amend": app.status == "returned",
         "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",

@@ -51,6 +51,7 @@ STAGE_ZH = {
     "return": "退回补正",
     "withdraw": "企业撤回",
     "amend": "补正后重新提交",
+    "reapply": "撤回后重新申报",
 }
 OUTCOME_ZH = {
     "pass": "通过",

@@ -121,21 +121,7 @@ def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
         db, p, ent, data, status="submitted", source=app.source, key=None
     )
     before = service.snapshot(app)
-    db.add(
-        ApplicationVersion(
-            application_id=app.id,
-            version=app.version,
-            policy_id=app.policy_id,
-            policy_version=app.policy_version,
-            facts=app.facts,
-            evaluation=app.evaluation,
-            engine_status=app.engine_status,
-            engine_amount_fen=app.engine_amount_fen,
-            requested_amount_fen=app.requested_amount_fen,
-            statement=app.statement,
-            submitted_at=app.submitted_at,
-        )
-    )
+    service.archive(db, app, key=None)
     # The idempotency key and the creator stay: a retry of the first submission still finds
     # this one application.
     for field in service.FROZEN:

@@ -4,15 +4,20 @@ A draft holds the same fields as a submission, with the facts and the engine's f
 preview only: it binds nothing, sits in no officer queue and never touches a budget. Submitting
 it goes through `service.submit` (fresh snapshot and evaluation, idempotency key, duplicate rule,
 credit block), which turns the draft row itself into the application.
+
+After a withdrawal (撤回) the firm may draft the claim again: the draft takes over the withdrawn
+row as version n+1 (version n archived, as a re-application does), so it is private like any
+draft until submitted. Deleting such a draft puts the withdrawn application back as it was.
 """
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import service
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
@@ -40,7 +45,7 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
     _firm_only(p)
     ent = get_visible(db, p, data.enterprise_id)  # another firm's id: 404
     existing = db.scalar(service.same_claim(ent.id, data).with_for_update())
-    if existing is not None and existing.status != "draft":
+    if existing is not None and existing.status not in ("draft", "withdrawn"):
         raise ApiError(
             409,
             "duplicate_application",
@@ -66,14 +71,21 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
             )
         else:
             before = service.snapshot(existing)
+            created = existing.status == "withdrawn"
+            if created:
+                service.reopen_withdrawn(db, existing)
+                existing.status = "draft"
             for field in service.FROZEN:
-                setattr(existing, field, getattr(fresh, field))
-            draft, created = existing, False
+                # the withdrawn row's creator and source stay until submission, so deleting
+                # the draft restores the withdrawn application exactly
+                if not (created and field == "created_by"):
+                    setattr(existing, field, getattr(fresh, field))
+            draft = existing
             db.flush()
             record(
                 db,
                 p,
-                "application.draft.update",
+                "application.draft.create" if created else "application.draft.update",
                 "application",
                 draft.id,
                 before,
@@ -98,9 +110,31 @@ def delete_draft(db: Session, p: Principal, app_id: int) -> None:
     if app.status != "draft":
         raise _not_draft(app)
     before = service.snapshot(app)
-    db.delete(app)
-    db.flush()
-    record(db, p, "application.draft.delete", "application", app_id, before, None)
+    if app.version > 1:
+        # A draft with earlier versions took over a withdrawn application: deleting the draft
+        # puts that application back as it was (its row carries the review history).
+        prev = db.scalars(
+            select(ApplicationVersion).where(
+                ApplicationVersion.application_id == app.id,
+                ApplicationVersion.version == app.version - 1,
+            )
+        ).one()
+        for field in (
+            "policy_id", "policy_version", "facts", "evaluation", "engine_status",
+            "engine_amount_fen", "requested_amount_fen", "statement", "idempotency_key",
+            "submitted_at", "version",
+        ):  # fmt: skip
+            setattr(app, field, getattr(prev, field))
+        app.status = "withdrawn"
+        db.delete(prev)  # its content is the row again; the audit entry keeps both
+        db.flush()
+        record(
+            db, p, "application.draft.delete", "application", app_id, before, service.snapshot(app)
+        )
+    else:
+        db.delete(app)
+        db.flush()
+        record(db, p, "application.draft.delete", "application", app_id, before, None)
     db.commit()
 
 
@@ -121,7 +155,8 @@ def submit_draft(
     if app.status != "draft":
         # A retry of a submission that went through answers with that application.
         key = service._full_key(p, idem_key)
-        if key is not None and app.idempotency_key == key:
+        prior = service.by_key(db, key)
+        if prior is not None and prior.id == app.id:
             return app, False
         raise _not_draft(app)
     db.rollback()  # end the read; submit() starts its own transaction and takes the locks

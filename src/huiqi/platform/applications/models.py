@@ -13,7 +13,9 @@ from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 # an application back to district_passed (city re-check). 免申即享 starts at candidate.
 # Before the decision an officer may return it for correction (returned; the firm amends it,
 # which freezes version n+1 and sends it back to submitted) and the firm may withdraw it
-# (withdrawn, terminal).
+# (withdrawn). A withdrawn claim is closed, but the firm may apply for it again: the new
+# submission (or draft) takes over the row as version n+1, keeping version n in
+# application_versions (see service.reapply).
 # A draft is the firm's own unsent application: editable, deletable, binding nothing, and
 # visible to nobody but the firm until it is submitted (then it becomes "submitted").
 STATUSES = (
@@ -74,7 +76,8 @@ class Application(Base):
 
 
 class ApplicationVersion(Base):
-    """An earlier frozen snapshot, archived when the firm amends a returned application.
+    """An earlier frozen snapshot, archived when the firm amends a returned application or
+    applies again after withdrawing it.
 
     The application row always holds the current version; this table keeps every one it
     replaced, unchanged, so officers and the firm can still read what was claimed before.
@@ -94,5 +97,9 @@ class ApplicationVersion(Base):
     engine_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
     requested_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
     statement: Mapped[str] = mapped_column(Text, default="")
+    # The key of the submission this snapshot came from, when a re-application replaced the
+    # row's key with its own (migration 0005): a retry of the first submission must still find
+    # the application. None for amendments, which keep the row's key.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     archived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -4,6 +4,12 @@ Submission is one transaction: the snapshot (case JSON), the engine's evaluation
 audit entry commit together, so a crash leaves either a complete application or none. The
 idempotency key and the (firm, measure, year, project) unique constraint make retries and
 double clicks harmless even when two requests race.
+
+A withdrawn (撤回) claim may be applied for again: the new submission takes over the withdrawn
+row as version n+1 (like an amendment: fresh snapshot and evaluation, version n archived
+unchanged), so the unique constraint still allows exactly one application per claim and the
+whole history stays on one record. The archived version keeps its submission's
+Idempotency-Key, so retrying either submission answers with this application.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
@@ -25,6 +31,7 @@ from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
+from huiqi.platform.reviews.models import ReviewStep
 
 DISTRICT_UNIT = "各区人民政府"
 
@@ -86,10 +93,24 @@ def _same_request(app: Application, data: ApplicationIn) -> bool:
     )
 
 
-def _replay(db: Session, key: str | None, data: ApplicationIn) -> Application | None:
+def by_key(db: Session, key: str | None) -> Application | None:
+    """The application a (full) Idempotency-Key submitted, also when a re-application after
+    withdrawal has since replaced the row's key (the old key is on the archived version)."""
     if key is None:
         return None
-    prior = db.scalar(select(Application).where(Application.idempotency_key == key))
+    app = db.scalar(select(Application).where(Application.idempotency_key == key))
+    if app is not None:
+        return app
+    app_id = db.scalar(
+        select(ApplicationVersion.application_id)
+        .where(ApplicationVersion.idempotency_key == key)
+        .limit(1)
+    )
+    return None if app_id is None else db.get(Application, app_id)
+
+
+def _replay(db: Session, key: str | None, data: ApplicationIn) -> Application | None:
+    prior = by_key(db, key)
     if prior is not None and not _same_request(prior, data):
         raise ApiError(
             422,
@@ -193,6 +214,34 @@ FROZEN = (
 )
 
 
+def archive(db: Session, app: Application, *, key: str | None) -> None:
+    """Keep the row's current frozen snapshot, unchanged, as its version `app.version`."""
+    db.add(
+        ApplicationVersion(
+            application_id=app.id,
+            version=app.version,
+            policy_id=app.policy_id,
+            policy_version=app.policy_version,
+            facts=app.facts,
+            evaluation=app.evaluation,
+            engine_status=app.engine_status,
+            engine_amount_fen=app.engine_amount_fen,
+            requested_amount_fen=app.requested_amount_fen,
+            statement=app.statement,
+            idempotency_key=key,
+            submitted_at=app.submitted_at,
+        )
+    )
+
+
+def reopen_withdrawn(db: Session, app: Application) -> None:
+    """A new submission or draft takes over the firm's withdrawn claim: version n is archived
+    with its Idempotency-Key (the row will carry the new one), the row becomes version n+1."""
+    archive(db, app, key=app.idempotency_key)
+    app.version += 1
+    app.submitted_at = utcnow()
+
+
 def same_claim(enterprise_id: int, data: ApplicationIn) -> Select[Application]:
     """The one application a firm may hold per measure, year and project (draft or not)."""
     return select(Application).where(
@@ -219,7 +268,7 @@ def submit(
     existing = db.scalar(same_claim(ent.id, data).with_for_update())
     if existing is not None and key is not None and existing.idempotency_key == key:
         return existing, False  # a retry that waited for the first attempt's lock
-    if existing is not None and existing.status != "draft":
+    if existing is not None and existing.status not in ("draft", "withdrawn"):
         raise ApiError(
             409,
             "duplicate_application",
@@ -234,15 +283,31 @@ def submit(
             record(db, p, "application.submit", "application", app.id, None, snapshot(app))
         else:
             # The firm's own draft for this claim becomes the application, re-frozen now: the
-            # draft's facts and figures were only a preview and bind nothing.
+            # draft's facts and figures were only a preview and bind nothing. A withdrawn claim
+            # is taken over the same way, as a new version.
             before = snapshot(existing)
+            if existing.status == "withdrawn":
+                reopen_withdrawn(db, existing)
             for field in FROZEN:
                 setattr(existing, field, getattr(app, field))
             existing.status = "submitted"
+            existing.source = "apply"
             existing.submitted_at = utcnow()
             app = existing
+            action = "application.submit"
+            if app.version > 1:
+                # only a withdrawn claim (directly, or via a draft that took it over) gets here
+                # with earlier versions: the timeline shows the re-application
+                action = "application.resubmit"
+                db.add(
+                    ReviewStep(
+                        application_id=app.id, stage="reapply", outcome="resubmit",
+                        opinion=app.statement, reviewer=p.username,
+                        details={"version": app.version},
+                    )
+                )  # fmt: skip
             db.flush()
-            record(db, p, "application.submit", "application", app.id, before, snapshot(app))
+            record(db, p, action, "application", app.id, before, snapshot(app))
         db.commit()
     except IntegrityError:
         # Lost a race with an identical request: report the winner instead of a 500.

@@ -33,6 +33,8 @@ AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
     response_model=s.ApplicationOut,
     status_code=201,
     summary="提交申报（冻结事实、政策版本与测算结果）",
+    description="同一企业、措施、年度、项目只能一份申报；企业撤回过的，新的提交接管该申报，"
+    "作为新版本（新快照、重新测算、版本号加 1，之前的版本可在 /versions 查看）。",
     responses={
         200: {
             "description": "同一 Idempotency-Key 的重试：返回首次创建的申报",
@@ -144,7 +146,7 @@ def get_application(db: Db, p: Reader, application_id: AppId) -> dict[str, Any]:
 @router.post(
     "/applications/{application_id}/withdraw",
     response_model=s.ApplicationOut,
-    summary="企业撤回申报（作出决定前；须说明理由；状态 withdrawn 为终态）",
+    summary="企业撤回申报（作出决定前；须说明理由；之后可就同一事项重新申报）",
 )
 def withdraw(db: Db, p: Firm, application_id: AppId, body: s.ReasonIn) -> Application:
     return amend.withdraw(db, p, application_id, body.reason)
