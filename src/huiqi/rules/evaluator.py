@@ -86,8 +86,9 @@ def evaluate_measure(
     prior_paid = frame.money(PRIOR_PAID)
     after = capped
     prior_blocks = no
-    if spec.prior != "none" and frame.has(PRIOR_COUNT):
-        prior_count = frame.integer(PRIOR_COUNT)
+    prior_count = frame.integer(PRIOR_COUNT) if frame.has(PRIOR_COUNT) else None
+    # no earlier award on any row (the usual case): nothing to deduct or refuse
+    if spec.prior != "none" and prior_count is not None and bool(prior_count.any()):
         if spec.prior == "once_per_fiscal_year":
             prior_blocks = prior_count > 0
             after = np.where(prior_blocks, 0, capped)
@@ -113,7 +114,10 @@ def evaluate_measure(
         ok = open_claim & positive
         status = np.where(ok, ELIGIBLE, INELIGIBLE)
         if frame.has(OTHER_BEST):
+            # read (and so cited) whether or not any row has another policy's award, so a
+            # case's answer does not depend on the other cases it is evaluated with
             tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
+        if frame.has(OTHER_BEST) and bool(other_known.any()):
             beaten = (other_best >= after) if tie_to_other else (other_best > after)
             status = np.where(ok & other_known & beaten, EXCLUDED, status)
         amount = np.where(status == ELIGIBLE, after, 0)

@@ -163,16 +163,21 @@ class Frame:
         self.put(name, *_column([r.get(name) for r in self._records], kind))
         return True
 
+    # The accessors below look in `values` first: a formula reads each column several times,
+    # and for one case the lookup is most of the cost of reading it.
     def has(self, name: str) -> bool:
-        return self._ensure(name)
+        return name in self.values or self._ensure(name)
 
     def known(self, name: str) -> BoolArray:
-        if not self._ensure(name):
+        if name not in self.values and not self._ensure(name):
             return self.constant(False, np.bool_)
         mask = self.known_masks.get(name)
         return self.constant(True, np.bool_) if mask is None else mask
 
     def _get(self, name: str, dtype: Any, fill: Any) -> npt.NDArray[Any]:
+        column = self.values.get(name)
+        if column is not None:
+            return column
         if self._ensure(name):
             return self.values[name]
         return self.constant(fill, dtype)
