@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
+from tests.platform.calendar_setup import cover_next_year
 
 PG_URL = os.environ.get(
     "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -100,3 +101,9 @@ def as_user(client: TestClient):  # type: ignore[no-untyped-def]
         return cache[username]
 
     return _h
+
+
+@pytest.fixture
+def next_year_recorded(app) -> None:  # type: ignore[no-untyped-def]
+    """For tests that publish a 公示 batch starting today (see calendar_setup.py)."""
+    cover_next_year(app)

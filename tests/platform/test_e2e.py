@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
@@ -143,6 +144,7 @@ def test_computed_261(client: TestClient, as_user) -> None:  # type: ignore[no-u
     assert client.get(f"{API}/audit/verify", headers=as_user("admin")).json()["ok"] is True
 
 
+@pytest.mark.usefixtures("next_year_recorded")  # its 公示 starts today
 def test_discretionary_131_with_objection(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     firm = as_user("enterprise1")
     app = _submit(

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
 from huiqi.web.routes import mount
+from tests.platform.calendar_setup import cover_next_year
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -24,6 +25,7 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 def make_app(tmp: Path) -> FastAPI:
     app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True)
+    cover_next_year(app)
     mount(app)  # no-op once the platform wires it; keeps these tests independent of that line
     return app
 
