@@ -1,27 +1,16 @@
-"""The two web APIs the API benchmark loads, as app factories for their servers.
+"""The OpenFisca side of the API benchmark: openfisca-core's own Web API (the app `openfisca
+serve` runs) over the same 2.6.x rules as benchmarks/openfisca_wuhan.py, for gunicorn.
 
-- huiqi: the platform app with the calculator's per-IP rate limit lifted (a load test comes
-  from one address; production keeps the limit).
-- OpenFisca: openfisca-core's own Web API (the app `openfisca serve` runs) over the same
-  2.6.x rules as benchmarks/openfisca_wuhan.py.
+huiqi needs no factory here: bench_api.py runs the product itself, `huiqi serve --workers 2`.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-
-def huiqi_app() -> Any:
-    from huiqi.platform.app import create_app
-    from huiqi.platform.settings import PlatformSettings
-
-    settings = PlatformSettings(rate_per_second=1e9, burst=10**9)
-    return create_app(os.environ["HUIQI_BENCH_DB"], settings=settings)
 
 
 def openfisca_app() -> Any:

@@ -94,23 +94,18 @@ def free_port() -> int:
 
 def start(name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
     if name == "huiqi":
+        # the product's own multi-process mode (a socket per worker), with no demo data and
+        # the calculator's per-IP rate limit lifted: all the load comes from one address
+        env = {
+            **env,
+            "HUIQI_NO_DEMO": "1",
+            "HUIQI_CALCULATOR_RATE": "1e9",
+            "HUIQI_CALCULATOR_BURST": "1e9",
+        }
         cmd = [
-            str(VENV_BIN / "python"),
-            "-m",
-            "uvicorn",
-            "api_apps:huiqi_app",
-            "--factory",
-            "--workers",
-            "2",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--app-dir",
-            str(HERE),
-        ]
+            str(VENV_BIN / "huiqi"), "serve", "--workers", "2", "--host", "127.0.0.1",
+            "--port", str(port),
+        ]  # fmt: skip
     else:
         cmd = [
             str(VENV_BIN / "gunicorn"),
@@ -298,18 +293,7 @@ def main(argv: list[str] | None = None) -> int:
         k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
     }
     tmp = tempfile.mkdtemp(prefix="huiqi-bench-api-")
-    env["HUIQI_BENCH_DB"] = f"sqlite:///{tmp}/bench.db"
-    # migrate once, before two workers race to do it
-    subprocess.run(
-        [
-            str(VENV_BIN / "python"),
-            "-c",
-            "import sys; sys.path.insert(0, 'benchmarks'); import api_apps; api_apps.huiqi_app()",
-        ],
-        env=env,
-        check=True,
-        cwd=HERE.parent,
-    )
+    env["HUIQI_DATABASE_URL"] = f"sqlite:///{tmp}/bench.db"
     rows = []
     answers = {}
     subset = "/api/v1/evaluate?measures=2.6.1,2.6.2,2.6.3"
@@ -349,7 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         f"# Calculator API load, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Open loop {args.rate:.0f} req/s for {args.seconds:.0f} s; closed loop {args.concurrency} "
-        f"clients for {args.seconds * 0.75:.0f} s. Both servers 2 workers on loopback; the load "
+        f"clients for {args.seconds * 0.75:.0f} s. Both servers 2 worker processes on loopback "
+        "(`huiqi serve --workers 2`; OpenFisca's Web API under `gunicorn -w 2`); the load "
         "generator shares the 2 cores. `huiqi, 2.6.x` asks for the 3 measures of 二（六） "
         "(?measures=), as OpenFisca computes; `all 24 measures` is the full policy per request "
         "(a 64 KB answer with reasons and citations).",

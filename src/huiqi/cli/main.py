@@ -295,12 +295,27 @@ def audit_verify() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve(host: str, port: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="工作进程数；多进程时每个进程各有一个 SO_REUSEPORT 监听套接字，由内核均衡连接。",
+)
+def serve(host: str, port: int, workers: int) -> None:
     """启动惠企平台（Web 界面 + /api/v1），SQLite 默认，含武汉政策与演示数据。
 
     数据库取自环境变量 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db），例如
     postgresql+psycopg://postgres@127.0.0.1:5432/test 。
+
+    \b
+    示例：
+      huiqi serve                               # http://127.0.0.1:8000/
+      huiqi serve --host 0.0.0.0 --port 8080
+      HUIQI_NO_DEMO=1 huiqi serve --workers 2   # 不写演示数据，2 个工作进程（生产）
+    政策计算器限流：HUIQI_CALCULATOR_RATE（每秒，默认 20）、
+    HUIQI_CALCULATOR_BURST（默认 40），每个工作进程各自计数。
     """
     from huiqi.platform.server import serve as run
 
-    run(host=host, port=port)
+    raise SystemExit(run(host=host, port=port, workers=workers))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -107,7 +108,11 @@ def create_app(
     def health() -> dict[str, Any]:
         batcher: Batcher = app.state.batcher
         # this worker's calculator batching: cases / batches is the mean batch size
-        return {"status": "ok", "calculator": {"batches": batcher.batches, "cases": batcher.cases}}
+        return {
+            "status": "ok",
+            "worker": os.getpid(),
+            "calculator": {"batches": batcher.batches, "cases": batcher.cases},
+        }
 
     from huiqi.web.routes import mount  # zh-CN pages (issue 4)
 

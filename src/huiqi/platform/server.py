@@ -17,7 +17,10 @@ def _safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
-def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None) -> None:
+def serve(
+    host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None, workers: int = 1
+) -> int:
+    """Returns the exit status (non-zero when multi-process workers kept dying)."""
     import uvicorn
 
     from huiqi.platform.app import create_app
@@ -41,11 +44,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = 
     print(f"演示账号（密码均为 {DEMO_PASSWORD}）：", flush=True)
     for username, role, name, _extra in DEMO_USERS:
         print(f"  {username:<12} {role:<17} {name}", flush=True)
+    if workers > 1:
+        from huiqi.platform.workers import reuseport_supported, run_workers
+
+        if reuseport_supported():
+            app.state.engine.dispose()  # each worker opens its own connections after the fork
+            print(f"{workers} 个工作进程（SO_REUSEPORT 均衡连接）。按 Ctrl+C 停止。", flush=True)
+            return run_workers(lambda: create_app(url), host, port, workers)
+        print("本系统不支持 SO_REUSEPORT，以单进程运行。", flush=True)
     print("按 Ctrl+C 停止。", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
+    return 0
 
 
 if __name__ == "__main__":  # python -m huiqi.platform.server [port]
     import sys
 
-    serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000)
+    raise SystemExit(serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000))

@@ -18,8 +18,13 @@ class PlatformSettings:
     database_url: str = field(default_factory=database_url_from_env)
     session_ttl_seconds: int = 8 * 3600
     # Token bucket for the open calculator endpoints: `rate_per_second` refill, `burst` capacity.
-    rate_per_second: float = 20.0
-    burst: int = 40
+    # HUIQI_CALCULATOR_RATE / HUIQI_CALCULATOR_BURST override them (a load test lifts them).
+    rate_per_second: float = field(
+        default_factory=lambda: float(os.environ.get("HUIQI_CALCULATOR_RATE", "20"))
+    )
+    burst: int = field(
+        default_factory=lambda: int(float(os.environ.get("HUIQI_CALCULATOR_BURST", "40")))
+    )
     # Enterprise accounts may not see the data of other firms; officers are scoped. These are
     # defaults; admins change the credit parameters at runtime (table platform_parameters).
     notice_working_days: int = 5
