@@ -27,7 +27,7 @@ from urllib.parse import parse_qs
 import orjson
 
 from huiqi.platform.errors import ApiError
-from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.ratelimit import TokenBucket, take
 from huiqi.rules.api import evaluate_cases_json
 from huiqi.rules.errors import InputError
 
@@ -136,14 +136,7 @@ async def evaluate_response(
 ) -> Answer:
     """Status, JSON body and extra headers of POST /evaluate: the one implementation."""
     try:
-        wait = bucket.allow(client)
-        if wait > 0:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"请求过于频繁，请 {max(1, round(wait))} 秒后再试",
-                headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-            )
+        take(bucket, client)
         result = await batcher.evaluate(parse_body(body), measure_ids(query))
     except ApiError as e:
         return _api_error(e)

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from huiqi.platform.calculator import evaluate_response, parse_body
 from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.policy import get_policy
-from huiqi.platform.ratelimit import rate_limited
+from huiqi.platform.ratelimit import client_of, rate_limited
 
 router = APIRouter(
     tags=["政策计算器（免登录）"],
@@ -52,9 +52,12 @@ async def evaluate(
 ) -> Response:
     # Normally answered before routing by calculator.CalculatorRoute (installed by create_app);
     # this route documents the endpoint and answers the same way when called without it.
-    client = request.client.host if request.client else "unknown"
     status, payload, headers = await evaluate_response(
-        request.app.state.batcher, request.app.state.bucket, client, await request.body(), measures
+        request.app.state.batcher,
+        request.app.state.bucket,
+        client_of(request),
+        await request.body(),
+        measures,
     )
     return Response(payload, status_code=status, headers=headers, media_type="application/json")
 

@@ -37,16 +37,23 @@ class TokenBucket:
             return (1.0 - tokens) / self.rate if self.rate > 0 else 60.0
 
 
-async def rate_limited(request: Request) -> None:
-    # async: a plain def dependency is run in the thread pool, and the hop costs more than
-    # the bucket arithmetic (the bucket's own lock keeps it safe either way)
-    bucket: TokenBucket = request.app.state.bucket
-    client = request.client.host if request.client else "unknown"
+def take(bucket: TokenBucket, client: str, what: str = "请求") -> None:
+    """Take a token for `client`, or raise the 429 every limited endpoint answers."""
     wait = bucket.allow(client)
     if wait > 0:
         raise ApiError(
             429,
             "rate_limited",
-            f"请求过于频繁，请 {max(1, round(wait))} 秒后再试",
+            f"{what}过于频繁，请 {max(1, round(wait))} 秒后再试",
             headers={"Retry-After": str(max(1, round(wait + 0.5)))},
         )
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def rate_limited(request: Request) -> None:
+    # async: a plain def dependency is run in the thread pool, and the hop costs more than
+    # the bucket arithmetic (the bucket's own lock keeps it safe either way)
+    take(request.app.state.bucket, client_of(request))

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Anyone, Db, require
-from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.public_notices import calendar, objections, service
 from huiqi.platform.public_notices.models import NoticeBatch, Objection
 from huiqi.platform.public_notices.schemas import (
@@ -23,7 +23,7 @@ from huiqi.platform.public_notices.schemas import (
     ObjectionOut,
     PublicObjectionOut,
 )
-from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.ratelimit import TokenBucket, client_of, take
 
 router = APIRouter(prefix="/notices", tags=["公示"], responses=ERROR_RESPONSES)
 Publisher = Annotated[Principal, Depends(require("city_officer", "admin"))]
@@ -43,15 +43,7 @@ async def objection_rate_limited(request: Request) -> None:
     bucket = getattr(state, "objection_bucket", None)
     if bucket is None:
         bucket = state.objection_bucket = TokenBucket(OBJECTION_RATE_PER_SECOND, OBJECTION_BURST)
-    client = request.client.host if request.client else "unknown"
-    wait = bucket.allow(client)
-    if wait > 0:
-        raise ApiError(
-            429,
-            "rate_limited",
-            f"提交过于频繁，请 {max(1, round(wait))} 秒后再试",
-            headers={"Retry-After": str(max(1, round(wait + 0.5)))},
-        )
+    take(bucket, client_of(request), "提交")
 
 
 # ---- holiday calendar (before /{batch_id}, which would otherwise claim these paths) ----------
