@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
@@ -42,12 +43,12 @@ def evaluate_cases(
     different frames, because parameters are read at the case's date.
     """
     ids = measure_ids if measure_ids is not None else list(policy.measures)
-    out: list[CaseEvaluation | None] = [None] * len(cases)
-    by_date: dict[object, list[int]] = {}
+    out: dict[int, CaseEvaluation] = {}
+    by_date: dict[dt.date, list[int]] = {}
     for k, case in enumerate(cases):
         by_date.setdefault(case.as_of, []).append(k)
     for members in by_date.values():
-        if len(members) == 1:
+        if len(members) == 1:  # alone on its date: the single path, with its shared columns
             out[members[0]] = evaluate_case(policy, cases[members[0]], measure_ids)
             continue
         group = [cases[k] for k in members]
@@ -66,7 +67,7 @@ def evaluate_cases(
             out[k] = CaseEvaluation(
                 policy, c.as_of, c.fiscal_year, c.enterprise, evs, spans=case_spans
             )
-    return [ce for ce in out if ce is not None]
+    return [out[k] for k in range(len(cases))]
 
 
 def select_measures(policy: Policy, measure_ids: list[str] | None) -> list[str] | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .frame import BoolArray, Frame, IntArray, date_to_days, days_to_date
+from .frame import BoolArray, Frame, IntArray, date_to_days, days_to_date, is_broadcast
 from .money import format_yuan
 
 
@@ -176,7 +176,7 @@ def date_between(
     known = f.known(column)
     v = f.date(column)
     lo, hi = date_to_days(start), date_to_days(end)
-    if v.strides == (0,) and known.strides == (0,) and f.n > 1:
+    if is_broadcast(v) and is_broadcast(known):
         # a bulk constant (as_of): decide once, broadcast the answer
         one = known[:1] & (v[:1] >= lo) & (v[:1] <= hi)
         passed = np.broadcast_to(one, (f.n,))
@@ -217,7 +217,7 @@ def integer_equals(
 ) -> Condition:
     known = f.known(column)
     v = f.integer(column)
-    if v.strides == (0,) and known.strides == (0,) and expected.strides == (0,) and f.n > 1:
+    if is_broadcast(v) and is_broadcast(known) and is_broadcast(expected):
         passed = np.broadcast_to(known[:1] & (v[:1] == expected[:1]), (f.n,))
     else:
         passed = known & (v == expected)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frame import BoolArray, Frame, IntArray
+from .frame import BoolArray, Frame, IntArray, is_broadcast
 from .parameters import ParameterUse, ParamView
 from .policy import MeasureSpec, Outcome, Policy
 
@@ -50,10 +50,6 @@ class MeasureEvaluation:
         return self.frame.n
 
 
-def _is_constant(a: np.ndarray) -> bool:
-    return a.ndim == 1 and a.size > 1 and a.strides == (0,)
-
-
 def evaluate_measure(
     policy: Policy, spec: MeasureSpec, frame: Frame, when: dt.date
 ) -> MeasureEvaluation:
@@ -65,7 +61,7 @@ def evaluate_measure(
     for cond in outcome.conditions:
         # a condition on a constant column (as_of in bulk) is a broadcast view: skip it when
         # it holds, instead of and-ing ten million copies of True
-        if _is_constant(cond.passed) and bool(cond.passed[:1].all()):
+        if is_broadcast(cond.passed) and bool(cond.passed[:1].all()):
             continue
         met = met & cond.passed
 
@@ -117,9 +113,9 @@ def evaluate_measure(
             # read (and so cited) whether or not any row has another policy's award, so a
             # case's answer does not depend on the other cases it is evaluated with
             tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
-        if frame.has(OTHER_BEST) and bool(other_known.any()):
-            beaten = (other_best >= after) if tie_to_other else (other_best > after)
-            status = np.where(ok & other_known & beaten, EXCLUDED, status)
+            if bool(other_known.any()):
+                beaten = (other_best >= after) if tie_to_other else (other_best > after)
+                status = np.where(ok & other_known & beaten, EXCLUDED, status)
         amount = np.where(status == ELIGIBLE, after, 0)
 
     return MeasureEvaluation(

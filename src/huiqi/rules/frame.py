@@ -31,9 +31,15 @@ def days_to_date(days: int) -> dt.date:
     return EPOCH + dt.timedelta(days=int(days))
 
 
+def is_broadcast(column: npt.NDArray[Any]) -> bool:
+    """A column of one value repeated without memory (Frame.constant, a bulk as_of): work on
+    it can be done once and broadcast."""
+    return column.size > 1 and column.strides == (0,)
+
+
 def _once_if_constant(fn: Callable[[IntArray], IntArray], days: IntArray) -> IntArray:
     """Calendar arithmetic is costly per element; bulk columns such as as_of are constant."""
-    if days.size > 1 and (days.strides == (0,) or bool((days == days[0]).all())):
+    if days.size > 1 and (is_broadcast(days) or bool((days == days[0]).all())):
         return np.broadcast_to(fn(days[:1])[:1], days.shape)
     return fn(days)
 
@@ -131,6 +137,7 @@ class Frame:
     _constant_columns: dict[tuple[str, int], tuple[npt.NDArray[Any], BoolArray]] = field(
         default_factory=dict
     )
+    _keys: frozenset[str] | None = None  # every name some record gives, worked out once
 
     def put(self, name: str, values: npt.NDArray[Any], known: BoolArray | None = None) -> None:
         if len(values) != self.n:
@@ -140,11 +147,9 @@ class Frame:
             self.known_masks[name] = known
 
     def _record_keys(self) -> frozenset[str]:
-        keys = self.__dict__.get("_keys")
-        if keys is None:
-            keys = frozenset().union(*self._records) if self._records else frozenset()
-            self.__dict__["_keys"] = keys
-        return keys
+        if self._keys is None:
+            self._keys = frozenset().union(*self._records)
+        return self._keys
 
     def _ensure(self, name: str) -> bool:
         if name in self.values:

@@ -30,15 +30,11 @@ def yuan_to_fen(value: Decimal) -> int:
     return int(value * FEN_PER_YUAN)
 
 
-def fen_to_decimal(fen: int) -> Decimal:
-    return (Decimal(int(fen)) / FEN_PER_YUAN).quantize(Decimal("0.01"))
-
-
 def fen_to_str(fen: int) -> str:
     """Two-place decimal string, the JSON contract's amount format.
 
     Integer arithmetic, not Decimal: a result carries a hundred amounts, and this is exact
-    and several times faster (equal to str(fen_to_decimal(fen)), tested)."""
+    and several times faster (checked against Decimal in tests/rules/test_money.py)."""
     fen = int(fen)
     yuan, cents = divmod(abs(fen), 100)
     return f"{'-' if fen < 0 else ''}{yuan}.{cents:02d}"
