@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 
 from huiqi.platform.app import create_app
-from huiqi.platform.calculator import Batcher
+from huiqi.platform.calculator import Batcher, CalculatorRoute
 from huiqi.platform.policy import get_policy
 from huiqi.platform.settings import PlatformSettings
 from huiqi.rules.api import evaluate_case_json
@@ -122,3 +122,25 @@ def test_concurrent_clients_through_uvicorn(tmp_path) -> None:  # type: ignore[n
         server.should_exit = True
         thread.join(timeout=30)
         app.state.engine.dispose()
+
+
+def test_the_documented_route_answers_as_the_fast_route(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The FastAPI route (kept for OpenAPI) gives the same answers when reached directly."""
+    from fastapi.testclient import TestClient
+
+    app = create_app(f"sqlite:///{tmp_path / 'r.db'}")
+    plain_app = create_app(f"sqlite:///{tmp_path / 'r.db'}")
+    # the same app without the fast route (the middleware stack is built on first request)
+    kept = [m for m in plain_app.user_middleware if m.cls is not CalculatorRoute]
+    assert len(kept) == len(plain_app.user_middleware) - 1  # the fast route really is gone
+    plain_app.user_middleware = kept
+
+    case = _firm(3)
+    with TestClient(app) as fast, TestClient(plain_app) as plain:
+        for query in ("", "?measures=2.6.2", "?measures=9.9.9"):
+            a = fast.post(f"{EVALUATE}{query}", json=case)
+            b = plain.post(f"{EVALUATE}{query}", json=case)
+            assert (a.status_code, a.json()) == (b.status_code, b.json())
+        assert plain.post(EVALUATE, content=b"{").json()["errors"][0]["rule"] == "json_invalid"
+    app.state.engine.dispose()
+    plain_app.state.engine.dispose()

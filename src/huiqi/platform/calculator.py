@@ -19,42 +19,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs
 
 import orjson
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.ratelimit import TokenBucket, take
 from huiqi.rules.api import evaluate_cases_json
 from huiqi.rules.errors import InputError
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
 MAX_BODY = 1_000_000
 MAX_BATCH = 64
 
 Answer = tuple[int, bytes, dict[str, str]]
-
-
-def _error(
-    status: int, errors: list[dict[str, str]], headers: dict[str, str] | None = None
-) -> Answer:
-    return status, orjson.dumps({"errors": errors}), headers or {}
-
-
-def _api_error(e: ApiError) -> Answer:
-    return _error(e.status, e.errors, e.headers)
-
-
-def _input_error(e: InputError) -> Answer:
-    return _error(422, [{"path": x.path, "rule": x.rule, "message": x.message} for x in e.errors])
 
 
 def parse_body(body: bytes) -> Any:
@@ -139,9 +120,9 @@ async def evaluate_response(
         take(bucket, client)
         result = await batcher.evaluate(parse_body(body), measure_ids(query))
     except ApiError as e:
-        return _api_error(e)
+        return e.status, orjson.dumps({"errors": e.errors}), e.headers or {}
     except InputError as e:
-        return _input_error(e)
+        return 422, orjson.dumps({"errors": [x.to_json() for x in e.errors]}), {}
     return 200, orjson.dumps(result), {}
 
 

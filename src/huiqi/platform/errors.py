@@ -138,8 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InputError)
     async def _input_error(_req: Request, exc: InputError) -> JSONResponse:
-        errs = [{"path": e.path, "rule": e.rule, "message": e.message} for e in exc.errors]
-        return JSONResponse({"errors": errs}, status_code=422)
+        return JSONResponse({"errors": [e.to_json() for e in exc.errors]}, status_code=422)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -35,10 +35,6 @@ _CASE_DOC: dict[str, Any] = {
 }
 
 
-async def _case(request: Request) -> Any:
-    return parse_body(await request.body())
-
-
 @router.post(
     "/evaluate",
     summary="测算一个案例（与 huiqi evaluate 相同的结果 JSON）",
@@ -73,6 +69,6 @@ async def evaluate(
 async def explain(request: Request) -> PlainTextResponse:
     from huiqi.rules.api import explain_case_text
 
-    raw = await _case(request)
+    raw = parse_body(await request.body())
     text = explain_case_text(get_policy(), raw)  # on the loop, as evaluate (see there)
     return PlainTextResponse(text)

@@ -113,7 +113,7 @@ def import_file(db: Session, p: Principal, filename: str, content: bytes) -> tup
                 rd = parse_amount(row["rd_expense"], f"{base}.rd_expense")
             parsed.append((data, year, rev, rd))
         except InputError as e:
-            errors += [{"path": x.path, "rule": x.rule, "message": x.message} for x in e.errors]
+            errors += [x.to_json() for x in e.errors]
         except ValidationError as e:
             for x in e.errors():
                 field = ".".join(str(t) for t in x["loc"])
