@@ -79,3 +79,20 @@ def test_two_workers_share_the_connections_and_a_killed_one_is_replaced(tmp_path
     # no worker outlives the parent: the port is free again
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+def test_a_taken_port_is_one_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {**os.environ, "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 't.db'}"}
+        huiqi = str(Path(sys.executable).parent / "huiqi")
+        done = subprocess.run(
+            [huiqi, "serve", "--workers", "2", "--port", str(port)],
+            env=env,
+            capture_output=True,
+            timeout=120,
+        )
+    assert done.returncode == 1
+    assert f"无法监听 127.0.0.1:{port}" in done.stderr.decode()

@@ -53,10 +53,14 @@ def run_workers(
     make_app: Callable[[], Any], host: str, port: int, workers: int, log_level: str = "warning"
 ) -> int:
     """Run `workers` processes until SIGTERM/SIGINT; returns the exit status."""
-    # fail here, with the address in the message, rather than in every child
-    reuseport_socket(host, port, listen=False).close()
-    children: dict[int, float] = {}  # pid -> start time
-    stopping = False
+    # a taken or wrong address fails once, here, rather than in every child
+    try:
+        reuseport_socket(host, port, listen=False).close()
+    except OSError as e:
+        print(f"无法监听 {host}:{port}：{e.strerror or e}", file=sys.stderr, flush=True)
+        return 1
+    children: set[int] = set()
+    stopping = gave_up = False
     recent_deaths: list[float] = []
 
     def spawn() -> None:
@@ -68,7 +72,7 @@ def run_workers(
                 _worker(make_app, host, port, log_level)
             finally:
                 os._exit(0)
-        children[pid] = time.monotonic()
+        children.add(pid)
 
     def stop(signum: int, _frame: Any) -> None:
         nonlocal stopping
@@ -86,19 +90,20 @@ def run_workers(
                 pid, status = os.wait()
             except ChildProcessError:
                 break
-            children.pop(pid, None)
+            children.discard(pid)
             if stopping:
                 continue
             now = time.monotonic()
             recent_deaths = [t for t in recent_deaths if now - t < 60] + [now]
             code = os.waitstatus_to_exitcode(status)
-            print(f"工作进程 {pid} 退出（{code}），重新启动", file=sys.stderr, flush=True)
-            if len(recent_deaths) > RESTARTS_PER_MINUTE:
-                print("工作进程反复退出，停止服务", file=sys.stderr, flush=True)
+            gave_up = len(recent_deaths) > RESTARTS_PER_MINUTE
+            then = "反复退出，停止服务" if gave_up else "重新启动"
+            print(f"工作进程 {pid} 退出（{code}），{then}", file=sys.stderr, flush=True)
+            if gave_up:
                 stop(signal.SIGTERM, None)
-                continue
-            spawn()
+            else:
+                spawn()
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    return 1 if len(recent_deaths) > RESTARTS_PER_MINUTE else 0
+    return 1 if gave_up else 0
