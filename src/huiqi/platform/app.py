@@ -74,7 +74,7 @@ def create_app(
         get_policy(settings.policy_id)  # load the policy before the first request, not in it
         # Everything alive now (the policy, FastAPI, SQLAlchemy: ~175,000 objects) lives as
         # long as the process: move it out of the collector's sight. A full collection of it
-        # took 50-150 ms, which under load lands on some request as a p99 spike.
+        # took 150-310 ms here (4 measurements), which under load lands on some request.
         gc.collect()
         gc.freeze()
         yield

@@ -3,9 +3,9 @@
 Why not uvicorn's own `--workers`: there the processes share one listening socket, whichever
 calls accept() first takes a connection, and a keep-alive client then stays with that process.
 Measured with the calculator load test (benchmarks/bench_api.py, 64 keep-alive connections,
-full policy at 200 req/s): the two processes served 64 % and 36 % of the requests and the
-busier one set the p99 (37 ms). With one socket per process the kernel spreads connections
-by their address hash: 51 % / 49 %, p99 18 ms.
+full policy at 200 req/s, one run each): the two processes served 64 % and 36 % of the
+requests, p99 37 ms, the busier one setting it. With one socket per process the kernel spreads
+connections by their address hash: 51 % / 49 %, p99 18 ms.
 
 The parent migrates and seeds once, then forks the workers and only supervises: it restarts a
 worker that dies, forwards SIGTERM/SIGINT, and gives up if workers keep dying at start.
