@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_screen import git_head
 
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
@@ -331,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     of_rps = rows[-1][2]
     lines = [
         f"# Calculator API load, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"huiqi at commit {git_head()}.",
         "",
         f"Open loop {args.rate:.0f} req/s for {args.seconds:.0f} s; closed loop {args.concurrency} "
         f"clients for {args.seconds * 0.75:.0f} s. Both servers 2 worker processes on loopback "

@@ -238,15 +238,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def render(rows: list[dict[str, object]], args: argparse.Namespace, started: dt.datetime) -> str:
-    import subprocess
+    from bench_screen import git_head  # benchmarks/ is on sys.path when this runs
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=False,
-    ).stdout.strip()
+    commit = git_head()
     lines = [
         f"# Policy sandbox benchmark — {started:%Y-%m-%d %H:%M} UTC",
         "",

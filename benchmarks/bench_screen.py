@@ -269,7 +269,7 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
         f"Machine: {platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()},"
         f" numpy {np.__version__}, pyarrow {pa.__version__}, openfisca-core {_of_version()}."
         f" Fiscal year {FISCAL_YEAR}, as_of {AS_OF}, seed {args.seed}, repeat {args.repeat}"
-        f" (round-robin; min wall and its phases, max RSS). huiqi at commit {_git_head()}.",
+        f" (round-robin; min wall and its phases, max RSS). huiqi at commit {git_head()}.",
         "",
         "| rows | contender | wall s end to end, min (median) | wall ÷ huiqi | CPU s | CPU ÷ huiqi"
         " | compute s | peak RSS MB | rows wrong | of which edge rows | eligibility flips"
@@ -316,7 +316,7 @@ def render(results: list[Result], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
-def _git_head() -> str:
+def git_head() -> str:
     """Commit of the huiqi tree benchmarked, flagged if src/ has uncommitted changes."""
     try:
         head = subprocess.run(
