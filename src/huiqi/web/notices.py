@@ -22,8 +22,8 @@ from huiqi.platform.public_notices import objections as public
 from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
-from huiqi.platform.public_notices.views import objection_rate_limited
-from huiqi.rules.errors import FieldError, InputError
+from huiqi.platform.public_notices.views import objection_rate_limited, read_evidence
+from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
 from huiqi.web.render import html_error, page
 from huiqi.web.session import current, field_errors, need
@@ -84,7 +84,7 @@ def _detail(
                 "api": f"/api/v1/notices/{b.id}/public-objections",
                 "max_files": public.MAX_FILES,
                 "max_file_mb": public.MAX_FILE_BYTES // (1024 * 1024),
-                "file_types": ["pdf", "jpg", "png"],
+                "file_types": list(public.SIGNATURES),
                 "reason_length": [public.MIN_REASON, public.MAX_REASON],
             },
         }
@@ -151,31 +151,18 @@ async def public_object_to(request: Request, batch_id: int) -> Response:
     form = form_dict(raw)
     try:
         await objection_rate_limited(request)
-        files = []
-        for f in raw.getlist("evidence"):
-            if isinstance(f, str) or not f.filename:
-                continue  # an empty file input still sends a part with no file name
-            files.append((f.filename, await f.read(public.MAX_FILE_BYTES + 1)))
+        # an empty file input still sends a part with no file name
+        uploads = [f for f in raw.getlist("evidence") if not isinstance(f, str) and f.filename]
         app_id = form.get("application_id", "")
-        known = app_id.isdigit() and 1 <= int(app_id) <= 2**31 - 1
-        try:
-            fields, evidence = public.check_public_objection(
-                int(app_id) if known else 0,
-                form.get("real_name", ""),
-                form.get("id_number", ""),
-                form.get("phone", ""),
-                form.get("reason", ""),
-                form.get("evidence_note", ""),
-                files,
-            )
-        except InputError as exc:
-            problems = exc.errors
-        else:
-            problems = []
-        if not known:  # reported with the other fields, so the form shows everything at once
-            problems = [FieldError("application_id", "required", "请选择被异议的申报"), *problems]
-        if problems:
-            raise InputError(problems)
+        fields, evidence = public.check_public_objection(
+            int(app_id) if app_id.isdigit() and 1 <= int(app_id) <= 2**31 - 1 else None,
+            form.get("real_name", ""),
+            form.get("id_number", ""),
+            form.get("phone", ""),
+            form.get("reason", ""),
+            form.get("evidence_note", ""),
+            await read_evidence(uploads),
+        )
     except (ApiError, InputError) as exc:
         errors = _file_errors(field_errors(exc))
         return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))

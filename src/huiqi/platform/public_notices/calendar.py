@@ -9,7 +9,7 @@ import datetime as dt
 import io
 from functools import lru_cache
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
@@ -20,7 +20,6 @@ from huiqi.platform.public_notices.schemas import CalendarDayIn, CalendarYearOut
 from huiqi.platform.public_notices.workdays import HolidayCalendar, package_calendar
 from huiqi.rules.errors import FieldError, InputError
 
-KIND_ZH = {"holiday": "法定节假日", "workday": "调休上班"}
 _KIND_FROM_TEXT = {
     "holiday": "holiday",
     "节假日": "holiday",
@@ -38,6 +37,10 @@ def _package() -> HolidayCalendar:
     return package_calendar()
 
 
+def _in_year(year: int) -> ColumnElement[bool]:
+    return CalendarDay.day.between(dt.date(year, 1, 1), dt.date(year, 12, 31))
+
+
 def load_calendar(db: Session) -> HolidayCalendar:
     rows = db.execute(select(CalendarDay.day, CalendarDay.kind, CalendarDay.name))
     return _package().with_entries((d, k, n) for d, k, n in rows)
@@ -45,13 +48,7 @@ def load_calendar(db: Session) -> HolidayCalendar:
 
 def year_view(db: Session, year: int) -> CalendarYearOut:
     """What the calendar says about `year`: the admin-recorded days, and the source in force."""
-    rows = list(
-        db.scalars(
-            select(CalendarDay)
-            .where(CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31))
-            .order_by(CalendarDay.day)
-        )
-    )
+    rows = list(db.scalars(select(CalendarDay).where(_in_year(year)).order_by(CalendarDay.day)))
     pkg = _package()
     if rows:
         source = "recorded"
@@ -89,11 +86,7 @@ def record_year(db: Session, p: Principal, year: int, days: list[CalendarDayIn])
     if problems:
         raise InputError(problems)
     before = year_view(db, year).model_dump(mode="json")["days"]
-    db.execute(
-        delete(CalendarDay).where(
-            CalendarDay.day >= dt.date(year, 1, 1), CalendarDay.day <= dt.date(year, 12, 31)
-        )
-    )
+    db.execute(delete(CalendarDay).where(_in_year(year)))
     for d in days:
         db.add(CalendarDay(day=d.date, kind=d.kind, name=d.name, recorded_by=p.username))
     db.flush()

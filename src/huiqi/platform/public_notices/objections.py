@@ -30,11 +30,13 @@ PUBLIC = Principal(0, "public", "public")
 MAX_FILES = 3
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MIN_REASON, MAX_REASON = 10, 2000
+# Roles that review objections (and may see filers' masked identities and evidence).
+OFFICERS = ("district_officer", "city_officer", "admin")
 # file kind -> (leading bytes, stored content type)
 SIGNATURES = {
     "pdf": (b"%PDF-", "application/pdf"),
-    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
     "jpg": (b"\xff\xd8\xff", "image/jpeg"),
+    "png": (b"\x89PNG\r\n\x1a\n", "image/png"),
 }
 
 
@@ -46,7 +48,7 @@ def sniff(data: bytes) -> str | None:
 
 
 def check_public_objection(
-    application_id: int,
+    application_id: int | None,
     real_name: str,
     id_number: str,
     phone: str,
@@ -55,8 +57,11 @@ def check_public_objection(
     files: list[tuple[str, bytes]],
 ) -> tuple[dict[str, Any], list[EvidenceFile]]:
     """Every problem at once (so a form shows each next to its field), else the Objection
-    columns and the evidence files. `files` are (filename, bytes) as uploaded."""
+    columns and the evidence files. `application_id` is None when none was chosen; `files` are
+    (filename, bytes) as uploaded."""
     problems: list[FieldError] = []
+    if application_id is None:
+        problems.append(FieldError("application_id", "required", "请选择被异议的申报"))
     fields: dict[str, Any] = {"application_id": application_id, "channel": "public"}
     name = real_name.strip()
     if not 2 <= len(name) <= 64:
@@ -139,7 +144,7 @@ def objections_for(db: Session, p: Principal, app_id: int) -> list[dict[str, Any
     """Objections to an application the officer may see, numbers masked, evidence listed.
     Enterprises are refused even for their own applications: filers' identities are for the
     reviewing officers only."""
-    if p.role not in ("district_officer", "city_officer", "admin"):
+    if p.role not in OFFICERS:
         raise not_found("申报", "application_id")
     get_visible_app(db, p, app_id)  # scope check: raises not_found outside the officer's scope
     out = []
@@ -187,7 +192,7 @@ def objections_for(db: Session, p: Principal, app_id: int) -> list[dict[str, Any
 def evidence_file(
     db: Session, p: Principal, objection_id: int, evidence_id: int
 ) -> ObjectionEvidence:
-    if p.role not in ("district_officer", "city_officer", "admin"):
+    if p.role not in OFFICERS:
         raise not_found("证据材料", "evidence_id")
     obj = db.get(Objection, objection_id)
     if obj is None:

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy import select
+from starlette.datastructures import UploadFile as Upload
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Anyone, Db, require
@@ -30,7 +32,7 @@ Publisher = Annotated[Principal, Depends(require("city_officer", "admin"))]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Admin = Annotated[Principal, Depends(require("admin"))]
-Officer = Annotated[Principal, Depends(require("district_officer", "city_officer", "admin"))]
+Officer = Annotated[Principal, Depends(require(*objections.OFFICERS))]
 Year = Annotated[int, Path(ge=2000, le=2100)]
 # Public filings carry files and reach officers' queues, so they get their own, much tighter
 # bucket than the calculator's: 5 at once per IP, then one a minute.
@@ -44,6 +46,17 @@ async def objection_rate_limited(request: Request) -> None:
     if bucket is None:
         bucket = state.objection_bucket = TokenBucket(OBJECTION_RATE_PER_SECOND, OBJECTION_BURST)
     take(bucket, client_of(request), "提交")
+
+
+async def read_evidence(uploads: Sequence[Upload]) -> list[tuple[str, bytes]]:
+    """(filename, bytes) per upload for check_public_objection. Only the first MAX_FILES are read,
+    each one byte past the limit (enough to know it is too large without holding it); the rest
+    stay unread, counted so the check can say how many arrived."""
+    files = []
+    for i, f in enumerate(uploads):
+        data = await f.read(objections.MAX_FILE_BYTES + 1) if i < objections.MAX_FILES else b""
+        files.append((f.filename or "", data))
+    return files
 
 
 # ---- holiday calendar (before /{batch_id}, which would otherwise claim these paths) ----------
@@ -173,12 +186,7 @@ async def public_object_to(
         File(description="证据材料：PDF/JPG/PNG，每个不超过 10 MB，最多 3 个"),
     ] = None,
 ) -> PublicObjectionOut:
-    files = []
-    for f in (evidence or [])[: objections.MAX_FILES + 1]:
-        # read one byte past the limit: enough to know a file is too large without holding it
-        files.append((f.filename or "", await f.read(objections.MAX_FILE_BYTES + 1)))
-    if evidence and len(evidence) > objections.MAX_FILES:
-        files.extend(("", b"") for _ in range(len(evidence) - len(files)))
+    files = await read_evidence(evidence or [])
     fields, ev = objections.check_public_objection(
         application_id, real_name, id_number, phone, reason, evidence_note, files
     )

@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 
 import chinese_calendar
 
-# How far ahead a period may search for its end; 30 working days never span more than this.
-_MAX_SPAN_DAYS = 120
-
 
 class UnknownYear(Exception):
     def __init__(self, year: int) -> None:
@@ -92,12 +89,13 @@ def end_of_period(start: dt.date, working_days: int, calendar: HolidayCalendar) 
     reaches a year the calendar does not know."""
     if working_days < 1:
         raise ValueError("working_days must be >= 1")
+    # Ends: the calendar knows finitely many years, so the walk either counts enough working
+    # days or reaches an unknown year.
     day = start
     counted = 0
-    for _ in range(_MAX_SPAN_DAYS + working_days * 7):
+    while True:
         if calendar.is_working_day(day):
             counted += 1
             if counted == working_days:
                 return day
         day += dt.timedelta(days=1)
-    raise ValueError("no working days found in the calendar")  # pragma: no cover - bad data
