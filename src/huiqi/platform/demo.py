@@ -263,47 +263,33 @@ def seed_applications(db: Session) -> bool:
         user = db.scalars(select(User).where(User.username == username)).one()
         return Principal.of(user)
 
+    def apply(
+        firm: Principal,
+        ent: Enterprise,
+        measure_id: str,
+        statement: str,
+        requested_fen: int | None = None,
+        project_id: int | None = None,
+    ) -> Application:
+        data = ApplicationIn(
+            enterprise_id=ent.id,
+            measure_id=measure_id,
+            fiscal_year=DEMO_YEAR,
+            project_id=project_id,
+            requested_amount_fen=requested_fen,
+            statement=statement,
+        )
+        return submit(db, firm, data, None)[0]
+
     software, maker = firms[0], firms[1]
     firm1, firm2 = principal("enterprise1"), principal("enterprise2")
     # 东湖高新区: a computed and a discretionary claim waiting for district first review
-    submit(
-        db,
-        firm1,
-        ApplicationIn(
-            enterprise_id=software.id,
-            measure_id="2.6.1",
-            fiscal_year=DEMO_YEAR,
-            statement="2023 年度研发补助",
-        ),
-        None,
-    )
-    submit(
-        db,
-        firm1,
-        ApplicationIn(
-            enterprise_id=software.id,
-            measure_id="1.3.1",
-            fiscal_year=DEMO_YEAR,
-            requested_amount_fen=150 * WAN,
-            statement="标识解析二级节点：接入企业 320 家",
-        ),
-        None,
-    )
+    apply(firm1, software, "2.6.1", "2023 年度研发补助")
+    apply(firm1, software, "1.3.1", "标识解析二级节点：接入企业 320 家", 150 * WAN)
     # 江岸区: a project claim already through district review, waiting for the city re-check
     project = db.scalars(select(Project).where(Project.enterprise_id == maker.id)).first()
     if project is not None:
-        app, _ = submit(
-            db,
-            firm2,
-            ApplicationIn(
-                enterprise_id=maker.id,
-                measure_id="3.1.1",
-                fiscal_year=DEMO_YEAR,
-                project_id=project.id,
-                statement="总装车间智能化改造",
-            ),
-            None,
-        )
+        app = apply(firm2, maker, "3.1.1", "总装车间智能化改造", project_id=project.id)
         district_review(
             db,
             principal("district_ja"),
@@ -313,18 +299,8 @@ def seed_applications(db: Session) -> bool:
     # 江岸区: a discretionary 1.3.1 claim through district and city review, waiting for the
     # expert step (1.3.1 is on review.expert_measures) with expert1 invited, so the expert's
     # queue is not empty either. Same services as the pages: snapshot, audit chain and all.
-    node = submit(
-        db,
-        firm2,
-        ApplicationIn(
-            enterprise_id=maker.id,
-            measure_id="1.3.1",
-            fiscal_year=DEMO_YEAR,
-            requested_amount_fen=120 * WAN,
-            statement="标识解析（智能装备行业）二级节点：接入企业 180 家，标识注册量 2600 万",
-        ),
-        None,
-    )[0]
+    statement = "标识解析（智能装备行业）二级节点：接入企业 180 家，标识注册量 2600 万"
+    node = apply(firm2, maker, "1.3.1", statement, 120 * WAN)
     district_review(
         db, principal("district_ja"), node.id, ReviewIn(outcome="pass", opinion="节点运营材料齐全")
     )

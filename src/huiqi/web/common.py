@@ -10,7 +10,9 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
+from huiqi.platform.auth.service import Principal
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
 from huiqi.web.render import policy
@@ -105,6 +107,13 @@ def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
             select(ReviewStep).where(ReviewStep.application_id == app_id).order_by(ReviewStep.id)
         )
     )
+
+
+def versions_of(db: Session, p: Principal, app_id: int) -> list[dict[str, Any]]:
+    """Every frozen snapshot of the application, for _versions.html (the evaluation left out)."""
+    return [
+        v.model_dump(mode="json", exclude={"evaluation"}) for v in amend.versions(db, p, app_id)
+    ]
 
 
 def notices_of(db: Session, app_id: int) -> list[Any]:

@@ -13,7 +13,7 @@ from huiqi.platform.applications.models import BEFORE_DECISION, Application
 from huiqi.platform.applications.schemas import AmendIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
-from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.common import amount_fen, form_dict, open_db, versions_of
 from huiqi.web.enterprise import application_page
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -35,10 +35,7 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
         "can_withdraw": app.status in BEFORE_DECISION,
         "can_amend": app.status == "returned",
         "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
-        "versions": [
-            v.model_dump(mode="json", exclude={"evaluation"})
-            for v in amend.versions(db, user.principal, app.id)
-        ],
+        "versions": versions_of(db, user.principal, app.id),
     }
 
 

@@ -15,13 +15,7 @@ from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.errors import ApiError
 from huiqi.web.common import app_row, form_dict, open_db
-from huiqi.web.enterprise import (
-    FORM_FIELD,
-    _draft,
-    _firm_id,
-    claim_from_form,
-    summarise_form_errors,
-)
+from huiqi.web.enterprise import _draft, claim_errors, claim_from_form, summarise_form_errors
 from huiqi.web.render import page, wants_json
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -54,16 +48,13 @@ async def save(request: Request) -> Response:
     user = need(request, "enterprise")
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    eid = _firm_id(request, user)
-    measure, fy, project, body = form.get("measure", ""), 0, "", None
-    if eid is not None:
-        measure, fy, project, body = claim_from_form(form, eid, errors)
+    measure, fy, project, body = claim_from_form(request, user, form, errors)
     if body is not None:
         with open_db(request) as db:
             try:
                 app, created = drafts.save_draft(db, user.principal, body)
             except ApiError as exc:
-                errors.update({FORM_FIELD.get(k, k): v for k, v in field_errors(exc).items()})
+                errors.update(claim_errors(exc))
             else:
                 if wants_json(request):
                     row = jsonable_encoder(app_row(app))

@@ -257,13 +257,17 @@ FORM_FIELD = {"requested_amount_fen": "requested_amount", "enterprise_id": "_for
 
 
 def claim_from_form(
-    form: dict[str, str], eid: int, errors: dict[str, str]
+    request: Request, user: WebUser, form: dict[str, str], errors: dict[str, str]
 ) -> tuple[str, int, str, ApplicationIn | None]:
     """(measure, fiscal year, project, body) from the apply / save-draft form.
 
-    body is None when the form is wrong; errors then says why, beside the field.
+    body is None when the form is wrong (errors then says why, beside the field) or when no
+    firm is chosen (an admin without ?enterprise_id).
     """
     measure = form.get("measure", "")
+    eid = _firm_id(request, user)
+    if eid is None:
+        return measure, 0, "", None
     fy = int(form["fiscal_year"]) if form.get("fiscal_year", "").isdigit() else 0
     project = form.get("project_id") or form.get("project") or ""
     requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
@@ -284,6 +288,11 @@ def claim_from_form(
     return measure, fy, project, body
 
 
+def claim_errors(exc: ApiError) -> dict[str, str]:
+    """The service's refusal of a claim, keyed by the form's field names."""
+    return {FORM_FIELD.get(k, k): v for k, v in field_errors(exc).items()}
+
+
 def summarise_form_errors(errors: dict[str, str]) -> None:
     """Errors of fields the page does not show go to the top of the form."""
     if set(errors) - {"requested_amount", "statement", "project_id"}:
@@ -295,16 +304,13 @@ async def submit(request: Request) -> Response:
     user = need(request, "enterprise")
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    eid = _firm_id(request, user)
-    measure, fy, project, body = form.get("measure", ""), 0, "", None
-    if eid is not None:
-        measure, fy, project, body = claim_from_form(form, eid, errors)
+    measure, fy, project, body = claim_from_form(request, user, form, errors)
     if body is not None:
         with open_db(request) as db:
             try:
                 app, _created = apps.submit(db, user.principal, body, form.get("idempotency_key"))
             except ApiError as exc:
-                errors.update({FORM_FIELD.get(k, k): v for k, v in field_errors(exc).items()})
+                errors.update(claim_errors(exc))
             else:
                 return RedirectResponse(
                     f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",

@@ -22,7 +22,15 @@ from huiqi.platform.public_notices.objections import objections_for
 from huiqi.platform.reviews import service as reviews
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
 from huiqi.rules.api import explain_case_text
-from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.common import (
+    amount_fen,
+    app_row,
+    form_dict,
+    open_db,
+    steps_of,
+    timeline,
+    versions_of,
+)
 from huiqi.web.render import STATUS_ZH, html_error, page, policy
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -157,10 +165,7 @@ def _review(
             ],
             "actions": _actions(user, app),
             **expert_data(db, user, app),
-            "versions": [
-                v.model_dump(mode="json", exclude={"evaluation"})
-                for v in amend.versions(db, user.principal, app_id)
-            ],
+            "versions": versions_of(db, user.principal, app_id),
             "measure": {"kind": spec.kind if spec else "", "summary": spec.summary if spec else ""},
         }
     return page(

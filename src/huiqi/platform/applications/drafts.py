@@ -45,13 +45,7 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
     _firm_only(p)
     ent = get_visible(db, p, data.enterprise_id)  # another firm's id: 404
     existing = db.scalar(service.same_claim(ent.id, data).with_for_update())
-    if existing is not None and existing.status not in ("draft", "withdrawn"):
-        raise ApiError(
-            409,
-            "duplicate_application",
-            f"该企业本年度已就此措施申报（申报编号 {existing.id}），不能再保存草稿",
-            "measure_id",
-        )
+    service.ensure_claim_free(existing, "不能再保存草稿")
     # Same validation as a submission (measure, project, amount within the cap), so a draft
     # that saves is one that can be submitted unless the facts change.
     fresh = service.new_application(db, p, ent, data, status="draft", source="apply", key=None)

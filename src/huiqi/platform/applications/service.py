@@ -252,6 +252,17 @@ def same_claim(enterprise_id: int, data: ApplicationIn) -> Select[Application]:
     )
 
 
+def ensure_claim_free(existing: Application | None, refusal: str) -> None:
+    """Only a draft or a withdrawn application may be taken over by a new save or submission."""
+    if existing is not None and existing.status not in ("draft", "withdrawn"):
+        raise ApiError(
+            409,
+            "duplicate_application",
+            f"该企业本年度已就此措施申报（申报编号 {existing.id}），{refusal}",
+            "measure_id",
+        )
+
+
 def submit(
     db: Session, p: Principal, data: ApplicationIn, idem_key: str | None
 ) -> tuple[Application, bool]:
@@ -268,13 +279,7 @@ def submit(
     existing = db.scalar(same_claim(ent.id, data).with_for_update())
     if existing is not None and key is not None and existing.idempotency_key == key:
         return existing, False  # a retry that waited for the first attempt's lock
-    if existing is not None and existing.status not in ("draft", "withdrawn"):
-        raise ApiError(
-            409,
-            "duplicate_application",
-            f"该企业本年度已就此措施申报（申报编号 {existing.id}），不能重复申报",
-            "measure_id",
-        )
+    ensure_claim_free(existing, "不能重复申报")
     app = new_application(db, p, ent, data, status="submitted", source="apply", key=key)
     try:
         if existing is None:

@@ -249,18 +249,7 @@ def submit_opinion(db: Session, p: Principal, app_id: int, body: OpinionIn) -> E
     a.recommended_amount_fen = amount
     a.comment = body.comment
     a.status = "submitted"
-    a.submitted_at = utcnow()
-    db.flush()
-    record(
-        db,
-        p,
-        "review.expert.opinion",
-        "application",
-        app.id,
-        before,
-        out(db, a).model_dump(mode="json"),
-    )
-    db.commit()
+    _close(db, p, a, app, "review.expert.opinion", before)
     return a
 
 
@@ -270,19 +259,23 @@ def recuse(db: Session, p: Principal, app_id: int, reason: str) -> ExpertAssignm
     before = out(db, a).model_dump(mode="json")
     a.status = "recused"
     a.comment = reason.strip()
+    _close(db, p, a, app, "review.expert.recuse", before)
+    return a
+
+
+def _close(
+    db: Session,
+    p: Principal,
+    a: ExpertAssignment,
+    app: Application,
+    action: str,
+    before: dict[str, Any],
+) -> None:
+    """The expert's answer (opinion or 回避) is in: stamp it, audit before/after, commit."""
     a.submitted_at = utcnow()
     db.flush()
-    record(
-        db,
-        p,
-        "review.expert.recuse",
-        "application",
-        app.id,
-        before,
-        out(db, a).model_dump(mode="json"),
-    )
+    record(db, p, action, "application", app.id, before, out(db, a).model_dump(mode="json"))
     db.commit()
-    return a
 
 
 def cancel_open(db: Session, app: Application) -> None:
