@@ -9,7 +9,7 @@ from huiqi.platform.demo import WAN
 API = "/api/v1"
 
 
-def _to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int:  # type: ignore[no-untyped-def]
+def to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int:  # type: ignore[no-untyped-def]
     r = client.post(
         f"{API}/applications",
         json={
@@ -36,16 +36,16 @@ def _to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int:
     return app_id
 
 
-def _experts(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def expert_ids(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
     r = client.get(f"{API}/reviews/experts", headers=as_user("city_jx"))
     assert r.status_code == 200, r.text
     return {e["username"]: e["id"] for e in r.json()}
 
 
 def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    app_id = _to_expert_step(client, as_user)
+    app_id = to_expert_step(client, as_user)
     city = as_user("city_jx")
-    ids = _experts(client, as_user)
+    ids = expert_ids(client, as_user)
     assert set(ids) == {"expert1", "expert2"}
 
     # nothing to close yet: no opinion has come in
@@ -167,8 +167,8 @@ def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[n
 
 
 def test_expert_sees_only_assigned(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    app_id = _to_expert_step(client, as_user)
-    ids = _experts(client, as_user)
+    app_id = to_expert_step(client, as_user)
+    ids = expert_ids(client, as_user)
     r = client.post(
         f"{API}/reviews/{app_id}/experts",
         json={"expert_ids": [ids["expert1"]]},
@@ -229,7 +229,7 @@ def test_city_sends_any_measure_to_experts_and_setting(client: TestClient, as_us
     city = as_user("city_kj")
     r = client.post(f"{API}/reviews/{app_id}/city", json={"outcome": "pass"}, headers=city)
     assert r.json()["status"] == "city_passed"  # 2.6.1 is computed: no expert step by default
-    ids = _experts(client, as_user)
+    ids = expert_ids(client, as_user)
     r = client.post(
         f"{API}/reviews/{app_id}/experts", json={"expert_ids": [ids["expert2"]]}, headers=city
     )

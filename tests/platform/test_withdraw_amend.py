@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.test_expert_review import expert_ids, to_expert_step
 
 API = "/api/v1"
 
@@ -172,26 +173,9 @@ def test_return_amend_resubmit(client: TestClient, as_user) -> None:  # type: ig
 
 
 def test_returned_expert_invitations_are_cancelled(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    firm = as_user("enterprise1")
-    r = client.post(
-        f"{API}/applications",
-        json={
-            "enterprise_id": 1,
-            "measure_id": "1.3.1",
-            "fiscal_year": 2023,
-            "requested_amount_fen": 100 * WAN,
-        },
-        headers=firm,
-    )
-    a = r.json()["id"]
-    client.post(
-        f"{API}/reviews/{a}/district", json={"outcome": "pass"}, headers=as_user("district_dh")
-    )
-    city = as_user("city_jx")
-    client.post(f"{API}/reviews/{a}/city", json={"outcome": "pass"}, headers=city)
-    experts = {
-        e["username"]: e["id"] for e in client.get(f"{API}/reviews/experts", headers=city).json()
-    }
+    firm, city = as_user("enterprise1"), as_user("city_jx")
+    a = to_expert_step(client, as_user)
+    experts = expert_ids(client, as_user)
     client.post(
         f"{API}/reviews/{a}/experts", json={"expert_ids": [experts["expert1"]]}, headers=city
     )
