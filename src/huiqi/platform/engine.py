@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.policy import get_policy
 from huiqi.rules.api import evaluate_case_json
@@ -32,7 +33,7 @@ def _default_as_of(policy: Any, fiscal_year: int) -> dt.date:
     """Today, moved into the year in which `fiscal_year` is applied for: annual measures are
     applied for in the following year (the policy's fiscal-year lag), so an officer re-checking
     a 2023 application in 2026 still evaluates it as of its application year."""
-    today = dt.date.today()
+    today = business_today()
     lag = int(policy.parameter_at("interpretation.annual_fiscal_year_lag", policy.window_start))
     year = fiscal_year + lag
     return min(max(today, dt.date(year, 1, 1)), dt.date(year, 12, 31))

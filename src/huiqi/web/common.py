@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
 from huiqi.web.render import policy
@@ -198,4 +199,4 @@ def timeline(
 
 
 def beijing_today() -> dt.date:
-    return (dt.datetime.now(dt.UTC) + dt.timedelta(hours=8)).date()
+    return business_today()

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.enterprises.models import Enterprise, Penalty
 from huiqi.platform.errors import ApiError
@@ -82,7 +83,7 @@ class CreditCheck:
 def check(db: Session, ent: Enterprise, as_of: dt.date | None = None) -> CreditCheck:
     if not get_parameter(db, "credit.block_enabled"):
         return CreditCheck(False, [])
-    today = as_of or dt.date.today()
+    today = as_of or business_today()
     reasons = []
     if ent.credit_status == "serious_discredit":
         reasons.append("企业被列入严重失信主体名单，不予支持")

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from sqlalchemy import select
 
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.tasks import service
@@ -25,7 +26,6 @@ def list_tasks(
     unit: Annotated[str | None, Query(max_length=64)] = None,
     overdue: bool = False,
 ) -> list[PolicyTask]:
-    import datetime as dt
 
     q = select(PolicyTask).order_by(PolicyTask.task_id, PolicyTask.id)
     if p.role == "city_officer":
@@ -35,7 +35,7 @@ def list_tasks(
     if unit:
         q = q.where(PolicyTask.unit == unit)
     if overdue:
-        q = q.where(PolicyTask.due_date < dt.date.today(), PolicyTask.status != "done")
+        q = q.where(PolicyTask.due_date < business_today(), PolicyTask.status != "done")
     return list(db.scalars(q))
 
 
