@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.models import AuditEntry, AuditHead
@@ -94,6 +95,46 @@ def record(
     db.add(entry)
     db.flush()
     return entry
+
+
+def record_many(
+    db: Session, actor: Principal, entries: Sequence[tuple[str, str, Any, Any, Any]]
+) -> int:
+    """Append many entries (action, entity, entity_id, before, after) in one statement.
+
+    The chain is the one `record` would build entry by entry: the head is locked, each hash is
+    computed in memory from the previous one, then all rows go in as one bulk insert and the
+    head moves to the last. Returns the number of entries.
+    """
+    if not entries:
+        return 0
+    head = db.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+        db.add(head)
+        db.flush()
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for action, entity, entity_id, before, after in entries:
+        seq += 1
+        body = {
+            "seq": seq,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor.username,
+            "actor_role": actor.role,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": jsonable(before),
+            "after": jsonable(after),
+        }
+        digest = entry_hash(prev, body)
+        rows.append({**body, "prev_hash": prev, "hash": digest})
+        prev = digest
+    db.execute(insert(AuditEntry), rows)
+    head.last_seq, head.last_hash = seq, prev
+    db.flush()
+    return len(rows)
 
 
 @dataclass
