@@ -26,3 +26,13 @@ def run_campaign(
     done = client.get(f"{API}/campaigns/{r.json()['id']}", headers=headers or {})
     assert done.status_code == 200, done.text
     return done.json()
+
+
+def import_job(
+    client: TestClient, app: Any, headers: dict[str, str], files: dict[str, Any]
+) -> dict[str, Any]:
+    """Upload an enterprise import (202), run its job, return the finished job."""
+    r = client.post(f"{API}/enterprises/import", files=files, headers=headers)
+    assert r.status_code == 202, r.text
+    drain(app)
+    return client.get(f"{API}/jobs/{r.json()['id']}", headers=headers).json()

@@ -131,6 +131,13 @@ class JobContext:
             self._temp = None
 
 
+def _summary(errors: list[dict[str, str]]) -> str:
+    """The reason a person reads: the first few field errors, with their places."""
+    shown = [f"{e['path']}：{e['message']}" if e.get("path") else e["message"] for e in errors[:3]]
+    more = f"（共 {len(errors)} 处错误）" if len(errors) > 3 else ""
+    return "；".join(shown) + more
+
+
 def _pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -185,6 +192,7 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(ctx, stop), daemon=True)
         beat.start()
         status, reason = None, ""
+        errors: list[dict[str, str]] | None = None
         try:
             kind_of(ctx.kind).run(ctx)
         except service.JobCancelled:
@@ -192,9 +200,11 @@ class Worker:
         except service.LeaseLost:
             log.warning("job %s: lease lost, its work was not written", ctx.job_id)
         except ApiError as e:
-            status, reason = FAILED, "；".join(x["message"] for x in e.errors)
+            errors = e.errors
+            status, reason = FAILED, _summary(errors)
         except InputError as e:
-            status, reason = FAILED, "；".join(f"{x.path}：{x.message}" for x in e.errors)
+            errors = [x.to_json() for x in e.errors]
+            status, reason = FAILED, _summary(errors)
         except Exception as e:  # the worker must survive any one job
             log.exception("job %s failed", ctx.job_id)
             status, reason = FAILED, f"内部错误：{type(e).__name__}: {e}"
@@ -204,7 +214,8 @@ class Worker:
             ctx.cleanup()
         if status is not None:
             with self.sm() as db:
-                service.fail_or_cancel(db, ctx.job_id, self.name, status, reason)
+                result = {"errors": errors} if errors else None
+                service.fail_or_cancel(db, ctx.job_id, self.name, status, reason, result)
 
     def _heartbeat(self, ctx: JobContext, stop: threading.Event) -> None:
         while not stop.wait(max(1.0, self.lease_seconds / 3)):

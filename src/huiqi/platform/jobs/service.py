@@ -242,7 +242,14 @@ def finish(
     _end(db, job, DONE, message)
 
 
-def fail_or_cancel(db: Session, job_id: int, worker: str | None, status: str, reason: str) -> None:
+def fail_or_cancel(
+    db: Session,
+    job_id: int,
+    worker: str | None,
+    status: str,
+    reason: str,
+    result: dict[str, Any] | None = None,
+) -> None:
     """End a job that did not finish (its own work rolled back). Commits."""
     from huiqi.platform.jobs.kinds import kind_of
 
@@ -251,6 +258,8 @@ def fail_or_cancel(db: Session, job_id: int, worker: str | None, status: str, re
         db.rollback()
         return
     _end(db, job, status, reason, reason if status == FAILED else None)
+    if result is not None:
+        job.result = result
     kind_of(job.kind).ended(db, job)
     db.commit()
 
