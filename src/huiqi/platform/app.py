@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -57,8 +58,12 @@ def create_app(
     seed_demo: bool = False,
     *,
     settings: PlatformSettings | None = None,
+    run_jobs: bool = False,
 ) -> FastAPI:
-    """The platform app. Migrates the database on creation; seeds demo data when asked."""
+    """The platform app. Migrates the database on creation; seeds demo data when asked.
+
+    run_jobs: also run background jobs in a thread of this process (embedded use and tests;
+    `huiqi serve` starts a separate job worker process instead)."""
     settings = settings or PlatformSettings()
     settings.database_url = database_url_from_env(database_url or settings.database_url)
     engine = make_engine(settings.database_url)
@@ -78,7 +83,14 @@ def create_app(
         # took 150-310 ms here (4 measurements), which under load lands on some request.
         gc.collect()
         gc.freeze()
+        stop = threading.Event()
+        if run_jobs:
+            from huiqi.platform.jobs.runner import Worker
+
+            worker = Worker(sm, poll_seconds=0.2)
+            threading.Thread(target=worker.run_forever, args=(stop,), daemon=True).start()
         yield
+        stop.set()
         engine.dispose()
 
     app = FastAPI(

@@ -27,6 +27,7 @@ def _include() -> None:
         library,
         notices,
         officer,
+        screening_jobs,
         supervisor,
     )
 
@@ -41,6 +42,7 @@ def _include() -> None:
         officer,
         expert,
         analyst,
+        screening_jobs,
         supervisor,
     ):
         router.include_router(mod.router)
