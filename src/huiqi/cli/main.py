@@ -280,9 +280,11 @@ _register_sandbox()
 
 
 def _register_worker() -> None:
+    from huiqi.cli.demo_cmd import demo
     from huiqi.cli.worker_cmd import worker
 
     main.add_command(worker)
+    main.add_command(demo)
 
 
 _register_worker()
