@@ -42,9 +42,7 @@ def demo(scale: int, applications: int, seed: int) -> None:
             seed_demo(db)
             first = seed_registry(db, scale, seed=seed)
             if applications:
-                seed_applications(
-                    db, applications, first_enterprise=first, firms=scale, seed=seed
-                )
+                seed_applications(db, applications, first_enterprise=first, firms=scale, seed=seed)
             db.commit()
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--applications") from None

@@ -11,13 +11,13 @@ database migrated by an older version of the platform too (the benchmark compare
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from huiqi.platform.bulk_insert import insert_rows
 from huiqi.rules.credit_code import make_credit_code
 
 DISTRICTS = (
@@ -32,24 +32,11 @@ def code_of(i: int) -> str:
     return make_credit_code(f"91420100MA{i:07d}")
 
 
-def _copy_or_insert(
-    db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    if not rows:
-        return
-    if db.get_bind().dialect.name == "postgresql":
-        raw = db.connection().connection.driver_connection
-        assert raw is not None
-        cols = ", ".join(columns)
-        with raw.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
-            for row in rows:
-                cp.write_row(row)
-        return
-    marks = ", ".join(f":{c}" for c in columns)
-    db.execute(
-        text(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"),
-        [dict(zip(columns, r, strict=True)) for r in rows],
-    )
+def _insert(db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    from huiqi.platform.models import Base
+
+    t = Base.metadata.tables[table]
+    insert_rows(db, t, [dict(zip(columns, r, strict=True)) for r in rows])
 
 
 def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2023) -> int:
@@ -69,8 +56,8 @@ def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2
     industry = rng.integers(0, len(INDUSTRIES), n)
     size = rng.choice(np.array(["large", "medium", "small", "micro"]), n, p=[0.05, 0.2, 0.5, 0.25])
     ids = range(start, start + n)
-    empty = "{}"  # JSON columns: text on SQLite, parsed by COPY on PostgreSQL
-    _copy_or_insert(
+    empty: dict[str, Any] = {}
+    _insert(
         db, "enterprises",
         ["id", "credit_code", "name", "district", "industry", "size", "is_software",
          "credit_status", "extra", "created_at", "updated_at"],
@@ -85,14 +72,14 @@ def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2
     for k, eid in enumerate(ids):
         figures.append((eid, fiscal_year, int(revenue[k]) * 100, int(rd[k]) * 100, empty))
         figures.append((eid, fiscal_year - 1, int(revenue_prev[k]) * 100, None, empty))
-    _copy_or_insert(
+    _insert(
         db, "annual_figures",
         ["enterprise_id", "year", "revenue_fen", "rd_expense_fen", "extra"], figures,
     )  # fmt: skip
     dcmm = np.flatnonzero(rng.random(n) < 0.08)
     levels = rng.integers(3, 6, len(dcmm))
     days = rng.integers(0, 300, len(dcmm))
-    _copy_or_insert(
+    _insert(
         db, "recognitions",
         ["enterprise_id", "kind", "level", "name", "granted_on", "authority"],
         [
@@ -102,12 +89,12 @@ def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2
         ],
     )  # fmt: skip
     smart = np.flatnonzero(rng.random(n) < 0.02)
-    fields = json.dumps({
+    fields = ({
         "equipment_investment_fen": 800 * WAN, "productive_equipment_investment_fen": 600 * WAN,
         "rd_investment_fen": 100 * WAN, "construction_start": f"{fiscal_year - 1}-07-01",
         "construction_end": f"{fiscal_year}-12-31",
     })  # fmt: skip
-    _copy_or_insert(
+    _insert(
         db, "projects", ["enterprise_id", "name", "kind", "fields"],
         [(start + int(k), "智能化改造项目", "smart_transformation", fields) for k in smart],
     )  # fmt: skip
@@ -160,11 +147,11 @@ def seed_applications(
         rows.append(
             (firm, measure, year, None, 0, status,
              "campaign" if status in ("candidate", "declined") else "apply", None, policy_id,
-             policy_version, json.dumps(facts),
-             json.dumps(evaluation), "eligible", amount, amount, decided,
+             policy_version, facts,
+             evaluation, "eligible", amount, amount, decided,
              None, "", "scale", when, 1, when)
         )  # fmt: skip
-    _copy_or_insert(
+    _insert(
         db, "applications",
         ["enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key", "status",
          "source", "idempotency_key", "policy_id", "policy_version", "facts", "evaluation",

@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.bulk_insert import insert_rows
 
 GENESIS = "0" * 64
 
@@ -131,7 +132,7 @@ def record_many(
         digest = entry_hash(prev, body)
         rows.append({**body, "prev_hash": prev, "hash": digest})
         prev = digest
-    db.execute(insert(AuditEntry), rows)
+    insert_rows(db, AuditEntry.__table__, rows)
     head.last_seq, head.last_hash = seq, prev
     db.flush()
     return len(rows)

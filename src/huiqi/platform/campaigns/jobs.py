@@ -14,12 +14,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationOut
 from huiqi.platform.audit.service import record, record_many
+from huiqi.platform.bulk_insert import insert_rows, reserve_ids
 from huiqi.platform.campaigns import bulk
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.campaigns.screening import screen
@@ -139,12 +140,12 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
     audit: list[tuple[str, str, Any, Any, Any]] = []
     pushes: list[dict[str, Any]] = []
     if new_rows:
-        ids = db.scalars(
-            insert(Application).returning(Application.id, sort_by_parameter_order=True),
-            new_rows,
-        ).all()
+        ids = reserve_ids(db, Application.__table__, len(new_rows))
         for app_id, row in zip(ids, new_rows, strict=True):
-            after = ApplicationOut.model_validate({**row, "id": app_id}).model_dump(mode="json")
+            row["id"] = app_id
+        insert_rows(db, Application.__table__, new_rows)
+        for app_id, row in zip(ids, new_rows, strict=True):
+            after = ApplicationOut.model_validate(row).model_dump(mode="json")
             audit.append(("campaign.candidate", "application", app_id, None, after))
             pushes.append(_push(camp, row["enterprise_id"], app_id, now))
     if drafts:
@@ -158,8 +159,7 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
             after = ApplicationOut.model_validate(app).model_dump(mode="json")
             audit.append(("campaign.candidate", "application", app.id, befores[app.id], after))
             pushes.append(_push(camp, app.enterprise_id, app.id, now))
-    if pushes:
-        db.execute(insert(CampaignPush), pushes)
+    insert_rows(db, CampaignPush.__table__, pushes)
     record_many(db, p, audit)
     return len(pushes)
 

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import load_workbook
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.bulk_insert import insert_rows, reserve_ids
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.platform.errors import ApiError, forbidden
@@ -195,15 +196,6 @@ def validate(raw: list[dict[str, Any]]) -> tuple[Columns, list[dict[str, str]]]:
     return out, errors
 
 
-def _copy(db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL COPY through the session's own connection (same transaction)."""
-    raw = db.connection().connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-
-
 def _ids_by_code(db: Session, codes: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for i in range(0, len(codes), 5000):
@@ -221,7 +213,6 @@ def _ids_by_code(db: Session, codes: list[str]) -> dict[str, int]:
 
 def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int, int]:
     """Insert new firms and update known ones, with their figures, in the caller's transaction."""
-    pg = db.get_bind().dialect.name == "postgresql"
     now = utcnow()
     v = cols.values
     codes = v["credit_code"]
@@ -229,17 +220,14 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
     new = [i for i in range(cols.n) if codes[i] not in known]
     old = [i for i in range(cols.n) if codes[i] in known]
     if new:
-        names = [*FIELDS, "extra", "created_at", "updated_at"]
-        rows = [(*(v[f][i] for f in FIELDS), "{}" if pg else {}, now, now) for i in new]
-        if pg:
-            _copy(db, "enterprises", names, rows)
-            known.update(_ids_by_code(db, [codes[i] for i in new]))
-        else:
-            ids = db.scalars(
-                insert(Enterprise).returning(Enterprise.id, sort_by_parameter_order=True),
-                [dict(zip(names, r, strict=True)) for r in rows],
-            ).all()
-            known.update(zip((codes[i] for i in new), ids, strict=True))
+        ids = reserve_ids(db, Enterprise.__table__, len(new))
+        rows = [
+            {"id": eid, **{f: v[f][i] for f in FIELDS}, "extra": {}, "created_at": now,
+             "updated_at": now}
+            for eid, i in zip(ids, new, strict=True)
+        ]  # fmt: skip
+        insert_rows(db, Enterprise.__table__, rows)
+        known.update(zip((codes[i] for i in new), ids, strict=True))
     if old:
         db.execute(
             update(Enterprise),
@@ -268,15 +256,8 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
         if (eid, year) in have:
             fig_upd.append({"id": have[(eid, year)], **values})
         else:
-            fig_new.append(
-                {"enterprise_id": eid, "year": year, **values, "extra": "{}" if pg else {}}
-            )
-    if fig_new:
-        if pg:
-            names = ["enterprise_id", "year", "revenue_fen", "rd_expense_fen", "extra"]
-            _copy(db, "annual_figures", names, [tuple(r[c] for c in names) for r in fig_new])
-        else:
-            db.execute(insert(AnnualFigure), fig_new)
+            fig_new.append({"enterprise_id": eid, "year": year, **values, "extra": {}})
+    insert_rows(db, AnnualFigure.__table__, fig_new)
     if fig_upd:
         db.execute(update(AnnualFigure), fig_upd)
     created, updated = len(new), len(old)

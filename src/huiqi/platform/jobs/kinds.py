@@ -44,10 +44,15 @@ def register(kind: JobKind) -> JobKind:
     return kind
 
 
+def load_all() -> None:
+    """Import every handler (a worker does this at start, not inside its first job)."""
+    for module in HANDLER_MODULES:
+        importlib.import_module(module)
+
+
 def kind_of(name: str) -> JobKind:
     if name not in _KINDS:
-        for module in HANDLER_MODULES:
-            importlib.import_module(module)
+        load_all()
     if name not in _KINDS:
         raise KeyError(f"unknown job kind {name!r}")
     return _KINDS[name]

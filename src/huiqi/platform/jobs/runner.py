@@ -29,7 +29,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.db import WRITE_TX
 from huiqi.platform.errors import ApiError
 from huiqi.platform.jobs import service
-from huiqi.platform.jobs.kinds import kind_of
+from huiqi.platform.jobs.kinds import kind_of, load_all
 from huiqi.platform.jobs.models import CANCELLED, FAILED, Job
 from huiqi.rules.errors import InputError
 
@@ -237,6 +237,7 @@ class Worker:
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         stop = stop or threading.Event()
+        load_all()
         sweep_temp_dirs()
         log.info("job worker %s started", self.name)
         while not stop.is_set():
