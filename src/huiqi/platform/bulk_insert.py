@@ -7,10 +7,10 @@ applies the column types: JSON, timestamps).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
+import orjson
 from sqlalchemy import JSON, Table, insert, text
 from sqlalchemy.orm import Session
 
@@ -35,7 +35,7 @@ def insert_rows(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> No
         for row in rows:
             copy.write_row(
                 [
-                    json.dumps(row[c], ensure_ascii=False)
+                    orjson.dumps(row[c]).decode()  # 5-10x json.dumps: the payloads are large
                     if c in as_json and row[c] is not None
                     else row[c]
                     for c in columns
