@@ -211,4 +211,4 @@ def test_returned_expert_invitations_are_cancelled(client: TestClient, as_user) 
     # and with it the expert's access to the claim
     assert client.get(f"{API}/experts/applications/{a}", headers=e1).status_code == 404
     tasks = client.get(f"{API}/experts/assignments", headers=e1).json()
-    assert [t["status"] for t in tasks if t["application_id"] == a][0] == "cancelled"
+    assert next(t["status"] for t in tasks if t["application_id"] == a) == "cancelled"

@@ -144,7 +144,7 @@ ACTION_ZH: dict[str, str] = {
 
 # Guards: conditions checked by the service performing the action, besides status and actor.
 GUARDS: dict[str, str] = {
-    "round_open": "须在该措施本年度已开放的申报批次内提交；申报日为北京时间的提交当日，企业不能选择",
+    "round_open": "须在该措施本年度开放中的申报批次内提交；申报日为北京时间的提交当日",
     "claim_free": "同一企业、措施、年度、项目只能有一份申报（草稿、撤回或放弃的可被接管）",
     "credit_ok": "严重失信或近期有行政处罚的企业不能申报、不能通过复核",
     "reason_required": "不通过、退回、撤回、不予支持须写明理由",

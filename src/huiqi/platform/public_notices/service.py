@@ -367,8 +367,8 @@ def decide_objection(
             else:
                 item.state = "listed"
     db.flush()
-    record(db, p, f"notice.objection.{obj.status}", "objection", obj.id, before,
-           {"status": obj.status, "item_state": item.state, "reason": obj.decision_reason})  # fmt: skip
+    after = {"status": obj.status, "item_state": item.state, "reason": obj.decision_reason}
+    record(db, p, f"notice.objection.{obj.status}", "objection", obj.id, before, after)
     db.commit()
     return obj
 

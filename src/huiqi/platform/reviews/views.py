@@ -5,12 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.schemas import ApplicationOut
+from huiqi.platform.applications.schemas import ApplicationOut, ReasonIn
 from huiqi.platform.applications.service import scope_query
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
-from huiqi.platform.applications.schemas import ReasonIn
 from huiqi.platform.reviews import duplicates, service
 from huiqi.platform.reviews import schemas as s
 
