@@ -12,7 +12,7 @@ from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.experts import schemas as s
 from huiqi.platform.experts import service
-from huiqi.platform.policy import measure
+from huiqi.platform.policy import cap_fen, measure
 
 router = APIRouter(tags=["专家评审"], responses=ERROR_RESPONSES)
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -71,7 +71,9 @@ def view_of(db: Db, p: Principal, application_id: int) -> s.ExpertApplicationOut
         measure_kind=spec.kind,
         clause=str(row.get("clause", spec.clause_id)),
         clause_words=spec.words,
-        cap_fen=service.ceiling(app),
+        cap_fen=cap_fen(app.measure_id, app.fiscal_year),
+        formula_amount_fen=app.engine_amount_fen if spec.kind == "computed" else None,
+        ceiling_fen=service.ceiling(app),
         fiscal_year=app.fiscal_year,
         enterprise_name=ent.name if ent else "",
         requested_amount_fen=app.requested_amount_fen,
