@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationOut
+from huiqi.platform.applications.service import snapshot
 from huiqi.platform.audit.service import record, record_many
 from huiqi.platform.bulk_insert import insert_rows, reserve_ids
 from huiqi.platform.campaigns import bulk
@@ -110,55 +114,58 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     drafts: list[tuple[Application, Frozen]] = []
-    keep: list[Frozen] = []
     for f in frozen:
         have = existing.get((f.enterprise_id, f.project_id or 0))
         if have is not None and have.status != "draft":
             continue  # the firm applied while the campaign was screening
-        fields = {
-            "enterprise_id": f.enterprise_id, "measure_id": camp.measure_id,
-            "fiscal_year": camp.fiscal_year, "project_id": f.project_id,
-            "project_key": f.project_id or 0, "status": "candidate", "source": "campaign",
-            "policy_id": pol.id, "policy_version": pol.version, "facts": f.facts,
-            "evaluation": f.evaluation, "engine_status": "eligible",
-            "engine_amount_fen": f.amount_fen, "created_by": actor_name,
-        }  # fmt: skip
         if have is not None:
             drafts.append((have, f))
-            for name, value in fields.items():
-                setattr(have, name, value)
             continue
-        keep.append(f)
         new_rows.append(
             {
-                **fields,
+                "enterprise_id": f.enterprise_id, "measure_id": camp.measure_id,
+                "fiscal_year": camp.fiscal_year, "project_id": f.project_id,
+                "project_key": f.project_id or 0, "source": "campaign", "policy_id": pol.id,
+                "policy_version": pol.version, "facts": f.facts, "evaluation": f.evaluation,
+                "engine_status": "eligible", "engine_amount_fen": f.amount_fen,
+                "created_by": actor_name, "district": f.facts["enterprise"]["district"],
                 "idempotency_key": None, "requested_amount_fen": None,
                 "decided_amount_fen": None, "decision_reason": None, "statement": "",
-                "submitted_at": now, "version": 1, "updated_at": now,
+                "submitted_at": now, "first_submitted_at": None, "application_date": None,
+                "round_id": None, "version": 1, "updated_at": now,
             }
         )  # fmt: skip
-    audit: list[tuple[str, str, Any, Any, Any]] = []
     pushes: list[dict[str, Any]] = []
+    # a firm's own unsent draft does not stop the push: the campaign takes it over, as a
+    # submission does (the draft was only a preview; the candidate is frozen now). Drafts are
+    # few: each moves through the lifecycle on its own, before the bulk audit entries.
+    for app, f in drafts:
+        before = snapshot(app)
+        for name, value in {
+            "facts": f.facts, "evaluation": f.evaluation, "engine_status": "eligible",
+            "engine_amount_fen": f.amount_fen, "policy_id": pol.id,
+            "policy_version": pol.version, "source": "campaign", "created_by": actor_name,
+            "district": f.facts["enterprise"]["district"],
+        }.items():  # fmt: skip
+            setattr(app, name, value)
+        lifecycle.move(db, app, p, Action.OFFER, before=before)
+        pushes.append(_push(camp, app.enterprise_id, app.id, now))
+    audit: list[tuple[str, str, Any, Any, Any]] = []
     if new_rows:
+        # every status write goes through the lifecycle table: one check for the batch
+        # (same measure, no row yet), then its target status and audit action for every row
+        rule = lifecycle.check_batch(
+            p, [SimpleNamespace(**r) for r in new_rows], Action.OFFER, new=True
+        )
         ids = reserve_ids(db, Application.__table__, len(new_rows))
         for app_id, row in zip(ids, new_rows, strict=True):
             row["id"] = app_id
+            row["status"] = rule.target.value
         insert_rows(db, Application.__table__, new_rows)
-        for app_id, row in zip(ids, new_rows, strict=True):
+        for row in new_rows:
             after = ApplicationOut.model_validate(row).model_dump(mode="json")
-            audit.append(("campaign.candidate", "application", app_id, None, after))
-            pushes.append(_push(camp, row["enterprise_id"], app_id, now))
-    if drafts:
-        # a firm's own unsent draft does not stop the push: the campaign takes it over, as a
-        # submission does (the draft was only a preview; the candidate is frozen now)
-        befores = {
-            app.id: ApplicationOut.model_validate(app).model_dump(mode="json") for app, _ in drafts
-        }
-        db.flush()
-        for app, _f in drafts:
-            after = ApplicationOut.model_validate(app).model_dump(mode="json")
-            audit.append(("campaign.candidate", "application", app.id, befores[app.id], after))
-            pushes.append(_push(camp, app.enterprise_id, app.id, now))
+            audit.append((rule.audit, "application", row["id"], None, after))
+            pushes.append(_push(camp, row["enterprise_id"], row["id"], now))
     insert_rows(db, CampaignPush.__table__, pushes)
     record_many(db, p, audit)
     return len(pushes)

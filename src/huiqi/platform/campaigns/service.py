@@ -17,11 +17,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import measures_of_units, transition
+from huiqi.platform.applications.service import measures_of_units
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.db import utcnow
 from huiqi.platform.engine import case_as_of
@@ -197,13 +200,13 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
             raise ApiError(422, "credit_blocked", "；".join(blocked.reasons), "enterprise_id")
     push.response = "confirmed" if confirm else "declined"
     push.responded_at = utcnow()
-    transition(
-        db,
-        app,
-        p,
-        f"campaign.{push.response}",
-        "submitted" if confirm else "declined",
-        submitted_at=utcnow(),
-    )
+    if confirm:
+        now = utcnow()
+        lifecycle.move(db, app, p, Action.CONFIRM, submitted_at=now,
+                       first_submitted_at=app.first_submitted_at or now,
+                       application_date=business_today())  # fmt: skip
+    else:
+        # declining binds nothing: the firm may still apply itself in an open round
+        lifecycle.move(db, app, p, Action.DECLINE)
     db.commit()
     return push
