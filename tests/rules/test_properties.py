@@ -40,7 +40,7 @@ def software_case(revenue: int, rd: int | None, previous: int | None) -> dict[st
     return {
         "as_of": "2024-06-30",
         "fiscal_year": 2023,
-        "enterprise": {"software_enterprise": True},
+        "enterprise": {"software_enterprise": True, "district": "江汉区"},
         "annual": annual,
     }
 
@@ -97,6 +97,7 @@ def test_2_6_2_more_revenue_never_earns_less(previous: int, revenue: int, extra:
 def smart_case(equipment: int, productive: int, rd: int) -> dict[str, Any]:
     return {
         "as_of": "2024-06-30",
+        "enterprise": {"district": "江汉区"},
         "projects": [
             {
                 "id": "S",
@@ -129,6 +130,7 @@ def test_3_1_1_cap_threshold_monotonic(
 def test_3_6_1_and_2_3_1_caps(total: int) -> None:
     case = {
         "as_of": "2024-06-30",
+        "enterprise": {"district": "江汉区"},
         "projects": [
             {
                 "id": "J",
@@ -171,9 +173,14 @@ def test_bulk_path_equals_single_path(
     def col(values: list[int | None]) -> pa.Array:
         return pa.array([None if v is None else Decimal(v) / 100 for v in values], dec)
 
+    # a few firms registered outside Wuhan (110108 北京市海淀区): out of scope on both paths
+    codes = [
+        make_credit_code(f"91{'110108' if i % 7 == 3 else '420106'}{i:09d}")
+        for i in range(len(rows))
+    ]
     table = pa.table(
         {
-            "credit_code": [make_credit_code(f"914201{i:011d}") for i in range(len(rows))],
+            "credit_code": codes,
             "software_enterprise": [r[0] for r in rows],
             "revenue": col([r[1] for r in rows]),
             "revenue_previous_year": col([r[2] for r in rows]),
@@ -186,6 +193,8 @@ def test_bulk_path_equals_single_path(
     for i, (software, revenue, previous, rd, dcmm) in enumerate(rows):
         case = software_case(revenue, rd, previous)
         case["enterprise"]["software_enterprise"] = software
+        del case["enterprise"]["district"]
+        case["enterprise"]["credit_code"] = codes[i]
         if dcmm:
             case["recognitions"] = [{"kind": "dcmm", "level": dcmm, "date": "2022-06-01"}]
         res = {r["measure"]: r["amount"] for r in evaluate_case_json(POLICY, case)["results"]}

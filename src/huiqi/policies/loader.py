@@ -126,6 +126,8 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
             industries=tuple(s.get("industries", ())),
             summary=s["summary"],
             notes=s.get("notes", ""),
+            upgrade_param=s.get("upgrade_param"),
+            default_city_percent=int(s.get("default_city_percent", 100)),
         )
 
     tasks = tuple(

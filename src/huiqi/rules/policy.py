@@ -7,13 +7,13 @@ names a policy.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .conditions import Condition
 from .frame import Frame, IntArray
-from .parameters import Parameter, ParamView, override
+from .parameters import Parameter, ParamView, apply_readings, override
 
 MeasureKind = Literal["computed", "discretionary"]
 PriorRule = Literal["none", "deduct_same_project", "deduct_measure_total", "once_per_fiscal_year"]
@@ -60,6 +60,10 @@ class MeasureSpec:
     industries: tuple[str, ...]
     summary: str  # the rule in plain Chinese
     notes: str = ""
+    # the reading that says whether an upgrade of a tiered one-time award pays the difference
+    upgrade_param: str | None = None
+    # share of the award the city pays by default (percent); the rest is the district's
+    default_city_percent: int = 100
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,10 @@ class Policy:
     param_cache: dict[tuple[str, dt.date], Any] = field(
         init=False, default_factory=dict, compare=False, repr=False
     )
+    # the same policy under other readings, by the readings chosen (see with_readings)
+    reading_cache: dict[tuple[tuple[str, str], ...], Policy] = field(
+        init=False, default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def window_start(self) -> dt.date:
@@ -148,6 +156,35 @@ class Policy:
     def with_parameters(self, changes: dict[str, Any], source: str = "reform") -> Policy:
         """The same policy with some parameters changed (a reform or what-if)."""
         return replace(self, parameters=override(self.parameters, changes, source=source))
+
+    @property
+    def readings(self) -> dict[str, Parameter]:
+        """The parameters that are readings of ambiguous words, each one switchable."""
+        return {name: p for name, p in self.parameters.items() if p.interpretation}
+
+    def with_readings(self, readings: Mapping[str, Any], path: str = "readings") -> Policy:
+        """The same policy evaluated under other readings (a case's `readings`, or
+        `--reading NAME=VALUE`). Only readings may change; anything else is bad input."""
+        if not readings:
+            return self
+        key = tuple(sorted((str(k), repr(v)) for k, v in readings.items()))
+        hit = self.reading_cache.get(key)
+        if hit is None:
+            hit = replace(
+                self, parameters=apply_readings(self.parameters, dict(readings), path=path)
+            )
+            if len(self.reading_cache) > 256:
+                self.reading_cache.clear()
+            self.reading_cache[key] = hit
+        return hit
+
+    def reading_changes(self, base: Policy) -> dict[str, Any]:
+        """The readings in which this policy differs from `base`, name -> value."""
+        return {
+            name: p.values[-1][1]
+            for name, p in self.readings.items()
+            if name in base.parameters and base.parameters[name].values != p.values
+        }
 
     def without_measures(self, measure_ids: set[str]) -> Policy:
         unknown = measure_ids - set(self.measures)

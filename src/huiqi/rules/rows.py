@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from .case import Case, Recognition
-from .evaluator import OTHER_BEST, OTHER_POLICY, PRIOR_COUNT, PRIOR_PAID, PROJECT
+from .evaluator import OTHER_BEST, OTHER_PAID, OTHER_POLICY, PRIOR_COUNT, PRIOR_PAID, PROJECT
 from .frame import Frame
 from .policy import MeasureSpec, Policy
 
@@ -19,6 +19,7 @@ BOOKKEEPING_KINDS = {
     PRIOR_COUNT: "integer",
     OTHER_BEST: "money",
     OTHER_POLICY: "text",
+    OTHER_PAID: "flag",
 }
 RECOGNITION_KINDS = {
     "recognition_kind": "text",
@@ -38,7 +39,16 @@ def enterprise_facts(policy: Policy, case: Case) -> dict[str, Any]:
     facts["revenue_previous_year"] = last_year.get("revenue")
     facts["as_of"] = case.as_of
     facts["fiscal_year"] = case.fiscal_year
+    facts["credit_division"] = credit_division(case.enterprise.get("credit_code"))
     return facts
+
+
+def credit_division(code: Any) -> int | None:
+    """The registration authority's administrative division (characters 3–8 of a unified
+    social credit code, GB 32100-2015), e.g. 420106 for 武昌区; None without a code."""
+    if not isinstance(code, str) or len(code) < 8 or not code[2:8].isdigit():
+        return None
+    return int(code[2:8])
 
 
 def enterprise_kinds(policy: Policy) -> dict[str, str]:
@@ -49,6 +59,7 @@ def enterprise_kinds(policy: Policy) -> dict[str, str]:
         revenue_previous_year="money",
         as_of="date",
         fiscal_year="integer",
+        credit_division="integer",
     )
     return kinds
 
@@ -107,6 +118,7 @@ def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str
         PRIOR_COUNT: len(paid),
         OTHER_BEST: top.amount_fen if top else None,
         OTHER_POLICY: top.policy if top else None,
+        OTHER_PAID: top.status == "paid" if top else None,
     }
 
 
@@ -143,11 +155,14 @@ def _measure_records(
                 }
             )
     else:
-        (project_kind,) = spec.source.kinds
-        kinds.update(policy.project_kinds[project_kind].fields)
+        for project_kind in spec.source.kinds:
+            kinds.update(policy.project_kinds[project_kind].fields)
+        kinds["project_kind"] = "text"
         for pr in case.projects:
-            if pr.kind == project_kind:
-                records.append({**pr.fields, **_bookkeeping(spec, case, pr.id)})
+            if pr.kind in spec.source.kinds:
+                records.append(
+                    {**pr.fields, "project_kind": pr.kind, **_bookkeeping(spec, case, pr.id)}
+                )
     if not records:
         # no relevant fact at all: one row whose source facts are unknown, so the measure is
         # reported ineligible with the missing fact named, rather than silently absent
