@@ -159,9 +159,11 @@ def apply_readings(
             detail = exc.errors[0].message if isinstance(exc, InputError) else str(exc)
             errors.append(FieldError(where, "reading_value", f"读法取值无效：{detail}"))
             continue
-        allowed = (base.values[0][1], *base.alternatives)
-        if base.unit in ("text", "list") and value not in allowed:
-            shown = "、".join(str(v) for v in allowed)
+        # a reading takes one of the values the package names for it; any other value would be
+        # a reform (a change of the policy), not a reading of its words
+        allowed = (*(v for _, v in base.values), *base.alternatives)
+        if value not in allowed:
+            shown = "、".join(_shown(v) for v in allowed)
             errors.append(
                 FieldError(where, "reading_value", f"读法取值应为 {shown} 之一，收到 {raw!r}")
             )
