@@ -12,6 +12,7 @@ from huiqi.rules.api import evaluate_case_json, evaluate_cases_json
 from huiqi.rules.errors import InputError
 
 POLICY = load_policy()
+LOOKBACK = "credit.major_penalty_lookback_months"
 
 
 def late_claim(**readings: Any) -> dict[str, Any]:
@@ -46,7 +47,7 @@ def test_a_case_carries_its_readings() -> None:
         ({"window.annual_basis": "tomorrow"}, "readings.window.annual_basis", "reading_value"),
         ({"scope.wuhan_only": "maybe"}, "readings.scope.wuhan_only", "reading_value"),
         ({"m2_6_1.rate": "0.5"}, "readings.m2_6_1.rate", "reading_value"),
-        ({"credit.major_penalty_lookback_months": "12"}, "readings.credit.major_penalty_lookback_months", "reading_value"),
+        ({LOOKBACK: "12"}, f"readings.{LOOKBACK}", "reading_value"),
     ],
 )  # fmt: skip
 def test_only_named_readings_with_their_values(
