@@ -62,10 +62,20 @@ def measures(policy_id: str, as_json: bool) -> None:
 @policy.command()
 @click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
 def tasks(policy_id: str) -> None:
-    """非资金任务及其责任单位（第一个为牵头单位）。"""
+    """非资金任务及其责任单位。
+
+    文本未写明牵头单位：按惯例取所列第一个单位（标“惯例”）；文本并列的共同牵头单位
+    （如五（二）市委组织部、市人才工作局）一并列出。责任单位按文本的分组（以“，”分隔）显示。
+    """
     p = load_policy(policy_id)
     for t in p.tasks:
-        click.echo(f"{t.id:7} {t.title}  牵头：{t.units[0]}  配合：{'、'.join(t.units[1:]) or '—'}")
+        lead = "、".join(t.leads)
+        how = "（惯例：取第一个单位）" if t.lead_by_convention else "（文本并列，共同牵头）"
+        others = "，".join("、".join(u for u in g if u not in t.leads) for g in t.unit_groups)
+        others = "，".join(x for x in others.split("，") if x)
+        click.echo(f"{t.id:7} {t.title}  牵头：{lead}{how}  配合：{others or '—'}")
+    for unit, note in p.unit_notes.items():
+        click.echo(f"注：{unit}〈{note}〉")
 
 
 @policy.command()

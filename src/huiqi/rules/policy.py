@@ -72,7 +72,13 @@ class Task:
     clause_id: str
     title: str
     text: str
-    units: tuple[str, ...]  # in the text's order: the first leads
+    units: tuple[str, ...]  # in the text's order
+    # the text's own grouping of the units (separated by "，" in 责任单位：…)
+    unit_groups: tuple[tuple[str, ...], ...] = ()
+    # who leads: the text does not say; by convention the first unit, unless the package
+    # names joint leads the text lists together (五（二） 市委组织部、市人才工作局)
+    leads: tuple[str, ...] = ()
+    lead_by_convention: bool = True
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,9 @@ class Clause:
     measure_ids: tuple[str, ...]
     task_ids: tuple[str, ...]
     rule_params: tuple[str, ...] = ()  # clauses that are rules of the whole policy (window, 就高)
+    unit_groups: tuple[tuple[str, ...], ...] = ()  # the text's grouping of the units
+    # notes the text attaches to a unit, e.g. 各区人民政府 -> 含开发区、风景区、长江新城管委会，下同
+    unit_notes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,16 @@ class Policy:
             return None
         value = self.parameter_at(spec.cap_param, when)
         return int(value)
+
+    @property
+    def unit_notes(self) -> dict[str, str]:
+        """unit -> the note the text attaches to it; a note marked 下同 holds for every later
+        mention of that unit, so it is the policy's, not one clause's."""
+        notes: dict[str, str] = {}
+        for c in self.clauses:
+            for unit, note in c.unit_notes:
+                notes.setdefault(unit, note)
+        return notes
 
     def clause(self, clause_id: str) -> Clause:
         for c in self.clauses:
