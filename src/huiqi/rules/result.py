@@ -206,6 +206,8 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         )
         reasons.append(f"符合条件；金额由主管部门评审核定（择优/一事一议/按规定）{cap_text}")
 
+    if ev.frame.has("recognition_notes") and ev.frame.known("recognition_notes")[i]:
+        reasons.append("认定情况：" + str(ev.frame.text("recognition_notes")[i]))
     project = ev.frame.text("project")[i]
     return {
         "requires": requires,

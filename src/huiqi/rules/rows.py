@@ -99,6 +99,35 @@ def _best_recognitions(
     return {p: r for p, (_, r) in best.items()}
 
 
+RECOGNITION_NOTES = "recognition_notes"  # what became of each recognition of a row's project
+
+
+def _recognition_notes(
+    policy: Policy, spec: MeasureSpec, case: Case, project: str | None, chosen: Recognition
+) -> str | None:
+    """Every recognition of one project for this measure and what became of it, so that
+    nothing is dropped silently; None where the project has just the one."""
+    same = [r for r in case.recognitions if r.kind in spec.source.kinds and r.project == project]
+    if len(same) < 2 and not (project is None and spec.level == "project"):
+        return None
+    start = policy.parameter_at("window.start", case.as_of)
+    end = policy.parameter_at("window.end", case.as_of)
+    parts = []
+    for r in same:
+        title = policy.recognition_kinds[r.kind].title
+        level = policy.recognition_kinds[r.kind].level_names.get(r.level, "")
+        day = r.date.isoformat() if r.date else "日期未填"
+        if r is chosen:
+            fate = "按此认定计算"
+        elif r.date is None or not start <= r.date <= end:
+            fate = "不在政策有效期内，不计"
+        else:
+            fate = "同一项目按最高等级计，此项不另计"
+        parts.append(f"{title}{level}（{day}）：{fate}")
+    where = "未注明 project 的认定视为同一工厂/项目；" if project is None else f"项目 {project}："
+    return where + "；".join(parts)
+
+
 def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str, Any]:
     paid = [
         a
@@ -141,6 +170,7 @@ def _measure_records(
         records.append(_bookkeeping(spec, case, None))
     elif spec.source.type == "recognition":
         kinds.update(RECOGNITION_KINDS)
+        kinds[RECOGNITION_NOTES] = "text"
         for project, r in _best_recognitions(policy, spec, case).items():
             kind = policy.recognition_kinds[r.kind]
             records.append(
@@ -151,6 +181,7 @@ def _measure_records(
                     if r.level is not None
                     else None,
                     "recognition_date": r.date,
+                    RECOGNITION_NOTES: _recognition_notes(policy, spec, case, project, r),
                     **_bookkeeping(spec, case, project),
                 }
             )
