@@ -134,6 +134,7 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
             support_type=s["support_type"],
             industries=tuple(s.get("industries", ())),
             summary=s["summary"],
+            summary_template=s["summary"] if "{" in s["summary"] else "",
             notes=s.get("notes", ""),
             upgrade_param=s.get("upgrade_param"),
             default_city_percent=int(s.get("default_city_percent", 100)),
@@ -170,4 +171,4 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
         enterprise_fields=dict(meta["enterprise_fields"]),
         annual_fields=dict(meta["annual_fields"]),
         full_text=full_text,
-    )
+    ).with_summaries()

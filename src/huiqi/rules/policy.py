@@ -7,6 +7,7 @@ names a policy.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -58,12 +59,49 @@ class MeasureSpec:
     prior: PriorRule
     support_type: str  # 奖励 / 补助 / 资金支持 / 费用补助 ...
     industries: tuple[str, ...]
-    summary: str  # the rule in plain Chinese
+    summary: str  # the rule in plain Chinese, rendered from summary_template and parameters
     notes: str = ""
     # the reading that says whether an upgrade of a tiered one-time award pays the difference
     upgrade_param: str | None = None
     # share of the award the city pays by default (percent); the rest is the district's
     default_city_percent: int = 100
+    # the summary with {parameter.name} placeholders: a changed cap never leaves stale text
+    summary_template: str = ""
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_.]+)\}")
+
+
+def _amount_words(fen: int) -> str:
+    """500万元, 10亿元, 1000万元 (no thousands separators, as the text writes amounts)."""
+    yuan, cents = divmod(fen, 100)
+    if cents:
+        return f"{yuan}.{cents:02d}元"
+    if yuan and yuan % 100_000_000 == 0:
+        return f"{yuan // 100_000_000}亿元"
+    if yuan and yuan % 10_000 == 0:
+        return f"{yuan // 10_000}万元"
+    if yuan and yuan % 1_000 == 0 and yuan >= 10_000:
+        return f"{yuan / 10_000:g}万元"
+    return f"{yuan}元"
+
+
+def render_summary(template: str, parameters: Mapping[str, Parameter], when: dt.date) -> str:
+    """A measure's one-line summary with each {parameter} replaced by its value at `when`."""
+    from .conditions import format_rate
+
+    def one(m: re.Match[str]) -> str:
+        p = parameters[m.group(1)]
+        value = p.at(when)[1]
+        if p.unit == "CNY":
+            return _amount_words(int(value))
+        if p.unit == "rate":
+            return format_rate(value)
+        if isinstance(value, tuple):
+            return "、".join(str(v) for v in value)
+        return str(value)
+
+    return _PLACEHOLDER.sub(one, template)
 
 
 @dataclass(frozen=True)
@@ -174,7 +212,24 @@ class Policy:
 
     def with_parameters(self, changes: dict[str, Any], source: str = "reform") -> Policy:
         """The same policy with some parameters changed (a reform or what-if)."""
-        return replace(self, parameters=override(self.parameters, changes, source=source))
+        return replace(
+            self, parameters=override(self.parameters, changes, source=source)
+        ).with_summaries()
+
+    def with_summaries(self) -> Policy:
+        """Measures' summaries rendered from the current parameters (at the window start)."""
+        when = (
+            self.parameters["window.start"].values[0][1]
+            if "window.start" in self.parameters
+            else self.issued
+        )
+        measures = {
+            mid: replace(m, summary=render_summary(m.summary_template, self.parameters, when))
+            if m.summary_template
+            else m
+            for mid, m in self.measures.items()
+        }
+        return replace(self, measures=measures)
 
     @property
     def readings(self) -> dict[str, Parameter]:
@@ -191,7 +246,7 @@ class Policy:
         if hit is None:
             hit = replace(
                 self, parameters=apply_readings(self.parameters, dict(readings), path=path)
-            )
+            ).with_summaries()
             if len(self.reading_cache) > 256:
                 self.reading_cache.clear()
             self.reading_cache[key] = hit
