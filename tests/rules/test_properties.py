@@ -4,7 +4,10 @@
 - thresholds are exact (checked against plain integer arithmetic);
 - awards are monotonic where the text implies it (more R&D never earns less under 2.6.1, more
   revenue growth never earns less under 2.6.2; more investment never less under 3.1.1);
-- the bulk path (screen) equals the single path (evaluate) to the fen.
+- the bulk path (screen) equals the single path (evaluate) to the fen, firms outside Wuhan too;
+- scope is exactly the district list; only a major penalty inside 36 calendar months blocks;
+- 就高不重复 leaves a firm with the higher award, never both; one-time pays once; 3.1.2 is 20 %
+  of the provincial support, uncapped and monotonic.
 """
 
 from __future__ import annotations
