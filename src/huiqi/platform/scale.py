@@ -39,9 +39,13 @@ def _insert(db: Session, table: str, columns: list[str], rows: list[tuple[Any, .
     insert_rows(db, t, [dict(zip(columns, r, strict=True)) for r in rows])
 
 
-def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2023) -> int:
+def seed_registry(
+    db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2023, penalties: bool = True
+) -> int:
     """Add firms 1..n (credit codes from `code_of`); returns the first new enterprise id.
-    About a third qualify for 2.6.1 in `fiscal_year`. The caller commits."""
+    About a third qualify for 2.6.1 in `fiscal_year`; with `penalties`, about 3% have an
+    administrative penalty (a third of them major) between four years ago and last year. The
+    caller commits."""
     rng = np.random.default_rng(seed)
     pg = db.get_bind().dialect.name == "postgresql"
     now = dt.datetime.now(dt.UTC)
@@ -98,6 +102,18 @@ def seed_registry(db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2
         db, "projects", ["enterprise_id", "name", "kind", "fields"],
         [(start + int(k), "智能化改造项目", "smart_transformation", fields) for k in smart],
     )  # fmt: skip
+    if penalties:
+        fined = np.flatnonzero(rng.random(n) < 0.03)
+        ago = rng.integers(200, 1500, len(fined))
+        major = rng.random(len(fined)) < 0.33
+        _insert(
+            db, "penalties", ["enterprise_id", "decided_on", "major", "authority", "summary"],
+            [
+                (start + int(k), dt.date(fiscal_year + 1, 6, 30) - dt.timedelta(days=int(d)),
+                 bool(m), "武汉市市场监督管理局", "规模测试数据")
+                for k, d, m in zip(fined, ago, major, strict=True)
+            ],
+        )  # fmt: skip
     if pg:  # rows were given explicit ids: move the sequence past them
         db.execute(
             text("SELECT setval(pg_get_serial_sequence('enterprises', 'id'), :v)"),

@@ -43,13 +43,16 @@ def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
     """Firms the credit check blocks (as `credit.service.check` decides for one firm)."""
     if not get_parameter(db, "credit.block_enabled"):
         return set()
-    since = months_before(today, int(get_parameter(db, "credit.penalty_months")))
+    months = int(get_parameter(db, "credit.penalty_months"))
+    since = months_before(today, months)
     blocked = set(
         db.scalars(select(Enterprise.id).where(Enterprise.credit_status == "serious_discredit"))
     )
-    blocked.update(
-        db.scalars(select(Penalty.enterprise_id).where(Penalty.decided_on > since).distinct())
-    )
+    if months > 0:
+        recent = select(Penalty.enterprise_id).where(Penalty.decided_on > since)
+        if not get_parameter(db, "credit.block_any_penalty"):
+            recent = recent.where(Penalty.major.is_(True))
+        blocked.update(db.scalars(recent.distinct()))
     return blocked
 
 
@@ -73,6 +76,13 @@ def _build_chunk(
             .group_by(Penalty.enterprise_id)
         ).all()
     )
+    last_major_penalty = dict(
+        db.execute(
+            select(Penalty.enterprise_id, func.max(Penalty.decided_on))
+            .where(Penalty.enterprise_id.in_(ids), Penalty.major.is_(True))
+            .group_by(Penalty.enterprise_id)
+        ).all()
+    )
     cases: dict[int, dict[str, Any]] = {}
     for e in db.execute(
         select(
@@ -91,6 +101,8 @@ def _build_chunk(
         }
         if e.id in last_penalty:
             enterprise["last_penalty_date"] = last_penalty[e.id].isoformat()
+        if e.id in last_major_penalty:
+            enterprise["last_major_penalty_date"] = last_major_penalty[e.id].isoformat()
         cases[e.id] = {
             "as_of": day.isoformat(),
             "fiscal_year": fiscal_year,

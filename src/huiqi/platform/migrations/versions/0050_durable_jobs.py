@@ -8,7 +8,7 @@ makes a second campaign for the same measure and year a conflict even under conc
 requests. Campaigns from before this revision keep `active_key` NULL (they may repeat).
 
 Revision ID: 0050
-Revises: 0010
+Revises: 0005
 Create Date: 2026-12-01 14:20:00
 """
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0050"
-down_revision: str | None = "0010"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
