@@ -32,9 +32,14 @@ def _group(row: dict[str, Any]) -> str:
         return "discretionary"
     if row["status"] == "excluded":
         return "excluded"
-    if any(not c["known"] for c in row["conditions"]) and not row["gaps"]:
-        return "missing"  # facts not given: the firm may qualify once it tells us more
+    if row["only_missing"]:
+        return "missing"  # nothing about the subject yet: the firm may qualify once it tells us
     return "ineligible"
+
+
+def _reason(c: dict[str, Any]) -> dict[str, Any]:
+    state = "unknown" if not c["known"] else ("pass" if c["passed"] else "fail")
+    return {"passed": c["passed"], "known": c["known"], "state": state, "text": c["detail"]}
 
 
 def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -59,14 +64,17 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
                 "clause_words": row["clause_words"],
                 "units": row["units"],
                 "summary": m.summary,
-                "reasons": [
-                    {"passed": c["passed"], "known": c["known"], "text": c["detail"]}
-                    for c in row["conditions"]
-                ],
+                "headline": row["headline"],
+                "amount_basis": row["amount_basis"],
+                "amount_words": row["amount_words"],
+                "discretionary_reason": row["discretionary_reason"],
+                "missing": row["missing"],
+                # conditions that only say a figure was given are left out
+                "reasons": [_reason(c) for c in row["conditions"] if not c["trivial"]],
                 "gaps": row["gaps"],
+                "joint_gap": row["joint_gap"],
                 "basis": calc.get("basis"),
                 "prior_paid_fen": yuan_to_fen(calc.get("prior_paid")),
-                "requires": row.get("requires"),
                 "excluded_by": row.get("excluded_by"),
                 "supersedes": row.get("supersedes"),
             }
@@ -76,6 +84,7 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
         "as_of": result["as_of"],
         "fiscal_year": result["fiscal_year"],
         "total_fen": total,
+        "summary": result["summary"],
         "groups": groups,
         "counts": {k: len(v) for k, v in groups.items()},
     }
