@@ -231,4 +231,12 @@ def _result(
         if new != old:
             changes.append(FigureChange(column, path, old, new))
     verified = not others and int(ev.status[i]) in (ELIGIBLE, DISCRETIONARY)
+    if not verified and not others and bool(ev.conditions_met[i]):
+        # every condition holds, yet nothing is paid: say why, so the change is not oversold
+        if bool(ev.zero_amount[i]):
+            others.append("按规定计算的金额大于0")
+        elif bool(ev.prior_blocks[i]):
+            others.append("此前未获本项支持")
+        else:
+            others.append("不与其他政策的同类支持重复（就高不重复）")
     return JointGap(tuple(changes), tuple(others), verified, case)
