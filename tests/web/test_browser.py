@@ -107,6 +107,15 @@ def test_public_library_and_calculator(new_page: Any) -> None:
     assert page.locator('[data-amount="2.6.2"]').inner_text() == "¥30,000.00"
     assert page.locator("#total").inner_text() == "¥160,000.00"
     assert "研发投入占比 16.2% ≥ 15%" in page.locator("#r-2\\.6\\.1").inner_text()
+    # told as a firm owner reads it: 不超过 means "at most", missing facts are questions
+    headline = page.locator('[data-headline="2.6.1"]').inner_text()
+    assert headline.startswith("最高可享：¥130,000.00") and "以主管部门审核为准" in headline
+    assert "合计最高可享：¥160,000.00" in page.locator("#summary").inner_text()
+    page.locator("#missing summary").click()
+    missing = page.locator("#missing li.unknown").filter(has_text="1.3.1")
+    assert missing.is_visible()
+    assert "如已获评工业互联网标识解析二级节点，请补充认定日期" in missing.inner_text()
+    assert "recognitions[" not in page.locator("#results").inner_text()
     shot(page, "02-calculator-result")
     page.emulate_media(media="print")  # printable: no navigation, no form, results only
     assert not page.locator("#calc-form").is_visible()
