@@ -28,6 +28,7 @@ EXAMPLES = """
   cat case.json | huiqi evaluate -                    # 从标准输入读取
   huiqi screen registry.parquet -o awards.parquet --fiscal-year 2023 --as-of 2024-06-30
   huiqi policy measures                               # 全部资金措施、上限与条款原文
+  huiqi test                                          # 运行政策包的 YAML 测试案例
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
   huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
   huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
@@ -263,8 +264,10 @@ def screen(
 
 
 from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
+from huiqi.cli.test_cmd import test_command  # noqa: E402
 
 main.add_command(policy_group)
+main.add_command(test_command)
 
 
 def _register_sandbox() -> None:

@@ -58,15 +58,15 @@ EMPTY = ExplainData({}, {}, {}, {})
 
 def parse_explain_data(doc: dict[str, Any] | None, normalise: Any = str) -> ExplainData:
     doc = doc or {}
+    amounts = doc.get("amounts", {})
+    reasons = doc.get("discretionary", {})
+    fields = doc.get("fields", {})
     return ExplainData(
-        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in doc.get("amounts", {}).items()},
-        discretionary={
-            str(k): (v["reason"], normalise(v["words"]))
-            for k, v in doc.get("discretionary", {}).items()
-        },
+        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in amounts.items()},
+        discretionary={str(k): (v["reason"], normalise(v["words"])) for k, v in reasons.items()},
         missing={str(k): str(v) for k, v in doc.get("missing", {}).items()},
-        fields={s: {str(k): str(v) for k, v in f.items()} for s, f in doc.get("fields", {}).items()},
-    )  # fmt: skip
+        fields={sec: {str(k): str(v) for k, v in f.items()} for sec, f in fields.items()},
+    )
 
 
 @lru_cache(maxsize=16)
@@ -284,9 +284,10 @@ def explain_row(
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """The case's headline: what is certain, what is at most, what is left to review."""
-    certain = sum(_fen(r["amount"]) for r in rows if r["status"] == "eligible" and r["amount_basis"] == CERTAIN)  # fmt: skip
-    up_to = sum(_fen(r["amount"]) for r in rows if r["status"] == "eligible" and r["amount_basis"] == UP_TO)  # fmt: skip
-    up_to_ids = [r["measure"] for r in rows if r["status"] == "eligible" and r["amount_basis"] == UP_TO]  # fmt: skip
+    paid = [r for r in rows if r["status"] == "eligible"]
+    certain = sum(_fen(r["amount"]) for r in paid if r["amount_basis"] == CERTAIN)
+    up_to = sum(_fen(r["amount"]) for r in paid if r["amount_basis"] == UP_TO)
+    up_to_ids = [r["measure"] for r in paid if r["amount_basis"] == UP_TO]
     review = [r["measure"] for r in rows if r["status"] == "discretionary"]
     lines = [f"确定可享：{format_yuan(certain)}（{format_wan(certain)}）"]
     if up_to:
@@ -318,7 +319,7 @@ def explained_result(ce: CaseEvaluation, case: Case | None = None) -> dict[str, 
     without it they stay as each condition tells them."""
     res = case_result(ce)
     data = explain_data(ce.policy.id)
-    for row, (ev, i) in zip(res["results"], ce.rows(), strict=True):
+    for row, (ev, _) in zip(res["results"], ce.rows(), strict=True):
         facts = [cond.fact for cond in ev.outcome.conditions]
         explain_row(row, facts, ce.policy, data, res["fiscal_year"], case)
     res["summary"] = summary(res["results"])
