@@ -9,7 +9,7 @@ from typing import Any
 from .case import Case, parse_case
 from .errors import InputError
 from .evaluator import MeasureEvaluation, evaluate_measure
-from .explain import explain_text, explained_result
+from .explain import explain_text, explained_result, explained_results
 from .policy import Policy
 from .result import CaseEvaluation
 from .rows import CaseColumns, batch_measure_frame, measure_frame
@@ -110,8 +110,11 @@ def evaluate_cases_json(
         except InputError as e:
             parsed.append(e)
     good = [c for c in parsed if isinstance(c, Case)]
-    results = iter(zip(evaluate_cases(policy, good, ids), good, strict=True))
-    return [p if isinstance(p, InputError) else explained_result(*next(results)) for p in parsed]
+    pairs: list[tuple[CaseEvaluation, Case | None]] = list(
+        zip(evaluate_cases(policy, good, ids), good, strict=True)
+    )
+    results = iter(explained_results(pairs))
+    return [p if isinstance(p, InputError) else next(results) for p in parsed]
 
 
 def explain_case_text(policy: Policy, raw: Any, measure_ids: list[str] | None = None) -> str:

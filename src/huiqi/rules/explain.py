@@ -23,7 +23,8 @@ from functools import lru_cache
 from typing import Any
 
 from .case import Case
-from .gaps import JointGap, joint_gap
+from .evaluator import MeasureEvaluation
+from .gaps import GapRequest, JointGap, joint_gaps
 from .money import fen_to_str, format_wan, format_yuan
 from .policy import MeasureSpec, Policy
 from .result import CaseEvaluation, case_result
@@ -98,16 +99,33 @@ def cn_date(day: dt.date) -> str:
 
 def cn_dates(text: str) -> str:
     """Every ISO date in a sentence as people write it: 2022-06-01 -> 2022年6月1日."""
+    if "-" not in text:  # most sentences have no date: skip the regex
+        return text
     return _ISO_DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
 
 
 def is_trivial(cond: dict[str, Any]) -> bool:
     """A met condition that only says a figure was given (a lower bound of zero)."""
-    return bool(cond["passed"] and cond["known"] and _TRIVIAL.search(cond["detail"]))
+    detail = cond["detail"]
+    return bool(
+        cond["passed"] and cond["known"] and detail.endswith("¥0.00") and _TRIVIAL.search(detail)
+    )
+
+
+_FACT_TITLES: dict[tuple[int, str, int], str | None] = {}
 
 
 def fact_title(data: ExplainData, fact: str, fiscal_year: int) -> str | None:
     """A condition's fact path (annual[fiscal_year].rd_expense) as a person names it."""
+    key = (id(data), fact, fiscal_year)  # data objects live in explain_data's cache
+    if key not in _FACT_TITLES:
+        if len(_FACT_TITLES) > 4096:
+            _FACT_TITLES.clear()
+        _FACT_TITLES[key] = _fact_title(data, fact, fiscal_year)
+    return _FACT_TITLES[key]
+
+
+def _fact_title(data: ExplainData, fact: str, fiscal_year: int) -> str | None:
     if fact in ("as_of", "fiscal_year"):
         return data.title("case", fact)
     head, _, tail = fact.partition(".")
@@ -222,15 +240,17 @@ def _headline(row: dict[str, Any], basis: str, cap_fen: int | None) -> str:
 
 def explain_row(
     row: dict[str, Any],
-    facts: list[str],
+    evaluated: tuple[MeasureEvaluation, int],
     policy: Policy,
     data: ExplainData,
     fiscal_year: int,
     case: Case | None,
-) -> None:
+) -> GapRequest | None:
     """Add a row's explanation for people (in place): headline, reasons, missing, gaps.
 
-    `facts` are the case fields each condition reads, in the row's condition order."""
+    `evaluated` is the evaluation and row index the result row was built from. Returns the
+    joint gap to solve for this row, if any (solved for many rows at once, then `add_joint`)."""
+    facts = [cond.fact for cond in evaluated[0].outcome.conditions]
     spec = policy.measures[row["measure"]]
     basis = amount_basis(spec, data)
     cap_fen = _fen(row["cap"]) if row["cap"] is not None else None
@@ -260,17 +280,15 @@ def explain_row(
         # nothing about the subject (a recognition, a project): one question for the measure
         missing = [subject_missing_hint(policy, spec, data)]
     gaps = [cn_dates(g) for g in row["gaps"]]
-    joint = None
+    request = None
     if case is not None and row["status"] == "ineligible" and gaps and not missing:
-        solved = joint_gap(policy, case, spec.id, row["project"])
-        if solved is not None and solved.changes:
-            gaps, joint = _gap_lines(data, solved), _gap_json(data, solved)
+        request = GapRequest(case, spec.id, row["project"], evaluated)
     row.update(
         amount_basis=basis,
         headline=_headline(row, basis, cap_fen),
         reasons=reasons,
         gaps=gaps,
-        joint_gap=joint,
+        joint_gap=None,
         missing=missing,
         only_missing=only_missing,
         amount_words=data.amounts[spec.id][1] if basis == UP_TO else None,
@@ -280,6 +298,13 @@ def explain_row(
             else None
         ),
     )
+    return request
+
+
+def add_joint(row: dict[str, Any], data: ExplainData, solved: JointGap | None) -> None:
+    """Replace a row's separate gaps by the joint change, where there is one."""
+    if solved is not None and solved.changes:
+        row["gaps"], row["joint_gap"] = _gap_lines(data, solved), _gap_json(data, solved)
 
 
 def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -312,18 +337,33 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def explained_result(ce: CaseEvaluation, case: Case | None = None) -> dict[str, Any]:
-    """The result JSON of a case with its explanation for people added.
+def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[dict[str, Any]]:
+    """The result JSON of each case with its explanation for people added.
 
-    With the parsed case, gaps of shared figures are solved jointly (re-evaluating the case);
-    without it they stay as each condition tells them."""
-    res = case_result(ce)
-    data = explain_data(ce.policy.id)
-    for row, (ev, _) in zip(res["results"], ce.rows(), strict=True):
-        facts = [cond.fact for cond in ev.outcome.conditions]
-        explain_row(row, facts, ce.policy, data, res["fiscal_year"], case)
-    res["summary"] = summary(res["results"])
-    return res
+    With the parsed case, gaps of shared figures are solved jointly (re-evaluating the changed
+    case; the cases of a batch together, each as it would be alone); without it they stay as
+    each condition tells them."""
+    out = []
+    todo: dict[int, tuple[Policy, list[tuple[dict[str, Any], GapRequest]]]] = {}
+    for ce, case in pairs:
+        res = case_result(ce)
+        data = explain_data(ce.policy.id)
+        for row, evaluated in zip(res["results"], ce.rows(), strict=True):
+            request = explain_row(row, evaluated, ce.policy, data, res["fiscal_year"], case)
+            if request is not None:
+                todo.setdefault(id(ce.policy), (ce.policy, []))[1].append((row, request))
+        res["summary"] = summary(res["results"])
+        out.append(res)
+    for policy, rows in todo.values():
+        data = explain_data(policy.id)
+        solved = joint_gaps(policy, [request for _, request in rows])
+        for (row, _), gap in zip(rows, solved, strict=True):
+            add_joint(row, data, gap)
+    return out
+
+
+def explained_result(ce: CaseEvaluation, case: Case | None = None) -> dict[str, Any]:
+    return explained_results([(ce, case)])[0]
 
 
 def explain_text(ce: CaseEvaluation, case: Case | None = None) -> str:

@@ -17,6 +17,7 @@ answer slower, never wrong.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from .conditions import Condition
 from .evaluator import DISCRETIONARY, ELIGIBLE, MeasureEvaluation, evaluate_measure
 from .money import MAX_FEN
 from .policy import Policy
-from .rows import measure_frame
+from .rows import CaseColumns, batch_measure_frame, measure_frame
 
 MAX_ROUNDS = 12
 _GAP_AMOUNT = re.compile(r"¥([\d,]+)\.(\d{2})\s*$")
@@ -167,53 +168,112 @@ def _condition_holds(
     return holds
 
 
+@dataclass
+class GapRequest:
+    """One row to solve: a case, a measure, the project the row is about."""
+
+    case: Case
+    measure_id: str
+    project: str | None = None
+    # the case's row in an evaluation already made: saves the first round
+    evaluated: tuple[MeasureEvaluation, int] | None = None
+
+
+class _Solver:
+    """The iteration of one request, one evaluation at a time (so many can share a frame)."""
+
+    def __init__(self, policy: Policy, request: GapRequest) -> None:
+        self.policy, self.request = policy, request
+        self.current = request.case
+        self.before: dict[str, tuple[str, int]] = {}
+        self.asked: dict[str, str] = {}  # condition key -> its gap text last round
+        self.rounds = 0
+        self.done = False
+        self.answer: JointGap | None = None
+
+    def step(self, ev: MeasureEvaluation, i: int | None) -> None:
+        """Read one evaluation of the current case; propose the next change, or finish."""
+        req = self.request
+        self.rounds += 1
+        if i is None or self.rounds > MAX_ROUNDS:
+            self.done = True
+            return
+        failing = [c for c in ev.outcome.conditions if not c.passed[i]]
+        if any(not c.known[i] for c in failing):
+            self.done = True
+            return
+        others: list[str] = []
+        targets: dict[str, int] = {}
+        for cond in failing:
+            column = _figure_of(cond)
+            where = _read(self.current, column, req.project) if column else None
+            text = cond.gap(i)
+            if column is None or where is None or text is None:
+                others.append(cond.label)
+                continue
+            path, value = where
+            self.before.setdefault(column, (path, value))
+            target = _proposed(cond, i, value)
+            if target is None or target <= value or self.asked.get(cond.key) == text:
+                # no usable proposal, or the same one failed last round: ask the evaluator
+                holds = _condition_holds(
+                    self.policy, self.current, req.measure_id, req.project, cond.key, column
+                )
+                target = _least_passing(holds, value)
+            if target is None:
+                others.append(cond.label)
+                continue
+            self.asked[cond.key] = text
+            targets[column] = max(target, targets.get(column, 0))
+        if not targets:
+            self.done = True
+            if self.before:
+                self.answer = _result(self.before, self.current, req.project, others, ev, i)
+            return
+        for column, target in targets.items():
+            self.current = _write(self.current, column, req.project, target)
+
+
+def joint_gaps(policy: Policy, requests: list[GapRequest]) -> list[JointGap | None]:
+    """Solve many rows at once: each round evaluates every open request of a measure and date
+    in one frame, as the engine evaluates a batch of cases (row for row as each alone)."""
+    solvers = [_Solver(policy, r) for r in requests]
+    for solver in solvers:
+        if solver.request.evaluated is not None:
+            solver.step(*solver.request.evaluated)
+    pending = [s for s in solvers if not s.done]
+    while pending:
+        groups: dict[tuple[str, dt.date], list[_Solver]] = {}
+        for solver in pending:
+            key = (solver.request.measure_id, solver.current.as_of)
+            groups.setdefault(key, []).append(solver)
+        for (measure_id, as_of), members in groups.items():
+            spec = policy.measures[measure_id]
+            cases = [m.current for m in members]
+            shared = [CaseColumns(policy, c) for c in cases]
+            frame, spans = batch_measure_frame(policy, spec, cases, shared)
+            ev = evaluate_measure(policy, spec, frame, as_of)
+            projects = frame.text("project")
+            for solver, (a, b) in zip(members, spans, strict=True):
+                row = next((k for k in range(a, b) if projects[k] == solver.request.project), None)
+                solver.step(ev, row)
+        pending = [s for s in solvers if not s.done]
+    return [s.answer for s in solvers]
+
+
 def joint_gap(
-    policy: Policy, case: Case, measure_id: str, project: str | None = None
+    policy: Policy,
+    case: Case,
+    measure_id: str,
+    project: str | None = None,
+    evaluated: tuple[MeasureEvaluation, int] | None = None,
 ) -> JointGap | None:
     """The least joint rise in figures after which the measure's figure conditions all hold.
 
     None when a fact is missing (that is a question to the firm, not a gap) or when no figure
     condition fails.
     """
-    before: dict[str, tuple[str, int]] = {}
-    asked: dict[str, str] = {}  # condition key -> its gap text last round
-    current = case
-    for _ in range(MAX_ROUNDS):
-        ev = _evaluate(policy, current, measure_id)
-        i = _row(ev, project)
-        if i is None:
-            return None
-        failing = [c for c in ev.outcome.conditions if not c.passed[i]]
-        if any(not c.known[i] for c in failing):
-            return None
-        others: list[str] = []
-        targets: dict[str, int] = {}
-        for cond in failing:
-            column = _figure_of(cond)
-            where = _read(current, column, project) if column else None
-            if column is None or where is None or cond.gap(i) is None:
-                others.append(cond.label)
-                continue
-            path, value = where
-            before.setdefault(column, (path, value))
-            text = cond.gap(i) or ""
-            target = _proposed(cond, i, value)
-            if target is None or target <= value or asked.get(cond.key) == text:
-                # no usable proposal, or the same one failed last round: ask the evaluator
-                holds = _condition_holds(policy, current, measure_id, project, cond.key, column)
-                target = _least_passing(holds, value)
-            if target is None:
-                others.append(cond.label)
-                continue
-            asked[cond.key] = text
-            targets[column] = max(target, targets.get(column, 0))
-        if not targets:
-            if not before:
-                return None
-            return _result(before, current, project, others, ev, i)
-        for column, target in targets.items():
-            current = _write(current, column, project, target)
-    return None
+    return joint_gaps(policy, [GapRequest(case, measure_id, project, evaluated)])[0]
 
 
 def _result(
