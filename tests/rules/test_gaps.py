@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from huiqi.policies import load_policy
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.case import parse_case
-from huiqi.rules.gaps import JointGap, joint_gap
+from huiqi.rules.gaps import GapRequest, JointGap, joint_gap, joint_gaps
 
 POLICY = load_policy()
 FEN = st.integers(min_value=1, max_value=5 * 10**9)  # up to 5000万元
@@ -144,3 +144,16 @@ def test_no_joint_gap_where_a_fact_is_missing_or_not_a_figure() -> None:
     gap = joint_gap(POLICY, parse_case(not_software, POLICY), "2.6.1")
     assert gap is not None and gap.other == ("属于软件企业",) and not gap.verified
     assert [c.after_fen for c in gap.changes] == [500_000_000, 75_000_000]
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(FEN, FEN, FEN), min_size=2, max_size=6))
+def test_rows_solved_together_are_solved_as_alone(firms: list[tuple[int, int, int]]) -> None:
+    requests = [
+        GapRequest(parse_case(software_case(*f), POLICY), m)
+        for f in firms
+        for m in ("2.6.1", "2.6.2")
+    ]
+    together = joint_gaps(POLICY, requests)
+    alone = [joint_gap(POLICY, r.case, r.measure_id) for r in requests]
+    assert together == alone
