@@ -61,7 +61,8 @@ def test_explain_asks_for_missing_facts_in_chinese() -> None:
     # no case paths, no ✘ for what the firm has simply not told us
     assert "recognitions[" not in out.stdout and "projects[" not in out.stdout
     assert "✘ 1.3.1" not in out.stdout
-    missing_rd = '{"as_of": "2024-06-30", "enterprise": {"software_enterprise": true},'
+    missing_rd = '{"as_of": "2024-06-30",'
+    missing_rd += ' "enterprise": {"software_enterprise": true, "district": "东湖高新区"},'
     missing_rd += ' "annual": {"2023": {"revenue": "800万"}}}'
     out = huiqi("explain", "-", "--measure", "2.6.1", stdin=missing_rd)
     assert "？ 2.6.1 软件企业研发补助（二（六））：请补充2023年度研发投入" in out.stdout
@@ -73,7 +74,7 @@ def test_explain_solves_shared_figure_gaps_jointly() -> None:
     # still fails at 12%; the joint answer raises R&D to 15% of the new revenue
     case = {
         "as_of": "2024-06-30",
-        "enterprise": {"software_enterprise": True},
+        "enterprise": {"software_enterprise": True, "district": "东湖高新区"},
         "annual": {"2023": {"revenue": "400万", "rd_expense": "54万"}},
     }
     out = huiqi("explain", "-", "--measure", "2.6.1", stdin=json.dumps(case))
@@ -106,7 +107,7 @@ def test_explain_says_why_a_discretionary_amount_is_left_to_review() -> None:
             {"id": "c1", "kind": "cloud_adoption", "service_date": "2024-01-10"},
             {"id": "k1", "kind": "key_technology", "approval_date": "2023-03-01"},
         ],
-        "enterprise": {"size": "small"},
+        "enterprise": {"size": "small", "district": "武汉经开区"},
     }
     ids = ("--measure", "2.5.1", "--measure", "3.2.1", "--measure", "2.1.1")
     out = huiqi("explain", "-", *ids, stdin=json.dumps(case))
@@ -170,7 +171,7 @@ def test_help_teaches_with_examples() -> None:
 
 def test_policy_listing_commands() -> None:
     measures = huiqi("policy", "measures", "--json")
-    assert len(json.loads(measures.stdout)) == 24
+    assert len(json.loads(measures.stdout)) == 25
     tasks = huiqi("policy", "tasks")
     assert "4.1.T1" in tasks.stdout and "牵头：市政务服务大数据局" in tasks.stdout
     params = huiqi("policy", "parameters")

@@ -14,7 +14,7 @@ GOOD = """
 defaults:
   as_of: "2024-06-30"
   fiscal_year: 2023
-  enterprise: {software_enterprise: true}
+  enterprise: {software_enterprise: true, district: 东湖高新区}
 cases:
   - name: 恰好500万、15%
     case: {annual: {"2023": {revenue: "5000000.00", rd_expense: "750000.00"}}}

@@ -17,7 +17,7 @@ API = "/api/v1"
 NEAR_MISS = {  # 400万 revenue, 54万 R&D: both 2.6.1 conditions fail, and they share revenue
     "as_of": "2024-06-30",
     "fiscal_year": 2023,
-    "enterprise": {"software_enterprise": True},
+    "enterprise": {"software_enterprise": True, "district": "东湖高新区"},
     "annual": {"2023": {"revenue": "400万", "rd_expense": "54万"}, "2022": {"revenue": "100万"}},
     "recognitions": [{"kind": "dcmm", "level": 3, "date": "2023-08-01"}],
 }

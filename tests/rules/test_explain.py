@@ -78,6 +78,7 @@ def test_missing_subjects_are_questions_not_paths() -> None:
 def test_trivial_conditions_are_not_told() -> None:
     raw = {
         "as_of": "2024-06-30",
+        "enterprise": {"district": "洪山区"},
         "projects": [
             {
                 "id": "p1",

@@ -31,7 +31,7 @@ def software_case(revenue: int, rd: int, previous: int) -> dict[str, Any]:
     return {
         "as_of": "2024-06-30",
         "fiscal_year": 2023,
-        "enterprise": {"software_enterprise": True},
+        "enterprise": {"software_enterprise": True, "district": "东湖高新区"},
         "annual": {
             "2023": {"revenue": yuan(revenue), "rd_expense": yuan(rd)},
             "2022": {"revenue": yuan(previous)},
@@ -42,6 +42,7 @@ def software_case(revenue: int, rd: int, previous: int) -> dict[str, Any]:
 def smart_case(equipment: int, productive: int, rd: int) -> dict[str, Any]:
     return {
         "as_of": "2024-06-30",
+        "enterprise": {"district": "江夏区"},
         "projects": [
             {
                 "id": "p1",
@@ -80,7 +81,13 @@ def check(raw: dict[str, Any], measure: str, project: str | None = None) -> Join
     if before in ("eligible", "discretionary"):
         assert gap is None  # nothing to change
         return None
-    if gap is not None and gap.other:
+    if gap is None:
+        # nothing to solve: no condition with a figure gap fails (e.g. the amount rounds to 0)
+        res = evaluate_case_json(POLICY, raw, [measure])
+        (row,) = [r for r in res["results"] if r["project"] == project]
+        assert not [c for c in row["conditions"] if c["known"] and not c["passed"] and c["gap"]]
+        return None
+    if gap.other:
         # a condition figures cannot meet, or an amount of 0: not a figure gap to check
         assert not gap.verified
         return None
@@ -135,10 +142,15 @@ def test_the_separate_gaps_fail_where_the_joint_one_passes() -> None:
     ]
 
 
-def test_no_joint_gap_where_a_fact_is_missing_or_not_a_figure() -> None:
+def test_facts_not_given_and_non_figure_conditions_are_named_not_solved() -> None:
     missing = software_case(400_000_000, 54_000_000, 100_000_000)
     del missing["annual"]["2023"]["rd_expense"]
-    assert joint_gap(POLICY, parse_case(missing, POLICY), "2.6.1") is None
+    gap = joint_gap(POLICY, parse_case(missing, POLICY), "2.6.1")
+    assert gap is not None and not gap.verified
+    assert [c.field for c in gap.changes] == ["annual.2023.revenue"]
+    assert gap.other == ("年研发投入占年营业收入比例达到15%及以上",)
+    eligible = software_case(800_000_000, 130_000_000, 100_000_000)
+    assert joint_gap(POLICY, parse_case(eligible, POLICY), "2.6.1") is None
     not_software = software_case(400_000_000, 54_000_000, 100_000_000)
     not_software["enterprise"]["software_enterprise"] = False
     gap = joint_gap(POLICY, parse_case(not_software, POLICY), "2.6.1")

@@ -71,7 +71,9 @@ def run_screen(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
 
 
-def single_path(row: tuple[bool, str | None, str | None, str | None, int | None]) -> dict[str, str]:
+def single_path(
+    row: tuple[bool, str | None, str | None, str | None, int | None], credit_code: str
+) -> dict[str, str]:
     software, revenue, previous, rd, dcmm = row
     annual: dict[str, dict[str, str]] = {str(FY): {}}
     if revenue is not None:
@@ -83,7 +85,8 @@ def single_path(row: tuple[bool, str | None, str | None, str | None, int | None]
     case = {
         "as_of": AS_OF.isoformat(),
         "fiscal_year": FY,
-        "enterprise": {"software_enterprise": software},
+        # no district: the credit code's registration division (4201xx) puts it in Wuhan
+        "enterprise": {"software_enterprise": software, "credit_code": credit_code},
         "annual": annual,
         "recognitions": [{"kind": "dcmm", "level": dcmm, "date": "2022-06-01"}] if dcmm else [],
     }
@@ -96,7 +99,7 @@ def test_bulk_equals_single_path_on_threshold_rows() -> None:
     assert report.bad_rows == 0
     assert out.schema.field("award_total").type == pa.decimal128(18, 2)
     for i, row in enumerate(EDGE_ROWS):
-        want = single_path(row)
+        want = single_path(row, code(i))
         got = {m: str(out.column(f"award_{m.replace('.', '_')}")[i].as_py()) for m in want}
         assert got == want, (i, row)
         total = sum(Decimal(v) for v in want.values())

@@ -281,7 +281,7 @@ def explain_row(
         missing = [subject_missing_hint(policy, spec, data)]
     gaps = [cn_dates(g) for g in row["gaps"]]
     request = None
-    if case is not None and row["status"] == "ineligible" and gaps and not missing:
+    if case is not None and row["status"] == "ineligible" and gaps and not only_missing:
         request = GapRequest(case, spec.id, row["project"], evaluated)
     row.update(
         amount_basis=basis,

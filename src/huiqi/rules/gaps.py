@@ -199,12 +199,12 @@ class _Solver:
             self.done = True
             return
         failing = [c for c in ev.outcome.conditions if not c.passed[i]]
-        if any(not c.known[i] for c in failing):
-            self.done = True
-            return
-        others: list[str] = []
+        # a fact not given is a question for the firm, not a figure to raise: named, not solved
+        others: list[str] = [c.label for c in failing if not c.known[i]]
         targets: dict[str, int] = {}
         for cond in failing:
+            if not cond.known[i]:
+                continue
             column = _figure_of(cond)
             where = _read(self.current, column, req.project) if column else None
             text = cond.gap(i)
@@ -270,8 +270,8 @@ def joint_gap(
 ) -> JointGap | None:
     """The least joint rise in figures after which the measure's figure conditions all hold.
 
-    None when a fact is missing (that is a question to the firm, not a gap) or when no figure
-    condition fails.
+    None when no figure condition fails. Conditions figures cannot meet, and facts not given,
+    are named in `other`; the change is `verified` only when the changed case is eligible.
     """
     return joint_gaps(policy, [GapRequest(case, measure_id, project, evaluated)])[0]
 

@@ -29,11 +29,13 @@ from huiqi.rules.policy import Policy
 from .columns import (
     RowProblems,
     credit_code_column,
+    credit_division_column,
     fen_to_decimal_array,
     flag_column,
     level_column,
     money_column,
 )
+from .tables import text_column
 
 SCREEN_MEASURES = ("2.6.1", "2.6.2", "2.6.3")
 INPUT_COLUMNS = (
@@ -77,6 +79,7 @@ def registry_frames(
     problems = RowProblems(n)
     col = {name: batch.column(name) for name in batch.schema.names}
     credit_code_column(col["credit_code"], problems)
+    division, division_known = credit_division_column(col["credit_code"])
     sw, sw_known = flag_column(col["software_enterprise"], "software_enterprise", problems)
     revenue, revenue_known = money_column(col["revenue"], "revenue", problems)
     prev, prev_known = money_column(col["revenue_previous_year"], "revenue_previous_year", problems)
@@ -88,6 +91,9 @@ def registry_frames(
     base.put("revenue", revenue, revenue_known)
     base.put("rd_expense", rd, rd_known)
     base.put("revenue_previous_year", prev, prev_known)
+    base.put("credit_division", division, division_known)
+    if "district" in col:
+        base.put("district", *text_column(col["district"], n, empty_is_null=True))
     base.put_constant("as_of", date_to_days(as_of), np.int64)
     base.put_constant("fiscal_year", fiscal_year, np.int64)
 
