@@ -11,6 +11,7 @@ import pytest
 
 CALC = {
     "as_of": "2024-06-30",
+    "district": "洪山区",  # 我市: the policy supports Wuhan firms
     "fiscal_year": "2023",
     "software": "on",
     "revenue": "８００万",
