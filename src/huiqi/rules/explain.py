@@ -201,8 +201,9 @@ def _gap_lines(data: ExplainData, gap: JointGap) -> list[str]:
         f"达到 {format_yuan(ch.after_fen)}（{format_wan(ch.after_fen)}）"
         for ch in gap.changes
     ]
-    if len(gap.changes) > 1 and gap.verified:
-        lines.append("以上几项须同时做到（已按调整后的数据重新测算，符合条件）")
+    if len(gap.changes) > 1:
+        checked = "（已按调整后的数据重新测算，符合条件）" if gap.verified else ""
+        lines.append(f"以上几项须同时做到{checked}")
     lines.extend(f"另须满足：{label}" for label in gap.other)
     return lines
 
