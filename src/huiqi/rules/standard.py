@@ -139,8 +139,14 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     functional areas); with no district, its credit code's registration division decides
     (4201xx in, 420000 provincial registration unknown, any other out). A package without
     the scope.* parameters has no such condition."""
-    if "scope.wuhan_only" not in p.params or not p.flag("scope.wuhan_only"):
+    if "scope.wuhan_only" not in p.params:
         return []
+    if not p.flag("scope.wuhan_only"):
+        everyone = f.constant(True, np.bool_)
+        label = "不审查企业所在地（按读法 scope.wuhan_only=false）"
+        return [
+            Condition("scope", label, everyone, everyone, "enterprise.district", lambda _: label)
+        ]
     listed = frozenset(normalise_district(str(d)) for d in p.get("scope.districts"))
     prefix = str(p.get("scope.division_prefix"))
     district, district_known = f.text("district"), f.known("district")

@@ -46,6 +46,8 @@ INPUT_COLUMNS = (
     "rd_expense",
     "dcmm_level",
 )
+# read when present: where the firm is (else the credit code's registration division decides)
+OPTIONAL_COLUMNS = ("district",)
 # Credit codes are unique: a dictionary page would only cost time. Award statistics are
 # left out for the same reason (readers scan award columns whole).
 WRITER_OPTIONS: dict[str, bool] = {"use_dictionary": False, "write_statistics": False}
@@ -182,10 +184,10 @@ def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch],
         raise InputError.single(str(path), "file", f"输入文件不存在：{path}")
     if path.suffix.lower() in (".parquet", ".pq"):
         pf = pq.ParquetFile(path)
-        _check_columns(pf.schema_arrow.names, str(path))
-        return pf.iter_batches(
-            batch_size=batch_rows, columns=list(INPUT_COLUMNS)
-        ), pf.metadata.num_rows
+        names = pf.schema_arrow.names
+        _check_columns(names, str(path))
+        columns = [*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in names)]
+        return pf.iter_batches(batch_size=batch_rows, columns=columns), pf.metadata.num_rows
     if path.suffix.lower() == ".csv":
         with path.open("r", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
@@ -193,7 +195,7 @@ def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch],
         # every column read as text so amounts are parsed exactly, never through float
         opts = pacsv.ConvertOptions(
             column_types={c: pa.string() for c in header},
-            include_columns=list(INPUT_COLUMNS),
+            include_columns=[*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in header)],
             strings_can_be_null=True,
         )
         reader = pacsv.open_csv(
