@@ -349,7 +349,8 @@ def test_analyst_journey(new_page: Any, live_server: str, tmp_path: Path) -> Non
     assert "credit_code" in Path(dl.value.path()).read_text(encoding="utf-8")
 
 
-def test_supervisor_journey(new_page: Any) -> None:
+def test_supervisor_journey(new_page: Any, set_today: Any) -> None:
+    set_today("2026-12-01")  # the tasks fell due at the window's end
     page = new_page()
     login(page, "supervisor")
     page.wait_for_url("**/supervisor/tasks")
