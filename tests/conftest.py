@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Uploaded documents, the demo audit key and the audit anchor go to a throw-away folder, never
+# into the checkout (servers started by tests inherit it). Tests that need their own set it.
+os.environ.setdefault("HUIQI_DATA_DIR", tempfile.mkdtemp(prefix="huiqi-test-data-"))
 
 
 @pytest.fixture(scope="session")

@@ -210,15 +210,18 @@ def seed(db: Session) -> bool:
     )
     pools_added = [mid for mid in DEMO_BUDGETS_WAN if mid not in have_pools]
     for mid in pools_added:
-        db.add(
-            BudgetPool(
-                measure_id=mid,
-                fiscal_year=DEMO_YEAR,
-                total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
-                committed_fen=0,
-                paid_fen=0,
-            )
+        pool = BudgetPool(
+            measure_id=mid,
+            fiscal_year=DEMO_YEAR,
+            total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
+            committed_fen=0,
+            paid_fen=0,
         )
+        db.add(pool)
+        db.flush()
+        # the same entry as an admin's budget.set: `huiqi audit verify` reconciles every total
+        after = {"measure_id": mid, "fiscal_year": DEMO_YEAR, "total_fen": pool.total_fen}
+        record(db, SYSTEM, "budget.set", "budget_pool", pool.id, None, after)
     share = db.get(PaymentShare, "3.1.1")
     if share is None:
         db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
