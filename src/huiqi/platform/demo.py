@@ -23,6 +23,7 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
+from huiqi.platform.materials.service import Submission, Upload, requirements
 from huiqi.platform.payments.models import PaymentShare
 from huiqi.platform.tasks.service import seed_tasks
 from huiqi.rules.credit_code import make_credit_code
@@ -241,6 +242,32 @@ def seed(db: Session) -> bool:
     return True
 
 
+def sample_pdf(line: str) -> bytes:
+    """A one-page PDF saying what it stands for: the demo's stand-in for a scanned document."""
+    text = line.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 16 Tf 72 760 Td ({text}) Tj ET".encode("ascii", "replace")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+        b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream
+        + b"\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )  # fmt: skip
+
+
+def demo_materials(measure_id: str) -> Submission:
+    """The required documents of a measure as sample PDFs, and the commitment confirmed: what a
+    demo firm would have uploaded and ticked itself on the application form."""
+    uploads = [
+        Upload(r.kind, f"{r.name}（演示样本）.pdf", sample_pdf(f"huiqi demo {measure_id} {r.kind}"))
+        for r in requirements(measure_id)
+        if r.required
+    ]
+    return Submission(uploads=uploads, commitment_confirmed=True)
+
+
 def seed_applications(db: Session) -> bool:
     """A few applications in flight, so every officer and expert has work on a first start of
     `huiqi serve` (tests start from an empty registry of applications instead).
@@ -282,7 +309,7 @@ def seed_applications(db: Session) -> bool:
             requested_amount_fen=requested_fen,
             statement=statement,
         )
-        return submit(db, firm, data, None)[0]
+        return submit(db, firm, data, None, demo_materials(measure_id))[0]
 
     software, maker = firms[0], firms[1]
     firm1, firm2 = principal("enterprise1"), principal("enterprise2")

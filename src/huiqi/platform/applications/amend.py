@@ -10,7 +10,7 @@ the application back to district first review.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,6 +27,9 @@ from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.experts.service import cancel_open
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.reviews.service import STATUS_ZH, city_allowed
+
+if TYPE_CHECKING:  # materials imports the applications package; the call imports it late
+    from huiqi.platform.materials.service import Submission
 
 DECIDED = ("approved", "rejected", "in_notice", "noticed", "paid")
 
@@ -93,7 +96,9 @@ def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -
     return app
 
 
-def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
+def amend(
+    db: Session, p: Principal, app_id: int, body: AmendIn, materials: Submission | None = None
+) -> Application:
     _firm_only(p, "修改")
     app = service.get_visible_app(db, p, app_id, lock=True)
     if app.status != "returned":
@@ -133,6 +138,9 @@ def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
     db.add(_step(app, p, "amend", "resubmit", data.statement, version=app.version))
     db.flush()
     record(db, p, "application.amend", "application", app.id, before, service.snapshot(app))
+    from huiqi.platform.materials.service import before_amend
+
+    before_amend(db, p, app, materials)  # the firm's answer may be new documents
     db.commit()
     return app
 
