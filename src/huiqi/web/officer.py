@@ -31,6 +31,7 @@ from huiqi.web.common import (
     timeline,
     versions_of,
 )
+from huiqi.web.materials_pages import shown
 from huiqi.web.render import STATUS_ZH, html_error, page, policy
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -166,6 +167,7 @@ def _review(
             "actions": _actions(user, app),
             **expert_data(db, user, app),
             "versions": versions_of(db, user.principal, app_id),
+            **shown(db, user.principal, app_id),
             "measure": {"kind": spec.kind if spec else "", "summary": spec.summary if spec else ""},
         }
     return page(

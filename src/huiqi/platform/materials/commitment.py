@@ -52,7 +52,11 @@ def commitment_text(app: Application, ent: Enterprise) -> str:
         f"申报措施：{spec.id} {spec.title}（政策第{spec.clause_ref}条）",
         f"申报年度：{app.fiscal_year} 年度",
         amount_line(app),
-        f"申报编号：{app.id}（第 {app.version} 版）",
+        (
+            f"申报编号：{app.id}（第 {app.version} 版）"
+            if app.id is not None
+            else "申报编号：提交后生成（以下为预览，提交时按本申报生成全文）"
+        ),
         "",
         "本单位郑重承诺：",
         *(f"{i}. {p}" for i, p in enumerate(PROMISES, 1)),

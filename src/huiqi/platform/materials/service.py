@@ -33,7 +33,7 @@ from huiqi.platform.materials.commitment import commitment_text, text_hash
 from huiqi.platform.materials.models import CreditCommitment, Document
 from huiqi.platform.settings import POLICY_ID
 from huiqi.policies.materials import DocumentRequirement, MaterialsSpec, load_materials
-from huiqi.rules.errors import FieldError, InputError
+from huiqi.rules.errors import FieldError
 
 # A firm changes the documents of a claim only while the claim is in its hands.
 UPLOADABLE = ("draft", "returned")
@@ -120,14 +120,14 @@ def _firm_of(p: Principal, app: Application) -> None:
 
 
 def check_uploads(measure_id: str, uploads: Sequence[Upload]) -> None:
-    """All problems of all files at once (InputError -> 422), before anything is written."""
+    """All problems of all files at once (422), before anything is written."""
     allowed = {r.kind: r.name for r in requirements(measure_id)}
     spec = materials_spec()
     if OTHER_KIND in spec.kinds:
         allowed.setdefault(OTHER_KIND, spec.kinds[OTHER_KIND])
     errors: list[FieldError] = []
-    for i, up in enumerate(uploads):
-        path = f"documents[{i}]"
+    for up in uploads:
+        path = f"documents.{up.kind}"
         if up.kind not in allowed:
             names = "、".join(allowed.values()) or "（无）"
             errors.append(
@@ -140,7 +140,9 @@ def check_uploads(measure_id: str, uploads: Sequence[Upload]) -> None:
         label = f"{allowed.get(up.kind, '材料')}“{up.filename or '未命名文件'}”"
         errors.extend(storage.check_upload(path, label, up.data))
     if errors:
-        raise InputError(errors)
+        err = ApiError(422, errors[0].rule, errors[0].message, errors[0].path)
+        err.errors = [e.to_json() for e in errors]
+        raise err
 
 
 def attach(
