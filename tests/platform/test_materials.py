@@ -264,3 +264,23 @@ def test_scope_of_officers_firms_and_experts(  # type: ignore[no-untyped-def]
     assert client.get(file_url, headers=as_user("expert1")).status_code == 404
     docs = client.get(listing, headers=as_user("district_dh")).json()["documents"]
     assert [(d["filename"], d["version"]) for d in docs][-1] == ("接入企业清单.pdf", 2)
+
+
+def test_demo_claims_carry_their_documents(app) -> None:  # type: ignore[no-untyped-def]
+    """`huiqi serve` seeds claims through the same submission, documents and signature
+    included, so the required-documents rule holds for the demo too."""
+    from huiqi.platform.audit.service import verify
+    from huiqi.platform.demo import seed_applications
+    from huiqi.platform.materials.service import missing
+
+    with app.state.sessionmaker() as db:
+        assert seed_applications(db) is True
+        apps = list(db.scalars(select(Application)))
+        assert apps and all(missing(db, a) == [] for a in apps)
+        kinds = {
+            (a.measure_id, d.kind)
+            for a in apps
+            for d in db.scalars(select(Document).where(Document.application_id == a.id))
+        }
+        assert ("2.6.1", "audit_report") in kinds and ("1.3.1", "service_effect_report") in kinds
+        assert verify(db).ok

@@ -80,5 +80,6 @@ def test_upload_officer_sees_it_and_correction_with_new_document(
     officer.goto(f"/officer/applications/{app_id}")
     rows = officer.locator("#materials tbody tr")
     assert rows.count() == 3
-    assert "研发费用明细账.pdf" in rows.nth(2).inner_text() and "第 2 版" in rows.nth(2).inner_text()
+    newest = rows.nth(2).inner_text()
+    assert "研发费用明细账.pdf" in newest and "第 2 版" in newest
     shot(officer, "materials-after-correction")
