@@ -250,11 +250,25 @@ def test_scope_of_officers_firms_and_experts(  # type: ignore[no-untyped-def]
     # 退回补正 asking for a document; the firm answers with an upload and amends
     r = client.post(
         f"{API}/applications/{app_id}/return",
-        json={"reason": "请补充接入企业清单（服务企业效果说明附件）"},
+        json={"reason": "请补充", "requested_documents": ["no_such_kind"]},
+        headers=city,
+    )
+    assert r.status_code == 422 and r.json()["errors"][0]["path"] == "requested_documents"
+    r = client.post(
+        f"{API}/applications/{app_id}/return",
+        json={
+            "reason": "请补充接入企业清单（服务企业效果说明附件）",
+            "requested_documents": ["service_effect_report"],
+        },
         headers=city,
     )
     assert r.status_code == 200 and r.json()["status"] == "returned", r.text
     firm = as_user("enterprise1")
+    # the documents of version 1 do not answer the request: the correction must bring a new one
+    r = client.post(f"{API}/applications/{app_id}/amend", json={}, headers=firm)
+    assert r.status_code == 422, r.text
+    err = r.json()["errors"][0]
+    assert err["rule"] == "requested_document" and "服务企业效果说明" in err["message"]
     extra = sample_pdf("customer list")
     r = upload(client, firm, app_id, "service_effect_report", "接入企业清单.pdf", extra)
     assert r.status_code == 201 and r.json()["version"] == 2, r.text

@@ -67,11 +67,17 @@ def test_upload_officer_sees_it_and_correction_with_new_document(
     assert "就高不重复" in listing.locator("details.commitment pre").inner_text()
     shot(officer, "materials-officer-review")
     officer.get_by_label("需补正的内容").fill("请补充研发费用明细账（作为其他补充材料上传）")
+    asked = officer.locator("#requested-documents").get_by_label("其他补充材料")
+    assert not asked.is_checked()  # nothing asked for unless the officer ticks it
+    asked.check()
     officer.get_by_role("button", name="退回补正").click()
     officer.wait_for_load_state()
 
     firm.goto(f"/enterprise/applications/{app_id}")
     assert "研发费用明细账" in firm.locator("#return-reason").inner_text()
+    assert "退回补正要求补交" in firm.locator("label[for=f-doc-other]").inner_text()
+    firm.get_by_role("button", name="补正后重新提交").click()  # without the document: refused
+    assert "退回补正要求补交：其他补充材料" in firm.locator("#e-doc-other").inner_text()
     firm.locator("#f-doc-other").set_input_files(pdf_file("研发费用明细账.pdf", "ledger"))
     firm.get_by_role("button", name="补正后重新提交").click()
     firm.wait_for_url(re.compile(rf"/enterprise/applications/{app_id}\?msg="))

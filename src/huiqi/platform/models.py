@@ -15,7 +15,7 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.experts.models import ExpertAssignment
-from huiqi.platform.materials.models import CreditCommitment, Document
+from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
     CalendarDay,
@@ -41,6 +41,7 @@ __all__ = [
     "CampaignPush",
     "CreditCommitment",
     "Document",
+    "DocumentRequest",
     "Enterprise",
     "ExpertAssignment",
     "NoticeBatch",

@@ -15,7 +15,12 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.common import amount_fen, form_dict, open_db, versions_of
 from huiqi.web.enterprise import application_page
-from huiqi.web.materials_pages import form_errors_kept, input_data, shown, submission_from_form
+from huiqi.web.materials_pages import (
+    correction_inputs,
+    form_errors_kept,
+    shown,
+    submission_from_form,
+)
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -37,7 +42,7 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
         "can_amend": app.status == "returned",
         "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
         "versions": versions_of(db, user.principal, app.id),
-        **input_data(app.measure_id),
+        **correction_inputs(db, app),
         **shown(db, user.principal, app.id),
     }
 

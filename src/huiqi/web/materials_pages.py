@@ -41,9 +41,15 @@ def input_data(measure_id: str) -> dict[str, Any]:
         )
     return {
         "doc_inputs": reqs,
+        "requested_kinds": [],
         "commitment_required": spec.commitment_required,
         "upload_max_mb": upload_max_bytes_from_env() // (1024 * 1024),
     }
+
+
+def requestable(measure_id: str) -> list[dict[str, str]]:
+    """The kinds an officer may ask for when returning a claim (none pre-ticked)."""
+    return [{"kind": k, "name": n} for k, n in service.kinds_of(measure_id).items()]
 
 
 def commitment_preview(
@@ -118,3 +124,10 @@ def shown(db: Any, p: Principal, app_id: int) -> dict[str, Any]:
 def form_errors_kept(errors: dict[str, str]) -> set[str]:
     """Error keys shown beside the materials inputs rather than only at the top of the form."""
     return {k for k in errors if k.startswith("documents.") or k == "commitment"}
+
+
+def correction_inputs(db: Any, app: Application) -> dict[str, Any]:
+    """The 补正 form's inputs: those of the measure, the ones the officer asked for marked."""
+    data = input_data(app.measure_id)
+    data["requested_kinds"] = [kind for kind, _name in service.requested(db, app)]
+    return data

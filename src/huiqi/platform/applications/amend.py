@@ -10,6 +10,7 @@ the application back to district first review.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -76,7 +77,9 @@ def withdraw(db: Session, p: Principal, app_id: int, reason: str) -> Application
     return app
 
 
-def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -> Application:
+def return_for_correction(
+    db: Session, p: Principal, app_id: int, reason: str, requested_documents: Sequence[str] = ()
+) -> Application:
     if p.role not in ("district_officer", "city_officer", "admin"):
         raise forbidden("只有审核员可以退回补正")
     app = service.get_visible_app(db, p, app_id, lock=True)  # outside the officer's scope: 404
@@ -91,6 +94,9 @@ def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -
         raise ApiError(422, "required", "退回补正须写明需要补正的内容", "reason")
     cancel_open(db, app)
     db.add(_step(app, p, "return", "return", reason.strip(), version=app.version))
+    from huiqi.platform.materials.service import request_documents
+
+    request_documents(db, p, app, requested_documents)  # the correction must bring these
     service.transition(db, app, p, "review.return", "returned")
     db.commit()
     return app

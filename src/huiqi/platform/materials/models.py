@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huiqi.platform.db import Base, UTCDateTime, utcnow
@@ -39,3 +40,17 @@ class CreditCommitment(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     signed_by: Mapped[str] = mapped_column(String(64))
     signed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DocumentRequest(Base):
+    """Documents an officer asked for when returning a claim for correction (退回补正): the
+    amendment (version `version`) is refused until each kind has a document of that version."""
+
+    __tablename__ = "document_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)  # the version the correction will create
+    kinds: Mapped[list[Any]] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -30,7 +30,7 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.materials import storage
 from huiqi.platform.materials.commitment import commitment_text, text_hash
-from huiqi.platform.materials.models import CreditCommitment, Document
+from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.settings import POLICY_ID
 from huiqi.policies.materials import DocumentRequirement, MaterialsSpec, load_materials
 from huiqi.rules.errors import FieldError
@@ -121,10 +121,7 @@ def _firm_of(p: Principal, app: Application) -> None:
 
 def check_uploads(measure_id: str, uploads: Sequence[Upload]) -> None:
     """All problems of all files at once (422), before anything is written."""
-    allowed = {r.kind: r.name for r in requirements(measure_id)}
-    spec = materials_spec()
-    if OTHER_KIND in spec.kinds:
-        allowed.setdefault(OTHER_KIND, spec.kinds[OTHER_KIND])
+    allowed = kinds_of(measure_id)
     errors: list[FieldError] = []
     for up in uploads:
         path = f"documents.{up.kind}"
@@ -150,8 +147,7 @@ def attach(
 ) -> list[Document]:
     """Store the files and add their rows to the caller's transaction (not committed here)."""
     check_uploads(app.measure_id, uploads)
-    # uploaded while returned for correction: it belongs to the version the 补正 will create
-    version = app.version + 1 if app.status == "returned" else app.version
+    version = next_version(app)  # uploaded while returned: it belongs to the correction
     rows: list[Document] = []
     for up in uploads:
         digest = storage.store(up.data)
@@ -235,10 +231,75 @@ def sign_commitment(db: Session, p: Principal, app_id: int, confirmed: bool) -> 
     return row
 
 
+def kinds_of(measure_id: str) -> dict[str, str]:
+    """Kind code -> name of every document a claim under the measure may carry."""
+    allowed = {r.kind: r.name for r in requirements(measure_id)}
+    spec = materials_spec()
+    if OTHER_KIND in spec.kinds:
+        allowed.setdefault(OTHER_KIND, spec.kinds[OTHER_KIND])
+    return allowed
+
+
+def next_version(app: Application) -> int:
+    """The version a document added now belongs to: a returned claim's correction is n+1."""
+    return app.version + 1 if app.status == "returned" else app.version
+
+
+def request_documents(db: Session, p: Principal, app: Application, kinds: Sequence[str]) -> None:
+    """Inside the 退回补正 transaction (app still at version n): the correction must bring these."""
+    wanted = list(dict.fromkeys(k for k in kinds if k))
+    if not wanted:
+        return
+    allowed = kinds_of(app.measure_id)
+    unknown = [k for k in wanted if k not in allowed]
+    if unknown:
+        raise ApiError(
+            422,
+            "document_kind",
+            f"措施 {app.measure_id} 的申报材料没有“{'、'.join(unknown)}”这一类，"
+            f"可要求：{'、'.join(allowed.values())}",
+            "requested_documents",
+        )
+    row = DocumentRequest(
+        application_id=app.id, version=app.version + 1, kinds=wanted, requested_by=p.username
+    )
+    db.add(row)
+    db.flush()
+    after = {"version": row.version, "kinds": wanted}
+    record(db, p, "document.request", "application", app.id, None, after)
+
+
+def requested(db: Session, app: Application) -> list[tuple[str, str]]:
+    """(kind, name) asked for by the 退回补正 that the current or pending correction answers."""
+    version = next_version(app)
+    names = kinds_of(app.measure_id)
+    out: list[tuple[str, str]] = []
+    for row in db.scalars(
+        select(DocumentRequest).where(
+            DocumentRequest.application_id == app.id, DocumentRequest.version == version
+        )
+    ):
+        out.extend((str(k), names.get(str(k), str(k))) for k in row.kinds)
+    return list(dict.fromkeys(out))
+
+
 def missing(db: Session, app: Application) -> list[FieldError]:
-    """Required documents (and the commitment) the application does not have, each named."""
-    have = {d.kind for d in documents(db, app)}
+    """Required documents (and the commitment) the application does not have, each named, and
+    the documents a 退回补正 asked for that the correction does not bring yet."""
+    docs = documents(db, app)
+    have = {d.kind for d in docs}
+    version = next_version(app)
+    brought = {d.kind for d in docs if d.version == version}
     out = [
+        FieldError(
+            f"documents.{kind}",
+            "requested_document",
+            f"退回补正要求补交：{name}（请上传本次补正的文件）",
+        )
+        for kind, name in requested(db, app)
+        if kind not in brought
+    ]
+    out += [
         FieldError(
             f"documents.{r.kind}",
             "missing_document",
@@ -264,12 +325,13 @@ def _complete(db: Session, p: Principal, app: Application, sent: Submission | No
             attach(db, p, app, sent.uploads)
         if sent.commitment_confirmed:
             sign(db, p, app)
-    if enforced():
-        problems = missing(db, app)
-        if problems:
-            err = ApiError(422, problems[0].rule, problems[0].message, problems[0].path)
-            err.errors = [f.to_json() for f in problems]
-            raise err
+    problems = missing(db, app)
+    if not enforced():  # what an officer asked for in a 退回补正 is owed all the same
+        problems = [f for f in problems if f.rule == "requested_document"]
+    if problems:
+        err = ApiError(422, problems[0].rule, problems[0].message, problems[0].path)
+        err.errors = [f.to_json() for f in problems]
+        raise err
 
 
 def before_submit(db: Session, p: Principal, app: Application, sent: Submission | None) -> None:

@@ -1,4 +1,5 @@
-"""application documents (申报材料) and signed credit commitments (信用承诺书)
+"""application documents (申报材料), signed credit commitments (信用承诺书) and the documents
+an officer asks for when returning a claim (退回补正)
 
 Documents are stored as files in the data folder, named by their sha256; these rows say which
 application (and version) they belong to, what kind of document they are and who uploaded them.
@@ -63,7 +64,25 @@ def upgrade() -> None:
         "ix_credit_commitments_application_id", "credit_commitments", ["application_id"]
     )
 
+    op.create_table(
+        "document_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("kinds", sa.JSON(), nullable=False),
+        sa.Column("requested_by", sa.String(length=64), nullable=False),
+        sa.Column("requested_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["applications.id"],
+            name=op.f("fk_document_requests_application_id_applications"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_document_requests")),
+    )
+    op.create_index("ix_document_requests_application_id", "document_requests", ["application_id"])
+
 
 def downgrade() -> None:
+    op.drop_table("document_requests")
     op.drop_table("credit_commitments")
     op.drop_table("application_documents")
