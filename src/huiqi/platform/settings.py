@@ -14,8 +14,8 @@ def database_url_from_env(explicit: str | None = None) -> str:
     return explicit or os.environ.get("HUIQI_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
-DEFAULT_DATA_DIR = "./data"
-DEFAULT_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+DEFAULT_DATA_DIR = "./huiqi-data"
+DEFAULT_UPLOAD_MAX_BYTES = 32 << 20
 
 
 def data_dir_from_env() -> Path:
@@ -24,7 +24,8 @@ def data_dir_from_env() -> Path:
 
 
 def upload_max_bytes_from_env() -> int:
-    """Largest accepted uploaded document in bytes (HUIQI_UPLOAD_MAX_BYTES, default 20 MB)."""
+    """Largest uploaded document (HUIQI_UPLOAD_MAX_BYTES, default 32 MB); the same setting bounds
+    a whole multipart request, so one document never exceeds what a request may carry."""
     return int(os.environ.get("HUIQI_UPLOAD_MAX_BYTES") or DEFAULT_UPLOAD_MAX_BYTES)
 
 
@@ -47,8 +48,6 @@ class PlatformSettings:
     policy_id: str = POLICY_ID
     # Uploaded documents (hash-named files), the demo audit key and the audit anchor live here.
     data_dir: Path = field(default_factory=data_dir_from_env)
-    # Upper bound of one uploaded document (materials); the request body limit must allow it.
-    upload_max_bytes: int = field(default_factory=upload_max_bytes_from_env)
     # HMAC key signing the audit chain head and its exported anchor. Unset: a generated demo key
     # in data_dir/audit-hmac.key (with a warning); production sets HUIQI_AUDIT_HMAC_KEY.
     audit_hmac_key: str | None = field(
