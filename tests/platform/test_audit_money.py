@@ -33,7 +33,7 @@ def anchor_file(tmp_path: Path) -> Path:
     return tmp_path / "anchor" / "audit-anchor.json"
 
 
-def _paid_261(client: TestClient, as_user) -> int:  # type: ignore[no-untyped-def]
+def _paid_261(client: TestClient, as_user, set_today) -> int:  # type: ignore[no-untyped-def]
     """A 2.6.1 claim decided at 40万元 and paid: every money table has a row for it."""
     r = client.post(
         f"{API}/applications",
@@ -47,7 +47,7 @@ def _paid_261(client: TestClient, as_user) -> int:  # type: ignore[no-untyped-de
         f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=as_user("city_kj")
     )
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 40 * WAN
-    payments = _notice_and_pay(client, as_user, app_id, "city_kj")
+    payments = _notice_and_pay(client, as_user, app_id, "city_kj", set_today)
     r = client.post(
         f"{API}/payments/{payments[0]['id']}/paid",
         json={"voucher": "KJ-1"},
@@ -67,9 +67,9 @@ def _cli_verify(database_url: str, anchor: Path) -> tuple[int, str]:
 
 
 def test_clean_chain_passes_and_is_anchored(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path
+    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
 ) -> None:
-    _paid_261(client, as_user)
+    _paid_261(client, as_user, set_today)
     code, out = _cli_verify(database_url, anchor_file)
     assert code == 0 and "尚无外部锚点" in out, out
     res = CliRunner().invoke(
@@ -113,9 +113,9 @@ TAMPERING = {
 
 @pytest.mark.parametrize("case", sorted(TAMPERING))
 def test_money_changed_outside_the_platform_is_reported(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path, case: str
+    app, client: TestClient, as_user, database_url: str, anchor_file: Path, case: str, set_today
 ) -> None:
-    app_id = _paid_261(client, as_user)
+    app_id = _paid_261(client, as_user, set_today)
     # another firm's claim still waiting for review
     r = client.post(
         f"{API}/applications",
@@ -156,9 +156,9 @@ def _rewrite_from(db, seq: int, changes: dict[str, object]) -> None:  # type: ig
 
 
 def test_recomputed_hashes_are_detected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path
+    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
 ) -> None:
-    app_id = _paid_261(client, as_user)
+    app_id = _paid_261(client, as_user, set_today)
     sm = app.state.sessionmaker
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
@@ -194,9 +194,9 @@ def test_recomputed_hashes_are_detected(  # type: ignore[no-untyped-def]
 
 
 def test_truncated_tail_is_detected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path
+    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
 ) -> None:
-    _paid_261(client, as_user)
+    _paid_261(client, as_user, set_today)
     sm = app.state.sessionmaker
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
@@ -228,9 +228,9 @@ def test_truncated_tail_is_detected(  # type: ignore[no-untyped-def]
 
 
 def test_forged_anchor_file_is_rejected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, anchor_file: Path
+    app, client: TestClient, as_user, anchor_file: Path, set_today
 ) -> None:
-    _paid_261(client, as_user)
+    _paid_261(client, as_user, set_today)
     with app.state.sessionmaker() as db:
         assert anchor_chain(db, anchor_file).ok
         anchor_file.write_text(anchor_file.read_text().replace('"seq": ', '"seq": 1'))

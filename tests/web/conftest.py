@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from huiqi.platform.app import create_app
 from huiqi.web.routes import mount
 from tests.platform.calendar_setup import cover_next_year
+from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"

@@ -38,7 +38,8 @@ def test_public_pages_and_json_twins(client_for: Any) -> None:
     assert m["cap_fen"] == 100_000_000 and "市科技局" in m["units"]
 
 
-def test_library_filters_and_countdown(client_for: Any) -> None:
+def test_library_filters_and_countdown(client_for: Any, set_today: Any) -> None:
+    set_today("2026-12-01")  # a live deployment today, after the window
     c = client_for()
     html = c.get("/policy").text
     assert "已于 2025-05-31 到期" in html  # today is after the window
@@ -123,7 +124,7 @@ def test_calculator_figures_to_profile(client_for: Any) -> None:
     assert "金额有误，未保存" in r.text
 
 
-def test_full_lifecycle_through_pages(client_for: Any) -> None:
+def test_full_lifecycle_through_pages(client_for: Any, set_today: Any) -> None:
     ent = client_for("enterprise1")
     prof = ent.get("/enterprise?format=json").json()
     assert prof["enterprise"]["name"] == "武汉光谷示例软件有限公司"
@@ -166,6 +167,11 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
         data={"application_ids": [str(a1)], "title": "第一批", "start_date": "2024-01-02"},
         follow_redirects=False,
     )
+    assert r.status_code == 422 and "不能早于今天" in r.text  # no backdating
+    r = city.post(
+        "/officer/notices", data={"application_ids": [str(a1)], "title": "第一批"},
+        follow_redirects=False,
+    )  # fmt: skip
     b1 = int(r.headers["location"].split("/")[2].split("?")[0])
     r = city.post(
         "/officer/notices", data={"application_ids": [str(a2)], "title": "第二批"},
@@ -185,6 +191,9 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
     assert "异议已提交" in r.text
     assert ent.get(f"/notices/{b2}?format=json").json()["items"][0]["state"] == "objected"
 
+    r = city.post(f"/officer/notices/{b1}/close")
+    assert "期满后才能结束" in r.text
+    set_today("2024-06-24")  # after the last working day (Fri 21 June)
     r = city.post(f"/officer/notices/{b1}/close")
     assert "公示已结束" in r.text
     r = city.post(f"/officer/applications/{a1}", data={"action": "schedule"})
@@ -217,7 +226,8 @@ def test_budget_bar_turns_red(client_for: Any, app: Any) -> None:
     assert "预算预警" in html
 
 
-def test_supervisor_board(client_for: Any) -> None:
+def test_supervisor_board(client_for: Any, set_today: Any) -> None:
+    set_today("2026-12-01")
     sup = client_for("supervisor")
     data = sup.get("/supervisor/tasks?format=json").json()
     assert data["overdue_total"] > 0  # default due date is the window's end, now past

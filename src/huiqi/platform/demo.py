@@ -30,6 +30,9 @@ from huiqi.rules.credit_code import make_credit_code
 
 DEMO_PASSWORD = "demo123"
 DEMO_YEAR = 2023
+# The demo clock (HUIQI_TODAY) `huiqi serve` sets unless one is given: inside the window, in the
+# year fiscal-year-2023 claims are made.
+DEMO_TODAY = "2024-06-15"
 WAN = 10_000 * 100  # fen per 万元
 
 # (username, role, display name, extra) — enterprise users get their firm below
@@ -227,12 +230,14 @@ def seed(db: Session) -> bool:
     if share is None:
         db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
     tasks_added = seed_tasks(db)
+    rounds_added = seed_rounds(db)
     added = {
         "users": users_added,
         "enterprises": firms_added,
         "budgets": pools_added,
         "payment_shares": ["3.1.1"] if share is None else [],
         "tasks": tasks_added,
+        "rounds": rounds_added,
     }
     if not any(added.values()):
         db.rollback()
@@ -266,6 +271,33 @@ def demo_materials(measure_id: str) -> Submission:
         if r.required
     ]
     return Submission(uploads=uploads, commitment_confirmed=True)
+
+
+def seed_rounds(db: Session) -> list[str]:
+    """Open a 申报批次 for every measure for the demo year, from the business date to the end of
+    the policy's window, when no round exists yet and the business date lies inside the window
+    (so only on a demo clock: a live deployment opens its own rounds)."""
+    from huiqi.platform.applications.models import ApplicationRound
+    from huiqi.platform.clock import business_today
+    from huiqi.platform.policy import get_policy
+
+    pol = get_policy()
+    today = business_today()
+    if not pol.window_start <= today <= pol.window_end:
+        return []
+    if db.scalar(select(ApplicationRound.id).limit(1)) is not None:
+        return []
+    added = []
+    for spec in pol.measures.values():
+        db.add(
+            ApplicationRound(
+                measure_id=spec.id, fiscal_year=DEMO_YEAR,
+                title=f"{spec.id} {spec.title}（{DEMO_YEAR} 年度，演示批次）",
+                opens_on=today, closes_on=pol.window_end, opened_by=SYSTEM.username,
+            )
+        )  # fmt: skip
+        added.append(spec.id)
+    return added
 
 
 def seed_applications(db: Session) -> bool:

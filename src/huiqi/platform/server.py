@@ -24,10 +24,14 @@ def serve(
     import uvicorn
 
     from huiqi.platform.app import create_app
-    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
 
     url = database_url_from_env(database_url)
     demo = os.environ.get("HUIQI_NO_DEMO") != "1"
+    if demo:
+        # The policy's window has ended: the demo runs on a visible demo clock inside it (every
+        # page says 演示环境), never pretending the policy is live today.
+        os.environ.setdefault("HUIQI_TODAY", DEMO_TODAY)
     app = create_app(url, seed_demo=demo)
     if demo:
         from huiqi.platform.demo import seed_applications
@@ -41,6 +45,8 @@ def serve(
         f"  政策库 {base}/policy    政策计算器 {base}/calculator    登录 {base}/login", flush=True
     )
     print(f"  API 文档 {base}/api/v1/docs    数据库：{_safe_url(url)}", flush=True)
+    if demo:
+        print(f"演示环境：业务日期固定为 {os.environ['HUIQI_TODAY']}（HUIQI_TODAY）", flush=True)
     print(f"演示账号（密码均为 {DEMO_PASSWORD}）：", flush=True)
     for username, role, name, _extra in DEMO_USERS:
         print(f"  {username:<12} {role:<17} {name}", flush=True)

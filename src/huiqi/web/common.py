@@ -111,10 +111,9 @@ def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
 
 
 def versions_of(db: Session, p: Principal, app_id: int) -> list[dict[str, Any]]:
-    """Every frozen snapshot of the application, for _versions.html (the evaluation left out)."""
-    return [
-        v.model_dump(mode="json", exclude={"evaluation"}) for v in amend.versions(db, p, app_id)
-    ]
+    """Every frozen snapshot of the application, for _versions.html (the evaluation left out).
+    Times stay datetimes, so the page shows them in Beijing time (the |date filter)."""
+    return [v.model_dump(exclude={"evaluation"}) for v in amend.versions(db, p, app_id)]
 
 
 def notices_of(db: Session, app_id: int) -> list[Any]:
@@ -135,13 +134,16 @@ def timeline(
     """What happened (dated) followed by what is still to come (greyed)."""
     from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
 
+    # The first submission keeps its own time: submitted_at moves with every 补正 and
+    # re-application (those appear as their own steps), so it would sort 提交申报 after them.
+    first = app.first_submitted_at or app.submitted_at
     events: list[dict[str, Any]] = [
         {
             "done": True,
             "title": "企业确认免申即享"
             if app.source == "campaign"
             else ("保存草稿（尚未提交）" if app.status == "draft" else "提交申报"),
-            "when": app.submitted_at,
+            "when": app.submitted_at if app.status == "draft" else first,
             "detail": f"由 {app.created_by} "
             + ("保存" if app.status == "draft" else "提交")
             + f"；政策版本 {app.policy_version}"
@@ -189,7 +191,7 @@ def timeline(
                 + state.get(item.state, item.state),
             }
         )
-    events.sort(key=lambda e: e["when"])
+    events.sort(key=lambda e: e["when"])  # stable: same-instant events keep their order
     reached = _REACHED.get(app.status, 0)
     if app.status not in ("rejected", "declined", "withdrawn"):
         for i, (_key, title) in enumerate(STAGES):

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from huiqi.platform.applications import amend
-from huiqi.platform.applications.models import BEFORE_DECISION, Application
+from huiqi.platform.applications import amend, lifecycle
+from huiqi.platform.applications.lifecycle import Action
+from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import AmendIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
@@ -31,15 +32,17 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
     every snapshot version (the earlier ones stay readable)."""
     returns = [s for s in steps if s.stage == "return"]
     project = f"&project={app.project_id}" if app.project_id else ""
+    # the buttons are what the lifecycle table lets this firm do now
+    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
     return {
-        # a withdrawn claim may be applied for again (the new submission becomes version n+1)
+        # a withdrawn claim (or a declined offer) may be applied for again as version n+1
         "reapply_url": (
             f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
-            if app.status == "withdrawn"
+            if Action.SUBMIT in allowed and app.status != "draft"
             else ""
         ),
-        "can_withdraw": app.status in BEFORE_DECISION,
-        "can_amend": app.status == "returned",
+        "can_withdraw": Action.WITHDRAW in allowed,
+        "can_amend": Action.AMEND in allowed,
         "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
         "versions": versions_of(db, user.principal, app.id),
         **correction_inputs(db, app),

@@ -9,10 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
+from huiqi.platform.applications import rounds
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
+from huiqi.platform.clock import business_today
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.schemas import FigureIn
@@ -216,10 +218,18 @@ def _draft(
     with open_db(request) as db:
         try:
             ent = ents.get_visible(db, user.principal, eid)
-            case = build_case(db, ent, fiscal_year)
+            # the preview is evaluated as a submission today would be (申报日 = today)
+            case = build_case(db, ent, fiscal_year, business_today())
             out = evaluate_measure(case, measure, project_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        try:
+            rnd: dict[str, Any] | None = rounds.out(
+                rounds.open_round_for(db, measure, fiscal_year)
+            ).model_dump()
+            round_closed = ""
+        except ApiError as exc:
+            rnd, round_closed = None, exc.errors[0]["message"]
         projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
         preview = commitment_preview(ent, spec.id, fiscal_year, out.amount_fen)
     row = out.evaluation.get("row")
@@ -234,6 +244,9 @@ def _draft(
             "words": spec.words,
         },
         "fiscal_year": fiscal_year,
+        "round": rnd,
+        "round_closed": round_closed,
+        "today": business_today(),
         "project_id": project_id,
         "projects": [
             p for p in projects if not spec.source.kinds or p["kind"] in spec.source.kinds

@@ -17,7 +17,9 @@ LEVEL_ZH = {"enterprise": "按企业申报", "project": "按项目申报"}
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    from huiqi.platform.clock import business_today
+
+    return business_today()
 
 
 def window(pol: Any, day: dt.date) -> dict[str, Any]:

@@ -13,7 +13,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from huiqi.platform.reviews.service import STATUS_ZH as PLATFORM_STATUS_ZH
+from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
+from huiqi.platform.clock import demo_today
 from huiqi.rules.money import format_wan, format_yuan
 
 HERE = Path(__file__).parent
@@ -52,6 +53,7 @@ STAGE_ZH = {
     "withdraw": "企业撤回",
     "amend": "补正后重新提交",
     "reapply": "撤回后重新申报",
+    "duplicate": "重复支持核查",
 }
 OUTCOME_ZH = {
     "pass": "通过",
@@ -61,6 +63,11 @@ OUTCOME_ZH = {
     "return": "请企业补正",
     "withdraw": "已撤回",
     "resubmit": "新版本快照",
+    "filed": "收到异议，核查中",
+    "upheld": "异议成立，退回市级复核",
+    "dismissed": "异议不成立，公示照常",
+    "explained": "记录核查理由",
+    "confirmed": "第二名审核员确认",
 }
 OPINION_ZH = {"agree": "同意", "disagree": "不同意", "amend": "修改金额建议"}
 ASSIGNMENT_ZH = {
@@ -127,6 +134,8 @@ def _date(value: Any) -> str:
 
 
 env = templates.env
+# every page says when it runs on the demo clock (HUIQI_TODAY), so nothing pretends to be live
+env.globals["demo_today"] = demo_today
 env.filters.update(
     yuan=_yuan,
     wan=_wan,

@@ -28,7 +28,6 @@ from huiqi.platform.audit.anchor import (
     read_anchor,
 )
 from huiqi.platform.audit.models import AuditEntry, AuditHead
-from huiqi.platform.audit.reconcile import MoneyTrail
 from huiqi.platform.auth.service import Principal
 
 GENESIS = "0" * 64
@@ -125,9 +124,7 @@ class ChainState:
     hashes_at: dict[int, str]  # the hashes asked for (the anchored seq)
 
 
-def _walk(
-    db: Session, trail: MoneyTrail, want_seq: int | None
-) -> tuple[ChainState, VerifyResult | None]:
+def _walk(db: Session, trail: Any, want_seq: int | None) -> tuple[ChainState, VerifyResult | None]:
     """Recompute the chain, feeding every entry to the money trail; the first break or None."""
     prev = GENESIS
     first: str | None = None
@@ -173,6 +170,9 @@ def verify(db: Session, anchor_path: Path | None = None) -> VerifyResult:
         anchor = read_anchor(path)
     except AnchorError as e:
         return VerifyResult(False, 0, None, str(e))
+    # late: the money tables' modules record audit entries through this module
+    from huiqi.platform.audit.reconcile import MoneyTrail
+
     trail = MoneyTrail()
     chain, broken = _walk(db, trail, anchor.seq if anchor else None)
     if broken is not None:

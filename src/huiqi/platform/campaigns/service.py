@@ -16,12 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import measures_of_units, snapshot, transition
+from huiqi.platform.applications.service import measures_of_units, snapshot
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.campaigns.screening import screen
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.db import utcnow
 from huiqi.platform.engine import build_case, case_as_of, evaluate_measure
@@ -117,10 +120,10 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             continue
         fields = dict(
             enterprise_id=ent.id, measure_id=spec.id, fiscal_year=data.fiscal_year,
-            project_id=cand.project_id, project_key=cand.project_id or 0, status="candidate",
+            project_id=cand.project_id, project_key=cand.project_id or 0,
             source="campaign", policy_id=pol.id, policy_version=pol.version, facts=case,
             evaluation=out.evaluation, engine_status="eligible", engine_amount_fen=out.amount_fen,
-            created_by=p.username,
+            created_by=p.username, district=ent.district,
         )  # fmt: skip
         draft = drafts.get((cand.enterprise_id, cand.project_id or 0))
         before = snapshot(draft) if draft is not None else None
@@ -131,9 +134,8 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             app = draft
             for name, value in fields.items():
                 setattr(app, name, value)
-        db.flush()
+        lifecycle.move(db, app, p, Action.OFFER, new=draft is None, before=before)
         db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
-        record(db, p, "campaign.candidate", "application", app.id, before, snapshot(app))
         camp.candidates += 1
     camp.screened = screened
     db.flush()
@@ -185,13 +187,13 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
             raise ApiError(422, "credit_blocked", "；".join(blocked.reasons), "enterprise_id")
     push.response = "confirmed" if confirm else "declined"
     push.responded_at = utcnow()
-    transition(
-        db,
-        app,
-        p,
-        f"campaign.{push.response}",
-        "submitted" if confirm else "declined",
-        submitted_at=utcnow(),
-    )
+    if confirm:
+        now = utcnow()
+        lifecycle.move(db, app, p, Action.CONFIRM, submitted_at=now,
+                       first_submitted_at=app.first_submitted_at or now,
+                       application_date=business_today())  # fmt: skip
+    else:
+        # declining binds nothing: the firm may still apply itself in an open round
+        lifecycle.move(db, app, p, Action.DECLINE)
     db.commit()
     return push

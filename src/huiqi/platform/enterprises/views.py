@@ -50,6 +50,20 @@ def import_enterprises(db: Db, p: Admin, file: UploadFile) -> s.ImportResult:
     return s.ImportResult(created=created, updated=updated)
 
 
+@router.put(
+    "/{enterprise_id}/district",
+    response_model=s.EnterpriseOut,
+    summary="变更所属区（登记事项：审核员或管理员，写审计；已提交的申报仍按提交时的区办理）",
+)
+def change_district(
+    db: Db,
+    p: Annotated[Principal, Depends(require("admin", "district_officer", "city_officer"))],
+    enterprise_id: EntId,
+    body: s.DistrictChangeIn,
+) -> object:
+    return service.change_district(db, p, enterprise_id, body.district, body.reason)
+
+
 @router.get("/{enterprise_id}", response_model=s.ProfileOut, summary="一企一档")
 def get_enterprise(db: Db, p: Reader, enterprise_id: EntId) -> object:
     return service.profile(db, p, enterprise_id)

@@ -7,7 +7,7 @@ Nullable: a chain written before this revision is sealed by its next append or b
 `huiqi audit anchor`.
 
 Revision ID: 0020
-Revises: 0005
+Revises: 0010
 Create Date: 2026-12-01 14:20:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0020"
-down_revision: str | None = "0005"
+down_revision: str | None = "0010"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
