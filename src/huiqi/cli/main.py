@@ -296,8 +296,13 @@ _ANCHOR_OPTION = click.option(
 @audit.command("verify")
 @_ANCHOR_OPTION
 def audit_verify(anchor_path: Path | None) -> None:
-    """校验审计哈希链、链头签名（HUIQI_AUDIT_HMAC_KEY）与外部锚点，并核对核定金额、预算承诺与拨付
-    是否都记入审计（数据库取自 HUIQI_DATABASE_URL）；发现问题时逐条列出，退出码 1。"""
+    """校验审计日志：哈希链、链头签名与外部锚点，并与资金表对账。
+
+    \b
+    数据库取自 HUIQI_DATABASE_URL，签名密钥取自 HUIQI_AUDIT_HMAC_KEY；
+    核定金额、预算总额/承诺/拨付、拨付记录中未记入审计的变动逐条列出；
+    发现任何问题退出码为 1。
+    """
     from huiqi.platform.audit.service import verify_database
 
     sys.exit(verify_database(anchor_path=anchor_path))
@@ -306,8 +311,12 @@ def audit_verify(anchor_path: Path | None) -> None:
 @audit.command("anchor")
 @_ANCHOR_OPTION
 def audit_anchor(anchor_path: Path | None) -> None:
-    """校验通过后，把签名的审计链头导出到数据库之外的锚点文件（可定时运行）；链条有问题时不导出，
-    退出码 1。"""
+    """导出签名的审计链头到数据库之外的锚点文件（校验通过才导出）。
+
+    \b
+    可定时运行；锚点文件应保存在数据库管理员改不了的地方。
+    链条或资金对账有问题时不导出，退出码为 1。
+    """
     from huiqi.platform.audit.service import anchor_database
 
     sys.exit(anchor_database(anchor_path=anchor_path))
