@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from tests.platform.clock_setup import TEST_TODAY
 from tests.web.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,7 @@ ARGS = [
     "--no-first-run",
 ]
 STATE: dict[str, Any] = {}  # ids handed from one journey to the next
+TODAY = TEST_TODAY.isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +85,12 @@ def login(page: Any, username: str) -> None:
     page.wait_for_load_state()
 
 
-def test_public_library_and_calculator(new_page: Any) -> None:
+def test_public_library_and_calculator(new_page: Any, set_today: Any) -> None:
     page = new_page()
+    set_today("2026-12-01")  # as a live deployment today: the policy has expired
     page.goto("/policy")
     assert "已于 2025-05-31 到期" in page.locator("#countdown").inner_text()
+    assert page.locator("#demo-clock").count() == 1  # HUIQI_TODAY is set: 演示环境 shows
     assert page.locator("article.clause").count() == 24
     page.get_by_label("行业").select_option("软件和信息技术服务业")
     page.get_by_role("button", name="筛选").click()
@@ -98,6 +102,7 @@ def test_public_library_and_calculator(new_page: Any) -> None:
     page.get_by_label("申报日").fill("2024-06-30")
     page.get_by_label("财务数据所属年度").fill("2023")
     page.get_by_label("属于软件企业").check()
+    page.get_by_label("所属区", exact=False).fill("洪山区")
     page.get_by_label("本年度营业收入").fill("８００万")  # full-width digits and 万
     page.get_by_label("本年度研发投入").fill("130万元")
     page.get_by_label("上年度营业收入").fill("0.05亿")
@@ -207,7 +212,7 @@ def test_district_officer_journey(new_page: Any) -> None:
     shot(page, "21-district-review")
 
 
-def test_city_officer_journey(new_page: Any) -> None:
+def test_city_officer_journey(new_page: Any, set_today: Any) -> None:
     a1, a2 = STATE["apps"]
     page = new_page()
     login(page, "city_kj")
@@ -224,11 +229,12 @@ def test_city_officer_journey(new_page: Any) -> None:
         assert "已作出决定" in page.locator(".flash").inner_text()
     assert "已决定支持" in page.locator("main").inner_text()
 
-    # 公示: the first batch started long ago (its period is over), the second runs today
+    # 公示: nothing is pre-ticked; the first batch starts today and is closed after its last
+    # working day, the second runs while the firm objects
     page.goto("/officer/notices")
-    page.get_by_label(re.compile("2.6.2")).uncheck()
+    assert page.locator("input[name=application_ids]:checked").count() == 0
+    page.get_by_label(re.compile("2.6.1")).check()
     page.get_by_label("公示标题").fill("2023年度软件企业研发补助拟支持名单")
-    page.get_by_label("公示开始日期").fill("2024-07-01")
     page.get_by_role("button", name="发布公示").click()
     page.wait_for_url(re.compile(r"/notices/\d+"))
     STATE["batch1"] = page.url.split("/")[-1].split("?")[0]
@@ -237,8 +243,13 @@ def test_city_officer_journey(new_page: Any) -> None:
     assert dl.value.suggested_filename.endswith(".xlsx")
     shot(page, "31-city-notice")
     page.get_by_role("button", name="公示期满，结束公示").click()
+    assert "期满后才能结束" in page.locator(".flash").inner_text()
+    set_today("2024-06-24")  # the Monday after the last working day
+    page.get_by_role("button", name="公示期满，结束公示").click()
     assert "公示已结束" in page.locator(".flash").inner_text()
+    set_today(TODAY)
     page.goto("/officer/notices")
+    page.get_by_label(re.compile("2.6.2")).check()
     page.get_by_label("公示标题").fill("2023年度软件企业增长奖励拟支持名单")
     page.get_by_role("button", name="发布公示").click()
     page.wait_for_url(re.compile(r"/notices/\d+"))
@@ -286,7 +297,7 @@ def test_enterprise_offer_and_objection(new_page: Any) -> None:
     other.get_by_label("证据说明或材料链接").fill("2022 年度审计报告第 5 页")
     other.get_by_role("button", name="提交异议").click()
     assert "异议已提交" in other.locator(".flash").inner_text()
-    assert "有异议，复核中" in other.locator("table").inner_text()
+    assert "有异议·核查中" in other.locator("table").inner_text()
     shot(other, "14-enterprise-objection")
 
 
@@ -339,7 +350,8 @@ def test_analyst_journey(new_page: Any, live_server: str, tmp_path: Path) -> Non
     assert "credit_code" in Path(dl.value.path()).read_text(encoding="utf-8")
 
 
-def test_supervisor_journey(new_page: Any) -> None:
+def test_supervisor_journey(new_page: Any, set_today: Any) -> None:
+    set_today("2026-12-01")  # the tasks fell due at the window's end
     page = new_page()
     login(page, "supervisor")
     page.wait_for_url("**/supervisor/tasks")

@@ -13,7 +13,7 @@
 Plain ADD COLUMN / CREATE TABLE: no table rebuild, safe on SQLite with foreign keys on.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0060
 Create Date: 2026-12-01 14:30:00
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0005"
+down_revision: str | None = "0060"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
