@@ -1,7 +1,8 @@
 """One claim from the opening of its 申报批次 to payment, through the pages only, in real
-Chromium: the city bureau opens the round, the firm enters its figures and applies, the district
-returns it for correction (退回补正), the firm corrects it, district and city pass it, the city
-decides, publishes the 公示 (nothing pre-ticked), closes it after the last working day and pays.
+Chromium: the city bureau opens the round, the firm enters its figures and applies with its
+documents and signed 信用承诺书, the district returns it for correction (退回补正) asking for a
+document, the firm corrects it with an upload, district and city pass it, the city decides,
+publishes the 公示 (nothing pre-ticked), closes it after the last working day and pays.
 The firm's timeline must list every step in order, with the first submission's time kept, in
 Beijing time; its screenshot is test-artifacts/screenshots/40-lifecycle-timeline.png."""
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from huiqi.platform.demo import sample_pdf
 from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
@@ -20,7 +22,17 @@ BEIJING = dt.timezone(dt.timedelta(hours=8))
 TODAY = "2025-03-03"  # a Monday; 5 working days of 公示 end on Friday 7 March
 
 
-def test_round_to_payment_with_a_correction(new_page: Any, set_today: Any) -> None:  # noqa: F811
+def pdf(name: str) -> dict[str, Any]:
+    return {"name": name, "mimeType": "application/pdf", "buffer": sample_pdf(name.encode().hex())}
+
+
+def test_round_to_payment_with_a_correction(
+    new_page: Any,  # noqa: F811
+    set_today: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # required documents and the signed 信用承诺书 are enforced, as in production
+    monkeypatch.setenv("HUIQI_REQUIRE_MATERIALS", "1")
     # set-up, not part of the journey: the 2024 budget (the platform has no budget page; an
     # admin sets budgets through the API)
     admin = new_page()
@@ -57,7 +69,11 @@ def test_round_to_payment_with_a_correction(new_page: Any, set_today: Any) -> No
     assert "2024 年度数据已保存" in firm.locator(".flash").inner_text()
     firm.goto("/enterprise/apply?measure=2.6.1&fiscal_year=2024")
     assert f"申报日为提交当日：{TODAY}" in firm.locator("#round").inner_text()
-    # (materials: the 审计报告 / 信用承诺书 uploads of the apply form go here)
+    # the documents 2.6.1 needs, and the 信用承诺书 the firm ticks itself
+    firm.locator("#f-doc-audit_report").set_input_files(pdf("2024年度审计报告.pdf"))
+    firm.locator("#f-doc-rd_audit_report").set_input_files(pdf("研发费用明细.pdf"))
+    assert not firm.locator("#f-commitment").is_checked()
+    firm.locator("#f-commitment").check()
     firm.get_by_role("button", name="确认并提交申报").click()
     firm.wait_for_url(re.compile(r"/enterprise/applications/\d+"))
     app_id = int(firm.url.split("/")[-1].split("?")[0])
@@ -68,20 +84,24 @@ def test_round_to_payment_with_a_correction(new_page: Any, set_today: Any) -> No
     district = new_page()
     login(district, "district_dh")
     district.goto(f"/officer/applications/{app_id}")
+    assert "2024年度审计报告.pdf" in district.locator("#materials").inner_text()
     district.get_by_label("需补正的内容").fill("请补充 2024 年度研发费用专项审计报告")
+    district.locator("#requested-documents").get_by_label("研发费用专项审计报告").check()
     district.get_by_role("button", name="退回补正").click()
     assert "已退回企业补正" in district.locator(".flash").inner_text()
 
     # 4. the firm corrects it (a new snapshot version goes back to the district)
     firm.goto(f"/enterprise/applications/{app_id}")
     assert "专项审计报告" in firm.locator("#return-reason").inner_text()
-    # (materials: the document asked for is uploaded with the correction here)
+    # the document asked for is uploaded with the correction
+    firm.locator("#f-doc-rd_audit_report").set_input_files(pdf("2024年度研发费用专项审计报告.pdf"))
     firm.get_by_label("补正说明").fill("已补充专项审计报告")
     firm.get_by_role("button", name="补正后重新提交").click()
     assert "待区级初审" in firm.locator("main").inner_text()
 
     # 5. district and city pass it; the city decides at the formula amount
     district.goto(f"/officer/applications/{app_id}")
+    assert "2024年度研发费用专项审计报告.pdf" in district.locator("#materials").inner_text()
     district.get_by_label("审核意见").fill("补正材料齐全")
     district.get_by_role("button", name="提交审核意见").click()
     assert "区级初审已完成" in district.locator(".flash").inner_text()

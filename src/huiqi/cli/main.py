@@ -344,15 +344,45 @@ _register_sandbox()
 
 @main.group()
 def audit() -> None:
-    """审计日志：哈希链校验。"""
+    """审计日志：哈希链校验、资金对账与外部锚点。"""
+
+
+_ANCHOR_OPTION = click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="外部锚点文件（默认 $HUIQI_DATA_DIR/audit-anchor.json）",
+)
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链是否完整（数据库取自 HUIQI_DATABASE_URL）；被篡改时退出码非 0。"""
+@_ANCHOR_OPTION
+def audit_verify(anchor_path: Path | None) -> None:
+    """校验审计日志：哈希链、链头签名与外部锚点，并与资金表对账。
+
+    \b
+    数据库取自 HUIQI_DATABASE_URL，签名密钥取自 HUIQI_AUDIT_HMAC_KEY；
+    核定金额、预算总额/承诺/拨付、拨付记录中未记入审计的变动逐条列出；
+    发现任何问题退出码为 1。
+    """
     from huiqi.platform.audit.service import verify_database
 
-    sys.exit(verify_database())
+    sys.exit(verify_database(anchor_path=anchor_path))
+
+
+@audit.command("anchor")
+@_ANCHOR_OPTION
+def audit_anchor(anchor_path: Path | None) -> None:
+    """导出签名的审计链头到数据库之外的锚点文件（校验通过才导出）。
+
+    \b
+    可定时运行；锚点文件应保存在数据库管理员改不了的地方。
+    链条或资金对账有问题时不导出，退出码为 1。
+    """
+    from huiqi.platform.audit.service import anchor_database
+
+    sys.exit(anchor_database(anchor_path=anchor_path))
 
 
 @main.command()

@@ -40,6 +40,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.credit.views import router as credit
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
+    from huiqi.platform.materials.views import router as materials
     from huiqi.platform.payments.views import router as payments
     from huiqi.platform.public_notices.views import router as notices
     from huiqi.platform.reviews.views import router as reviews
@@ -47,7 +48,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
-        payments, budgets, tasks, campaigns, credit, audit,
+        payments, budgets, tasks, campaigns, credit, audit, materials,
     ]  # fmt: skip
 
 

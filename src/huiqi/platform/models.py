@@ -15,6 +15,7 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.experts.models import ExpertAssignment
+from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
     CalendarDay,
@@ -38,6 +39,9 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "CreditCommitment",
+    "Document",
+    "DocumentRequest",
     "Enterprise",
     "ExpertAssignment",
     "NoticeBatch",

@@ -15,6 +15,7 @@ from huiqi.platform.experts.views import view_of
 from huiqi.rules.explain import explain_data
 from huiqi.rules.money import format_yuan
 from huiqi.web.common import form_dict, open_db
+from huiqi.web.materials_pages import shown
 from huiqi.web.render import SIZE_ZH, html_error, page, policy
 from huiqi.web.session import field_errors, need
 
@@ -118,7 +119,9 @@ def _page(
             view = view_of(db, user.principal, app_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        materials = shown(db, user.principal, app_id)
     data = view.model_dump(mode="json")
+    data.update(materials)
     data["evaluation_row"] = (view.evaluation or {}).get("row")
     data["material"] = material_rows(view.facts)
     data["can_submit"] = view.assignment.status == "assigned" and view.status == "expert_review"
