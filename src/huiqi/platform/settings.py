@@ -46,18 +46,14 @@ class PlatformSettings:
         default_factory=lambda: _env_int("HUIQI_UPLOAD_MAX_BYTES", 32 << 20)
     )
     # Rows an enterprise import or a screening upload may hold; counted while reading.
-    import_max_rows: int = field(
-        default_factory=lambda: _env_int("HUIQI_IMPORT_MAX_ROWS", 100_000)
-    )
+    import_max_rows: int = field(default_factory=lambda: _env_int("HUIQI_IMPORT_MAX_ROWS", 100_000))
     # A session unused this long ends (等保: 登录连接超时自动退出).
     session_idle_seconds: int = field(
         default_factory=lambda: _env_int("HUIQI_SESSION_IDLE_SECONDS", 30 * 60)
     )
     # 登录失败处理: this many failed logins of one account within the window lock it for the
     # lockout time; an address gets `login_max_failures_per_address` before it is refused.
-    login_max_failures: int = field(
-        default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES", 5)
-    )
+    login_max_failures: int = field(default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES", 5))
     login_max_failures_per_address: int = field(
         default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
     )

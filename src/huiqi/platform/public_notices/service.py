@@ -15,6 +15,7 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.cells import keep_text
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.service import measures_of_units, transition
 from huiqi.platform.audit.service import record
@@ -308,6 +309,7 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
         )
     for col, width in zip("ABCDEFGH", (6, 30, 22, 14, 10, 36, 18, 14), strict=True):
         ws.column_dimensions[col].width = width
+    keep_text(ws)  # a firm's name is the firm's own text: never a live formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -46,14 +46,10 @@ def own_origin(scope: Scope, proxies: TrustedProxies) -> str:
 
 
 class CrossSiteGuard:
-    def __init__(
-        self, app: ASGIApp, *, proxies: TrustedProxies, public_origins: str = ""
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, proxies: TrustedProxies, public_origins: str = "") -> None:
         self.app = app
         self.proxies = proxies
-        self.public = {
-            o for o in (normalise_origin(x) for x in public_origins.split(",")) if o
-        }
+        self.public = {o for o in (normalise_origin(x) for x in public_origins.split(",")) if o}
 
     def refusal(self, scope: Scope) -> str | None:
         """Why this request is refused, or None."""

@@ -139,41 +139,54 @@ class RequestGuard:
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await refuse(scope, send, *too_large)
             return
-        text = _MultipartText(options[b"boundary"]) if multipart and b"boundary" in options else None
-        spool: IO[bytes] | None = (
-            tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) if multipart else None
-        )
+        if not multipart:
+            await self._consume(scope, receive, send, limit, too_large, ctype, None, None)
+            return
+        boundary = options.get(b"boundary")
+        text = _MultipartText(boundary) if boundary else None
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as spool:
+            await self._consume(scope, receive, send, limit, too_large, ctype, spool, text)
+
+    async def _consume(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        limit: int,
+        too_large: tuple[int, str, str, str],
+        ctype: bytes,
+        spool: IO[bytes] | None,
+        text: _MultipartText | None,
+    ) -> None:
+        """Read the whole body (refused at the first chunk past `limit`), check it, then run
+        the app on the same bytes."""
         parts: list[bytes] = []
         size = 0
-        try:
-            more = True
-            while more:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return
-                chunk = message.get("body", b"")
-                more = message.get("more_body", False)
-                size += len(chunk)
-                if size > limit:
-                    await refuse(scope, send, *too_large)
-                    return
-                if spool is not None:
-                    spool.write(chunk)
-                    if text is not None:
-                        text.feed(chunk)
-                else:
-                    parts.append(chunk)
-            body = b"".join(parts)
-            problem = self._body_problem(scope, ctype, body, text)
-            if problem is not None:
-                await refuse(scope, send, *problem)
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            more = message.get("more_body", False)
+            size += len(chunk)
+            if size > limit:
+                await refuse(scope, send, *too_large)
                 return
             if spool is not None:
-                spool.seek(0)
-            await self.app(scope, _replay(body, spool, size, receive), send)
-        finally:
-            if spool is not None:
-                spool.close()
+                spool.write(chunk)
+                if text is not None:
+                    text.feed(chunk)
+            else:
+                parts.append(chunk)
+        body = b"".join(parts)
+        problem = self._body_problem(scope, ctype, body, text)
+        if problem is not None:
+            await refuse(scope, send, *problem)
+            return
+        if spool is not None:
+            spool.seek(0)
+        await self.app(scope, _replay(body, spool, size, receive), send)
 
     def _url_problem(self, scope: Scope) -> tuple[int, str, str, str] | None:
         raw_path = scope.get("raw_path") or b""
@@ -231,4 +244,3 @@ def _replay(body: bytes, spool: IO[bytes] | None, total: int, receive: Receive) 
         return {"type": "http.request", "body": body, "more_body": False}
 
     return replay
-

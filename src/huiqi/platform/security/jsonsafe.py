@@ -28,7 +28,7 @@ _BRACKET = re.compile(rb"[\[\]{}]")
 class _Bad:
     """Stands in for a rejected number while parsing; found again by walking the result."""
 
-    __slots__ = ("rule", "text", "bound")
+    __slots__ = ("bound", "rule", "text")
 
     def __init__(self, rule: str, text: str, bound: str = "") -> None:
         self.rule, self.text, self.bound = rule, text, bound
@@ -106,9 +106,7 @@ def loads(body: bytes, *, parse_float: Any = Decimal) -> Any:
         return _Bad("number", text)
 
     try:
-        data = json.loads(
-            body, parse_float=number, parse_int=integer, parse_constant=constant
-        )
+        data = json.loads(body, parse_float=number, parse_int=integer, parse_constant=constant)
     except RecursionError:
         raise ApiError(422, "depth", f"JSON 嵌套不能超过 {MAX_DEPTH} 层", "$") from None
     except (ValueError, UnicodeDecodeError):

@@ -25,7 +25,7 @@ class TrustedProxies:
 
     @classmethod
     def parse(cls, text: str) -> TrustedProxies:
-        """"10.0.0.1, 192.168.0.0/24" -> the networks; raises ValueError naming a bad entry."""
+        """ "10.0.0.1, 192.168.0.0/24" -> the networks; raises ValueError naming a bad entry."""
         nets = []
         for item in (text or "").split(","):
             item = item.strip()
@@ -87,7 +87,7 @@ def client_address(conn: HTTPConnection | Scope, proxies: TrustedProxies | None 
 
 
 def request_scheme(scope: Scope, proxies: TrustedProxies | None = None) -> str:
-    """"https" or "http" as the browser sees it (X-Forwarded-Proto only from a trusted proxy)."""
+    """ "https" or "http" as the browser sees it (X-Forwarded-Proto only from a trusted proxy)."""
     proxies = proxies or _proxies_of(scope)
     client = scope.get("client")
     if client and proxies.trusts(str(client[0])):

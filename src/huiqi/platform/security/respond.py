@@ -34,9 +34,11 @@ async def refuse(
         body = (
             '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
             '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<title>请求被拒绝 · 惠企</title><link rel="stylesheet" href="{root}/static/web/style.css">'
-            f'</head><body><main id="main"><h1>请求被拒绝</h1><p class="error-box" role="alert">'
-            f"{html.escape(message)}</p><p><a href=\"{root}/\">返回首页</a></p></main></body></html>"
+            "<title>请求被拒绝 · 惠企</title>"
+            f'<link rel="stylesheet" href="{root}/static/web/style.css"></head><body>'
+            '<main id="main"><h1>请求被拒绝</h1><p class="error-box" role="alert">'
+            f"{html.escape(message)}</p>"
+            f'<p><a href="{root}/">返回首页</a></p></main></body></html>'
         ).encode()
         ctype = b"text/html; charset=utf-8"
     else:
