@@ -45,6 +45,10 @@ class PlatformSettings:
     upload_max_bytes: int = field(
         default_factory=lambda: _env_int("HUIQI_UPLOAD_MAX_BYTES", 32 << 20)
     )
+    # Largest registry upload for bulk screening on the analyst's page (CSV, Excel, Parquet).
+    screening_upload_max_bytes: int = field(
+        default_factory=lambda: _env_int("HUIQI_SCREENING_UPLOAD_MAX_BYTES", 200 << 20)
+    )
     # Rows an enterprise import or a screening upload may hold; counted while reading.
     import_max_rows: int = field(default_factory=lambda: _env_int("HUIQI_IMPORT_MAX_ROWS", 100_000))
     # A session unused this long ends (等保: 登录连接超时自动退出).

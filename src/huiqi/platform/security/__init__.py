@@ -33,6 +33,7 @@ def install(app: FastAPI, settings: PlatformSettings) -> None:
         RequestGuard,
         max_body_bytes=settings.max_body_bytes,
         upload_max_bytes=settings.upload_max_bytes,
+        upload_limits_by_path={"/analyst/screening": settings.screening_upload_max_bytes},
     )
     app.add_middleware(CrossSiteGuard, proxies=proxies, public_origins=settings.public_origins)
     app.add_middleware(SecurityHeaders, proxies=proxies, cookie_mode=settings.cookie_secure)

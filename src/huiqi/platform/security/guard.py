@@ -103,11 +103,14 @@ class RequestGuard:
         *,
         max_body_bytes: int,
         upload_max_bytes: int,
+        upload_limits_by_path: dict[str, int] | None = None,
         self_parsing_paths: frozenset[str] = frozenset({"/api/v1/evaluate", "/api/v1/explain"}),
     ) -> None:
         self.app = app
         self.max_body = max_body_bytes
         self.max_upload = upload_max_bytes
+        # uploads that may be larger than the rest (an analyst's registry for bulk screening)
+        self.upload_by_path = upload_limits_by_path or {}
         # endpoints that parse their JSON with jsonsafe.loads themselves (the calculator's hot
         # path): checked once there instead of twice
         self.self_parsing = self_parsing_paths
@@ -128,7 +131,11 @@ class RequestGuard:
         ctype, options = parse_options_header(ctype_raw)
         ctype = ctype.lower()
         multipart = ctype.startswith(b"multipart/")
-        limit = self.max_upload if multipart else self.max_body
+        limit = (
+            self.upload_by_path.get(scope.get("path", ""), self.max_upload)
+            if multipart
+            else self.max_body
+        )
         too_large = (
             413,
             "file" if multipart else "$",
