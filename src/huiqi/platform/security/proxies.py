@@ -18,6 +18,12 @@ from starlette.types import Scope
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+# uvicorn's own proxy handling trusts X-Forwarded-For from 127.0.0.1 by default and rewrites the
+# client address before the app sees it: a client on the same host (or anything relayed through
+# a local process) could then pick its address for every rate limit. The app reads the
+# forwarded headers itself, from HUIQI_TRUSTED_PROXIES only, so uvicorn must not.
+UVICORN_OPTIONS: dict[str, bool] = {"proxy_headers": False, "server_header": False}
+
 
 @dataclass(frozen=True)
 class TrustedProxies:
