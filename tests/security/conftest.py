@@ -12,7 +12,14 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
 from huiqi.platform.settings import PlatformSettings
-from tests.platform.conftest import app, as_user, client, database_url, login  # noqa: F401
+from tests.platform.conftest import (  # noqa: F401
+    app,
+    as_user,
+    client,
+    database_url,
+    login,
+    next_year_recorded,
+)
 
 API = "/api/v1"
 
