@@ -30,7 +30,9 @@ def make_app(database_url: str) -> Iterator[Callable[..., Any]]:  # noqa: F811
     made: list[Any] = []
 
     def make(**settings: Any) -> Any:
-        application = create_app(database_url, seed_demo=True, settings=PlatformSettings(**settings))
+        application = create_app(
+            database_url, seed_demo=True, settings=PlatformSettings(**settings)
+        )
         made.append(application)
         return application
 
@@ -50,14 +52,14 @@ class Streamed:
 
 
 async def stream_to(
-    app: Any,
+    asgi_app: Any,
     method: str,
     path: str,
     *,
     headers: dict[str, str],
     total: int,
     chunk: bytes,
-    client: tuple[str, int] = ("203.0.113.9", 40000),
+    peer: tuple[str, int] = ("203.0.113.9", 40000),
 ) -> Streamed:
     """Offer `total` bytes of body in `chunk`-sized pieces, as a slow client would, and record
     how many the app pulled before it answered."""
@@ -91,11 +93,11 @@ async def stream_to(
         "root_path": "",
         "query_string": b"",
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-        "client": client,
+        "client": peer,
         "server": ("testserver", 80),
         "state": {},
     }
-    await app(scope, receive, send)
+    await asgi_app(scope, receive, send)
     return out
 
 
@@ -105,9 +107,9 @@ def run(coro: Awaitable[Streamed]) -> Streamed:
     return asyncio.run(coro)  # type: ignore[arg-type]
 
 
-def session_client(app: Any, username: str, **kwargs: Any) -> TestClient:
+def session_client(application: Any, username: str, **kwargs: Any) -> TestClient:
     """A browser-like client logged in through the login page (session cookie set)."""
-    c = TestClient(app, **kwargs)
+    c = TestClient(application, **kwargs)
     r = c.post("/login", data={"username": username, "password": "demo123"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     return c

@@ -22,9 +22,13 @@ def _error(r, status: int | tuple[int, ...] = 422) -> dict[str, str]:  # type: i
 
 
 def test_nul_in_login(client: TestClient) -> None:
-    err = _error(client.post(f"{API}/auth/login", json={"username": "ad\u0000min", "password": "x"}))
+    err = _error(
+        client.post(f"{API}/auth/login", json={"username": "ad\u0000min", "password": "x"})
+    )
     assert err["path"] == "username" and err["rule"] == "nul_character"
-    err = _error(client.post(f"{API}/auth/login", json={"username": "admin", "password": "a\u0000"}))
+    err = _error(
+        client.post(f"{API}/auth/login", json={"username": "admin", "password": "a\u0000"})
+    )
     assert err["path"] == "password"
     r = client.post("/login", data={"username": "ad\x00min", "password": "x"})
     assert _error(r)["path"] == "username"
@@ -48,7 +52,9 @@ def test_nul_in_json_fields_forms_and_queries(client: TestClient, as_user, app) 
     officer = session_client(app, "district_dh")
     err = _error(officer.get("/officer/queue", params={"status": "\x00"}))
     assert err["path"] == "status"
-    err = _error(officer.post("/officer/applications/1", data={"action": "district", "opinion": "\x00"}))
+    err = _error(
+        officer.post("/officer/applications/1", data={"action": "district", "opinion": "\x00"})
+    )
     assert err["path"] == "opinion"
     r = client.post(
         f"{API}/notices/1/public-objections",
@@ -81,9 +87,13 @@ def test_ids_beyond_the_integer_range(app, path: str) -> None:  # type: ignore[n
 
 def test_ids_beyond_the_integer_range_in_posts(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     c = session_client(app, "admin")
-    err = _error(c.post("/officer/applications/99999999999", data={"action": "district"}), (404, 422))
+    err = _error(
+        c.post("/officer/applications/99999999999", data={"action": "district"}), (404, 422)
+    )
     assert err["path"] == "app_id"
-    r = client.post(f"{API}/reviews/99999999999/district", json={"outcome": "pass"}, headers=as_user("admin"))
+    r = client.post(
+        f"{API}/reviews/99999999999/district", json={"outcome": "pass"}, headers=as_user("admin")
+    )
     assert _error(r, (404, 422))["path"] == "application_id"
 
 
@@ -124,9 +134,14 @@ def test_deep_nesting(client: TestClient, as_user) -> None:  # type: ignore[no-u
 
 def test_numbers_in_api_bodies(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     h = {**as_user("admin"), "Content-Type": "application/json"}
-    r = client.put(f"{API}/enterprises/1/figures/2023", content=b'{"revenue_fen": 1e400}', headers=h)
+    r = client.put(
+        f"{API}/enterprises/1/figures/2023", content=b'{"revenue_fen": 1e400}', headers=h
+    )
     assert _error(r)["path"] == "revenue_fen"
     r = client.put(f"{API}/enterprises/1/figures/2023", content=b'{"revenue_fen": NaN}', headers=h)
     assert _error(r)["path"] == "revenue_fen"
     big = b'{"revenue_fen": 99999999999999999999999}'
-    assert _error(client.put(f"{API}/enterprises/1/figures/2023", content=big, headers=h))["path"] == "revenue_fen"
+    assert (
+        _error(client.put(f"{API}/enterprises/1/figures/2023", content=big, headers=h))["path"]
+        == "revenue_fen"
+    )

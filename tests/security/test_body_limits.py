@@ -30,7 +30,9 @@ def test_huge_json_or_form_body_is_cut_off_while_streaming(app, path: str) -> No
 
 def test_declared_length_over_the_limit_is_refused_unread(app) -> None:  # type: ignore[no-untyped-def]
     headers = {"content-type": "application/json", "content-length": str(200 * MiB)}
-    out = run(stream_to(app, "POST", f"{API}/auth/login", headers=headers, total=200 * MiB, chunk=CHUNK))
+    out = run(
+        stream_to(app, "POST", f"{API}/auth/login", headers=headers, total=200 * MiB, chunk=CHUNK)
+    )
     assert out.status == 413 and out.bytes_pulled == 0
 
 
@@ -42,7 +44,9 @@ def test_anonymous_gigabyte_upload_is_refused_before_it_is_read(app) -> None:  #
     assert out.status == 413 and out.bytes_pulled == 0
     assert "MB" in out.body.decode()
     # without a Content-Length (chunked): cut off at the upload limit, not at 1 GB
-    out = run(stream_to(app, "POST", path, headers={"content-type": ctype}, total=1 << 30, chunk=CHUNK))
+    out = run(
+        stream_to(app, "POST", path, headers={"content-type": ctype}, total=1 << 30, chunk=CHUNK)
+    )
     assert out.status == 413
     assert out.bytes_pulled <= app.state.settings.upload_max_bytes + len(CHUNK)
 
@@ -52,7 +56,13 @@ def test_three_million_row_xlsx_import_is_refused(client: TestClient, as_user) -
     assert len(bomb) < 250_000
     r = client.post(
         f"{API}/enterprises/import",
-        files={"file": ("registry.xlsx", bomb, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        files={
+            "file": (
+                "registry.xlsx",
+                bomb,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
+        },
         headers=as_user("admin"),
     )
     assert r.status_code == 422, r.text

@@ -21,15 +21,16 @@ pytestmark = pytest.mark.browser
 def attacker_site(live_server: str) -> Iterator[str]:  # noqa: F811
     """Another origin (same host, another port: same-site, so the browser sends the Lax cookie)
     serving a page whose button posts to the platform's logout and review forms."""
-    page = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>领奖</title></head>
-<body><h1>恭喜中奖</h1>
+    page = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
+<title>领奖</title></head><body><h1>恭喜中奖</h1>
 <form id="logout" method="post" action="{live_server}/logout"><button>领取奖品</button></form>
 <form id="review" method="post" action="{live_server}/officer/applications/1">
-<input type="hidden" name="action" value="district"><input type="hidden" name="outcome" value="pass">
+<input type="hidden" name="action" value="district">
+<input type="hidden" name="outcome" value="pass">
 <button>查看详情</button></form></body></html>""".encode()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(len(page)))

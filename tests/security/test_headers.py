@@ -25,7 +25,10 @@ def test_pages_and_api_carry_the_security_headers(client: TestClient) -> None:
     for path in ("/", "/policy", "/login", f"{API}/health", "/no-such-page"):
         r = client.get(path)
         csp = r.headers["content-security-policy"]
-        assert "script-src 'self'" in csp and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        assert (
+            "script-src 'self'" in csp
+            and "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0]
+        )
         assert "frame-ancestors 'none'" in csp
         assert r.headers["x-content-type-options"] == "nosniff"
         assert r.headers["referrer-policy"] == "same-origin"
@@ -61,7 +64,10 @@ def test_forwarded_proto_counts_only_from_a_trusted_proxy(make_app) -> None:  # 
     body = {"username": "admin", "password": "demo123"}
     https = {"X-Forwarded-Proto": "https"}
     behind = TestClient(app, client=("10.1.2.3", 40000))
-    assert "secure" in _session_cookie(behind.post(f"{API}/auth/login", json=body, headers=https)).lower()
+    assert (
+        "secure"
+        in _session_cookie(behind.post(f"{API}/auth/login", json=body, headers=https)).lower()
+    )
     direct = TestClient(app, client=("198.51.100.7", 40000))
     cookie = _session_cookie(direct.post(f"{API}/auth/login", json=body, headers=https)).lower()
     assert "secure" not in cookie

@@ -14,25 +14,35 @@ from openpyxl import Workbook, load_workbook
 from huiqi.platform.tabular import decode_text
 from tests.security.conftest import API, session_client
 
-TITLES = "统一社会信用代码,企业名称,所属区,行业,企业规模,软件企业,信用状态,年度,营业收入（元）,研发投入（元）"
-ROW = "91420100MA4K5Q8U19,武汉汉字测试软件有限公司,江岸区,软件和信息技术服务业,small,是,normal,2023,800万元,130万元"
+TITLES = (
+    "统一社会信用代码,企业名称,所属区,行业,企业规模,软件企业,信用状态,年度,"
+    "营业收入（元）,研发投入（元）"
+)
+ROW = (
+    "91420100MA4K5Q8U19,武汉汉字测试软件有限公司,江岸区,软件和信息技术服务业,"
+    "small,是,normal,2023,800万元,130万元"
+)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _import(client: TestClient, admin, name: str, content: bytes):  # type: ignore[no-untyped-def]
-    return client.post(f"{API}/enterprises/import", files={"file": (name, content, "text/csv")}, headers=admin)
+    return client.post(
+        f"{API}/enterprises/import", files={"file": (name, content, "text/csv")}, headers=admin
+    )
 
 
 def _imported_name(client: TestClient, admin) -> str:  # type: ignore[no-untyped-def]
-    found = client.get(f"{API}/enterprises", params={"q": "91420100MA4K5Q8U19"}, headers=admin).json()
+    found = client.get(
+        f"{API}/enterprises", params={"q": "91420100MA4K5Q8U19"}, headers=admin
+    ).json()
     assert len(found) == 1
     return str(found[0]["name"])
 
 
-@pytest.mark.parametrize(
-    "encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"]
-)
-def test_enterprise_csv_in_every_office_encoding(client: TestClient, as_user, encoding: str) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"])
+def test_enterprise_csv_in_every_office_encoding(
+    client: TestClient, as_user, encoding: str
+) -> None:  # type: ignore[no-untyped-def]
     admin = as_user("admin")
     content = f"{TITLES}\r\n{ROW}\r\n".encode(encoding)
     r = _import(client, admin, "企业.csv", content)
@@ -60,7 +70,9 @@ def test_enterprise_template_imports_as_it_is(client: TestClient, as_user) -> No
             ws = load_workbook(io.BytesIO(r.content)).active
             assert ws["A1"].value == "统一社会信用代码" and ws["I1"].value == "营业收入（元）"
         else:
-            assert r.content.startswith(b"\xef\xbb\xbf") and decode_text(r.content).startswith("统一社会信用代码")
+            assert r.content.startswith(b"\xef\xbb\xbf") and decode_text(r.content).startswith(
+                "统一社会信用代码"
+            )
         back = client.post(
             f"{API}/enterprises/import",
             files={"file": (f"模板.{kind}", r.content, XLSX if kind == "xlsx" else "text/csv")},
@@ -69,7 +81,12 @@ def test_enterprise_template_imports_as_it_is(client: TestClient, as_user) -> No
         assert back.status_code == 200, back.text
     assert _imported_name(client, admin) == "武汉示例软件有限公司"
     # templates are for admins, who import
-    assert client.get(f"{API}/enterprises/import-template.xlsx", headers=as_user("enterprise1")).status_code == 403
+    assert (
+        client.get(
+            f"{API}/enterprises/import-template.xlsx", headers=as_user("enterprise1")
+        ).status_code
+        == 403
+    )
 
 
 def test_enterprise_xlsx_with_chinese_titles(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
@@ -88,7 +105,9 @@ def test_enterprise_xlsx_with_chinese_titles(client: TestClient, as_user) -> Non
     assert _imported_name(client, as_user("admin")) == "武汉汉字测试软件有限公司"
 
 
-SCREEN_TITLES = "统一社会信用代码,软件企业,营业收入（元）,上年营业收入（元）,研发投入（元）,DCMM等级"
+SCREEN_TITLES = (
+    "统一社会信用代码,软件企业,营业收入（元）,上年营业收入（元）,研发投入（元）,DCMM等级"
+)
 SCREEN_ROW = "91420100MA4K5Q8U19,是,800万元,500万元,130万元,"
 
 

@@ -73,7 +73,10 @@ def test_logins_failures_refusals_and_logouts_are_audited_without_password(app) 
     assert _login(c, "analyst", "wrong-Secret-1").status_code == 401
     assert _login(c, "nobody", "wrong-Secret-2").status_code == 401
     token = _login(c, "analyst", "demo123").json()["token"]
-    assert c.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code == 204
+    assert (
+        c.post(f"{API}/auth/logout", headers={"Authorization": f"Bearer {token}"}).status_code
+        == 204
+    )
     web = session_client(app, "district_dh")
     web.post("/logout", follow_redirects=False)
 
@@ -115,7 +118,11 @@ def test_password_policy_for_new_and_reset_passwords(client: TestClient, as_user
         r = client.post(f"{API}/users", json={**base, "password": weak}, headers=admin)
         assert r.status_code == 422, (weak, r.text)
         err = r.json()["errors"][0]
-        assert err["path"] == "password" and err["rule"] == "password_policy" and words in err["message"]
+        assert (
+            err["path"] == "password"
+            and err["rule"] == "password_policy"
+            and words in err["message"]
+        )
     r = client.post(f"{API}/users", json={**base, "password": "Wuhan2024guqi"}, headers=admin)
     assert r.status_code == 201, r.text
     uid = r.json()["id"]

@@ -65,7 +65,9 @@ def test_spoofed_forwarded_for_does_not_bypass_the_rate_limit(make_app, served) 
     base = served(make_app(rate_per_second=0.001, burst=3))
     with httpx.Client(base_url=base) as c:
         codes = [
-            c.post(f"{API}/evaluate", json=CASE, headers={"X-Forwarded-For": f"10.9.8.{i}"}).status_code
+            c.post(
+                f"{API}/evaluate", json=CASE, headers={"X-Forwarded-For": f"10.9.8.{i}"}
+            ).status_code
             for i in range(6)
         ]
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429, 429]
@@ -75,7 +77,9 @@ def test_a_configured_proxy_is_believed(make_app, served) -> None:  # type: igno
     base = served(make_app(rate_per_second=0.001, burst=1, trusted_proxies="127.0.0.1"))
     with httpx.Client(base_url=base) as c:
         first = [
-            c.post(f"{API}/evaluate", json=CASE, headers={"X-Forwarded-For": f"10.9.8.{i}"}).status_code
+            c.post(
+                f"{API}/evaluate", json=CASE, headers={"X-Forwarded-For": f"10.9.8.{i}"}
+            ).status_code
             for i in range(3)
         ]
         again = c.post(f"{API}/evaluate", json=CASE, headers={"X-Forwarded-For": "10.9.8.0"})

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (OOXML boilerplate: long namespace URIs)
 """Build small .xlsx files with very many rows, the way an attacker would: the sheet XML is
 written straight into the zip (deflate squeezes millions of identical rows into kilobytes)."""
 
