@@ -85,6 +85,13 @@ def test_ids_beyond_the_integer_range(app, path: str) -> None:  # type: ignore[n
     assert err["path"].endswith("id") or err["path"] in ("batch_id", "app_id", "task_id")
 
 
+def test_a_browser_gets_a_page_not_json(app) -> None:  # type: ignore[no-untyped-def]
+    c = session_client(app, "admin")
+    r = c.get("/officer/applications/99999999999", headers={"Accept": "text/html"})
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "编号 99999999999 不存在" in r.text and 'lang="zh-CN"' in r.text
+
+
 def test_ids_beyond_the_integer_range_in_posts(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
     c = session_client(app, "admin")
     err = _error(

@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -134,7 +134,12 @@ _HTTP_ZH = {
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(req: Request, exc: ApiError) -> Response:
+        from huiqi.platform.security.respond import html_page, wants_html
+
+        if wants_html(req.scope):  # a page URL opened in a browser: words, not JSON
+            body = html_page(req.scope, exc.errors[0]["message"])
+            return HTMLResponse(body, status_code=exc.status, headers=exc.headers)
         return JSONResponse({"errors": exc.errors}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(InputError)

@@ -20,6 +20,20 @@ def wants_html(scope: Scope) -> bool:
     return False
 
 
+def html_page(scope: Scope, message: str) -> bytes:
+    """A short zh-CN page stating why a request was refused (for a person's browser)."""
+    root = html.escape(str(scope.get("root_path", "")))
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>请求未能完成 · 惠企</title>"
+        f'<link rel="stylesheet" href="{root}/static/web/style.css"></head><body>'
+        '<main id="main"><h1>请求未能完成</h1><p class="error-box" role="alert">'
+        f"{html.escape(message)}</p>"
+        f'<p><a href="{root}/">返回首页</a></p></main></body></html>'
+    ).encode()
+
+
 async def refuse(
     scope: Scope,
     send: Send,
@@ -30,16 +44,7 @@ async def refuse(
     headers: dict[str, str] | None = None,
 ) -> None:
     if wants_html(scope):
-        root = html.escape(str(scope.get("root_path", "")))
-        body = (
-            '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            "<title>请求被拒绝 · 惠企</title>"
-            f'<link rel="stylesheet" href="{root}/static/web/style.css"></head><body>'
-            '<main id="main"><h1>请求被拒绝</h1><p class="error-box" role="alert">'
-            f"{html.escape(message)}</p>"
-            f'<p><a href="{root}/">返回首页</a></p></main></body></html>'
-        ).encode()
+        body = html_page(scope, message)
         ctype = b"text/html; charset=utf-8"
     else:
         errors = [{"path": path, "rule": rule, "message": message}]
