@@ -28,6 +28,7 @@ TITLES = {
     "研发投入": "rd_expense",
     "DCMM等级": "dcmm_level",
     "数据管理能力成熟度等级": "dcmm_level",
+    "所属区": "district",
 }
 TEMPLATE_COLUMNS = [
     "统一社会信用代码",
@@ -36,8 +37,17 @@ TEMPLATE_COLUMNS = [
     "上年营业收入（元）",
     "研发投入（元）",
     "DCMM等级",
+    "所属区",
 ]
-TEMPLATE_EXAMPLE = ["91420100MA4K5Q8U19", "是", "800万元", "500万元", "130万元", ""]
+TEMPLATE_EXAMPLE = [
+    "91420100MA4K5Q8U19",
+    "是",
+    "800万元",
+    "500万元",
+    "130万元",
+    "",
+    "东湖新技术开发区",
+]
 EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet holds 1,048,576 rows, the header included
 
 
