@@ -15,6 +15,7 @@ from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.errors import install_error_handlers
 from huiqi.platform.policy import get_policy
 from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.security import install as install_security
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
 
 API_PREFIX = "/api/v1"
@@ -102,6 +103,7 @@ def create_app(
         bucket=app.state.bucket,
     )
     install_error_handlers(app)
+    install_security(app, settings)
     for r in _routers():
         app.include_router(r, prefix=API_PREFIX)
 

@@ -2,7 +2,7 @@
 
 from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.audit.models import AuditEntry, AuditHead
-from huiqi.platform.auth.models import AuthSession, User
+from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.credit.models import PlatformParameter
@@ -44,6 +44,7 @@ __all__ = [
     "DocumentRequest",
     "Enterprise",
     "ExpertAssignment",
+    "LoginFailure",
     "NoticeBatch",
     "NoticeItem",
     "Objection",

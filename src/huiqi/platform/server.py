@@ -25,6 +25,7 @@ def serve(
 
     from huiqi.platform.app import create_app
     from huiqi.platform.demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
+    from huiqi.platform.security.proxies import UVICORN_OPTIONS
 
     url = database_url_from_env(database_url)
     demo = os.environ.get("HUIQI_NO_DEMO") != "1"
@@ -59,7 +60,7 @@ def serve(
             return run_workers(lambda: create_app(url), host, port, workers)
         print("本系统不支持 SO_REUSEPORT，以单进程运行。", flush=True)
     print("按 Ctrl+C 停止。", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    uvicorn.run(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
     return 0
 
 

@@ -53,3 +53,50 @@ class PlatformSettings:
     audit_hmac_key: str | None = field(
         default_factory=lambda: os.environ.get("HUIQI_AUDIT_HMAC_KEY") or None
     )
+
+    # ---- security: proxies, body limits, login throttling, sessions -------------------------
+    # Addresses (IPs or CIDRs, comma separated) of reverse proxies whose X-Forwarded-For /
+    # X-Forwarded-Proto / X-Forwarded-Host are believed. Empty: no forwarded header is believed,
+    # so a client cannot pick its own address for the rate limits by sending one.
+    trusted_proxies: str = field(default_factory=lambda: _env("HUIQI_TRUSTED_PROXIES", ""))
+    # Further origins the site is reached at (comma separated, e.g. https://huiqi.example.cn),
+    # accepted as the Origin of a form post besides the request's own host.
+    public_origins: str = field(default_factory=lambda: _env("HUIQI_PUBLIC_ORIGINS", ""))
+    # Largest JSON or form body (login, calculator, every API call), counted while it streams in.
+    max_body_bytes: int = field(default_factory=lambda: _env_int("HUIQI_MAX_BODY_BYTES", 1 << 20))
+    # Largest multipart request (all files of one upload or import together).
+    upload_max_bytes: int = field(default_factory=upload_max_bytes_from_env)
+    # Largest registry upload for bulk screening on the analyst's page (CSV, Excel, Parquet).
+    screening_upload_max_bytes: int = field(
+        default_factory=lambda: _env_int("HUIQI_SCREENING_UPLOAD_MAX_BYTES", 200 << 20)
+    )
+    # Rows an enterprise import or a screening upload may hold; counted while reading.
+    import_max_rows: int = field(default_factory=lambda: _env_int("HUIQI_IMPORT_MAX_ROWS", 100_000))
+    # A session unused this long ends (等保: 登录连接超时自动退出).
+    session_idle_seconds: int = field(
+        default_factory=lambda: _env_int("HUIQI_SESSION_IDLE_SECONDS", 30 * 60)
+    )
+    # 登录失败处理: this many failed logins of one account within the window lock it for the
+    # lockout time; an address gets `login_max_failures_per_address` before it is refused.
+    login_max_failures: int = field(default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES", 5))
+    login_max_failures_per_address: int = field(
+        default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    )
+    login_window_seconds: int = field(
+        default_factory=lambda: _env_int("HUIQI_LOGIN_WINDOW_SECONDS", 15 * 60)
+    )
+    login_lockout_seconds: int = field(
+        default_factory=lambda: _env_int("HUIQI_LOGIN_LOCKOUT_SECONDS", 15 * 60)
+    )
+    # Session cookie `Secure`: "auto" when the request came over HTTPS (directly or through a
+    # trusted proxy), "always", or "never".
+    cookie_secure: str = field(default_factory=lambda: _env("HUIQI_COOKIE_SECURE", "auto"))
+    # ---- end of security settings --------------------------------------------------------------
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, str(default)))

@@ -6,17 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy import func, select
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from huiqi.platform.applications.models import AWARDED, Application
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.budgets.service import pool_out
 from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.web import screening_upload
 from huiqi.web.common import open_db
 from huiqi.web.render import html_error, page, policy
 from huiqi.web.screening_jobs import Jobs
@@ -210,9 +214,9 @@ async def start(request: Request) -> Response:
     upload = form.get("file")
     fy_text, as_of_text = str(form.get("fiscal_year", "")), str(form.get("as_of", ""))
     if not isinstance(upload, UploadFile) or not upload.filename:
-        errors["file"] = "请选择要筛查的 CSV 或 Parquet 文件"
-    elif not upload.filename.lower().endswith((".csv", ".parquet", ".pq")):
-        errors["file"] = "文件应为 .csv 或 .parquet 格式"
+        errors["file"] = "请选择要筛查的 CSV、Excel 或 Parquet 文件"
+    elif not upload.filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".parquet", ".pq")):
+        errors["file"] = "文件应为 .csv、.xlsx 或 .parquet 格式"
     if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
         errors["fiscal_year"] = "请填写四位年度，如 2023"
     try:
@@ -224,6 +228,14 @@ async def start(request: Request) -> Response:
         content = await upload.read(200 * 1024 * 1024 + 1)
         if len(content) > 200 * 1024 * 1024:
             errors["file"] = "文件不能超过 200MB；更大的登记册请用命令行 huiqi screen"
+    filename = upload.filename if isinstance(upload, UploadFile) and upload.filename else ""
+    if not errors:
+        try:  # GBK or UTF-8 CSV, .xlsx, Chinese column titles -> what the screening core reads
+            filename, content = await run_in_threadpool(
+                screening_upload.normalise, filename, content
+            )
+        except ApiError as exc:
+            errors["file"] = exc.errors[0]["message"]
     if errors:
         from huiqi.screening.screen import INPUT_COLUMNS
 
@@ -233,11 +245,31 @@ async def start(request: Request) -> Response:
             "defaults": {"fiscal_year": fy_text, "as_of": as_of_text},
         }
         return page(request, "screening.html", data, title="批量筛查", errors=errors, status=422)
-    assert isinstance(upload, UploadFile) and upload.filename
     job = _jobs(request).start(
-        policy(), upload.filename, content, int(fy_text), as_of, user.principal.username
+        policy(), filename, content, int(fy_text), as_of, user.principal.username
     )
     return RedirectResponse(f"/analyst/screening/{job.id}", status_code=303)
+
+
+@router.get("/screening/template.{kind}", summary="下载筛查登记册模板")
+def screening_template(request: Request, kind: str) -> Response:
+    need(request, "analyst")
+    from huiqi.platform.tabular import template_csv, template_xlsx
+
+    columns, example = screening_upload.TEMPLATE_COLUMNS, screening_upload.TEMPLATE_EXAMPLE
+    if kind == "xlsx":
+        body = template_xlsx(columns, example, sheet="筛查登记册")
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind == "csv":
+        body, media = template_csv(columns, example), "text/csv; charset=utf-8"
+    else:
+        return html_error(request, 404, "模板格式应为 xlsx 或 csv")
+    name = quote(f"筛查登记册模板.{kind}")
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
 
 
 @router.get("/screening/{job_id}", summary="筛查进度与结果")

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from huiqi.cells import csv_row
 from huiqi.rules.errors import InputError
 from huiqi.screening.screen import OUTPUT_SCHEMA, SCREEN_MEASURES, read_batches, screen_table
 
@@ -142,7 +143,7 @@ def _run(policy: Any, job: Job, src: Path) -> None:
             with (job.dir / "errors.csv").open("w", newline="", encoding="utf-8-sig") as fh:
                 w = csv.writer(fh)
                 w.writerow(["行号", "字段", "规则", "说明"])
-                w.writerows(job.errors)
+                w.writerows(csv_row(e) for e in job.errors)
         pacsv.write_csv(pq.read_table(job.output), job.dir / "result.csv")
         job.state = "done"
         job.message = f"完成：{job.rows_done:,} 行，其中 {job.bad_rows:,} 行有误未计入"

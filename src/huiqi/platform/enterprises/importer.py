@@ -6,11 +6,8 @@ and accept Chinese forms ("500万元", "1.2亿") through the rules core's parser
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
-from openpyxl import load_workbook
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +17,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.platform.enterprises.schemas import EnterpriseIn
 from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.tabular import read_records
 from huiqi.rules.credit_code import validate_credit_code
 from huiqi.rules.errors import InputError
 from huiqi.rules.money import parse_amount
@@ -41,29 +39,31 @@ HEADERS = {
 _TRUE = {"1", "true", "是", "yes", "y", "t"}
 _FALSE = {"", "0", "false", "否", "no", "n", "f"}
 MAX_ROWS = 100_000
-
-
-def _rows(filename: str, content: bytes) -> list[dict[str, Any]]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise ApiError(
-                422, "file_format", "无法读取 Excel 文件（需为 .xlsx）", "file"
-            ) from None
-        it = wb.active.iter_rows(values_only=True) if wb.active is not None else iter(())
-        header = next(it, None)
-        if header is None:
-            return []
-        keys = [str(h).strip() if h is not None else "" for h in header]
-        return [dict(zip(keys, r, strict=False)) for r in it if any(v is not None for v in r)]
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApiError(422, "encoding", "CSV 文件应为 UTF-8 编码", "file") from None
-    return [
-        r for r in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in r.values())
-    ]
+# The import template: the Chinese column titles people fill in, with one example row.
+TEMPLATE_COLUMNS = [
+    "统一社会信用代码",
+    "企业名称",
+    "所属区",
+    "行业",
+    "企业规模",
+    "软件企业",
+    "信用状态",
+    "年度",
+    "营业收入（元）",
+    "研发投入（元）",
+]
+TEMPLATE_EXAMPLE = [
+    "91420100MA4K5Q8U19",
+    "武汉示例软件有限公司",
+    "东湖新技术开发区",
+    "软件和信息技术服务业",
+    "small",
+    "是",
+    "normal",
+    2023,
+    "800万元",
+    "130万元",
+]
 
 
 def _norm(row: dict[str, Any]) -> dict[str, Any]:
@@ -79,14 +79,16 @@ def _flag(v: Any, path: str) -> bool:
     raise InputError.single(path, "bool_type", f"应为 是/否，收到 {v!r}")
 
 
-def import_file(db: Session, p: Principal, filename: str, content: bytes) -> tuple[int, int]:
+def import_file(
+    db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
+) -> tuple[int, int]:
     if p.role != "admin":
         raise forbidden("只有管理员可以批量导入企业")
-    raw = _rows(filename, content)
+    # CSV in UTF-8 (with or without BOM) or GBK/GB18030, or .xlsx read as a stream; refused
+    # at the first row past max_rows
+    raw = read_records(filename, content, max_rows=max_rows)
     if not raw:
         raise ApiError(422, "empty", "文件中没有数据行", "file")
-    if len(raw) > MAX_ROWS:
-        raise ApiError(422, "too_many_rows", f"单次最多导入 {MAX_ROWS} 行", "file")
     errors: list[dict[str, str]] = []
     parsed: list[tuple[EnterpriseIn, int | None, int | None, int | None]] = []
     for i, r in enumerate(raw):
