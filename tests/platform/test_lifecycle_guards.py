@@ -442,6 +442,13 @@ def test_declining_an_offer_does_not_stop_applying_later(client: TestClient, as_
     assert pushes, "enterprise1 holds DCMM level 3"
     r = client.post(f"{API}/campaigns/pushes/{pushes[0]['id']}/decline", headers=firm)
     assert r.status_code == 200, r.text
+    offer = pushes[0]["application_id"]
+    claim = {"enterprise_id": 1, "measure_id": "2.6.3", "fiscal_year": 2023}
+    # a draft may take the declined offer over; deleting it puts the declined offer back
+    r = client.post(f"{API}/applications/drafts", json=claim, headers=firm)
+    assert r.status_code == 201 and r.json()["id"] == offer, r.text
+    assert client.delete(f"{API}/applications/{offer}", headers=firm).status_code == 204
+    assert _status(client, as_user, offer) == "declined"
     r = client.post(
         f"{API}/applications",
         json={"enterprise_id": 1, "measure_id": "2.6.3", "fiscal_year": 2023},

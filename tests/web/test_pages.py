@@ -72,7 +72,12 @@ def test_calculator_gaps_and_errors(client_for: Any) -> None:
     c = client_for()
     r = c.post("/calculator?format=json", data={**CALC, "revenue": "400万", "rd_expense": "30万"})
     rows = {x["measure"]: x for x in r.json()["result"]["groups"]["ineligible"]}
-    assert "还需增加年营业收入 ¥1,000,000.00" in rows["2.6.1"]["gaps"]
+    # 400万 revenue, 30万 R&D: revenue and the ratio share a figure, so the gap is joint
+    assert rows["2.6.1"]["gaps"][:2] == [
+        "2023年度营业收入增加 ¥1,000,000.00，达到 ¥5,000,000.00（500万元）",
+        "2023年度研发投入增加 ¥450,000.00，达到 ¥750,000.00（75万元）",
+    ]
+    assert rows["2.6.1"]["joint_gap"]["verified"] is True
     bad = {**CALC, "revenue": "abc", "credit_code": "123", "as_of": "2024-13-30"}
     r = c.post("/calculator", data=bad)
     assert r.status_code == 422
@@ -83,6 +88,55 @@ def test_calculator_gaps_and_errors(client_for: Any) -> None:
     j = c.post("/calculator?format=json", data=bad).json()
     assert {e["path"] for e in j["errors"]} == {"revenue", "credit_code", "as_of"}
     assert c.post("/calculator", data={**CALC, "fiscal_year": "明年"}).status_code == 422
+
+
+def test_calculator_explains_for_a_firm_owner(client_for: Any) -> None:
+    c = client_for()
+    r = c.post("/calculator", data=CALC)
+    text = re.sub(r"<[^>]+>", "", r.text)
+    assert "最高可享：¥130,000.00（13万元），以主管部门审核为准" in text  # 2.6.1: 不超过10%
+    assert "确定可享：¥0.00" in text and "合计最高可享：¥160,000.00（16万元）" in text
+    assert "申报日 2024年6月30日" in text and "2024-06-30 在" not in text
+    assert "待补充" in text and "如已获评工业互联网标识解析二级节点，请补充认定日期" in text
+    assert "recognitions[" not in text and "projects[" not in text
+    j = c.post("/calculator?format=json", data=CALC).json()["result"]
+    assert j["summary"]["up_to"] == "160000.00"
+    missing = {x["measure"]: x["missing"] for x in j["groups"]["missing"]}
+    assert missing["1.3.1"] == ["如已获评工业互联网标识解析二级节点，请补充认定日期"]
+    # a discretionary measure says why, in the text's words
+    cloud = {
+        **CALC,
+        "size": "small",
+        "project_kind": "cloud_adoption",
+        "project_cloud_adoption_service_date": "2024-01-10",
+    }
+    j = c.post("/calculator?format=json", data=cloud).json()["result"]
+    (row,) = [x for x in j["groups"]["discretionary"] if x["measure"] == "3.2.1"]
+    assert row["discretionary_reason"]["reason"].startswith("年度服务券目录")
+    assert "预计可享" in row["headline"] and "以主管部门审核为准" in row["headline"]
+    # no trivial conditions (a figure merely given) on a platform project
+    platform = {
+        **CALC,
+        "project_kind": "public_service_platform",
+        "project_public_service_platform_software_investment": "100万",
+        "project_public_service_platform_hardware_investment": "0",
+        "project_public_service_platform_recognition_level": "municipal",
+        "project_public_service_platform_recognition_date": "2023-01-01",
+    }
+    html = c.post("/calculator", data=platform).text
+    assert "¥0.00 ≥ ¥0.00" not in html and "确定可享：¥300,000.00（30万元）" in html
+    # the form's project fields are titled from the policy package
+    assert "软件设备投资额（元）" in html
+
+
+def test_measure_page_says_how_certain_the_amount_is(client_for: Any) -> None:
+    c = client_for()
+    text = re.sub(r"<[^>]+>", "", c.get("/policy/measures/2.6.1").text)
+    assert "金额：最高可享——原文“按照不超过企业年研发投入的10%" in text
+    assert "以主管部门审核为准" in text
+    text = re.sub(r"<[^>]+>", "", c.get("/policy/measures/2.5.1").text)
+    assert "金额：预计可享（区级政策，由项目所在区落实）——原文“各区依法落实专项激励政策”" in text
+    assert "金额：确定可享" in re.sub(r"<[^>]+>", "", c.get("/policy/measures/2.6.3").text)
 
 
 def test_login_errors_and_role_gates(client_for: Any) -> None:

@@ -28,6 +28,7 @@ EXAMPLES = """
   cat case.json | huiqi evaluate -                    # 从标准输入读取
   huiqi screen registry.parquet -o awards.parquet --fiscal-year 2023 --as-of 2024-06-30
   huiqi policy measures                               # 全部资金措施、上限与条款原文
+  huiqi test                                          # 运行政策包的 YAML 测试案例
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
   huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
   huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
@@ -323,8 +324,10 @@ def screen(
 
 
 from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
+from huiqi.cli.test_cmd import test_command  # noqa: E402
 
 main.add_command(policy_group)
+main.add_command(test_command)
 
 
 def _register_sandbox() -> None:
@@ -352,15 +355,45 @@ _register_worker()
 
 @main.group()
 def audit() -> None:
-    """审计日志：哈希链校验。"""
+    """审计日志：哈希链校验、资金对账与外部锚点。"""
+
+
+_ANCHOR_OPTION = click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="外部锚点文件（默认 $HUIQI_DATA_DIR/audit-anchor.json）",
+)
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链是否完整（数据库取自 HUIQI_DATABASE_URL）；被篡改时退出码非 0。"""
+@_ANCHOR_OPTION
+def audit_verify(anchor_path: Path | None) -> None:
+    """校验审计日志：哈希链、链头签名与外部锚点，并与资金表对账。
+
+    \b
+    数据库取自 HUIQI_DATABASE_URL，签名密钥取自 HUIQI_AUDIT_HMAC_KEY；
+    核定金额、预算总额/承诺/拨付、拨付记录中未记入审计的变动逐条列出；
+    发现任何问题退出码为 1。
+    """
     from huiqi.platform.audit.service import verify_database
 
-    sys.exit(verify_database())
+    sys.exit(verify_database(anchor_path=anchor_path))
+
+
+@audit.command("anchor")
+@_ANCHOR_OPTION
+def audit_anchor(anchor_path: Path | None) -> None:
+    """导出签名的审计链头到数据库之外的锚点文件（校验通过才导出）。
+
+    \b
+    可定时运行；锚点文件应保存在数据库管理员改不了的地方。
+    链条或资金对账有问题时不导出，退出码为 1。
+    """
+    from huiqi.platform.audit.service import anchor_database
+
+    sys.exit(anchor_database(anchor_path=anchor_path))
 
 
 @main.command()

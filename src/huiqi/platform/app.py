@@ -16,6 +16,7 @@ from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.errors import install_error_handlers
 from huiqi.platform.policy import get_policy
 from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.security import install as install_security
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
 
 API_PREFIX = "/api/v1"
@@ -42,6 +43,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
     from huiqi.platform.jobs.views import router as jobs
+    from huiqi.platform.materials.views import router as materials
     from huiqi.platform.payments.views import router as payments
     from huiqi.platform.public_notices.views import router as notices
     from huiqi.platform.reviews.views import router as reviews
@@ -49,7 +51,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
-        payments, budgets, tasks, campaigns, credit, audit, jobs,
+        payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
     ]  # fmt: skip
 
 
@@ -114,6 +116,7 @@ def create_app(
         bucket=app.state.bucket,
     )
     install_error_handlers(app)
+    install_security(app, settings)
     for r in _routers():
         app.include_router(r, prefix=API_PREFIX)
 

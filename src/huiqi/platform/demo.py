@@ -23,6 +23,7 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
+from huiqi.platform.materials.service import Submission, Upload, requirements
 from huiqi.platform.payments.models import PaymentShare
 from huiqi.platform.tasks.service import seed_tasks
 from huiqi.rules.credit_code import make_credit_code
@@ -214,15 +215,18 @@ def seed(db: Session) -> bool:
     )
     pools_added = [mid for mid in DEMO_BUDGETS_WAN if mid not in have_pools]
     for mid in pools_added:
-        db.add(
-            BudgetPool(
-                measure_id=mid,
-                fiscal_year=DEMO_YEAR,
-                total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
-                committed_fen=0,
-                paid_fen=0,
-            )
+        pool = BudgetPool(
+            measure_id=mid,
+            fiscal_year=DEMO_YEAR,
+            total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
+            committed_fen=0,
+            paid_fen=0,
         )
+        db.add(pool)
+        db.flush()
+        # the same entry as an admin's budget.set: `huiqi audit verify` reconciles every total
+        after = {"measure_id": mid, "fiscal_year": DEMO_YEAR, "total_fen": pool.total_fen}
+        record(db, SYSTEM, "budget.set", "budget_pool", pool.id, None, after)
     share = db.get(PaymentShare, "3.1.1")
     if share is None:
         db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
@@ -242,6 +246,32 @@ def seed(db: Session) -> bool:
     record(db, SYSTEM, "demo.seed", "platform", "demo", None, added)
     db.commit()
     return True
+
+
+def sample_pdf(line: str) -> bytes:
+    """A one-page PDF saying what it stands for: the demo's stand-in for a scanned document."""
+    text = line.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 16 Tf 72 760 Td ({text}) Tj ET".encode("ascii", "replace")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+        b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream
+        + b"\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )  # fmt: skip
+
+
+def demo_materials(measure_id: str) -> Submission:
+    """The required documents of a measure as sample PDFs, and the commitment confirmed: what a
+    demo firm would have uploaded and ticked itself on the application form."""
+    uploads = [
+        Upload(r.kind, f"{r.name}（演示样本）.pdf", sample_pdf(f"huiqi demo {measure_id} {r.kind}"))
+        for r in requirements(measure_id)
+        if r.required
+    ]
+    return Submission(uploads=uploads, commitment_confirmed=True)
 
 
 def seed_rounds(db: Session) -> list[str]:
@@ -312,7 +342,7 @@ def seed_applications(db: Session) -> bool:
             requested_amount_fen=requested_fen,
             statement=statement,
         )
-        return submit(db, firm, data, None)[0]
+        return submit(db, firm, data, None, demo_materials(measure_id))[0]
 
     software, maker = firms[0], firms[1]
     firm1, firm2 = principal("enterprise1"), principal("enterprise2")

@@ -25,6 +25,7 @@ def serve(
 
     from huiqi.platform.app import create_app
     from huiqi.platform.demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS
+    from huiqi.platform.security.proxies import UVICORN_OPTIONS
 
     url = database_url_from_env(database_url)
     demo = os.environ.get("HUIQI_NO_DEMO") != "1"
@@ -64,7 +65,7 @@ def serve(
     print("后台任务进程已启动（免申即享、企业导入、批量筛查）。按 Ctrl+C 停止。", flush=True)
     job_worker = start_job_worker(url)
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning")
+        uvicorn.run(app, host=host, port=port, log_level="warning", **UVICORN_OPTIONS)
     finally:
         job_worker.terminate()
         try:

@@ -32,6 +32,8 @@ from typing import Any
 
 import uvicorn
 
+from huiqi.platform.security.proxies import UVICORN_OPTIONS
+
 RESTARTS_PER_MINUTE = 5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -75,7 +77,7 @@ def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
 def _worker(make_app: Callable[[], Any], host: str, port: int, log_level: str) -> None:
     """In the child: its own socket, its own app (database connections never cross a fork)."""
     sock = reuseport_socket(host, port)
-    config = uvicorn.Config(make_app(), log_level=log_level)
+    config = uvicorn.Config(make_app(), log_level=log_level, **UVICORN_OPTIONS)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -121,7 +121,8 @@ def format_yuan(fen: int) -> str:
 
 
 def format_wan(fen: int) -> str:
-    """Amounts as officers say them: 130万元, 12.5万元, 2,000万元; below 1 万 in 元."""
+    """Amounts as officers say them: 130万元, 12.5万元, 2280万元 (no thousands commas, as the
+    text writes them); below 1 万 in 元."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     if fen < 10_000 * FEN_PER_YUAN:
@@ -132,5 +133,5 @@ def format_wan(fen: int) -> str:
     rounded = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     # 万元 is for reading; past two decimals say "about" and leave exactness to the 元 figure
     about = "" if rounded == wan else "约"
-    text = f"{rounded:,.2f}".rstrip("0").rstrip(".")
+    text = f"{rounded:.2f}".rstrip("0").rstrip(".")
     return f"{sign}{about}{text}万元"

@@ -9,8 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth import service as auth
+from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
+from huiqi.platform.security.proxies import client_address
 from huiqi.web.render import page, policy
 from huiqi.web.session import HOME, current, db_session
 
@@ -64,12 +66,22 @@ def login(
         errors["username"] = "请输入用户名"
     if not password:
         errors["password"] = "请输入密码"
+    status = 400
     if not errors:
+        settings = request.app.state.settings
+        ttl = settings.session_ttl_seconds
         try:
-            ttl = request.app.state.settings.session_ttl_seconds
-            token, _sess, user = auth.login(db, username.strip(), password, ttl)
+            token, _sess, user = auth.login(
+                db,
+                username.strip(),
+                password,
+                ttl,
+                address=client_address(request),
+                limits=LoginLimits.of(settings),
+            )
         except ApiError as exc:
             errors["password"] = exc.errors[0]["message"]
+            status = exc.status if exc.status == 429 else 400
         else:
             target = _safe_next(next) or HOME.get(user.role, "/")
             resp = RedirectResponse(target, status_code=303)
@@ -83,14 +95,16 @@ def login(
         "demo_password": DEMO_PASSWORD,
     }
     form = {"username": username}
-    return page(request, "login.html", data, title="登录", errors=errors, form=form, status=400)
+    return page(request, "login.html", data, title="登录", errors=errors, form=form, status=status)
 
 
-@router.api_route("/logout", methods=["GET", "POST"], summary="退出登录")
+@router.post("/logout", summary="退出登录")
 def logout(request: Request, db: Db) -> Response:
+    # POST only (the header's 「退出登录」 is a form button): a GET link or image on another
+    # site must not end the session
     token = request.cookies.get(COOKIE_NAME)
     if token:
-        auth.logout(db, token)
+        auth.logout(db, token, client_address(request))
     resp = RedirectResponse("/?msg=已退出登录", status_code=303)
     resp.delete_cookie(COOKIE_NAME)
     return resp

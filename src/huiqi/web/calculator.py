@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.errors import InputError
+from huiqi.rules.explain import is_trivial, summary
 from huiqi.web.calc_form import (
     build_case,
     default_dates,
@@ -19,7 +20,7 @@ from huiqi.web.calc_form import (
     form_spec,
 )
 from huiqi.web.library import KIND_ZH, today
-from huiqi.web.render import page, policy, yuan_to_fen
+from huiqi.web.render import ENGINE_ZH, page, policy, yuan_to_fen
 from huiqi.web.session import current
 
 router = APIRouter()
@@ -32,9 +33,20 @@ def _group(row: dict[str, Any]) -> str:
         return "discretionary"
     if row["status"] == "excluded":
         return "excluded"
-    if any(not c["known"] for c in row["conditions"]) and not row["gaps"]:
-        return "missing"  # facts not given: the firm may qualify once it tells us more
+    if row.get("only_missing", False):
+        return "missing"  # nothing about the subject yet: the firm may qualify once it tells us
     return "ineligible"
+
+
+def _reason(c: dict[str, Any]) -> dict[str, Any]:
+    state = "unknown" if not c["known"] else ("pass" if c["passed"] else "fail")
+    return {"passed": c["passed"], "known": c["known"], "state": state, "text": c["detail"]}
+
+
+def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    if all("amount_basis" in r for r in rows):
+        return summary(rows)
+    return {"lines": []}
 
 
 def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
@@ -59,14 +71,18 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
                 "clause_words": row["clause_words"],
                 "units": row["units"],
                 "summary": m.summary,
-                "reasons": [
-                    {"passed": c["passed"], "known": c["known"], "text": c["detail"]}
-                    for c in row["conditions"]
-                ],
+                # rows stored before explanations were added lack these: shown plainly
+                "headline": row.get("headline") or ENGINE_ZH.get(row["status"], row["status"]),
+                "amount_basis": row.get("amount_basis"),
+                "amount_words": row.get("amount_words"),
+                "discretionary_reason": row.get("discretionary_reason"),
+                "missing": row.get("missing", []),
+                # conditions that only say a figure was given are left out
+                "reasons": [_reason(c) for c in row["conditions"] if not is_trivial(c)],
                 "gaps": row["gaps"],
+                "joint_gap": row.get("joint_gap"),
                 "basis": calc.get("basis"),
                 "prior_paid_fen": yuan_to_fen(calc.get("prior_paid")),
-                "requires": row.get("requires"),
                 "excluded_by": row.get("excluded_by"),
                 "supersedes": row.get("supersedes"),
             }
@@ -76,6 +92,7 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
         "as_of": result["as_of"],
         "fiscal_year": result["fiscal_year"],
         "total_fen": total,
+        "summary": result.get("summary") or _summary(result["results"]),
         "groups": groups,
         "counts": {k: len(v) for k, v in groups.items()},
     }

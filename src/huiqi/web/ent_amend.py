@@ -16,6 +16,12 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.common import amount_fen, form_dict, open_db, versions_of
 from huiqi.web.enterprise import application_page
+from huiqi.web.materials_pages import (
+    correction_inputs,
+    form_errors_kept,
+    shown,
+    submission_from_form,
+)
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -39,6 +45,8 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
         "can_amend": Action.AMEND in allowed,
         "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
         "versions": versions_of(db, user.principal, app.id),
+        **correction_inputs(db, app),
+        **shown(db, user.principal, app.id),
     }
 
 
@@ -77,14 +85,15 @@ async def amend_resubmit(request: Request, app_id: int) -> Response:
                 requested_amount_fen=requested or None,
                 statement=form.get("statement", "")[:5000] or None,
             )
-            app = amend.amend(db, user.principal, app_id, body)
+            sent = await submission_from_form(request)  # the answer may be new documents
+            app = amend.amend(db, user.principal, app_id, body, sent)
             msg = f"已补正并重新提交（第 {app.version} 版快照），等待区级初审"
         except ApiError as exc:
             db.rollback()
             rename = {"requested_amount_fen": "requested_amount"}
             for k, v in field_errors(exc).items():
                 errors.setdefault(rename.get(k, k), v)
-            if set(errors) - {"requested_amount", "statement"}:
+            if set(errors) - {"requested_amount", "statement"} - form_errors_kept(errors):
                 errors["_form"] = "；".join(errors.values())
             return application_page(request, app_id, errors=errors, form=form, status=422)
     return RedirectResponse(f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)

@@ -22,6 +22,12 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
 from huiqi.web.calculator import result_view
 from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.materials_pages import (
+    commitment_preview,
+    form_errors_kept,
+    input_data,
+    submission_from_form,
+)
 from huiqi.web.render import html_error, page, policy
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -225,6 +231,7 @@ def _draft(
         except ApiError as exc:
             rnd, round_closed = None, exc.errors[0]["message"]
         projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
+        preview = commitment_preview(ent, spec.id, fiscal_year, out.amount_fen)
     row = out.evaluation.get("row")
     view = result_view(pol, {**out.evaluation, "results": [row] if row else []})
     data = {
@@ -248,6 +255,8 @@ def _draft(
         "engine": {"status": out.status, "amount_fen": out.amount_fen, "cap_fen": out.cap_fen},
         "result": view,
         "idempotency_key": (form or {}).get("idempotency_key") or uuid.uuid4().hex,
+        **input_data(spec.id),
+        "commitment_preview": preview,
     }
     return page(
         request, "ent_draft.html", data, title="申报草稿", errors=errors, form=form, status=status
@@ -308,7 +317,7 @@ def claim_errors(exc: ApiError) -> dict[str, str]:
 
 def summarise_form_errors(errors: dict[str, str]) -> None:
     """Errors of fields the page does not show go to the top of the form."""
-    if set(errors) - {"requested_amount", "statement", "project_id"}:
+    if set(errors) - {"requested_amount", "statement", "project_id"} - form_errors_kept(errors):
         errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
 
 
@@ -321,7 +330,9 @@ async def submit(request: Request) -> Response:
     if body is not None:
         with open_db(request) as db:
             try:
-                app, _created = apps.submit(db, user.principal, body, form.get("idempotency_key"))
+                sent = await submission_from_form(request)  # documents and the 信用承诺书
+                key = form.get("idempotency_key")
+                app, _created = apps.submit(db, user.principal, body, key, sent)
             except ApiError as exc:
                 errors.update(claim_errors(exc))
             else:

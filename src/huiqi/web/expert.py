@@ -12,9 +12,11 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
 from huiqi.platform.experts.schemas import OpinionIn
 from huiqi.platform.experts.views import view_of
+from huiqi.rules.explain import explain_data
 from huiqi.rules.money import format_yuan
 from huiqi.web.common import form_dict, open_db
-from huiqi.web.render import FIELD_ZH, SIZE_ZH, html_error, page, policy
+from huiqi.web.materials_pages import shown
+from huiqi.web.render import SIZE_ZH, html_error, page, policy
 from huiqi.web.session import field_errors, need
 
 router = APIRouter(prefix="/expert")
@@ -59,12 +61,12 @@ def _money(text: Any) -> str:
     return "—" if fen is None else format_yuan(fen)
 
 
-def _value(key: str, value: Any) -> str:
+def _value(key: str, value: Any, money: bool = False) -> str:
     if isinstance(value, bool):
         return "是" if value else "否"
     if value is None or value == "":
         return "—"
-    if "（元）" in FIELD_ZH.get(key, "") or key in ("revenue", "rd_expense"):
+    if money or key in ("revenue", "rd_expense"):
         return _money(value)
     return str(value)
 
@@ -73,6 +75,7 @@ def material_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """The frozen material an expert reads, as (项目, 内容) rows in Chinese: names, years and
     amounts in 元, never raw JSON."""
     pol = policy()
+    titles = explain_data(pol.id)
     ent = facts.get("enterprise") or {}
     rows: list[tuple[str, str]] = [
         ("企业名称", str(ent.get("name", "—"))),
@@ -95,9 +98,11 @@ def material_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
         kind = pol.project_kinds.get(proj.get("kind"))
         head = f"项目：{proj.get('name', '')}"
         rows.append((head, kind.title if kind is not None else str(proj.get("kind"))))
+        types = kind.fields if kind is not None else {}
         for key, value in proj.items():
             if key not in ("id", "kind", "name"):
-                rows.append((f"　{FIELD_ZH.get(key, key)}", _value(key, value)))
+                title = titles.title("projects", key) or key
+                rows.append((f"　{title}", _value(key, value, types.get(key) == "money")))
     return rows
 
 
@@ -114,7 +119,9 @@ def _page(
             view = view_of(db, user.principal, app_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        materials = shown(db, user.principal, app_id)
     data = view.model_dump(mode="json")
+    data.update(materials)
     data["evaluation_row"] = (view.evaluation or {}).get("row")
     data["material"] = material_rows(view.facts)
     data["can_submit"] = view.assignment.status == "assigned" and view.status == "expert_review"

@@ -36,6 +36,7 @@ from huiqi.web.common import (
     timeline,
     versions_of,
 )
+from huiqi.web.materials_pages import requestable, shown
 from huiqi.web.render import STATUS_ZH, html_error, page, policy
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -170,6 +171,8 @@ def _review(
             "actions": _actions(user, app),
             **expert_data(db, user, app),
             "versions": versions_of(db, user.principal, app_id),
+            **shown(db, user.principal, app_id),
+            "requestable_documents": requestable(app.measure_id),
             "measure": {
                 "kind": spec.kind if spec else "",
                 "summary": spec.summary if spec else "",
@@ -249,7 +252,8 @@ async def review_action(request: Request, app_id: int) -> Response:
                 if not reason:
                     errors["return_reason"] = "请写明需要企业补正的内容"
                     raise ApiError(422, "required", errors["return_reason"], "return_reason")
-                amend.return_for_correction(db, p, app_id, reason)
+                wanted = [str(k) for k in raw.getlist("requested_documents")]
+                amend.return_for_correction(db, p, app_id, reason, wanted)
                 msg = "已退回企业补正"
             elif action == "decide":
                 approve = form.get("approve") != "no"

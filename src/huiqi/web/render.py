@@ -15,6 +15,15 @@ from fastapi.templating import Jinja2Templates
 
 from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
 from huiqi.platform.clock import demo_today
+from huiqi.rules.explain import (
+    BASIS_ZH,
+    CERTAIN,
+    REVIEW_NOTE,
+    UP_TO,
+    amount_basis,
+    cn_date,
+    explain_data,
+)
 from huiqi.rules.money import format_wan, format_yuan
 
 HERE = Path(__file__).parent
@@ -24,7 +33,7 @@ STATUS_ZH = PLATFORM_STATUS_ZH  # one wording of each status, shared with the AP
 ENGINE_ZH = {
     "eligible": "符合",
     "ineligible": "不符合",
-    "discretionary": "符合基本条件，金额择优确定",
+    "discretionary": "符合条件，金额以主管部门审核为准",
     "excluded": "因就高不重复原则不予叠加",
     "not_applicable": "不适用",
 }
@@ -75,30 +84,6 @@ ASSIGNMENT_ZH = {
     "submitted": "已提交意见",
     "recused": "已回避",
     "cancelled": "已取消",
-}
-FIELD_ZH = {
-    "approval_date": "立项日期",
-    "total_investment": "总投资（元）",
-    "event_date": "活动日期",
-    "total_cost": "总费用（元）",
-    "software_investment": "软件投资（元）",
-    "hardware_investment": "硬件投资（元）",
-    "recognition_level": "认定级别",
-    "recognition_date": "认定日期",
-    "landing_date": "落地日期",
-    "newly_introduced": "新引进项目",
-    "introduction_date": "引进日期",
-    "equipment_investment": "设备投资（元）",
-    "productive_equipment_investment": "生产性设备投资（元）",
-    "rd_investment": "研发投入（元）",
-    "construction_start": "开工日期",
-    "construction_end": "竣工日期",
-    "provincial_support": "已获省级支持（元）",
-    "provincial_support_date": "省级支持日期",
-    "service_date": "服务日期",
-    "service_fee": "服务费（元）",
-    "assessment_passed": "通过考核",
-    "assessment_date": "考核日期",
 }
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
@@ -152,8 +137,25 @@ env.filters.update(
     size_zh=lambda s: SIZE_ZH.get(s, s),
     zip_self=lambda xs: [(x, x) for x in xs],
     zip=lambda a, b: list(zip(a, b, strict=False)),
-    field_zh=lambda f: FIELD_ZH.get(f, f),
+    cn_date=lambda d: "—" if d is None else cn_date(dt.date.fromisoformat(str(d)[:10])),
 )
+env.globals["amount_note"] = lambda measure_id: amount_note(policy(), measure_id)
+
+
+def amount_note(pol: Any, measure_id: str) -> dict[str, Any]:
+    """How certain a measure's amount is, and why, from the policy package's explain data."""
+    data = explain_data(pol.id)
+    spec = pol.measures[measure_id]
+    basis = amount_basis(spec, data)
+    reason = data.discretionary.get(measure_id)
+    words = data.amounts[measure_id][1] if basis == UP_TO else (reason[1] if reason else None)
+    return {
+        "basis": basis,
+        "basis_zh": BASIS_ZH[basis],
+        "reason": reason[0] if reason else None,
+        "words": words,
+        "note": REVIEW_NOTE if basis != CERTAIN else None,
+    }
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 from typing import Any
+from urllib.parse import quote
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -20,8 +21,10 @@ import pyarrow.parquet as pq
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from huiqi.cells import csv_row
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.errors import ApiError
 from huiqi.platform.jobs import service as jobs
@@ -31,6 +34,7 @@ from huiqi.platform.jobs.runner import JobContext
 from huiqi.platform.jobs.schemas import job_out
 from huiqi.platform.policy import get_policy
 from huiqi.screening.screen import SCREEN_MEASURES, read_batches, screen_table
+from huiqi.web import screening_upload
 from huiqi.web.common import open_db
 from huiqi.web.render import html_error, page, policy
 from huiqi.web.session import need
@@ -122,7 +126,7 @@ def run(ctx: JobContext) -> None:
         buf = io.StringIO()
         w = csv.writer(buf)
         w.writerow(["行号", "字段", "规则", "说明"])
-        w.writerows(errors)
+        w.writerows(csv_row(e) for e in errors)
         outputs.append(
             jobs.NewFile("errors.csv", "errors.csv", "text/csv", buf.getvalue().encode("utf-8-sig"))
         )
@@ -179,9 +183,9 @@ async def start(request: Request) -> Response:
     upload = form.get("file")
     fy_text, as_of_text = str(form.get("fiscal_year", "")), str(form.get("as_of", ""))
     if not isinstance(upload, UploadFile) or not upload.filename:
-        errors["file"] = "请选择要筛查的 CSV 或 Parquet 文件"
-    elif not upload.filename.lower().endswith((".csv", ".parquet", ".pq")):
-        errors["file"] = "文件应为 .csv 或 .parquet 格式"
+        errors["file"] = "请选择要筛查的 CSV、Excel 或 Parquet 文件"
+    elif not upload.filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".parquet", ".pq")):
+        errors["file"] = "文件应为 .csv、.xlsx 或 .parquet 格式"
     if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
         errors["fiscal_year"] = "请填写四位年度，如 2023"
     try:
@@ -193,23 +197,49 @@ async def start(request: Request) -> Response:
         content = await upload.read(MAX_UPLOAD + 1)
         if len(content) > MAX_UPLOAD:
             errors["file"] = "文件不能超过 200MB；更大的登记册请用命令行 huiqi screen"
+    filename = upload.filename if isinstance(upload, UploadFile) and upload.filename else ""
+    if not errors:
+        try:  # GBK or UTF-8 CSV, .xlsx, Chinese column titles -> what the screening core reads
+            filename, content = await run_in_threadpool(
+                screening_upload.normalise, filename, content
+            )
+        except ApiError as exc:
+            errors["file"] = exc.errors[0]["message"]
     with open_db(request) as db:
         if errors:
             data = _form_data(db, user.principal, {"fiscal_year": fy_text, "as_of": as_of_text})
             return page(
                 request, "screening.html", data, title="批量筛查", errors=errors, status=422
             )
-        assert isinstance(upload, UploadFile) and upload.filename
-        params = {
-            "filename": upload.filename, "fiscal_year": int(fy_text), "as_of": as_of.isoformat()
-        }  # fmt: skip
+        params = {"filename": filename, "fiscal_year": int(fy_text), "as_of": as_of.isoformat()}
         job = jobs.enqueue(
-            db, user.principal, "screening", f"批量筛查：{upload.filename}", params,
-            [jobs.NewFile("input", upload.filename, "application/octet-stream", content)],
+            db, user.principal, "screening", f"批量筛查：{filename}", params,
+            [jobs.NewFile("input", filename, "application/octet-stream", content)],
         )  # fmt: skip
         db.commit()
         job_id = job.id
     return RedirectResponse(f"/analyst/screening/{job_id}", status_code=303)
+
+
+@router.get("/template.{kind}", summary="下载筛查登记册模板")
+def screening_template(request: Request, kind: str) -> Response:
+    need(request, "analyst")
+    from huiqi.platform.tabular import template_csv, template_xlsx
+
+    columns, example = screening_upload.TEMPLATE_COLUMNS, screening_upload.TEMPLATE_EXAMPLE
+    if kind == "xlsx":
+        body = template_xlsx(columns, example, sheet="筛查登记册")
+        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif kind == "csv":
+        body, media = template_csv(columns, example), "text/csv; charset=utf-8"
+    else:
+        return html_error(request, 404, "模板格式应为 xlsx 或 csv")
+    name = quote(f"筛查登记册模板.{kind}")
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
 
 
 def _job(db: Session, user: Principal, job_id: str) -> Job | None:
@@ -265,7 +295,5 @@ def download(request: Request, job_id: str, kind: str = "csv") -> Response:
             return html_error(request, 404, "没有该文件")
         stem = str((job.params or {}).get("filename", "registry")).rsplit(".", 1)[0]
         content = f.content
-    from urllib.parse import quote
-
     disposition = f"attachment; filename*=UTF-8''{quote(f'{stem}-筛查结果-{name}')}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})

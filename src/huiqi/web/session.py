@@ -53,8 +53,9 @@ class NeedLogin(Exception):
         self.forbidden = forbidden
 
 
-# GET routes that nevertheless write: logging out through a link revokes the session row.
-WRITING_GETS = frozenset({"/logout"})
+# GET routes that nevertheless write (none: logging out is a POST, so another site cannot
+# log a user out with a link or an <img>).
+WRITING_GETS: frozenset[str] = frozenset()
 
 
 def is_write(request: Request) -> bool:
@@ -95,9 +96,10 @@ def attach_user(request: Request) -> None:
     token = request.cookies.get(COOKIE_NAME)
     if not token or not hasattr(request.app.state, "sessionmaker"):
         return
+    idle = request.app.state.settings.session_idle_seconds
     with request.app.state.sessionmaker() as db:
         try:
-            user = resolve_token(db, token)
+            user = resolve_token(db, token, idle)
         except ApiError:
             return  # expired or revoked: treat as logged out
         request.state.web_user = WebUser(Principal.of(user), user.display_name)

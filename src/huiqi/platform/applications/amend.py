@@ -10,7 +10,8 @@ the application back to district first review.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -26,6 +27,9 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.experts.service import cancel_open
 from huiqi.platform.reviews.models import ReviewStep
+
+if TYPE_CHECKING:  # materials imports the applications package; the call imports it late
+    from huiqi.platform.materials.service import Submission
 
 
 def _refuse(app: Application, what: str) -> ApiError:
@@ -71,7 +75,9 @@ def withdraw(db: Session, p: Principal, app_id: int, reason: str) -> Application
     return app
 
 
-def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -> Application:
+def return_for_correction(
+    db: Session, p: Principal, app_id: int, reason: str, requested_documents: Sequence[str] = ()
+) -> Application:
     if p.role not in ("district_officer", "city_officer", "admin"):
         raise forbidden("只有审核员可以退回补正")
     app = service.get_visible_app(db, p, app_id, lock=True)  # outside the officer's scope: 404
@@ -84,12 +90,17 @@ def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -
         raise ApiError(422, "required", "退回补正须写明需要补正的内容", "reason")
     cancel_open(db, app)
     db.add(_step(app, p, "return", "return", reason.strip(), version=app.version))
+    from huiqi.platform.materials.service import request_documents
+
+    request_documents(db, p, app, requested_documents)  # the correction must bring these
     lifecycle.move(db, app, p, Action.RETURN)
     db.commit()
     return app
 
 
-def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
+def amend(
+    db: Session, p: Principal, app_id: int, body: AmendIn, materials: Submission | None = None
+) -> Application:
     _firm_only(p, "修改")
     app = service.get_visible_app(db, p, app_id, lock=True)
     if lifecycle.find(app.status, Action.AMEND) is None:
@@ -128,6 +139,9 @@ def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
     app.submitted_at = utcnow()
     db.add(_step(app, p, "amend", "resubmit", data.statement, version=app.version))
     lifecycle.move(db, app, p, Action.AMEND, before=before)
+    from huiqi.platform.materials.service import before_amend
+
+    before_amend(db, p, app, materials)  # the firm's answer may be new documents
     db.commit()
     return app
 

@@ -104,7 +104,9 @@ def delete_draft(db: Session, p: Principal, app_id: int) -> None:
         ):  # fmt: skip
             setattr(app, field, getattr(prev, field))
         db.delete(prev)  # its content is the row again; the audit entry keeps both
-        lifecycle.move(db, app, p, Action.DELETE_DRAFT, before=before)
+        # a declined 免申即享 offer keeps source "campaign" until the draft is submitted
+        restore = Action.DELETE_OFFER_DRAFT if app.source == "campaign" else Action.DELETE_DRAFT
+        lifecycle.move(db, app, p, restore, before=before)
     else:
         db.delete(app)
         db.flush()

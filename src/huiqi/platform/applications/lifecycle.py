@@ -92,6 +92,7 @@ ACTOR_ZH = {
 class Action(StrEnum):
     SAVE_DRAFT = "save_draft"
     DELETE_DRAFT = "delete_draft"
+    DELETE_OFFER_DRAFT = "delete_offer_draft"
     SUBMIT = "submit"
     OFFER = "offer"
     CONFIRM = "confirm"
@@ -119,6 +120,7 @@ class Action(StrEnum):
 ACTION_ZH: dict[str, str] = {
     Action.SAVE_DRAFT: "保存草稿",
     Action.DELETE_DRAFT: "删除草稿",
+    Action.DELETE_OFFER_DRAFT: "删除草稿（恢复已放弃的免申即享）",
     Action.SUBMIT: "提交申报",
     Action.OFFER: "免申即享推送",
     Action.CONFIRM: "确认免申即享",
@@ -190,9 +192,10 @@ def _rows() -> list[Transition]:
         T(S.DRAFT, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.update"),
         T(S.WITHDRAWN, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.create"),
         T(S.DECLINED, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.create"),
-        # deleting a draft that took over a withdrawn application restores that application;
-        # a first draft is simply deleted (no status is written)
+        # deleting a draft that took over a withdrawn application (or a declined offer)
+        # restores it; a first draft is simply deleted (no status is written)
         T(S.DRAFT, Action.DELETE_DRAFT, S.WITHDRAWN, (F,), "application.draft.delete"),
+        T(S.DRAFT, Action.DELETE_OFFER_DRAFT, S.DECLINED, (F,), "application.draft.delete"),
     ]
     for src in (None, S.DRAFT, S.WITHDRAWN, S.DECLINED):
         audit = "application.resubmit" if src == S.WITHDRAWN else "application.submit"

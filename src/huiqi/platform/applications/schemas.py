@@ -92,6 +92,15 @@ class ReasonIn(BaseModel):
     )
 
 
+class ReturnIn(ReasonIn):
+    requested_documents: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="要求补交的材料类别（见 /materials/requirements/{measure_id}）；"
+        "补正时须上传每一类的新文件",
+    )
+
+
 class AmendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     requested_amount_fen: int | None = Field(

@@ -14,7 +14,7 @@ Idempotency-Key, so retrying either submission answers with this application.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,9 @@ from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
+
+if TYPE_CHECKING:  # materials imports this module; the call below imports it late
+    from huiqi.platform.materials.service import Submission
 
 DISTRICT_UNIT = "各区人民政府"
 
@@ -272,7 +275,11 @@ def ensure_claim_free(existing: Application | None, refusal: str) -> None:
 
 
 def submit(
-    db: Session, p: Principal, data: ApplicationIn, idem_key: str | None
+    db: Session,
+    p: Principal,
+    data: ApplicationIn,
+    idem_key: str | None,
+    materials: Submission | None = None,
 ) -> tuple[Application, bool]:
     """(application, created). A replay with the same key returns the first one unchanged."""
     if p.role not in ("enterprise", "admin"):
@@ -325,6 +332,10 @@ def submit(
                 )  # fmt: skip
             audit = "application.resubmit" if app.version > 1 else None
             lifecycle.move(db, app, p, Action.SUBMIT, audit=audit, before=before)
+        # documents and the 信用承诺书 sent with it; refuses while a required one is missing
+        from huiqi.platform.materials.service import before_submit
+
+        before_submit(db, p, app, materials)
         db.commit()
     except IntegrityError:
         # Lost a race with an identical request: report the winner instead of a 500.

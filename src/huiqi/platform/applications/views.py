@@ -158,9 +158,9 @@ def withdraw(db: Db, p: Firm, application_id: AppId, body: s.ReasonIn) -> Applic
     summary="退回补正（区级：待初审；市级：复核至决定前；理由写明需补正的内容）",
 )
 def return_for_correction(
-    db: Db, p: Officer, application_id: AppId, body: s.ReasonIn
+    db: Db, p: Officer, application_id: AppId, body: s.ReturnIn
 ) -> Application:
-    return amend.return_for_correction(db, p, application_id, body.reason)
+    return amend.return_for_correction(db, p, application_id, body.reason, body.requested_documents)
 
 
 @router.post(

@@ -10,8 +10,10 @@ from huiqi.platform.auth import service
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut, UserUpdate
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME, Anyone, Db, current_token, require
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.security.proxies import client_address
 
 router = APIRouter(tags=["登录与用户"], responses=ERROR_RESPONSES)
 Admin = Annotated[Principal, Depends(require("admin"))]
@@ -21,15 +23,26 @@ Admin = Annotated[Principal, Depends(require("admin"))]
     "/auth/login", response_model=TokenOut, summary="登录（返回 Bearer token 并设置会话 Cookie）"
 )
 def login(db: Db, body: LoginIn, request: Request, response: Response) -> TokenOut:
-    ttl = request.app.state.settings.session_ttl_seconds
-    token, sess, user = service.login(db, body.username, body.password, ttl)
+    settings = request.app.state.settings
+    ttl = settings.session_ttl_seconds
+    token, sess, user = service.login(
+        db,
+        body.username,
+        body.password,
+        ttl,
+        address=client_address(request),
+        limits=LoginLimits.of(settings),
+    )
+    # Secure is added by the security headers middleware when the request came over HTTPS
     response.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
     return TokenOut(token=token, expires_at=sess.expires_at, role=user.role)
 
 
 @router.post("/auth/logout", status_code=204, summary="退出登录")
-def logout(db: Db, token: Annotated[str, Depends(current_token)], response: Response) -> Response:
-    service.logout(db, token)
+def logout(
+    db: Db, token: Annotated[str, Depends(current_token)], request: Request, response: Response
+) -> Response:
+    service.logout(db, token, client_address(request))
     response.delete_cookie(COOKIE_NAME)
     response.status_code = 204
     return response
@@ -89,10 +102,10 @@ def update_user(
         user.active = body.active
     if body.display_name is not None:
         user.display_name = body.display_name
-    if body.password is not None or body.active is False:
-        if body.password is not None:
-            user.password_hash = service.hash_password(body.password)
-        # a new password or a suspension ends every open session of the account
+    if body.password is not None:
+        service.set_password(db, user, body.password)  # policy checked, sessions ended
+    if body.active is False:
+        # a suspension ends every open session of the account
         db.execute(
             sql_update(AuthSession).where(AuthSession.user_id == user.id).values(revoked=True)
         )

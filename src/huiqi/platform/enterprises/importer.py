@@ -11,12 +11,9 @@ one transaction: existing firms are updated and new ones inserted in batches (Po
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -30,6 +27,7 @@ from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.kinds import JobKind, register
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
+from huiqi.platform.tabular import read_records
 from huiqi.rules.credit_code import validate_credit_code
 from huiqi.rules.errors import InputError
 from huiqi.rules.money import parse_amount
@@ -53,32 +51,15 @@ _FALSE = {"", "0", "false", "否", "no", "n", "f"}
 MAX_ROWS = 100_000
 
 
-def decode_csv(content: bytes) -> str:
-    """The text of an uploaded CSV (the one place that knows its encodings)."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ApiError(422, "encoding", "CSV 文件应为 UTF-8 编码", "file") from None
-
-
-def _rows(filename: str, content: bytes) -> list[dict[str, Any]]:
-    if filename.lower().endswith((".xlsx", ".xlsm")):
-        try:
-            wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-        except Exception:
-            raise ApiError(
-                422, "file_format", "无法读取 Excel 文件（需为 .xlsx）", "file"
-            ) from None
-        it = wb.active.iter_rows(values_only=True) if wb.active is not None else iter(())
-        header = next(it, None)
-        if header is None:
-            return []
-        keys = [str(h).strip() if h is not None else "" for h in header]
-        return [dict(zip(keys, r, strict=False)) for r in it if any(v is not None for v in r)]
-    text = decode_csv(content)
-    return [
-        r for r in csv.DictReader(io.StringIO(text)) if any((v or "").strip() for v in r.values())
-    ]
+# The import template: the Chinese column titles people fill in, with one example row.
+TEMPLATE_COLUMNS = [
+    "统一社会信用代码", "企业名称", "所属区", "行业", "企业规模", "软件企业", "信用状态", "年度",
+    "营业收入（元）", "研发投入（元）",
+]  # fmt: skip
+TEMPLATE_EXAMPLE = [
+    "91420100MA4K5Q8U19", "武汉示例软件有限公司", "东湖新技术开发区", "软件和信息技术服务业",
+    "small", "是", "normal", 2023, "800万元", "130万元",
+]  # fmt: skip
 
 
 def _flag(v: Any, path: str) -> bool:
@@ -268,12 +249,12 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
     return created, updated
 
 
-def read_and_validate(filename: str, content: bytes) -> Columns:
-    raw = _rows(filename, content)
+def read_and_validate(filename: str, content: bytes, max_rows: int = MAX_ROWS) -> Columns:
+    # CSV in UTF-8 (with or without BOM) or GBK/GB18030, or .xlsx read as a stream; refused
+    # at the first row past max_rows
+    raw = read_records(filename, content, max_rows=max_rows)
     if not raw:
         raise ApiError(422, "empty", "文件中没有数据行", "file")
-    if len(raw) > MAX_ROWS:
-        raise ApiError(422, "too_many_rows", f"单次最多导入 {MAX_ROWS} 行", "file")
     cols, errors = validate(raw)
     if errors:
         err = ApiError(422, "import", "导入失败")
@@ -282,24 +263,31 @@ def read_and_validate(filename: str, content: bytes) -> Columns:
     return cols
 
 
-def import_file(db: Session, p: Principal, filename: str, content: bytes) -> tuple[int, int]:
+def import_file(
+    db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
+) -> tuple[int, int]:
     """Validate and write in the caller's session, all or nothing (commits)."""
     if p.role != "admin":
         raise forbidden("只有管理员可以批量导入企业")
-    cols = read_and_validate(filename, content)
+    cols = read_and_validate(filename, content, max_rows)
     created, updated = write(db, p, filename, cols)
     db.commit()
     return created, updated
 
 
-def start_import(db: Session, p: Principal, filename: str, content: bytes) -> Job:
+def start_import(
+    db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
+) -> Job:
     """Queue the import as a background job (the request only stores the file)."""
     if p.role != "admin":
         raise forbidden("只有管理员可以批量导入企业")
-    if not content:
-        raise ApiError(422, "empty", "文件为空", "file")
+    # File-level problems (encoding, format, too many rows, no rows) are answered at once; the
+    # reading streams and stops past max_rows, so this costs one pass, not the validation.
+    if not read_records(filename, content, max_rows=max_rows):
+        raise ApiError(422, "empty", "文件中没有数据行", "file")
     job = jobs.enqueue(
-        db, p, "enterprise_import", f"企业导入：{filename}", {"filename": filename},
+        db, p, "enterprise_import", f"企业导入：{filename}",
+        {"filename": filename, "max_rows": max_rows},
         [jobs.NewFile("input", filename, "application/octet-stream", content)],
         max_attempts=2,
     )  # fmt: skip
@@ -310,7 +298,7 @@ def start_import(db: Session, p: Principal, filename: str, content: bytes) -> Jo
 def run_job(ctx: JobContext) -> None:
     filename, content = ctx.input()
     ctx.progress(0, None, "正在读取并逐列校验")
-    cols = read_and_validate(filename, content)
+    cols = read_and_validate(filename, content, int(ctx.params.get("max_rows", MAX_ROWS)))
     ctx.progress(0, cols.n, f"校验通过，正在写入 {cols.n:,} 行")
     with ctx.write() as db:
         job = ctx.own(db)

@@ -21,6 +21,7 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huiqi.cells import keep_text
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
@@ -454,6 +455,7 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
         )
     for col, width in zip("ABCDEFGH", (6, 30, 22, 14, 10, 36, 18, 14), strict=True):
         ws.column_dimensions[col].width = width
+    keep_text(ws)  # a firm's name is the firm's own text: never a live formula
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

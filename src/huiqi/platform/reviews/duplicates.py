@@ -45,20 +45,11 @@ def _period(fields: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
 
 
 def _claimed_project(db: Session, app: Application) -> tuple[str, dict[str, Any]] | None:
-    """(kind, fields) of the project as frozen in the snapshot (the profile may have changed)."""
+    """(kind, fields) of the claimed project, in the profile's units (money in fen)."""
     if app.project_id is None:
         return None
-    for proj in (app.facts or {}).get("projects") or []:
-        if str(proj.get("id")) == str(app.project_id):
-            row = db.get(Project, app.project_id)
-            kind = row.kind if row is not None else str(proj.get("kind", ""))
-            return kind, _db_fields(row) if row is not None else {}
     row = db.get(Project, app.project_id)
-    return (row.kind, _db_fields(row)) if row is not None else None
-
-
-def _db_fields(row: Project) -> dict[str, Any]:
-    return dict(row.fields or {})
+    return (row.kind, dict(row.fields or {})) if row is not None else None
 
 
 def flags(db: Session, app: Application) -> list[dict[str, Any]]:

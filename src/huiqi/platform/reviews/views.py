@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from huiqi.platform.applications.lifecycle import ensure_city
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationOut, ReasonIn
 from huiqi.platform.applications.service import scope_query
@@ -70,7 +71,7 @@ def decision(db: Db, p: City, application_id: AppId, body: s.DecisionIn) -> s.De
 )
 def duplicate_check(db: Db, p: City, application_id: AppId) -> dict[str, object]:
     app = service.get_visible_app(db, p, application_id)
-    duplicates.lifecycle.ensure_city(p, app)
+    ensure_city(p, app)
     return duplicates.clearance(db, app)
 
 
