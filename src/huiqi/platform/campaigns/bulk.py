@@ -26,10 +26,9 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
-from huiqi.rules.api import evaluate_cases
-from huiqi.rules.case import parse_case
+from huiqi.rules.api import evaluate_cases_json
+from huiqi.rules.errors import InputError
 from huiqi.rules.money import fen_to_str
-from huiqi.rules.result import case_result
 
 CHUNK = 5000  # ids per IN (...) list: well under every driver's parameter limit
 
@@ -173,10 +172,13 @@ def evaluate_rows(
 ) -> list[tuple[str, int | None, dict[str, Any]]]:
     """(status, amount in fen, frozen evaluation) of `measure_id` for each case, as
     `engine.evaluate_measure` gives it one case at a time."""
-    parsed = [parse_case(c, policy) for c in cases]
     out = []
-    for ev, project_id in zip(evaluate_cases(policy, parsed, [measure_id]), projects, strict=True):
-        result = case_result(ev)
+    # the rules core's batch entry: one columnar evaluation for the batch, each case's JSON
+    # the one `evaluate_case_json` gives it alone (what engine.evaluate_measure calls)
+    results = evaluate_cases_json(policy, list(cases), [measure_id])
+    for result, project_id in zip(results, projects, strict=True):
+        if isinstance(result, InputError):
+            raise result
         want = str(project_id) if project_id is not None else None
         rows = [r for r in result["results"] if r["measure"] == measure_id]
         row = next((r for r in rows if r.get("project") == want), None)
