@@ -338,8 +338,12 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[dict[str, Any]]:
+def explained_results(
+    pairs: list[tuple[CaseEvaluation, Case | None]], *, shared_citations: bool = False
+) -> list[dict[str, Any]]:
     """The result JSON of each case with its explanation for people added.
+
+    shared_citations: rows cite the cached parameter dicts, not copies (a result only serialised).
 
     With the parsed case, gaps of shared figures are solved jointly (re-evaluating the changed
     case; the cases of a batch together, each as it would be alone); without it they stay as
@@ -347,7 +351,7 @@ def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[d
     out = []
     todo: dict[int, tuple[Policy, list[tuple[dict[str, Any], GapRequest]]]] = {}
     for ce, case in pairs:
-        res = case_result(ce)
+        res = case_result(ce, shared_citations=shared_citations)
         data = explain_data(ce.policy.id)
         for row, evaluated in zip(res["results"], ce.rows(), strict=True):
             request = explain_row(row, evaluated, ce.policy, data, res["fiscal_year"], case)
