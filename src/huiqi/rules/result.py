@@ -176,11 +176,15 @@ def _measure_static(ev: MeasureEvaluation) -> _Static:
     return static
 
 
-def row_result(ev: MeasureEvaluation, i: int, *, shared_citations: bool = False) -> dict[str, Any]:
+def row_result(
+    ev: MeasureEvaluation, i: int, *, shared_citations: bool = False, for_explanation: bool = False
+) -> dict[str, Any]:
     """Row i of an evaluation as result JSON.
 
     shared_citations: the rows' "parameters" are the cached dicts themselves, not copies; for a
-    result that is only serialised (the calculator), never edited."""
+    result that is only serialised (the calculator), never edited.
+    for_explanation: leave out the conditions' reasons, which the explanation tells its own way
+    (explain.explain_row), and start each condition's "trivial" and "missing" keys."""
     spec = ev.spec
     st = _measure_static(ev)
     status = int(st.status[i])
@@ -201,7 +205,8 @@ def row_result(ev: MeasureEvaluation, i: int, *, shared_citations: bool = False)
                 "gap": gap,
             }
         )
-        reasons.append(("符合：" if passed else "不符合：") + text)
+        if not for_explanation:
+            reasons.append(("符合：" if passed else "不符合：") + text)
         if gap:
             gaps.append(gap)
 
@@ -303,8 +308,17 @@ def row_result(ev: MeasureEvaluation, i: int, *, shared_citations: bool = False)
     }
 
 
-def case_result(ce: CaseEvaluation, *, shared_citations: bool = False) -> dict[str, Any]:
+def case_result(
+    ce: CaseEvaluation, *, shared_citations: bool = False, for_explanation: bool = False
+) -> dict[str, Any]:
     p = ce.policy
+    rows = ce.rows()
+    results = [
+        row_result(ev, i, shared_citations=shared_citations, for_explanation=for_explanation)
+        for ev, i in rows
+    ]
+    # the rows' amounts, read from the lists the rows were built from (ce.total_fen, cheaper)
+    total = sum(int(_measure_static(ev).amount[i]) for ev, i in rows)
     return {
         "policy": {
             "id": p.id,
@@ -319,8 +333,6 @@ def case_result(ce: CaseEvaluation, *, shared_citations: bool = False) -> dict[s
             name: _param_value(value, p.parameters[name].unit)
             for name, value in ce.readings.items()
         },
-        "results": [
-            row_result(ev, i, shared_citations=shared_citations) for ev, i in ce.rows()
-        ],
-        "total": fen_to_str(ce.total_fen),
+        "results": results,
+        "total": fen_to_str(total),
     }
