@@ -97,11 +97,25 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# sentence -> its words with dates: the sentences with a date (the validity window, a
+# recognition's date) recur in every case of the same day, and the regex costs more than a lookup
+_CN_DATES: dict[str, str] = {}
+
+
 def cn_dates(text: str) -> str:
     """Every ISO date in a sentence as people write it: 2022-06-01 -> 2022年6月1日."""
     if "-" not in text:  # most sentences have no date: skip the regex
         return text
-    return _ISO_DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    done = _CN_DATES.get(text)
+    if done is None:
+        if len(_CN_DATES) > 4096:
+            _CN_DATES.clear()
+        done = _CN_DATES[text] = _ISO_DATE.sub(_cn_date_match, text)
+    return done
+
+
+def _cn_date_match(m: re.Match[str]) -> str:
+    return f"{m[1]}年{int(m[2])}月{int(m[3])}日"
 
 
 def is_trivial(cond: dict[str, Any]) -> bool:
@@ -250,9 +264,7 @@ def explain_row(
     # unknown and nothing known fails but the subject's own facts (scope, credit …)
     any_unknown, others_hold = False, True
     for cond, condition in zip(row["conditions"], conditions, strict=True):
-        detail = cond["detail"]
-        if "-" in detail:
-            detail = cond["detail"] = cn_dates(detail)
+        detail = cond["detail"] = cn_dates(cond["detail"])
         passed, known = cond["passed"], cond["known"]
         if known and not passed and cond["key"] not in SUBJECT_KEYS:
             others_hold = False
