@@ -42,17 +42,24 @@ def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     return sock
 
 
-def _worker(make_app: Callable[[], Any], host: str, port: int, log_level: str) -> None:
+def _worker(make_app: Callable[[], Any], host: str, port: int, options: dict[str, Any]) -> None:
     """In the child: its own socket, its own app (database connections never cross a fork)."""
     sock = reuseport_socket(host, port)
-    config = uvicorn.Config(make_app(), log_level=log_level)
+    config = uvicorn.Config(make_app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def run_workers(
-    make_app: Callable[[], Any], host: str, port: int, workers: int, log_level: str = "warning"
+    make_app: Callable[[], Any],
+    host: str,
+    port: int,
+    workers: int,
+    options: dict[str, Any] | None = None,
 ) -> int:
-    """Run `workers` processes until SIGTERM/SIGINT; returns the exit status."""
+    """Run `workers` processes until SIGTERM/SIGINT; returns the exit status.
+
+    `options` go to each worker's uvicorn.Config (root_path, proxy headers, logging)."""
+    options = options or {"log_level": "warning"}
     # a taken or wrong address fails once, here, rather than in every child
     try:
         reuseport_socket(host, port, listen=False).close()
@@ -69,7 +76,7 @@ def run_workers(
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             try:
-                _worker(make_app, host, port, log_level)
+                _worker(make_app, host, port, options)
             finally:
                 os._exit(0)
         children.add(pid)
