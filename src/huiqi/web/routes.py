@@ -17,6 +17,7 @@ router = APIRouter(
 
 def _include() -> None:
     from huiqi.web import (
+        admin,
         analyst,
         auth_pages,
         calculator,
@@ -42,6 +43,7 @@ def _include() -> None:
         expert,
         analyst,
         supervisor,
+        admin,
     ):
         router.include_router(mod.router)
 

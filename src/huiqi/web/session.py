@@ -26,7 +26,7 @@ HOME = {
     "expert": "/expert/queue",
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
-    "admin": "/officer/queue",
+    "admin": "/admin/users",
 }
 
 
