@@ -83,11 +83,10 @@ class PlatformSettings(BaseSettings):
         20.0, gt=0, validation_alias=AliasChoices("rate_per_second", ENV_ALIASES["rate_per_second"])
     )
     burst: int = Field(40, ge=1, validation_alias=AliasChoices("burst", ENV_ALIASES["burst"]))
-    # Working days of a 公示 and the budget use that raises a warning; admins change the credit
-    # parameters at runtime (table platform_parameters).
+    # Working days of a 公示; admins change the credit parameters at runtime (table
+    # platform_parameters), not here.
     notice_working_days: int = Field(5, ge=1)
-    budget_warning_ratio_percent: int = Field(90, ge=1, le=100)
-    policy_id: str = POLICY_ID
+    policy_id: str = POLICY_ID  # the policy package the open calculator evaluates
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -114,9 +113,12 @@ class PlatformSettings(BaseSettings):
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        ZoneInfo(value)  # unknown zone: error now
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区 {value!r}（如 Asia/Shanghai）") from None
         return value
 
     @model_validator(mode="before")
