@@ -1,4 +1,6 @@
-"""The web fixtures (a platform app on a temp SQLite file with the demo data, logged-in clients)
-for the operations tests of the pages."""
+"""Fixtures for the operations tests: the web fixtures (a platform app on a temp SQLite file
+with the demo data, logged-in clients) and the platform's `database_url` (SQLite and a fresh
+PostgreSQL schema)."""
 
+from tests.platform.conftest import database_url  # noqa: F401
 from tests.web.conftest import app, client_for  # noqa: F401

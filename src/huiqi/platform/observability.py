@@ -216,6 +216,7 @@ class RequestContext:
                     path,
                     status,
                     extra={
+                        "request_id": request_id,
                         "fields": {
                             "method": method,
                             "path": path,
