@@ -280,6 +280,17 @@ def _register_sandbox() -> None:
 _register_sandbox()
 
 
+def _register_worker() -> None:
+    from huiqi.cli.demo_cmd import demo
+    from huiqi.cli.worker_cmd import worker
+
+    main.add_command(worker)
+    main.add_command(demo)
+
+
+_register_worker()
+
+
 @main.group()
 def audit() -> None:
     """审计日志：哈希链校验。"""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -41,6 +42,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.credit.views import router as credit
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
+    from huiqi.platform.jobs.views import router as jobs
     from huiqi.platform.payments.views import router as payments
     from huiqi.platform.public_notices.views import router as notices
     from huiqi.platform.reviews.views import router as reviews
@@ -48,7 +50,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
-        payments, budgets, tasks, campaigns, credit, audit,
+        payments, budgets, tasks, campaigns, credit, audit, jobs,
     ]  # fmt: skip
 
 
@@ -58,11 +60,14 @@ def create_app(
     *,
     settings: PlatformSettings | None = None,
     migrate_schema: bool = True,
+    run_jobs: bool = False,
 ) -> FastAPI:
     """The platform app; seeds demo data when asked.
 
     `migrate_schema` upgrades the database on creation (tests, the demo, embedding); the
     production server's workers pass False: there `huiqi db upgrade` migrates, once.
+    `run_jobs` also runs background jobs in a thread of this process (embedded use and tests;
+    `huiqi serve` starts a separate job worker process instead).
     """
     settings = settings or PlatformSettings()
     settings.database_url = database_url_from_env(database_url or settings.database_url)
@@ -88,7 +93,14 @@ def create_app(
         # took 150-310 ms here (4 measurements), which under load lands on some request.
         gc.collect()
         gc.freeze()
+        stop = threading.Event()
+        if run_jobs:
+            from huiqi.platform.jobs.runner import Worker
+
+            worker = Worker(sm, poll_seconds=0.2)
+            threading.Thread(target=worker.run_forever, args=(stop,), daemon=True).start()
         yield
+        stop.set()
         engine.dispose()
 
     app = FastAPI(

@@ -224,7 +224,7 @@ class RequestContext:
                             "duration_ms": round(seconds * 1000, 2),
                             "client": client[0] if client else None,
                             "user_agent": _header(scope, b"user-agent"),
-                        }
+                        },
                     },
                 )
             REQUEST_ID.reset(token)

@@ -125,19 +125,31 @@ def serve(
 
         if reuseport_supported():
             app.state.engine.dispose()  # each worker opens its own connections after the fork
-            print(f"{workers} 个工作进程（SO_REUSEPORT 均衡连接）。按 Ctrl+C 停止。", flush=True)
+            shown = f"{workers} 个工作进程（SO_REUSEPORT 均衡连接）+ 1 个后台任务进程"
+            print(f"{shown}。按 Ctrl+C 停止。", flush=True)
             return run_workers(
                 lambda: create_app(url, settings=settings, migrate_schema=False),
                 host,
                 port,
                 workers,
                 uvicorn_options(settings),
+                job_worker_url=url,
             )
         print("本系统不支持 SO_REUSEPORT，以单进程运行。", flush=True)
-    print("按 Ctrl+C 停止。", flush=True)
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
+    from huiqi.platform.workers import start_job_worker
+
+    print("后台任务进程已启动（免申即享、企业导入、批量筛查）。按 Ctrl+C 停止。", flush=True)
+    job_worker = start_job_worker(url)
+    try:
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
+    finally:
+        job_worker.terminate()
+        try:
+            job_worker.wait(timeout=30)
+        except Exception:
+            job_worker.kill()
     return 0
 
 

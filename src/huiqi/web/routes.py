@@ -28,6 +28,7 @@ def _include() -> None:
         library,
         notices,
         officer,
+        screening_jobs,
         supervisor,
     )
 
@@ -42,6 +43,7 @@ def _include() -> None:
         officer,
         expert,
         analyst,
+        screening_jobs,
         supervisor,
         admin,
     ):
