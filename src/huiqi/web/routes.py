@@ -18,6 +18,7 @@ router = APIRouter(
 def _include() -> None:
     from huiqi.web import (
         admin,
+        admin_campaigns,
         analyst,
         auth_pages,
         calculator,
@@ -46,6 +47,7 @@ def _include() -> None:
         screening_jobs,
         supervisor,
         admin,
+        admin_campaigns,
     ):
         router.include_router(mod.router)
 
