@@ -82,6 +82,8 @@ def test_user_commands_name_the_field_and_exit_2(database_url: str) -> None:
         (["user", "create", "firm", "--role", "enterprise", "--credit-code",
           "91420100MA4K0000X1"], "Long-pass-1\n", "credit_code"),
         (["user", "create", "firm", "--role", "enterprise"], "Long-pass-1\n", "enterprise_id"),
+        (["user", "create", "cj", "--role", "city_officer", "--unit", "市经信委"], "Long-pass-1\n",
+         "units"),
         (["user", "disable", "nobody"], None, "username"),
     ]  # fmt: skip
     for args, password, path in cases:

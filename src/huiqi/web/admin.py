@@ -94,7 +94,7 @@ def users_page(
         "users": users,
         "me": me.principal.user_id,
         "roles": [(r, ROLE_ZH.get(r, r)) for r in ROLES],
-        "units": sorted({u for m in policy().measures.values() for u in m.units}),
+        "units": sorted(accounts.units_of_policy()),
     }
     title = "账号管理"
     return page(

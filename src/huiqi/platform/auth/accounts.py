@@ -15,6 +15,14 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.errors import ApiError
 
 
+def units_of_policy() -> set[str]:
+    """The responsible units (责任单位) the policy names for its measures: a city officer's
+    scope is a subset, so a misspelt unit is refused rather than giving an empty queue."""
+    from huiqi.platform.policy import get_policy
+
+    return {u for m in get_policy().measures.values() for u in m.units}
+
+
 def snapshot(user: User) -> dict[str, object]:
     return UserOut.model_validate(user).model_dump()
 
@@ -26,6 +34,16 @@ def create_account(db: Session, actor: Principal, body: UserIn) -> User:
 
         if db.get(Enterprise, body.enterprise_id) is None:
             raise ApiError(404, "not_found", "企业不存在", "enterprise_id")
+    if body.units:
+        known = units_of_policy()
+        unknown = [u for u in body.units if u not in known]
+        if unknown:
+            raise ApiError(
+                422,
+                "unknown_unit",
+                f"政策中没有责任单位 {'、'.join(unknown)}，可选：{'、'.join(sorted(known))}",
+                "units",
+            )
     user = service.create_user(
         db,
         body.username,
