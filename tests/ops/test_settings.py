@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -64,7 +65,7 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         "data_dir": ("/var/lib/huiqi", Path("/var/lib/huiqi")),
         "upload_max_bytes": ("1048576", 1048576),
         "time_zone": ("Asia/Urumqi", "Asia/Urumqi"),
-        "today": ("2024-06-30", "2024-06-30"),
+        "today": ("2024-06-30", dt.date(2024, 6, 30)),
         "demo": ("0", False),
         "log_level": ("warning", "warning"),
         "log_format": ("text", "text"),
@@ -94,6 +95,7 @@ def test_every_variable_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
         ("HUIQI_COOKIE_SECURE", "sometimes"),
         ("HUIQI_DB_POOL_SIZE", "zero"),
         ("HUIQI_WORKERS", "0"),
+        ("HUIQI_TODAY", "2024-13-01"),
     ],
 )
 def test_a_bad_value_fails_at_start(
@@ -121,5 +123,5 @@ def test_production_problems(monkeypatch: pytest.MonkeyPatch) -> None:
     short = PlatformSettings(demo=False, secret_key="too-short")
     assert [p for p in short.production_problems() if "HUIQI_SECRET_KEY" in p]
     assert PlatformSettings(demo=False, secret_key="x" * 32).production_problems() == []
-    pinned = PlatformSettings(demo=False, secret_key="x" * 32, today="2024-06-30")
+    pinned = PlatformSettings(demo=False, secret_key="x" * 32, today=dt.date(2024, 6, 30))
     assert any("HUIQI_TODAY" in p for p in pinned.production_problems())

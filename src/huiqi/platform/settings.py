@@ -7,6 +7,7 @@ docs/operations.md, whose settings table a test keeps equal to this class).
 
 from __future__ import annotations
 
+import datetime as dt
 import ipaddress
 import os
 from pathlib import Path
@@ -69,7 +70,7 @@ class PlatformSettings(BaseSettings):
     # --- audit, time, demo ----------------------------------------------------------------
     audit_hmac_key: SecretStr | None = None  # keyed hash over audit records and stored files
     time_zone: str = "Asia/Shanghai"  # business dates (公示 periods, deadlines) are dates here
-    today: str | None = None  # pins the business date (YYYY-MM-DD) for a demo; never in prod
+    today: dt.date | None = None  # pins the business date for a demo (read by platform.clock)
     demo: bool = True  # seed and show the demo accounts; HUIQI_NO_DEMO=1 is the old spelling
 
     # --- logs -----------------------------------------------------------------------------
