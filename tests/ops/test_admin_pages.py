@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from huiqi.platform.credit.service import DEFAULTS
 from tests.web.conftest import login
 
 ADMIN_PAGES = [
@@ -138,11 +139,18 @@ def test_admin_changes_parameters(client_for: Any) -> None:
         p["key"]: p["value"]
         for p in admin.get("/admin/parameters?format=json").json()["parameters"]
     }
-    assert values == {
+    changed = {
+        k: values[k]
+        for k in ("credit.penalty_months", "credit.block_enabled", "review.expert_measures")
+    }
+    assert changed == {
         "credit.penalty_months": 24,
         "credit.block_enabled": False,
         "review.expert_measures": ["1.3.1", "2.7.1"],
     }
+    assert set(values) == set(DEFAULTS)  # every parameter has its form
+    labels = admin.get("/admin/parameters").text
+    assert all(f"<code>{k}</code>" in labels for k in DEFAULTS)
     r = admin.post("/admin/parameters/credit.penalty_months", data={"value": "三年"})
     assert r.status_code == 422 and "整数" in r.text
     api = admin.get("/api/v1/parameters").json()
