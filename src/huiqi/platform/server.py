@@ -159,8 +159,8 @@ def uvicorn_options(settings: PlatformSettings) -> dict[str, object]:
     return {
         "root_path": settings.root_path,
         # X-Forwarded-For/-Proto are believed only from the configured proxies
-        "proxy_headers": bool(settings.trusted_proxies),
-        "forwarded_allow_ips": ",".join(settings.trusted_proxies) or None,
+        "proxy_headers": bool(settings.trusted_proxies.strip()),
+        "forwarded_allow_ips": settings.trusted_proxies.strip() or None,
         "log_level": settings.log_level,
         "log_config": uvicorn_log_config(),
         "access_log": False,  # huiqi.access writes it, with the request id

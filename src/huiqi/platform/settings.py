@@ -11,10 +11,10 @@ import datetime as dt
 import ipaddress
 import os
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./huiqi.db"
 POLICY_ID = "wuhan-digital-economy-2022"
@@ -30,6 +30,21 @@ ENV_ALIASES = {
 
 def database_url_from_env(explicit: str | None = None) -> str:
     return explicit or os.environ.get("HUIQI_DATABASE_URL") or DEFAULT_DATABASE_URL
+
+
+DEFAULT_DATA_DIR = "./huiqi-data"
+DEFAULT_UPLOAD_MAX_BYTES = 32 << 20
+
+
+def data_dir_from_env() -> Path:
+    """Folder for uploaded documents, the demo audit key and the audit anchor (HUIQI_DATA_DIR)."""
+    return Path(os.environ.get("HUIQI_DATA_DIR") or DEFAULT_DATA_DIR)
+
+
+def upload_max_bytes_from_env() -> int:
+    """Largest uploaded document (HUIQI_UPLOAD_MAX_BYTES, default 32 MB); the same setting bounds
+    a whole multipart request, so one document never exceeds what a request may carry."""
+    return int(os.environ.get("HUIQI_UPLOAD_MAX_BYTES") or DEFAULT_UPLOAD_MAX_BYTES)
 
 
 class PlatformSettings(BaseSettings):
@@ -52,23 +67,40 @@ class PlatformSettings(BaseSettings):
     root_path: str = ""
     # addresses (or networks, CIDR) of the reverse proxies whose X-Forwarded-For/-Proto is
     # believed; a request from anywhere else is taken at its socket address. Comma-separated.
-    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trusted_proxies: str = ""
+    # further origins the site is reached at (comma separated, e.g. https://huiqi.example.cn),
+    # accepted as the Origin of a form post besides the request's own host
+    public_origins: str = ""
     production: bool = False  # refuse to serve with demo data or without a secret key
 
     # --- sessions and cookies -------------------------------------------------------------
     session_ttl_seconds: int = Field(8 * 3600, ge=60)  # absolute lifetime of a login
-    session_idle_seconds: int = Field(30 * 60, ge=60)  # logged out after this long unused
+    session_idle_seconds: int = Field(30 * 60, ge=60)  # 等保: 登录连接超时自动退出
+    # 登录失败处理: this many failed logins of one account within the window lock it for the
+    # lockout time; an address gets `login_max_failures_per_address` before it is refused
+    login_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(20, ge=1)
+    login_window_seconds: int = Field(15 * 60, ge=1)
+    login_lockout_seconds: int = Field(15 * 60, ge=1)
     # Secure flag on the session cookie: "auto" = when the request came over HTTPS (as the
     # trusted proxy says), "always", or "never" (plain-HTTP test setups only)
     cookie_secure: Literal["auto", "always", "never"] = "auto"
     secret_key: SecretStr | None = None  # signs form tokens; required with --production
 
     # --- files ----------------------------------------------------------------------------
-    data_dir: Path = Path("./huiqi-data")  # uploaded files, job files, metrics of the workers
-    upload_max_bytes: int = Field(20 * 1024 * 1024, ge=1024)  # largest request body accepted
+    data_dir: Path = Path(DEFAULT_DATA_DIR)  # uploaded documents, audit anchor, worker metrics
+    # largest JSON or form body (login, calculator, every API call), counted while it streams in
+    max_body_bytes: int = Field(1 << 20, ge=1024)
+    # largest multipart request (all files of one upload or import together)
+    upload_max_bytes: int = Field(DEFAULT_UPLOAD_MAX_BYTES, ge=1024)
+    # largest registry upload for bulk screening on the analyst's page
+    screening_upload_max_bytes: int = Field(200 << 20, ge=1024)
+    import_max_rows: int = Field(100_000, ge=1)  # rows of an import or screening upload
 
     # --- audit, time, demo ----------------------------------------------------------------
-    audit_hmac_key: SecretStr | None = None  # keyed hash over audit records and stored files
+    # HMAC key signing the audit chain head and its exported anchor; unset: a generated demo key
+    # in data_dir/audit-hmac.key (with a warning)
+    audit_hmac_key: SecretStr | None = None
     time_zone: str = "Asia/Shanghai"  # business dates (公示 periods, deadlines) are dates here
     today: dt.date | None = None  # pins the business date for a demo (read by platform.clock)
     demo: bool = True  # seed and show the demo accounts; HUIQI_NO_DEMO=1 is the old spelling
@@ -89,13 +121,12 @@ class PlatformSettings(BaseSettings):
     notice_working_days: int = Field(5, ge=1)
     policy_id: str = POLICY_ID  # the policy package the open calculator evaluates
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies")
     @classmethod
-    def _split_proxies(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [v.strip() for v in value.split(",") if v.strip()]
-        for v in value:
-            ipaddress.ip_network(v, strict=False)  # a typo fails at start, not at a request
+    def _check_proxies(cls, value: str) -> str:
+        for v in value.split(","):
+            if v.strip():
+                ipaddress.ip_network(v.strip(), strict=False)  # a typo fails at start
         return value
 
     @field_validator("burst", mode="before")
