@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -37,7 +37,7 @@ from huiqi.web.common import (
     versions_of,
 )
 from huiqi.web.materials_pages import requestable, shown
-from huiqi.web.render import STATUS_ZH, html_error, page, policy
+from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/officer")
@@ -295,7 +295,7 @@ async def review_action(request: Request, app_id: int) -> Response:
             if set(errors) - known:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _review(request, user, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
 
 
 def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, str]) -> str:
@@ -358,13 +358,13 @@ async def mark_paid(request: Request, payment_id: int) -> Response:
     form = form_dict(await request.form())
     voucher = form.get("voucher", "").strip()[:128]
     if not voucher:
-        return RedirectResponse("/officer/payments?msg=请填写拨付凭证号", status_code=303)
+        return redirect(request, "/officer/payments?msg=请填写拨付凭证号", status_code=303)
     with open_db(request) as db:
         try:
             payments.mark_paid(db, user.principal, payment_id, voucher)
         except ApiError as exc:
-            return RedirectResponse(f"/officer/payments?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse("/officer/payments?msg=已确认拨付", status_code=303)
+            return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, "/officer/payments?msg=已确认拨付", status_code=303)
 
 
 # ---- 申报批次 ----------------------------------------------------------------------------
@@ -431,4 +431,4 @@ async def open_round(request: Request) -> Response:
             errors = field_errors(exc)
             errors.setdefault("_form", exc.errors[0]["message"])
             return _rounds_page(request, user, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)
+    return redirect(request, f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)

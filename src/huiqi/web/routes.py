@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from huiqi.web.render import HERE, html_error, wants_json
+from huiqi.web.render import HERE, html_error, redirect, wants_json
 from huiqi.web.session import NeedLogin, attach_user, login_url, request_tx
 
 # request_tx first: attach_user already opens a session, which must know the request's kind.
@@ -17,6 +17,8 @@ router = APIRouter(
 
 def _include() -> None:
     from huiqi.web import (
+        admin,
+        admin_campaigns,
         analyst,
         auth_pages,
         calculator,
@@ -44,6 +46,8 @@ def _include() -> None:
         analyst,
         screening_jobs,
         supervisor,
+        admin,
+        admin_campaigns,
     ):
         router.include_router(mod.router)
 
@@ -60,7 +64,7 @@ async def _need_login(request: Request, exc: Exception) -> Response:
             {"errors": [{"path": "", "rule": "unauthenticated", "message": "请先登录"}]},
             status_code=401,
         )
-    return RedirectResponse(login_url(exc.next_url), status_code=303)
+    return redirect(request, login_url(exc.next_url))
 
 
 def mount(app: FastAPI) -> None:

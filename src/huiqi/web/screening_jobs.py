@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -36,7 +36,7 @@ from huiqi.platform.policy import get_policy
 from huiqi.screening.screen import SCREEN_MEASURES, read_batches, screen_table
 from huiqi.web import screening_upload
 from huiqi.web.common import open_db
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/analyst/screening")
@@ -218,7 +218,7 @@ async def start(request: Request) -> Response:
         )  # fmt: skip
         db.commit()
         job_id = job.id
-    return RedirectResponse(f"/analyst/screening/{job_id}", status_code=303)
+    return redirect(request, f"/analyst/screening/{job_id}")
 
 
 @router.get("/template.{kind}", summary="下载筛查登记册模板")
@@ -279,7 +279,7 @@ def cancel(request: Request, job_id: str) -> Response:
             jobs.request_cancel(db, _owner_only(user.principal), job.id)
         except ApiError as e:
             return html_error(request, e.status, e.errors[0]["message"])
-    return RedirectResponse(f"/analyst/screening/{job_id}", status_code=303)
+    return redirect(request, f"/analyst/screening/{job_id}")
 
 
 @router.get("/{job_id}/download", summary="下载筛查结果")
