@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
+from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.clock import business_today
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
+from huiqi.web.formatting import NON_ACCOUNTS, person_of_user
 from huiqi.web.render import policy
 
 
@@ -129,11 +132,25 @@ def notices_of(db: Session, app_id: int) -> list[Any]:
     return [tuple(row) for row in db.execute(q)]
 
 
+def people(db: Session | None, usernames: set[str]) -> dict[str, str]:
+    """Account name -> how a page names that person (unit and role; the firm by its name)."""
+    out = {name: NON_ACCOUNTS[name] for name in usernames if name in NON_ACCOUNTS}
+    wanted = usernames - set(out)
+    if db is None or not wanted:
+        return {name: out.get(name, "工作人员") for name in usernames}
+    for user in db.scalars(select(User).where(User.username.in_(wanted))):
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        out[user.username] = person_of_user(user, firm.name if firm else None)
+    return {name: out.get(name, "工作人员") for name in usernames}
+
+
 def timeline(
     app: Application, steps: list[ReviewStep], payments: list[Any], db: Session | None = None
 ) -> list[dict[str, Any]]:
     """What happened (dated) followed by what is still to come (greyed)."""
     from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
+
+    who = people(db, {app.created_by or ""} | {s.reviewer or "" for s in steps})
 
     events: list[dict[str, Any]] = [
         {
@@ -142,7 +159,7 @@ def timeline(
             if app.source == "campaign"
             else ("保存草稿（尚未提交）" if app.status == "draft" else "提交申报"),
             "when": app.submitted_at,
-            "detail": f"由 {app.created_by} "
+            "detail": f"由{who[app.created_by or '']}"
             + ("保存" if app.status == "draft" else "提交")
             + f"；政策版本 {app.policy_version}"
             + ("" if app.status == "draft" else "；快照第 1 版"),
@@ -164,7 +181,7 @@ def timeline(
                 + "："
                 + OUTCOME_ZH.get(s.outcome, s.outcome),
                 "when": s.created_at,
-                "detail": f"{detail}（{s.reviewer}）",
+                "detail": f"{detail}（{who[s.reviewer or '']}）",
             }
         )
     for pay in payments:

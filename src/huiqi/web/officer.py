@@ -144,7 +144,11 @@ def _review(
                 "industry": ent.industry,
             },
             "snapshot": app.facts,
-            "policy_version": f"{app.policy_id} {app.policy_version}",
+            "policy_version": (
+                f"{pol.document_number}，版本 {app.policy_version}"
+                if app.policy_id == pol.id
+                else f"政策版本 {app.policy_version}"
+            ),
             "evaluation_row": (app.evaluation or {}).get("row"),
             "explanation": explanation,
             "prior_awards": (app.facts or {}).get("prior_awards", []),

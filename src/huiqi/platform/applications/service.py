@@ -32,6 +32,7 @@ from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.money import format_yuan
 
 DISTRICT_UNIT = "各区人民政府"
 
@@ -171,7 +172,7 @@ def new_application(
             raise ApiError(
                 422,
                 "over_cap",
-                f"申请金额超过该措施上限 {cap / 100:.2f} 元",
+                f"申请金额超过该措施上限 {format_yuan(cap)}",
                 "requested_amount_fen",
             )
     case = build_case(db, ent, data.fiscal_year)

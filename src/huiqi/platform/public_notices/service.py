@@ -33,6 +33,7 @@ from huiqi.platform.public_notices.models import (
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ItemOut, ObjectionIn
 from huiqi.platform.public_notices.workdays import UnknownYear, end_of_period
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.money import EXCEL_YUAN_FORMAT, fen_to_yuan
 
 
 def _may_publish(p: Principal, app: Application) -> bool:
@@ -291,9 +292,7 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
     ws.append(header)
     state_zh = {"listed": "公示中", "objected": "有异议，复核中", "passed": "公示无异议"}
     for i, it in enumerate(items(db, batch), start=1):
-        amount = (
-            f"{it.amount_fen // 100}.{it.amount_fen % 100:02d}" if it.amount_fen is not None else ""
-        )
+        amount = fen_to_yuan(it.amount_fen) if it.amount_fen is not None else None
         ws.append(
             [
                 i,
@@ -306,6 +305,8 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
                 state_zh.get(it.state, it.state),
             ]
         )
+    for row in ws.iter_rows(min_row=3, min_col=7, max_col=7):
+        row[0].number_format = EXCEL_YUAN_FORMAT  # a number people can sum, read in 元
     for col, width in zip("ABCDEFGH", (6, 30, 22, 14, 10, 36, 18, 14), strict=True):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()

@@ -22,6 +22,7 @@ from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import cap_fen, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+from huiqi.rules.money import format_yuan
 
 STATUS_ZH = {
     "draft": "草稿（未提交）",
@@ -216,7 +217,7 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
             raise ApiError(
                 422,
                 "above_engine",
-                f"计算类措施的核定金额不能高于政策公式金额 {ceiling / 100:.2f} 元",
+                f"计算类措施的核定金额不能高于政策公式金额 {format_yuan(ceiling)}",
                 "amount_fen",
             )
         if amount < ceiling and not body.reason.strip():
@@ -230,7 +231,7 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
         cap = cap_fen(spec.id, app.fiscal_year)
         if cap is not None and amount > cap:
             raise ApiError(
-                422, "over_cap", f"核定金额不能超过该措施上限 {cap / 100:.2f} 元", "amount_fen"
+                422, "over_cap", f"核定金额不能超过该措施上限 {format_yuan(cap)}", "amount_fen"
             )
     if amount <= 0:
         raise ApiError(
