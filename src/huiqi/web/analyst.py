@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, Response
 from sqlalchemy import func, select
 from starlette.datastructures import UploadFile
 
@@ -18,7 +18,7 @@ from huiqi.platform.budgets.service import pool_out
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.common import open_db
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.screening_jobs import Jobs
 from huiqi.web.session import need
 
@@ -237,7 +237,7 @@ async def start(request: Request) -> Response:
     job = _jobs(request).start(
         policy(), upload.filename, content, int(fy_text), as_of, user.principal.username
     )
-    return RedirectResponse(f"/analyst/screening/{job.id}", status_code=303)
+    return redirect(request, f"/analyst/screening/{job.id}", status_code=303)
 
 
 @router.get("/screening/{job_id}", summary="筛查进度与结果")

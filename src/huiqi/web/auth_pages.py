@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth import service as auth
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
-from huiqi.web.render import page, policy
+from huiqi.web.render import page, policy, redirect
 from huiqi.web.session import HOME, current, db_session
 
 router = APIRouter()
@@ -72,7 +72,7 @@ def login(
             errors["password"] = exc.errors[0]["message"]
         else:
             target = _safe_next(next) or HOME.get(user.role, "/")
-            resp = RedirectResponse(target, status_code=303)
+            resp = redirect(request, target, status_code=303)
             resp.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
             return resp
     from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
@@ -91,6 +91,6 @@ def logout(request: Request, db: Db) -> Response:
     token = request.cookies.get(COOKIE_NAME)
     if token:
         auth.logout(db, token)
-    resp = RedirectResponse("/?msg=已退出登录", status_code=303)
+    resp = redirect(request, "/?msg=已退出登录", status_code=303)
     resp.delete_cookie(COOKIE_NAME)
     return resp

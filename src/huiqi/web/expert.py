@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
 from huiqi.platform.experts.schemas import OpinionIn
 from huiqi.platform.experts.views import view_of
 from huiqi.web.common import form_dict, open_db
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import field_errors, need
 
 router = APIRouter(prefix="/expert")
@@ -129,4 +129,4 @@ async def review_action(request: Request, app_id: int) -> Response:
             if set(errors) - known - {"_form"}:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _page(request, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/expert/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/expert/applications/{app_id}?msg={msg}", status_code=303)

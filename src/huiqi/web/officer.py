@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from huiqi.platform.applications import amend
@@ -31,7 +31,7 @@ from huiqi.web.common import (
     timeline,
     versions_of,
 )
-from huiqi.web.render import STATUS_ZH, html_error, page, policy
+from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/officer")
@@ -271,7 +271,7 @@ async def review_action(request: Request, app_id: int) -> Response:
             if set(errors) - known:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _review(request, user, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
 
 
 @router.get("/payments", summary="拨付记录")
@@ -326,10 +326,10 @@ async def mark_paid(request: Request, payment_id: int) -> Response:
     form = form_dict(await request.form())
     voucher = form.get("voucher", "").strip()[:128]
     if not voucher:
-        return RedirectResponse("/officer/payments?msg=请填写拨付凭证号", status_code=303)
+        return redirect(request, "/officer/payments?msg=请填写拨付凭证号", status_code=303)
     with open_db(request) as db:
         try:
             payments.mark_paid(db, user.principal, payment_id, voucher)
         except ApiError as exc:
-            return RedirectResponse(f"/officer/payments?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse("/officer/payments?msg=已确认拨付", status_code=303)
+            return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, "/officer/payments?msg=已确认拨付", status_code=303)

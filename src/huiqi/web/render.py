@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from huiqi.platform.reviews.service import STATUS_ZH as PLATFORM_STATUS_ZH
@@ -18,7 +18,36 @@ from huiqi.web.formatting import yuan_to_fen
 __all__ = ["yuan_to_fen"]  # calculator.py reads engine amounts through render
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def root(request: Request) -> str:
+    """The path the application is served under ("" at the site root, "/huiqi" behind a proxy
+    that forwards /huiqi/ with `huiqi serve --root-path /huiqi`).
+
+    Every link a page writes is `{{ root }}/path`, and every redirect goes through redirect():
+    paths stored or passed around (next=, back=, JSON twins) stay relative to the application,
+    and the root is added only where a URL leaves for the browser. `app_root_path` is the
+    application's own root even inside a mounted sub-application.
+    """
+    scope = request.scope
+    return str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
+
+
+def app_path(request: Request) -> str:
+    """The request's path relative to the application root (what next= carries)."""
+    path = request.url.path
+    prefix = root(request)
+    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+
+
+def redirect(request: Request, path: str, status_code: int = 303) -> RedirectResponse:
+    """A redirect to an application path (starting with "/"), under the application root."""
+    return RedirectResponse(root(request) + path, status_code=status_code)
+
+
+templates = Jinja2Templates(
+    directory=str(HERE / "templates"), context_processors=[lambda r: {"root": root(r)}]
+)
 
 STATUS_ZH = PLATFORM_STATUS_ZH  # one wording of each status, shared with the API
 ENGINE_ZH = {
@@ -175,7 +204,7 @@ def json_twin_url(request: Request) -> str:
     params["format"] = "json"
     from urllib.parse import urlencode
 
-    return f"{request.url.path}?{urlencode(params)}"
+    return f"{app_path(request)}?{urlencode(params)}"
 
 
 ERROR_TITLES = {

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from huiqi.web.render import HERE, html_error, wants_json
+from huiqi.web.render import HERE, html_error, redirect, wants_json
 from huiqi.web.session import NeedLogin, attach_user, login_url, request_tx
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ async def _need_login(request: Request, exc: Exception) -> Response:
             {"errors": [{"path": "", "rule": "unauthenticated", "message": "请先登录"}]},
             status_code=401,
         )
-    return RedirectResponse(login_url(exc.next_url), status_code=303)
+    return redirect(request, login_url(exc.next_url))
 
 
 PAGE_MESSAGES = {

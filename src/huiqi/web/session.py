@@ -116,7 +116,9 @@ def current(request: Request) -> WebUser | None:
 def need(request: Request, *roles: str) -> WebUser:
     """The user if logged in with one of `roles` (admin always passes)."""
     user = current(request)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    from huiqi.web.render import app_path
+
+    target = app_path(request) + (f"?{request.url.query}" if request.url.query else "")
     if user is None:
         raise NeedLogin(target)
     if roles and user.role not in roles and user.role != "admin":
@@ -125,6 +127,7 @@ def need(request: Request, *roles: str) -> WebUser:
 
 
 def login_url(next_url: str) -> str:
+    """The login page's application path, coming back to `next_url` (an application path)."""
     return f"/login?next={quote(next_url, safe='')}"
 
 

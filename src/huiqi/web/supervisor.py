@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
@@ -16,7 +16,7 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.tasks import service as tasks
 from huiqi.platform.tasks.models import TASK_STATUSES, PolicyTask, TaskNote
 from huiqi.web.common import beijing_today, form_dict, open_db
-from huiqi.web.render import TASK_STATUS_ZH, page
+from huiqi.web.render import TASK_STATUS_ZH, page, redirect
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/supervisor")
@@ -137,7 +137,7 @@ async def task_update(request: Request, row_id: int) -> Response:
                 "status": "状态不在可选范围内",
             }
             msg = "；".join(zh.get(f, f"{f} 填写有误") for f in sorted(fields))
-            return RedirectResponse(f"{back}?msg={msg}", status_code=303)
+            return redirect(request, f"{back}?msg={msg}", status_code=303)
         except ApiError as exc:
-            return RedirectResponse(f"{back}?msg={exc.errors[0]['message']}", status_code=303)
-    return RedirectResponse(f"{back}?msg=任务已更新", status_code=303)
+            return redirect(request, f"{back}?msg={exc.errors[0]['message']}", status_code=303)
+    return redirect(request, f"{back}?msg=任务已更新", status_code=303)
