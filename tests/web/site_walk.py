@@ -150,7 +150,7 @@ def build_world(app: FastAPI) -> dict[str, Any]:
 def shape(url: str) -> str:
     """One representative per page shape: ids become N, the query string is dropped."""
     path = urlsplit(url).path
-    return re.sub(r"/[0-9a-f]{12}(?=/|$)|/\d+(?=/|$)", "/N", path)
+    return re.sub(r"/[0-9a-f]{12}(?=/|$)|/\d+(\.\d+)*(?=/|$)", "/N", path)
 
 
 def crawl(

@@ -89,7 +89,20 @@
     if (box.dataset.state === "running" || box.dataset.state === "queued") tick();
   }
 
+  // A table wider than its box scrolls inside it: keyboard users can reach and scroll it too.
+  function scrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth) return;
+      var cap = box.querySelector("caption");
+      var head = box.closest("section, article, main").querySelector("h1, h2, h3");
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (cap || head || { textContent: "表格" }).textContent.trim() + "（可左右滚动）");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    scrollers();
     countdown(); projectKinds(); printing(); drafts(); screening();
   });
 })();
