@@ -153,9 +153,7 @@ def shape(url: str) -> str:
     return re.sub(r"/[0-9a-f]{12}(?=/|$)|/\d+(\.\d+)*(?=/|$)", "/N", path)
 
 
-def crawl(
-    links_of: Callable[[str], list[str]], start: list[str], limit: int = 60
-) -> list[str]:
+def crawl(links_of: Callable[[str], list[str]], start: list[str], limit: int = 60) -> list[str]:
     """Breadth first over same-site links, one URL per page shape."""
     seen: set[str] = set()
     order: list[str] = []

@@ -57,7 +57,21 @@ INTERNAL = (
     "Parquet",  # a file format is named by what it is for, 表格文件 / 数据文件
 )
 # Latin words allowed on a Chinese page: units, formats and names people know.
-ALLOWED_LATIN = {"CSV", "Excel", "JSON", "PDF", "JPG", "PNG", "MB", "DCMM", "GB", "YYYY", "MM", "DD", "X"}
+ALLOWED_LATIN = {
+    "CSV",
+    "Excel",
+    "JSON",
+    "PDF",
+    "JPG",
+    "PNG",
+    "MB",
+    "DCMM",
+    "GB",
+    "YYYY",
+    "MM",
+    "DD",
+    "X",
+}
 TOKEN = re.compile(r"[A-Za-z0-9_]+")
 
 
@@ -107,7 +121,7 @@ LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
 AXE_RUN = """async () => {
   const r = await axe.run(document, {resultTypes: ['violations']});
   return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
-    .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    .map(v => ({id: v.id, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
 }"""
 
 
@@ -159,7 +173,9 @@ def check_page(page: Any, url: str, width: int) -> list[str]:
 
 
 def walk_role(chromium: Any, base: str, username: str | None, width: int) -> list[str]:
-    ctx = chromium.new_context(base_url=base, viewport={"width": width, "height": 900}, locale="zh-CN")
+    ctx = chromium.new_context(
+        base_url=base, viewport={"width": width, "height": 900}, locale="zh-CN"
+    )
     ctx.set_default_timeout(15_000)
     page = ctx.new_page()
     problems: list[str] = []
@@ -200,10 +216,14 @@ SHOTS = {
 
 
 @pytest.mark.parametrize("name", SHOTS)
-def test_phone_screenshots(chromium: Any, world_server: tuple[str, dict[str, Any]], name: str) -> None:
+def test_phone_screenshots(
+    chromium: Any, world_server: tuple[str, dict[str, Any]], name: str
+) -> None:
     base, world = world_server
     username, url = SHOTS[name]
-    ctx = chromium.new_context(base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN")
+    ctx = chromium.new_context(
+        base_url=base, viewport={"width": 390, "height": 844}, locale="zh-CN"
+    )
     page = ctx.new_page()
     try:
         if username:
@@ -212,9 +232,12 @@ def test_phone_screenshots(chromium: Any, world_server: tuple[str, dict[str, Any
         # a phone table is a stack of cards: status and amount come before the other cells
         first = page.locator("table.cards tbody tr").first
         assert first.is_visible()
-        assert page.evaluate(
-            "() => getComputedStyle(document.querySelector('table.cards tbody tr')).display"
-        ) == "grid"
+        assert (
+            page.evaluate(
+                "() => getComputedStyle(document.querySelector('table.cards tbody tr')).display"
+            )
+            == "grid"
+        )
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

@@ -14,8 +14,8 @@ from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.clock import business_today
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
 from huiqi.web.formatting import NON_ACCOUNTS, person_of_user
@@ -130,6 +130,20 @@ def notices_of(db: Session, app_id: int) -> list[Any]:
         .order_by(NoticeBatch.id)
     )
     return [tuple(row) for row in db.execute(q)]
+
+
+def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, dict[str, Any]]:
+    """measure id -> the firm's claim of that year already in review or decided (drafts and
+    withdrawn claims may be taken over by a new submission, so they are not listed)."""
+    rows = db.scalars(
+        select(Application).where(
+            Application.enterprise_id == enterprise_id,
+            Application.fiscal_year == fiscal_year,
+            Application.project_id.is_(None),
+            Application.status.not_in(("draft", "withdrawn")),
+        )
+    )
+    return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}
 
 
 def people(db: Session | None, usernames: set[str]) -> dict[str, str]:

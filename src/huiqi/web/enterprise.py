@@ -15,11 +15,13 @@ from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
 from huiqi.web.calculator import result_view
 from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.next_step import next_step
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -163,8 +165,19 @@ def application_page(
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
         steps = steps_of(db, app_id)
+        ent = db.get(Enterprise, app.enterprise_id)
+        spec = policy().measures.get(app.measure_id)
+        ahead = next_step(
+            db,
+            app,
+            ent.district if ent else "",
+            list(spec.units) if spec else [],
+            f"/enterprise/applications/{app_id}",
+            request.app.state.settings.notice_working_days,
+        )
         data = {
             "application": app_row(app),
+            "next_step": ahead,
             "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {
