@@ -54,7 +54,6 @@ INTERNAL = (
     "city_passed",
     "eligible",
     "discretionary",
-    "Parquet",  # a file format is named by what it is for, 表格文件 / 数据文件
 )
 # Latin words allowed on a Chinese page: units, formats and names people know.
 ALLOWED_LATIN = {
@@ -125,10 +124,10 @@ AXE_RUN = """async () => {
 }"""
 
 
-# What a person reads: the rendered text, less the login page's list of demo accounts (names
-# to type in, the one place an account name belongs).
+# What a person reads: the rendered text, less what must be typed exactly as shown
+# ([data-verbatim]: the login page's demo accounts, a registry file's column names).
 READABLE = """() => {
-  const hidden = Array.from(document.querySelectorAll('[data-account-names]'));
+  const hidden = Array.from(document.querySelectorAll('[data-verbatim]'));
   hidden.forEach(e => { e.dataset.display = e.style.display; e.style.display = 'none'; });
   const text = document.body.innerText;
   hidden.forEach(e => { e.style.display = e.dataset.display; });

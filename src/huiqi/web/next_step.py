@@ -71,11 +71,8 @@ def usual_days(db: Session, stage: str, sample: int = 200) -> tuple[int, int] | 
     ids = {app_id for app_id, _ in steps}
     before = PREVIOUS.get(stage)
     if before is None:
-        starts = dict(
-            db.execute(
-                select(Application.id, Application.submitted_at).where(Application.id.in_(ids))
-            )
-        )
+        submitted = select(Application.id, Application.submitted_at)
+        starts = {i: when for i, when in db.execute(submitted.where(Application.id.in_(ids)))}
     else:
         starts = {}
         for app_id, when in db.execute(

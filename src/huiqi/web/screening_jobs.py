@@ -22,6 +22,7 @@ import pyarrow.parquet as pq
 
 from huiqi.rules.errors import InputError
 from huiqi.screening.screen import OUTPUT_SCHEMA, SCREEN_MEASURES, read_batches, screen_table
+from huiqi.web.screening_names import add_names, top_firms
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Job:
     totals_fen: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
     eligible: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
     message: str = "排队中"
+    top: list[dict[str, Any]] = field(default_factory=list)  # largest awards, named
 
     @property
     def percent(self) -> int:
@@ -74,6 +76,7 @@ class Job:
             "totals_fen": self.totals_fen,
             "eligible": self.eligible,
             "total_fen": sum(self.totals_fen.values()),
+            "top": self.top,
         }
 
 
@@ -143,7 +146,9 @@ def _run(policy: Any, job: Job, src: Path) -> None:
                 w = csv.writer(fh)
                 w.writerow(["行号", "字段", "规则", "说明"])
                 w.writerows(job.errors)
-        pacsv.write_csv(pq.read_table(job.output), job.dir / "result.csv")
+        named = add_names(job.output, src)  # the firm's name and district, when given
+        job.top = top_firms(named)
+        pacsv.write_csv(named, job.dir / "result.csv")
         job.state = "done"
         job.message = f"完成：{job.rows_done:,} 行，其中 {job.bad_rows:,} 行有误未计入"
     except InputError as exc:
