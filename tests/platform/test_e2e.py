@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.jobs_support import run_campaign
 
 API = "/api/v1"
 
@@ -258,15 +259,10 @@ def test_project_311_city_district_split(client: TestClient, as_user) -> None:  
     assert _pool(client, as_user, "3.1.1")["paid_fen"] == 56 * WAN
 
 
-def test_no_application_263_campaign(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_no_application_263_campaign(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
     city = as_user("city_kj")
-    r = client.post(
-        f"{API}/campaigns",
-        json={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 奖励免申即享"},
-        headers=city,
-    )
-    assert r.status_code == 201, r.text
-    camp = r.json()
+    body = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 奖励免申即享"}
+    camp = run_campaign(client, app, city, body)
     # enterprise1 (DCMM 3) is a candidate; enterprise3 (DCMM 4) is 严重失信: screened out
     assert camp["screened"] == 3 and camp["candidates"] == 1
     firm = as_user("enterprise1")
@@ -288,10 +284,10 @@ def test_no_application_263_campaign(client: TestClient, as_user) -> None:  # ty
     _review(client, as_user, app_id, "district_dh", "city_kj")
     r = client.post(f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=city)
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 20 * WAN
-    # a second campaign does not push the same firm twice
+    # one campaign per measure and year: a second one is a clear 409
     r = client.post(
         f"{API}/campaigns",
         json={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "再次筛查"},
         headers=city,
     )
-    assert r.json()["candidates"] == 0
+    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "campaign_exists"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -264,7 +265,14 @@ def test_city_officer_journey(new_page: Any) -> None:
         "/api/v1/campaigns",
         data={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 认证奖励免申即享"},
     )
-    assert r.status == 201
+    assert r.status == 202
+    job_id = r.json()["job_id"]
+    for _ in range(600):  # the server's job worker thread runs it
+        job = page.request.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] == "done":
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
 
 
 def test_enterprise_offer_and_objection(new_page: Any) -> None:

@@ -15,6 +15,7 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.experts.models import ExpertAssignment
+from huiqi.platform.jobs.models import Job, JobFile
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
     CalendarDay,
@@ -40,6 +41,8 @@ __all__ = [
     "CampaignPush",
     "Enterprise",
     "ExpertAssignment",
+    "Job",
+    "JobFile",
     "NoticeBatch",
     "NoticeItem",
     "Objection",

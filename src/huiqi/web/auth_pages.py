@@ -41,14 +41,18 @@ def home(request: Request) -> Response:
 
 @router.get("/login", summary="登录")
 def login_form(request: Request, next: str = "") -> Response:
-    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+    return page(request, "login.html", _login_data(request, next), title="登录")
 
-    data = {
-        "next": _safe_next(next),
-        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
-        "demo_password": DEMO_PASSWORD,
-    }
-    return page(request, "login.html", data, title="登录")
+
+def _login_data(request: Request, next_url: str) -> dict[str, object]:
+    """The login form's data; the demo accounts and their password only in demo mode."""
+    data: dict[str, object] = {"next": _safe_next(next_url), "demo_users": []}
+    if request.app.state.settings.demo:
+        from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+
+        data["demo_users"] = [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS]
+        data["demo_password"] = DEMO_PASSWORD
+    return data
 
 
 @router.post("/login")
@@ -75,14 +79,8 @@ def login(
             resp = redirect(request, target, status_code=303)
             resp.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
             return resp
-    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
-
-    data = {
-        "next": _safe_next(next),
-        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
-        "demo_password": DEMO_PASSWORD,
-    }
     form = {"username": username}
+    data = _login_data(request, next)
     return page(request, "login.html", data, title="登录", errors=errors, form=form, status=400)
 
 

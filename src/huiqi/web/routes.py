@@ -22,6 +22,8 @@ router = APIRouter(
 
 def _include() -> None:
     from huiqi.web import (
+        admin,
+        admin_campaigns,
         analyst,
         auth_pages,
         calculator,
@@ -32,6 +34,7 @@ def _include() -> None:
         library,
         notices,
         officer,
+        screening_jobs,
         supervisor,
     )
 
@@ -46,7 +49,10 @@ def _include() -> None:
         officer,
         expert,
         analyst,
+        screening_jobs,
         supervisor,
+        admin,
+        admin_campaigns,
     ):
         router.include_router(mod.router)
 

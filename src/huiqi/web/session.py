@@ -28,7 +28,7 @@ HOME = {
     "expert": "/expert/queue",
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
-    "admin": "/officer/queue",
+    "admin": "/admin/users",
 }
 
 

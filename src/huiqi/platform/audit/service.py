@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.bulk_insert import insert_rows
 
 GENESIS = "0" * 64
 
@@ -94,6 +96,46 @@ def record(
     db.add(entry)
     db.flush()
     return entry
+
+
+def record_many(
+    db: Session, actor: Principal, entries: Sequence[tuple[str, str, Any, Any, Any]]
+) -> int:
+    """Append many entries (action, entity, entity_id, before, after) in one statement.
+
+    The chain is the one `record` would build entry by entry: the head is locked, each hash is
+    computed in memory from the previous one, then all rows go in as one bulk insert and the
+    head moves to the last. Returns the number of entries.
+    """
+    if not entries:
+        return 0
+    head = db.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+        db.add(head)
+        db.flush()
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for action, entity, entity_id, before, after in entries:
+        seq += 1
+        body = {
+            "seq": seq,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor.username,
+            "actor_role": actor.role,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": jsonable(before),
+            "after": jsonable(after),
+        }
+        digest = entry_hash(prev, body)
+        rows.append({**body, "prev_hash": prev, "hash": digest})
+        prev = digest
+    insert_rows(db, AuditEntry.__table__, rows)
+    head.last_seq, head.last_hash = seq, prev
+    db.flush()
+    return len(rows)
 
 
 @dataclass

@@ -8,8 +8,9 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.enterprises import schemas as s
 from huiqi.platform.enterprises import service
-from huiqi.platform.enterprises.importer import import_file
+from huiqi.platform.enterprises.importer import start_import
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.jobs.schemas import JobOut, job_out
 
 router = APIRouter(prefix="/enterprises", tags=["企业档案"], responses=ERROR_RESPONSES)
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
@@ -41,13 +42,20 @@ def create_enterprise(db: Db, p: Admin, body: s.EnterpriseIn) -> object:
     return service.create(db, p, body)
 
 
-@router.post("/import", response_model=s.ImportResult, summary="从 Excel/CSV 批量导入企业")
-def import_enterprises(db: Db, p: Admin, file: UploadFile) -> s.ImportResult:
+@router.post(
+    "/import",
+    response_model=JobOut,
+    status_code=202,
+    summary="从 Excel/CSV 批量导入企业（后台任务）",
+    description="文件存入任务后立即返回 202 与任务；逐列校验、整批写入在后台进行，全有或全无。"
+    "进度与结果见 `GET /jobs/{id}`：完成时 `result` 为 `{created, updated, rows}`，"
+    "校验失败时任务为 failed，`result.errors` 列出出错的行与字段（最多 200 条），什么也不写。",
+)
+def import_enterprises(db: Db, p: Admin, file: UploadFile) -> JobOut:
     content = file.file.read(20 * 1024 * 1024 + 1)
     if len(content) > 20 * 1024 * 1024:
         raise ApiError(413, "too_large", "文件不能超过 20MB", "file")
-    created, updated = import_file(db, p, file.filename or "upload.csv", content)
-    return s.ImportResult(created=created, updated=updated)
+    return job_out(start_import(db, p, file.filename or "upload.csv", content))
 
 
 @router.get("/{enterprise_id}", response_model=s.ProfileOut, summary="一企一档")

@@ -81,7 +81,7 @@
           var j = body.job;
           bar.value = j.percent;
           text.textContent = j.message;
-          if (j.state === "done" || j.state === "failed") { window.location.reload(); return; }
+          if (j.state === "done" || j.state === "failed" || j.state === "cancelled") { window.location.reload(); return; }
           setTimeout(tick, 400);
         })
         .catch(function () { setTimeout(tick, 1500); });
