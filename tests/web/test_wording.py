@@ -99,6 +99,8 @@ def test_one_formatter_for_amounts_and_days() -> None:
     assert formatting.yuan_text("50000.00") == "¥50,000.00"
     noon_utc = dt.datetime(2024, 6, 30, 16, 30, tzinfo=dt.UTC)  # 00:30 the next day in Beijing
     assert formatting.when(noon_utc) == "2024-07-01 00:30"
+    assert formatting.when("2024-06-30T16:30:00+00:00") == "2024-07-01 00:30"
+    assert formatting.when(dt.date(2024, 6, 30)) == "2024-06-30"
     end = dt.date(2025, 5, 31)
     state, text = formatting.window_text(dt.date(2022, 6, 1), end, dt.date(2026, 12, 1))
     assert state == "ended" and text.endswith(f"已结束 {(dt.date(2026, 12, 1) - end).days} 天")

@@ -44,6 +44,13 @@ def when(value: Any) -> str:
     """A date as 2024-06-30; a stored (UTC) time as Beijing's 2024-06-30 14:05."""
     if value is None or value == "":
         return NOTHING
+    if isinstance(value, str):  # an ISO timestamp from a JSON record (audit, jobs)
+        if len(value) <= 10:
+            return value  # a date stays the date it names
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
     if isinstance(value, dt.datetime):
         return to_beijing(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):
