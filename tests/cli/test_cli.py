@@ -85,7 +85,7 @@ def test_help_teaches_with_examples() -> None:
 
 def test_policy_listing_commands() -> None:
     measures = huiqi("policy", "measures", "--json")
-    assert len(json.loads(measures.stdout)) == 24
+    assert len(json.loads(measures.stdout)) == 25
     tasks = huiqi("policy", "tasks")
     assert "4.1.T1" in tasks.stdout and "牵头：市政务服务大数据局" in tasks.stdout
     params = huiqi("policy", "parameters")

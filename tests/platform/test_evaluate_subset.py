@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 CASE = {
     "as_of": "2024-06-30",
     "fiscal_year": 2023,
-    "enterprise": {"software_enterprise": True},
+    "enterprise": {"software_enterprise": True, "district": "洪山区"},
     "annual": {
         "2023": {"revenue": "800万元", "rd_expense": "130万元"},
         "2022": {"revenue": 5000000},

@@ -16,7 +16,7 @@ API = "/api/v1"
 CASE = {
     "as_of": "2024-06-30",
     "fiscal_year": 2023,
-    "enterprise": {"name": "示例软件有限公司", "software_enterprise": True},
+    "enterprise": {"name": "示例软件有限公司", "software_enterprise": True, "district": "洪山区"},
     "annual": {
         "2023": {"revenue": "2000万元", "rd_expense": 4000000.10},
         "2022": {"revenue": 1.2e7},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from huiqi.policies import load_policy
 from huiqi.policies.text import normalise, split_clauses
 
@@ -112,7 +114,7 @@ def test_closing_clause_is_carried_by_window_and_non_duplication_rule() -> None:
 def test_measure_ids_are_exactly_the_issue_table() -> None:
     expected = (
         "1.3.1 1.3.2 1.3.3 1.3.4 2.1.1 2.2.1 2.3.1 2.3.2 2.5.1 2.6.1 2.6.2 2.6.3 2.7.1 2.7.2 "
-        "3.1.1 3.1.2 3.1.3 3.2.1 3.3.1 3.3.2 3.3.3 3.3.4 3.5.1 3.6.1"
+        "3.1.1 3.1.2 3.1.3 3.2.1 3.2.2 3.3.1 3.3.2 3.3.3 3.3.4 3.5.1 3.6.1"
     ).split()
     assert list(load_policy().measures) == expected
 
@@ -120,3 +122,83 @@ def test_measure_ids_are_exactly_the_issue_table() -> None:
 def test_every_parameter_has_unit_and_reference() -> None:
     for p in load_policy().parameters.values():
         assert p.unit and p.reference and p.description and p.values
+
+
+def _fragments(sentence: str) -> list[str]:
+    return [f for f in re.split(r"[，；]", sentence) if f]
+
+
+def test_every_commitment_of_the_text_is_reached_by_a_task_or_a_measure() -> None:
+    """Each clause sentence, fragment by fragment (split at ，；), lies inside the words of a
+    task or a measure of its clause: nothing the text commits to is left untracked."""
+    policy = load_policy()
+    for clause in policy.clauses:
+        if clause.id.endswith(".0"):
+            continue
+        words = [policy.measures[m].words for m in clause.measure_ids]
+        words += [t.text for t in policy.tasks if t.clause_id == clause.id]
+        body = clause.text.split("（责任单位")[0]
+        sentences = [s for s in body.split("。") if s][1:]  # the first is the clause's title
+        for sentence in sentences:
+            for fragment in _fragments(sentence):
+                assert any(fragment in w for w in words), f"{clause.ref}: {fragment}"
+
+
+def test_named_commitments_have_their_own_task() -> None:
+    policy = load_policy()
+    titles = {t.id: t.title + t.text for t in policy.tasks}
+    for clause_id, needle in (
+        ("1.1", "FTTR"),
+        ("1.2", "必备配套设施"),
+        ("1.3", "标识解析二级节点"),
+        ("1.3", "多层级的工业互联网平台体系"),
+        ("1.4", "转供电改直供电"),
+        ("2.4", "公共算法池"),
+        ("4.3", "数据隐私保护制度"),
+    ):
+        assert any(
+            needle in text and tid.startswith(clause_id + ".T") for tid, text in titles.items()
+        ), needle
+
+
+def test_units_keep_the_texts_grouping_joint_leads_and_note() -> None:
+    policy = load_policy()
+    c52 = policy.clause("5.2")
+    assert c52.unit_groups[0] == ("市委组织部", "市人才工作局")
+    assert c52.unit_groups[-1] == ("各区人民政府",)
+    for t in policy.tasks:
+        if t.clause_id == "5.2":
+            assert t.leads == ("市委组织部", "市人才工作局") and not t.lead_by_convention
+        else:
+            assert t.leads == t.units[:1] and t.lead_by_convention, t.id
+    assert policy.clause("1.4").unit_groups == (
+        ("市发改委", "市经信局", "市市场监管局"),
+        ("武汉供电公司",),
+        ("各区人民政府",),
+    )
+    assert policy.unit_notes == {"各区人民政府": "含开发区、风景区、长江新城管委会，下同"}
+    assert any(t.clause_id == "1.3" for t in policy.tasks)
+
+
+def test_district_list_is_the_scope_parameter() -> None:
+    from huiqi.policies.wuhan_digital_economy_2022.districts import (
+        canonical_district,
+        is_wuhan_district,
+        wuhan_districts,
+    )
+
+    places = wuhan_districts()
+    assert sum(d.kind == "district" for d in places) == 13
+    assert {"东湖新技术开发区", "武汉经济技术开发区", "长江新区"} <= {d.name for d in places}
+    assert all(d.reference for d in places)
+    assert all(d.code and d.code.startswith("4201") for d in places if d.kind == "district")
+    names = {n for d in places for n in d.names}
+    assert set(load_policy().parameter_at("scope.districts", load_policy().window_start)) == names
+    assert canonical_district("湖北省武汉市 东湖高新区") == "东湖新技术开发区"
+    assert is_wuhan_district("洪山区") and not is_wuhan_district("北京市海淀区")
+
+
+def test_payer_of_2_5_1_is_the_district() -> None:
+    policy = load_policy()
+    assert policy.measures["2.5.1"].default_city_percent == 0
+    assert all(m.default_city_percent == 100 for k, m in policy.measures.items() if k != "2.5.1")

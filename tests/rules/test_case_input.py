@@ -74,7 +74,7 @@ def test_chinese_dates_and_full_width_are_accepted() -> None:
         load_policy(),
         {
             "as_of": "２０２４年６月３０日",
-            "enterprise": {"software_enterprise": "是"},
+            "enterprise": {"software_enterprise": "是", "district": "江汉区"},
             "annual": {"２０２３": {"revenue": "８００万元", "rd_expense": "130万"}},
         },
     )
@@ -88,7 +88,7 @@ def test_gap_to_eligibility_is_a_figure() -> None:
         load_policy(),
         {
             "as_of": "2024-06-30",
-            "enterprise": {"software_enterprise": True},
+            "enterprise": {"software_enterprise": True, "district": "江汉区"},
             "annual": {"2023": {"revenue": "10000000", "rd_expense": "1200000"}},
         },
     )

@@ -17,7 +17,7 @@ from huiqi.rules.policy import Policy
 
 ENTERPRISE_KEYS = (
     "credit_code", "name", "district", "industry", "size", "software_enterprise",
-    "serious_discredit", "last_penalty_date",
+    "serious_discredit", "last_penalty_date", "last_major_penalty_date",
 )  # fmt: skip
 
 
@@ -74,7 +74,11 @@ def cases_from_tables(
             for a in kids.get("awards", [])
         ]
         case["other_policy_awards"] = [
-            {k: a[k] for k in ("policy", "measure", "project", "amount") if a.get(k) is not None}
+            {
+                k: a[k]
+                for k in ("policy", "measure", "project", "amount", "status")
+                if a.get(k) is not None
+            }
             for a in kids.get("other_awards", [])
         ]
         cases.append(case)

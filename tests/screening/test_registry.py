@@ -49,7 +49,10 @@ def _date(rng: np.random.Generator, null: float = 0.1) -> dt.date | None:
 
 def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
     rng = np.random.default_rng(seed)
-    codes = credit_codes(np.arange(firms, dtype=np.int64) + seed * 1000, np.full(firms, 420111))
+    # registered in Wuhan (420111), provincially (420000: unknown without a district) or in
+    # 北京市海淀区 (110108): the scope condition reads the code where no district is given
+    divisions = rng.choice([420111, 420111, 420000, 110108], size=firms)
+    codes = credit_codes(np.arange(firms, dtype=np.int64) + seed * 1000, divisions)
     codes_py = codes.to_pylist()
     ents, annual, recs, projects, awards, others = [], [], [], [], [], []
     measures = list(POLICY.measures)
@@ -58,11 +61,15 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
         for fy in years:
             as_of = rng.choice(["2024-06-30", "2025-05-31", "2025-06-01", "2023-01-15"])
             ents.append({
-                "credit_code": code, "district": str(rng.choice(["洪山区", "江岸区"])),
+                "credit_code": code,
+                "district": [None, "洪山区", "江岸区", "东湖高新区", "北京市海淀区", ""][
+                    int(rng.integers(0, 6))
+                ],
                 "size": str(rng.choice(["micro", "small", "medium", "large"])),
                 "software_enterprise": None if rng.random() < 0.05 else bool(rng.random() < 0.8),
                 "serious_discredit": bool(rng.random() < 0.05),
                 "last_penalty_date": _date(rng, 0.9),
+                "last_major_penalty_date": _date(rng, 0.9),
                 "as_of": dt.date.fromisoformat(str(as_of)),
                 # fiscal_year left out = year(as_of) - 1, as the case parser reads it
                 "fiscal_year": fy if len(years) > 1 or rng.random() < 0.8 else None,
@@ -88,7 +95,8 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
                 elif ftype == "flag":
                     row[name] = bool(rng.random() < 0.7)
                 else:
-                    row[name] = str(rng.choice(["municipal", "provincial", "national", "district"]))
+                    row[name] = str(rng.choice(["municipal", "provincial", "national", "district",
+                                                "special_fund", "financing"]))  # fmt: skip
             projects.append(row)
         for _ in range(int(rng.integers(0, 6))):
             kind = str(rng.choice(list(POLICY.recognition_kinds)))
@@ -112,6 +120,7 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
                 "measure": str(rng.choice(measures)),
                 "project": some_project(0.6),
                 "amount": Decimal(int(rng.choice([100_000, 500_000, 1_000_000, 2_000_000]))),
+                "status": [None, "paid", "pending"][int(rng.integers(0, 3))],
             })  # fmt: skip
     money = pa.decimal128(18, 2)
 
@@ -125,7 +134,8 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
     types.update({k: pa.bool_() for k, t in _field_types().items() if t == "flag"})
     types.update(year=pa.int32(), fiscal_year=pa.int32(), amount=money, revenue=money,
                  rd_expense=money, date=pa.date32(), as_of=pa.date32(),
-                 last_penalty_date=pa.date32(), software_enterprise=pa.bool_(),
+                 last_penalty_date=pa.date32(), last_major_penalty_date=pa.date32(),
+                 software_enterprise=pa.bool_(),
                  serious_discredit=pa.bool_())  # fmt: skip
     return {
         "enterprises": table(ents, types), "annual": table(annual, types),

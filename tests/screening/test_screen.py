@@ -71,7 +71,9 @@ def run_screen(src: Path, out: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(args, capture_output=True, text=True, timeout=120)
 
 
-def single_path(row: tuple[bool, str | None, str | None, str | None, int | None]) -> dict[str, str]:
+def single_path(
+    row: tuple[bool, str | None, str | None, str | None, int | None], credit_code: str
+) -> dict[str, str]:
     software, revenue, previous, rd, dcmm = row
     annual: dict[str, dict[str, str]] = {str(FY): {}}
     if revenue is not None:
@@ -83,7 +85,8 @@ def single_path(row: tuple[bool, str | None, str | None, str | None, int | None]
     case = {
         "as_of": AS_OF.isoformat(),
         "fiscal_year": FY,
-        "enterprise": {"software_enterprise": software},
+        # no district: the credit code's registration division (4201xx) puts it in Wuhan
+        "enterprise": {"software_enterprise": software, "credit_code": credit_code},
         "annual": annual,
         "recognitions": [{"kind": "dcmm", "level": dcmm, "date": "2022-06-01"}] if dcmm else [],
     }
@@ -96,7 +99,7 @@ def test_bulk_equals_single_path_on_threshold_rows() -> None:
     assert report.bad_rows == 0
     assert out.schema.field("award_total").type == pa.decimal128(18, 2)
     for i, row in enumerate(EDGE_ROWS):
-        want = single_path(row)
+        want = single_path(row, code(i))
         got = {m: str(out.column(f"award_{m.replace('.', '_')}")[i].as_py()) for m in want}
         assert got == want, (i, row)
         total = sum(Decimal(v) for v in want.values())
@@ -193,3 +196,29 @@ def test_cli_screen_end_to_end(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "筛查完成：7 行" in out.stderr
     assert pq.read_table(tmp_path / "o.parquet").num_rows == 7
+
+
+def test_district_column_decides_scope_and_equals_the_single_path(tmp_path: Path) -> None:
+    rows = [(True, "10000000", None, "2000000", None)] * 4
+    table = registry(rows).append_column(
+        "district", pa.array(["洪山区", "北京市海淀区", None, "东湖高新区"])
+    )
+    src = tmp_path / "with_district.csv"
+    pacsv.write_csv(table, src)
+    out_path = tmp_path / "out.parquet"
+    screen_file(load_policy(), src, out_path, FY, AS_OF, progress=False)
+    got = [str(v) for v in pq.read_table(out_path).column("award_2_6_1").to_pylist()]
+    assert got == ["200000.00", "0.00", "200000.00", "200000.00"]  # None: the code (4201xx)
+    for i, district in enumerate(["洪山区", "北京市海淀区", None, "东湖高新区"]):
+        case = {
+            "as_of": AS_OF.isoformat(),
+            "fiscal_year": FY,
+            "enterprise": {
+                "software_enterprise": True,
+                "credit_code": code(i),
+                "district": district,
+            },
+            "annual": {str(FY): {"revenue": "10000000", "rd_expense": "2000000"}},
+        }
+        single = evaluate_case_json(load_policy(), case, ["2.6.1"])["results"][0]["amount"]
+        assert single == got[i]

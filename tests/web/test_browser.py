@@ -99,6 +99,7 @@ def test_public_library_and_calculator(new_page: Any) -> None:
     page.get_by_label("申报日").fill("2024-06-30")
     page.get_by_label("财务数据所属年度").fill("2023")
     page.get_by_label("属于软件企业").check()
+    page.get_by_label("所属区", exact=False).fill("洪山区")
     page.get_by_label("本年度营业收入").fill("８００万")  # full-width digits and 万
     page.get_by_label("本年度研发投入").fill("130万元")
     page.get_by_label("上年度营业收入").fill("0.05亿")

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 
 CALC = {
     "as_of": "2024-06-30",
+    "district": "洪山区",  # 我市: the policy supports Wuhan firms
     "fiscal_year": "2023",
     "software": "on",
     "revenue": "2000万",

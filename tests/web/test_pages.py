@@ -12,6 +12,7 @@ from tests.platform.jobs_support import drain
 
 CALC = {
     "as_of": "2024-06-30",
+    "district": "洪山区",  # 我市: the policy supports Wuhan firms
     "fiscal_year": "2023",
     "software": "on",
     "revenue": "８００万",
@@ -33,7 +34,7 @@ def test_public_pages_and_json_twins(client_for: Any) -> None:
         j = c.get(url + "?format=json")
         assert j.status_code == 200 and j.headers["content-type"].startswith("application/json")
     lib = c.get("/policy?format=json").json()
-    assert lib["count"]["measures"] == 24 and lib["count"]["tasks"] == 19
+    assert lib["count"]["measures"] == 25 and lib["count"]["tasks"] == 46
     assert lib["window"]["start"] == "2022-06-01" and lib["window"]["end"] == "2025-05-31"
     m = next(m for cl in lib["clauses"] for m in cl["measures"] if m["id"] == "2.6.1")
     assert m["cap_fen"] == 100_000_000 and "市科技局" in m["units"]

@@ -68,6 +68,49 @@ def policy_option(fn: Any) -> Any:
     )(fn)
 
 
+def reading_option(fn: Any) -> Any:
+    return click.option(
+        "--reading",
+        "readings",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help="按另一种读法测算（可重复），如 --reading window.annual_basis=fiscal_year；"
+        "huiqi policy readings 列出全部读法。",
+    )(fn)
+
+
+def parse_readings(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`NAME=VALUE` pairs -> {name: value text}; the policy checks names and values."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail_input(
+                InputError.single(
+                    "--reading", "reading_format", f"应为 NAME=VALUE 形式，收到 {pair!r}"
+                )
+            )
+        out[name.strip()] = value.strip()
+    return out
+
+
+def with_readings(raw: Any, pairs: tuple[str, ...]) -> Any:
+    """The case with `--reading` options added to its own `readings` (the options win)."""
+    if not pairs or not isinstance(raw, dict):
+        return raw
+    given = raw.get("readings")
+    merged = {**(given if isinstance(given, dict) else {}), **parse_readings(pairs)}
+    return {**raw, "readings": merged}
+
+
+def policy_under_readings(policy: Policy, pairs: tuple[str, ...]) -> Policy:
+    """A whole run (bulk screening) under other readings; bad names exit 2."""
+    try:
+        return policy.with_readings(parse_readings(pairs))
+    except InputError as exc:
+        fail_input(exc)
+
+
 def get_policy(policy_id: str) -> Policy:
     try:
         return load_policy(policy_id)
@@ -96,7 +139,14 @@ def main() -> None:
     metavar="ID",
     help="只测算这些措施（可重复，如 --measure 2.6.1 --measure 2.6.2）。",
 )
-def evaluate(case_file: str, policy_id: str, compact: bool, measures: tuple[str, ...]) -> None:
+@reading_option
+def evaluate(
+    case_file: str,
+    policy_id: str,
+    compact: bool,
+    measures: tuple[str, ...],
+    readings: tuple[str, ...],
+) -> None:
     """测算一个企业案例，输出 JSON 结果。
 
     \b
@@ -108,7 +158,8 @@ def evaluate(case_file: str, policy_id: str, compact: bool, measures: tuple[str,
       recognitions     [{kind, level?, project?, date}]
       projects         [{id, kind, ...}]
       prior_awards     [{measure, project?, fiscal_year?, amount}]
-      other_policy_awards [{policy, measure, project?, amount}]
+      other_policy_awards [{policy, measure, project?, amount, status?}]
+      readings         {"window.annual_basis": "fiscal_year", ...}（可选，按另一种读法）
     金额单位为元，可写数字、"1234.56"、"500万元"、"1.2亿"。
 
     \b
@@ -119,7 +170,8 @@ def evaluate(case_file: str, policy_id: str, compact: bool, measures: tuple[str,
 
     policy = get_policy(policy_id)
     try:
-        result = evaluate_case_json(policy, read_case(case_file), list(measures))
+        raw = with_readings(read_case(case_file), readings)
+        result = evaluate_case_json(policy, raw, list(measures))
     except InputError as exc:
         fail_input(exc)
     click.echo(json.dumps(result, ensure_ascii=False, indent=None if compact else 2))
@@ -131,7 +183,10 @@ def evaluate(case_file: str, policy_id: str, compact: bool, measures: tuple[str,
 @click.option(
     "--measure", "measures", multiple=True, metavar="ID", help="只解释这些措施（可重复）。"
 )
-def explain(case_file: str, policy_id: str, measures: tuple[str, ...]) -> None:
+@reading_option
+def explain(
+    case_file: str, policy_id: str, measures: tuple[str, ...], readings: tuple[str, ...]
+) -> None:
     """用中文解释一个案例的测算结果：能拿什么、为什么、离没拿到的还差多少。
 
     输入与 huiqi evaluate 相同。
@@ -140,7 +195,8 @@ def explain(case_file: str, policy_id: str, measures: tuple[str, ...]) -> None:
 
     policy = get_policy(policy_id)
     try:
-        text = explain_case_text(policy, read_case(case_file), list(measures))
+        raw = with_readings(read_case(case_file), readings)
+        text = explain_case_text(policy, raw, list(measures))
     except InputError as exc:
         fail_input(exc)
     click.echo(text, nl=False)
@@ -187,6 +243,7 @@ def _date(_: Any, __: Any, value: str | None) -> dt.date | None:
 )
 @click.option("--progress/--no-progress", default=None, help="显示进度条（默认：终端上显示）。")
 @policy_option
+@reading_option
 def screen(
     input_path: Path,
     output_path: Path,
@@ -196,6 +253,7 @@ def screen(
     batch_rows: int,
     progress: bool | None,
     policy_id: str,
+    readings: tuple[str, ...],
 ) -> None:
     """免申即享批量筛查：INPUT 为文件时筛查 2.6.1 / 2.6.2 / 2.6.3；为目录时筛查全部措施。
 
@@ -207,6 +265,7 @@ def screen(
       revenue_previous_year  上年营业收入（元，新企业可空）
       rd_expense             年研发投入（元）
       dcmm_level             持有的 DCMM 等级（有效期内认定、此前未获奖励；空为无）
+      district               所在区（可选；无此列或为空时按信用代码第3–8位区划判断是否武汉市企业）
     坏行（负数、非数字、信用代码错误等）按行号写入错误报告，不中断运行。
 
     \b
@@ -218,7 +277,8 @@ def screen(
     from huiqi.rules.money import format_wan, format_yuan
     from huiqi.screening.screen import screen_file
 
-    policy = get_policy(policy_id)
+    # a reading changes every firm's answer: the whole run is under it
+    policy = policy_under_readings(get_policy(policy_id), readings)
     if input_path.is_dir():  # issue 5: a registry directory, every measure
         from huiqi.cli.sandbox_cmd import screen_registry
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from huiqi.policies import available_policies, load_policy
-from huiqi.rules.money import format_wan
+from huiqi.rules.money import fen_to_str, format_wan
 
 
 @click.group()
@@ -61,10 +62,20 @@ def measures(policy_id: str, as_json: bool) -> None:
 @policy.command()
 @click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
 def tasks(policy_id: str) -> None:
-    """非资金任务及其责任单位（第一个为牵头单位）。"""
+    """非资金任务及其责任单位。
+
+    文本未写明牵头单位：按惯例取所列第一个单位（标“惯例”）；文本并列的共同牵头单位
+    （如五（二）市委组织部、市人才工作局）一并列出。责任单位按文本的分组（以“，”分隔）显示。
+    """
     p = load_policy(policy_id)
     for t in p.tasks:
-        click.echo(f"{t.id:7} {t.title}  牵头：{t.units[0]}  配合：{'、'.join(t.units[1:]) or '—'}")
+        lead = "、".join(t.leads)
+        how = "（惯例：取第一个单位）" if t.lead_by_convention else "（文本并列，共同牵头）"
+        others = "，".join("、".join(u for u in g if u not in t.leads) for g in t.unit_groups)
+        others = "，".join(x for x in others.split("，") if x)
+        click.echo(f"{t.id:7} {t.title}  牵头：{lead}{how}  配合：{others or '—'}")
+    for unit, note in p.unit_notes.items():
+        click.echo(f"注：{unit}〈{note}〉")
 
 
 @policy.command()
@@ -97,3 +108,107 @@ def parameters(policy_id: str) -> None:
             click.echo(
                 f"{mark} {prm.name:40} {shown!s:>14} {prm.unit:5} 自{start}  {prm.reference}"
             )
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@policy.command()
+@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option(
+    "--population",
+    "population",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="企业名录目录（huiqi population 的输出）：给出时测算每种读法影响多少企业、多少资金。",
+)
+@click.option("--as-of", "as_of", default=None, help="申报日 YYYY-MM-DD（名录中无 as_of 列时）。")
+@click.option("--fiscal-year", type=int, default=None, help="财务数据年度（名录中无此列时）。")
+@click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
+def readings(
+    policy_id: str,
+    population: Path | None,
+    as_of: str | None,
+    fiscal_year: int | None,
+    as_json: bool,
+) -> None:
+    """全部读法（对含糊文字的解释）：默认值、可选的其他读法、所解释的原文；
+    给出 --population 时，列出每种其他读法改变多少企业的结果、多少资金。
+
+    \b
+    按另一种读法测算一个案例：huiqi evaluate case.json --reading NAME=VALUE
+    批量筛查整批名录：huiqi screen pop/ -o out.parquet --reading NAME=VALUE
+    """
+    import datetime as dt
+
+    from huiqi.cli.main import fail_input
+    from huiqi.rules.errors import InputError
+    from huiqi.rules.money import format_yuan
+
+    p = load_policy(policy_id)
+    effects: dict[tuple[str, str], object] = {}
+    if population is not None:
+        from huiqi.screening.readings_effect import reading_effects
+
+        try:
+            day = dt.date.fromisoformat(as_of) if as_of else None
+        except ValueError:
+            fail_input(InputError.single("--as-of", "date", f"日期无效：{as_of!r}（YYYY-MM-DD）"))
+        try:
+            found = reading_effects(p, population, as_of=day, fiscal_year=fiscal_year)
+        except InputError as exc:
+            fail_input(exc)
+        effects = {(e.name, _shown(e.value)): e for e in found}
+    rows = []
+    for prm in p.readings.values():
+        default = prm.values[-1][1]
+        alts = []
+        for alt in prm.alternatives:
+            entry: dict[str, object] = {"value": _shown(alt)}
+            e = effects.get((prm.name, _shown(alt)))
+            if e is not None:
+                entry.update(
+                    firms_changed=e.firms_changed,  # type: ignore[attr-defined]
+                    cases_changed=e.cases_changed,  # type: ignore[attr-defined]
+                    baseline=fen_to_str(e.baseline_fen),  # type: ignore[attr-defined]
+                    alternative=fen_to_str(e.alternative_fen),  # type: ignore[attr-defined]
+                    delta=fen_to_str(e.delta_fen),  # type: ignore[attr-defined]
+                )
+            alts.append(entry)
+        rows.append(
+            {
+                "name": prm.name,
+                "default": _shown(default),
+                "alternatives": alts,
+                "words": prm.words,
+                "description": prm.description,
+                "reference": prm.reference,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for r in rows:
+        others = (
+            "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，文本只给出上限）"
+        )  # type: ignore[index]
+        click.echo(f"{r['name']}  默认：{r['default']}  其他读法：{others}")
+        if r["words"]:
+            click.echo(f"  原文：{r['words']}")
+        click.echo(f"  含义：{r['description']}")
+        for a in r["alternatives"]:  # type: ignore[attr-defined]
+            if "delta" in a:
+                delta = int(a["delta"].replace(".", ""))
+                sign = "+" if delta > 0 else ""
+                click.echo(
+                    f"  → {r['name']}={a['value']}：{a['firms_changed']:,} 家企业结果改变"
+                    f"（{a['cases_changed']:,} 个申报），资金 {sign}{format_yuan(delta)}"
+                    f"（{format_yuan(int(a['baseline'].replace('.', '')))} → "
+                    f"{format_yuan(int(a['alternative'].replace('.', '')))}）"
+                )
+        click.echo("")

@@ -153,6 +153,7 @@ def _firm_rows() -> list[tuple[Enterprise, Callable[[int], list[object]]]]:
                 decided_on=d(2024, 1, 15),
                 authority="市市场监管局",
                 summary="虚假宣传",
+                major=True,
             ),
         ]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.clock import business_today
@@ -63,10 +63,12 @@ def build_case(
 
     day = case_as_of(fiscal_year, as_of)
     last_penalty = db.scalar(
-        select(Penalty.decided_on)
-        .where(Penalty.enterprise_id == ent.id)
-        .order_by(Penalty.decided_on.desc())
-        .limit(1)
+        select(func.max(Penalty.decided_on)).where(Penalty.enterprise_id == ent.id)
+    )
+    last_major_penalty = db.scalar(
+        select(func.max(Penalty.decided_on)).where(
+            Penalty.enterprise_id == ent.id, Penalty.major.is_(True)
+        )
     )
     enterprise: dict[str, Any] = {
         "name": ent.name,
@@ -79,6 +81,8 @@ def build_case(
     }
     if last_penalty is not None:
         enterprise["last_penalty_date"] = last_penalty.isoformat()
+    if last_major_penalty is not None:
+        enterprise["last_major_penalty_date"] = last_major_penalty.isoformat()
     annual: dict[str, Any] = {}
     for f in ent.figures:
         figs = {}

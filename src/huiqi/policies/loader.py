@@ -19,7 +19,13 @@ import yaml
 from huiqi.rules.parameters import parse_parameters
 from huiqi.rules.policy import Clause, FactKind, MeasureSpec, Policy, Source, Task
 
-from .text import normalise, responsible_units, split_clauses
+from .text import (
+    normalise,
+    responsible_unit_groups,
+    responsible_unit_notes,
+    responsible_units,
+    split_clauses,
+)
 
 BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2022"}
 CLAUSE_NUMERALS = "一二三四五六七八九十"
@@ -96,9 +102,12 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
                 measure_ids=tuple(m for m, s in measures_raw.items() if s["clause"] == cid),
                 task_ids=tuple(t for t, s in tasks_raw.items() if s["clause"] == cid),
                 rule_params=tuple(meta.get("closing_clause_params", ())) if closing else (),
+                unit_groups=responsible_unit_groups(text),
+                unit_notes=responsible_unit_notes(text),
             )
         )
     units_of = {c.id: c.units for c in clauses}
+    groups_of = {c.id: c.unit_groups for c in clauses}
 
     measures: dict[str, MeasureSpec] = {}
     for mid, s in measures_raw.items():
@@ -125,7 +134,10 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
             support_type=s["support_type"],
             industries=tuple(s.get("industries", ())),
             summary=s["summary"],
+            summary_template=s["summary"] if "{" in s["summary"] else "",
             notes=s.get("notes", ""),
+            upgrade_param=s.get("upgrade_param"),
+            default_city_percent=int(s.get("default_city_percent", 100)),
         )
 
     tasks = tuple(
@@ -135,6 +147,9 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
             title=s["title"],
             text=normalise(s["words"]),
             units=tuple(s.get("units", units_of[s["clause"]])),
+            unit_groups=groups_of[s["clause"]],
+            leads=tuple(s["leads"]) if s.get("leads") else tuple(units_of[s["clause"]][:1]),
+            lead_by_convention=not s.get("leads"),
         )
         for tid, s in tasks_raw.items()
     )
@@ -156,4 +171,4 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
         enterprise_fields=dict(meta["enterprise_fields"]),
         annual_fields=dict(meta["annual_fields"]),
         full_text=full_text,
-    )
+    ).with_summaries()

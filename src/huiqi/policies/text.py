@@ -82,3 +82,23 @@ def responsible_units(clause_text: str) -> tuple[str, ...]:
         return ()
     listed = re.sub(r"〈[^〉]*〉", "", m.group(1))
     return tuple(u for u in re.split(r"[、，]", listed) if u)
+
+
+def responsible_unit_groups(clause_text: str) -> tuple[tuple[str, ...], ...]:
+    """The units as the text groups them: "，" separates groups, "、" units within one."""
+    m = _UNITS.search(clause_text)
+    if not m:
+        return ()
+    listed = re.sub(r"〈[^〉]*〉", "", m.group(1))
+    return tuple(tuple(u for u in group.split("、") if u) for group in listed.split("，") if group)
+
+
+def responsible_unit_notes(clause_text: str) -> tuple[tuple[str, str], ...]:
+    """(unit, note) for each 〈…〉 note the text attaches to a unit, in order."""
+    m = _UNITS.search(clause_text)
+    if not m:
+        return ()
+    return tuple(
+        (unit.split("，")[-1].split("、")[-1], note)
+        for unit, note in re.findall(r"([^〈〉]*?)〈([^〉]*)〉", m.group(1))
+    )

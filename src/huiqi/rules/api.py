@@ -19,6 +19,7 @@ def evaluate_case(
     policy: Policy, case: Case, measure_ids: list[str] | None = None
 ) -> CaseEvaluation:
     ids = measure_ids if measure_ids is not None else list(policy.measures)
+    base, policy = policy, policy.with_readings(case.readings)
     shared = CaseColumns(policy, case)
     evaluations = [
         evaluate_measure(
@@ -29,7 +30,14 @@ def evaluate_case(
         )
         for mid in ids
     ]
-    return CaseEvaluation(policy, case.as_of, case.fiscal_year, case.enterprise, evaluations)
+    return CaseEvaluation(
+        policy,
+        case.as_of,
+        case.fiscal_year,
+        case.enterprise,
+        evaluations,
+        readings=policy.reading_changes(base),
+    )
 
 
 def evaluate_cases(
@@ -44,12 +52,16 @@ def evaluate_cases(
     """
     ids = measure_ids if measure_ids is not None else list(policy.measures)
     out: dict[int, CaseEvaluation] = {}
-    by_date: dict[dt.date, list[int]] = {}
+    # parameters are read at the case's date and under its readings: group by both
+    by_date: dict[tuple[dt.date, tuple[tuple[str, str], ...]], list[int]] = {}
     for k, case in enumerate(cases):
-        by_date.setdefault(case.as_of, []).append(k)
+        key = tuple(sorted((n, repr(v)) for n, v in case.readings.items()))
+        by_date.setdefault((case.as_of, key), []).append(k)
+    base = policy
     for members in by_date.values():
+        policy = base.with_readings(cases[members[0]].readings)
         if len(members) == 1:  # alone on its date: the single path, with its shared columns
-            out[members[0]] = evaluate_case(policy, cases[members[0]], measure_ids)
+            out[members[0]] = evaluate_case(base, cases[members[0]], measure_ids)
             continue
         group = [cases[k] for k in members]
         shared = [CaseColumns(policy, c) for c in group]
@@ -65,7 +77,13 @@ def evaluate_cases(
                 case_spans.append(span)
         for k, c, (evs, case_spans) in zip(members, group, per_case, strict=True):
             out[k] = CaseEvaluation(
-                policy, c.as_of, c.fiscal_year, c.enterprise, evs, spans=case_spans
+                policy,
+                c.as_of,
+                c.fiscal_year,
+                c.enterprise,
+                evs,
+                spans=case_spans,
+                readings=policy.reading_changes(base),
             )
     return [out[k] for k in range(len(cases))]
 

@@ -28,6 +28,7 @@ TOP_FIELDS = {
     "prior_awards",
     "other_policy_awards",
     "policy",
+    "readings",
 }
 _CN_DATE = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
@@ -61,6 +62,10 @@ class OtherPolicyAward:
     measure: str
     project: str | None
     amount_fen: int
+    status: str = "paid"  # paid | pending (approved or applied for, not yet paid)
+
+
+OTHER_AWARD_STATUSES = ("paid", "pending")
 
 
 @dataclass
@@ -73,6 +78,8 @@ class Case:
     projects: list[Project] = field(default_factory=list)
     prior_awards: list[PriorAward] = field(default_factory=list)
     other_policy_awards: list[OtherPolicyAward] = field(default_factory=list)
+    # readings this case is evaluated under (name -> value), validated against the policy
+    readings: dict[str, Any] = field(default_factory=dict)
 
 
 class _Collector:
@@ -193,6 +200,13 @@ def parse_case(raw: Any, policy: Policy) -> Case:
     if not isinstance(raw, Mapping):
         raise InputError.single("$", "object", "案例应为 JSON 对象")
     col.unknown_keys(raw, TOP_FIELDS, "")
+    readings = dict(col.mapping(raw.get("readings"), "readings"))
+    try:
+        # the rest of the case is read under its readings (the fiscal-year lag is one)
+        policy = policy.with_readings(readings)
+    except InputError as exc:
+        col.take(exc)
+        readings = {}
     as_of = col.date(raw["as_of"], "as_of") if "as_of" in raw else None
     if "as_of" not in raw:
         col.add("as_of", "required", "缺少申报日期 as_of（YYYY-MM-DD）")
@@ -304,7 +318,14 @@ def parse_case(raw: Any, policy: Policy) -> Case:
     for i, a in enumerate(col.listing(raw.get("other_policy_awards"), "other_policy_awards")):
         path = f"other_policy_awards[{i}]"
         aw = col.mapping(a, path)
-        col.unknown_keys(aw, {"policy", "measure", "project", "amount"}, path)
+        col.unknown_keys(aw, {"policy", "measure", "project", "amount", "status"}, path)
+        status = aw.get("status", "paid")
+        if status not in OTHER_AWARD_STATUSES:
+            col.add(
+                f"{path}.status",
+                "award_status",
+                f"应为 paid（已拨付）或 pending（待拨付），收到 {status!r}",
+            )
         mid = _measure_id(col, policy, aw.get("measure"), f"{path}.measure")
         amount = col.amount(aw.get("amount"), f"{path}.amount")
         other_name = aw.get("policy")
@@ -313,13 +334,17 @@ def parse_case(raw: Any, policy: Policy) -> Case:
             continue
         if mid is not None and amount is not None:
             others.append(
-                OtherPolicyAward(other_name.strip(), mid, aw.get("project") or None, amount)
+                OtherPolicyAward(
+                    other_name.strip(), mid, aw.get("project") or None, amount, str(status)
+                )
             )
 
     if col.errors:
         raise InputError(col.errors)
     assert as_of is not None and fiscal_year is not None
-    return Case(as_of, fiscal_year, enterprise, annual, recognitions, projects, prior, others)
+    return Case(
+        as_of, fiscal_year, enterprise, annual, recognitions, projects, prior, others, readings
+    )
 
 
 def _measure_id(col: _Collector, policy: Policy, raw: Any, path: str) -> str | None:

@@ -253,3 +253,88 @@ def one_of(
         return f"{what}：{shown_names.get(value, str(value))}{'' if passed[i] else '（不符合）'}"
 
     return Condition(column, label, passed, known, fact, detail)
+
+
+def required(f: Frame, column: str, what: str, fact: str) -> Condition:
+    """The fact must be given (any amount, zero included): an input the formula needs,
+    stated as such rather than as a trivial `>= 0` threshold."""
+    known = f.known(column)
+    v = f.money(column)
+
+    def detail(i: int) -> str:
+        return f"已填写{what}：{format_yuan(int(v[i]))}"
+
+    return Condition(column, f"需填写{what}", known, known, fact, detail)
+
+
+def positive_amount(
+    values: IntArray, known: BoolArray, label: str, what: str, fact: str
+) -> Condition:
+    """A computed amount (not one column) greater than zero."""
+    passed = known & (values > 0)
+
+    def detail(i: int) -> str:
+        shown = format_yuan(int(values[i]))
+        return f"{what} {shown}" + ("" if passed[i] else "，应大于 0")
+
+    return Condition(fact, label, passed, known, fact, detail)
+
+
+def integer_between(
+    f: Frame, column: str, low: int, high: int, label: str, what: str, fact: str
+) -> Condition:
+    """low <= value <= high (a fiscal year inside a span of years)."""
+    known = f.known(column)
+    v = f.integer(column)
+    passed = known & (v >= low) & (v <= high)
+
+    def detail(i: int) -> str:
+        where = "在" if passed[i] else "不在"
+        return f"{what} {int(v[i])} {where} {low}–{high} 内"
+
+    return Condition(column, label, passed, known, fact, detail)
+
+
+def dates_overlap(
+    f: Frame,
+    start_column: str,
+    end_column: str,
+    start: dt.date,
+    end: dt.date,
+    label: str,
+    what: str,
+    fact: str,
+) -> Condition:
+    """The period [start_column, end_column] shares at least one day with [start, end]."""
+    known = f.known(start_column) & f.known(end_column)
+    a, b = f.date(start_column), f.date(end_column)
+    lo, hi = date_to_days(start), date_to_days(end)
+    passed = known & (a <= hi) & (b >= lo)
+
+    def detail(i: int) -> str:
+        period = f"{days_to_date(int(a[i])).isoformat()} 至 {days_to_date(int(b[i])).isoformat()}"
+        where = "与" if passed[i] else "不与"
+        return f"{what} {period} {where}政策有效期 {start.isoformat()} 至 {end.isoformat()} 重叠"
+
+    return Condition(f"{start_column}/{end_column}", label, passed, known, fact, detail)
+
+
+def one_of_if_given(
+    f: Frame,
+    column: str,
+    allowed: tuple[str, ...],
+    label: str,
+    what: str,
+    fact: str,
+    names: dict[Any, str] | None = None,
+) -> Condition:
+    """Like one_of, but a value not given passes (an optional refinement of a fact)."""
+    given = f.known(column)
+    inner = one_of(f, column, allowed, label, what, fact, names)
+    passed = ~given | inner.passed
+    known = f.constant(True, np.bool_)
+
+    def detail(i: int) -> str:
+        return inner.detail(i) if given[i] else f"未填写{what}"
+
+    return Condition(column, label, passed, known, fact, detail)

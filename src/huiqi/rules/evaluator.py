@@ -24,6 +24,7 @@ PRIOR_PAID = "prior_paid"  # fen already paid under this measure (per the measur
 PRIOR_COUNT = "prior_count"
 OTHER_BEST = "other_policy_best"  # the largest award of another city policy for the same thing
 OTHER_POLICY = "other_policy_name"
+OTHER_PAID = "other_policy_paid"  # that award is paid (True) or only pending (False)
 PROJECT = "project"
 
 
@@ -40,10 +41,15 @@ class MeasureEvaluation:
     zero_amount: BoolArray
     other_best: IntArray
     other_known: BoolArray
+    # 就高不重复 against a paid award of another policy: what ours keeps back (fen)
+    other_deducted: IntArray
+    other_paid: BoolArray
     status: IntArray
     amount: IntArray  # fen awarded (0 unless eligible)
     cap_fen: int | None
     params_used: list[ParameterUse]
+    # the reading that refused a further payment of a one-time measure, if one did
+    prior_rule: str | None = None
 
     @property
     def n(self) -> int:
@@ -84,20 +90,35 @@ def evaluate_measure(
     prior_blocks = no
     prior_count = frame.integer(PRIOR_COUNT) if frame.has(PRIOR_COUNT) else None
     # no earlier award on any row (the usual case): nothing to deduct or refuse
+    # read (and so cited) whether or not any row has an earlier award, so a case's answer does
+    # not depend on the other cases it is evaluated with
+    prior_rule: str | None = None
+    pays_more = True
+    if spec.prior not in ("none", "once_per_fiscal_year") and outcome.amount is not None:
+        prior_rule = _one_time_rule(spec, view)
+        pays_more = prior_rule is None or view.flag(prior_rule)
     if spec.prior != "none" and prior_count is not None and bool(prior_count.any()):
+        has_prior = prior_count > 0
         if spec.prior == "once_per_fiscal_year":
-            prior_blocks = prior_count > 0
+            prior_blocks = has_prior
             after = np.where(prior_blocks, 0, capped)
         elif outcome.amount is None:
             # a one-time award left to review is refused once it has been paid
-            prior_blocks = prior_count > 0 if spec.one_time else no
+            prior_blocks = has_prior if spec.one_time else no
         else:
-            after = np.maximum(capped - prior_paid, 0)
-            # a one-time award paid in full (or an upgrade already covered) leaves nothing
-            prior_blocks = (prior_count > 0) & (after == 0)
+            if not pays_more:
+                # 一次性: paid once for this project or recognition, nothing more
+                prior_blocks = has_prior
+                after = np.where(has_prior, 0, capped)
+            else:
+                after = np.maximum(capped - prior_paid, 0)
+                # a one-time award paid in full (or an upgrade already covered) leaves nothing
+                prior_blocks = has_prior & (after == 0)
 
     other_best = frame.money(OTHER_BEST)
     other_known = frame.known(OTHER_BEST)
+    other_paid = frame.flag(OTHER_PAID) if frame.has(OTHER_PAID) else other_known
+    other_deducted = zero_fen
 
     open_claim = met if prior_blocks is no else met & ~prior_blocks
     if spec.kind == "discretionary" or outcome.amount is None:
@@ -113,9 +134,20 @@ def evaluate_measure(
             # read (and so cited) whether or not any row has another policy's award, so a
             # case's answer does not depend on the other cases it is evaluated with
             tie_to_other = view.flag("interpretation.tie_goes_to_other_policy")
+            pay_difference = (
+                view.flag("jiugao.pay_difference")
+                if "jiugao.pay_difference" in view.params
+                else False
+            )
             if bool(other_known.any()):
                 beaten = (other_best >= after) if tie_to_other else (other_best > after)
                 status = np.where(ok & other_known & beaten, EXCLUDED, status)
+                if pay_difference:
+                    # 就高: the firm ends with the higher award; one already paid is kept and
+                    # ours pays the rest. A pending one is not to be paid at all (explained).
+                    keeps = (status == ELIGIBLE) & other_known & other_paid
+                    other_deducted = np.where(keeps, other_best, 0)
+                    after = after - other_deducted
         amount = np.where(status == ELIGIBLE, after, 0)
 
     return MeasureEvaluation(
@@ -130,8 +162,22 @@ def evaluate_measure(
         zero_amount=zero_amount,
         other_best=other_best,
         other_known=other_known,
+        other_deducted=other_deducted,
+        other_paid=other_paid,
         status=status,
         amount=amount,
         cap_fen=cap,
         params_used=list(view.used.values()),
+        prior_rule=prior_rule,
     )
+
+
+def _one_time_rule(spec: MeasureSpec, view: ParamView) -> str | None:
+    """The reading that says whether a one-time measure already paid pays a difference: for
+    a tiered award (DCMM levels, factory grades) its upgrade reading, else one_time.top_up.
+    None (pay the difference) for a measure that is not one-time or a package without it."""
+    if not spec.one_time:
+        return None
+    tiered = bool(spec.source.rank) or spec.source.rank_by_level
+    name = spec.upgrade_param if tiered else "one_time.top_up"
+    return name if name is not None and name in view.params else None

@@ -65,6 +65,24 @@ def _add_years(days: IntArray, years: int) -> IntArray:
     return result
 
 
+def add_months(days: IntArray, months: int) -> IntArray:
+    """Same day of the month `months` later (31 Mar - 1 month -> 28/29 Feb), vectorised."""
+    return _once_if_constant(lambda d: _add_months(d, months), days)
+
+
+def _add_months(days: IntArray, months: int) -> IntArray:
+    d64 = days.astype("datetime64[D]")
+    month_start = d64.astype("datetime64[M]")
+    day_of_month = (d64 - month_start.astype("datetime64[D]")).astype(np.int64)
+    target = month_start + np.timedelta64(months, "M")
+    last_day = (
+        (target + np.timedelta64(1, "M")).astype("datetime64[D]") - target.astype("datetime64[D]")
+    ).astype(np.int64) - 1
+    out = target.astype("datetime64[D]") + np.minimum(day_of_month, last_day)
+    result: IntArray = out.astype(np.int64)
+    return result
+
+
 def year_of(days: IntArray) -> IntArray:
     return _once_if_constant(_year_of, days)
 

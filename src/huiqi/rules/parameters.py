@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .errors import InputError
+from .errors import FieldError, InputError
 
 UNITS = ("CNY", "rate", "date", "bool", "int", "years", "text", "list")
 
@@ -26,6 +26,9 @@ class Parameter:
     reference: str  # the clause and the words this value comes from, or the reason for a reading
     values: tuple[tuple[dt.date, Any], ...]  # (start date, value), sorted
     interpretation: bool = False  # True where the text is ambiguous and this is our reading
+    # a reading's other possible values (each implemented), and the words of the text it reads
+    alternatives: tuple[Any, ...] = ()
+    words: str = ""
 
     def at(self, when: dt.date) -> tuple[dt.date, Any]:
         chosen: tuple[dt.date, Any] | None = None
@@ -91,6 +94,8 @@ def parse_parameters(raw: dict[str, Any]) -> dict[str, Parameter]:
             reference=spec["reference"],
             values=values,
             interpretation=bool(spec.get("interpretation", False)),
+            alternatives=tuple(_coerce(unit, v, name) for v in spec.get("alternatives", ())),
+            words=str(spec.get("words", "")),
         )
     return out
 
@@ -119,8 +124,89 @@ def override(
             reference=f"{base.reference}（{source}调整）",
             values=tuple(sorted(merged.items())),
             interpretation=base.interpretation,
+            alternatives=base.alternatives,
+            words=base.words,
         )
     return out
+
+
+def apply_readings(
+    params: dict[str, Parameter], readings: dict[str, Any], *, path: str = "readings"
+) -> dict[str, Parameter]:
+    """A copy with some readings switched, each for the whole period.
+
+    Only parameters marked `interpretation` are readings; any other name is refused, since a
+    case must not change what the text itself fixes (a cap, a rate, a threshold).
+    """
+    errors: list[FieldError] = []
+    out = dict(params)
+    for name, raw in readings.items():
+        where = f"{path}.{name}"
+        base = params.get(name)
+        if base is None or not base.interpretation:
+            choices = "、".join(n for n, p in params.items() if p.interpretation)
+            errors.append(
+                FieldError(
+                    where,
+                    "not_a_reading",
+                    f"{name} 不是可切换的解释参数（读法）；可切换：{choices}",
+                )
+            )
+            continue
+        try:
+            value = _coerce(base.unit, _plain_reading(raw, base.unit), where)
+        except (InputError, ValueError, TypeError, ArithmeticError) as exc:
+            detail = exc.errors[0].message if isinstance(exc, InputError) else str(exc)
+            errors.append(FieldError(where, "reading_value", f"读法取值无效：{detail}"))
+            continue
+        # a reading takes one of the values the package names for it; any other value would be
+        # a reform (a change of the policy), not a reading of its words
+        allowed = (*(v for _, v in base.values), *base.alternatives)
+        if value not in allowed:
+            shown = "、".join(_shown(v) for v in allowed)
+            errors.append(
+                FieldError(where, "reading_value", f"读法取值应为 {shown} 之一，收到 {raw!r}")
+            )
+            continue
+        out[name] = Parameter(
+            name=name,
+            description=base.description,
+            unit=base.unit,
+            reference=f"{base.reference}（按读法 {name}={_shown(value)} 测算）",
+            values=((base.values[0][0], value),),
+            interpretation=True,
+            alternatives=base.alternatives,
+            words=base.words,
+        )
+    if errors:
+        raise InputError(errors)
+    return out
+
+
+def _plain_reading(raw: Any, unit: str) -> Any:
+    """A reading given as text (`--reading NAME=VALUE`) to the value its unit takes."""
+    if isinstance(raw, str):
+        text = raw.strip()
+        if unit == "bool" and text.lower() in ("true", "false", "是", "否"):
+            return text.lower() in ("true", "是")
+        if unit in ("int", "years"):
+            if not text.lstrip("-").isdigit():
+                raise ValueError(f"应为整数，收到 {raw!r}")
+            return int(text)
+        if unit == "list":
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return text
+    if unit in ("int", "years") and (isinstance(raw, bool) or not isinstance(raw, int)):
+        raise ValueError(f"应为整数，收到 {raw!r}")
+    return raw
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 @dataclass

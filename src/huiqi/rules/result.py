@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -29,6 +29,8 @@ class CaseEvaluation:
     evaluations: list[MeasureEvaluation]
     # this case's rows in each evaluation, when it shares the frames of a batch of cases
     spans: list[tuple[int, int]] | None = None
+    # readings switched from the policy's defaults for this case, name -> value
+    readings: dict[str, Any] = field(default_factory=dict)
 
     def _spans(self) -> list[tuple[int, int]]:
         return self.spans if self.spans is not None else [(0, ev.n) for ev in self.evaluations]
@@ -148,6 +150,11 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         calculation["prior_paid"] = fen_to_str(prior)
         if spec.prior == "once_per_fiscal_year":
             reasons.append(f"不符合：本会计年度已获本项支持 {format_yuan(prior)}，每年度限一次")
+        elif ev.prior_blocks[i] and ev.prior_rule is not None and int(ev.capped[i]) > prior:
+            reasons.append(
+                f"不符合：已获本项一次性支持 {format_yuan(prior)}；一次性措施不再补发差额"
+                f"（读法 {ev.prior_rule}=false）"
+            )
         elif ev.prior_blocks[i]:
             reasons.append(f"不符合：已获本项一次性支持 {format_yuan(prior)}，不再重复发放")
         else:
@@ -160,6 +167,7 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         other = {
             "policy": ev.frame.text("other_policy_name")[i],
             "amount": fen_to_str(int(ev.other_best[i])),
+            "status": "paid" if ev.other_paid[i] else "pending",
         }
         if status == EXCLUDED:
             excluded_by = other
@@ -169,10 +177,24 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
             )
         elif status == ELIGIBLE:
             supersedes = other
-            reasons.append(
-                f"就高不重复：本政策金额高于 {other['policy']} 的 "
-                f"{format_yuan(int(ev.other_best[i]))}，按本政策办理并替代该项"
-            )
+            other_fen = format_yuan(int(ev.other_best[i]))
+            deducted = int(ev.other_deducted[i])
+            if deducted:
+                reasons.append(
+                    f"就高不重复：{other['policy']} 已拨付 {other_fen}，本政策金额更高，"
+                    f"只补差额 {format_yuan(int(ev.amount[i]))}，企业合计享受较高的一项"
+                )
+                calculation["jiugao_deducted"] = fen_to_str(deducted)
+            elif not ev.other_paid[i]:
+                reasons.append(
+                    f"就高不重复：本政策金额高于 {other['policy']} 待拨付的 {other_fen}，"
+                    "按本政策全额办理；该项不应再拨付"
+                )
+            else:
+                reasons.append(
+                    f"就高不重复：本政策金额高于 {other['policy']} 的 {other_fen}，"
+                    "按本政策办理并替代该项（该项已拨付的应退回）"
+                )
         elif status == DISCRETIONARY:
             reasons.append(
                 f"就高不重复：{other['policy']} 已给予 {format_yuan(int(ev.other_best[i]))}，"
@@ -184,6 +206,8 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         )
         reasons.append(f"符合条件；金额由主管部门评审核定（择优/一事一议/按规定）{cap_text}")
 
+    if ev.frame.has("recognition_notes") and ev.frame.known("recognition_notes")[i]:
+        reasons.append("认定情况：" + str(ev.frame.text("recognition_notes")[i]))
     project = ev.frame.text("project")[i]
     return {
         "requires": requires,
@@ -222,6 +246,10 @@ def case_result(ce: CaseEvaluation) -> dict[str, Any]:
         },
         "as_of": ce.as_of.isoformat(),
         "fiscal_year": ce.fiscal_year,
+        "readings": {
+            name: _param_value(value, p.parameters[name].unit)
+            for name, value in ce.readings.items()
+        },
         "results": [row_result(ev, i) for ev, i in ce.rows()],
         "total": fen_to_str(ce.total_fen),
     }

@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any
 
 from .case import Case, Recognition
-from .evaluator import OTHER_BEST, OTHER_POLICY, PRIOR_COUNT, PRIOR_PAID, PROJECT
+from .evaluator import OTHER_BEST, OTHER_PAID, OTHER_POLICY, PRIOR_COUNT, PRIOR_PAID, PROJECT
 from .frame import Frame
 from .policy import MeasureSpec, Policy
 
@@ -19,6 +19,7 @@ BOOKKEEPING_KINDS = {
     PRIOR_COUNT: "integer",
     OTHER_BEST: "money",
     OTHER_POLICY: "text",
+    OTHER_PAID: "flag",
 }
 RECOGNITION_KINDS = {
     "recognition_kind": "text",
@@ -38,7 +39,16 @@ def enterprise_facts(policy: Policy, case: Case) -> dict[str, Any]:
     facts["revenue_previous_year"] = last_year.get("revenue")
     facts["as_of"] = case.as_of
     facts["fiscal_year"] = case.fiscal_year
+    facts["credit_division"] = credit_division(case.enterprise.get("credit_code"))
     return facts
+
+
+def credit_division(code: Any) -> int | None:
+    """The registration authority's administrative division (characters 3–8 of a unified
+    social credit code, GB 32100-2015), e.g. 420106 for 武昌区; None without a code."""
+    if not isinstance(code, str) or len(code) < 8 or not code[2:8].isdigit():
+        return None
+    return int(code[2:8])
 
 
 def enterprise_kinds(policy: Policy) -> dict[str, str]:
@@ -49,6 +59,7 @@ def enterprise_kinds(policy: Policy) -> dict[str, str]:
         revenue_previous_year="money",
         as_of="date",
         fiscal_year="integer",
+        credit_division="integer",
     )
     return kinds
 
@@ -88,6 +99,35 @@ def _best_recognitions(
     return {p: r for p, (_, r) in best.items()}
 
 
+RECOGNITION_NOTES = "recognition_notes"  # what became of each recognition of a row's project
+
+
+def _recognition_notes(
+    policy: Policy, spec: MeasureSpec, case: Case, project: str | None, chosen: Recognition
+) -> str | None:
+    """Every recognition of one project for this measure and what became of it, so that
+    nothing is dropped silently; None where the project has just the one."""
+    same = [r for r in case.recognitions if r.kind in spec.source.kinds and r.project == project]
+    if len(same) < 2 and not (project is None and spec.level == "project"):
+        return None
+    start = policy.parameter_at("window.start", case.as_of)
+    end = policy.parameter_at("window.end", case.as_of)
+    parts = []
+    for r in same:
+        title = policy.recognition_kinds[r.kind].title
+        level = policy.recognition_kinds[r.kind].level_names.get(r.level, "")
+        day = r.date.isoformat() if r.date else "日期未填"
+        if r is chosen:
+            fate = "按此认定计算"
+        elif r.date is None or not start <= r.date <= end:
+            fate = "不在政策有效期内，不计"
+        else:
+            fate = "同一项目按最高等级计，此项不另计"
+        parts.append(f"{title}{level}（{day}）：{fate}")
+    where = "未注明 project 的认定视为同一工厂/项目；" if project is None else f"项目 {project}："
+    return where + "；".join(parts)
+
+
 def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str, Any]:
     paid = [
         a
@@ -107,6 +147,7 @@ def _bookkeeping(spec: MeasureSpec, case: Case, project: str | None) -> dict[str
         PRIOR_COUNT: len(paid),
         OTHER_BEST: top.amount_fen if top else None,
         OTHER_POLICY: top.policy if top else None,
+        OTHER_PAID: top.status == "paid" if top else None,
     }
 
 
@@ -129,6 +170,7 @@ def _measure_records(
         records.append(_bookkeeping(spec, case, None))
     elif spec.source.type == "recognition":
         kinds.update(RECOGNITION_KINDS)
+        kinds[RECOGNITION_NOTES] = "text"
         for project, r in _best_recognitions(policy, spec, case).items():
             kind = policy.recognition_kinds[r.kind]
             records.append(
@@ -139,15 +181,19 @@ def _measure_records(
                     if r.level is not None
                     else None,
                     "recognition_date": r.date,
+                    RECOGNITION_NOTES: _recognition_notes(policy, spec, case, project, r),
                     **_bookkeeping(spec, case, project),
                 }
             )
     else:
-        (project_kind,) = spec.source.kinds
-        kinds.update(policy.project_kinds[project_kind].fields)
+        for project_kind in spec.source.kinds:
+            kinds.update(policy.project_kinds[project_kind].fields)
+        kinds["project_kind"] = "text"
         for pr in case.projects:
-            if pr.kind == project_kind:
-                records.append({**pr.fields, **_bookkeeping(spec, case, pr.id)})
+            if pr.kind in spec.source.kinds:
+                records.append(
+                    {**pr.fields, "project_kind": pr.kind, **_bookkeeping(spec, case, pr.id)}
+                )
     if not records:
         # no relevant fact at all: one row whose source facts are unknown, so the measure is
         # reported ineligible with the missing fact named, rather than silently absent

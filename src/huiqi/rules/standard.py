@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 
 from .conditions import Condition, date_between, format_rate
-from .frame import Frame, IntArray, add_years, days_to_date
+from .frame import BoolArray, Frame, IntArray, ObjArray, add_months, days_to_date
 from .money import format_yuan, percent_half_up
 from .parameters import ParamView
 
@@ -34,39 +35,153 @@ def percent(fen: IntArray, rate: Fraction, p: ParamView) -> IntArray:
     raise ValueError(f"interpretation.rounding: unsupported mode {mode!r}")
 
 
+CREDIT_SOURCE = "信用条件来自申报指南（实施细则）通行要求，非政策文件条文"
+
+
+def _recent(f: Frame, column: str, since: IntArray) -> BoolArray:
+    """A penalty decided after `since` (strictly: one exactly N months before is outside)."""
+    known = f.known(column)
+    if not f.has(column) or not bool(known.any()):
+        return f.constant(False, np.bool_)
+    return known & (f.date(column) > since)
+
+
 def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
-    """Not on the serious-discredit list, no administrative penalty in the look-back period.
+    """As application guidelines do it: not on the serious-discredit list, no *major*
+    administrative penalty in the look-back period; any penalty only if the reading
+    credit.block_any_penalty says so. The policy text itself has no credit condition, so
+    every reason says where the rule comes from.
 
     Unknown credit facts pass: the calculator must work before a firm is identified; the
     platform fills these facts from the credit registry before any decision.
     """
     block = p.flag("credit.block_serious_discredit")
-    months = p.integer("credit.penalty_lookback_months")
+    months = p.integer("credit.major_penalty_lookback_months")
+    any_penalty = p.flag("credit.block_any_penalty")
     if block and f.has("serious_discredit"):
         discredit = f.flag("serious_discredit") & f.known("serious_discredit")
     else:
         discredit = f.constant(False, np.bool_)
-    penalty_known = f.known("last_penalty_date")
-    if months > 0 and f.has("last_penalty_date") and bool(penalty_known.any()):
-        # look-back in whole years on the calendar, remaining months as 30 days each
-        lookback_start = add_years(f.date("as_of"), -(months // 12)) - (months % 12) * 30
-        recent_penalty = penalty_known & (f.date("last_penalty_date") >= lookback_start)
-    else:
-        recent_penalty = f.constant(False, np.bool_)
-    passed = ~(discredit | recent_penalty)
+    no = f.constant(False, np.bool_)
+    since = add_months(f.date("as_of"), -months) if months > 0 else None
+    major = _recent(f, "last_major_penalty_date", since) if since is not None else no
+    minor = _recent(f, "last_penalty_date", since) if since is not None and any_penalty else no
+    passed = ~(discredit | major | minor)
     known = f.constant(True, np.bool_)
+
+    def day(column: str, i: int) -> str:
+        return days_to_date(int(f.date(column)[i])).isoformat()
 
     def detail(i: int) -> str:
         if discredit[i]:
-            return "企业列入严重失信主体名单，不予支持"
-        if recent_penalty[i]:
-            day = days_to_date(int(f.date("last_penalty_date")[i])).isoformat()
-            return f"企业于 {day} 受过行政处罚，在申报日前 {months} 个月内，不予支持"
-        return "信用状况良好（未列入严重失信名单，近期无行政处罚）"
+            return f"企业列入严重失信主体名单，不予支持（{CREDIT_SOURCE}）"
+        if major[i]:
+            return (
+                f"企业于 {day('last_major_penalty_date', i)} 受过重大行政处罚，"
+                f"在申报日前 {months} 个月内，不予支持（{CREDIT_SOURCE}）"
+            )
+        if minor[i]:
+            return (
+                f"企业于 {day('last_penalty_date', i)} 受过行政处罚，在申报日前 {months} 个月内；"
+                f"按读法 credit.block_any_penalty=true 不予支持（{CREDIT_SOURCE}）"
+            )
+        scope = f"近 {months} 个月内无重大行政处罚" if months > 0 else "不审查行政处罚"
+        return f"信用状况良好：未列入严重失信主体名单，{scope}（{CREDIT_SOURCE}）"
 
     return Condition(
-        "credit", "信用状况良好", passed, known, "enterprise.serious_discredit", detail
+        "credit",
+        "信用状况良好（申报指南要求）",
+        passed,
+        known,
+        "enterprise.serious_discredit/last_major_penalty_date",
+        detail,
     )
+
+
+# id(column) -> (column, listed names, status): the enterprise measures of one registry part
+# share one district column, so its membership is worked out once, not per measure
+_DISTRICT_MEMO: dict[int, tuple[ObjArray, frozenset[str], IntArray]] = {}
+_LISTED, _NOT_LISTED, _BLANK = 1, 0, -1
+
+
+def normalise_district(name: str) -> str:
+    """ "湖北省武汉市 洪山区" -> "洪山区": the list names districts without province or city."""
+    text = "".join(name.split())
+    for prefix in ("湖北省", "武汉市"):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def _district_status(values: ObjArray, listed: frozenset[str]) -> IntArray:
+    """Per row: listed, not listed, or blank (no usable name: treated as not given)."""
+    hit = _DISTRICT_MEMO.get(id(values))
+    if hit is not None and hit[0] is values and hit[1] == listed:
+        return hit[2]
+    answers: dict[Any, int] = {}
+
+    def one(x: Any) -> int:
+        answer = answers.get(x)
+        if answer is None:
+            name = normalise_district(x) if isinstance(x, str) else ""
+            answer = _BLANK if not name else _LISTED if name in listed else _NOT_LISTED
+            answers[x] = answer
+        return answer
+
+    out = np.fromiter((one(x) for x in values), dtype=np.int64, count=len(values))
+    if len(_DISTRICT_MEMO) > 64:
+        _DISTRICT_MEMO.clear()
+    _DISTRICT_MEMO[id(values)] = (values, listed, out)
+    return out
+
+
+def in_scope(f: Frame, p: ParamView) -> list[Condition]:
+    """The enterprise is of Wuhan (我市): its district is on the list (districts and
+    functional areas); with no district, its credit code's registration division decides
+    (4201xx in, 420000 provincial registration unknown, any other out). A package without
+    the scope.* parameters has no such condition."""
+    if "scope.wuhan_only" not in p.params:
+        return []
+    if not p.flag("scope.wuhan_only"):
+        everyone = f.constant(True, np.bool_)
+        label = "不审查企业所在地（按读法 scope.wuhan_only=false）"
+        return [
+            Condition("scope", label, everyone, everyone, "enterprise.district", lambda _: label)
+        ]
+    listed = frozenset(normalise_district(str(d)) for d in p.get("scope.districts"))
+    prefix = str(p.get("scope.division_prefix"))
+    district, district_known = f.text("district"), f.known("district")
+    if bool(district_known.any()):
+        status = _district_status(district, listed)
+        given = district_known & (status != _BLANK)
+        by_district = status == _LISTED
+    else:
+        given = by_district = f.constant(False, np.bool_)
+    division, division_known = f.integer("credit_division"), f.known("credit_division")
+    scale = 10 ** (6 - len(prefix))
+    by_code = division_known & (division // scale == int(prefix))
+    provincial = division == int(prefix[:2]) * 10_000
+    code_decides = ~given & division_known & ~provincial
+    passed = np.where(given, by_district, code_decides & by_code)
+    known = given | code_decides
+
+    def detail(i: int) -> str:
+        if given[i]:
+            if passed[i]:
+                return f"企业所在区：{district[i]}（属武汉市）"
+            return f"企业所在地“{district[i]}”不属武汉市各区及功能区；本政策支持我市企业"
+        code = f"{int(division[i]):06d}"
+        if passed[i]:
+            return f"未填所在区；统一社会信用代码登记机关区划码 {code} 属武汉市"
+        return f"未填所在区；统一社会信用代码登记机关区划码 {code} 不属武汉市；本政策支持我市企业"
+
+    return [
+        Condition("scope", "属武汉市（我市）企业", passed, known, "enterprise.district", detail)
+    ]
+
+
+def enterprise_standing(f: Frame, p: ParamView) -> list[Condition]:
+    """What every measure asks of the enterprise itself: of Wuhan, credit in order."""
+    return [*in_scope(f, p), credit_in_good_standing(f, p)]
 
 
 def percent_basis(label: str, rate: Fraction, base: IntArray, raw: IntArray) -> BasisFn:

@@ -243,6 +243,34 @@ def credit_code_column(arr: pa.Array, problems: RowProblems) -> None:
     problems.mark(m2, "credit_code", "credit_code", "统一社会信用代码校验位错误（GB 32100）")
 
 
+def credit_division_column(arr: pa.Array) -> tuple[IntArray, BoolArray]:
+    """Characters 3–8 of each credit code (the registration division, e.g. 420106) as int64,
+    known where the code has 18 characters and those six are digits, over the Arrow buffer
+    as `credit_code_column` reads it; the scope condition of a policy reads it."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        arr = arr.cast(pa.string())
+    n = len(arr)
+    division = np.zeros(n, dtype=np.int64)
+    known = np.zeros(n, dtype=np.bool_)
+    null = ~known_mask(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset : arr.offset + n + 1]
+    idx = np.flatnonzero(~null & (np.diff(offsets) == 18))
+    if len(idx) == 0:
+        return division, known
+    sub = arr.take(pa.array(idx)) if len(idx) < n else arr
+    sub_offsets = np.frombuffer(sub.buffers()[1], dtype=np.int32)[
+        sub.offset : sub.offset + len(sub) + 1
+    ]
+    data = np.frombuffer(sub.buffers()[2], dtype=np.uint8)[sub_offsets[0] : sub_offsets[-1]]
+    digits = data.reshape(len(sub), 18)[:, 2:8].astype(np.int64) - ord("0")
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    value = digits @ np.array([100_000, 10_000, 1_000, 100, 10, 1], dtype=np.int64)
+    division[idx] = np.where(ok, value, 0)
+    known[idx] = ok
+    return division, known
+
+
 def fen_to_decimal_array(fen: IntArray) -> pa.Array:
     """int64 fen -> decimal128(18,2) without any per-value conversion: the unscaled value of
     a decimal IS the fen, so build the 16-byte little-endian words directly."""

@@ -23,6 +23,7 @@ import numpy as np
 
 from huiqi.rules.evaluator import (
     OTHER_BEST,
+    OTHER_PAID,
     OTHER_POLICY,
     PRIOR_COUNT,
     PRIOR_PAID,
@@ -129,14 +130,22 @@ def measure_rows(policy: Policy, spec: MeasureSpec, part: RegistryPart) -> Measu
         else:
             project, project_known = np.full(0, None, dtype=object), np.zeros(0, bool)
     else:
-        (project_kind,) = src.kinds
         pr = part.projects
-        sub = pr.take((pr.cols["kind"][0] == project_kind) & good[pr.case]) if len(pr.case) else pr
+        of_kind = np.isin(pr.cols["kind"][0], src.kinds) if len(pr.case) else None
+        sub = pr.take(of_kind & good[pr.case]) if of_kind is not None else pr
         case = sub.case
         frame = base_frame(part, case)
-        for name in policy.project_kinds[project_kind].fields:
+        fields = {name for k in src.kinds for name in policy.project_kinds[k].fields}
+        for name in sorted(fields):
             if len(case):
-                frame.put(name, *sub.cols[name])
+                # a field of another kind is ignored, as the case parser ignores it
+                v, kn = sub.cols[name]
+                owners = [k for k in src.kinds if name in policy.project_kinds[k].fields]
+                if len(owners) < len(src.kinds):
+                    kn = kn & np.isin(sub.cols["kind"][0], owners)
+                frame.put(name, v, kn)
+        if len(case):
+            frame.put("project_kind", *sub.cols["kind"])
         if len(case):
             project, project_known = sub.cols["id"]
         else:
@@ -174,6 +183,7 @@ def _bookkeeping(
     best = np.zeros(n, dtype=np.int64)
     best_known = np.zeros(n, dtype=np.bool_)
     name = np.full(n, None, dtype=object)
+    paid_other = np.zeros(n, dtype=np.bool_)
     ot = part.others
     if len(ot.case) and n:
         sel = (ot.cols["measure"][0] == spec.id) & ~part.bad[ot.case]
@@ -186,11 +196,13 @@ def _bookkeeping(
             best = np.where(found, amount[top][pos], 0)
             best_known = found
             name = np.where(found, ot.cols["policy"][0][sel][top][pos], None)
+            paid_other = found & ot.cols["paid"][0][sel][top][pos]
     ones = np.ones(n, dtype=np.bool_)
     frame.put(PRIOR_PAID, paid.astype(np.int64), ones)
     frame.put(PRIOR_COUNT, count.astype(np.int64), ones)
     frame.put(OTHER_BEST, best.astype(np.int64), best_known)
     frame.put(OTHER_POLICY, name, best_known)
+    frame.put(OTHER_PAID, paid_other, best_known)
 
 
 def take_frame(frame: Frame, idx: IntArray) -> Frame:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from huiqi.rules.policy import Policy
 
-from .columns import RowProblems
+from .columns import RowProblems, credit_division_column
 from .tables import (
     IDENTITY_FIELDS,
     BoolArray,
@@ -104,6 +104,8 @@ def load_part(
     probs.mark(dup, "credit_code", "unique", "同一企业同一会计年度出现多行")
     bad = probs.bad.copy()
     _report(probs, "enterprises", src.get("enterprises", "enterprises"), out)
+    # the registration division of the credit code: where a firm is, if no district is given
+    facts["credit_division"] = credit_division_column(ent.column("credit_code"))
     facts["as_of"] = (days, np.ones(n, dtype=np.bool_))
     facts["fiscal_year"] = (fy, np.ones(n, dtype=np.bool_))
 
@@ -192,6 +194,15 @@ def load_part(
         del cols["fiscal_year"]
         cols["policy"] = text_column(_col(t, "policy"), m, empty_is_null=True)
         p.mark(~cols["policy"][1], "policy", "required", "需要填写其他政策名称")
+        status, given = text_column(_col(t, "status"), m, empty_is_null=True)
+        pending = given & (status == "pending")
+        p.mark(
+            given & ~pending & (status != "paid"),
+            "status",
+            "award_status",
+            "应为 paid（已拨付）或 pending（待拨付）",
+        )
+        cols["paid"] = (~pending, np.ones(m, dtype=np.bool_))  # no status: paid
         return cols
 
     recognitions = _children(

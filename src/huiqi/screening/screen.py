@@ -29,11 +29,13 @@ from huiqi.rules.policy import Policy
 from .columns import (
     RowProblems,
     credit_code_column,
+    credit_division_column,
     fen_to_decimal_array,
     flag_column,
     level_column,
     money_column,
 )
+from .tables import text_column
 
 SCREEN_MEASURES = ("2.6.1", "2.6.2", "2.6.3")
 INPUT_COLUMNS = (
@@ -44,6 +46,8 @@ INPUT_COLUMNS = (
     "rd_expense",
     "dcmm_level",
 )
+# read when present: where the firm is (else the credit code's registration division decides)
+OPTIONAL_COLUMNS = ("district",)
 # Credit codes are unique: a dictionary page would only cost time. Award statistics are
 # left out for the same reason (readers scan award columns whole).
 WRITER_OPTIONS: dict[str, bool] = {"use_dictionary": False, "write_statistics": False}
@@ -77,6 +81,7 @@ def registry_frames(
     problems = RowProblems(n)
     col = {name: batch.column(name) for name in batch.schema.names}
     credit_code_column(col["credit_code"], problems)
+    division, division_known = credit_division_column(col["credit_code"])
     sw, sw_known = flag_column(col["software_enterprise"], "software_enterprise", problems)
     revenue, revenue_known = money_column(col["revenue"], "revenue", problems)
     prev, prev_known = money_column(col["revenue_previous_year"], "revenue_previous_year", problems)
@@ -88,6 +93,9 @@ def registry_frames(
     base.put("revenue", revenue, revenue_known)
     base.put("rd_expense", rd, rd_known)
     base.put("revenue_previous_year", prev, prev_known)
+    base.put("credit_division", division, division_known)
+    if "district" in col:
+        base.put("district", *text_column(col["district"], n, empty_is_null=True))
     base.put_constant("as_of", date_to_days(as_of), np.int64)
     base.put_constant("fiscal_year", fiscal_year, np.int64)
 
@@ -176,10 +184,10 @@ def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch],
         raise InputError.single(str(path), "file", f"输入文件不存在：{path}")
     if path.suffix.lower() in (".parquet", ".pq"):
         pf = pq.ParquetFile(path)
-        _check_columns(pf.schema_arrow.names, str(path))
-        return pf.iter_batches(
-            batch_size=batch_rows, columns=list(INPUT_COLUMNS)
-        ), pf.metadata.num_rows
+        names = pf.schema_arrow.names
+        _check_columns(names, str(path))
+        columns = [*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in names)]
+        return pf.iter_batches(batch_size=batch_rows, columns=columns), pf.metadata.num_rows
     if path.suffix.lower() == ".csv":
         with path.open("r", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
@@ -187,7 +195,7 @@ def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch],
         # every column read as text so amounts are parsed exactly, never through float
         opts = pacsv.ConvertOptions(
             column_types={c: pa.string() for c in header},
-            include_columns=list(INPUT_COLUMNS),
+            include_columns=[*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in header)],
             strings_can_be_null=True,
         )
         reader = pacsv.open_csv(

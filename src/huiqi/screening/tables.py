@@ -4,12 +4,13 @@ A registry is six tables, co-partitioned by enterprise (part i of every table ho
 of the same enterprises), so each part can be screened on its own, on any worker:
 
     enterprises   credit_code, district, industry, size, software_enterprise,
-                  serious_discredit, last_penalty_date, [as_of], [fiscal_year]
+                  serious_discredit, last_penalty_date, [last_major_penalty_date],
+                  [as_of], [fiscal_year]
     annual        credit_code, year, revenue, rd_expense
     recognitions  credit_code, kind, level, project, date
     projects      credit_code, id, kind, <the fields of every project kind>
     awards        credit_code, measure, project, fiscal_year, amount   (this policy, paid)
-    other_awards  credit_code, policy, measure, project, amount         (other city policies)
+    other_awards  credit_code, policy, measure, project, amount, [status] (other policies)
 
 One enterprise row is one case. A bad value in any table makes its case bad, exactly as one
 bad field makes `huiqi evaluate` reject the whole case: the case is left out and every

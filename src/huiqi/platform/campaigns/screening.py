@@ -41,6 +41,13 @@ def registry_tables(db: Session, policy: Any) -> tuple[dict[str, pa.Table | None
             )
         ).all()
     )
+    last_major_penalty = dict(
+        db.execute(
+            select(Penalty.enterprise_id, func.max(Penalty.decided_on))
+            .where(Penalty.major.is_(True))
+            .group_by(Penalty.enterprise_id)
+        ).all()
+    )
     ents = db.execute(
         select(
             Enterprise.id, Enterprise.credit_code, Enterprise.district, Enterprise.industry,
@@ -58,6 +65,9 @@ def registry_tables(db: Session, policy: Any) -> tuple[dict[str, pa.Table | None
             "software_enterprise": pa.array([bool(e[5]) for e in ents], pa.bool_()),
             "serious_discredit": pa.array([e[6] == "serious_discredit" for e in ents], pa.bool_()),
             "last_penalty_date": pa.array([last_penalty.get(e[0]) for e in ents], pa.date32()),
+            "last_major_penalty_date": pa.array(
+                [last_major_penalty.get(e[0]) for e in ents], pa.date32()
+            ),
         }
     )
     figs = db.execute(

@@ -1,1 +1,1 @@
-"""Credit screening: 严重失信 and recent administrative penalties block support."""
+"""Credit screening: 严重失信 and recent major administrative penalties block support."""

@@ -1,9 +1,12 @@
-"""Credit screening.
+"""Credit screening, as the application guidelines do it (the policy text has none).
 
-The implementing rules of Wuhan support programmes exclude firms on the 严重失信 list and firms
-with an administrative penalty in the recent past. Both the switch and the look-back window
-(months) are runtime parameters an admin may change, because the window differs between
-implementing rules.
+Application guidelines of Wuhan support programmes exclude firms on the 严重失信 list and firms
+with a *major* administrative penalty (重大行政处罚) in the recent past; an ordinary penalty
+alone does not block unless credit.block_any_penalty is switched on. The switch, the
+look-back window (months) and that reading are runtime parameters an admin may change,
+because they differ between guidelines. The rules engine applies the same rule to the same
+facts (huiqi.rules.standard.credit_in_good_standing): a penalty exactly N months before the
+claim date is outside the window.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.enterprises.models import Enterprise, Penalty
 from huiqi.platform.errors import ApiError
 from huiqi.platform.policy import DEFAULT_EXPERT_MEASURES, get_policy
+from huiqi.rules.standard import CREDIT_SOURCE
 
 DEFAULTS: dict[str, Any] = {
     "credit.block_enabled": True,
     "credit.penalty_months": 36,
+    "credit.block_any_penalty": False,
     "review.expert_measures": DEFAULT_EXPERT_MEASURES,
 }
 
@@ -38,7 +43,7 @@ def get_parameter(db: Session, key: str) -> Any:
 def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
     if key not in DEFAULTS:
         raise ApiError(422, "unknown_parameter", f"未知参数 {key}", "key")
-    if key == "credit.block_enabled" and not isinstance(value, bool):
+    if key in ("credit.block_enabled", "credit.block_any_penalty") and not isinstance(value, bool):
         raise ApiError(422, "bool_type", "应为布尔值 true/false", "value")
     if key == "credit.penalty_months" and (
         isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120
@@ -86,18 +91,19 @@ def check(db: Session, ent: Enterprise, as_of: dt.date | None = None) -> CreditC
     today = as_of or business_today()
     reasons = []
     if ent.credit_status == "serious_discredit":
-        reasons.append("企业被列入严重失信主体名单，不予支持")
+        reasons.append(f"企业被列入严重失信主体名单，不予支持（{CREDIT_SOURCE}）")
     months = int(get_parameter(db, "credit.penalty_months"))
+    any_penalty = bool(get_parameter(db, "credit.block_any_penalty"))
     since = months_before(today, months)
-    recent = db.scalars(
-        select(Penalty)
-        .where(Penalty.enterprise_id == ent.id, Penalty.decided_on > since)
-        .order_by(Penalty.decided_on.desc())
-    ).first()
-    if recent is not None:
+    query = select(Penalty).where(Penalty.enterprise_id == ent.id, Penalty.decided_on > since)
+    if not any_penalty:
+        query = query.where(Penalty.major.is_(True))
+    recent = db.scalars(query.order_by(Penalty.decided_on.desc())).first()
+    if months > 0 and recent is not None:
+        what = "重大行政处罚" if recent.major else "行政处罚（按参数 credit.block_any_penalty）"
         reasons.append(
-            f"企业近 {months} 个月内受到行政处罚（{recent.decided_on.isoformat()}，"
-            f"{recent.authority or '处罚机关未填'}），不予支持"
+            f"企业近 {months} 个月内受到{what}（{recent.decided_on.isoformat()}，"
+            f"{recent.authority or '处罚机关未填'}），不予支持（{CREDIT_SOURCE}）"
         )
     return CreditCheck(bool(reasons), reasons)
 

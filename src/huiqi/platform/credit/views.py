@@ -17,7 +17,8 @@ Admin = Annotated[Principal, Depends(require("admin"))]
 class ParameterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     value: bool | int | list[str] = Field(
-        description="credit.block_enabled：布尔；credit.penalty_months：整数；"
+        description="credit.block_enabled：布尔；credit.penalty_months：整数（重大行政处罚回溯月数）；"
+        "credit.block_any_penalty：布尔（一般行政处罚也不予支持）；"
         "review.expert_measures：需专家评审的措施编号数组"
     )
 
@@ -25,7 +26,7 @@ class ParameterIn(BaseModel):
 @router.get(
     "",
     response_model=dict[str, Any],
-    summary="平台参数（信用审查开关、行政处罚回溯月数、需专家评审的措施）",
+    summary="平台参数（信用审查开关、重大行政处罚回溯月数、一般处罚是否阻止、需专家评审的措施）",
 )
 def list_parameters(db: Db, p: Admin) -> dict[str, Any]:
     return {k: get_parameter(db, k) for k in DEFAULTS}

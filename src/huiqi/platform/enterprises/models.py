@@ -4,6 +4,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
@@ -77,12 +78,14 @@ class Project(Base):
 
 
 class Penalty(Base):
-    """An administrative penalty (行政处罚) on record; recent ones block support."""
+    """An administrative penalty (行政处罚) on record; a recent major one blocks support."""
 
     __tablename__ = "penalties"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"))
     decided_on: Mapped[dt.date] = mapped_column(Date)
+    # 重大行政处罚: what application guidelines exclude (see huiqi.platform.credit)
+    major: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     authority: Mapped[str] = mapped_column(String(128), default="")
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -95,6 +95,7 @@ class ProjectOut(ProjectIn):
 class PenaltyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     decided_on: dt.date
+    major: bool = Field(default=False, description="重大行政处罚（申报指南只排除重大处罚）")
     authority: str = Field(default="", max_length=128)
     summary: str = Field(default="", max_length=2000)
 

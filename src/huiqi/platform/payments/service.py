@@ -19,12 +19,17 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.payments.schemas import PaymentOut, ShareIn
-from huiqi.platform.policy import measure
+from huiqi.platform.policy import get_policy, measure
 
 
 def city_percent(db: Session, measure_id: str) -> int:
+    """The city's share: as an admin set it, else the policy package's default for the
+    measure (2.5.1 各区依法落实: 0, the district pays; the others 100)."""
     share = db.get(PaymentShare, measure_id)
-    return share.city_percent if share is not None else 100
+    if share is not None:
+        return share.city_percent
+    spec = get_policy().measures.get(measure_id)
+    return spec.default_city_percent if spec is not None else 100
 
 
 def split(amount_fen: int, city_pct: int) -> tuple[int, int]:

@@ -13,12 +13,12 @@ from collections.abc import Callable
 import numpy as np
 
 from huiqi.rules import conditions as c
-from huiqi.rules.frame import Frame, add_years, year_of
+from huiqi.rules.frame import Frame, IntArray, add_years, year_of
 from huiqi.rules.money import format_wan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Formula, Outcome
 from huiqi.rules.standard import (
-    credit_in_good_standing,
+    enterprise_standing,
     fixed_basis,
     percent,
     percent_basis,
@@ -40,7 +40,7 @@ def _recognised(f: Frame, p: ParamView, title: str) -> list[c.Condition]:
     """The common test of a recognition-based measure: recognised, inside the window."""
     return [
         within_window(f, p, "recognition_date", f"{title}认定日期", "recognitions[].date"),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
 
 
@@ -48,7 +48,7 @@ def _dated_project(f: Frame, p: ParamView, column: str, what: str) -> list[c.Con
     """A project measure left to review: its key date inside the window, credit in order."""
     return [
         within_window(f, p, column, what, f"projects[].{column}"),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
 
 
@@ -64,7 +64,22 @@ def _software(f: Frame) -> c.Condition:
 
 
 def _annual_claim(f: Frame, p: ParamView) -> list[c.Condition]:
-    """Annual measures: claimed inside the window, on the last complete fiscal year."""
+    """Annual measures under the reading window.annual_basis: claim_date = claimed inside
+    the window, on the last complete fiscal year; fiscal_year = the fiscal year overlaps the
+    window, whatever the claim date."""
+    if p.get("window.annual_basis") == "fiscal_year":
+        first, last = p.date("window.start").year, p.date("window.end").year
+        return [
+            c.integer_between(
+                f,
+                "fiscal_year",
+                first,
+                last,
+                f"财务数据年度与政策有效期有交集（{first}–{last}年度）",
+                "财务数据年度",
+                "fiscal_year",
+            )
+        ]
     lag = p.integer("interpretation.annual_fiscal_year_lag")
     expected = year_of(f.date("as_of")) - lag
     return [
@@ -128,23 +143,19 @@ def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
             {"municipal": "市级", "provincial": "省级", "national": "国家级"},
         ),
         within_window(f, p, "recognition_date", "平台认定日期", "projects[].recognition_date"),
-        c.at_least(
+        c.required(
             f,
-            "software_investment",
-            0,
-            "软件设备投资额",
-            "软件设备投资额",
-            "projects[].software_investment",
+            column="software_investment",
+            what="软件设备投资额",
+            fact="projects[].software_investment",
         ),
-        c.at_least(
+        c.required(
             f,
-            "hardware_investment",
-            0,
-            "硬件设备投资额",
-            "硬件设备投资额",
-            "projects[].hardware_investment",
+            column="hardware_investment",
+            what="硬件设备投资额",
+            fact="projects[].hardware_investment",
         ),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("软件和硬件设备投资额", rate, investment, raw))
 
@@ -174,7 +185,7 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
             within_window(
                 f, p, "introduction_date", "项目引进日期", "projects[].introduction_date"
             ),
-            credit_in_good_standing(f, p),
+            *enterprise_standing(f, p),
         ]
     )
 
@@ -189,24 +200,24 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
         _software(f),
         c.at_least(
             f,
-            "revenue",
-            revenue_min,
-            f"年营业收入{format_wan(revenue_min)}及以上",
-            "年营业收入",
-            "annual[fiscal_year].revenue",
+            column="revenue",
+            threshold_fen=revenue_min,
+            label=f"年营业收入{format_wan(revenue_min)}及以上",
+            what="年营业收入",
+            fact="annual[fiscal_year].revenue",
         ),
         c.ratio_at_least(
             f,
-            "rd_expense",
-            "revenue",
-            ratio,
-            f"年研发投入占年营业收入比例达到{c.format_rate(ratio)}及以上",
-            "研发投入占比",
-            "研发投入",
-            "annual[fiscal_year].rd_expense",
+            numerator="rd_expense",
+            denominator="revenue",
+            threshold=ratio,
+            label=f"年研发投入占年营业收入比例达到{c.format_rate(ratio)}及以上",
+            ratio_what="研发投入占比",
+            numerator_what="研发投入",
+            fact="annual[fiscal_year].rd_expense",
         ),
         *_annual_claim(f, p),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年研发投入", rate, rd, raw))
 
@@ -222,32 +233,32 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
         _software(f),
         c.at_least(
             f,
-            "revenue",
-            revenue_min,
-            f"年营业收入{format_wan(revenue_min)}及以上",
-            "年营业收入",
-            "annual[fiscal_year].revenue",
+            column="revenue",
+            threshold_fen=revenue_min,
+            label=f"年营业收入{format_wan(revenue_min)}及以上",
+            what="年营业收入",
+            fact="annual[fiscal_year].revenue",
         ),
         c.at_least(
             f,
-            "revenue_previous_year",
-            0,
-            "上年营业收入大于0",
-            "上年营业收入",
-            "annual[fiscal_year-1].revenue",
+            column="revenue_previous_year",
+            threshold_fen=0,
+            label="上年营业收入大于0",
+            what="上年营业收入",
+            fact="annual[fiscal_year-1].revenue",
             strict=True,
         ),
         c.growth_at_least(
             f,
-            "revenue",
-            "revenue_previous_year",
-            growth,
-            f"年营业收入增速{c.format_rate(growth)}及以上",
-            "营业收入",
-            "annual[fiscal_year-1].revenue",
+            current="revenue",
+            previous="revenue_previous_year",
+            threshold=growth,
+            label=f"年营业收入增速{c.format_rate(growth)}及以上",
+            what="营业收入",
+            fact="annual[fiscal_year-1].revenue",
         ),
         *_annual_claim(f, p),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年新增营业收入", rate, increase, raw))
 
@@ -288,6 +299,35 @@ def china_famous_software_park_award(f: Frame, p: ParamView) -> Outcome:
 # 三 ---------------------------------------------------------------------------------
 
 
+def _construction_limit(f: Frame, p: ParamView, years: int) -> tuple[IntArray, str]:
+    """The last day construction may end, by the reading m3_1_1.construction_period_basis."""
+    start = f.date("construction_start")
+    if p.get("m3_1_1.construction_period_basis") == "days_365":
+        return start + 365 * years, f"开工后{years}×365天之日"
+    return add_years(start, years), f"开工后{years}年之日"
+
+
+def _construction_in_window(f: Frame, p: ParamView) -> c.Condition:
+    """Which date of the project must lie in the window, by the reading m3_1_1.window_basis."""
+    basis = p.get("m3_1_1.window_basis")
+    if basis == "construction_start":
+        return within_window(
+            f, p, "construction_start", "项目开工日期", "projects[].construction_start"
+        )
+    if basis == "overlap":
+        return c.dates_overlap(
+            f,
+            "construction_start",
+            "construction_end",
+            p.date("window.start"),
+            p.date("window.end"),
+            "建设期与政策有效期有交集",
+            "建设期",
+            "projects[].construction_start/construction_end",
+        )
+    return within_window(f, p, "construction_end", "项目竣工日期", "projects[].construction_end")
+
+
 @measure("3.1.1")
 def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
     rate = p.rate("m3_1_1.rate")
@@ -295,7 +335,7 @@ def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
     equipment_min = p.money("m3_1_1.equipment_threshold")
     base = f.money("productive_equipment_investment") + f.money("rd_investment")
     raw = percent(base, rate, p)
-    start, start_known = f.date("construction_start"), f.known("construction_start")
+    limit, limit_what = _construction_limit(f, p, years)
     conds = [
         c.at_least(
             f,
@@ -308,11 +348,11 @@ def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
         c.date_not_after(
             f,
             "construction_end",
-            add_years(start, years),
-            start_known,
+            limit,
+            f.known("construction_start"),
             f"建设期最长不超过{years}年",
             "竣工日期",
-            f"开工后{years}年之日",
+            limit_what,
             "projects[].construction_start/construction_end",
         ),
         c.date_not_after(
@@ -325,40 +365,56 @@ def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
             "竣工日期",
             "projects[].construction_start",
         ),
-        within_window(f, p, "construction_end", "项目竣工日期", "projects[].construction_end"),
-        c.at_least(
+        _construction_in_window(f, p),
+        c.required(
             f,
-            "productive_equipment_investment",
-            0,
-            "生产性设备投资",
-            "生产性设备投资",
-            "projects[].productive_equipment_investment",
+            column="productive_equipment_investment",
+            what="生产性设备投资",
+            fact="projects[].productive_equipment_investment",
         ),
-        c.at_least(f, "rd_investment", 0, "研发投入", "研发投入", "projects[].rd_investment"),
-        credit_in_good_standing(f, p),
+        c.required(f, column="rd_investment", what="研发投入", fact="projects[].rd_investment"),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("生产性设备投资及研发投入总额", rate, base, raw))
 
 
 @measure("3.1.2")
 def provincial_fund_matching_award(f: Frame, p: ParamView) -> Outcome:
+    """Any investment project with provincial 专项资金 or 融资支持: 20% of the support amount
+    the province granted (for financing, the support such as an interest subsidy, never the
+    loan principal). A smart-transformation project may carry the same support."""
     rate = p.rate("m3_1_2.rate")
-    support = f.money("provincial_support")
+    kinds = tuple(p.get("m3_1_2.support_kinds"))
+    amount_known = f.known("provincial_support_amount")
+    support = np.where(
+        amount_known, f.money("provincial_support_amount"), f.money("provincial_support")
+    )
+    support_known = amount_known | f.known("provincial_support")
     raw = percent(support, rate, p)
     conds = [
-        c.at_least(
+        c.positive_amount(
+            support,
+            support_known,
+            "获得省级专项资金或融资支持（支持资金额度大于0）",
+            "省级支持资金额度",
+            "projects[].provincial_support_amount",
+        ),
+        c.one_of_if_given(
             f,
-            "provincial_support",
-            0,
-            "获得省级专项资金或融资支持",
-            "省级支持资金",
-            "projects[].provincial_support",
-            strict=True,
+            "provincial_support_kind",
+            kinds,
+            "省级支持为制造业高质量发展专项资金或融资支持",
+            "省级支持类别",
+            "projects[].provincial_support_kind",
+            {
+                "special_fund": "专项资金",
+                "financing": "融资支持（按省级给予的支持额度计，不含贷款本金）",
+            },
         ),
         within_window(
             f, p, "provincial_support_date", "省级支持日期", "projects[].provincial_support_date"
         ),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("省级支持资金额度", rate, support, raw))
 
@@ -404,9 +460,14 @@ def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
                 {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
             ),
             within_window(f, p, "service_date", "上云服务日期", "projects[].service_date"),
-            credit_in_good_standing(f, p),
+            *enterprise_standing(f, p),
         ]
     )
+
+
+@measure("3.2.2")
+def resource_pool_excellent_provider_support(f: Frame, p: ParamView) -> Outcome:
+    return Outcome(_recognised(f, p, "资源池年度评价优秀"))
 
 
 @measure("3.3.1")
@@ -442,9 +503,9 @@ def scenario_challenge_support(f: Frame, p: ParamView) -> Outcome:
     conds = [
         c.flag(f, "assessment_passed", "揭榜后经考核认定实施成功", "projects[].assessment_passed"),
         within_window(f, p, "assessment_date", "考核认定日期", "projects[].assessment_date"),
-        c.at_least(
-            f, "total_investment", 0, "项目总投入", "项目总投入", "projects[].total_investment"
+        c.required(
+            f, column="total_investment", what="项目总投入", fact="projects[].total_investment"
         ),
-        credit_in_good_standing(f, p),
+        *enterprise_standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("项目总投入", rate, investment, raw))
