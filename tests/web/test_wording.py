@@ -199,6 +199,7 @@ def test_calculator_names_missing_facts_and_links_existing_claims(
     app, world = world_app
     form = {
         "as_of": "2024-06-30",
+        "district": "东湖高新区",  # the policy supports Wuhan firms
         "fiscal_year": "2023",
         "software": "on",
         "revenue": "800万",
