@@ -57,6 +57,8 @@ INTERNAL = (
 )
 # Latin words allowed on a Chinese page: units, formats and names people know.
 ALLOWED_LATIN = {"CSV", "Excel", "JSON", "PDF", "JPG", "PNG", "KB", "MB", "DCMM", "Parquet"}
+# abbreviations of the policy's own text (光纤到远端模块 FTTR, 光分配网 ODN, 建筑信息模型 BIM)
+ALLOWED_LATIN |= {"FTTR", "ODN", "BIM"}
 TOKEN = re.compile(r"[A-Za-z0-9_]+")
 
 

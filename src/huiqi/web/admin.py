@@ -34,6 +34,7 @@ router = APIRouter(prefix="/admin")
 
 PARAMETER_ZH = {
     "credit.block_enabled": "信用审查拦截（严重失信或近期行政处罚的企业不能申报、不能通过复核）",
+    "credit.block_any_penalty": "任何行政处罚都拦截（关闭时只拦截重大行政处罚）",
     "credit.penalty_months": "行政处罚回溯月数",
     "review.expert_measures": "必须经专家/第三方评审的措施",
 }
