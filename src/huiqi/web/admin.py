@@ -26,7 +26,7 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.public_notices import calendar
 from huiqi.rules.errors import InputError
-from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.common import amount_fen, form_dict, open_db, people
 from huiqi.web.render import ROLE_ZH, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -353,6 +353,9 @@ def audit(request: Request, check: str = "", entity: str = "") -> Response:
             }
             for e in db.scalars(q)
         ]
+        who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
+        for e in entries:
+            e["actor_label"] = who[e["actor"]]
         result = verify(db).__dict__ if check else None
     data = {"entries": entries, "verification": result, "entity": entity}
     return page(request, "adm_audit.html", data, title="审计日志")

@@ -17,6 +17,7 @@ from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
@@ -28,6 +29,7 @@ from huiqi.web.materials_pages import (
     input_data,
     submission_from_form,
 )
+from huiqi.web.next_step import next_step
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -171,8 +173,19 @@ def application_page(
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
         steps = steps_of(db, app_id)
+        ent = db.get(Enterprise, app.enterprise_id)
+        spec = policy().measures.get(app.measure_id)
+        ahead = next_step(
+            db,
+            app,
+            ent.district if ent else "",
+            list(spec.units) if spec else [],
+            f"/enterprise/applications/{app_id}",
+            request.app.state.settings.notice_working_days,
+        )
         data = {
             "application": app_row(app),
+            "next_step": ahead,
             "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from huiqi.platform.auth.service import Principal, resolve_token
 from huiqi.platform.db import WRITE_TX
 from huiqi.platform.deps import COOKIE_NAME
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
+from huiqi.web.formatting import person_of_user
 
 HOME = {
     "enterprise": "/enterprise",
@@ -34,6 +36,7 @@ HOME = {
 class WebUser:
     principal: Principal
     display_name: str
+    label: str = ""  # unit and role as people say it (formatting.person), never the account
 
     @property
     def role(self) -> str:
@@ -102,7 +105,9 @@ def attach_user(request: Request) -> None:
             user = resolve_token(db, token, idle)
         except ApiError:
             return  # expired or revoked: treat as logged out
-        request.state.web_user = WebUser(Principal.of(user), user.display_name)
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        label = person_of_user(user, firm.name if firm else None)
+        request.state.web_user = WebUser(Principal.of(user), user.display_name, label)
 
 
 def current(request: Request) -> WebUser | None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from huiqi.platform.errors import ApiError
 from huiqi.platform.tasks import service as tasks
 from huiqi.platform.tasks.models import TASK_STATUSES, PolicyTask, TaskNote
-from huiqi.web.common import beijing_today, form_dict, open_db
+from huiqi.web.common import beijing_today, form_dict, open_db, people
 from huiqi.web.render import TASK_STATUS_ZH, page, redirect
 from huiqi.web.session import need
 
@@ -93,13 +93,14 @@ def task_detail(request: Request, row_id: int) -> Response:
             from huiqi.web.render import html_error
 
             return html_error(request, exc.status, exc.errors[0]["message"])
-        notes = db.scalars(
-            select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id)
+        notes = list(
+            db.scalars(select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id))
         )
+        who = people(db, {n.author for n in notes})  # unit and role, never the account
         data = {
             "task": tasks.TaskOut.model_validate(row).model_dump(),
             "notes": [
-                {"author": n.author, "note": n.note, "created_at": n.created_at} for n in notes
+                {"author": who[n.author], "note": n.note, "created_at": n.created_at} for n in notes
             ],
             "statuses": [(s, TASK_STATUS_ZH[s]) for s in TASK_STATUSES],
         }
