@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import re
-import time
 from typing import Any
 
 import pytest
+
+from tests.platform.jobs_support import drain
 
 CALC = {
     "as_of": "2024-06-30",
@@ -39,7 +40,8 @@ def test_public_pages_and_json_twins(client_for: Any) -> None:
     assert m["cap_fen"] == 100_000_000 and "市科技局" in m["units"]
 
 
-def test_library_filters_and_countdown(client_for: Any) -> None:
+def test_library_filters_and_countdown(client_for: Any, set_today: Any) -> None:
+    set_today("2026-12-01")  # a live deployment today, after the window
     c = client_for()
     html = c.get("/policy").text
     assert "已于 2025-05-31 到期" in html  # today is after the window
@@ -178,7 +180,7 @@ def test_calculator_figures_to_profile(client_for: Any) -> None:
     assert "金额有误，未保存" in r.text
 
 
-def test_full_lifecycle_through_pages(client_for: Any) -> None:
+def test_full_lifecycle_through_pages(client_for: Any, set_today: Any) -> None:
     ent = client_for("enterprise1")
     prof = ent.get("/enterprise?format=json").json()
     assert prof["enterprise"]["name"] == "武汉光谷示例软件有限公司"
@@ -205,6 +207,11 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
     for a in (a1, a2):
         city.post(f"/officer/applications/{a}", data={"action": "city", "outcome": "pass"})
         r = city.post(f"/officer/applications/{a}", data={"action": "decide", "amount": "50万"})
+        assert r.status_code == 422 and "请选择决定" in r.text  # nothing pre-selected
+        r = city.post(
+            f"/officer/applications/{a}",
+            data={"action": "decide", "approve": "yes", "amount": "50万"},
+        )
         assert r.status_code == 422 and "不能高于政策公式金额" in r.text
         r = city.post(f"/officer/applications/{a}", data={"action": "decide", "approve": "yes"})
         assert "已作出决定" in r.text
@@ -221,6 +228,11 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
         data={"application_ids": [str(a1)], "title": "第一批", "start_date": "2024-01-02"},
         follow_redirects=False,
     )
+    assert r.status_code == 422 and "不能早于今天" in r.text  # no backdating
+    r = city.post(
+        "/officer/notices", data={"application_ids": [str(a1)], "title": "第一批"},
+        follow_redirects=False,
+    )  # fmt: skip
     b1 = int(r.headers["location"].split("/")[2].split("?")[0])
     r = city.post(
         "/officer/notices", data={"application_ids": [str(a2)], "title": "第二批"},
@@ -240,6 +252,9 @@ def test_full_lifecycle_through_pages(client_for: Any) -> None:
     assert "异议已提交" in r.text
     assert ent.get(f"/notices/{b2}?format=json").json()["items"][0]["state"] == "objected"
 
+    r = city.post(f"/officer/notices/{b1}/close")
+    assert "期满后才能结束" in r.text
+    set_today("2024-06-24")  # after the last working day (Fri 21 June)
     r = city.post(f"/officer/notices/{b1}/close")
     assert "公示已结束" in r.text
     r = city.post(f"/officer/applications/{a1}", data={"action": "schedule"})
@@ -272,7 +287,8 @@ def test_budget_bar_turns_red(client_for: Any, app: Any) -> None:
     assert "预算预警" in html
 
 
-def test_supervisor_board(client_for: Any) -> None:
+def test_supervisor_board(client_for: Any, set_today: Any) -> None:
+    set_today("2026-12-01")
     sup = client_for("supervisor")
     data = sup.get("/supervisor/tasks?format=json").json()
     assert data["overdue_total"] > 0  # default due date is the window's end, now past
@@ -289,13 +305,14 @@ def test_supervisor_board(client_for: Any) -> None:
     assert {g["unit"] for g in mine["units"]} == {"市经信局"}
 
 
-def test_offers_page(client_for: Any) -> None:
+def test_offers_page(client_for: Any, app: Any) -> None:
     city = client_for("city_kj")
     r = city.post(
         "/api/v1/campaigns",
         json={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 免申即享"},
     )
-    assert r.status_code == 201, r.text
+    assert r.status_code == 202, r.text
+    drain(app)
     ent = client_for("enterprise1")
     offers = ent.get("/enterprise/offers?format=json").json()["offers"]
     assert offers and offers[0]["response"] == "pending"
@@ -311,7 +328,7 @@ CSV = (
 )
 
 
-def test_screening_upload_progress_download(client_for: Any) -> None:
+def test_screening_upload_progress_download(client_for: Any, app: Any) -> None:
     an = client_for("analyst")
     assert an.get("/analyst/screening?format=json").status_code == 200
     r = an.post("/analyst/screening", data={"fiscal_year": "2023", "as_of": "2024-06-30"})
@@ -324,11 +341,9 @@ def test_screening_upload_progress_download(client_for: Any) -> None:
         follow_redirects=False,
     )
     url = r.headers["location"]
-    for _ in range(600):  # up to 30 s on a slow CI machine
-        job = an.get(url + "?format=json").json()["job"]
-        if job["state"] in ("done", "failed"):
-            break
-        time.sleep(0.05)
+    assert an.get(url + "?format=json").json()["job"]["state"] == "queued"
+    drain(app)  # what the job worker process does
+    job = an.get(url + "?format=json").json()["job"]
     assert job["state"] == "done", job["message"]
     assert job["rows_done"] == 2 and job["bad_rows"] == 1 and job["percent"] == 100
     assert job["totals_fen"]["2.6.1"] == 13_000_000
