@@ -20,9 +20,18 @@ from .parameters import ParamView
 BasisFn = Callable[[int], str]
 
 
-def within_window(f: Frame, p: ParamView, column: str, what: str, fact: str) -> Condition:
+def within_window(f: Frame, p: ParamView, *, column: str, what: str, fact: str) -> Condition:
+    """The date in `column` lies in the policy's validity window (window.start – window.end)."""
     start, end = p.date("window.start"), p.date("window.end")
-    return date_between(f, column, start, end, f"{what}在政策有效期内", what, fact)
+    return date_between(
+        f,
+        column=column,
+        start=start,
+        end=end,
+        label=f"{what}在政策有效期内",
+        what=what,
+        fact=fact,
+    )
 
 
 def percent(fen: IntArray, rate: Fraction, p: ParamView) -> IntArray:
