@@ -113,5 +113,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest revision (idempotent)."""
-    command.upgrade(alembic_config(engine), "head")
+    """Bring the schema to the newest revision (idempotent).
+
+    "heads", not "head": while branches that each add a migration are being merged, the
+    revision graph may briefly have more than one head; every head is applied either way."""
+    command.upgrade(alembic_config(engine), "heads")
