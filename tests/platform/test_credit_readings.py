@@ -132,3 +132,25 @@ def test_lookback_takes_only_the_values_the_engine_can_evaluate(
     assert "credit.major_penalty_lookback_months" in err["message"]
     for months in (36, 24, 0):
         _set(client, admin, "credit.penalty_months", months)
+
+
+def test_bulk_screening_under_the_platform_policy_finds_what_the_gate_allows(  # type: ignore[no-untyped-def]
+    app, client: TestClient, as_user
+) -> None:
+    from huiqi.platform.campaigns.screening import screen
+    from huiqi.platform.engine import case_as_of, platform_policy
+    from huiqi.platform.policy import get_policy
+
+    admin = as_user("admin")
+    day = case_as_of(2023)
+    with app.state.sessionmaker() as db:
+        _, found = screen(db, get_policy(), "2.6.1", 2023, day)
+    assert found, "the demo has a firm eligible for 2.6.1"
+    ent = found[0].enterprise_id
+    _penalty(client, admin, ent, months_before(TODAY, 30), major=True)
+    for months, listed in ((36, False), (24, True)):
+        _set(client, admin, "credit.penalty_months", months)
+        assert _gate(client, ent, admin) is not listed
+        with app.state.sessionmaker() as db:
+            _, found = screen(db, platform_policy(db, day), "2.6.1", 2023, day)
+        assert (ent in {c.enterprise_id for c in found}) is listed, months

@@ -140,6 +140,12 @@ def build_case(
     return case
 
 
+def platform_policy(db: Session, day: dt.date) -> Any:
+    """The policy under the platform's readings, for paths that evaluate without a case JSON
+    (bulk screening of the firm registry): they then find the firms `build_case` would."""
+    return get_policy().with_readings(platform_readings(db, day))
+
+
 def platform_readings(db: Session, day: dt.date) -> dict[str, Any]:
     """The readings the platform's runtime parameters decide (credit), where they differ from
     the policy package's own value on `day`: the engine then applies the rule the submission
