@@ -173,6 +173,21 @@ def _division_status(
     return decides, in_by_code
 
 
+_ALL_TRUE: dict[int, tuple[BoolArray, bool]] = {}
+
+
+def _all_true(mask: BoolArray) -> bool:
+    """mask.all(), once per array (the measures of one registry part share it)."""
+    hit = _ALL_TRUE.get(id(mask))
+    if hit is not None and hit[0] is mask:
+        return hit[1]
+    if len(_ALL_TRUE) > 64:
+        _ALL_TRUE.clear()
+    answer = bool(mask.all())
+    _ALL_TRUE[id(mask)] = (mask, answer)
+    return answer
+
+
 def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     """The enterprise is of Wuhan (我市): its district is on the list (districts and
     functional areas); with no district, its credit code's registration division decides
@@ -199,6 +214,10 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     code_decides, in_by_code = _division_status(division, division_known, prefix)
     if given is by_district:  # no district on any row: the credit code decides alone
         passed, known = in_by_code, code_decides
+        if _all_true(in_by_code):
+            # a registry of Wuhan firms only: a constant the evaluator skips, instead of one
+            # more column and-ed into every measure
+            passed = known = f.constant(True, np.bool_)
     else:
         code_decides = ~given & code_decides
         passed = np.where(given, by_district, code_decides & in_by_code)
