@@ -102,6 +102,8 @@ def start(name: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
             "HUIQI_NO_DEMO": "1",
             "HUIQI_CALCULATOR_RATE": "1e9",
             "HUIQI_CALCULATOR_BURST": "1e9",
+            # no access log: the OpenFisca side runs at warning too, and stderr is a pipe
+            "HUIQI_LOG_LEVEL": "warning",
         }
         cmd = [
             str(VENV_BIN / "huiqi"), "serve", "--workers", "2", "--host", "127.0.0.1",

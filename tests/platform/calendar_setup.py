@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
 from huiqi.platform.public_notices.calendar import record_year
 from huiqi.platform.public_notices.schemas import CalendarDayIn
 from huiqi.platform.public_notices.workdays import package_calendar
@@ -23,7 +24,7 @@ from huiqi.platform.public_notices.workdays import package_calendar
 
 def cover_next_year(app: FastAPI, today: dt.date | None = None) -> bool:
     """Record next year's 元旦 if needed; True when it did."""
-    next_year = (today or dt.date.today()).year + 1
+    next_year = (today or business_today()).year + 1
     if next_year in package_calendar().years:
         return False
     with app.state.sessionmaker() as db:

@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
 from tests.platform.calendar_setup import cover_next_year
+from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
 
 PG_URL = os.environ.get(
     "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"

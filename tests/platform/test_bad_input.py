@@ -11,6 +11,7 @@ from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
+from tests.platform.jobs_support import import_job
 
 API = "/api/v1"
 CJK = range(0x4E00, 0xA000)
@@ -175,21 +176,13 @@ def test_import_all_or_nothing(app, client: TestClient, as_user) -> None:  # typ
         + "91420111MA4Y000020,导入乙,洪山区,软件,否,2023,-5,1\n"
     )
     before = _counts(app)
-    r = client.post(
-        f"{API}/enterprises/import",
-        files={"file": ("firms.csv", bad_csv.encode(), "text/csv")},
-        headers=admin,
-    )
-    errs = r.json()["errors"]
-    assert r.status_code == 422 and {e["path"] for e in errs} >= {"rows[3].credit_code"}
+    job = import_job(client, app, admin, {"file": ("firms.csv", bad_csv.encode(), "text/csv")})
+    errs = job["result"]["errors"]
+    assert job["status"] == "failed" and {e["path"] for e in errs} >= {"rows[3].credit_code"}
     assert _counts(app) == before
     ok_csv = header + f"{good},导入甲,洪山区,软件,是,2023,800万元,150万\n"
-    r = client.post(
-        f"{API}/enterprises/import",
-        files={"file": ("firms.csv", ok_csv.encode(), "text/csv")},
-        headers=admin,
-    )
-    assert r.status_code == 200 and r.json() == {"created": 1, "updated": 0}
+    job = import_job(client, app, admin, {"file": ("firms.csv", ok_csv.encode(), "text/csv")})
+    assert job["status"] == "done" and job["result"] == {"created": 1, "updated": 0, "rows": 1}
     with app.state.sessionmaker() as db:
         ent = db.scalar(select(Enterprise).where(Enterprise.credit_code == good))
         assert ent.figures[0].revenue_fen == 800 * 10_000 * 100 and ent.is_software
@@ -204,7 +197,5 @@ def test_import_all_or_nothing(app, client: TestClient, as_user) -> None:  # typ
     ws.append([good, "导入甲（更名）", "洪山区", "是"])
     buf = io.BytesIO()
     wb.save(buf)
-    r = client.post(
-        f"{API}/enterprises/import", files={"file": ("firms.xlsx", buf.getvalue())}, headers=admin
-    )
-    assert r.status_code == 200 and r.json() == {"created": 0, "updated": 1}
+    job = import_job(client, app, admin, {"file": ("firms.xlsx", buf.getvalue())})
+    assert job["status"] == "done" and job["result"] == {"created": 0, "updated": 1, "rows": 1}

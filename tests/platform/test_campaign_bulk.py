@@ -5,19 +5,17 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.jobs_support import run_campaign
 
 API = "/api/v1"
 
 
-def test_campaigns_for_enterprise_and_project_measures(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_campaigns_for_enterprise_and_project_measures(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
     jx = as_user("city_jx")
-    r = client.post(
-        f"{API}/campaigns",
-        json={"measure_id": "3.1.1", "fiscal_year": 2023, "title": "智能化改造免申即享"},
-        headers=jx,
-    )
-    assert r.status_code == 201, r.text
-    assert r.json()["candidates"] == 1
+    body = {"measure_id": "3.1.1", "fiscal_year": 2023, "title": "智能化改造免申即享"}
+    camp = run_campaign(client, app, jx, body)
+    assert camp["status"] == "done" and camp["candidates"] == 1, camp
+    assert camp["job"]["status"] == "done" and camp["job"]["percent"] == 100
     pushes = client.get(f"{API}/campaigns/pushes", headers=as_user("enterprise2")).json()
     detail = client.get(
         f"{API}/applications/{pushes[0]['application_id']}", headers=as_user("enterprise2")
@@ -30,12 +28,8 @@ def test_campaigns_for_enterprise_and_project_measures(client: TestClient, as_us
         project_id
     )
 
-    r = client.post(
-        f"{API}/campaigns",
-        json={"measure_id": "2.6.1", "fiscal_year": 2023, "title": "研发补助免申即享"},
-        headers=jx,
-    )
-    assert r.json()["candidates"] == 1
+    body = {"measure_id": "2.6.1", "fiscal_year": 2023, "title": "研发补助免申即享"}
+    assert run_campaign(client, app, jx, body)["candidates"] == 1
     pushes = client.get(f"{API}/campaigns/pushes", headers=as_user("enterprise1")).json()
     assert len(pushes) == 1
     r = client.post(

@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.service import verify
 from huiqi.platform.auth.models import User
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.service import SYSTEM, Principal
 from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.budgets.service import PoolIn, upsert_pool
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.schemas import DecisionIn
@@ -26,12 +27,8 @@ def _ready_applications(sm, n: int) -> list[int]:  # type: ignore[no-untyped-def
     """n firms, each with a 1.3.1 application that passed review and awaits a decision."""
     ids = []
     with sm() as db:
-        pool = db.scalar(
-            select(BudgetPool).where(
-                BudgetPool.measure_id == "1.3.1", BudgetPool.fiscal_year == 2023
-            )
-        )
-        pool.total_fen = 10 * AMOUNT  # room for exactly ten decisions
+        # room for exactly ten decisions, set as an admin would (audit verify reconciles it)
+        upsert_pool(db, SYSTEM, PoolIn(measure_id="1.3.1", fiscal_year=2023, total_fen=10 * AMOUNT))
         for i in range(n):
             ent = Enterprise(
                 credit_code=make_credit_code(f"91420100MA4L{i:05d}"),

@@ -10,6 +10,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.platform.jobs_support import run_campaign
+
 API = "/api/v1"
 DRAFT = {"enterprise_id": 1, "measure_id": "2.6.2", "fiscal_year": 2023, "statement": "初稿"}
 
@@ -174,15 +176,12 @@ def test_drafts_invisible_and_refused(client: TestClient, as_user: Any) -> None:
     assert mine["status"] == "draft" and mine["statement"] == "初稿"
 
 
-def test_a_campaign_takes_over_the_firms_draft(client: TestClient, as_user: Any) -> None:
+def test_a_campaign_takes_over_the_firms_draft(client: TestClient, app: Any, as_user: Any) -> None:
     # a firm that started a draft is still pushed the 免申即享 offer, on the same record
     draft = _save(client, as_user, {**DRAFT, "measure_id": "2.6.1"}).json()
-    r = client.post(
-        f"{API}/campaigns",
-        json={"measure_id": "2.6.1", "fiscal_year": 2023, "title": "研发补助免申即享"},
-        headers=as_user("city_jx"),
-    )
-    assert r.status_code == 201 and r.json()["candidates"] == 1, r.text
+    body = {"measure_id": "2.6.1", "fiscal_year": 2023, "title": "研发补助免申即享"}
+    camp = run_campaign(client, app, as_user("city_jx"), body)
+    assert camp["status"] == "done" and camp["candidates"] == 1, camp
     firm = as_user("enterprise1")
     (push,) = client.get(f"{API}/campaigns/pushes", headers=firm).json()
     assert push["application_id"] == draft["id"]

@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.jobs_support import run_campaign
 
 API = "/api/v1"
 
@@ -58,23 +59,24 @@ def _review(
 
 
 def _notice_and_pay(
-    client: TestClient, as_user, app_id: int, officer: str
+    client: TestClient, as_user, app_id: int, officer: str, set_today
 ) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     h = as_user(officer)
     r = client.post(
         f"{API}/notices",
-        json={
-            "title": "2023年度第一批拟支持名单",
-            "application_ids": [app_id],
-            "start_date": "2024-06-03",
-        },
+        json={"title": "2023年度第一批拟支持名单", "application_ids": [app_id]},
         headers=h,
     )
     assert r.status_code == 201, r.text
     batch = r.json()
-    assert batch["end_date"] == "2024-06-07"  # 5 working days, Mon 3 June .. Fri 7 June
+    # starts today (Mon 17 June 2024, the test clock); 5 working days: .. Fri 21 June
+    assert (batch["start_date"], batch["end_date"]) == ("2024-06-17", "2024-06-21")
     r = client.get(f"{API}/notices/{batch['id']}/export.xlsx", headers=h)
     assert r.status_code == 200 and r.content[:2] == b"PK"
+    set_today("2024-06-21")  # the last working day: still running
+    r = client.post(f"{API}/notices/{batch['id']}/close", headers=h)
+    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "period_running"
+    set_today("2024-06-24")
     r = client.post(f"{API}/notices/{batch['id']}/close", headers=h)
     assert r.status_code == 200 and r.json()["status"] == "closed", r.text
     r = client.post(f"{API}/payments/applications/{app_id}", headers=h)
@@ -89,7 +91,7 @@ def _pool(client: TestClient, as_user, measure_id: str) -> dict[str, int]:  # ty
     return next(p for p in pools if p["measure_id"] == measure_id)
 
 
-def test_computed_261(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_computed_261(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
     firm = as_user("enterprise1")
     app = _submit(
         client, firm, {"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023}, "e2e-261"
@@ -133,7 +135,7 @@ def test_computed_261(client: TestClient, as_user) -> None:  # type: ignore[no-u
     assert r.json()["application"]["decided_amount_fen"] == 40 * WAN
     assert _pool(client, as_user, "2.6.1")["committed_fen"] == 40 * WAN
 
-    payments = _notice_and_pay(client, as_user, app["id"], "city_kj")
+    payments = _notice_and_pay(client, as_user, app["id"], "city_kj", set_today)
     assert [(p["payer"], p["amount_fen"]) for p in payments] == [("city", 40 * WAN)]
     r = client.post(
         f"{API}/payments/{payments[0]['id']}/paid", json={"voucher": "KJ-2024-001"}, headers=city
@@ -172,7 +174,8 @@ def test_discretionary_131_with_objection(client: TestClient, as_user) -> None: 
     assert r.status_code == 200, r.text
     assert _pool(client, as_user, "1.3.1")["committed_fen"] == 120 * WAN
 
-    # 公示 starting today; a real-name objection with evidence sends it back to city re-check
+    # 公示 starting today; a real-name objection is checked by the officer; upheld, it sends
+    # the application back to city re-check and releases the budget
     r = client.post(
         f"{API}/notices",
         json={"title": "二级节点拟支持", "application_ids": [app["id"]]},
@@ -194,12 +197,20 @@ def test_discretionary_131_with_objection(client: TestClient, as_user) -> None: 
     )
     assert r.status_code == 201, r.text
     detail = client.get(f"{API}/applications/{app['id']}", headers=city).json()
+    assert detail["status"] == "in_notice"  # 有异议·核查中: nothing moves until an officer decides
+    r = client.post(
+        f"{API}/notices/objections/{r.json()['id']}/decision",
+        json={"upheld": True, "reason": "现场核查：节点未上线"},
+        headers=city,
+    )
+    assert r.status_code == 200 and r.json()["status"] == "upheld", r.text
+    detail = client.get(f"{API}/applications/{app['id']}", headers=city).json()
     assert detail["status"] == "district_passed" and detail["decided_amount_fen"] is None
     assert detail["reviews"][-1]["stage"] == "objection"
     assert _pool(client, as_user, "1.3.1")["committed_fen"] == 0
 
 
-def test_project_311_city_district_split(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_project_311_city_district_split(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
     firm = as_user("enterprise2")
     profile = client.get(f"{API}/enterprises/2", headers=firm).json()
     project_id = profile["projects"][0]["id"]
@@ -222,7 +233,7 @@ def test_project_311_city_district_split(client: TestClient, as_user) -> None:  
         f"{API}/reviews/{app['id']}/decision", json={"approve": True}, headers=as_user("city_jx")
     )
     assert r.status_code == 200, r.text
-    payments = _notice_and_pay(client, as_user, app["id"], "city_jx")
+    payments = _notice_and_pay(client, as_user, app["id"], "city_jx", set_today)
     assert sorted((p["payer"], p["amount_fen"]) for p in payments) == [
         ("city", 28 * WAN),
         ("district", 28 * WAN),
@@ -258,15 +269,10 @@ def test_project_311_city_district_split(client: TestClient, as_user) -> None:  
     assert _pool(client, as_user, "3.1.1")["paid_fen"] == 56 * WAN
 
 
-def test_no_application_263_campaign(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_no_application_263_campaign(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
     city = as_user("city_kj")
-    r = client.post(
-        f"{API}/campaigns",
-        json={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 奖励免申即享"},
-        headers=city,
-    )
-    assert r.status_code == 201, r.text
-    camp = r.json()
+    body = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 奖励免申即享"}
+    camp = run_campaign(client, app, city, body)
     # enterprise1 (DCMM 3) is a candidate; enterprise3 (DCMM 4) is 严重失信: screened out
     assert camp["screened"] == 3 and camp["candidates"] == 1
     firm = as_user("enterprise1")
@@ -288,10 +294,10 @@ def test_no_application_263_campaign(client: TestClient, as_user) -> None:  # ty
     _review(client, as_user, app_id, "district_dh", "city_kj")
     r = client.post(f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=city)
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 20 * WAN
-    # a second campaign does not push the same firm twice
+    # one campaign per measure and year: a second one is a clear 409
     r = client.post(
         f"{API}/campaigns",
         json={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "再次筛查"},
         headers=city,
     )
-    assert r.json()["candidates"] == 0
+    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "campaign_exists"

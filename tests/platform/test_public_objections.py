@@ -64,13 +64,16 @@ def test_citizen_files_with_evidence_and_the_application_goes_back(
     )
     assert r.status_code == 201, r.text
     out = r.json()
-    assert out["evidence_files"] == 1 and "退回复核" in out["message"]
+    assert out["evidence_files"] == 1 and "核查中" in out["message"]
     assert ID_NUMBER not in r.text and "13812345678" not in r.text
 
     city = as_user("city_kj")
     detail = client.get(f"{API}/applications/{app_id}", headers=city).json()
-    assert detail["status"] == "district_passed" and detail["decided_amount_fen"] is None
+    # recorded and under check: the award stays listed (有异议·核查中) until an officer decides
+    assert detail["status"] == "in_notice" and detail["decided_amount_fen"] is not None
     assert detail["reviews"][-1]["stage"] == "objection"
+    listed = client.get(f"{API}/notices/{batch_id}", headers=city).json()["items"][0]
+    assert listed["state"] == "objected" and listed["state_zh"] == "有异议·核查中"
 
     objs = client.get(f"{API}/notices/applications/{app_id}/objections", headers=city).json()
     assert len(objs) == 1
@@ -176,8 +179,9 @@ def test_oversize_too_many_and_wrong_type_files_write_nothing(client: TestClient
     assert state(client, as_user, app_id) == before
 
 
-def test_after_the_period_is_refused(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    batch_id, app_id = open_batch(client, as_user, start="2025-09-29")  # ended 2025-10-11
+def test_after_the_period_is_refused(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
+    batch_id, app_id = open_batch(client, as_user)  # Mon 17 June 2024 .. Fri 21 June
+    set_today("2024-06-22")
     before = state(client, as_user, app_id)
     client.cookies.clear()
     r = client.post(
@@ -187,7 +191,7 @@ def test_after_the_period_is_refused(client: TestClient, as_user) -> None:  # ty
     )
     assert r.status_code == 409
     err = r.json()["errors"][0]
-    assert err["rule"] == "not_in_period" and "2025-10-11" in err["message"]
+    assert err["rule"] == "not_in_period" and "2024-06-21" in err["message"]
     assert state(client, as_user, app_id) == before
 
 

@@ -16,6 +16,13 @@ def test_already_awarded_is_caught_at_city_recheck(client: TestClient, as_user) 
         headers=admin,
     )
     assert r.status_code == 200
+    r = client.post(
+        f"{API}/rounds",
+        json={"measure_id": "2.6.3", "fiscal_year": 2024, "opens_on": "2024-06-17",
+              "closes_on": "2024-12-31"},
+        headers=as_user("city_kj"),
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
     # DCMM 3 is a one-time award. Two applications (FY 2023 and FY 2024) are both eligible when
     # submitted, because neither has been awarded yet.
     ids = []

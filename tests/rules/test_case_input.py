@@ -95,4 +95,4 @@ def test_gap_to_eligibility_is_a_figure() -> None:
     row = next(r for r in res["results"] if r["measure"] == "2.6.1")
     assert row["status"] == "ineligible"
     assert "研发投入占比 12.0%，低于 15%" in " ".join(row["reasons"])
-    assert row["gaps"] == ["还需增加研发投入 ¥300,000.00"]
+    assert row["gaps"] == ["2023年度研发投入增加 ¥300,000.00，达到 ¥1,500,000.00（150万元）"]

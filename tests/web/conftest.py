@@ -18,13 +18,14 @@ from fastapi.testclient import TestClient
 from huiqi.platform.app import create_app
 from huiqi.web.routes import mount
 from tests.platform.calendar_setup import cover_next_year
+from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
 
 
-def make_app(tmp: Path) -> FastAPI:
-    app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True)
+def make_app(tmp: Path, *, run_jobs: bool = False) -> FastAPI:
+    app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True, run_jobs=run_jobs)
     cover_next_year(app)
     mount(app)  # no-op once the platform wires it; keeps these tests independent of that line
     return app
@@ -69,7 +70,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real uvicorn serving the platform + pages in a thread, on a free loopback port."""
     import uvicorn
 
-    app = make_app(tmp_path_factory.mktemp("live"))
+    app = make_app(tmp_path_factory.mktemp("live"), run_jobs=True)
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")

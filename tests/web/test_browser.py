@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.platform.clock_setup import TEST_TODAY
 from tests.web.conftest import SHOTS
 
 pytestmark = pytest.mark.browser
@@ -27,6 +29,7 @@ ARGS = [
     "--no-first-run",
 ]
 STATE: dict[str, Any] = {}  # ids handed from one journey to the next
+TODAY = TEST_TODAY.isoformat()
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +86,12 @@ def login(page: Any, username: str) -> None:
     page.wait_for_load_state()
 
 
-def test_public_library_and_calculator(new_page: Any) -> None:
+def test_public_library_and_calculator(new_page: Any, set_today: Any) -> None:
     page = new_page()
+    set_today("2026-12-01")  # as a live deployment today: the policy has expired
     page.goto("/policy")
     assert "已于 2025-05-31 到期" in page.locator("#countdown").inner_text()
+    assert page.locator("#demo-clock").count() == 1  # HUIQI_TODAY is set: 演示环境 shows
     assert page.locator("article.clause").count() == 24
     page.get_by_label("行业").select_option("软件和信息技术服务业")
     page.get_by_role("button", name="筛选").click()
@@ -108,6 +113,15 @@ def test_public_library_and_calculator(new_page: Any) -> None:
     assert page.locator('[data-amount="2.6.2"]').inner_text() == "¥30,000.00"
     assert page.locator("#total").inner_text() == "¥160,000.00"
     assert "研发投入占比 16.2% ≥ 15%" in page.locator("#r-2\\.6\\.1").inner_text()
+    # told as a firm owner reads it: 不超过 means "at most", missing facts are questions
+    headline = page.locator('[data-headline="2.6.1"]').inner_text()
+    assert headline.startswith("最高可享：¥130,000.00") and "以主管部门审核为准" in headline
+    assert "合计最高可享：¥160,000.00" in page.locator("#summary").inner_text()
+    page.locator("#missing summary").click()
+    missing = page.locator("#missing li.unknown").filter(has_text="1.3.1")
+    assert missing.is_visible()
+    assert "如已获评工业互联网标识解析二级节点，请补充认定日期" in missing.inner_text()
+    assert "recognitions[" not in page.locator("#results").inner_text()
     shot(page, "02-calculator-result")
     page.emulate_media(media="print")  # printable: no navigation, no form, results only
     assert not page.locator("#calc-form").is_visible()
@@ -208,7 +222,7 @@ def test_district_officer_journey(new_page: Any) -> None:
     shot(page, "21-district-review")
 
 
-def test_city_officer_journey(new_page: Any) -> None:
+def test_city_officer_journey(new_page: Any, set_today: Any) -> None:
     a1, a2 = STATE["apps"]
     page = new_page()
     login(page, "city_kj")
@@ -219,17 +233,25 @@ def test_city_officer_journey(new_page: Any) -> None:
     shot(page, "30-city-review")
     for app_id in (a1, a2):
         page.goto(f"/officer/applications/{app_id}")
+        # nothing is pre-selected: submitting without a conclusion is refused beside it
+        assert not page.get_by_label("通过", exact=True).is_checked()
+        page.get_by_role("button", name="提交审核意见").click()
+        assert "请选择审核结论" in page.locator("#e-outcome").inner_text()
+        page.get_by_label("通过", exact=True).check()
         page.get_by_role("button", name="提交审核意见").click()
         assert "市级复核已完成" in page.locator(".flash").inner_text()
+        assert not page.get_by_label("予以支持").is_checked()
+        page.get_by_label("予以支持").check()
         page.get_by_role("button", name="确认决定").click()
         assert "已作出决定" in page.locator(".flash").inner_text()
     assert "已决定支持" in page.locator("main").inner_text()
 
-    # 公示: the first batch started long ago (its period is over), the second runs today
+    # 公示: nothing is pre-ticked; the first batch starts today and is closed after its last
+    # working day, the second runs while the firm objects
     page.goto("/officer/notices")
-    page.get_by_label(re.compile("2.6.2")).uncheck()
+    assert page.locator("input[name=application_ids]:checked").count() == 0
+    page.get_by_label(re.compile("2.6.1")).check()
     page.get_by_label("公示标题").fill("2023年度软件企业研发补助拟支持名单")
-    page.get_by_label("公示开始日期").fill("2024-07-01")
     page.get_by_role("button", name="发布公示").click()
     page.wait_for_url(re.compile(r"/notices/\d+"))
     STATE["batch1"] = page.url.split("/")[-1].split("?")[0]
@@ -238,8 +260,13 @@ def test_city_officer_journey(new_page: Any) -> None:
     assert dl.value.suggested_filename.endswith(".xlsx")
     shot(page, "31-city-notice")
     page.get_by_role("button", name="公示期满，结束公示").click()
+    assert "期满后才能结束" in page.locator(".flash").inner_text()
+    set_today("2024-06-24")  # the Monday after the last working day
+    page.get_by_role("button", name="公示期满，结束公示").click()
     assert "公示已结束" in page.locator(".flash").inner_text()
+    set_today(TODAY)
     page.goto("/officer/notices")
+    page.get_by_label(re.compile("2.6.2")).check()
     page.get_by_label("公示标题").fill("2023年度软件企业增长奖励拟支持名单")
     page.get_by_role("button", name="发布公示").click()
     page.wait_for_url(re.compile(r"/notices/\d+"))
@@ -258,7 +285,14 @@ def test_city_officer_journey(new_page: Any) -> None:
         "/api/v1/campaigns",
         data={"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 认证奖励免申即享"},
     )
-    assert r.status == 201
+    assert r.status == 202
+    job_id = r.json()["job_id"]
+    for _ in range(600):  # the server's job worker thread runs it
+        job = page.request.get(f"/api/v1/jobs/{job_id}").json()
+        if job["status"] == "done":
+            break
+        time.sleep(0.05)
+    assert job["status"] == "done", job
 
 
 def test_enterprise_offer_and_objection(new_page: Any) -> None:
@@ -287,7 +321,7 @@ def test_enterprise_offer_and_objection(new_page: Any) -> None:
     other.get_by_label("证据说明或材料链接").fill("2022 年度审计报告第 5 页")
     other.get_by_role("button", name="提交异议").click()
     assert "异议已提交" in other.locator(".flash").inner_text()
-    assert "有异议，复核中" in other.locator("table").inner_text()
+    assert "有异议·核查中" in other.locator("table").inner_text()
     shot(other, "14-enterprise-objection")
 
 
@@ -340,7 +374,8 @@ def test_analyst_journey(new_page: Any, live_server: str, tmp_path: Path) -> Non
     assert "credit_code" in Path(dl.value.path()).read_text(encoding="utf-8")
 
 
-def test_supervisor_journey(new_page: Any) -> None:
+def test_supervisor_journey(new_page: Any, set_today: Any) -> None:
+    set_today("2026-12-01")  # the tasks fell due at the window's end
     page = new_page()
     login(page, "supervisor")
     page.wait_for_url("**/supervisor/tasks")
@@ -417,6 +452,7 @@ def test_expert_journey(new_page: Any) -> None:
     city = new_page()
     login(city, "city_jx")
     city.goto(f"/officer/applications/{app_id}")
+    city.get_by_label("通过", exact=True).check()
     city.get_by_role("button", name="提交审核意见").click()
     assert "待专家/第三方评审" in city.locator("main").inner_text()  # 1.3.1 needs experts
     city.get_by_label("王专家（数字经济评审专家库）").check()
@@ -448,6 +484,7 @@ def test_expert_journey(new_page: Any) -> None:
     city.goto(f"/officer/applications/{app_id}")
     opinions = city.locator("#expert-opinions").inner_text()
     assert "修改金额建议" in opinions and "86" in opinions and "¥1,200,000.00" in opinions
+    city.get_by_label("通过", exact=True).check()
     city.get_by_role("button", name="提交审核意见").click()
     assert "专家评审已结束" in city.locator(".flash").inner_text()
     shot(city, "62-city-expert-opinions")

@@ -78,7 +78,7 @@ def test_citizen_objects_without_login_with_a_pdf(new_page: Any) -> None:  # noq
     )
     page.get_by_role("button", name="提交异议").click()
     assert "异议已受理" in page.locator(".flash").inner_text()
-    assert "有异议，复核中" in page.locator("table").inner_text()
+    assert "有异议·核查中" in page.locator("table").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "16-public-objection-filed")
 
@@ -95,3 +95,11 @@ def test_citizen_objects_without_login_with_a_pdf(new_page: Any) -> None:  # noq
         box.get_by_role("link", name="审计报告.pdf").click()
     assert Path(dl.value.path()).read_bytes() == PDF
     shot(officer, "33-city-objection-evidence")
+    # the officer decides: 不成立, with a reason the public list then shows
+    box.get_by_label(re.compile("不成立")).check()
+    box.get_by_label("核查理由").fill("经核查，研发人员名单与社保记录一致")
+    box.get_by_role("button", name="记录核查结论").click()
+    assert "异议不成立" in officer.locator(".flash").inner_text()
+    page.goto(f"/notices/{batch_id}")
+    row = page.locator(f"#item-{app_id}").inner_text()
+    assert "公示中" in row and "异议不成立：经核查，研发人员名单与社保记录一致" in row

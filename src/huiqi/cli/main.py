@@ -28,7 +28,9 @@ EXAMPLES = """
   cat case.json | huiqi evaluate -                    # 从标准输入读取
   huiqi screen registry.parquet -o awards.parquet --fiscal-year 2023 --as-of 2024-06-30
   huiqi policy measures                               # 全部资金措施、上限与条款原文
+  huiqi test                                          # 运行政策包的 YAML 测试案例
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
+  huiqi db upgrade && huiqi user create admin --role admin   # 生产：迁移、建管理员
   huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
   huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
 """
@@ -323,8 +325,10 @@ def screen(
 
 
 from huiqi.cli.policy_cmd import policy as policy_group  # noqa: E402
+from huiqi.cli.test_cmd import test_command  # noqa: E402
 
 main.add_command(policy_group)
+main.add_command(test_command)
 
 
 def _register_sandbox() -> None:
@@ -339,17 +343,58 @@ def _register_sandbox() -> None:
 _register_sandbox()
 
 
+def _register_worker() -> None:
+    from huiqi.cli.demo_cmd import demo
+    from huiqi.cli.worker_cmd import worker
+
+    main.add_command(worker)
+    main.add_command(demo)
+
+
+_register_worker()
+
+
 @main.group()
 def audit() -> None:
-    """审计日志：哈希链校验。"""
+    """审计日志：哈希链校验、资金对账与外部锚点。"""
+
+
+_ANCHOR_OPTION = click.option(
+    "--anchor",
+    "anchor_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="外部锚点文件（默认 $HUIQI_DATA_DIR/audit-anchor.json）",
+)
 
 
 @audit.command("verify")
-def audit_verify() -> None:
-    """校验审计日志哈希链是否完整（数据库取自 HUIQI_DATABASE_URL）；被篡改时退出码非 0。"""
+@_ANCHOR_OPTION
+def audit_verify(anchor_path: Path | None) -> None:
+    """校验审计日志：哈希链、链头签名与外部锚点，并与资金表对账。
+
+    \b
+    数据库取自 HUIQI_DATABASE_URL，签名密钥取自 HUIQI_AUDIT_HMAC_KEY；
+    核定金额、预算总额/承诺/拨付、拨付记录中未记入审计的变动逐条列出；
+    发现任何问题退出码为 1。
+    """
     from huiqi.platform.audit.service import verify_database
 
-    sys.exit(verify_database())
+    sys.exit(verify_database(anchor_path=anchor_path))
+
+
+@audit.command("anchor")
+@_ANCHOR_OPTION
+def audit_anchor(anchor_path: Path | None) -> None:
+    """导出签名的审计链头到数据库之外的锚点文件（校验通过才导出）。
+
+    \b
+    可定时运行；锚点文件应保存在数据库管理员改不了的地方。
+    链条或资金对账有问题时不导出，退出码为 1。
+    """
+    from huiqi.platform.audit.service import anchor_database
+
+    sys.exit(anchor_database(anchor_path=anchor_path))
 
 
 @main.command()
@@ -357,25 +402,57 @@ def audit_verify() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
-    help="工作进程数；多进程时每个进程各有一个 SO_REUSEPORT 监听套接字，由内核均衡连接。",
+    help="工作进程数（默认 HUIQI_WORKERS，再默认 1）；多进程时每个进程各有一个 SO_REUSEPORT "
+    "监听套接字，由内核均衡连接。",
 )
-def serve(host: str, port: int, workers: int) -> None:
-    """启动惠企平台（Web 界面 + /api/v1），SQLite 默认，含武汉政策与演示数据。
+@click.option(
+    "--production",
+    is_flag=True,
+    default=None,
+    help="生产模式：有演示数据、未设 HUIQI_SECRET_KEY 或数据库未升级到最新版本时拒绝启动，"
+    "不自动迁移（先运行 huiqi db upgrade）。也可设 HUIQI_PRODUCTION=1。",
+)
+@click.option(
+    "--root-path",
+    default=None,
+    metavar="PATH",
+    help="反向代理下的子路径，如 /huiqi（默认 HUIQI_ROOT_PATH）。",
+)
+def serve(
+    host: str, port: int, workers: int | None, production: bool | None, root_path: str | None
+) -> None:
+    """启动惠企平台（Web 界面 + /api/v1）。默认是演示：SQLite、自动迁移、写入演示数据。
 
-    数据库取自环境变量 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db），例如
-    postgresql+psycopg://postgres@127.0.0.1:5432/test 。
+    全部设置（数据库、连接池、会话、Cookie、可信代理、上传上限、日志……）取自 HUIQI_* 环境变量，
+    见 docs/operations.md 的设置表。数据库取自 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db）。
 
     \b
     示例：
-      huiqi serve                               # http://127.0.0.1:8000/
+      huiqi serve                               # 演示：http://127.0.0.1:8000/
       huiqi serve --host 0.0.0.0 --port 8080
-      HUIQI_NO_DEMO=1 huiqi serve --workers 2   # 不写演示数据，2 个工作进程（生产）
-    政策计算器限流：HUIQI_CALCULATOR_RATE（每秒，默认 20）、
-    HUIQI_CALCULATOR_BURST（默认 40），每个工作进程各自计数。
+      # 生产：先迁移、建管理员，再以 2 个工作进程、子路径 /huiqi 启动
+      huiqi db upgrade && huiqi user create admin --role admin
+      HUIQI_DEMO=0 HUIQI_SECRET_KEY=... huiqi serve --production --workers 2 --root-path /huiqi
     """
     from huiqi.platform.server import serve as run
 
-    raise SystemExit(run(host=host, port=port, workers=workers))
+    raise SystemExit(
+        run(host=host, port=port, workers=workers, production=production, root_path=root_path)
+    )
+
+
+def _register_ops() -> None:
+    from huiqi.cli.db_cmd import db
+    from huiqi.cli.user_cmd import user
+
+    main.add_command(db)
+    main.add_command(user)
+
+
+_register_ops()
+
+
+if __name__ == "__main__":
+    main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -13,8 +14,10 @@ from fastapi import APIRouter, FastAPI
 from huiqi.platform.calculator import Batcher, CalculatorRoute
 from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.errors import install_error_handlers
+from huiqi.platform.observability import RequestContext
 from huiqi.platform.policy import get_policy
 from huiqi.platform.ratelimit import TokenBucket
+from huiqi.platform.security import install as install_security
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
 
 API_PREFIX = "/api/v1"
@@ -40,6 +43,8 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.credit.views import router as credit
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
+    from huiqi.platform.jobs.views import router as jobs
+    from huiqi.platform.materials.views import router as materials
     from huiqi.platform.payments.views import router as payments
     from huiqi.platform.public_notices.views import router as notices
     from huiqi.platform.reviews.views import router as reviews
@@ -47,7 +52,7 @@ def _routers() -> list[APIRouter]:
 
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
-        payments, budgets, tasks, campaigns, credit, audit,
+        payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
     ]  # fmt: skip
 
 
@@ -56,12 +61,25 @@ def create_app(
     seed_demo: bool = False,
     *,
     settings: PlatformSettings | None = None,
+    migrate_schema: bool = True,
+    run_jobs: bool = False,
 ) -> FastAPI:
-    """The platform app. Migrates the database on creation; seeds demo data when asked."""
+    """The platform app; seeds demo data when asked.
+
+    `migrate_schema` upgrades the database on creation (tests, the demo, embedding); the
+    production server's workers pass False: there `huiqi db upgrade` migrates, once.
+    `run_jobs` also runs background jobs in a thread of this process (embedded use and tests;
+    `huiqi serve` starts a separate job worker process instead).
+    """
     settings = settings or PlatformSettings()
     settings.database_url = database_url_from_env(database_url or settings.database_url)
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if migrate_schema:
+        migrate(engine)
     sm = make_sessionmaker(engine)
     if seed_demo:
         from huiqi.platform.demo import seed
@@ -77,7 +95,14 @@ def create_app(
         # took 150-310 ms here (4 measurements), which under load lands on some request.
         gc.collect()
         gc.freeze()
+        stop = threading.Event()
+        if run_jobs:
+            from huiqi.platform.jobs.runner import Worker
+
+            worker = Worker(sm, poll_seconds=0.2)
+            threading.Thread(target=worker.run_forever, args=(stop,), daemon=True).start()
         yield
+        stop.set()
         engine.dispose()
 
     app = FastAPI(
@@ -86,7 +111,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the package's own copy (ops_routes), never a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -101,6 +126,7 @@ def create_app(
         bucket=app.state.bucket,
     )
     install_error_handlers(app)
+    install_security(app, settings)
     for r in _routers():
         app.include_router(r, prefix=API_PREFIX)
 
@@ -113,6 +139,12 @@ def create_app(
             "worker": os.getpid(),
             "calculator": {"batches": batcher.batches, "cases": batcher.cases},
         }
+
+    from huiqi.platform.ops_routes import install
+
+    install(app, API_PREFIX)
+    # outermost: the request id and the access log cover every answer, errors included
+    app.add_middleware(RequestContext, fast_paths=frozenset({f"{API_PREFIX}/evaluate"}))
 
     from huiqi.web.routes import mount  # zh-CN pages (issue 4)
 

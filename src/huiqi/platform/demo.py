@@ -23,28 +23,32 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
+from huiqi.platform.materials.service import Submission, Upload, requirements
 from huiqi.platform.payments.models import PaymentShare
 from huiqi.platform.tasks.service import seed_tasks
 from huiqi.rules.credit_code import make_credit_code
 
 DEMO_PASSWORD = "demo123"
 DEMO_YEAR = 2023
+# The demo clock (HUIQI_TODAY) `huiqi serve` sets unless one is given: inside the window, in the
+# year fiscal-year-2023 claims are made.
+DEMO_TODAY = "2024-06-15"
 WAN = 10_000 * 100  # fen per 万元
 
 # (username, role, display name, extra) — enterprise users get their firm below
 DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
     ("admin", "admin", "平台管理员", {}),
-    ("enterprise1", "enterprise", "光谷示例软件（企业用户）", {}),
-    ("enterprise2", "enterprise", "江岸示例智造（企业用户）", {}),
-    ("enterprise3", "enterprise", "武昌示例数据（企业用户）", {}),
-    ("district_dh", "district_officer", "东湖高新区审核员", {"district": "东湖高新区"}),
-    ("district_ja", "district_officer", "江岸区审核员", {"district": "江岸区"}),
+    ("enterprise1", "enterprise", "武汉光谷示例软件有限公司", {}),
+    ("enterprise2", "enterprise", "武汉江岸示例智能制造有限公司", {}),
+    ("enterprise3", "enterprise", "武汉武昌示例数据服务有限公司", {}),
+    ("district_dh", "district_officer", "东湖高新区经信局审核员", {"district": "东湖高新区"}),
+    ("district_ja", "district_officer", "江岸区经信局审核员", {"district": "江岸区"}),
     ("city_kj", "city_officer", "市科技局审核员", {"units": ["市科技局"]}),
     ("city_jx", "city_officer", "市经信局审核员", {"units": ["市经信局"]}),
     ("expert1", "expert", "王专家（数字经济评审专家库）", {}),
     ("expert2", "expert", "武汉示例第三方评估机构", {}),
-    ("analyst", "analyst", "数据分析员", {}),
-    ("supervisor", "supervisor", "督办员", {}),
+    ("analyst", "analyst", "市数据分析员", {}),
+    ("supervisor", "supervisor", "市政府督办员", {}),
 ]
 
 DEMO_BUDGETS_WAN = {"1.3.1": 1000, "2.6.1": 3000, "2.6.2": 2000, "2.6.3": 500, "3.1.1": 10000}
@@ -211,25 +215,30 @@ def seed(db: Session) -> bool:
     )
     pools_added = [mid for mid in DEMO_BUDGETS_WAN if mid not in have_pools]
     for mid in pools_added:
-        db.add(
-            BudgetPool(
-                measure_id=mid,
-                fiscal_year=DEMO_YEAR,
-                total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
-                committed_fen=0,
-                paid_fen=0,
-            )
+        pool = BudgetPool(
+            measure_id=mid,
+            fiscal_year=DEMO_YEAR,
+            total_fen=DEMO_BUDGETS_WAN[mid] * WAN,
+            committed_fen=0,
+            paid_fen=0,
         )
+        db.add(pool)
+        db.flush()
+        # the same entry as an admin's budget.set: `huiqi audit verify` reconciles every total
+        after = {"measure_id": mid, "fiscal_year": DEMO_YEAR, "total_fen": pool.total_fen}
+        record(db, SYSTEM, "budget.set", "budget_pool", pool.id, None, after)
     share = db.get(PaymentShare, "3.1.1")
     if share is None:
         db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
     tasks_added = seed_tasks(db)
+    rounds_added = seed_rounds(db)
     added = {
         "users": users_added,
         "enterprises": firms_added,
         "budgets": pools_added,
         "payment_shares": ["3.1.1"] if share is None else [],
         "tasks": tasks_added,
+        "rounds": rounds_added,
     }
     if not any(added.values()):
         db.rollback()
@@ -237,6 +246,59 @@ def seed(db: Session) -> bool:
     record(db, SYSTEM, "demo.seed", "platform", "demo", None, added)
     db.commit()
     return True
+
+
+def sample_pdf(line: str) -> bytes:
+    """A one-page PDF saying what it stands for: the demo's stand-in for a scanned document."""
+    text = line.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 16 Tf 72 760 Td ({text}) Tj ET".encode("ascii", "replace")
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+        b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+        b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+        b"4 0 obj<</Length " + str(len(stream)).encode() + b">>stream\n" + stream
+        + b"\nendstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )  # fmt: skip
+
+
+def demo_materials(measure_id: str) -> Submission:
+    """The required documents of a measure as sample PDFs, and the commitment confirmed: what a
+    demo firm would have uploaded and ticked itself on the application form."""
+    uploads = [
+        Upload(r.kind, f"{r.name}（演示样本）.pdf", sample_pdf(f"huiqi demo {measure_id} {r.kind}"))
+        for r in requirements(measure_id)
+        if r.required
+    ]
+    return Submission(uploads=uploads, commitment_confirmed=True)
+
+
+def seed_rounds(db: Session) -> list[str]:
+    """Open a 申报批次 for every measure for the demo year, from the business date to the end of
+    the policy's window, when no round exists yet and the business date lies inside the window
+    (so only on a demo clock: a live deployment opens its own rounds)."""
+    from huiqi.platform.applications.models import ApplicationRound
+    from huiqi.platform.clock import business_today
+    from huiqi.platform.policy import get_policy
+
+    pol = get_policy()
+    today = business_today()
+    if not pol.window_start <= today <= pol.window_end:
+        return []
+    if db.scalar(select(ApplicationRound.id).limit(1)) is not None:
+        return []
+    added = []
+    for spec in pol.measures.values():
+        db.add(
+            ApplicationRound(
+                measure_id=spec.id, fiscal_year=DEMO_YEAR,
+                title=f"{spec.id} {spec.title}（{DEMO_YEAR} 年度，演示批次）",
+                opens_on=today, closes_on=pol.window_end, opened_by=SYSTEM.username,
+            )
+        )  # fmt: skip
+        added.append(spec.id)
+    return added
 
 
 def seed_applications(db: Session) -> bool:
@@ -280,7 +342,7 @@ def seed_applications(db: Session) -> bool:
             requested_amount_fen=requested_fen,
             statement=statement,
         )
-        return submit(db, firm, data, None)[0]
+        return submit(db, firm, data, None, demo_materials(measure_id))[0]
 
     software, maker = firms[0], firms[1]
     firm1, firm2 = principal("enterprise1"), principal("enterprise2")

@@ -49,8 +49,11 @@ def current_token(
     return token
 
 
-def current_principal(db: Db, token: Annotated[str, Depends(current_token)]) -> Principal:
-    principal = Principal.of(resolve_token(db, token))
+def current_principal(
+    db: Db, token: Annotated[str, Depends(current_token)], request: Request
+) -> Principal:
+    idle = request.app.state.settings.session_idle_seconds
+    principal = Principal.of(resolve_token(db, token, idle))
     # End the lookup's transaction now: on SQLite a writing request's transaction holds the
     # write lock, which must not be kept while this request waits for a thread to run its
     # endpoint. The endpoint's service opens (and commits) its own transaction.

@@ -11,8 +11,9 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huiqi.rules.errors import InputError
@@ -133,7 +134,12 @@ _HTTP_ZH = {
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_req: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(req: Request, exc: ApiError) -> Response:
+        from huiqi.platform.security.respond import html_page, wants_html
+
+        if wants_html(req.scope):  # a page URL opened in a browser: words, not JSON
+            body = html_page(req.scope, exc.errors[0]["message"])
+            return HTMLResponse(body, status_code=exc.status, headers=exc.headers)
         return JSONResponse({"errors": exc.errors}, status_code=exc.status, headers=exc.headers)
 
     @app.exception_handler(InputError)
@@ -153,6 +159,27 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=getattr(exc, "headers", None),
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database_refused(_req: Request, exc: DBAPIError) -> JSONResponse:
+        # A value the database cannot hold (an integer beyond its column, a NUL character in
+        # text on PostgreSQL) is the client's input, not a server fault. The request guard and
+        # the id bound catch the known cases with the field named; this is the net under them.
+        if not _is_data_error(exc):
+            return await _unexpected(_req, exc)
+        log.warning("database refused a value: %s", exc.orig)
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        "path": "",
+                        "rule": "out_of_range",
+                        "message": "输入的数值或文本超出允许范围（或含空字符），请检查后重试",
+                    }
+                ]
+            },
+            status_code=422,
+        )
+
     @app.exception_handler(Exception)
     async def _unexpected(_req: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
@@ -164,6 +191,13 @@ def install_error_handlers(app: FastAPI) -> None:
             },
             status_code=500,
         )
+
+
+def _is_data_error(exc: DBAPIError) -> bool:
+    if isinstance(exc, DataError):
+        return True
+    text = str(exc.orig or "").lower()
+    return "nul (0x00)" in text or "out of range" in text
 
 
 class ErrorItem(BaseModel):

@@ -2,7 +2,7 @@
 
 from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.audit.models import AuditEntry, AuditHead
-from huiqi.platform.auth.models import AuthSession, User
+from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.credit.models import PlatformParameter
@@ -15,6 +15,8 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.experts.models import ExpertAssignment
+from huiqi.platform.jobs.models import Job, JobFile
+from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
     CalendarDay,
@@ -38,8 +40,14 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "CreditCommitment",
+    "Document",
+    "DocumentRequest",
     "Enterprise",
     "ExpertAssignment",
+    "Job",
+    "JobFile",
+    "LoginFailure",
     "NoticeBatch",
     "NoticeItem",
     "Objection",

@@ -12,6 +12,7 @@ import time
 from fastapi import Request
 
 from huiqi.platform.errors import ApiError
+from huiqi.platform.security.proxies import client_address
 
 
 class TokenBucket:
@@ -50,7 +51,8 @@ def take(bucket: TokenBucket, client: str, what: str = "请求") -> None:
 
 
 def client_of(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The client's address, X-Forwarded-For believed only from HUIQI_TRUSTED_PROXIES."""
+    return client_address(request)
 
 
 async def rate_limited(request: Request) -> None:

@@ -8,15 +8,23 @@ requests, p99 37 ms, the busier one setting it. With one socket per process the 
 connections by their address hash: 51 % / 49 %, p99 18 ms.
 
 The parent migrates and seeds once, then forks the workers and only supervises: it restarts a
-worker that dies, forwards SIGTERM/SIGINT, and gives up if workers keep dying at start.
+worker that dies, forwards SIGTERM/SIGINT, and gives up if workers keep dying at start. It also
+starts the background-job worker (`huiqi worker`, a separate process) and restarts it likewise.
+
+Every child asks the kernel for SIGTERM when its parent dies (prctl PR_SET_PDEATHSIG), so a
+`kill -9` of the parent does not leave workers serving the port: a restart on the same port
+then never answers from old and new code at once.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -25,6 +33,28 @@ from typing import Any
 import uvicorn
 
 RESTARTS_PER_MINUTE = 5
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def die_with_parent(parent_pid: int, sig: int = signal.SIGTERM) -> None:
+    """In a child: receive `sig` when the parent process dies (Linux; elsewhere a no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+        os.kill(os.getpid(), sig)
+
+
+def start_job_worker(database_url: str) -> subprocess.Popen[bytes]:
+    """The background-job worker as a child process that dies with this one."""
+    parent = os.getpid()
+    return subprocess.Popen(
+        [sys.executable, "-m", "huiqi.cli.worker_cmd"],
+        env={**os.environ, "HUIQI_DATABASE_URL": database_url},
+        preexec_fn=lambda: die_with_parent(parent),
+    )
 
 
 def reuseport_supported() -> bool:
@@ -42,17 +72,26 @@ def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     return sock
 
 
-def _worker(make_app: Callable[[], Any], host: str, port: int, log_level: str) -> None:
+def _worker(make_app: Callable[[], Any], host: str, port: int, options: dict[str, Any]) -> None:
     """In the child: its own socket, its own app (database connections never cross a fork)."""
     sock = reuseport_socket(host, port)
-    config = uvicorn.Config(make_app(), log_level=log_level)
+    config = uvicorn.Config(make_app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
 def run_workers(
-    make_app: Callable[[], Any], host: str, port: int, workers: int, log_level: str = "warning"
+    make_app: Callable[[], Any],
+    host: str,
+    port: int,
+    workers: int,
+    options: dict[str, Any] | None = None,
+    job_worker_url: str | None = None,
 ) -> int:
-    """Run `workers` processes until SIGTERM/SIGINT; returns the exit status."""
+    """Run `workers` processes (and, given a database URL, the job worker) until
+    SIGTERM/SIGINT; returns the exit status.
+
+    `options` go to each worker's uvicorn.Config (root_path, proxy headers, logging)."""
+    options = options or {"log_level": "warning"}
     # a taken or wrong address fails once, here, rather than in every child
     try:
         reuseport_socket(host, port, listen=False).close()
@@ -62,14 +101,23 @@ def run_workers(
     children: set[int] = set()
     stopping = gave_up = False
     recent_deaths: list[float] = []
+    master = os.getpid()
+    job_worker: subprocess.Popen[bytes] | None = None
+
+    def spawn_job_worker() -> None:
+        nonlocal job_worker
+        if job_worker_url is not None:
+            job_worker = start_job_worker(job_worker_url)
+            children.add(job_worker.pid)
 
     def spawn() -> None:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, measured by the tests over HTTP
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            die_with_parent(master)
             try:
-                _worker(make_app, host, port, log_level)
+                _worker(make_app, host, port, options)
             finally:
                 os._exit(0)
         children.add(pid)
@@ -85,6 +133,7 @@ def run_workers(
     try:
         for _ in range(workers):
             spawn()
+        spawn_job_worker()
         while children:
             try:
                 pid, status = os.wait()
@@ -101,6 +150,9 @@ def run_workers(
             print(f"工作进程 {pid} 退出（{code}），{then}", file=sys.stderr, flush=True)
             if gave_up:
                 stop(signal.SIGTERM, None)
+            elif job_worker is not None and pid == job_worker.pid:
+                job_worker.returncode = code  # reaped here; Popen must not wait for it again
+                spawn_job_worker()
             else:
                 spawn()
     finally:

@@ -9,9 +9,9 @@ from typing import Any
 from .case import Case, parse_case
 from .errors import InputError
 from .evaluator import MeasureEvaluation, evaluate_measure
-from .explain import explain_text
+from .explain import explain_text, explained_result, explained_results
 from .policy import Policy
-from .result import CaseEvaluation, case_result
+from .result import CaseEvaluation
 from .rows import CaseColumns, batch_measure_frame, measure_frame
 
 
@@ -109,7 +109,8 @@ def evaluate_case_json(
     measure_ids restricts the result to some measures (a calculator for one clause).
     """
     ids = select_measures(policy, measure_ids)
-    return case_result(evaluate_case(policy, parse_case(raw, policy), ids))
+    case = parse_case(raw, policy)
+    return explained_result(evaluate_case(policy, case, ids), case)
 
 
 def evaluate_cases_json(
@@ -127,10 +128,14 @@ def evaluate_cases_json(
         except InputError as e:
             parsed.append(e)
     good = [c for c in parsed if isinstance(c, Case)]
-    results = iter(evaluate_cases(policy, good, ids))
-    return [p if isinstance(p, InputError) else case_result(next(results)) for p in parsed]
+    pairs: list[tuple[CaseEvaluation, Case | None]] = list(
+        zip(evaluate_cases(policy, good, ids), good, strict=True)
+    )
+    results = iter(explained_results(pairs))
+    return [p if isinstance(p, InputError) else next(results) for p in parsed]
 
 
 def explain_case_text(policy: Policy, raw: Any, measure_ids: list[str] | None = None) -> str:
     ids = select_measures(policy, measure_ids)
-    return explain_text(evaluate_case(policy, parse_case(raw, policy), ids))
+    case = parse_case(raw, policy)
+    return explain_text(evaluate_case(policy, case, ids), case)

@@ -1,19 +1,185 @@
-"""A case's result for a person, in Chinese: what it gets, why, and how far from the rest."""
+"""A case's result for a person, in Chinese: what it gets, how sure that is, why, what is missing.
+
+The engine's result rows carry the conditions and figures. This module adds what a firm owner
+needs to read them, and the same words go to `huiqi explain`, the JSON result and the pages:
+
+- how certain each amount is: 确定可享 only where the text fixes the amount; 最高可享 where it
+  caps it with 不超过; 预计可享 where it leaves the amount to review, with the reason in the
+  text's own words (择优, 一事一议, 区级政策, 年度服务券目录 …);
+- missing facts as questions ("如已获评…，请补充认定日期"), marked unknown, never ✘;
+- gaps of conditions that share figures solved jointly (gaps.py), checked by re-evaluation;
+- dates as 2022年6月1日; no conditions that only say a figure was given (¥0.00 ≥ ¥0.00).
+
+The wording data (field titles, what to add, the reasons for review) is the policy package's
+explain.yaml, not code.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from .money import format_wan, format_yuan
+from .case import Case
+from .evaluator import MeasureEvaluation
+from .gaps import GapRequest, JointGap, joint_gaps
+from .money import fen_to_str, format_wan, format_yuan
+from .policy import MeasureSpec, Policy
 from .result import CaseEvaluation, case_result
 
 _MARK = {"eligible": "✔", "discretionary": "◎", "excluded": "⊘", "ineligible": "✘"}
-_STATUS = {
-    "eligible": "符合",
-    "discretionary": "符合条件，金额待评审核定",
-    "excluded": "就高不重复，由其他政策办理",
-    "ineligible": "不符合",
-}
+UNKNOWN_MARK = "？"
+CERTAIN, UP_TO, REVIEW = "certain", "up_to", "review"
+BASIS_ZH = {CERTAIN: "确定可享", UP_TO: "最高可享", REVIEW: "预计可享"}
+SUBJECT_KEYS = ("as_of", "fiscal_year", "credit", "software_enterprise")
+REVIEW_NOTE = "以主管部门审核为准"
+_ISO_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+# a condition that only says a figure was given: "软件设备投资额 ¥0.00 ≥ ¥0.00"
+_TRIVIAL = re.compile(r"[≥>] ¥0\.00$")
+_GENERIC_REVIEW = "符合条件；金额由主管部门评审核定"
+
+
+@dataclass(frozen=True)
+class ExplainData:
+    """A policy package's explain.yaml: how its results are told to people."""
+
+    amounts: dict[str, tuple[str, str]]  # measure -> (up_to, the text's words)
+    discretionary: dict[str, tuple[str, str]]  # measure -> (reason, the text's words)
+    missing: dict[str, str]  # measure -> what to add when its subject is absent
+    fields: dict[str, dict[str, str]]  # section (case/enterprise/annual/…) -> field -> title
+
+    def title(self, section: str, name: str) -> str | None:
+        return self.fields.get(section, {}).get(name)
+
+
+EMPTY = ExplainData({}, {}, {}, {})
+
+
+def parse_explain_data(doc: dict[str, Any] | None, normalise: Any = str) -> ExplainData:
+    doc = doc or {}
+    amounts = doc.get("amounts", {})
+    reasons = doc.get("discretionary", {})
+    fields = doc.get("fields", {})
+    return ExplainData(
+        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in amounts.items()},
+        discretionary={str(k): (v["reason"], normalise(v["words"])) for k, v in reasons.items()},
+        missing={str(k): str(v) for k, v in doc.get("missing", {}).items()},
+        fields={sec: {str(k): str(v) for k, v in f.items()} for sec, f in fields.items()},
+    )
+
+
+@lru_cache(maxsize=16)
+def explain_data(policy_id: str) -> ExplainData:
+    """The explain.yaml of an installed policy package (EMPTY where it has none)."""
+    # imported here: the core never depends on a policy package, only reads its data
+    from importlib import resources
+
+    import yaml
+
+    from huiqi.policies.loader import available_policies
+    from huiqi.policies.text import normalise
+
+    module = available_policies().get(policy_id)
+    if module is None:
+        return EMPTY
+    path = resources.files(module).joinpath("explain.yaml")
+    if not path.is_file():
+        return EMPTY
+    return parse_explain_data(yaml.safe_load(path.read_text(encoding="utf-8")), normalise)
+
+
+# ---- words ---------------------------------------------------------------------------
+
+
+def cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_dates(text: str) -> str:
+    """Every ISO date in a sentence as people write it: 2022-06-01 -> 2022年6月1日."""
+    if "-" not in text:  # most sentences have no date: skip the regex
+        return text
+    return _ISO_DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+
+
+def is_trivial(cond: dict[str, Any]) -> bool:
+    """A met condition that only says a figure was given (a lower bound of zero)."""
+    detail = cond["detail"]
+    return bool(
+        cond["passed"] and cond["known"] and detail.endswith("¥0.00") and _TRIVIAL.search(detail)
+    )
+
+
+_FACT_TITLES: dict[tuple[int, str, int], str | None] = {}
+
+
+def fact_title(data: ExplainData, fact: str, fiscal_year: int) -> str | None:
+    """A condition's fact path (annual[fiscal_year].rd_expense) as a person names it."""
+    key = (id(data), fact, fiscal_year)  # data objects live in explain_data's cache
+    if key not in _FACT_TITLES:
+        if len(_FACT_TITLES) > 4096:
+            _FACT_TITLES.clear()
+        _FACT_TITLES[key] = _fact_title(data, fact, fiscal_year)
+    return _FACT_TITLES[key]
+
+
+def _fact_title(data: ExplainData, fact: str, fiscal_year: int) -> str | None:
+    if fact in ("as_of", "fiscal_year"):
+        return data.title("case", fact)
+    head, _, tail = fact.partition(".")
+    names = [n for n in tail.split("/") if n]
+    if head.startswith("annual["):
+        year = fiscal_year - 1 if "fiscal_year-1" in head else fiscal_year
+        titles = [data.title("annual", n) for n in names]
+        prefix = f"{year}年度"
+    elif head.startswith("projects"):
+        titles, prefix = [data.title("projects", n) for n in names], ""
+    elif head.startswith("recognitions"):
+        titles, prefix = [data.title("recognitions", n) for n in names], ""
+    elif head == "enterprise":
+        titles, prefix = [data.title("enterprise", n) for n in names], ""
+    else:
+        return None
+    if not titles or any(t is None for t in titles):
+        return None
+    return prefix + "和".join(t for t in titles if t)
+
+
+def field_title(data: ExplainData, path: str) -> str:
+    """A case field path (annual.2023.revenue, projects[0].total_investment) for a person."""
+    parts = path.split(".")
+    if parts[0] == "annual" and len(parts) == 3:
+        return f"{parts[1]}年度{data.title('annual', parts[2]) or parts[2]}"
+    if parts[0].startswith("projects"):
+        return f"项目{data.title('projects', parts[-1]) or parts[-1]}"
+    return data.title("enterprise", parts[-1]) or parts[-1]
+
+
+def amount_basis(spec: MeasureSpec, data: ExplainData) -> str:
+    if spec.kind == "discretionary":
+        return REVIEW
+    entry = data.amounts.get(spec.id)
+    return UP_TO if entry and entry[0] == UP_TO else CERTAIN
+
+
+def subject_missing_hint(policy: Policy, spec: MeasureSpec, data: ExplainData) -> str:
+    """What to add when the case says nothing about the measure's subject."""
+    if spec.id in data.missing:
+        return data.missing[spec.id]
+    src = spec.source
+    if src.type == "recognition":
+        titles = "或".join(policy.recognition_kinds[k].title for k in src.kinds)
+        return f"如已获评{titles}，请补充认定日期"
+    if src.type == "project":
+        kind = policy.project_kinds[src.kinds[0]]
+        fields = "、".join(data.title("projects", f) or f for f in kind.fields)
+        return f"如有{kind.title}，请补充{fields}"
+    return "请补充企业信息和年度财务数据"
+
+
+# ---- the result, explained -----------------------------------------------------------
 
 
 def _only_missing(row: dict[str, Any]) -> bool:
@@ -23,62 +189,233 @@ def _only_missing(row: dict[str, Any]) -> bool:
         row["status"] == "ineligible"
         and bool(unknown)
         and all(
-            c["passed"]
-            or not c["known"]
-            or c["key"] in ("as_of", "fiscal_year", "credit", "software_enterprise")
-            for c in row["conditions"]
+            c["passed"] or not c["known"] or c["key"] in SUBJECT_KEYS for c in row["conditions"]
         )
         and row["project"] is None
     )
 
 
-def explain_text(ce: CaseEvaluation) -> str:
-    res = case_result(ce)
+def _gap_lines(data: ExplainData, gap: JointGap) -> list[str]:
+    lines = [
+        f"{field_title(data, ch.field)}增加 {format_yuan(ch.added_fen)}，"
+        f"达到 {format_yuan(ch.after_fen)}（{format_wan(ch.after_fen)}）"
+        for ch in gap.changes
+    ]
+    if len(gap.changes) > 1:
+        checked = "（已按调整后的数据重新测算，符合条件）" if gap.verified else ""
+        lines.append(f"以上几项须同时做到{checked}")
+    lines.extend(f"另须满足：{label}" for label in gap.other)
+    return lines
+
+
+def _gap_json(data: ExplainData, gap: JointGap) -> dict[str, Any]:
+    return {
+        "changes": [
+            {
+                "field": ch.field,
+                "title": field_title(data, ch.field),
+                "from": fen_to_str(ch.before_fen),
+                "to": fen_to_str(ch.after_fen),
+                "add": fen_to_str(ch.added_fen),
+            }
+            for ch in gap.changes
+        ],
+        "other": list(gap.other),
+        "verified": gap.verified,
+    }
+
+
+def _headline(row: dict[str, Any], basis: str, cap_fen: int | None) -> str:
+    status = row["status"]
+    if status == "eligible":
+        fen = _fen(row["amount"])
+        text = f"{BASIS_ZH[basis]}：{format_yuan(fen)}（{format_wan(fen)}）"
+        return text + (f"，{REVIEW_NOTE}" if basis != CERTAIN else "")
+    if status == "discretionary":
+        cap = f"，最高{format_wan(cap_fen)}" if cap_fen is not None else ""
+        return f"预计可享：符合条件，金额由主管部门评审核定{cap}，{REVIEW_NOTE}"
+    if status == "excluded":
+        return "就高不重复，由其他政策办理"
+    return "不符合"
+
+
+def explain_row(
+    row: dict[str, Any],
+    evaluated: tuple[MeasureEvaluation, int],
+    policy: Policy,
+    data: ExplainData,
+    fiscal_year: int,
+    case: Case | None,
+) -> GapRequest | None:
+    """Add a row's explanation for people (in place): headline, reasons, missing, gaps.
+
+    `evaluated` is the evaluation and row index the result row was built from. Returns the
+    joint gap to solve for this row, if any (solved for many rows at once, then `add_joint`)."""
+    facts = [cond.fact for cond in evaluated[0].outcome.conditions]
+    spec = policy.measures[row["measure"]]
+    basis = amount_basis(spec, data)
+    cap_fen = _fen(row["cap"]) if row["cap"] is not None else None
+    only_missing = _only_missing(row)
+    missing: list[str] = []
+    reasons: list[str] = []
+    for cond, fact in zip(row["conditions"], facts, strict=True):
+        cond["detail"] = cn_dates(cond["detail"])
+        cond["trivial"] = is_trivial(cond)
+        cond["missing"] = None
+        if not cond["known"]:
+            title = fact_title(data, fact, fiscal_year)
+            cond["missing"] = f"请补充{title or cond['label']}"
+            cond["detail"] = f"待补充：{cond['missing']}（{cond['label']}）"
+            if cond["missing"] not in missing:
+                missing.append(cond["missing"])
+            reasons.append(cond["detail"])
+        elif not cond["trivial"]:
+            reasons.append(("符合：" if cond["passed"] else "不符合：") + cond["detail"])
+    reason = data.discretionary.get(spec.id)
+    for text in row["reasons"][len(row["conditions"]) :]:
+        if text.startswith(_GENERIC_REVIEW) and reason is not None:
+            cap = f"，最高{format_wan(cap_fen)}" if cap_fen is not None else "，文本未设上限"
+            text = f"符合条件；金额由主管部门评审核定（{reason[0]}）{cap}"
+        reasons.append(cn_dates(text))
+    if only_missing and (spec.source.type != "enterprise" or spec.id in data.missing):
+        # nothing about the subject (a recognition, a project): one question for the measure
+        missing = [subject_missing_hint(policy, spec, data)]
+    gaps = [cn_dates(g) for g in row["gaps"]]
+    request = None
+    if case is not None and row["status"] == "ineligible" and gaps and not only_missing:
+        request = GapRequest(case, spec.id, row["project"], evaluated)
+    row.update(
+        amount_basis=basis,
+        headline=_headline(row, basis, cap_fen),
+        reasons=reasons,
+        gaps=gaps,
+        joint_gap=None,
+        missing=missing,
+        only_missing=only_missing,
+        amount_words=data.amounts[spec.id][1] if basis == UP_TO else None,
+        discretionary_reason=(
+            {"reason": reason[0], "words": reason[1]}
+            if reason is not None and spec.kind == "discretionary"
+            else None
+        ),
+    )
+    return request
+
+
+def add_joint(row: dict[str, Any], data: ExplainData, solved: JointGap | None) -> None:
+    """Replace a row's separate gaps by the joint change, where there is one."""
+    if solved is not None and solved.changes:
+        row["gaps"], row["joint_gap"] = _gap_lines(data, solved), _gap_json(data, solved)
+
+
+def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The case's headline: what is certain, what is at most, what is left to review."""
+    paid = [r for r in rows if r["status"] == "eligible"]
+    certain = sum(_fen(r["amount"]) for r in paid if r["amount_basis"] == CERTAIN)
+    up_to = sum(_fen(r["amount"]) for r in paid if r["amount_basis"] == UP_TO)
+    up_to_ids = [r["measure"] for r in paid if r["amount_basis"] == UP_TO]
+    review = [r["measure"] for r in rows if r["status"] == "discretionary"]
+    lines = [f"确定可享：{format_yuan(certain)}（{format_wan(certain)}）"]
+    if up_to:
+        lines.append(
+            f"最高可享：{format_yuan(up_to)}（{format_wan(up_to)}）——"
+            f"{'、'.join(up_to_ids)} 的原文为“不超过”，{REVIEW_NOTE}"
+        )
+        lines.append(
+            f"合计最高可享：{format_yuan(certain + up_to)}（{format_wan(certain + up_to)}）"
+        )
+    if review:
+        lines.append(
+            f"预计可享：另有 {len(review)} 项符合条件，金额由主管部门评审核定，{REVIEW_NOTE}"
+        )
+    return {
+        "certain": fen_to_str(certain),
+        "up_to": fen_to_str(up_to),
+        "total_up_to": fen_to_str(certain + up_to),
+        "up_to_measures": up_to_ids,
+        "review_measures": review,
+        "lines": lines,
+    }
+
+
+def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[dict[str, Any]]:
+    """The result JSON of each case with its explanation for people added.
+
+    With the parsed case, gaps of shared figures are solved jointly (re-evaluating the changed
+    case; the cases of a batch together, each as it would be alone); without it they stay as
+    each condition tells them."""
+    out = []
+    todo: dict[int, tuple[Policy, list[tuple[dict[str, Any], GapRequest]]]] = {}
+    for ce, case in pairs:
+        res = case_result(ce)
+        data = explain_data(ce.policy.id)
+        for row, evaluated in zip(res["results"], ce.rows(), strict=True):
+            request = explain_row(row, evaluated, ce.policy, data, res["fiscal_year"], case)
+            if request is not None:
+                todo.setdefault(id(ce.policy), (ce.policy, []))[1].append((row, request))
+        res["summary"] = summary(res["results"])
+        out.append(res)
+    for policy, rows in todo.values():
+        data = explain_data(policy.id)
+        solved = joint_gaps(policy, [request for _, request in rows])
+        for (row, _), gap in zip(rows, solved, strict=True):
+            add_joint(row, data, gap)
+    return out
+
+
+def explained_result(ce: CaseEvaluation, case: Case | None = None) -> dict[str, Any]:
+    return explained_results([(ce, case)])[0]
+
+
+def explain_text(ce: CaseEvaluation, case: Case | None = None) -> str:
+    res = explained_result(ce, case)
     p = ce.policy
     name = ce.enterprise.get("name") or "（未填写企业名称）"
     code = ce.enterprise.get("credit_code")
     lines = [
         f"《{p.title}》（{p.document_number}）政策测算",
-        f"政策有效期：{p.window_start.isoformat()} 至 {p.window_end.isoformat()}",
+        f"政策有效期：{cn_date(p.window_start)}至{cn_date(p.window_end)}",
         f"企业：{name}" + (f"（统一社会信用代码 {code}）" if code else ""),
-        f"申报日：{res['as_of']}    财务数据年度：{res['fiscal_year']}",
+        f"申报日：{cn_date(ce.as_of)}    财务数据年度：{res['fiscal_year']}年",
+        "",
+        *res["summary"]["lines"],
         "",
     ]
-    total = ce.total_fen
-    lines.append(f"确定可享金额合计：{format_yuan(total)}（{format_wan(total)}）")
-    n_disc = sum(1 for r in res["results"] if r["status"] == "discretionary")
-    if n_disc:
-        lines.append(f"另有 {n_disc} 项符合条件、金额由主管部门评审核定（见下）。")
-    lines.append("")
-
-    order = ("eligible", "discretionary", "excluded", "ineligible")
     missing: list[dict[str, Any]] = []
-    for status in order:
+    for status in ("eligible", "discretionary", "excluded", "ineligible"):
         for r in res["results"]:
             if r["status"] != status:
                 continue
-            if _only_missing(r):
+            if r["only_missing"]:
                 missing.append(r)
                 continue
             lines.extend(_measure_block(r))
     if missing:
-        lines.append("以下措施未提供相关事实，无法判断（补充后可测算）：")
+        lines.append("以下措施缺少相关事实，暂无法判断（补充后可测算）：")
         for r in missing:
-            lines.append(f"  ✘ {r['measure']} {r['title']}（{r['clause']}）— 需要 {r['requires']}")
+            hint = "；".join(r["missing"])
+            lines.append(f"  {UNKNOWN_MARK} {r['measure']} {r['title']}（{r['clause']}）：{hint}")
     return "\n".join(lines).rstrip() + "\n"
 
 
 def _measure_block(r: dict[str, Any]) -> list[str]:
     project = f"［项目 {r['project']}］" if r["project"] else ""
-    head = f"{_MARK[r['status']]} {r['measure']} {r['title']}{project} —— {_STATUS[r['status']]}"
-    if r["status"] == "eligible":
-        head += f"：{format_yuan(_fen(r['amount']))}"
+    failed = any(c["known"] and not c["passed"] for c in r["conditions"])
+    unknown = r["status"] == "ineligible" and r["missing"] and not failed
+    mark = UNKNOWN_MARK if unknown else _MARK[r["status"]]
     out = [
-        head,
+        f"{mark} {r['measure']} {r['title']}{project} —— {r['headline']}",
         f"   依据：{r['clause']}“{r['clause_words']}”（责任单位：{'、'.join(r['units'])}）",
     ]
+    if r["amount_words"] and r["status"] == "eligible":
+        out.append(f"   金额：原文“{r['amount_words']}”，{REVIEW_NOTE}")
+    if r["discretionary_reason"]:
+        why = r["discretionary_reason"]
+        out.append(f"   为何待评审：{why['reason']}——原文“{why['words']}”")
     for reason in r["reasons"]:
         out.append(f"   · {reason}")
+    for hint in r["missing"]:
+        out.append(f"   {UNKNOWN_MARK} {hint}")
     for gap in r["gaps"]:
         out.append(f"   → 差距：{gap}")
     out.append("")

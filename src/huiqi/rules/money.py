@@ -113,6 +113,16 @@ def percent_half_up_scalar(fen: int, rate: Fraction) -> int:
     return (fen * 2 * n + d) // (2 * d)
 
 
+# Excel number format of a cell holding yuan: the cell stays a number (it sums and sorts) and
+# reads as "50,000.00 元".
+EXCEL_YUAN_FORMAT = '#,##0.00" 元";-#,##0.00" 元"'
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Exact yuan for a spreadsheet cell: 5000000 fen -> Decimal('50000.00')."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
 def format_yuan(fen: int) -> str:
     """¥1,234,567.89"""
     fen = int(fen)
@@ -121,7 +131,8 @@ def format_yuan(fen: int) -> str:
 
 
 def format_wan(fen: int) -> str:
-    """Amounts as officers say them: 130万元, 12.5万元, 2,000万元; below 1 万 in 元."""
+    """Amounts as officers say them: 130万元, 12.5万元, 2280万元 (no thousands commas, as the
+    text writes them); below 1 万 in 元."""
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     if fen < 10_000 * FEN_PER_YUAN:
@@ -132,5 +143,5 @@ def format_wan(fen: int) -> str:
     rounded = wan.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     # 万元 is for reading; past two decimals say "about" and leave exactness to the 元 figure
     about = "" if rounded == wan else "约"
-    text = f"{rounded:,.2f}".rstrip("0").rstrip(".")
+    text = f"{rounded:.2f}".rstrip("0").rstrip(".")
     return f"{sign}{about}{text}万元"

@@ -244,6 +244,8 @@ def write_excel(tables: Tables, path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from huiqi.cells import keep_text_workbook
+
     wb = Workbook()
     money_fmt = '#,##0.00" 元";-#,##0.00" 元"'
     sheets = [
@@ -313,6 +315,7 @@ def write_excel(tables: Tables, path: Path) -> None:
         for i, h in enumerate(headers):
             width = max([len(str(h)) * 2] + [len(str(r[i])) + 4 for r in rows[:200]])
             ws.column_dimensions[chr(ord("A") + i)].width = min(max(width, 10), 60)
+    keep_text_workbook(wb)  # reform names and labels come from YAML files: text, not formulas
     wb.save(path)
 
 

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from huiqi.cells import csv_row
 from huiqi.rules.errors import InputError
 from huiqi.rules.evaluator import DISCRETIONARY, ELIGIBLE, EXCLUDED, INELIGIBLE, STATUS_NAMES
 from huiqi.rules.policy import Policy
@@ -191,4 +192,6 @@ def write_errors(problems: list[Problem], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as fh:
         w = csv.writer(fh)
         w.writerow(["table", "file", "row", "field", "rule", "message"])
-        w.writerows((p.table, p.source, p.row, p.field, p.rule, p.message) for p in problems)
+        w.writerows(
+            csv_row((p.table, p.source, p.row, p.field, p.rule, p.message)) for p in problems
+        )

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from huiqi.cells import csv_row
 from huiqi.rules.errors import InputError
 from huiqi.rules.evaluator import evaluate_measure
 from huiqi.rules.frame import Frame, date_to_days
@@ -255,7 +256,7 @@ def screen_file(
         with errors_path.open("w", newline="", encoding="utf-8-sig") as fh:
             w = csv.writer(fh)
             w.writerow(["row", "field", "rule", "message"])
-            w.writerows(report.errors)
+            w.writerows(csv_row(e) for e in report.errors)
     report.seconds = time.perf_counter() - started
     return report
 

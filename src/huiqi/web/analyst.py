@@ -1,25 +1,24 @@
-"""Analyst dashboard (budget use per measure / district / year, red at >= 90%, trend over time)
-and bulk screening (upload -> progress bar -> download). Read-only aggregates."""
+"""Analyst dashboard (budget use per measure / district / year, red at >= 90%, trend over time).
+Read-only aggregates. Bulk screening (upload -> progress bar -> download) is in
+screening_jobs.py."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import func, select
-from starlette.datastructures import UploadFile
 
 from huiqi.platform.applications.models import AWARDED, Application
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.budgets.service import pool_out
+from huiqi.platform.clock import to_beijing
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.common import open_db
-from huiqi.web.render import html_error, page, policy
-from huiqi.web.screening_jobs import Jobs
+from huiqi.web.render import page, policy
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/analyst")
@@ -124,13 +123,13 @@ def trend(db: Any, fiscal_year: int | None) -> dict[str, Any]:
         q = q.where(Application.fiscal_year == fiscal_year)
     monthly: dict[str, int] = defaultdict(int)
     for _id, amount, when in db.execute(q):
-        monthly[when.strftime("%Y-%m")] += int(amount or 0)
+        monthly[to_beijing(when).strftime("%Y-%m")] += int(amount or 0)  # Beijing's month
     sq = select(Application.submitted_at).where(Application.status != "draft")
     if fiscal_year:
         sq = sq.where(Application.fiscal_year == fiscal_year)
     submitted: dict[str, int] = defaultdict(int)
     for (when,) in db.execute(sq):
-        submitted[when.strftime("%Y-%m")] += 1
+        submitted[to_beijing(when).strftime("%Y-%m")] += 1
     months = sorted(set(monthly) | set(submitted))
     points, running = [], 0
     for m in months:
@@ -179,95 +178,3 @@ def dashboard(request: Request, fiscal_year: str = "") -> Response:
         data = dashboard_data(db, fy, units)
         data["years"] = sorted(set(db.scalars(select(BudgetPool.fiscal_year))))
     return page(request, "analyst.html", data, title="预算看板")
-
-
-def _jobs(request: Request) -> Jobs:
-    if not hasattr(request.app.state, "web_jobs"):
-        request.app.state.web_jobs = Jobs()
-    jobs: Jobs = request.app.state.web_jobs
-    return jobs
-
-
-@router.get("/screening", summary="批量筛查")
-def screening(request: Request) -> Response:
-    user = need(request, "analyst")
-    jobs = [j.public() for j in _jobs(request).of(user.principal.username)]
-    from huiqi.screening.screen import INPUT_COLUMNS
-
-    data = {
-        "jobs": jobs,
-        "columns": list(INPUT_COLUMNS),
-        "defaults": {"fiscal_year": 2023, "as_of": "2024-06-30"},
-    }
-    return page(request, "screening.html", data, title="批量筛查")
-
-
-@router.post("/screening", summary="上传并开始筛查")
-async def start(request: Request) -> Response:
-    user = need(request, "analyst")
-    form = await request.form()
-    errors: dict[str, str] = {}
-    upload = form.get("file")
-    fy_text, as_of_text = str(form.get("fiscal_year", "")), str(form.get("as_of", ""))
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        errors["file"] = "请选择要筛查的 CSV 或 Parquet 文件"
-    elif not upload.filename.lower().endswith((".csv", ".parquet", ".pq")):
-        errors["file"] = "文件应为 .csv 或 .parquet 格式"
-    if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
-        errors["fiscal_year"] = "请填写四位年度，如 2023"
-    try:
-        as_of = dt.date.fromisoformat(as_of_text)
-    except ValueError:
-        errors["as_of"] = "应为日期（YYYY-MM-DD）"
-    content = b""
-    if not errors and isinstance(upload, UploadFile):
-        content = await upload.read(200 * 1024 * 1024 + 1)
-        if len(content) > 200 * 1024 * 1024:
-            errors["file"] = "文件不能超过 200MB；更大的登记册请用命令行 huiqi screen"
-    if errors:
-        from huiqi.screening.screen import INPUT_COLUMNS
-
-        data = {
-            "jobs": [j.public() for j in _jobs(request).of(user.principal.username)],
-            "columns": list(INPUT_COLUMNS),
-            "defaults": {"fiscal_year": fy_text, "as_of": as_of_text},
-        }
-        return page(request, "screening.html", data, title="批量筛查", errors=errors, status=422)
-    assert isinstance(upload, UploadFile) and upload.filename
-    job = _jobs(request).start(
-        policy(), upload.filename, content, int(fy_text), as_of, user.principal.username
-    )
-    return RedirectResponse(f"/analyst/screening/{job.id}", status_code=303)
-
-
-@router.get("/screening/{job_id}", summary="筛查进度与结果")
-def job_page(request: Request, job_id: str) -> Response:
-    user = need(request, "analyst")
-    job = _jobs(request).get(job_id, user.principal.username)
-    if job is None:
-        return html_error(request, 404, "筛查任务不存在或已过期")
-    pol = policy()
-    data = {
-        "job": job.public(),
-        "measures": [{"id": m, "title": pol.measures[m].title} for m in job.totals_fen],
-    }
-    return page(request, "screening_job.html", data, title="筛查进度")
-
-
-@router.get("/screening/{job_id}/download", summary="下载筛查结果")
-def download(request: Request, job_id: str, kind: str = "csv") -> Response:
-    user = need(request, "analyst")
-    job = _jobs(request).get(job_id, user.principal.username)
-    if job is None or job.state != "done":
-        return html_error(request, 404, "结果尚未生成")
-    files = {
-        "csv": ("result.csv", "text/csv"),
-        "parquet": ("result.parquet", "application/vnd.apache.parquet"),
-        "errors": ("errors.csv", "text/csv"),
-    }
-    name, media = files.get(kind, files["csv"])
-    path = job.dir / name
-    if not path.exists():
-        return html_error(request, 404, "没有该文件")
-    stem = job.filename.rsplit(".", 1)[0]
-    return FileResponse(path, media_type=media, filename=f"{stem}-筛查结果-{name}")

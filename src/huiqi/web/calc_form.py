@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from huiqi.rules.errors import InputError
+from huiqi.rules.explain import explain_data
 
 RECOGNITION_ROWS = 3
 SIZES = [("small", "小型"), ("micro", "微型"), ("medium", "中型"), ("large", "大型")]
@@ -21,7 +22,15 @@ def default_dates(pol: Any, day: dt.date) -> tuple[str, int]:
 
 
 def form_spec(pol: Any) -> dict[str, Any]:
-    """What the form offers: recognition and project kinds with their fields (JSON twin too)."""
+    """What the form offers: recognition and project kinds with their fields (JSON twin too).
+
+    Field titles are the policy package's (explain.yaml), so a new field needs no page code."""
+    data = explain_data(pol.id)
+
+    def title(name: str, kind: str) -> str:
+        shown = data.title("projects", name) or name
+        return f"{shown}（元）" if kind == "money" else shown
+
     return {
         "recognition_kinds": [
             {"kind": k, "title": v.title, "levels": [str(x) for x in v.levels]}
@@ -31,7 +40,9 @@ def form_spec(pol: Any) -> dict[str, Any]:
             {
                 "kind": k,
                 "title": v.title,
-                "fields": [{"name": f, "type": t} for f, t in v.fields.items()],
+                "fields": [
+                    {"name": f, "type": t, "title": title(f, t)} for f, t in v.fields.items()
+                ],
             }
             for k, v in pol.project_kinds.items()
         ],

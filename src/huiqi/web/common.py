@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
+from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
+from huiqi.web.formatting import NON_ACCOUNTS, person_of_user
 from huiqi.web.render import policy
 
 
@@ -111,10 +114,9 @@ def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
 
 
 def versions_of(db: Session, p: Principal, app_id: int) -> list[dict[str, Any]]:
-    """Every frozen snapshot of the application, for _versions.html (the evaluation left out)."""
-    return [
-        v.model_dump(mode="json", exclude={"evaluation"}) for v in amend.versions(db, p, app_id)
-    ]
+    """Every frozen snapshot of the application, for _versions.html (the evaluation left out).
+    Times stay datetimes, so the page shows them in Beijing time (the |date filter)."""
+    return [v.model_dump(exclude={"evaluation"}) for v in amend.versions(db, p, app_id)]
 
 
 def notices_of(db: Session, app_id: int) -> list[Any]:
@@ -129,11 +131,42 @@ def notices_of(db: Session, app_id: int) -> list[Any]:
     return [tuple(row) for row in db.execute(q)]
 
 
+def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, dict[str, Any]]:
+    """measure id -> the firm's claim of that year already in review or decided (drafts and
+    withdrawn claims may be taken over by a new submission, so they are not listed)."""
+    rows = db.scalars(
+        select(Application).where(
+            Application.enterprise_id == enterprise_id,
+            Application.fiscal_year == fiscal_year,
+            Application.project_id.is_(None),
+            Application.status.not_in(("draft", "withdrawn")),
+        )
+    )
+    return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}
+
+
+def people(db: Session | None, usernames: set[str]) -> dict[str, str]:
+    """Account name -> how a page names that person (unit and role; the firm by its name)."""
+    out = {name: NON_ACCOUNTS[name] for name in usernames if name in NON_ACCOUNTS}
+    wanted = usernames - set(out)
+    if db is None or not wanted:
+        return {name: out.get(name, "工作人员") for name in usernames}
+    for user in db.scalars(select(User).where(User.username.in_(wanted))):
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        out[user.username] = person_of_user(user, firm.name if firm else None)
+    return {name: out.get(name, "工作人员") for name in usernames}
+
+
 def timeline(
     app: Application, steps: list[ReviewStep], payments: list[Any], db: Session | None = None
 ) -> list[dict[str, Any]]:
     """What happened (dated) followed by what is still to come (greyed)."""
     from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
+
+    # The first submission keeps its own time: submitted_at moves with every 补正 and
+    # re-application (those appear as their own steps), so it would sort 提交申报 after them.
+    first = app.first_submitted_at or app.submitted_at
+    who = people(db, {app.created_by or ""} | {s.reviewer or "" for s in steps})
 
     events: list[dict[str, Any]] = [
         {
@@ -141,8 +174,8 @@ def timeline(
             "title": "企业确认免申即享"
             if app.source == "campaign"
             else ("保存草稿（尚未提交）" if app.status == "draft" else "提交申报"),
-            "when": app.submitted_at,
-            "detail": f"由 {app.created_by} "
+            "when": app.submitted_at if app.status == "draft" else first,
+            "detail": f"由{who[app.created_by or '']}"
             + ("保存" if app.status == "draft" else "提交")
             + f"；政策版本 {app.policy_version}"
             + ("" if app.status == "draft" else "；快照第 1 版"),
@@ -164,7 +197,7 @@ def timeline(
                 + "："
                 + OUTCOME_ZH.get(s.outcome, s.outcome),
                 "when": s.created_at,
-                "detail": f"{detail}（{s.reviewer}）",
+                "detail": f"{detail}（{who[s.reviewer or '']}）",
             }
         )
     for pay in payments:
@@ -189,7 +222,7 @@ def timeline(
                 + state.get(item.state, item.state),
             }
         )
-    events.sort(key=lambda e: e["when"])
+    events.sort(key=lambda e: e["when"])  # stable: same-instant events keep their order
     reached = _REACHED.get(app.status, 0)
     if app.status not in ("rejected", "declined", "withdrawn"):
         for i, (_key, title) in enumerate(STAGES):

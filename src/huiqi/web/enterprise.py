@@ -6,21 +6,31 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
+from huiqi.platform.applications import rounds
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
+from huiqi.platform.clock import business_today
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
 from huiqi.web.calculator import result_view
 from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.materials_pages import (
+    commitment_preview,
+    form_errors_kept,
+    input_data,
+    submission_from_form,
+)
+from huiqi.web.next_step import next_step
+from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -95,7 +105,7 @@ async def put_figures(request: Request) -> Response:
                 errors.update(field_errors(exc))
     if errors:
         return _profile(request, user, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
+    return redirect(request, f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
 
 
 @router.post("/figures-from-calculator", summary="把计算器中的数字存入一企一档")
@@ -107,7 +117,7 @@ async def figures_from_calculator(request: Request) -> Response:
     errors: dict[str, str] = {}
     fy_text = form.get("fiscal_year", "").strip()
     if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
-        return RedirectResponse("/calculator?msg=财务数据年度有误，未保存", status_code=303)
+        return redirect(request, "/calculator?msg=财务数据年度有误，未保存", status_code=303)
     fy = int(fy_text)
     rows = {
         fy: (
@@ -121,8 +131,8 @@ async def figures_from_calculator(request: Request) -> Response:
     }
     eid = _firm_id(request, user)
     if errors or eid is None:
-        return RedirectResponse(
-            "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
+        return redirect(
+            request, "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
         )
     saved = []
     with open_db(request) as db:
@@ -134,7 +144,7 @@ async def figures_from_calculator(request: Request) -> Response:
             )
             saved.append(str(year))
     msg = f"已将 {'、'.join(saved)} 年度数据存入一企一档，请核对后测算并保存申报草稿"
-    return RedirectResponse(f"/calculator?prefill=profile&msg={msg}", status_code=303)
+    return redirect(request, f"/calculator?prefill=profile&msg={msg}", status_code=303)
 
 
 # GET /enterprise/applications (the list, drafts included) lives in ent_drafts.py.
@@ -163,8 +173,19 @@ def application_page(
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
         steps = steps_of(db, app_id)
+        ent = db.get(Enterprise, app.enterprise_id)
+        spec = policy().measures.get(app.measure_id)
+        ahead = next_step(
+            db,
+            app,
+            ent.district if ent else "",
+            list(spec.units) if spec else [],
+            f"/enterprise/applications/{app_id}",
+            request.app.state.settings.notice_working_days,
+        )
         data = {
             "application": app_row(app),
+            "next_step": ahead,
             "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {
@@ -210,11 +231,20 @@ def _draft(
     with open_db(request) as db:
         try:
             ent = ents.get_visible(db, user.principal, eid)
-            case = build_case(db, ent, fiscal_year)
+            # the preview is evaluated as a submission today would be (申报日 = today)
+            case = build_case(db, ent, fiscal_year, business_today())
             out = evaluate_measure(case, measure, project_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        try:
+            rnd: dict[str, Any] | None = rounds.out(
+                rounds.open_round_for(db, measure, fiscal_year)
+            ).model_dump()
+            round_closed = ""
+        except ApiError as exc:
+            rnd, round_closed = None, exc.errors[0]["message"]
         projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
+        preview = commitment_preview(ent, spec.id, fiscal_year, out.amount_fen)
     row = out.evaluation.get("row")
     view = result_view(pol, {**out.evaluation, "results": [row] if row else []})
     data = {
@@ -227,6 +257,9 @@ def _draft(
             "words": spec.words,
         },
         "fiscal_year": fiscal_year,
+        "round": rnd,
+        "round_closed": round_closed,
+        "today": business_today(),
         "project_id": project_id,
         "projects": [
             p for p in projects if not spec.source.kinds or p["kind"] in spec.source.kinds
@@ -235,6 +268,8 @@ def _draft(
         "engine": {"status": out.status, "amount_fen": out.amount_fen, "cap_fen": out.cap_fen},
         "result": view,
         "idempotency_key": (form or {}).get("idempotency_key") or uuid.uuid4().hex,
+        **input_data(spec.id),
+        "commitment_preview": preview,
     }
     return page(
         request, "ent_draft.html", data, title="申报草稿", errors=errors, form=form, status=status
@@ -295,7 +330,7 @@ def claim_errors(exc: ApiError) -> dict[str, str]:
 
 def summarise_form_errors(errors: dict[str, str]) -> None:
     """Errors of fields the page does not show go to the top of the form."""
-    if set(errors) - {"requested_amount", "statement", "project_id"}:
+    if set(errors) - {"requested_amount", "statement", "project_id"} - form_errors_kept(errors):
         errors["_form"] = "；".join(v for k, v in errors.items() if k != "_form") or errors["_form"]
 
 
@@ -308,11 +343,14 @@ async def submit(request: Request) -> Response:
     if body is not None:
         with open_db(request) as db:
             try:
-                app, _created = apps.submit(db, user.principal, body, form.get("idempotency_key"))
+                sent = await submission_from_form(request)  # documents and the 信用承诺书
+                key = form.get("idempotency_key")
+                app, _created = apps.submit(db, user.principal, body, key, sent)
             except ApiError as exc:
                 errors.update(claim_errors(exc))
             else:
-                return RedirectResponse(
+                return redirect(
+                    request,
                     f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
                     status_code=303,
                 )
@@ -350,9 +388,9 @@ def respond(request: Request, push_id: int, action: str) -> Response:
         try:
             campaigns.respond(db, user.principal, push_id, action == "confirm")
         except ApiError as exc:
-            return RedirectResponse(f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
+            return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
-    return RedirectResponse(f"/enterprise/offers?msg={msg}", status_code=303)
+    return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
 
 
 def my_application_ids(request: Request, user: WebUser) -> list[int]:

@@ -6,14 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
 from huiqi.platform.experts.schemas import OpinionIn
 from huiqi.platform.experts.views import view_of
+from huiqi.rules.explain import explain_data
+from huiqi.rules.money import format_yuan
 from huiqi.web.common import form_dict, open_db
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.materials_pages import shown
+from huiqi.web.render import SIZE_ZH, html_error, page, policy, redirect
 from huiqi.web.session import field_errors, need
 
 router = APIRouter(prefix="/expert")
@@ -48,6 +51,61 @@ def queue(request: Request) -> Response:
     return page(request, "exp_queue.html", data, title="专家评审任务")
 
 
+def _money(text: Any) -> str:
+    from huiqi.web.render import yuan_to_fen
+
+    try:
+        fen = yuan_to_fen(text)
+    except (ArithmeticError, ValueError):
+        return str(text)
+    return "—" if fen is None else format_yuan(fen)
+
+
+def _value(key: str, value: Any, money: bool = False) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or value == "":
+        return "—"
+    if money or key in ("revenue", "rd_expense"):
+        return _money(value)
+    return str(value)
+
+
+def material_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+    """The frozen material an expert reads, as (项目, 内容) rows in Chinese: names, years and
+    amounts in 元, never raw JSON."""
+    pol = policy()
+    titles = explain_data(pol.id)
+    ent = facts.get("enterprise") or {}
+    rows: list[tuple[str, str]] = [
+        ("企业名称", str(ent.get("name", "—"))),
+        ("所属区", str(ent.get("district", "—"))),
+        ("行业", str(ent.get("industry") or "—")),
+        ("企业规模", SIZE_ZH.get(str(ent.get("size")), str(ent.get("size") or "—"))),
+        ("软件企业", _value("software_enterprise", ent.get("software_enterprise"))),
+        ("申报年度", f"{facts.get('fiscal_year', '—')} 年度"),
+        ("申报日（测算基准日）", str(facts.get("as_of") or "—")),
+    ]
+    for year, figs in sorted((facts.get("annual") or {}).items()):
+        rows.append((f"{year} 年营业收入", _value("revenue", (figs or {}).get("revenue"))))
+        rows.append((f"{year} 年研发投入", _value("rd_expense", (figs or {}).get("rd_expense"))))
+    for rec in facts.get("recognitions") or []:
+        kind = pol.recognition_kinds.get(rec.get("kind"))
+        title = kind.title if kind is not None else str(rec.get("kind"))
+        level = f" {rec['level']} 级" if rec.get("level") else ""
+        rows.append((f"认定：{title}{level}", f"{rec.get('date', '—')} {rec.get('name', '')}"))
+    for proj in facts.get("projects") or []:
+        kind = pol.project_kinds.get(proj.get("kind"))
+        head = f"项目：{proj.get('name', '')}"
+        rows.append((head, kind.title if kind is not None else str(proj.get("kind"))))
+        types = kind.fields if kind is not None else {}
+        for key, value in proj.items():
+            if key not in ("id", "kind", "name"):
+                title = titles.title("projects", key) or key
+                rows.append((f"　{title}", _value(key, value, types.get(key) == "money")))
+    return rows
+
+
 def _page(
     request: Request,
     app_id: int,
@@ -61,8 +119,11 @@ def _page(
             view = view_of(db, user.principal, app_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        materials = shown(db, user.principal, app_id)
     data = view.model_dump(mode="json")
+    data.update(materials)
     data["evaluation_row"] = (view.evaluation or {}).get("row")
+    data["material"] = material_rows(view.facts)
     data["can_submit"] = view.assignment.status == "assigned" and view.status == "expert_review"
     return page(
         request,
@@ -129,4 +190,7 @@ async def review_action(request: Request, app_id: int) -> Response:
             if set(errors) - known - {"_form"}:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _page(request, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/expert/applications/{app_id}?msg={msg}", status_code=303)
+    if form.get("action") == "recuse":
+        # a recusal ends the expert's access to the claim at once: back to the task list
+        return redirect(request, f"/expert/queue?msg={msg}", status_code=303)
+    return redirect(request, f"/expert/applications/{app_id}?msg={msg}", status_code=303)

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -23,13 +23,14 @@ from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
 from huiqi.platform.public_notices.views import objection_rate_limited, read_evidence
+from huiqi.platform.ratelimit import client_of
 from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
-from huiqi.web.render import html_error, page
+from huiqi.web.render import html_error, page, redirect
 from huiqi.web.session import current, field_errors, need
 
 router = APIRouter()
-STATE_ZH = {"listed": "公示中", "objected": "有异议，复核中", "passed": "公示无异议"}
+STATE_ZH = notices.ITEM_STATE_ZH
 
 
 def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
@@ -74,9 +75,10 @@ def _detail(
         data = {
             "batch": _batch(b, beijing_today()),
             "items": items,
+            # only whoever may close it sees the button (another bureau's officer does not)
             "can_close": user is not None
-            and user.role in ("city_officer", "admin")
-            and b.status == "open",
+            and b.status == "open"
+            and notices.may_close(user.principal, b),
             "logged_in": user is not None,
             # without login the form is the real-name public one (multipart, with evidence)
             "public_objection": {
@@ -142,7 +144,7 @@ async def object_to(request: Request, batch_id: int) -> Response:
                 form=form,
                 status=422,
             )
-    return RedirectResponse(f"/notices/{batch_id}?msg=异议已提交，相关申报退回复核", 303)
+    return redirect(request, f"/notices/{batch_id}?msg=异议已提交，审核部门核查后作出结论", 303)
 
 
 @router.post("/notices/{batch_id}/public-objections", summary="公众实名提出异议（免登录）")
@@ -168,14 +170,16 @@ async def public_object_to(request: Request, batch_id: int) -> Response:
         return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
     with open_db(request) as db:
         try:
-            public.file_public_objection(db, batch_id, fields, evidence)
+            public.file_public_objection(db, batch_id, fields, evidence, client_of(request))
         except (ApiError, InputError) as exc:
             db.rollback()  # release SQLite's write lock before the page re-reads
             errors = _file_errors(field_errors(exc))
             errors.setdefault("_form", next(iter(errors.values())))
             return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
-    return RedirectResponse(
-        f"/notices/{batch_id}?msg=异议已受理，相关申报已退回复核；审核部门将与您电话核实", 303
+    return redirect(
+        request,
+        f"/notices/{batch_id}?msg=异议已受理，名单显示“有异议·核查中”；审核部门将与您电话核实",
+        303,
     )
 
 
@@ -208,6 +212,7 @@ def _officer(
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
+    chosen: list[int] | None = None,
 ) -> Response:
     today = beijing_today()
     with open_db(request) as db:
@@ -222,6 +227,8 @@ def _officer(
         ]
     data = {
         "approved": approved,
+        # nothing is pre-ticked: only what the officer ticked is ticked again after an error
+        "chosen": [str(x) for x in (chosen or [])],
         "batches": batches,
         "today": today,
         "default_days": request.app.state.settings.notice_working_days,
@@ -267,8 +274,8 @@ async def publish(request: Request) -> Response:
                 errors.update(field_errors(exc))
                 errors.setdefault("_form", exc.errors[0]["message"])
             else:
-                return RedirectResponse(f"/notices/{b.id}?msg=公示已发布", status_code=303)
-    return _officer(request, user, errors=errors, form=form, status=422)
+                return redirect(request, f"/notices/{b.id}?msg=公示已发布", status_code=303)
+    return _officer(request, user, errors=errors, form=form, status=422, chosen=ids)
 
 
 @router.post("/officer/notices/{batch_id}/close", summary="公示期满，结束公示")
@@ -278,5 +285,5 @@ def close(request: Request, batch_id: int) -> Response:
         try:
             notices.close_batch(db, user.principal, batch_id)
         except ApiError as exc:
-            return RedirectResponse(f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse(f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)
+            return redirect(request, f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)

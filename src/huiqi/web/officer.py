@@ -6,19 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
+from pydantic import ValidationError
 from sqlalchemy import select
 
-from huiqi.platform.applications import amend
+from huiqi.platform.applications import amend, lifecycle, rounds
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
 from huiqi.platform.payments import service as payments
 from huiqi.platform.payments.models import Payment
+from huiqi.platform.policy import cap_fen
+from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.objections import objections_for
+from huiqi.platform.reviews import duplicates
 from huiqi.platform.reviews import service as reviews
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
 from huiqi.rules.api import explain_case_text
@@ -31,7 +36,9 @@ from huiqi.web.common import (
     timeline,
     versions_of,
 )
-from huiqi.web.render import STATUS_ZH, html_error, page, policy
+from huiqi.web.materials_pages import requestable, shown
+from huiqi.web.next_step import next_step
+from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/officer")
@@ -83,28 +90,24 @@ def queue(request: Request, status: str = "") -> Response:
     return page(request, "off_queue.html", data, title="待审队列")
 
 
+# The page's forms, in page order, and the lifecycle actions each one takes.
+FORMS = {
+    "district": ("district_pass", "district_reject"),
+    "city": ("city_pass", "city_pass_to_expert", "city_reject"),
+    "expert": ("expert_pass", "expert_reject"),
+    "assign": ("send_to_expert",),
+    "return": ("return",),
+    "decide": ("approve", "reject"),
+    "schedule": ("schedule_payment",),
+}
+
+
 def _actions(user: WebUser, app: Application) -> list[str]:
-    """Which forms the page offers: only what the platform would allow this officer now."""
-    in_units = app.measure_id in apps.measures_of_units(user.principal.units)
-    city = user.role == "admin" or (user.role == "city_officer" and in_units)
-    acts = []
-    if app.status == "submitted" and user.role in ("district_officer", "admin"):
-        acts.append("district")
-    if city and app.status == "district_passed":
-        acts.append("city")
-    if city and app.status == "expert_review":
-        acts.append("expert")
-    if city and app.status in ("city_passed", "expert_review"):
-        acts.append("assign")  # 送专家评审: any measure, after the city re-check
-    district_turn = app.status == "submitted" and user.role in ("district_officer", "admin")
-    if district_turn or (
-        city and app.status in ("district_passed", "expert_review", "city_passed")
-    ):
-        acts.append("return")
-    if city and app.status == "city_passed":
-        acts.append("decide")
-    if city and app.status == "noticed":
-        acts.append("schedule")
+    """Which forms the page offers: exactly what the lifecycle table lets this officer do now."""
+    allowed = {t.action.value for t in lifecycle.allowed(user.principal, app)}
+    acts = [name for name, actions in FORMS.items() if allowed & set(actions)]
+    if app.status == "expert_review" and "expert" in acts:
+        acts.insert(acts.index("expert") + 1, "assign")  # invite more while the step is open
     return acts
 
 
@@ -134,6 +137,9 @@ def _review(
         except Exception:  # a snapshot from an older policy version still shows its facts
             explanation = "（该快照无法用当前政策版本重新解释）"
         spec = pol.measures.get(app.measure_id)
+        city = bool(
+            lifecycle.acts_as(user.principal, app) & {lifecycle.Actor.CITY, lifecycle.Actor.ADMIN}
+        )
         data = {
             "application": row,
             "enterprise": {
@@ -144,7 +150,11 @@ def _review(
                 "industry": ent.industry,
             },
             "snapshot": app.facts,
-            "policy_version": f"{app.policy_id} {app.policy_version}",
+            "policy_version": (
+                f"{pol.document_number}，版本 {app.policy_version}"
+                if app.policy_id == pol.id
+                else f"政策版本 {app.policy_version}"
+            ),
             "evaluation_row": (app.evaluation or {}).get("row"),
             "explanation": explanation,
             "prior_awards": (app.facts or {}).get("prior_awards", []),
@@ -164,9 +174,27 @@ def _review(
                 for p in pays
             ],
             "actions": _actions(user, app),
+            "next_step": next_step(
+                db,
+                app,
+                ent.district,
+                list(spec.units) if spec else [],
+                f"/officer/applications/{app_id}",
+                request.app.state.settings.notice_working_days,
+            ),
             **expert_data(db, user, app),
             "versions": versions_of(db, user.principal, app_id),
-            "measure": {"kind": spec.kind if spec else "", "summary": spec.summary if spec else ""},
+            **shown(db, user.principal, app_id),
+            "requestable_documents": requestable(app.measure_id),
+            "measure": {
+                "kind": spec.kind if spec else "",
+                "summary": spec.summary if spec else "",
+                "cap_fen": cap_fen(app.measure_id, app.fiscal_year) if spec else None,
+            },
+            "duplicates": duplicates.clearance(db, app)
+            if city and app.status in ("city_passed", "expert_review")
+            else None,
+            "may_decide_objections": city,
         }
     return page(
         request,
@@ -209,8 +237,13 @@ async def review_action(request: Request, app_id: int) -> Response:
     action = form.get("action", "")
     errors: dict[str, str] = {}
     p = user.principal
-    outcome = "reject" if form.get("outcome") == "reject" else "pass"
+    # nothing is pre-selected for an officer: a conclusion is chosen, never defaulted
+    outcome = form.get("outcome", "")
+    if action in ("district", "city", "expert") and outcome not in ("pass", "reject"):
+        errors["outcome"] = "请选择审核结论：通过或不通过"
     opinion = form.get("opinion", "")[:5000]
+    if errors:
+        return _review(request, user, app_id, errors=errors, form=form, status=422)
     with open_db(request) as db:
         try:
             if action == "district":
@@ -237,10 +270,14 @@ async def review_action(request: Request, app_id: int) -> Response:
                 if not reason:
                     errors["return_reason"] = "请写明需要企业补正的内容"
                     raise ApiError(422, "required", errors["return_reason"], "return_reason")
-                amend.return_for_correction(db, p, app_id, reason)
+                wanted = [str(k) for k in raw.getlist("requested_documents")]
+                amend.return_for_correction(db, p, app_id, reason, wanted)
                 msg = "已退回企业补正"
             elif action == "decide":
-                approve = form.get("approve") != "no"
+                if form.get("approve") not in ("yes", "no"):
+                    errors["approve"] = "请选择决定：予以支持或不予支持"
+                    raise ApiError(422, "required", errors["approve"], "approve")
+                approve = form.get("approve") == "yes"
                 amount = amount_fen(form.get("amount", ""), "amount", errors)
                 if errors:
                     raise ApiError(422, "amount", errors["amount"], "amount")
@@ -254,20 +291,53 @@ async def review_action(request: Request, app_id: int) -> Response:
             elif action == "schedule":
                 payments.schedule(db, p, app_id)
                 msg = "已按分担比例安排拨付"
+            elif action == "objection":
+                msg = _decide_objection(db, p, form, errors)
+            elif action == "dup_explain":
+                duplicates.explain(db, p, app_id, form.get("dup_reason", "")[:5000])
+                msg = "已记录核查理由，待另一名审核员确认"
+            elif action == "dup_confirm":
+                duplicates.confirm(db, p, app_id)
+                msg = "已确认重复支持核查理由"
             else:
                 return html_error(request, 400, "未知的审核操作")
         except ApiError as exc:
             db.rollback()  # release SQLite's write lock before the page re-reads
             rename = {"amount_fen": "amount", "reason": "return_reason"}
-            if action != "return":
+            if action == "dup_explain":
+                rename["reason"] = "dup_reason"
+            elif action == "objection":
+                rename["reason"] = "objection_reason"
+            elif action != "return":
                 rename.pop("reason")
             for k, v in field_errors(exc).items():
                 errors.setdefault(rename.get(k, k), v)
-            known = {"opinion", "amount", "reason", "expert_ids", "return_reason"}
+            known = {
+                "opinion",
+                "amount",
+                "reason",
+                "expert_ids",
+                "return_reason",
+                "dup_reason",
+                "approve",
+            }
             if set(errors) - known:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _review(request, user, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+
+
+def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, str]) -> str:
+    raw = form.get("objection_id", "")
+    choice = form.get("upheld", "")
+    if choice not in ("yes", "no"):
+        errors["_form"] = "请选择异议成立或不成立"
+        raise ApiError(422, "required", errors["_form"], "upheld")
+    if not raw.isdigit():
+        raise ApiError(422, "required", "未指定异议", "objection_id")
+    reason = form.get("objection_reason", "")[:5000]
+    notices.decide_objection(db, p, int(raw), choice == "yes", reason)
+    return "异议成立，已撤出公示并退回市级复核" if choice == "yes" else "异议不成立，公示照常"
 
 
 @router.get("/payments", summary="拨付记录")
@@ -298,7 +368,14 @@ def payment_list(request: Request) -> Response:
             }
             for pay, a, e in pays
         ]
-        ready = _rows(db, apps.scope_query(user.principal).where(Application.status == "noticed"))
+        # 公示 over, no payment scheduled yet: once scheduled, a claim leaves this list at once
+        scheduled = select(Payment.application_id)
+        ready = _rows(
+            db,
+            apps.scope_query(user.principal).where(
+                Application.status == "noticed", Application.id.not_in(scheduled)
+            ),
+        )
     data = {
         "payments": rows,
         "ready": ready,
@@ -308,12 +385,7 @@ def payment_list(request: Request) -> Response:
 
 
 def _may_pay(user: WebUser, payer: str, app: Application, ent: Enterprise) -> bool:
-    p = user.principal
-    if p.role == "admin":
-        return True
-    if payer == "city":
-        return p.role == "city_officer" and app.measure_id in apps.measures_of_units(p.units)
-    return p.role == "district_officer" and p.district == ent.district
+    return payments.may_confirm(user.principal, app, payer)
 
 
 @router.post("/payments/{payment_id}/paid", summary="确认拨付到账")
@@ -322,10 +394,77 @@ async def mark_paid(request: Request, payment_id: int) -> Response:
     form = form_dict(await request.form())
     voucher = form.get("voucher", "").strip()[:128]
     if not voucher:
-        return RedirectResponse("/officer/payments?msg=请填写拨付凭证号", status_code=303)
+        return redirect(request, "/officer/payments?msg=请填写拨付凭证号", status_code=303)
     with open_db(request) as db:
         try:
             payments.mark_paid(db, user.principal, payment_id, voucher)
         except ApiError as exc:
-            return RedirectResponse(f"/officer/payments?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse("/officer/payments?msg=已确认拨付", status_code=303)
+            return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, "/officer/payments?msg=已确认拨付", status_code=303)
+
+
+# ---- 申报批次 ----------------------------------------------------------------------------
+
+
+def _rounds_page(
+    request: Request,
+    user: WebUser,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    pol = policy()
+    mine = set(apps.measures_of_units(user.principal.units)) if user.role != "admin" else None
+    measures = [
+        {"id": m.id, "title": m.title}
+        for m in pol.measures.values()
+        if mine is None or m.id in mine
+    ]
+    with open_db(request) as db:
+        listed = [rounds.out(r).model_dump() for r in rounds.list_rounds(db)]
+    listed = [r for r in listed if mine is None or r["measure_id"] in mine]
+    data = {
+        "measures": measures,
+        "rounds": listed,
+        "today": business_today(),
+        "window_end": pol.window_end,
+    }
+    return page(
+        request, "off_rounds.html", data, title="申报批次", errors=errors, form=form, status=status
+    )
+
+
+@router.get("/rounds", summary="申报批次")
+def rounds_page(request: Request) -> Response:
+    return _rounds_page(request, need(request, "city_officer", "admin"))
+
+
+@router.post("/rounds", summary="开放申报批次")
+async def open_round(request: Request) -> Response:
+    user = need(request, "city_officer", "admin")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    try:
+        body = rounds.RoundIn(
+            measure_id=form.get("measure_id", ""),
+            fiscal_year=int(form.get("fiscal_year", "0") or 0),
+            title=form.get("title", "")[:200],
+            opens_on=form.get("opens_on", ""),
+            closes_on=form.get("closes_on", ""),
+        )
+    except (ValidationError, ValueError) as exc:
+        if isinstance(exc, ValidationError):
+            for e in exc.errors():
+                key = str(e["loc"][0]) if e["loc"] else "_form"
+                errors[key] = "截止日不能早于开放日" if not e["loc"] else "填写有误"
+        errors.setdefault("_form", "请检查措施、年度与日期")
+        return _rounds_page(request, user, errors=errors, form=form, status=422)
+    with open_db(request) as db:
+        try:
+            r = rounds.open_round(db, user.principal, body)
+        except ApiError as exc:
+            db.rollback()
+            errors = field_errors(exc)
+            errors.setdefault("_form", exc.errors[0]["message"])
+            return _rounds_page(request, user, errors=errors, form=form, status=422)
+    return redirect(request, f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)

@@ -3,27 +3,68 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from huiqi.platform.reviews.service import STATUS_ZH as PLATFORM_STATUS_ZH
-from huiqi.rules.money import format_wan, format_yuan
+from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
+from huiqi.platform.clock import demo_today
+from huiqi.rules.explain import (
+    BASIS_ZH,
+    CERTAIN,
+    REVIEW_NOTE,
+    UP_TO,
+    amount_basis,
+    cn_date,
+    explain_data,
+)
+from huiqi.web import formatting
+from huiqi.web.formatting import yuan_to_fen
+
+__all__ = ["yuan_to_fen"]  # calculator.py reads engine amounts through render
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def root(request: Request) -> str:
+    """The path the application is served under ("" at the site root, "/huiqi" behind a proxy
+    that forwards /huiqi/ with `huiqi serve --root-path /huiqi`).
+
+    Every link a page writes is `{{ root }}/path`, and every redirect goes through redirect():
+    paths stored or passed around (next=, back=, JSON twins) stay relative to the application,
+    and the root is added only where a URL leaves for the browser. `app_root_path` is the
+    application's own root even inside a mounted sub-application.
+    """
+    scope = request.scope
+    return str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
+
+
+def app_path(request: Request) -> str:
+    """The request's path relative to the application root (what next= carries)."""
+    path = request.url.path
+    prefix = root(request)
+    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+
+
+def redirect(request: Request, path: str, status_code: int = 303) -> RedirectResponse:
+    """A redirect to an application path (starting with "/"), under the application root."""
+    return RedirectResponse(root(request) + path, status_code=status_code)
+
+
+templates = Jinja2Templates(
+    directory=str(HERE / "templates"), context_processors=[lambda r: {"root": root(r)}]
+)
 
 STATUS_ZH = PLATFORM_STATUS_ZH  # one wording of each status, shared with the API
 ENGINE_ZH = {
     "eligible": "符合",
     "ineligible": "不符合",
-    "discretionary": "符合基本条件，金额择优确定",
+    "discretionary": "符合条件，金额以主管部门审核为准",
     "excluded": "因就高不重复原则不予叠加",
     "not_applicable": "不适用",
 }
@@ -52,6 +93,7 @@ STAGE_ZH = {
     "withdraw": "企业撤回",
     "amend": "补正后重新提交",
     "reapply": "撤回后重新申报",
+    "duplicate": "重复支持核查",
 }
 OUTCOME_ZH = {
     "pass": "通过",
@@ -61,6 +103,11 @@ OUTCOME_ZH = {
     "return": "请企业补正",
     "withdraw": "已撤回",
     "resubmit": "新版本快照",
+    "filed": "收到异议，核查中",
+    "upheld": "异议成立，退回市级复核",
+    "dismissed": "异议不成立，公示照常",
+    "explained": "记录核查理由",
+    "confirmed": "第二名审核员确认",
 }
 OPINION_ZH = {"agree": "同意", "disagree": "不同意", "amend": "修改金额建议"}
 ASSIGNMENT_ZH = {
@@ -69,69 +116,17 @@ ASSIGNMENT_ZH = {
     "recused": "已回避",
     "cancelled": "已取消",
 }
-FIELD_ZH = {
-    "approval_date": "立项日期",
-    "total_investment": "总投资（元）",
-    "event_date": "活动日期",
-    "total_cost": "总费用（元）",
-    "software_investment": "软件投资（元）",
-    "hardware_investment": "硬件投资（元）",
-    "recognition_level": "认定级别",
-    "recognition_date": "认定日期",
-    "landing_date": "落地日期",
-    "newly_introduced": "新引进项目",
-    "introduction_date": "引进日期",
-    "equipment_investment": "设备投资（元）",
-    "productive_equipment_investment": "生产性设备投资（元）",
-    "rd_investment": "研发投入（元）",
-    "construction_start": "开工日期",
-    "construction_end": "竣工日期",
-    "provincial_support": "已获省级支持（元）",
-    "provincial_support_date": "省级支持日期",
-    "service_date": "服务日期",
-    "service_fee": "服务费（元）",
-    "assessment_passed": "通过考核",
-    "assessment_date": "考核日期",
-}
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
-def yuan_to_fen(text: str | Decimal | int | None) -> int | None:
-    """Engine JSON carries yuan as two-place strings; pages work in integer fen."""
-    if text is None or text == "":
-        return None
-    return int(Decimal(str(text)) * 100)
-
-
-def _yuan(fen: int | None) -> str:
-    return "—" if fen is None else format_yuan(int(fen))
-
-
-def _wan(fen: int | None) -> str:
-    return "—" if fen is None else format_wan(int(fen))
-
-
-def _yuan_str(text: str | None) -> str:
-    return _yuan(yuan_to_fen(text))
-
-
-def _date(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        # stored UTC; officers read Beijing time
-        return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 env = templates.env
+# every page says when it runs on the demo clock (HUIQI_TODAY), so nothing pretends to be live
+env.globals["demo_today"] = demo_today
 env.filters.update(
-    yuan=_yuan,
-    wan=_wan,
-    yuan_str=_yuan_str,
-    date=_date,
+    yuan=formatting.yuan,
+    wan=formatting.wan,
+    yuan_str=formatting.yuan_text,
+    date=formatting.when,
     status_zh=lambda s: STATUS_ZH.get(s, s),
     engine_zh=lambda s: ENGINE_ZH.get(s, s),
     role_zh=lambda s: ROLE_ZH.get(s, s),
@@ -143,8 +138,25 @@ env.filters.update(
     size_zh=lambda s: SIZE_ZH.get(s, s),
     zip_self=lambda xs: [(x, x) for x in xs],
     zip=lambda a, b: list(zip(a, b, strict=False)),
-    field_zh=lambda f: FIELD_ZH.get(f, f),
+    cn_date=lambda d: "—" if d is None else cn_date(dt.date.fromisoformat(str(d)[:10])),
 )
+env.globals["amount_note"] = lambda measure_id: amount_note(policy(), measure_id)
+
+
+def amount_note(pol: Any, measure_id: str) -> dict[str, Any]:
+    """How certain a measure's amount is, and why, from the policy package's explain data."""
+    data = explain_data(pol.id)
+    spec = pol.measures[measure_id]
+    basis = amount_basis(spec, data)
+    reason = data.discretionary.get(measure_id)
+    words = data.amounts[measure_id][1] if basis == UP_TO else (reason[1] if reason else None)
+    return {
+        "basis": basis,
+        "basis_zh": BASIS_ZH[basis],
+        "reason": reason[0] if reason else None,
+        "words": words,
+        "note": REVIEW_NOTE if basis != CERTAIN else None,
+    }
 
 
 @lru_cache(maxsize=1)
@@ -161,7 +173,11 @@ def policy() -> Any:
 
 
 def wants_json(request: Request) -> bool:
-    return request.query_params.get("format") == "json"
+    """The page's JSON twin: ?format=json, or a client that asks for JSON and not for HTML."""
+    if request.query_params.get("format") == "json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def page(
@@ -200,7 +216,19 @@ def json_twin_url(request: Request) -> str:
     params["format"] = "json"
     from urllib.parse import urlencode
 
-    return f"{request.url.path}?{urlencode(params)}"
+    return f"{app_path(request)}?{urlencode(params)}"
+
+
+ERROR_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "不支持的操作",
+    422: "填写有误",
+    429: "操作过于频繁",
+    500: "系统出错了",
+}
 
 
 def html_error(request: Request, status: int, message: str) -> Response:
@@ -208,7 +236,13 @@ def html_error(request: Request, status: int, message: str) -> Response:
         return JSONResponse(
             {"errors": [{"path": "", "rule": "http", "message": message}]}, status_code=status
         )
-    ctx = {"title": "出错了", "message": message, "status": status, "errors": {}, "form": {}}
+    ctx = {
+        "title": ERROR_TITLES.get(status, "出错了"),
+        "message": message,
+        "status": status,
+        "errors": {},
+        "form": {},
+    }
     ctx["user"] = getattr(request.state, "web_user", None)
     ctx["json_url"] = json_twin_url(request)
     resp: HTMLResponse = templates.TemplateResponse(request, "error.html", ctx, status_code=status)

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from huiqi.platform.auth.service import Principal, resolve_token
 from huiqi.platform.db import WRITE_TX
 from huiqi.platform.deps import COOKIE_NAME
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
+from huiqi.web.formatting import person_of_user
 
 HOME = {
     "enterprise": "/enterprise",
@@ -26,7 +28,7 @@ HOME = {
     "expert": "/expert/queue",
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
-    "admin": "/officer/queue",
+    "admin": "/admin/users",
 }
 
 
@@ -34,6 +36,7 @@ HOME = {
 class WebUser:
     principal: Principal
     display_name: str
+    label: str = ""  # unit and role as people say it (formatting.person), never the account
 
     @property
     def role(self) -> str:
@@ -53,8 +56,9 @@ class NeedLogin(Exception):
         self.forbidden = forbidden
 
 
-# GET routes that nevertheless write: logging out through a link revokes the session row.
-WRITING_GETS = frozenset({"/logout"})
+# GET routes that nevertheless write (none: logging out is a POST, so another site cannot
+# log a user out with a link or an <img>).
+WRITING_GETS: frozenset[str] = frozenset()
 
 
 def is_write(request: Request) -> bool:
@@ -95,12 +99,15 @@ def attach_user(request: Request) -> None:
     token = request.cookies.get(COOKIE_NAME)
     if not token or not hasattr(request.app.state, "sessionmaker"):
         return
+    idle = request.app.state.settings.session_idle_seconds
     with request.app.state.sessionmaker() as db:
         try:
-            user = resolve_token(db, token)
+            user = resolve_token(db, token, idle)
         except ApiError:
             return  # expired or revoked: treat as logged out
-        request.state.web_user = WebUser(Principal.of(user), user.display_name)
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        label = person_of_user(user, firm.name if firm else None)
+        request.state.web_user = WebUser(Principal.of(user), user.display_name, label)
 
 
 def current(request: Request) -> WebUser | None:
@@ -111,7 +118,9 @@ def current(request: Request) -> WebUser | None:
 def need(request: Request, *roles: str) -> WebUser:
     """The user if logged in with one of `roles` (admin always passes)."""
     user = current(request)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    from huiqi.web.render import app_path
+
+    target = app_path(request) + (f"?{request.url.query}" if request.url.query else "")
     if user is None:
         raise NeedLogin(target)
     if roles and user.role not in roles and user.role != "admin":
@@ -120,6 +129,7 @@ def need(request: Request, *roles: str) -> WebUser:
 
 
 def login_url(next_url: str) -> str:
+    """The login page's application path, coming back to `next_url` (an application path)."""
     return f"/login?next={quote(next_url, safe='')}"
 
 

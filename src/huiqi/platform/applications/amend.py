@@ -10,15 +10,16 @@ the application back to district first review.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications import service
-from huiqi.platform.applications.models import BEFORE_DECISION, Application, ApplicationVersion
+from huiqi.platform.applications import lifecycle, service
+from huiqi.platform.applications.lifecycle import DECIDED, STATUS_ZH, Action
+from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.applications.schemas import AmendIn, ApplicationIn, VersionDetail
-from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
@@ -26,9 +27,9 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.experts.service import cancel_open
 from huiqi.platform.reviews.models import ReviewStep
-from huiqi.platform.reviews.service import STATUS_ZH, city_allowed
 
-DECIDED = ("approved", "rejected", "in_notice", "noticed", "paid")
+if TYPE_CHECKING:  # materials imports the applications package; the call imports it late
+    from huiqi.platform.materials.service import Submission
 
 
 def _refuse(app: Application, what: str) -> ApiError:
@@ -61,42 +62,48 @@ def _step(app: Application, p: Principal, stage: str, outcome: str, text: str, *
 def withdraw(db: Session, p: Principal, app_id: int, reason: str) -> Application:
     _firm_only(p, "撤回")
     app = service.get_visible_app(db, p, app_id, lock=True)  # another firm's id: 404
-    if app.status not in BEFORE_DECISION:
+    if lifecycle.find(app.status, Action.WITHDRAW) is None:
         raise _refuse(app, "撤回")
+    lifecycle.check(p, app, Action.WITHDRAW)
     if not reason.strip():
         raise ApiError(422, "required", "撤回申报须说明理由", "reason")
     cancel_open(db, app)
     db.add(_step(app, p, "withdraw", "withdraw", reason.strip(), version=app.version))
     # No budget to release: nothing is committed before the decision.
-    service.transition(db, app, p, "application.withdraw", "withdrawn")
+    lifecycle.move(db, app, p, Action.WITHDRAW)
     db.commit()
     return app
 
 
-def return_for_correction(db: Session, p: Principal, app_id: int, reason: str) -> Application:
+def return_for_correction(
+    db: Session, p: Principal, app_id: int, reason: str, requested_documents: Sequence[str] = ()
+) -> Application:
     if p.role not in ("district_officer", "city_officer", "admin"):
         raise forbidden("只有审核员可以退回补正")
     app = service.get_visible_app(db, p, app_id, lock=True)  # outside the officer's scope: 404
-    if app.status == "submitted":
-        if p.role == "city_officer":
-            raise forbidden("待区级初审的申报由企业所在区的审核员退回")
-    elif app.status in ("district_passed", "expert_review", "city_passed"):
-        city_allowed(p, app)
-    else:
+    if lifecycle.find(app.status, Action.RETURN) is None:
         raise _refuse(app, "退回")
+    if app.status == "submitted" and p.role == "city_officer":
+        raise forbidden("待区级初审的申报由企业所在区的审核员退回")
+    lifecycle.check(p, app, Action.RETURN)
     if not reason.strip():
         raise ApiError(422, "required", "退回补正须写明需要补正的内容", "reason")
     cancel_open(db, app)
     db.add(_step(app, p, "return", "return", reason.strip(), version=app.version))
-    service.transition(db, app, p, "review.return", "returned")
+    from huiqi.platform.materials.service import request_documents
+
+    request_documents(db, p, app, requested_documents)  # the correction must bring these
+    lifecycle.move(db, app, p, Action.RETURN)
     db.commit()
     return app
 
 
-def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
+def amend(
+    db: Session, p: Principal, app_id: int, body: AmendIn, materials: Submission | None = None
+) -> Application:
     _firm_only(p, "修改")
     app = service.get_visible_app(db, p, app_id, lock=True)
-    if app.status != "returned":
+    if lifecycle.find(app.status, Action.AMEND) is None:
         if app.status in DECIDED or app.status == "draft":
             raise _refuse(app, "修改")
         raise ApiError(
@@ -105,6 +112,7 @@ def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
             f"只有被退回补正的申报可以修改（当前状态“{STATUS_ZH.get(app.status, app.status)}”）",
             "status",
         )
+    lifecycle.check(p, app, Action.AMEND)
     ent = db.get(Enterprise, app.enterprise_id)
     assert ent is not None
     ensure_not_blocked(db, ent)
@@ -128,11 +136,12 @@ def amend(db: Session, p: Principal, app_id: int, body: AmendIn) -> Application:
         if field not in ("idempotency_key", "created_by"):
             setattr(app, field, getattr(fresh, field))
     app.version += 1
-    app.status = "submitted"
     app.submitted_at = utcnow()
     db.add(_step(app, p, "amend", "resubmit", data.statement, version=app.version))
-    db.flush()
-    record(db, p, "application.amend", "application", app.id, before, service.snapshot(app))
+    lifecycle.move(db, app, p, Action.AMEND, before=before)
+    from huiqi.platform.materials.service import before_amend
+
+    before_amend(db, p, app, materials)  # the firm's answer may be new documents
     db.commit()
     return app
 

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications import service
+from huiqi.platform.applications import lifecycle, service
+from huiqi.platform.applications.lifecycle import Action, Status
 from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.audit.service import record
@@ -52,39 +53,22 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
     try:
         if existing is None:
             db.add(fresh)
-            db.flush()
+            lifecycle.move(db, fresh, p, Action.SAVE_DRAFT, new=True)
             draft, created = fresh, True
-            record(
-                db,
-                p,
-                "application.draft.create",
-                "application",
-                draft.id,
-                None,
-                service.snapshot(draft),
-            )
         else:
             before = service.snapshot(existing)
-            created = existing.status == "withdrawn"
+            created = existing.status != Status.DRAFT
             if created:
+                # a withdrawn claim or a declined 免申即享 offer becomes the firm's draft again
                 service.reopen_withdrawn(db, existing)
-                existing.status = "draft"
             for field in service.FROZEN:
                 # the withdrawn row's creator and source stay until submission, so deleting
                 # the draft restores the withdrawn application exactly
                 if not (created and field == "created_by"):
                     setattr(existing, field, getattr(fresh, field))
             draft = existing
-            db.flush()
-            record(
-                db,
-                p,
-                "application.draft.create" if created else "application.draft.update",
-                "application",
-                draft.id,
-                before,
-                service.snapshot(draft),
-            )
+            audit = "application.draft.create" if created else "application.draft.update"
+            lifecycle.move(db, draft, p, Action.SAVE_DRAFT, audit=audit, before=before)
         db.commit()
     except IntegrityError:
         # Lost a race with the firm's own identical save or submission in another tab.
@@ -119,12 +103,10 @@ def delete_draft(db: Session, p: Principal, app_id: int) -> None:
             "submitted_at", "version",
         ):  # fmt: skip
             setattr(app, field, getattr(prev, field))
-        app.status = "withdrawn"
         db.delete(prev)  # its content is the row again; the audit entry keeps both
-        db.flush()
-        record(
-            db, p, "application.draft.delete", "application", app_id, before, service.snapshot(app)
-        )
+        # a declined 免申即享 offer keeps source "campaign" until the draft is submitted
+        restore = Action.DELETE_OFFER_DRAFT if app.source == "campaign" else Action.DELETE_DRAFT
+        lifecycle.move(db, app, p, restore, before=before)
     else:
         db.delete(app)
         db.flush()

@@ -3,41 +3,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from huiqi.platform.applications.lifecycle import AWARDED as _AWARDED
+from huiqi.platform.applications.lifecycle import BEFORE_DECISION as _BEFORE_DECISION
+from huiqi.platform.applications.lifecycle import Status
 from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 
-# Lifecycle. Review moves submitted -> district_passed [-> expert_review] -> city_passed ->
-# approved | rejected; approved -> in_notice -> noticed -> paid. An objection during 公示 sends
-# an application back to district_passed (city re-check). 免申即享 starts at candidate.
-# Before the decision an officer may return it for correction (returned; the firm amends it,
-# which freezes version n+1 and sends it back to submitted) and the firm may withdraw it
-# (withdrawn). A withdrawn claim is closed, but the firm may apply for it again: the new
-# submission (or draft) takes over the row as version n+1, keeping version n in
-# application_versions (see service.reapply).
-# A draft is the firm's own unsent application: editable, deletable, binding nothing, and
-# visible to nobody but the firm until it is submitted (then it becomes "submitted").
-STATUSES = (
-    "draft",
-    "candidate",
-    "declined",
-    "submitted",
-    "district_passed",
-    "city_passed",
-    "expert_review",
-    "approved",
-    "rejected",
-    "in_notice",
-    "noticed",
-    "paid",
-    "returned",
-    "withdrawn",
-)
-# Statuses in which the firm may still withdraw: everything after submission and before the
-# city decision (a decision commits budget and is published; it is undone only by objection).
-BEFORE_DECISION = ("submitted", "district_passed", "expert_review", "city_passed", "returned")
-AWARDED = ("approved", "in_notice", "noticed", "paid")
+# The lifecycle (statuses, who moves them, guards) is one table: applications/lifecycle.py.
+STATUSES = tuple(s.value for s in Status)
+BEFORE_DECISION = tuple(s.value for s in _BEFORE_DECISION)
+AWARDED = tuple(s.value for s in _AWARDED)
 
 
 class Application(Base):
@@ -70,6 +47,16 @@ class Application(Base):
     statement: Mapped[str] = mapped_column(Text, default="")
     created_by: Mapped[str] = mapped_column(String(64))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The first submission's time: submitted_at moves with every 补正 or re-application, this
+    # one never does (the timeline keeps both).
+    first_submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # 申报日: the Beijing date of submission, the date the facts were evaluated "as of"
+    application_date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # The firm's district when it submitted: routes district review and the district's share
+    # of payment; a later change of the registration does not move the claim.
+    district: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # the 申报批次 (application_rounds.id) it was submitted into
+    round_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     # 1 at submission, +1 per amendment after 退回补正; earlier snapshots are ApplicationVersion
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
@@ -103,3 +90,19 @@ class ApplicationVersion(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     archived_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ApplicationRound(Base):
+    """申报批次: a city bureau opens a measure for one fiscal year between two Beijing dates;
+    firms submit only into an open round."""
+
+    __tablename__ = "application_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(32), index=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    opens_on: Mapped[dt.date] = mapped_column(Date)
+    closes_on: Mapped[dt.date] = mapped_column(Date)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -37,6 +37,12 @@ class ApplicationOut(BaseModel):
     statement: str
     created_by: str
     submitted_at: dt.datetime
+    first_submitted_at: dt.datetime | None = Field(default=None, description="首次提交时间")
+    application_date: dt.date | None = Field(
+        default=None, description="申报日：提交当日（北京时间），按此日测算"
+    )
+    district: str | None = Field(default=None, description="提交时企业所在区（决定审核与拨付路由）")
+    round_id: int | None = Field(default=None, description="所属申报批次")
     version: int = Field(description="快照版本：提交为 1，每次退回补正后修改重交加 1")
 
 
@@ -86,6 +92,15 @@ class ReasonIn(BaseModel):
     )
 
 
+class ReturnIn(ReasonIn):
+    requested_documents: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="要求补交的材料类别（见 /materials/requirements/{measure_id}）；"
+        "补正时须上传每一类的新文件",
+    )
+
+
 class AmendIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     requested_amount_fen: int | None = Field(
@@ -109,3 +124,20 @@ class VersionOut(BaseModel):
 class VersionDetail(VersionOut):
     facts: dict[str, Any]
     evaluation: dict[str, Any]
+
+
+class ActionOut(BaseModel):
+    action: str
+    label: str
+    to_status: str
+    guards: list[str]
+
+
+class TransitionOut(BaseModel):
+    from_status: str | None
+    action: str
+    label: str
+    to_status: str
+    actors: list[str]
+    guards: list[str]
+    audit_action: str

@@ -14,16 +14,18 @@ Idempotency-Key, so retrying either submission answers with this application.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import REOPENABLE, Action, Status
 from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
-from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
 from huiqi.platform.engine import build_case, evaluate_measure
@@ -32,6 +34,10 @@ from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.money import format_yuan
+
+if TYPE_CHECKING:  # materials imports this module; the call below imports it late
+    from huiqi.platform.materials.service import Submission
 
 DISTRICT_UNIT = "各区人民政府"
 
@@ -42,7 +48,7 @@ def snapshot(app: Application) -> dict[str, Any]:
 
 def measures_of_units(units: tuple[str, ...]) -> list[str]:
     """Measures a city officer handles: those naming one of their units as responsible."""
-    return [m.id for m in get_policy().measures.values() if set(m.units) & set(units)]
+    return lifecycle.units_measures(units)
 
 
 def scope_query(p: Principal) -> Select[Application]:
@@ -52,9 +58,8 @@ def scope_query(p: Principal) -> Select[Application]:
     # Drafts are the firm's private working copies: no officer queue, list or detail shows them.
     q = q.where(Application.status != "draft")
     if p.role == "district_officer":
-        return q.join(Enterprise, Enterprise.id == Application.enterprise_id).where(
-            Enterprise.district == p.district
-        )
+        # routed by the district frozen at submission, not the firm's registration today
+        return q.where(Application.district == p.district)
     if p.role == "city_officer":
         return q.where(Application.measure_id.in_(measures_of_units(p.units)))
     if p.role == "admin":
@@ -171,10 +176,12 @@ def new_application(
             raise ApiError(
                 422,
                 "over_cap",
-                f"申请金额超过该措施上限 {cap / 100:.2f} 元",
+                f"申请金额超过该措施上限 {format_yuan(cap)}",
                 "requested_amount_fen",
             )
-    case = build_case(db, ent, data.fiscal_year)
+    # 申报日: the Beijing date of this submission, never one the firm chooses
+    today = business_today()
+    case = build_case(db, ent, data.fiscal_year, today)
     out = evaluate_measure(case, spec.id, data.project_id)
     pol = get_policy()
     return Application(
@@ -195,6 +202,8 @@ def new_application(
         requested_amount_fen=data.requested_amount_fen,
         statement=data.statement,
         created_by=p.username,
+        district=ent.district,
+        application_date=today,
     )
 
 
@@ -211,6 +220,8 @@ FROZEN = (
     "requested_amount_fen",
     "statement",
     "created_by",
+    "district",
+    "application_date",
 )
 
 
@@ -253,8 +264,9 @@ def same_claim(enterprise_id: int, data: ApplicationIn) -> Select[Application]:
 
 
 def ensure_claim_free(existing: Application | None, refusal: str) -> None:
-    """Only a draft or a withdrawn application may be taken over by a new save or submission."""
-    if existing is not None and existing.status not in ("draft", "withdrawn"):
+    """Only a draft, a withdrawn application or a declined 免申即享 offer may be taken over by a
+    new save or submission (declining an offer does not stop the firm applying itself)."""
+    if existing is not None and existing.status not in REOPENABLE:
         raise ApiError(
             409,
             "duplicate_application",
@@ -264,7 +276,11 @@ def ensure_claim_free(existing: Application | None, refusal: str) -> None:
 
 
 def submit(
-    db: Session, p: Principal, data: ApplicationIn, idem_key: str | None
+    db: Session,
+    p: Principal,
+    data: ApplicationIn,
+    idem_key: str | None,
+    materials: Submission | None = None,
 ) -> tuple[Application, bool]:
     """(application, created). A replay with the same key returns the first one unchanged."""
     if p.role not in ("enterprise", "admin"):
@@ -280,30 +296,34 @@ def submit(
     if existing is not None and key is not None and existing.idempotency_key == key:
         return existing, False  # a retry that waited for the first attempt's lock
     ensure_claim_free(existing, "不能重复申报")
-    app = new_application(db, p, ent, data, status="submitted", source="apply", key=key)
+    from huiqi.platform.applications.rounds import open_round_for
+
+    rnd = open_round_for(db, data.measure_id, data.fiscal_year)
+    app = new_application(db, p, ent, data, status="draft", source="apply", key=key)
+    app.round_id = rnd.id
     try:
         if existing is None:
+            app.first_submitted_at = app.submitted_at = utcnow()
             db.add(app)
-            db.flush()
-            record(db, p, "application.submit", "application", app.id, None, snapshot(app))
+            lifecycle.move(db, app, p, Action.SUBMIT, new=True)
         else:
             # The firm's own draft for this claim becomes the application, re-frozen now: the
             # draft's facts and figures were only a preview and bind nothing. A withdrawn claim
-            # is taken over the same way, as a new version.
+            # (or a declined offer) is taken over the same way, as a new version.
             before = snapshot(existing)
-            if existing.status == "withdrawn":
+            if existing.status in (Status.WITHDRAWN, Status.DECLINED):
                 reopen_withdrawn(db, existing)
             for field in FROZEN:
                 setattr(existing, field, getattr(app, field))
-            existing.status = "submitted"
             existing.source = "apply"
+            existing.round_id = rnd.id
             existing.submitted_at = utcnow()
+            if existing.first_submitted_at is None:
+                existing.first_submitted_at = existing.submitted_at
             app = existing
-            action = "application.submit"
             if app.version > 1:
                 # only a withdrawn claim (directly, or via a draft that took it over) gets here
                 # with earlier versions: the timeline shows the re-application
-                action = "application.resubmit"
                 db.add(
                     ReviewStep(
                         application_id=app.id, stage="reapply", outcome="resubmit",
@@ -311,8 +331,12 @@ def submit(
                         details={"version": app.version},
                     )
                 )  # fmt: skip
-            db.flush()
-            record(db, p, action, "application", app.id, before, snapshot(app))
+            audit = "application.resubmit" if app.version > 1 else None
+            lifecycle.move(db, app, p, Action.SUBMIT, audit=audit, before=before)
+        # documents and the 信用承诺书 sent with it; refuses while a required one is missing
+        from huiqi.platform.materials.service import before_submit
+
+        before_submit(db, p, app, materials)
         db.commit()
     except IntegrityError:
         # Lost a race with an identical request: report the winner instead of a 500.
@@ -324,16 +348,3 @@ def submit(
             409, "duplicate_application", "该企业本年度已就此措施申报，不能重复申报", "measure_id"
         ) from None
     return app, True
-
-
-def transition(
-    db: Session, app: Application, p: Principal, action: str, new_status: str, **changes: Any
-) -> Application:
-    """Change status (and fields) with an audit entry; the caller commits."""
-    before = snapshot(app)
-    app.status = new_status
-    for k, v in changes.items():
-        setattr(app, k, v)
-    db.flush()
-    record(db, p, action, "application", app.id, before, snapshot(app))
-    return app

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from sqlalchemy import func, select
 
-from huiqi.platform.applications import amend, drafts, service
+from huiqi.platform.applications import amend, drafts, lifecycle, rounds, service
 from huiqi.platform.applications import schemas as s
 from huiqi.platform.applications.models import STATUSES, Application
 from huiqi.platform.auth.service import Principal
@@ -158,9 +158,9 @@ def withdraw(db: Db, p: Firm, application_id: AppId, body: s.ReasonIn) -> Applic
     summary="退回补正（区级：待初审；市级：复核至决定前；理由写明需补正的内容）",
 )
 def return_for_correction(
-    db: Db, p: Officer, application_id: AppId, body: s.ReasonIn
+    db: Db, p: Officer, application_id: AppId, body: s.ReturnIn
 ) -> Application:
-    return amend.return_for_correction(db, p, application_id, body.reason)
+    return amend.return_for_correction(db, p, application_id, body.reason, body.requested_documents)
 
 
 @router.post(
@@ -220,6 +220,60 @@ def stats(
             for b in pools
         ],
     )
+
+
+@router.get(
+    "/applications/{application_id}/actions",
+    response_model=list[s.ActionOut],
+    summary="当前用户对该申报下一步可办理的操作（按状态流转表）",
+)
+def next_actions(db: Db, p: Reader, application_id: AppId) -> list[s.ActionOut]:
+    app = service.get_visible_app(db, p, application_id)
+    return [
+        s.ActionOut(action=t.action, label=t.label, to_status=t.target, guards=list(t.guards))
+        for t in lifecycle.allowed(p, app)
+    ]
+
+
+@router.get("/lifecycle", response_model=list[s.TransitionOut], summary="申报状态流转表")
+def lifecycle_table(p: Reader) -> list[s.TransitionOut]:
+    return [
+        s.TransitionOut(
+            from_status=t.source,
+            action=t.action,
+            label=t.label,
+            to_status=t.target,
+            actors=list(t.actors),
+            guards=list(t.guards),
+            audit_action=t.audit,
+        )
+        for t in lifecycle.TABLE
+    ]
+
+
+@router.post(
+    "/rounds",
+    response_model=rounds.RoundOut,
+    status_code=201,
+    summary="开放申报批次（责任单位市级审核员；开放日不早于今天，须在政策有效期内）",
+)
+def open_round(
+    db: Db,
+    p: Annotated[Principal, Depends(require("city_officer", "admin"))],
+    body: rounds.RoundIn,
+) -> rounds.RoundOut:
+    return rounds.out(rounds.open_round(db, p, body))
+
+
+@router.get("/rounds", response_model=list[rounds.RoundOut], summary="申报批次列表")
+def list_rounds(
+    db: Db,
+    p: Annotated[
+        Principal, Depends(require("enterprise", "district_officer", "city_officer", "admin"))
+    ],
+    measure_id: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[rounds.RoundOut]:
+    return [rounds.out(r) for r in rounds.list_rounds(db, measure_id)]
 
 
 def _include_experts() -> None:

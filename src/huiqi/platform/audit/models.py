@@ -34,3 +34,5 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC-SHA256 of "last_seq:last_hash" under the key from the settings (see audit.anchor)
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -11,15 +11,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.audit.anchor import (
+    AnchorError,
+    default_anchor_path,
+    export_anchor,
+    head_mac,
+    head_mac_ok,
+    read_anchor,
+)
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.bulk_insert import insert_rows
 
 GENESIS = "0" * 64
 
@@ -91,9 +102,51 @@ def record(
     entry.hash = entry_hash(entry.prev_hash, _body(entry))
     head.last_seq = entry.seq
     head.last_hash = entry.hash
+    head.mac = head_mac(entry.seq, entry.hash)
     db.add(entry)
     db.flush()
     return entry
+
+
+def record_many(
+    db: Session, actor: Principal, entries: Sequence[tuple[str, str, Any, Any, Any]]
+) -> int:
+    """Append many entries (action, entity, entity_id, before, after) in one statement.
+
+    The chain is the one `record` would build entry by entry: the head is locked, each hash is
+    computed in memory from the previous one, then all rows go in as one bulk insert and the
+    head moves to the last. Returns the number of entries.
+    """
+    if not entries:
+        return 0
+    head = db.scalar(select(AuditHead).where(AuditHead.id == 1).with_for_update())
+    if head is None:
+        head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+        db.add(head)
+        db.flush()
+    seq, prev = head.last_seq, head.last_hash
+    rows = []
+    for action, entity, entity_id, before, after in entries:
+        seq += 1
+        body = {
+            "seq": seq,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor.username,
+            "actor_role": actor.role,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": jsonable(before),
+            "after": jsonable(after),
+        }
+        digest = entry_hash(prev, body)
+        rows.append({**body, "prev_hash": prev, "hash": digest})
+        prev = digest
+    insert_rows(db, AuditEntry.__table__, rows)
+    head.last_seq, head.last_hash = seq, prev
+    head.mac = head_mac(seq, prev)
+    db.flush()
+    return len(rows)
 
 
 @dataclass
@@ -102,39 +155,168 @@ class VerifyResult:
     checked: int
     first_bad_seq: int | None
     message: str
+    # money changes not in the trail (reconcile.MoneyTrail), each a Chinese sentence
+    problems: list[str] = field(default_factory=list)
 
 
-def verify(db: Session) -> VerifyResult:
-    """Recompute the chain; report the first entry whose content, link or order was altered."""
+@dataclass
+class ChainState:
+    checked: int
+    first_hash: str | None  # hash of entry 1, identifies the chain
+    last_hash: str
+    hashes_at: dict[int, str]  # the hashes asked for (the anchored seq)
+
+
+def _walk(db: Session, trail: Any, want_seq: int | None) -> tuple[ChainState, VerifyResult | None]:
+    """Recompute the chain, feeding every entry to the money trail; the first break or None."""
     prev = GENESIS
-    expected_seq = 1
+    first: str | None = None
+    wanted: dict[int, str] = {}
     n = 0
     for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq)).yield_per(1000):
+        expected_seq = n + 1
+        state = ChainState(n, first, prev, wanted)
         if e.seq != expected_seq:
-            return VerifyResult(False, n, e.seq, f"审计日志第 {expected_seq} 条缺失或顺序被改动")
+            return state, VerifyResult(
+                False, n, e.seq, f"审计日志第 {expected_seq} 条缺失或顺序被改动"
+            )
         if e.prev_hash != prev:
-            return VerifyResult(False, n, e.seq, f"审计日志第 {e.seq} 条的前序哈希不符，链条被篡改")
+            return state, VerifyResult(
+                False, n, e.seq, f"审计日志第 {e.seq} 条的前序哈希不符，链条被篡改"
+            )
         if entry_hash(prev, _body(e)) != e.hash:
-            return VerifyResult(False, n, e.seq, f"审计日志第 {e.seq} 条内容被篡改（哈希不符）")
+            return state, VerifyResult(
+                False, n, e.seq, f"审计日志第 {e.seq} 条内容被篡改（哈希不符）"
+            )
+        trail.observe(e)
+        if e.seq == 1:
+            first = e.hash
+        if e.seq == want_seq:
+            wanted[e.seq] = e.hash
         prev = e.hash
-        expected_seq += 1
         n += 1
+    return ChainState(n, first, prev, wanted), None
+
+
+def verify(db: Session, anchor_path: Path | None = None) -> VerifyResult:
+    """Check the audit trail and the money it protects; report the first thing found wrong.
+
+    1. the hash chain: every entry's content, link and order;
+    2. the head row: it points at the last entry and carries a valid HMAC signature, so a chain
+       whose hashes were all recomputed, or whose tail was cut off, is found out;
+    3. the exported anchor (`anchor_path`, default the data folder's audit-anchor.json) when it
+       exists: the chain still contains the anchored entry, unchanged;
+    4. the money tables agree with the trail (reconcile.MoneyTrail).
+    """
+    path = anchor_path if anchor_path is not None else default_anchor_path()
+    try:
+        anchor = read_anchor(path)
+    except AnchorError as e:
+        return VerifyResult(False, 0, None, str(e))
+    # late: the money tables' modules record audit entries through this module
+    from huiqi.platform.audit.reconcile import MoneyTrail
+
+    trail = MoneyTrail()
+    chain, broken = _walk(db, trail, anchor.seq if anchor else None)
+    if broken is not None:
+        return broken
+    n = chain.checked
     head = db.get(AuditHead, 1)
-    if head is not None and (head.last_seq != n or head.last_hash != prev):
+    if head is not None and (head.last_seq != n or head.last_hash != chain.last_hash):
         return VerifyResult(False, n, n + 1, "审计日志末尾的记录被删除（链头不符）")
-    return VerifyResult(True, n, None, f"审计日志完整，共 {n} 条，哈希链校验通过")
+    if n and (head is None or not head_mac_ok(head.last_seq, head.last_hash, head.mac)):
+        return VerifyResult(
+            False,
+            n,
+            n,
+            "审计链头的签名（HMAC）不符：链条被整体重算或末尾被截断后改写了链头"
+            if head is not None and head.mac
+            else "审计链头没有签名（HMAC）：链头被改写，或尚未用 huiqi audit anchor 封存",
+        )
+    if anchor is not None:
+        if chain.first_hash != anchor.chain_start:
+            return VerifyResult(
+                False, n, 1, f"审计日志与外部锚点（{path}）不是同一条链：链条从头被重写或被替换"
+            )
+        if n < anchor.seq:
+            return VerifyResult(
+                False,
+                n,
+                n + 1,
+                f"审计日志只有 {n} 条，外部锚点（{anchor.anchored_at}）记录了 {anchor.seq} 条："
+                "末尾的记录被删除",
+            )
+        if chain.hashes_at.get(anchor.seq) != anchor.hash:
+            return VerifyResult(
+                False,
+                n,
+                anchor.seq,
+                f"审计日志第 {anchor.seq} 条与外部锚点记录的哈希不符：链条被重算",
+            )
+    problems = trail.problems(db)
+    if problems:
+        return VerifyResult(
+            False,
+            n,
+            None,
+            f"审计哈希链完整（{n} 条），但有 {len(problems)} 处资金变动未记入审计",
+            problems,
+        )
+    anchored = (
+        f"，与外部锚点（第 {anchor.seq} 条，{anchor.anchored_at}）相符"
+        if anchor
+        else "（尚无外部锚点：用 huiqi audit anchor 导出）"
+    )
+    return VerifyResult(
+        True, n, None, f"审计日志完整，共 {n} 条，哈希链与资金对账校验通过{anchored}"
+    )
 
 
-def verify_database(database_url: str | None = None) -> int:
-    """CLI entry (`huiqi audit verify`): prints the result, returns the process exit code."""
+def anchor_chain(db: Session, anchor_path: Path | None = None) -> VerifyResult:
+    """Verify, then export the signed head to the anchor file (and sign an unsigned head).
+
+    Only an intact chain is anchored: anchoring a tampered one would bless the tampering.
+    """
+    path = anchor_path if anchor_path is not None else default_anchor_path()
+    head = db.get(AuditHead, 1)
+    if head is not None and head.mac is None:
+        # A chain written before heads were signed: seal it, but only if it verifies otherwise.
+        head.mac = head_mac(head.last_seq, head.last_hash)
+        db.flush()
+    res = verify(db, path)
+    if not res.ok:
+        db.rollback()
+        return res
+    db.commit()
+    first = db.scalar(select(AuditEntry.hash).where(AuditEntry.seq == 1)) or GENESIS
+    last = head.last_hash if head is not None else GENESIS
+    anchor = export_anchor(path, first, res.checked, last)
+    return VerifyResult(
+        True, res.checked, None, f"已导出签名的审计锚点：第 {anchor.seq} 条，写入 {path}"
+    )
+
+
+def _run(database_url: str | None, action: Any, anchor_path: Path | None) -> int:
     from huiqi.platform.db import make_engine, make_sessionmaker
     from huiqi.platform.settings import database_url_from_env
 
     engine = make_engine(database_url_from_env(database_url))
     try:
         with make_sessionmaker(engine)() as db:
-            res = verify(db)
+            res = action(db, anchor_path)
     finally:
         engine.dispose()
     print(res.message)
+    for problem in res.problems:
+        print(f"  - {problem}")
     return 0 if res.ok else 1
+
+
+def verify_database(database_url: str | None = None, anchor_path: Path | None = None) -> int:
+    """CLI entry (`huiqi audit verify`): prints the result, returns the process exit code."""
+    return _run(database_url, verify, anchor_path)
+
+
+def anchor_database(database_url: str | None = None, anchor_path: Path | None = None) -> int:
+    """CLI entry (`huiqi audit anchor`): exports the signed head; exit 1 if the chain is broken."""
+    return _run(database_url, anchor_chain, anchor_path)

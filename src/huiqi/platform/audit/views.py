@@ -37,6 +37,7 @@ class VerifyOut(BaseModel):
     checked: int
     first_bad_seq: int | None
     message: str
+    problems: list[str]
     checked_at: dt.datetime
 
 
@@ -57,7 +58,11 @@ def list_audit(
     return list(db.scalars(q.order_by(AuditEntry.seq).limit(limit)))
 
 
-@router.get("/verify", response_model=VerifyOut, summary="校验审计哈希链，发现篡改")
+@router.get(
+    "/verify",
+    response_model=VerifyOut,
+    summary="校验审计哈希链、链头签名与外部锚点，并与资金表对账",
+)
 def verify_chain(db: Db, p: Admin) -> VerifyOut:
     r = verify(db)
     return VerifyOut(
@@ -65,5 +70,6 @@ def verify_chain(db: Db, p: Admin) -> VerifyOut:
         checked=r.checked,
         first_bad_seq=r.first_bad_seq,
         message=r.message,
+        problems=r.problems,
         checked_at=dt.datetime.now(dt.UTC),
     )

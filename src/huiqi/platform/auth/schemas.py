@@ -26,7 +26,9 @@ class TokenOut(BaseModel):
 class UserIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: str = Field(min_length=2, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")
-    password: str = Field(min_length=6, max_length=256)
+    password: str = Field(
+        min_length=1, max_length=256, description="至少 10 位，含字母和数字，不含用户名"
+    )
     role: Role
     display_name: str = Field(default="", max_length=128)
     enterprise_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
@@ -49,5 +51,10 @@ class UserOut(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     active: bool | None = Field(default=None, description="停用后立即不能登录，已有会话失效")
-    password: str | None = Field(default=None, min_length=6, max_length=256, description="重置密码")
+    password: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        description="重置密码：至少 10 位，含字母和数字，不含用户名",
+    )
     display_name: str | None = Field(default=None, max_length=128)

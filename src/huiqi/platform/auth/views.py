@@ -5,13 +5,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import select
 
-from huiqi.platform.audit.service import record
-from huiqi.platform.auth import service
+from huiqi.platform.auth import accounts, service
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut, UserUpdate
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME, Anyone, Db, current_token, require
-from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.security.proxies import client_address
 
 router = APIRouter(tags=["登录与用户"], responses=ERROR_RESPONSES)
 Admin = Annotated[Principal, Depends(require("admin"))]
@@ -21,15 +22,26 @@ Admin = Annotated[Principal, Depends(require("admin"))]
     "/auth/login", response_model=TokenOut, summary="登录（返回 Bearer token 并设置会话 Cookie）"
 )
 def login(db: Db, body: LoginIn, request: Request, response: Response) -> TokenOut:
-    ttl = request.app.state.settings.session_ttl_seconds
-    token, sess, user = service.login(db, body.username, body.password, ttl)
+    settings = request.app.state.settings
+    ttl = settings.session_ttl_seconds
+    token, sess, user = service.login(
+        db,
+        body.username,
+        body.password,
+        ttl,
+        address=client_address(request),
+        limits=LoginLimits.of(settings),
+    )
+    # Secure is added by the security headers middleware when the request came over HTTPS
     response.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
     return TokenOut(token=token, expires_at=sess.expires_at, role=user.role)
 
 
 @router.post("/auth/logout", status_code=204, summary="退出登录")
-def logout(db: Db, token: Annotated[str, Depends(current_token)], response: Response) -> Response:
-    service.logout(db, token)
+def logout(
+    db: Db, token: Annotated[str, Depends(current_token)], request: Request, response: Response
+) -> Response:
+    service.logout(db, token, client_address(request))
     response.delete_cookie(COOKIE_NAME)
     response.status_code = 204
     return response
@@ -49,24 +61,7 @@ def list_users(db: Db, p: Admin) -> list[User]:
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="新建用户（管理员）")
 def create_user(db: Db, p: Admin, body: UserIn) -> User:
-    if body.enterprise_id is not None:
-        from huiqi.platform.enterprises.models import Enterprise
-
-        if db.get(Enterprise, body.enterprise_id) is None:
-            raise ApiError(404, "not_found", "企业不存在", "enterprise_id")
-    user = service.create_user(
-        db,
-        body.username,
-        body.password,
-        body.role,
-        display_name=body.display_name,
-        enterprise_id=body.enterprise_id,
-        district=body.district,
-        units=body.units,
-    )
-    record(db, p, "user.create", "user", user.id, None, UserOut.model_validate(user).model_dump())
-    db.commit()
-    return user
+    return accounts.create_account(db, p, body)
 
 
 @router.patch(
@@ -75,28 +70,4 @@ def create_user(db: Db, p: Admin, body: UserIn) -> User:
 def update_user(
     db: Db, p: Admin, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate
 ) -> User:
-    from sqlalchemy import update as sql_update
-
-    from huiqi.platform.auth.models import AuthSession
-
-    user = db.get(User, user_id)
-    if user is None:
-        raise ApiError(404, "not_found", "用户不存在", "user_id")
-    if user.id == p.user_id and body.active is False:
-        raise ApiError(409, "self", "不能停用当前登录的管理员账号", "active")
-    before = UserOut.model_validate(user).model_dump()
-    if body.active is not None:
-        user.active = body.active
-    if body.display_name is not None:
-        user.display_name = body.display_name
-    if body.password is not None or body.active is False:
-        if body.password is not None:
-            user.password_hash = service.hash_password(body.password)
-        # a new password or a suspension ends every open session of the account
-        db.execute(
-            sql_update(AuthSession).where(AuthSession.user_id == user.id).values(revoked=True)
-        )
-    db.flush()
-    record(db, p, "user.update", "user", user.id, before, UserOut.model_validate(user).model_dump())
-    db.commit()
-    return user
+    return accounts.update_account(db, p, user_id, body)

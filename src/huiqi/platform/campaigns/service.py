@@ -2,34 +2,38 @@
 eligible firms and pushes them; a firm only confirms (the application then enters review with
 the facts frozen at screening time) or declines.
 
-Screening runs the whole registry through the bulk engine (huiqi.screening, columnar); each
-candidate's snapshot is then its own case JSON and single-case evaluation, so its amount is
-exactly what the firm would have been computed on applying.
+A campaign runs as a background job (huiqi.platform.jobs; the work is in campaigns/jobs.py):
+the whole registry goes through the bulk engine (huiqi.screening, columnar); each candidate's
+snapshot is its own case JSON and the evaluation of that case, so its amount is exactly what
+the firm would have been computed on applying.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import measures_of_units, snapshot, transition
+from huiqi.platform.applications.service import measures_of_units
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
-from huiqi.platform.campaigns.screening import screen
+from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, case_as_of, evaluate_measure
+from huiqi.platform.engine import case_as_of
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
-from huiqi.platform.policy import get_policy, measure
-
-log = logging.getLogger("huiqi.platform")
+from huiqi.platform.jobs import service as jobs
+from huiqi.platform.jobs.models import STATUS_ZH, Job
+from huiqi.platform.jobs.schemas import JobOut, job_out
+from huiqi.platform.policy import measure
 
 
 class CampaignIn(BaseModel):
@@ -52,6 +56,10 @@ class CampaignOut(BaseModel):
     candidates: int
     created_by: str
     created_at: dt.datetime
+    status: str = Field(description="queued | running | done | failed | cancelled（随其后台任务）")
+    job_id: int | None
+    error: str | None
+    job: JobOut | None = Field(default=None, description="后台任务的进度（GET /jobs/{job_id}）")
 
 
 class PushOut(BaseModel):
@@ -66,7 +74,12 @@ class PushOut(BaseModel):
     responded_at: dt.datetime | None
 
 
-def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
+def start(db: Session, p: Principal, data: CampaignIn) -> Campaign:
+    """Record the campaign and queue its job; a job worker screens and pushes (campaigns/jobs.py).
+
+    One campaign per measure and year: a second one while the first is queued, running or
+    done is a 409 naming it (the unique `active_key` makes this hold between web workers).
+    """
     spec = measure(data.measure_id)
     if p.role != "admin" and (
         p.role != "city_officer" or spec.id not in measures_of_units(p.units)
@@ -79,74 +92,76 @@ def run(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             "免申即享只适用于按公式计算的措施（择优类须企业申报）",
             "measure_id",
         )
-    pol = get_policy()
+    key = f"{spec.id}:{data.fiscal_year}"
+    existing = db.scalar(select(Campaign).where(Campaign.active_key == key))
+    if existing is not None:
+        raise _duplicate(existing)
+    day = case_as_of(data.fiscal_year, data.as_of)
     camp = Campaign(
-        measure_id=spec.id, fiscal_year=data.fiscal_year, title=data.title, created_by=p.username
+        measure_id=spec.id,
+        fiscal_year=data.fiscal_year,
+        title=data.title,
+        created_by=p.username,
+        status="queued",
+        active_key=key,
+        screened=0,
+        candidates=0,
     )
     db.add(camp)
-    db.flush()
-    taken: set[tuple[int, int]] = set()
-    # a firm's own unsent draft does not stop the push: the campaign takes it over, as a
-    # submission does (the draft was only a preview; the candidate is frozen now)
-    drafts: dict[tuple[int, int], Application] = {}
-    for existing in db.scalars(
-        select(Application).where(
-            Application.measure_id == spec.id, Application.fiscal_year == data.fiscal_year
-        )
-    ):
-        key = (existing.enterprise_id, existing.project_key)
-        if existing.status == "draft":
-            drafts[key] = existing
-        else:
-            taken.add(key)
-    day = case_as_of(data.fiscal_year, data.as_of)
-    screened, candidates = screen(db, pol, spec.id, data.fiscal_year, day)
-    for cand in candidates:
-        if (cand.enterprise_id, cand.project_id or 0) in taken:
-            continue
-        ent = db.get(Enterprise, cand.enterprise_id)
-        assert ent is not None
-        if credit_check(db, ent).blocked:
-            continue
-        # The snapshot is the firm's case JSON and the single-case evaluation of it: the same
-        # record an application made by the firm itself would carry.
-        case = build_case(db, ent, data.fiscal_year, day)
-        out = evaluate_measure(case, spec.id, cand.project_id)
-        if out.status != "eligible" or out.amount_fen != cand.amount_fen:
-            log.warning("bulk/single mismatch for firm %s measure %s", ent.id, spec.id)
-            continue
-        fields = dict(
-            enterprise_id=ent.id, measure_id=spec.id, fiscal_year=data.fiscal_year,
-            project_id=cand.project_id, project_key=cand.project_id or 0, status="candidate",
-            source="campaign", policy_id=pol.id, policy_version=pol.version, facts=case,
-            evaluation=out.evaluation, engine_status="eligible", engine_amount_fen=out.amount_fen,
-            created_by=p.username,
-        )  # fmt: skip
-        draft = drafts.get((cand.enterprise_id, cand.project_id or 0))
-        before = snapshot(draft) if draft is not None else None
-        if draft is None:
-            app = Application(**fields)
-            db.add(app)
-        else:
-            app = draft
-            for name, value in fields.items():
-                setattr(app, name, value)
+    try:
         db.flush()
-        db.add(CampaignPush(campaign_id=camp.id, enterprise_id=ent.id, application_id=app.id))
-        record(db, p, "campaign.candidate", "application", app.id, before, snapshot(app))
-        camp.candidates += 1
-    camp.screened = screened
-    db.flush()
+    except IntegrityError:  # the same campaign was started by a concurrent request
+        db.rollback()
+        other = db.scalar(select(Campaign).where(Campaign.active_key == key))
+        raise _duplicate(other) from None
+    job = jobs.enqueue(
+        db,
+        p,
+        "campaign",
+        f"免申即享 {spec.id}（{data.fiscal_year} 年度）：{data.title}",
+        {"campaign_id": camp.id, "as_of": day.isoformat()},
+        max_attempts=3,
+    )
+    camp.job_id = job.id
     record(
         db,
         p,
-        "campaign.run",
+        "campaign.start",
         "campaign",
         camp.id,
         None,
-        CampaignOut.model_validate(camp).model_dump(mode="json"),
+        campaign_out(camp).model_dump(mode="json"),
     )
     db.commit()
+    return camp
+
+
+def _duplicate(existing: Campaign | None) -> ApiError:
+    what = ""
+    if existing is not None:
+        state = STATUS_ZH.get(existing.status, existing.status)
+        what = f"（第 {existing.id} 号“{existing.title}”，{state}）"
+    return ApiError(
+        409,
+        "campaign_exists",
+        f"该措施该年度已有免申即享批次{what}；同一措施同一年度只能发起一次（失败或取消的批次除外）",
+        "measure_id",
+    )
+
+
+def campaign_out(camp: Campaign, job: Job | None = None) -> CampaignOut:
+    out = CampaignOut.model_validate(camp)
+    if job is not None:
+        out.job = job_out(job)
+    return out
+
+
+def get_visible(db: Session, p: Principal, campaign_id: int) -> Campaign:
+    camp = db.get(Campaign, campaign_id)
+    if camp is None or (
+        p.role == "city_officer" and camp.measure_id not in measures_of_units(p.units)
+    ):
+        raise not_found("免申即享批次", "campaign_id")
     return camp
 
 
@@ -185,13 +200,13 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
             raise ApiError(422, "credit_blocked", "；".join(blocked.reasons), "enterprise_id")
     push.response = "confirmed" if confirm else "declined"
     push.responded_at = utcnow()
-    transition(
-        db,
-        app,
-        p,
-        f"campaign.{push.response}",
-        "submitted" if confirm else "declined",
-        submitted_at=utcnow(),
-    )
+    if confirm:
+        now = utcnow()
+        lifecycle.move(db, app, p, Action.CONFIRM, submitted_at=now,
+                       first_submitted_at=app.first_submitted_at or now,
+                       application_date=business_today())  # fmt: skip
+    else:
+        # declining binds nothing: the firm may still apply itself in an open round
+        lifecycle.move(db, app, p, Action.DECLINE)
     db.commit()
     return push

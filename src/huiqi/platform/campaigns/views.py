@@ -11,6 +11,7 @@ from huiqi.platform.campaigns import service
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.jobs.models import Job
 
 router = APIRouter(prefix="/campaigns", tags=["免申即享"], responses=ERROR_RESPONSES)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -21,11 +22,14 @@ Firm = Annotated[Principal, Depends(require("enterprise"))]
 @router.post(
     "",
     response_model=service.CampaignOut,
-    status_code=201,
-    summary="筛查企业库，生成免申即享候选并推送",
+    status_code=202,
+    summary="发起免申即享：排入后台任务，筛查企业库、生成候选并推送（进度见 job）",
+    description="同一措施同一年度已有排队、运行中或已完成的批次时返回 409 `campaign_exists`。"
+    "返回的 `job_id` 可在 `GET /jobs/{job_id}` 查看进度、`POST /jobs/{job_id}/cancel` 取消。",
 )
-def run(db: Db, p: Officer, body: service.CampaignIn) -> Campaign:
-    return service.run(db, p, body)
+def start(db: Db, p: Officer, body: service.CampaignIn) -> service.CampaignOut:
+    camp = service.start(db, p, body)
+    return service.campaign_out(camp, db.get(Job, camp.job_id) if camp.job_id else None)
 
 
 @router.get("", response_model=list[service.CampaignOut], summary="免申即享批次")
@@ -55,3 +59,11 @@ def confirm(db: Db, p: Firm, push_id: Id) -> CampaignPush:
 @router.post("/pushes/{push_id}/decline", response_model=service.PushOut, summary="企业放弃")
 def decline(db: Db, p: Firm, push_id: Id) -> CampaignPush:
     return service.respond(db, p, push_id, False)
+
+
+@router.get(
+    "/{campaign_id}", response_model=service.CampaignOut, summary="批次状态、结果与任务进度"
+)
+def get_campaign(db: Db, p: Officer, campaign_id: Id) -> service.CampaignOut:
+    camp = service.get_visible(db, p, campaign_id)
+    return service.campaign_out(camp, db.get(Job, camp.job_id) if camp.job_id else None)

@@ -138,7 +138,7 @@ def check(db: Session, ent: Enterprise, as_of: dt.date | None = None) -> CreditC
         query = query.where(Penalty.major.is_(True))
     recent = db.scalars(query.order_by(Penalty.decided_on.desc())).first()
     if months > 0 and recent is not None:
-        what = "重大行政处罚" if recent.major else "行政处罚（按参数 credit.block_any_penalty）"
+        what = "重大行政处罚" if recent.major else "行政处罚（平台参数：任何行政处罚都拦截）"
         reasons.append(
             f"企业近 {months} 个月内受到{what}（{recent.decided_on.isoformat()}，"
             f"{recent.authority or '处罚机关未填'}），不予支持（{CREDIT_SOURCE}）"

@@ -121,3 +121,9 @@ class ProfileOut(EnterpriseOut):
 class ImportResult(BaseModel):
     created: int
     updated: int
+
+
+class DistrictChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    district: str = Field(min_length=1, max_length=64, description="武汉市的区或功能区")
+    reason: str = Field(min_length=1, max_length=2000, description="变更依据，如工商登记变更")

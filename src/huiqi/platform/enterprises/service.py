@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.enterprises import schemas as s
+from huiqi.platform.enterprises.districts import official_district
 from huiqi.platform.enterprises.models import (
     AnnualFigure,
     Enterprise,
@@ -56,6 +57,7 @@ def create(db: Session, p: Principal, data: s.EnterpriseIn) -> Enterprise:
     if p.role != "admin":
         raise forbidden("只有管理员可以新建企业档案")
     code = validate_credit_code(data.credit_code)
+    data = data.model_copy(update={"district": official_district(data.district)})
     if db.scalar(select(Enterprise.id).where(Enterprise.credit_code == code)) is not None:
         raise ApiError(409, "duplicate", f"统一社会信用代码 {code} 已存在", "credit_code")
     ent = Enterprise(**{**data.model_dump(), "credit_code": code})
@@ -71,6 +73,13 @@ def update(db: Session, p: Principal, enterprise_id: int, data: s.EnterpriseUpda
     changes = data.model_dump(exclude_unset=True)
     if "credit_status" in changes and p.role != "admin":
         raise forbidden("信用状态只能由管理员根据信用信息更新")
+    if "district" in changes and p.role != "admin":
+        # the district routes review and payment: a registration fact, not the firm's choice
+        raise forbidden(
+            "所属区是登记事项，只能由审核员或管理员变更（PUT /enterprises/{id}/district）"
+        )
+    if changes.get("district") is not None:
+        changes["district"] = official_district(changes["district"])
     before = snapshot(ent)
     for k, v in changes.items():
         if v is None and k != "registered_on":
@@ -78,6 +87,28 @@ def update(db: Session, p: Principal, enterprise_id: int, data: s.EnterpriseUpda
         setattr(ent, k, v)
     db.flush()
     record(db, p, "enterprise.update", "enterprise", ent.id, before, snapshot(ent))
+    db.commit()
+    return ent
+
+
+def change_district(
+    db: Session, p: Principal, enterprise_id: int, district: str, reason: str
+) -> Enterprise:
+    """An officer or admin records a change of the firm's registered district (audited).
+    Claims already submitted keep the district frozen at submission."""
+    if p.role not in ("admin", "district_officer", "city_officer"):
+        raise forbidden("所属区是登记事项，只能由审核员或管理员变更")
+    ent = db.scalar(scope_query(p).where(Enterprise.id == enterprise_id).with_for_update())
+    if ent is None:
+        raise not_found("企业", "enterprise_id")
+    new = official_district(district)
+    if not reason.strip():
+        raise ApiError(422, "required", "请写明变更依据（如工商登记变更）", "reason")
+    before = snapshot(ent)
+    ent.district = new
+    db.flush()
+    after = {**snapshot(ent), "reason": reason.strip()}
+    record(db, p, "enterprise.district", "enterprise", ent.id, before, after)
     db.commit()
     return ent
 

@@ -1,21 +1,24 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, UploadFile
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.enterprises import schemas as s
 from huiqi.platform.enterprises import service
-from huiqi.platform.enterprises.importer import import_file
+from huiqi.platform.enterprises.importer import start_import
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.jobs.schemas import JobOut, job_out
 
 router = APIRouter(prefix="/enterprises", tags=["企业档案"], responses=ERROR_RESPONSES)
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
 Writer = Annotated[Principal, Depends(require("admin", "enterprise"))]
 Admin = Annotated[Principal, Depends(require("admin"))]
 EntId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("", response_model=list[s.EnterpriseOut], summary="企业列表（按权限范围）")
@@ -41,13 +44,57 @@ def create_enterprise(db: Db, p: Admin, body: s.EnterpriseIn) -> object:
     return service.create(db, p, body)
 
 
-@router.post("/import", response_model=s.ImportResult, summary="从 Excel/CSV 批量导入企业")
-def import_enterprises(db: Db, p: Admin, file: UploadFile) -> s.ImportResult:
+@router.post(
+    "/import",
+    response_model=JobOut,
+    status_code=202,
+    summary="从 Excel/CSV 批量导入企业（后台任务）",
+    description="文件存入任务后立即返回 202 与任务；逐列校验、整批写入在后台进行，全有或全无。"
+    "进度与结果见 `GET /jobs/{id}`：完成时 `result` 为 `{created, updated, rows}`，"
+    "校验失败时任务为 failed，`result.errors` 列出出错的行与字段（最多 200 条），什么也不写。",
+)
+def import_enterprises(db: Db, p: Admin, file: UploadFile, request: Request) -> JobOut:
     content = file.file.read(20 * 1024 * 1024 + 1)
     if len(content) > 20 * 1024 * 1024:
         raise ApiError(413, "too_large", "文件不能超过 20MB", "file")
-    created, updated = import_file(db, p, file.filename or "upload.csv", content)
-    return s.ImportResult(created=created, updated=updated)
+    max_rows = request.app.state.settings.import_max_rows
+    return job_out(start_import(db, p, file.filename or "upload.csv", content, max_rows))
+
+
+@router.put(
+    "/{enterprise_id}/district",
+    response_model=s.EnterpriseOut,
+    summary="变更所属区（登记事项：审核员或管理员，写审计；已提交的申报仍按提交时的区办理）",
+)
+def change_district(
+    db: Db,
+    p: Annotated[Principal, Depends(require("admin", "district_officer", "city_officer"))],
+    enterprise_id: EntId,
+    body: s.DistrictChangeIn,
+) -> object:
+    return service.change_district(db, p, enterprise_id, body.district, body.reason)
+
+
+@router.get(
+    "/import-template.{kind}",
+    summary="下载企业导入模板（xlsx 或 csv，中文表头与一行示例）",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
+)
+def import_template(p: Admin, kind: Literal["xlsx", "csv"]) -> Response:
+    from huiqi.platform.enterprises.importer import TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE
+    from huiqi.platform.tabular import template_csv, template_xlsx
+
+    if kind == "xlsx":
+        body, media = template_xlsx(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE), XLSX
+    else:
+        body, media = template_csv(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE), "text/csv; charset=utf-8"
+    name = quote(f"企业导入模板.{kind}")
+    return Response(
+        body,
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
 
 
 @router.get("/{enterprise_id}", response_model=s.ProfileOut, summary="一企一档")

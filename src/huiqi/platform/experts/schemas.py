@@ -75,7 +75,13 @@ class ExpertApplicationOut(BaseModel):
     measure_kind: str
     clause: str
     clause_words: str
-    cap_fen: int | None = Field(description="措施上限（分）；计算类为政策公式金额")
+    cap_fen: int | None = Field(description="措施上限（分，政策规定的最高金额）")
+    formula_amount_fen: int | None = Field(
+        default=None, description="政策公式金额（分，计算类措施按申报时快照测算）"
+    )
+    ceiling_fen: int | None = Field(
+        default=None, description="建议金额上限（分）：计算类为政策公式金额，择优类为措施上限"
+    )
     fiscal_year: int
     enterprise_name: str
     requested_amount_fen: int | None

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action, Status
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, transition
+from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
@@ -26,9 +28,11 @@ from huiqi.platform.experts.models import ExpertAssignment
 from huiqi.platform.experts.schemas import AssignmentOut, OpinionIn
 from huiqi.platform.policy import cap_fen, measure
 from huiqi.rules.errors import InputError
-from huiqi.rules.money import parse_amount
+from huiqi.rules.money import format_yuan, parse_amount
 
 OPINION_ZH = {"agree": "同意", "disagree": "不同意", "amend": "修改金额建议"}
+# Assignments through which an expert may still read the claim.
+LIVE = ("assigned", "submitted")
 
 
 def needs_expert(db: Session, measure_id: str) -> bool:
@@ -62,14 +66,13 @@ def for_application(db: Session, app: Application) -> list[ExpertAssignment]:
 
 
 def assign(db: Session, p: Principal, app_id: int, expert_ids: list[int]) -> list[ExpertAssignment]:
-    from huiqi.platform.reviews.service import city_allowed, expect
-
     app = get_visible_app(db, p, app_id, lock=True)
-    city_allowed(p, app)
-    # Any application past the city re-check may be sent to experts, not only the listed measures.
-    expect(app, "expert_review", "city_passed")
-    if app.status == "city_passed":
-        transition(db, app, p, "review.expert.send", "expert_review")
+    # Any application past the city re-check may be sent to experts, not only the listed
+    # measures; inviting more experts while the step is open is not a status change.
+    if app.status == Status.EXPERT_REVIEW:
+        lifecycle.check(p, app, Action.EXPERT_PASS)  # same actors: the bureau, an admin
+    else:
+        lifecycle.move(db, app, p, Action.SEND_TO_EXPERT)
     taken = {a.expert_id for a in for_application(db, app)}
     new = []
     for uid in dict.fromkeys(expert_ids):
@@ -120,18 +123,25 @@ def mine(db: Session, p: Principal) -> list[tuple[ExpertAssignment, Application]
 def assignment_of(
     db: Session, p: Principal, app_id: int, *, lock: bool = False
 ) -> tuple[ExpertAssignment, Application]:
-    """The expert's latest assignment on this application; 404 when it has none (no leak)."""
+    """The expert's live assignment on this application: one assignment of the application's
+    current version, not recused or cancelled. Anything else is a 404 (no leak): recusing, or
+    the firm filing a new version, ends the expert's access at once."""
     if p.role != "expert":
         raise forbidden("只有受邀的专家或第三方机构可以查看和提交评审意见")
+    app = db.get(Application, app_id)
     q = (
         select(ExpertAssignment)
-        .where(ExpertAssignment.application_id == app_id, ExpertAssignment.expert_id == p.user_id)
-        .order_by(ExpertAssignment.version.desc())
+        .where(
+            ExpertAssignment.application_id == app_id,
+            ExpertAssignment.expert_id == p.user_id,
+            ExpertAssignment.version == (app.version if app is not None else -1),
+            ExpertAssignment.status.in_(LIVE),
+        )
+        .order_by(ExpertAssignment.id.desc())
     )
     if lock:
         q = q.with_for_update()
     a = db.scalars(q).first()
-    app = db.get(Application, app_id) if a is not None else None
     if a is None or app is None:
         raise not_found("评审任务", "application_id")
     return a, app
@@ -204,7 +214,7 @@ def _open(a: ExpertAssignment, app: Application) -> None:
             f"该评审任务{done.get(a.status, '已结束')}，不能再提交",
             "application_id",
         )
-    if app.status != "expert_review":
+    if app.status != Status.EXPERT_REVIEW:
         raise ApiError(
             409, "wrong_status", "该申报已不在专家评审阶段，不能再提交意见", "application_id"
         )
@@ -239,7 +249,7 @@ def submit_opinion(db: Session, p: Principal, app_id: int, body: OpinionIn) -> E
             raise ApiError(
                 422,
                 "over_cap",
-                f"建议金额不能超过该措施上限 {cap / 100:,.2f} 元",
+                f"建议金额不能超过该措施上限 {format_yuan(cap)}",
                 "recommended_amount_fen",
             )
     before = out(db, a).model_dump(mode="json")

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
 
+from huiqi.platform.applications.lifecycle import ensure_city
 from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
@@ -11,8 +12,7 @@ from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.experts import schemas as s
 from huiqi.platform.experts import service
-from huiqi.platform.policy import measure
-from huiqi.platform.reviews.service import city_allowed
+from huiqi.platform.policy import cap_fen, measure
 
 router = APIRouter(tags=["专家评审"], responses=ERROR_RESPONSES)
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -43,7 +43,7 @@ def assign(db: Db, p: City, application_id: AppId, body: s.AssignIn) -> list[s.A
 )
 def opinions(db: Db, p: City, application_id: AppId) -> list[s.AssignmentOut]:
     app = get_visible_app(db, p, application_id)
-    city_allowed(p, app)
+    ensure_city(p, app)
     return [service.out(db, a) for a in service.for_application(db, app)]
 
 
@@ -71,7 +71,9 @@ def view_of(db: Db, p: Principal, application_id: int) -> s.ExpertApplicationOut
         measure_kind=spec.kind,
         clause=str(row.get("clause", spec.clause_id)),
         clause_words=spec.words,
-        cap_fen=service.ceiling(app),
+        cap_fen=cap_fen(app.measure_id, app.fiscal_year),
+        formula_amount_fen=app.engine_amount_fen if spec.kind == "computed" else None,
+        ceiling_fen=service.ceiling(app),
         fiscal_year=app.fiscal_year,
         enterprise_name=ent.name if ent else "",
         requested_amount_fen=app.requested_amount_fen,

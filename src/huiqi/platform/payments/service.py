@@ -9,13 +9,14 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import Action, Actor
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, measures_of_units, transition
+from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import add_paid
 from huiqi.platform.db import utcnow
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.payments.schemas import PaymentOut, ShareIn
@@ -56,12 +57,9 @@ def set_share(db: Session, p: Principal, measure_id: str, data: ShareIn) -> Paym
 
 def schedule(db: Session, p: Principal, app_id: int) -> list[Payment]:
     app = get_visible_app(db, p, app_id, lock=True)
-    if p.role != "admin" and (
-        p.role != "city_officer" or app.measure_id not in measures_of_units(p.units)
-    ):
-        raise forbidden("只有该措施责任单位的市级审核员可以安排拨付")
-    if app.status != "noticed":
+    if lifecycle.find(app.status, Action.SCHEDULE_PAYMENT) is None:
         raise ApiError(409, "wrong_status", "只有公示期满且无异议的申报才能安排拨付", "status")
+    lifecycle.check(p, app, Action.SCHEDULE_PAYMENT)
     if db.scalar(select(Payment.id).where(Payment.application_id == app.id)) is not None:
         raise ApiError(409, "already_scheduled", "该申报已安排拨付", "application_id")
     assert app.decided_amount_fen is not None
@@ -92,18 +90,7 @@ def mark_paid(db: Session, p: Principal, payment_id: int, voucher: str) -> Payme
         select(Application).where(Application.id == pay.application_id).with_for_update()
     )
     assert app is not None
-    ent = db.get(Enterprise, app.enterprise_id)
-    assert ent is not None
-    allowed = (
-        p.role == "admin"
-        or (
-            pay.payer == "city"
-            and p.role == "city_officer"
-            and app.measure_id in measures_of_units(p.units)
-        )
-        or (pay.payer == "district" and p.role == "district_officer" and p.district == ent.district)
-    )
-    if not allowed:
+    if not may_confirm(p, app, pay.payer):
         raise forbidden("市级部分由责任单位市级审核员确认，区级部分由企业所在区审核员确认")
     if pay.status == "paid":
         raise ApiError(409, "already_paid", "该笔款项已确认拨付", "payment_id")
@@ -120,9 +107,17 @@ def mark_paid(db: Session, p: Principal, payment_id: int, voucher: str) -> Payme
     after = PaymentOut.model_validate(pay).model_dump(mode="json")
     record(db, p, "payment.paid", "payment", pay.id, before, after)
     if pending is None:
-        transition(db, app, p, "application.paid", "paid")
+        lifecycle.move(db, app, p, Action.PAID)
     db.commit()
     return pay
+
+
+def may_confirm(p: Principal, app: Application, payer: str) -> bool:
+    """The city part is confirmed by the responsible bureau, the district part by the district
+    the claim was submitted in (frozen: a later registration change does not move it)."""
+    actors = lifecycle.acts_as(p, app)
+    needed = Actor.CITY if payer == "city" else Actor.DISTRICT
+    return bool(actors & {needed, Actor.ADMIN})
 
 
 def list_for(db: Session, p: Principal, app_id: int) -> list[Payment]:

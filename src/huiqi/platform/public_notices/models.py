@@ -37,7 +37,8 @@ class NoticeItem(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("notice_batches.id"), index=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
-    state: Mapped[str] = mapped_column(String(16), default="listed")  # listed | objected | passed
+    # listed 公示中 | objected 有异议·核查中 | passed 公示无异议 | upheld 异议成立，撤出公示
+    state: Mapped[str] = mapped_column(String(16), default="listed")
 
 
 class Objection(Base):
@@ -57,6 +58,14 @@ class Objection(Base):
     id_number: Mapped[str | None] = mapped_column(String(18), nullable=True)
     phone: Mapped[str | None] = mapped_column(String(11), nullable=True)
     channel: Mapped[str] = mapped_column(String(16), default="login", server_default="login")
+    # An officer checks every objection: pending -> upheld (成立) | dismissed (不成立, reason
+    # shown on the public list).
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The filer's client address (anonymous filings are limited per address and ID number).
+    client_address: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class ObjectionEvidence(Base):

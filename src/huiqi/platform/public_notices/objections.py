@@ -10,7 +10,6 @@ by what the browser claims.
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import select
@@ -124,7 +123,7 @@ def file_public_objection(
     batch_id: int,
     fields: dict[str, Any],
     evidence: list[EvidenceFile],
-    today: dt.date | None = None,
+    client_address: str | None = None,
 ) -> Objection:
     # The audit chain is append-only and cannot be redacted later, so it keeps only the masked
     # numbers; the full ones live in the objection row, which officers in scope can read.
@@ -137,7 +136,8 @@ def file_public_objection(
         "reason": fields["reason"],
         "evidence": fields["evidence"],
     }
-    return file_objection(db, PUBLIC, batch_id, fields, audit, evidence, today=today)
+    fields = {**fields, "client_address": client_address}
+    return file_objection(db, PUBLIC, batch_id, fields, audit, evidence)
 
 
 def objections_for(db: Session, p: Principal, app_id: int) -> list[dict[str, Any]]:
@@ -174,6 +174,9 @@ def objections_for(db: Session, p: Principal, app_id: int) -> list[dict[str, Any
                 "evidence_note": o.evidence,
                 "filed_by": o.filed_by,
                 "created_at": o.created_at,
+                "status": o.status,
+                "decision_reason": o.decision_reason,
+                "decided_by": o.decided_by,
                 "files": [
                     {
                         "id": fid,

@@ -37,7 +37,9 @@ class ItemOut(BaseModel):
     measure_id: str
     measure_title: str
     amount_fen: int | None
-    state: str
+    state: str = Field(description="listed 公示中 | objected 有异议·核查中 | passed | upheld")
+    state_zh: str = ""
+    notes: list[str] = Field(default_factory=list, description="异议核查结论（不成立的理由）")
 
 
 class BatchDetail(BatchOut):
@@ -61,6 +63,12 @@ class ObjectionOut(BaseModel):
     real_name: str
     reason: str
     created_at: dt.datetime
+
+
+class ObjectionDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upheld: bool = Field(description="true：异议成立（退回复核、释放预算）；false：不成立")
+    reason: str = Field(min_length=1, max_length=5000, description="核查结论的理由（不成立时公开）")
 
 
 class CalendarDayIn(BaseModel):
@@ -121,3 +129,8 @@ class ObjectionDetail(BaseModel):
     filed_by: str
     created_at: dt.datetime
     files: list[EvidenceOut]
+    status: str = Field(
+        default="pending", description="pending 核查中 | upheld 成立 | dismissed 不成立"
+    )
+    decision_reason: str | None = None
+    decided_by: str | None = None

@@ -20,6 +20,7 @@ from huiqi.platform.public_notices.schemas import (
     BatchOut,
     CalendarYearIn,
     CalendarYearOut,
+    ObjectionDecisionIn,
     ObjectionDetail,
     ObjectionIn,
     ObjectionOut,
@@ -124,6 +125,20 @@ def evidence(db: Db, p: Officer, objection_id: Id, evidence_id: Id) -> Response:
     )
 
 
+@router.post(
+    "/objections/{objection_id}/decision",
+    response_model=ObjectionDetail,
+    summary="核查异议：成立（退回市级复核、释放预算）或不成立（理由公开，公示照常）",
+)
+def decide_objection(
+    db: Db, p: Publisher, objection_id: Id, body: ObjectionDecisionIn
+) -> dict[str, Any]:
+    obj = service.decide_objection(db, p, objection_id, body.upheld, body.reason)
+    return next(
+        o for o in objections.objections_for(db, p, obj.application_id) if o["id"] == obj.id
+    )
+
+
 @router.post("", response_model=BatchOut, status_code=201, summary="发布公示批次")
 def create(db: Db, p: Publisher, body: BatchIn, request: Request) -> NoticeBatch:
     return service.create_batch(db, p, body, request.app.state.settings.notice_working_days)
@@ -174,6 +189,7 @@ def object_to(db: Db, p: Anyone, batch_id: Id, body: ObjectionIn) -> Objection:
 )
 async def public_object_to(
     db: Db,
+    request: Request,
     batch_id: Id,
     application_id: Annotated[int, Form(ge=1, le=2**31 - 1, description="被异议的申报编号")],
     real_name: Annotated[str, Form(max_length=200, description="真实姓名")] = "",
@@ -190,14 +206,14 @@ async def public_object_to(
     fields, ev = objections.check_public_objection(
         application_id, real_name, id_number, phone, reason, evidence_note, files
     )
-    obj = objections.file_public_objection(db, batch_id, fields, ev)
+    obj = objections.file_public_objection(db, batch_id, fields, ev, client_of(request))
     return PublicObjectionOut(
         id=obj.id,
         batch_id=obj.batch_id,
         application_id=obj.application_id,
         evidence_files=len(ev),
         created_at=obj.created_at,
-        message="异议已受理，相关申报已退回复核；审核部门将按您留下的手机号码联系核实",
+        message="异议已受理，名单上该申报显示“有异议·核查中”；审核部门将按您留下的手机号码联系核实",
     )
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,3 +34,10 @@ class DecisionIn(BaseModel):
 class DecisionOut(BaseModel):
     application: ApplicationOut
     budget_warning: str | None = None
+
+
+class DuplicateCheckOut(BaseModel):
+    flags: list[dict[str, Any]] = Field(description="可能重复支持的同类项目及原因")
+    explained_by: str | None = None
+    reason: str | None = Field(default=None, description="不属于重复支持的核查理由")
+    confirmed_by: str | None = Field(default=None, description="确认理由的第二名审核员")

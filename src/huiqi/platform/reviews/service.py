@@ -11,51 +11,24 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.lifecycle import STATUS_ZH, Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, measures_of_units, transition
+from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import commit_amount, warning
 from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise
-from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.errors import ApiError
+from huiqi.platform.experts.service import OPINION_ZH, for_application, needs_expert
 from huiqi.platform.policy import cap_fen, measure
+from huiqi.platform.reviews import duplicates
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+from huiqi.rules.money import format_yuan
 
-STATUS_ZH = {
-    "draft": "草稿（未提交）",
-    "candidate": "待企业确认",
-    "declined": "企业已放弃",
-    "submitted": "待区级初审",
-    "district_passed": "待市级复核",
-    "expert_review": "待专家/第三方评审",
-    "city_passed": "待作出决定",
-    "approved": "已决定支持",
-    "rejected": "不予支持",
-    "in_notice": "公示中",
-    "noticed": "公示期满",
-    "paid": "已拨付",
-    "returned": "退回补正（待企业修改）",
-    "withdrawn": "企业已撤回",
-}
-
-
-def expect(app: Application, *statuses: str) -> None:
-    if app.status not in statuses:
-        raise ApiError(
-            409,
-            "wrong_status",
-            f"申报当前状态为“{STATUS_ZH.get(app.status, app.status)}”，不能执行此操作",
-            "status",
-        )
-
-
-def city_allowed(p: Principal, app: Application) -> None:
-    if p.role == "admin":
-        return
-    if p.role != "city_officer" or app.measure_id not in measures_of_units(p.units):
-        raise forbidden("只有该措施责任单位的市级审核员可以执行此操作")
+__all__ = ["STATUS_ZH", "city_review", "decide", "district_review", "expert_review", "recheck"]
 
 
 def _step(
@@ -80,20 +53,13 @@ def _step(
 
 
 def district_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
-    if p.role not in ("district_officer", "admin"):
-        raise forbidden("区级初审只能由企业所在区的审核员办理")
     app = get_visible_app(db, p, app_id, lock=True)
-    expect(app, "submitted")
+    action = Action.DISTRICT_PASS if body.outcome == "pass" else Action.DISTRICT_REJECT
+    lifecycle.check(p, app, action)
     if body.outcome == "reject" and not body.opinion.strip():
         raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
     _step(db, app, p, "district", body.outcome, body.opinion)
-    transition(
-        db,
-        app,
-        p,
-        f"review.district.{body.outcome}",
-        "district_passed" if body.outcome == "pass" else "rejected",
-    )
+    lifecycle.move(db, app, p, action)
     db.commit()
     return app
 
@@ -107,6 +73,7 @@ def recheck(db: Session, app: Application) -> dict[str, Any]:
     out = evaluate_measure(case, app.measure_id, app.project_id)
     credit = credit_check(db, ent)
     return {
+        "duplicate_flags": duplicates.flags(db, app),
         "prior_awards": case["prior_awards"],
         "status": out.status,
         "amount_fen": out.amount_fen,
@@ -117,13 +84,12 @@ def recheck(db: Session, app: Application) -> dict[str, Any]:
 
 def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> Application:
     app = get_visible_app(db, p, app_id, lock=True)
-    city_allowed(p, app)
-    expect(app, "district_passed")
+    lifecycle.check(p, app, Action.CITY_PASS if body.outcome == "pass" else Action.CITY_REJECT)
     if body.outcome == "reject":
         if not body.opinion.strip():
             raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
         _step(db, app, p, "city", "reject", body.opinion)
-        transition(db, app, p, "review.city.reject", "rejected")
+        lifecycle.move(db, app, p, Action.CITY_REJECT)
         db.commit()
         return app
     rc = recheck(db, app)
@@ -136,24 +102,20 @@ def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> A
             "复核发现该企业已就此事项获得支持（已拨付或已决定），按规定不得重复支持，请作不予支持处理",
             "measure_id",
         )
-    from huiqi.platform.experts.service import needs_expert
-
     # The measure's setting sends it to experts whatever the officer ticked; the officer may
     # add the step for any other measure.
     expert = body.needs_expert or needs_expert(db, app.measure_id)
     _step(db, app, p, "city", "pass", body.opinion, recheck=rc, needs_expert=expert)
-    transition(db, app, p, "review.city.pass", "expert_review" if expert else "city_passed")
+    lifecycle.move(db, app, p, Action.CITY_PASS_TO_EXPERT if expert else Action.CITY_PASS)
     db.commit()
     return app
 
 
 def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
     """The city officer closes the expert step once every invited expert has answered."""
-    from huiqi.platform.experts.service import OPINION_ZH, for_application
-
     app = get_visible_app(db, p, app_id, lock=True)
-    city_allowed(p, app)
-    expect(app, "expert_review")
+    action = Action.EXPERT_PASS if body.outcome == "pass" else Action.EXPERT_REJECT
+    lifecycle.check(p, app, action)
     assigned = for_application(db, app)
     pending = [a for a in assigned if a.status == "assigned"]
     if pending:
@@ -186,19 +148,34 @@ def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> App
         opinions=len(opinions),
         mean_score=round(sum(a.score or 0 for a in opinions) / len(opinions), 1),
     )
-    transition(
-        db,
-        app,
-        p,
-        f"review.expert.{body.outcome}",
-        "city_passed" if body.outcome == "pass" else "rejected",
-    )
+    lifecycle.move(db, app, p, action)
     db.commit()
     return app
 
 
+def expert_amounts(db: Session, app: Application) -> set[int]:
+    """The amounts the experts of the current version recommended."""
+    return {
+        a.recommended_amount_fen
+        for a in for_application(db, app)
+        if a.status == "submitted" and a.recommended_amount_fen
+    }
+
+
 def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
+    """The amount an approval may commit, or a 422 naming the rule it breaks."""
     spec = measure(app.measure_id)
+    if app.engine_status in ("ineligible", "excluded"):
+        # 择优 claims too: the engine's conditions are the policy's, experts only rank within them
+        raise ApiError(
+            422,
+            "engine_ineligible",
+            "按政策条件该申报不符合（引擎判定“不符合”或“就高不重复已由其他政策办理”），"
+            "只能不予支持或退回补正",
+            "approve",
+        )
+    recommended = expert_amounts(db, app)
+    reason = body.reason.strip()
     if spec.kind == "computed":
         if app.engine_status != "eligible" or not app.engine_amount_fen:
             raise ApiError(
@@ -216,10 +193,10 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
             raise ApiError(
                 422,
                 "above_engine",
-                f"计算类措施的核定金额不能高于政策公式金额 {ceiling / 100:.2f} 元",
+                f"计算类措施的核定金额不能高于政策公式金额 {format_yuan(ceiling)}",
                 "amount_fen",
             )
-        if amount < ceiling and not body.reason.strip():
+        if amount not in {app.engine_amount_fen, ceiling} | recommended and not reason:
             raise ApiError(
                 422, "reason_required", "核定金额低于政策公式金额时必须说明理由", "reason"
             )
@@ -230,7 +207,21 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
         cap = cap_fen(spec.id, app.fiscal_year)
         if cap is not None and amount > cap:
             raise ApiError(
-                422, "over_cap", f"核定金额不能超过该措施上限 {cap / 100:.2f} 元", "amount_fen"
+                422, "over_cap", f"核定金额不能超过该措施上限 {format_yuan(cap)}", "amount_fen"
+            )
+        if app.requested_amount_fen is not None and amount > app.requested_amount_fen:
+            raise ApiError(
+                422,
+                "over_requested",
+                f"核定金额不能超过企业申请金额 {app.requested_amount_fen / 100:.2f} 元",
+                "amount_fen",
+            )
+        if amount not in recommended and not reason:
+            raise ApiError(
+                422,
+                "reason_required",
+                "核定金额与专家/第三方建议金额不一致（或无专家建议）时必须写明理由",
+                "reason",
             )
     if amount <= 0:
         raise ApiError(
@@ -243,26 +234,20 @@ def decide(
     db: Session, p: Principal, app_id: int, body: DecisionIn
 ) -> tuple[Application, str | None]:
     app = get_visible_app(db, p, app_id, lock=True)
-    city_allowed(p, app)
-    expect(app, "city_passed")
+    lifecycle.check(p, app, Action.APPROVE if body.approve else Action.REJECT)
     if not body.approve:
         if not body.reason.strip():
             raise ApiError(422, "reason_required", "不予支持时必须说明理由", "reason")
         _step(db, app, p, "decision", "reject", body.reason)
-        transition(db, app, p, "decision.reject", "rejected", decision_reason=body.reason)
+        lifecycle.move(db, app, p, Action.REJECT, decision_reason=body.reason)
         db.commit()
         return app, None
     amount = decision_amount(db, app, body)
+    duplicates.ensure_cleared(db, app)
     pool = commit_amount(db, app.measure_id, app.fiscal_year, amount)
     _step(db, app, p, "decision", "approve", body.reason, amount_fen=amount)
-    transition(
-        db,
-        app,
-        p,
-        "decision.approve",
-        "approved",
-        decided_amount_fen=amount,
-        decision_reason=body.reason or None,
+    lifecycle.move(
+        db, app, p, Action.APPROVE, decided_amount_fen=amount, decision_reason=body.reason or None
     )
     db.commit()
     return app, warning(pool)

@@ -4,14 +4,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from huiqi.platform.applications.lifecycle import ensure_city
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.schemas import ApplicationOut
+from huiqi.platform.applications.schemas import ApplicationOut, ReasonIn
 from huiqi.platform.applications.service import scope_query
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.reviews import duplicates, service
 from huiqi.platform.reviews import schemas as s
-from huiqi.platform.reviews import service
 
 router = APIRouter(prefix="/reviews", tags=["审核"], responses=ERROR_RESPONSES)
 AppId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -61,3 +62,32 @@ def expert(db: Db, p: City, application_id: AppId, body: s.ReviewIn) -> Applicat
 def decision(db: Db, p: City, application_id: AppId, body: s.DecisionIn) -> s.DecisionOut:
     app, warn = service.decide(db, p, application_id, body)
     return s.DecisionOut(application=ApplicationOut.model_validate(app), budget_warning=warn)
+
+
+@router.get(
+    "/{application_id}/duplicates",
+    response_model=s.DuplicateCheckOut,
+    summary="重复支持核查：同类项目投资额相同或建设期重叠、同一投资已获支持",
+)
+def duplicate_check(db: Db, p: City, application_id: AppId) -> dict[str, object]:
+    app = service.get_visible_app(db, p, application_id)
+    ensure_city(p, app)
+    return duplicates.clearance(db, app)
+
+
+@router.post(
+    "/{application_id}/duplicates/explain",
+    response_model=s.DuplicateCheckOut,
+    summary="记录不属于重复支持的核查理由（须另一名审核员确认后才能决定支持）",
+)
+def explain_duplicate(db: Db, p: City, application_id: AppId, body: ReasonIn) -> dict[str, object]:
+    return duplicates.explain(db, p, application_id, body.reason)
+
+
+@router.post(
+    "/{application_id}/duplicates/confirm",
+    response_model=s.DuplicateCheckOut,
+    summary="第二名审核员确认重复支持核查理由",
+)
+def confirm_duplicate(db: Db, p: City, application_id: AppId) -> dict[str, object]:
+    return duplicates.confirm(db, p, application_id)

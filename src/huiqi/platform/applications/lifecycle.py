@@ -1,0 +1,411 @@
+"""The application lifecycle: one table of every status change the platform makes.
+
+Each row is (from status, action) -> (to status, who may do it, guards, audit action). Services
+never assign `Application.status` themselves: they call `move()`, which finds the row, checks
+the acting person against its actors (the firm itself, the district of the firm *as frozen at
+submission*, the bureau responsible for the measure, an admin), writes the new status and
+appends the audit entry named in the row. Pages and the API ask `allowed()` what the current
+user may do next and offer only that.
+
+Guards are named beside the table (GUARDS) and enforced by the service that performs the
+action; the names appear in docs/platform.md, which a test checks against this table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from huiqi.platform.audit.service import record
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.errors import ApiError, forbidden
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    CANDIDATE = "candidate"
+    DECLINED = "declined"
+    SUBMITTED = "submitted"
+    DISTRICT_PASSED = "district_passed"
+    EXPERT_REVIEW = "expert_review"
+    CITY_PASSED = "city_passed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    IN_NOTICE = "in_notice"
+    NOTICED = "noticed"
+    PAID = "paid"
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
+
+
+STATUS_ZH: dict[str, str] = {
+    Status.DRAFT: "草稿（未提交）",
+    Status.CANDIDATE: "待企业确认",
+    Status.DECLINED: "企业已放弃",
+    Status.SUBMITTED: "待区级初审",
+    Status.DISTRICT_PASSED: "待市级复核",
+    Status.EXPERT_REVIEW: "待专家/第三方评审",
+    Status.CITY_PASSED: "待作出决定",
+    Status.APPROVED: "已决定支持",
+    Status.REJECTED: "不予支持",
+    Status.IN_NOTICE: "公示中",
+    Status.NOTICED: "公示期满",
+    Status.PAID: "已拨付",
+    Status.RETURNED: "退回补正（待企业修改）",
+    Status.WITHDRAWN: "企业已撤回",
+}
+
+# Before the city decision the firm may withdraw and officers may return for correction; a
+# decision commits budget and is published, and is undone only by an upheld objection.
+BEFORE_DECISION = (
+    Status.SUBMITTED,
+    Status.DISTRICT_PASSED,
+    Status.EXPERT_REVIEW,
+    Status.CITY_PASSED,
+    Status.RETURNED,
+)
+DECIDED = (Status.APPROVED, Status.REJECTED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
+AWARDED = (Status.APPROVED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
+# A new submission may take over the firm's own row in these statuses (one row per claim).
+REOPENABLE = (Status.DRAFT, Status.WITHDRAWN, Status.DECLINED)
+
+
+class Actor(StrEnum):
+    FIRM = "firm"  # the enterprise account of the applying firm
+    DISTRICT = "district"  # a district officer of the district frozen at submission
+    CITY = "city"  # a city officer of a bureau responsible for the measure
+    ADMIN = "admin"
+
+
+ACTOR_ZH = {
+    Actor.FIRM: "申报企业",
+    Actor.DISTRICT: "所在区审核员",
+    Actor.CITY: "责任单位市级审核员",
+    Actor.ADMIN: "管理员",
+}
+
+
+class Action(StrEnum):
+    SAVE_DRAFT = "save_draft"
+    DELETE_DRAFT = "delete_draft"
+    DELETE_OFFER_DRAFT = "delete_offer_draft"
+    SUBMIT = "submit"
+    OFFER = "offer"
+    CONFIRM = "confirm"
+    DECLINE = "decline"
+    DISTRICT_PASS = "district_pass"
+    DISTRICT_REJECT = "district_reject"
+    CITY_PASS = "city_pass"
+    CITY_PASS_TO_EXPERT = "city_pass_to_expert"
+    CITY_REJECT = "city_reject"
+    SEND_TO_EXPERT = "send_to_expert"
+    EXPERT_PASS = "expert_pass"
+    EXPERT_REJECT = "expert_reject"
+    RETURN = "return"
+    AMEND = "amend"
+    WITHDRAW = "withdraw"
+    APPROVE = "approve"
+    REJECT = "reject"
+    PUBLISH = "publish"
+    OBJECTION_UPHELD = "objection_upheld"
+    NOTICE_PASSED = "notice_passed"
+    SCHEDULE_PAYMENT = "schedule_payment"
+    PAID = "paid"
+
+
+ACTION_ZH: dict[str, str] = {
+    Action.SAVE_DRAFT: "保存草稿",
+    Action.DELETE_DRAFT: "删除草稿",
+    Action.DELETE_OFFER_DRAFT: "删除草稿（恢复已放弃的免申即享）",
+    Action.SUBMIT: "提交申报",
+    Action.OFFER: "免申即享推送",
+    Action.CONFIRM: "确认免申即享",
+    Action.DECLINE: "放弃免申即享",
+    Action.DISTRICT_PASS: "区级初审通过",
+    Action.DISTRICT_REJECT: "区级初审不通过",
+    Action.CITY_PASS: "市级复核通过",
+    Action.CITY_PASS_TO_EXPERT: "市级复核通过并送专家评审",
+    Action.CITY_REJECT: "市级复核不通过",
+    Action.SEND_TO_EXPERT: "送专家评审",
+    Action.EXPERT_PASS: "结束专家评审：通过",
+    Action.EXPERT_REJECT: "结束专家评审：不通过",
+    Action.RETURN: "退回补正",
+    Action.AMEND: "补正后重新提交",
+    Action.WITHDRAW: "撤回申报",
+    Action.APPROVE: "决定支持",
+    Action.REJECT: "决定不予支持",
+    Action.PUBLISH: "列入公示",
+    Action.OBJECTION_UPHELD: "异议成立，退回市级复核",
+    Action.NOTICE_PASSED: "公示期满无异议",
+    Action.SCHEDULE_PAYMENT: "安排拨付",
+    Action.PAID: "资金全部到账",
+}
+
+# Guards: conditions checked by the service performing the action, besides status and actor.
+GUARDS: dict[str, str] = {
+    "round_open": "须在该措施本年度开放中的申报批次内提交；申报日为北京时间的提交当日",
+    "claim_free": "同一企业、措施、年度、项目只能有一份申报（草稿、撤回或放弃的可被接管）",
+    "credit_ok": "严重失信或近期有行政处罚的企业不能申报、不能通过复核",
+    "reason_required": "不通过、退回、撤回、不予支持须写明理由",
+    "not_already_awarded": "复核时按已支持/已拨付记录重算，已获支持的不得再通过",
+    "duplicate_flags": "复核标记同一企业同类项目投资额相同或建设期重叠、及同一投资已拨付的项目",
+    "duplicate_confirmed": "有重复支持标记的申报须记录理由并经另一名审核员确认后才能决定支持",
+    "experts_answered": "所有受邀专家都已提交意见或回避，且至少有一份意见",
+    "engine_not_ineligible": "引擎判定不符合条件（ineligible）的申报只能不予支持或退回",
+    "amount_limits": "核定金额不超过措施上限、不超过申请金额（计算类不超过政策公式金额）",
+    "amount_reason": "核定金额不同于引擎金额或专家建议金额时须写明理由",
+    "budget_available": "承诺预算不超过预算总额（单条条件 UPDATE）",
+    "notice_start_not_past": "公示开始日期不早于今天（北京时间），不能倒签",
+    "own_measures": "只能公示本单位责任措施的申报，发布时不预先勾选",
+    "period_over": "公示期最后一个工作日之后才能结束公示；有待核查异议的申报不随批次通过",
+    "objection_decided": "异议由审核员核查决定：成立则释放预算、退回复核；不成立记录理由、公示照常",
+    "payment_parts": "市级部分由责任单位确认，区级部分由提交时所在区确认；全部到账才为已拨付",
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    source: Status | None  # None: the row does not exist yet
+    action: Action
+    target: Status
+    actors: tuple[Actor, ...]
+    audit: str
+    guards: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return ACTION_ZH[self.action]
+
+
+F, D, C, A = Actor.FIRM, Actor.DISTRICT, Actor.CITY, Actor.ADMIN
+S = Status
+
+
+def _rows() -> list[Transition]:
+    T = Transition
+    rows: list[Transition] = [
+        T(None, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.create"),
+        T(S.DRAFT, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.update"),
+        T(S.WITHDRAWN, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.create"),
+        T(S.DECLINED, Action.SAVE_DRAFT, S.DRAFT, (F,), "application.draft.create"),
+        # deleting a draft that took over a withdrawn application (or a declined offer)
+        # restores it; a first draft is simply deleted (no status is written)
+        T(S.DRAFT, Action.DELETE_DRAFT, S.WITHDRAWN, (F,), "application.draft.delete"),
+        T(S.DRAFT, Action.DELETE_OFFER_DRAFT, S.DECLINED, (F,), "application.draft.delete"),
+    ]
+    for src in (None, S.DRAFT, S.WITHDRAWN, S.DECLINED):
+        audit = "application.resubmit" if src == S.WITHDRAWN else "application.submit"
+        rows.append(
+            T(src, Action.SUBMIT, S.SUBMITTED, (F, A), audit,
+              ("round_open", "claim_free", "credit_ok"))
+        )  # fmt: skip
+    rows += [
+        T(None, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
+        T(S.DRAFT, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
+        T(S.CANDIDATE, Action.CONFIRM, S.SUBMITTED, (F,), "campaign.confirmed", ("credit_ok",)),
+        T(S.CANDIDATE, Action.DECLINE, S.DECLINED, (F,), "campaign.declined"),
+        T(S.SUBMITTED, Action.DISTRICT_PASS, S.DISTRICT_PASSED, (D, A), "review.district.pass"),
+        T(S.SUBMITTED, Action.DISTRICT_REJECT, S.REJECTED, (D, A), "review.district.reject",
+          ("reason_required",)),
+        T(S.DISTRICT_PASSED, Action.CITY_PASS, S.CITY_PASSED, (C, A), "review.city.pass",
+          ("credit_ok", "not_already_awarded", "duplicate_flags")),
+        T(S.DISTRICT_PASSED, Action.CITY_PASS_TO_EXPERT, S.EXPERT_REVIEW, (C, A),
+          "review.city.pass", ("credit_ok", "not_already_awarded", "duplicate_flags")),
+        T(S.DISTRICT_PASSED, Action.CITY_REJECT, S.REJECTED, (C, A), "review.city.reject",
+          ("reason_required",)),
+        T(S.CITY_PASSED, Action.SEND_TO_EXPERT, S.EXPERT_REVIEW, (C, A), "review.expert.send"),
+        T(S.EXPERT_REVIEW, Action.EXPERT_PASS, S.CITY_PASSED, (C, A), "review.expert.pass",
+          ("experts_answered",)),
+        T(S.EXPERT_REVIEW, Action.EXPERT_REJECT, S.REJECTED, (C, A), "review.expert.reject",
+          ("experts_answered", "reason_required")),
+        T(S.SUBMITTED, Action.RETURN, S.RETURNED, (D, A), "review.return", ("reason_required",)),
+    ]  # fmt: skip
+    for src in (S.DISTRICT_PASSED, S.EXPERT_REVIEW, S.CITY_PASSED):
+        rows.append(
+            T(src, Action.RETURN, S.RETURNED, (C, A), "review.return", ("reason_required",))
+        )
+    rows.append(T(S.RETURNED, Action.AMEND, S.SUBMITTED, (F,), "application.amend", ("credit_ok",)))
+    for src in BEFORE_DECISION:
+        rows.append(
+            T(src, Action.WITHDRAW, S.WITHDRAWN, (F,), "application.withdraw", ("reason_required",))
+        )
+    rows += [
+        T(S.CITY_PASSED, Action.APPROVE, S.APPROVED, (C, A), "decision.approve",
+          ("engine_not_ineligible", "amount_limits", "amount_reason", "duplicate_confirmed",
+           "budget_available")),
+        T(S.CITY_PASSED, Action.REJECT, S.REJECTED, (C, A), "decision.reject",
+          ("reason_required",)),
+        T(S.APPROVED, Action.PUBLISH, S.IN_NOTICE, (C, A), "notice.list",
+          ("notice_start_not_past", "own_measures")),
+        T(S.IN_NOTICE, Action.OBJECTION_UPHELD, S.DISTRICT_PASSED, (C, A), "notice.reopen",
+          ("objection_decided",)),
+        T(S.IN_NOTICE, Action.NOTICE_PASSED, S.NOTICED, (C, A), "notice.passed",
+          ("period_over", "objection_decided")),
+        T(S.NOTICED, Action.SCHEDULE_PAYMENT, S.NOTICED, (C, A), "payment.schedule"),
+        T(S.NOTICED, Action.PAID, S.PAID, (C, D, A), "application.paid", ("payment_parts",)),
+    ]  # fmt: skip
+    return rows
+
+
+TABLE: tuple[Transition, ...] = tuple(_rows())
+_INDEX: dict[tuple[Status | None, Action], Transition] = {(t.source, t.action): t for t in TABLE}
+assert len(_INDEX) == len(TABLE), "one row per (status, action)"
+assert all(g in GUARDS for t in TABLE for g in t.guards), "every guard is described"
+
+
+def status_zh(status: str | None) -> str:
+    return STATUS_ZH.get(status or "", status or "（新申报）")
+
+
+def find(source: str | None, action: Action) -> Transition | None:
+    key = (Status(source) if source is not None else None, action)
+    return _INDEX.get(key)
+
+
+def units_measures(units: tuple[str, ...]) -> list[str]:
+    """Measures a city officer handles: those naming one of their units as responsible."""
+    from huiqi.platform.policy import get_policy
+
+    return [m.id for m in get_policy().measures.values() if set(m.units) & set(units)]
+
+
+def acts_as(p: Principal, app: Any) -> set[Actor]:
+    """Which actors `p` is for this application (usually none or one)."""
+    roles: set[Actor] = set()
+    if p.role == "admin":
+        roles.add(Actor.ADMIN)
+    elif p.role == "enterprise" and p.enterprise_id == app.enterprise_id:
+        roles.add(Actor.FIRM)
+    elif p.role == "district_officer" and p.district and p.district == frozen_district(app):
+        roles.add(Actor.DISTRICT)
+    elif p.role == "city_officer" and app.measure_id in units_measures(p.units):
+        roles.add(Actor.CITY)
+    return roles
+
+
+def ensure_city(p: Principal, app: Any) -> None:
+    """For reads and steps of the responsible bureau that are not status changes."""
+    if not acts_as(p, app) & {Actor.CITY, Actor.ADMIN}:
+        raise forbidden("只有该措施责任单位的市级审核员可以执行此操作")
+
+
+def frozen_district(app: Any) -> str | None:
+    """The district that routes the application: the one frozen when it was submitted."""
+    return getattr(app, "district", None)
+
+
+def wrong_status(app: Any, action: Action) -> ApiError:
+    status = app.status if app is not None else None
+    if status in DECIDED and action in (Action.WITHDRAW, Action.AMEND, Action.RETURN):
+        verb = {Action.WITHDRAW: "撤回", Action.AMEND: "修改", Action.RETURN: "退回"}[action]
+        return ApiError(
+            409,
+            "after_decision",
+            f"申报已作出决定（当前状态“{status_zh(status)}”）：按规定，决定后不得{verb}申报；"
+            "如有异议请在公示期内提出",
+            "status",
+        )
+    return ApiError(
+        409,
+        "wrong_status",
+        f"申报当前状态为“{status_zh(status)}”，不能{ACTION_ZH[action]}",
+        "status",
+    )
+
+
+def check(p: Principal, app: Any, action: Action, *, new: bool = False) -> Transition:
+    """The row for this application's status and `action`, if `p` may take it; else 409/403.
+    `new`: the application is being created (its row does not exist yet)."""
+    rule = find(None if new else app.status, action)
+    if rule is None:
+        raise wrong_status(app, action)
+    if not acts_as(p, app) & set(rule.actors):
+        who = "、".join(ACTOR_ZH[a] for a in rule.actors)
+        raise forbidden(f"“{rule.label}”只能由{who}办理")
+    return rule
+
+
+def may(p: Principal, app: Any, action: Action) -> bool:
+    try:
+        check(p, app, action)
+    except ApiError:
+        return False
+    return True
+
+
+def allowed(p: Principal, app: Any) -> list[Transition]:
+    """What `p` may do next with this application (status and actor; guards are checked when
+    the action is taken, since they need its input)."""
+    mine = acts_as(p, app)
+    return [t for t in TABLE if t.source == app.status and mine & set(t.actors)]
+
+
+def move(
+    db: Session,
+    app: Any,
+    p: Principal,
+    action: Action,
+    *,
+    new: bool = False,
+    audit: str | None = None,
+    before: dict[str, Any] | None = None,
+    **changes: Any,
+) -> Transition:
+    """Take `action`: check status and actor, write the new status (and `changes`) and the
+    audit entry named in the table. The caller has locked the row (or added the new one) and
+    commits. `before` overrides the audit's before-image when the caller changed fields first."""
+    from huiqi.platform.applications.service import snapshot
+
+    rule = check(p, app, action, new=new)
+    if before is None and not new:
+        before = snapshot(app)
+    app.status = rule.target.value
+    for key, value in changes.items():
+        setattr(app, key, value)
+    db.flush()
+    record(db, p, audit or rule.audit, "application", app.id, before, snapshot(app))
+    return rule
+
+
+def table_markdown() -> str:
+    """The table as Markdown, for docs/platform.md (a test keeps the two identical)."""
+    lines = [
+        "| 当前状态 | 操作 | 下一状态 | 谁可以办理 | 条件（守卫） | 审计动作 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in TABLE:
+        src = f"{status_zh(t.source)}（`{t.source}`）" if t.source else "（新申报）"
+        who = "、".join(ACTOR_ZH[a] for a in t.actors)
+        guards = "、".join(f"`{g}`" for g in t.guards) or "—"
+        lines.append(
+            f"| {src} | {t.label}（`{t.action}`） | {status_zh(t.target)}（`{t.target}`） "
+            f"| {who} | {guards} | `{t.audit}` |"
+        )
+    lines += ["", "| 守卫 | 含义 |", "|---|---|"]
+    lines += [f"| `{name}` | {text} |" for name, text in GUARDS.items()]
+    return "\n".join(lines)
+
+
+def check_batch(
+    p: Principal, rows: Sequence[Any], action: Action, *, new: bool = False
+) -> Transition:
+    """`check` once for a batch of rows written in bulk (a 免申即享 campaign's thousands of
+    candidates): every row must share the status and measure of the first, so the one row of
+    the table and the one actor check hold for all. Actions of the firm or of a district
+    depend on each row's firm or district and are checked row by row."""
+    if not rows:
+        raise ValueError("check_batch needs at least one row")
+    first = rows[0]
+    status = None if new else first.status
+    for row in rows:
+        if (None if new else row.status) != status or row.measure_id != first.measure_id:
+            raise ValueError("check_batch: rows differ in status or measure")
+    rule = check(p, first, action, new=new)
+    if set(rule.actors) & {Actor.FIRM, Actor.DISTRICT}:
+        for row in rows[1:]:
+            check(p, row, action, new=new)
+    return rule

@@ -1,0 +1,65 @@
+"""Bulk writes shared by campaigns, imports, the audit log and the scale fixture.
+
+On PostgreSQL rows go in with COPY through the session's own connection (so in the caller's
+transaction, all or nothing); elsewhere with one executemany INSERT through SQLAlchemy (which
+applies the column types: JSON, timestamps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.orm import Session
+
+
+def is_postgres(db: Session) -> bool:
+    return db.get_bind().dialect.name == "postgresql"
+
+
+def insert_rows(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys) into `table`."""
+    if not rows:
+        return
+    if not is_postgres(db):
+        db.execute(insert(table), list(rows))
+        return
+    columns = list(rows[0])
+    as_json = {c for c in columns if isinstance(table.c[c].type, JSON)}
+    raw = db.connection().connection.driver_connection
+    assert raw is not None
+    names = ", ".join(columns)
+    with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(
+                [
+                    orjson.dumps(row[c]).decode()  # 5-10x json.dumps: the payloads are large
+                    if c in as_json and row[c] is not None
+                    else row[c]
+                    for c in columns
+                ]
+            )
+
+
+def reserve_ids(db: Session, table: Table, n: int) -> list[int]:
+    """`n` fresh primary keys for `table`, so rows can be written with COPY and referred to.
+
+    PostgreSQL draws them from the table's sequence; SQLite (one writer at a time, inside the
+    caller's write transaction) continues after the largest id.
+    """
+    if n == 0:
+        return []
+    if is_postgres(db):
+        return list(
+            db.scalars(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+                    "FROM generate_series(1, :n)"
+                ),
+                {"n": n},
+            )
+        )
+    top = int(db.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one())
+    return list(range(top + 1, top + 1 + n))

@@ -1,0 +1,191 @@
+"""A campaign's candidates in bulk: credit check, case JSON and evaluation for thousands of firms
+with a handful of queries and one columnar evaluation per batch.
+
+Each case is built exactly as `engine.build_case` builds one firm's case (same keys, same
+values, same order of years, recognitions and projects), and evaluated by the rules core's
+batch path (`evaluate_cases`), whose answer for each case is the one a single evaluation gives
+(tests/rules/test_batch.py; tests/platform/test_campaign_exact.py checks it again here).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from huiqi.platform.applications.models import AWARDED, Application
+from huiqi.platform.credit.service import get_parameter, months_before
+from huiqi.platform.engine import yuan_to_fen
+from huiqi.platform.enterprises.models import (
+    AnnualFigure,
+    Enterprise,
+    Penalty,
+    Project,
+    Recognition,
+)
+from huiqi.rules.api import evaluate_cases
+from huiqi.rules.case import parse_case
+from huiqi.rules.money import fen_to_str
+from huiqi.rules.result import case_result
+
+CHUNK = 5000  # ids per IN (...) list: well under every driver's parameter limit
+
+
+def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
+    """Firms the credit check blocks (as `credit.service.check` decides for one firm)."""
+    if not get_parameter(db, "credit.block_enabled"):
+        return set()
+    months = int(get_parameter(db, "credit.penalty_months"))
+    since = months_before(today, months)
+    blocked = set(
+        db.scalars(select(Enterprise.id).where(Enterprise.credit_status == "serious_discredit"))
+    )
+    if months > 0:
+        recent = select(Penalty.enterprise_id).where(Penalty.decided_on > since)
+        if not get_parameter(db, "credit.block_any_penalty"):
+            recent = recent.where(Penalty.major.is_(True))
+        blocked.update(db.scalars(recent.distinct()))
+    return blocked
+
+
+def build_cases(
+    db: Session, ids: Sequence[int], fiscal_year: int, day: dt.date
+) -> dict[int, dict[str, Any]]:
+    """enterprise id -> the case JSON `engine.build_case` gives for it."""
+    out: dict[int, dict[str, Any]] = {}
+    for part in chunks(sorted(set(ids))):
+        out.update(_build_chunk(db, part, fiscal_year, day))
+    return out
+
+
+def _build_chunk(
+    db: Session, ids: Sequence[int], fiscal_year: int, day: dt.date
+) -> dict[int, dict[str, Any]]:
+    last_penalty = dict(
+        db.execute(
+            select(Penalty.enterprise_id, func.max(Penalty.decided_on))
+            .where(Penalty.enterprise_id.in_(ids))
+            .group_by(Penalty.enterprise_id)
+        ).all()
+    )
+    last_major_penalty = dict(
+        db.execute(
+            select(Penalty.enterprise_id, func.max(Penalty.decided_on))
+            .where(Penalty.enterprise_id.in_(ids), Penalty.major.is_(True))
+            .group_by(Penalty.enterprise_id)
+        ).all()
+    )
+    cases: dict[int, dict[str, Any]] = {}
+    for e in db.execute(
+        select(
+            Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.district,
+            Enterprise.industry, Enterprise.size, Enterprise.is_software, Enterprise.credit_status,
+        ).where(Enterprise.id.in_(ids))
+    ):  # fmt: skip
+        enterprise: dict[str, Any] = {
+            "name": e.name,
+            "credit_code": e.credit_code,
+            "district": e.district,
+            "industry": e.industry,
+            "size": e.size,
+            "software_enterprise": e.is_software,
+            "serious_discredit": e.credit_status == "serious_discredit",
+        }
+        if e.id in last_penalty:
+            enterprise["last_penalty_date"] = last_penalty[e.id].isoformat()
+        if e.id in last_major_penalty:
+            enterprise["last_major_penalty_date"] = last_major_penalty[e.id].isoformat()
+        cases[e.id] = {
+            "as_of": day.isoformat(),
+            "fiscal_year": fiscal_year,
+            "enterprise": enterprise,
+            "annual": {},
+            "recognitions": [],
+            "projects": [],
+            "prior_awards": [],
+        }
+    for f in db.execute(
+        select(
+            AnnualFigure.enterprise_id, AnnualFigure.year, AnnualFigure.revenue_fen,
+            AnnualFigure.rd_expense_fen,
+        ).where(AnnualFigure.enterprise_id.in_(ids)).order_by(AnnualFigure.year)
+    ):  # fmt: skip
+        figs = {}
+        if f.revenue_fen is not None:
+            figs["revenue"] = fen_to_str(f.revenue_fen)
+        if f.rd_expense_fen is not None:
+            figs["rd_expense"] = fen_to_str(f.rd_expense_fen)
+        cases[f.enterprise_id]["annual"][str(f.year)] = figs
+    for r in db.execute(
+        select(
+            Recognition.enterprise_id, Recognition.kind, Recognition.level,
+            Recognition.granted_on, Recognition.name,
+        ).where(Recognition.enterprise_id.in_(ids)).order_by(Recognition.id)
+    ):  # fmt: skip
+        cases[r.enterprise_id]["recognitions"].append(
+            {
+                "kind": r.kind,
+                **({"level": r.level} if r.level is not None else {}),
+                "date": r.granted_on.isoformat(),
+                **({"name": r.name} if r.name else {}),
+            }
+        )
+    for pr in db.execute(
+        select(Project.enterprise_id, Project.id, Project.kind, Project.name, Project.fields)
+        .where(Project.enterprise_id.in_(ids))
+        .order_by(Project.id)
+    ):
+        item: dict[str, Any] = {"id": str(pr.id), "kind": pr.kind, "name": pr.name}
+        for key, value in (pr.fields or {}).items():
+            if key.endswith("_fen"):
+                item[key[:-4]] = fen_to_str(value) if value is not None else None
+            else:
+                item[key] = value
+        cases[pr.enterprise_id]["projects"].append(item)
+    for a in db.execute(
+        select(
+            Application.enterprise_id, Application.measure_id, Application.fiscal_year,
+            Application.decided_amount_fen, Application.project_id,
+        ).where(Application.enterprise_id.in_(ids), Application.status.in_(AWARDED))
+        .order_by(Application.id)
+    ):  # fmt: skip
+        cases[a.enterprise_id]["prior_awards"].append(
+            {
+                "measure": a.measure_id,
+                "fiscal_year": a.fiscal_year,
+                "amount": fen_to_str(a.decided_amount_fen or 0),
+                **({"project": str(a.project_id)} if a.project_id is not None else {}),
+            }
+        )
+    return cases
+
+
+def evaluate_rows(
+    policy: Any, cases: Sequence[dict[str, Any]], measure_id: str, projects: Sequence[int | None]
+) -> list[tuple[str, int | None, dict[str, Any]]]:
+    """(status, amount in fen, frozen evaluation) of `measure_id` for each case, as
+    `engine.evaluate_measure` gives it one case at a time."""
+    parsed = [parse_case(c, policy) for c in cases]
+    out = []
+    for ev, project_id in zip(evaluate_cases(policy, parsed, [measure_id]), projects, strict=True):
+        result = case_result(ev)
+        want = str(project_id) if project_id is not None else None
+        rows = [r for r in result["results"] if r["measure"] == measure_id]
+        row = next((r for r in rows if r.get("project") == want), None)
+        if row is None and want is None and rows:
+            row = rows[0]
+        header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
+        if row is None:
+            out.append(("ineligible", None, {**header, "row": None}))
+            continue
+        amount = yuan_to_fen(row["amount"]) if row["status"] == "eligible" else None
+        out.append((row["status"], amount, {**header, "row": row}))
+    return out

@@ -1,0 +1,177 @@
+"""A seeded city-scale fixture: N synthetic firms (with two years of figures, DCMM titles and
+智能化改造 projects) and a year of applications spread over every status.
+
+For benchmarks and load tests (`huiqi demo --scale N`), never for demo logins: the firms are
+random but reproducible (same seed, same rows), their credit codes valid (GB 32100), amounts
+integer fen. Rows go in with bulk inserts (PostgreSQL: COPY), so 100,000 firms take seconds.
+Only tables that exist since the first migration are written, so the fixture can fill a
+database migrated by an older version of the platform too (the benchmark compares commits).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from huiqi.platform.bulk_insert import insert_rows
+from huiqi.rules.credit_code import make_credit_code
+
+DISTRICTS = (
+    "东湖高新区", "江岸区", "江汉区", "硚口区", "汉阳区", "武昌区", "青山区", "洪山区",
+    "东西湖区", "蔡甸区", "江夏区", "黄陂区", "新洲区", "武汉经开区",
+)  # fmt: skip
+INDUSTRIES = ("软件和信息技术服务业", "电子信息制造业", "智能制造", "数字内容", "互联网服务")
+WAN = 10_000 * 100  # fen in one 万元
+
+
+def code_of(i: int) -> str:
+    return make_credit_code(f"91420100MA{i:07d}")
+
+
+def _insert(db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    from huiqi.platform.models import Base
+
+    t = Base.metadata.tables[table]
+    insert_rows(db, t, [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def seed_registry(
+    db: Session, n: int, *, seed: int = 2024, fiscal_year: int = 2023, penalties: bool = True
+) -> int:
+    """Add firms 1..n (credit codes from `code_of`); returns the first new enterprise id.
+    About a third qualify for 2.6.1 in `fiscal_year`; with `penalties`, about 3% have an
+    administrative penalty (a third of them major) between four years ago and last year. The
+    caller commits."""
+    rng = np.random.default_rng(seed)
+    pg = db.get_bind().dialect.name == "postgresql"
+    now = dt.datetime.now(dt.UTC)
+    start = int(db.execute(text("SELECT coalesce(max(id), 0) FROM enterprises")).scalar_one()) + 1
+    software = rng.random(n) < 0.55
+    revenue = np.round(rng.lognormal(np.log(12_000_000), 0.9, n), -2).astype(np.int64)
+    revenue_prev = (revenue / rng.uniform(0.8, 1.6, n)).round(-2).astype(np.int64)
+    ratio = np.where(rng.random(n) < 0.8, rng.uniform(0.15, 0.3, n), rng.uniform(0.01, 0.14, n))
+    rd = (revenue * ratio).round(-2).astype(np.int64)
+    discredit = rng.random(n) < 0.01
+    district = rng.integers(0, len(DISTRICTS), n)
+    industry = rng.integers(0, len(INDUSTRIES), n)
+    size = rng.choice(np.array(["large", "medium", "small", "micro"]), n, p=[0.05, 0.2, 0.5, 0.25])
+    ids = range(start, start + n)
+    empty: dict[str, Any] = {}
+    _insert(
+        db, "enterprises",
+        ["id", "credit_code", "name", "district", "industry", "size", "is_software",
+         "credit_status", "extra", "created_at", "updated_at"],
+        [
+            (eid, code_of(eid), f"武汉规模测试企业{eid:07d}有限公司", DISTRICTS[district[k]],
+             INDUSTRIES[industry[k]], str(size[k]), bool(software[k]),
+             "serious_discredit" if discredit[k] else "normal", empty, now, now)
+            for k, eid in enumerate(ids)
+        ],
+    )  # fmt: skip
+    figures = []
+    for k, eid in enumerate(ids):
+        figures.append((eid, fiscal_year, int(revenue[k]) * 100, int(rd[k]) * 100, empty))
+        figures.append((eid, fiscal_year - 1, int(revenue_prev[k]) * 100, None, empty))
+    _insert(
+        db, "annual_figures",
+        ["enterprise_id", "year", "revenue_fen", "rd_expense_fen", "extra"], figures,
+    )  # fmt: skip
+    dcmm = np.flatnonzero(rng.random(n) < 0.08)
+    levels = rng.integers(3, 6, len(dcmm))
+    days = rng.integers(0, 300, len(dcmm))
+    _insert(
+        db, "recognitions",
+        ["enterprise_id", "kind", "level", "name", "granted_on", "authority"],
+        [
+            (start + int(k), "dcmm", str(int(lv)), "", dt.date(fiscal_year, 1, 15)
+             + dt.timedelta(days=int(d)), "")
+            for k, lv, d in zip(dcmm, levels, days, strict=True)
+        ],
+    )  # fmt: skip
+    smart = np.flatnonzero(rng.random(n) < 0.02)
+    fields = ({
+        "equipment_investment_fen": 800 * WAN, "productive_equipment_investment_fen": 600 * WAN,
+        "rd_investment_fen": 100 * WAN, "construction_start": f"{fiscal_year - 1}-07-01",
+        "construction_end": f"{fiscal_year}-12-31",
+    })  # fmt: skip
+    _insert(
+        db, "projects", ["enterprise_id", "name", "kind", "fields"],
+        [(start + int(k), "智能化改造项目", "smart_transformation", fields) for k in smart],
+    )  # fmt: skip
+    if penalties:
+        fined = np.flatnonzero(rng.random(n) < 0.03)
+        ago = rng.integers(200, 1500, len(fined))
+        major = rng.random(len(fined)) < 0.33
+        _insert(
+            db, "penalties", ["enterprise_id", "decided_on", "major", "authority", "summary"],
+            [
+                (start + int(k), dt.date(fiscal_year + 1, 6, 30) - dt.timedelta(days=int(d)),
+                 bool(m), "武汉市市场监督管理局", "规模测试数据")
+                for k, d, m in zip(fined, ago, major, strict=True)
+            ],
+        )  # fmt: skip
+    if pg:  # rows were given explicit ids: move the sequence past them
+        db.execute(
+            text("SELECT setval(pg_get_serial_sequence('enterprises', 'id'), :v)"),
+            {"v": start + n - 1},
+        )
+    return start
+
+
+# A year of applications: each status in roughly the share a real year would leave behind.
+STATUS_SHARES = {
+    "draft": 0.04, "candidate": 0.06, "declined": 0.02, "submitted": 0.10,
+    "district_passed": 0.08, "expert_review": 0.02, "city_passed": 0.06, "returned": 0.03,
+    "withdrawn": 0.02, "rejected": 0.07, "approved": 0.08, "in_notice": 0.05, "noticed": 0.07,
+    "paid": 0.30,
+}  # fmt: skip
+MEASURES = ("2.6.1", "2.6.2", "2.6.3", "3.1.1", "1.3.1")
+
+
+def seed_applications(
+    db: Session, count: int, *, first_enterprise: int, firms: int, seed: int = 7,
+    fiscal_year: int = 2023, policy_id: str = "wuhan-digital-economy-2022",
+    policy_version: str = "scale-fixture",
+) -> None:  # fmt: skip
+    """`count` applications over firms first_enterprise.., one per firm, measure and year, in
+    every status. Their facts are a compact case, not a full profile: the fixture is for page
+    and query timings. The caller commits."""
+    rng = np.random.default_rng(seed)
+    statuses = list(STATUS_SHARES)
+    pick = rng.choice(len(statuses), count, p=np.array(list(STATUS_SHARES.values())))
+    base = dt.datetime(fiscal_year + 1, 1, 5, 2, tzinfo=dt.UTC)
+    seconds = rng.integers(0, 330 * 86400, count)
+    amounts = rng.integers(1, 100, count) * WAN
+    rows = []
+    per_firm = len(MEASURES) * 3  # measures x three fiscal years
+    if count > firms * per_firm:
+        raise ValueError("more applications than distinct (firm, measure, year)")
+    for k in range(count):
+        firm = first_enterprise + k % firms
+        slot = k // firms
+        measure, year = MEASURES[slot % len(MEASURES)], fiscal_year - slot // len(MEASURES)
+        status = statuses[pick[k]]
+        amount = int(amounts[k])
+        decided = amount if status in ("approved", "in_notice", "noticed", "paid") else None
+        when = base + dt.timedelta(seconds=int(seconds[k]))
+        facts = {"fiscal_year": year, "enterprise": {"credit_code": code_of(firm)}}
+        evaluation = {"policy": policy_id, "fiscal_year": year, "row": {"measure": measure}}
+        rows.append(
+            (firm, measure, year, None, 0, status,
+             "campaign" if status in ("candidate", "declined") else "apply", None, policy_id,
+             policy_version, facts,
+             evaluation, "eligible", amount, amount, decided,
+             None, "", "scale", when, 1, when)
+        )  # fmt: skip
+    _insert(
+        db, "applications",
+        ["enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key", "status",
+         "source", "idempotency_key", "policy_id", "policy_version", "facts", "evaluation",
+         "engine_status", "engine_amount_fen", "requested_amount_fen", "decided_amount_fen",
+         "decision_reason", "statement", "created_by", "submitted_at", "version", "updated_at"],
+        rows,
+    )  # fmt: skip
