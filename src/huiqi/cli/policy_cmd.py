@@ -195,7 +195,7 @@ def readings(
         return
     for r in rows:
         others = (
-            "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，文本只给出上限）"
+            "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，无其他读法）"
         )  # type: ignore[index]
         click.echo(f"{r['name']}  默认：{r['default']}  其他读法：{others}")
         if r["words"]:
