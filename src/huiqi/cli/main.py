@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from huiqi.cli.lazy import LazyGroup
 from huiqi.policies import load_policy
 from huiqi.rules.errors import InputError
 from huiqi.rules.policy import Policy
@@ -119,7 +120,19 @@ def get_policy(policy_id: str) -> Policy:
         fail_input(InputError.single("--policy", "unknown_policy", str(exc.args[0])))
 
 
-@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "population": "huiqi.cli.sandbox_cmd:population",
+        "simulate": "huiqi.cli.sandbox_cmd:simulate",
+        "worker": "huiqi.cli.worker_cmd:worker",
+        "demo": "huiqi.cli.demo_cmd:demo",
+        "db": "huiqi.cli.db_cmd:db",
+        "user": "huiqi.cli.user_cmd:user",
+    },
+    epilog=EXAMPLES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="huiqi")
 def main() -> None:
     """惠企 huiqi —— 把扶持政策变成可计算、可解释、可办理的软件。
@@ -331,29 +344,6 @@ main.add_command(policy_group)
 main.add_command(test_command)
 
 
-def _register_sandbox() -> None:
-    # the sandbox commands live beside their engine (huiqi.sandbox); registered here so that
-    # `huiqi --help` lists them
-    from huiqi.cli.sandbox_cmd import population, simulate
-
-    main.add_command(population)
-    main.add_command(simulate)
-
-
-_register_sandbox()
-
-
-def _register_worker() -> None:
-    from huiqi.cli.demo_cmd import demo
-    from huiqi.cli.worker_cmd import worker
-
-    main.add_command(worker)
-    main.add_command(demo)
-
-
-_register_worker()
-
-
 @main.group()
 def audit() -> None:
     """审计日志：哈希链校验、资金对账与外部锚点。"""
@@ -441,17 +431,6 @@ def serve(
     raise SystemExit(
         run(host=host, port=port, workers=workers, production=production, root_path=root_path)
     )
-
-
-def _register_ops() -> None:
-    from huiqi.cli.db_cmd import db
-    from huiqi.cli.user_cmd import user
-
-    main.add_command(db)
-    main.add_command(user)
-
-
-_register_ops()
 
 
 if __name__ == "__main__":
