@@ -123,3 +123,25 @@ def test_policy_measures_lists_25_with_3_2_2() -> None:
     out = huiqi("policy", "measures", "--json")
     ids = [m["id"] for m in json.loads(out.stdout)]
     assert len(ids) == 25 and "3.2.2" in ids
+
+
+def test_policy_readings_prints_the_effect_of_every_alternative(tmp_path: Path) -> None:
+    pop = tmp_path / "pop"
+    made = huiqi("population", "-n", "2000", "--seed", "1", "-o", str(pop))
+    assert made.returncode == 0, made.stderr
+    listed = json.loads(huiqi("policy", "readings", "--population", str(pop), "--json").stdout)
+    text = huiqi("policy", "readings", "--population", str(pop))
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    shown = 0
+    for reading in listed:
+        for alt in reading["alternatives"]:
+            value = alt["value"]
+            head = f"  → {reading['name']}={value}："
+            (line,) = [x for x in lines if x.startswith(head)]
+            # the printed figures are the JSON's: firms, claims, and the money before → after
+            assert f"{alt['firms_changed']:,} 家企业结果改变" in line, line
+            assert f"（{alt['cases_changed']:,} 个申报）" in line, line
+            assert "资金" in line and " → " in line, line
+            shown += 1
+    assert shown >= 20  # every alternative of every reading, none left out

@@ -229,6 +229,9 @@ OPEN = {
     ("POST", "/api/v1/explain"),
     ("POST", "/api/v1/auth/login"),
     ("GET", "/api/v1/health"),
+    # liveness and readiness for load balancers and monitors (docs/operations.md)
+    ("GET", "/health"),
+    ("GET", "/ready"),
     # real-name objections from the public during 公示 (rate-limited; see test_public_objections)
     ("POST", "/api/v1/notices/{batch_id}/public-objections"),
 }

@@ -43,7 +43,7 @@ def test_only_a_recent_major_penalty_blocks(app, client: TestClient, as_user) ->
     )
     assert r.status_code == 200 and r.json()["credit.block_any_penalty"] is True
     res = _credit(client, ent, admin)
-    assert res["blocked"] is True and "credit.block_any_penalty" in str(res["reasons"])
+    assert res["blocked"] is True and "任何行政处罚都拦截" in str(res["reasons"])
     r = client.put(f"{API}/parameters/credit.block_any_penalty", json={"value": 1}, headers=admin)
     assert r.status_code == 422
     client.put(f"{API}/parameters/credit.block_any_penalty", json={"value": False}, headers=admin)

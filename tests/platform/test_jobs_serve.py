@@ -40,7 +40,11 @@ def _alive(pid: int) -> bool:
 
 def test_kill_9_of_the_master_takes_its_workers_along(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}"}
+    env = {
+        **os.environ,
+        "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",
+        "HUIQI_LOG_LEVEL": "warning",
+    }
     huiqi = str(Path(sys.executable).parent / "huiqi")
     cmd = [huiqi, "serve", "--workers", "2", "--port", str(port)]
     master = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

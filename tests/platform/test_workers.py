@@ -36,7 +36,12 @@ def _workers_seen(base: str, connections: int = 24) -> dict[int, int]:
 
 def test_two_workers_share_the_connections_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}"}
+    # warnings only: the access log would fill the unread stderr pipe and stall the server
+    env = {
+        **os.environ,
+        "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 'w.db'}",
+        "HUIQI_LOG_LEVEL": "warning",
+    }
     huiqi = str(Path(sys.executable).parent / "huiqi")
     cmd = [huiqi, "serve", "--workers", "2", "--port", str(port)]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -40,3 +40,23 @@ def test_there_are_cases_for_every_computed_measure() -> None:
     policy = load_policy()
     covered = {exp["measure"] for _, _, _, spec in CASES for exp in spec["expect"]}
     assert set(policy.measures) <= covered, sorted(set(policy.measures) - covered)
+
+
+def test_every_alternative_of_every_reading_has_a_case() -> None:
+    """Each reading's alternative is implemented and proved by a YAML case that switches it."""
+    for policy_id in {c[0] for c in CASES}:
+        policy = load_policy(policy_id)
+        switched: set[tuple[str, str]] = set()
+        for pid, _, case, _ in CASES:
+            if pid != policy_id:
+                continue
+            for name, raw in case.get("readings", {}).items():
+                value = policy.with_readings({name: raw}).parameters[name].values[-1][1]
+                switched.add((name, repr(value)))
+        missing = [
+            (name, alt)
+            for name, p in policy.readings.items()
+            for alt in p.alternatives
+            if (name, repr(alt)) not in switched
+        ]
+        assert not missing, (policy_id, missing)

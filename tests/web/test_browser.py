@@ -233,8 +233,15 @@ def test_city_officer_journey(new_page: Any, set_today: Any) -> None:
     shot(page, "30-city-review")
     for app_id in (a1, a2):
         page.goto(f"/officer/applications/{app_id}")
+        # nothing is pre-selected: submitting without a conclusion is refused beside it
+        assert not page.get_by_label("通过", exact=True).is_checked()
+        page.get_by_role("button", name="提交审核意见").click()
+        assert "请选择审核结论" in page.locator("#e-outcome").inner_text()
+        page.get_by_label("通过", exact=True).check()
         page.get_by_role("button", name="提交审核意见").click()
         assert "市级复核已完成" in page.locator(".flash").inner_text()
+        assert not page.get_by_label("予以支持").is_checked()
+        page.get_by_label("予以支持").check()
         page.get_by_role("button", name="确认决定").click()
         assert "已作出决定" in page.locator(".flash").inner_text()
     assert "已决定支持" in page.locator("main").inner_text()
@@ -445,6 +452,7 @@ def test_expert_journey(new_page: Any) -> None:
     city = new_page()
     login(city, "city_jx")
     city.goto(f"/officer/applications/{app_id}")
+    city.get_by_label("通过", exact=True).check()
     city.get_by_role("button", name="提交审核意见").click()
     assert "待专家/第三方评审" in city.locator("main").inner_text()  # 1.3.1 needs experts
     city.get_by_label("王专家（数字经济评审专家库）").check()
@@ -476,6 +484,7 @@ def test_expert_journey(new_page: Any) -> None:
     city.goto(f"/officer/applications/{app_id}")
     opinions = city.locator("#expert-opinions").inner_text()
     assert "修改金额建议" in opinions and "86" in opinions and "¥1,200,000.00" in opinions
+    city.get_by_label("通过", exact=True).check()
     city.get_by_role("button", name="提交审核意见").click()
     assert "专家评审已结束" in city.locator(".flash").inner_text()
     shot(city, "62-city-expert-opinions")

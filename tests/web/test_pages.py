@@ -207,6 +207,11 @@ def test_full_lifecycle_through_pages(client_for: Any, set_today: Any) -> None:
     for a in (a1, a2):
         city.post(f"/officer/applications/{a}", data={"action": "city", "outcome": "pass"})
         r = city.post(f"/officer/applications/{a}", data={"action": "decide", "amount": "50万"})
+        assert r.status_code == 422 and "请选择决定" in r.text  # nothing pre-selected
+        r = city.post(
+            f"/officer/applications/{a}",
+            data={"action": "decide", "approve": "yes", "amount": "50万"},
+        )
         assert r.status_code == 422 and "不能高于政策公式金额" in r.text
         r = city.post(f"/officer/applications/{a}", data={"action": "decide", "approve": "yes"})
         assert "已作出决定" in r.text

@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 
 import click
 
+from huiqi.cli.lazy import LazyGroup
 from huiqi.policies import load_policy
 from huiqi.rules.errors import InputError
 from huiqi.rules.policy import Policy
@@ -30,6 +31,7 @@ EXAMPLES = """
   huiqi policy measures                               # 全部资金措施、上限与条款原文
   huiqi test                                          # 运行政策包的 YAML 测试案例
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
+  huiqi db upgrade && huiqi user create admin --role admin   # 生产：迁移、建管理员
   huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
   huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
 """
@@ -118,7 +120,19 @@ def get_policy(policy_id: str) -> Policy:
         fail_input(InputError.single("--policy", "unknown_policy", str(exc.args[0])))
 
 
-@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LazyGroup,
+    lazy={
+        "population": "huiqi.cli.sandbox_cmd:population",
+        "simulate": "huiqi.cli.sandbox_cmd:simulate",
+        "worker": "huiqi.cli.worker_cmd:worker",
+        "demo": "huiqi.cli.demo_cmd:demo",
+        "db": "huiqi.cli.db_cmd:db",
+        "user": "huiqi.cli.user_cmd:user",
+    },
+    epilog=EXAMPLES,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
 @click.version_option(package_name="huiqi")
 def main() -> None:
     """惠企 huiqi —— 把扶持政策变成可计算、可解释、可办理的软件。
@@ -330,29 +344,6 @@ main.add_command(policy_group)
 main.add_command(test_command)
 
 
-def _register_sandbox() -> None:
-    # the sandbox commands live beside their engine (huiqi.sandbox); registered here so that
-    # `huiqi --help` lists them
-    from huiqi.cli.sandbox_cmd import population, simulate
-
-    main.add_command(population)
-    main.add_command(simulate)
-
-
-_register_sandbox()
-
-
-def _register_worker() -> None:
-    from huiqi.cli.demo_cmd import demo
-    from huiqi.cli.worker_cmd import worker
-
-    main.add_command(worker)
-    main.add_command(demo)
-
-
-_register_worker()
-
-
 @main.group()
 def audit() -> None:
     """审计日志：哈希链校验、资金对账与外部锚点。"""
@@ -401,25 +392,46 @@ def audit_anchor(anchor_path: Path | None) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option(
     "--workers",
-    default=1,
-    show_default=True,
+    default=None,
     type=click.IntRange(1, 64),
-    help="工作进程数；多进程时每个进程各有一个 SO_REUSEPORT 监听套接字，由内核均衡连接。",
+    help="工作进程数（默认 HUIQI_WORKERS，再默认 1）；多进程时每个进程各有一个 SO_REUSEPORT "
+    "监听套接字，由内核均衡连接。",
 )
-def serve(host: str, port: int, workers: int) -> None:
-    """启动惠企平台（Web 界面 + /api/v1），SQLite 默认，含武汉政策与演示数据。
+@click.option(
+    "--production",
+    is_flag=True,
+    default=None,
+    help="生产模式：有演示数据、未设 HUIQI_SECRET_KEY 或数据库未升级到最新版本时拒绝启动，"
+    "不自动迁移（先运行 huiqi db upgrade）。也可设 HUIQI_PRODUCTION=1。",
+)
+@click.option(
+    "--root-path",
+    default=None,
+    metavar="PATH",
+    help="反向代理下的子路径，如 /huiqi（默认 HUIQI_ROOT_PATH）。",
+)
+def serve(
+    host: str, port: int, workers: int | None, production: bool | None, root_path: str | None
+) -> None:
+    """启动惠企平台（Web 界面 + /api/v1）。默认是演示：SQLite、自动迁移、写入演示数据。
 
-    数据库取自环境变量 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db），例如
-    postgresql+psycopg://postgres@127.0.0.1:5432/test 。
+    全部设置（数据库、连接池、会话、Cookie、可信代理、上传上限、日志……）取自 HUIQI_* 环境变量，
+    见 docs/operations.md 的设置表。数据库取自 HUIQI_DATABASE_URL（默认 sqlite:///./huiqi.db）。
 
     \b
     示例：
-      huiqi serve                               # http://127.0.0.1:8000/
+      huiqi serve                               # 演示：http://127.0.0.1:8000/
       huiqi serve --host 0.0.0.0 --port 8080
-      HUIQI_NO_DEMO=1 huiqi serve --workers 2   # 不写演示数据，2 个工作进程（生产）
-    政策计算器限流：HUIQI_CALCULATOR_RATE（每秒，默认 20）、
-    HUIQI_CALCULATOR_BURST（默认 40），每个工作进程各自计数。
+      # 生产：先迁移、建管理员，再以 2 个工作进程、子路径 /huiqi 启动
+      huiqi db upgrade && huiqi user create admin --role admin
+      HUIQI_DEMO=0 HUIQI_SECRET_KEY=... huiqi serve --production --workers 2 --root-path /huiqi
     """
     from huiqi.platform.server import serve as run
 
-    raise SystemExit(run(host=host, port=port, workers=workers))
+    raise SystemExit(
+        run(host=host, port=port, workers=workers, production=production, root_path=root_path)
+    )
+
+
+if __name__ == "__main__":
+    main()

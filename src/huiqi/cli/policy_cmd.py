@@ -194,9 +194,7 @@ def readings(
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        others = (
-            "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，文本只给出上限）"
-        )  # type: ignore[index]
+        others = "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，无其他读法）"  # type: ignore[index]
         click.echo(f"{r['name']}  默认：{r['default']}  其他读法：{others}")
         if r["words"]:
             click.echo(f"  原文：{r['words']}")

@@ -14,6 +14,7 @@ from fastapi import APIRouter, FastAPI
 from huiqi.platform.calculator import Batcher, CalculatorRoute
 from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.errors import install_error_handlers
+from huiqi.platform.observability import RequestContext
 from huiqi.platform.policy import get_policy
 from huiqi.platform.ratelimit import TokenBucket
 from huiqi.platform.security import install as install_security
@@ -60,16 +61,25 @@ def create_app(
     seed_demo: bool = False,
     *,
     settings: PlatformSettings | None = None,
+    migrate_schema: bool = True,
     run_jobs: bool = False,
 ) -> FastAPI:
-    """The platform app. Migrates the database on creation; seeds demo data when asked.
+    """The platform app; seeds demo data when asked.
 
-    run_jobs: also run background jobs in a thread of this process (embedded use and tests;
-    `huiqi serve` starts a separate job worker process instead)."""
+    `migrate_schema` upgrades the database on creation (tests, the demo, embedding); the
+    production server's workers pass False: there `huiqi db upgrade` migrates, once.
+    `run_jobs` also runs background jobs in a thread of this process (embedded use and tests;
+    `huiqi serve` starts a separate job worker process instead).
+    """
     settings = settings or PlatformSettings()
     settings.database_url = database_url_from_env(database_url or settings.database_url)
-    engine = make_engine(settings.database_url)
-    migrate(engine)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
+    if migrate_schema:
+        migrate(engine)
     sm = make_sessionmaker(engine)
     if seed_demo:
         from huiqi.platform.demo import seed
@@ -101,7 +111,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the package's own copy (ops_routes), never a CDN
         redoc_url=None,
     )
     app.state.settings = settings
@@ -129,6 +139,12 @@ def create_app(
             "worker": os.getpid(),
             "calculator": {"batches": batcher.batches, "cases": batcher.cases},
         }
+
+    from huiqi.platform.ops_routes import install
+
+    install(app, API_PREFIX)
+    # outermost: the request id and the access log cover every answer, errors included
+    app.add_middleware(RequestContext, fast_paths=frozenset({f"{API_PREFIX}/evaluate"}))
 
     from huiqi.web.routes import mount  # zh-CN pages (issue 4)
 

@@ -1,14 +1,16 @@
 """Engine, sessions and migrations.
 
 SQLite is the embedded default; PostgreSQL comes through HUIQI_DATABASE_URL. The schema is owned
-by Alembic (migrations ship inside the package) and applied programmatically at startup, so a
-fresh `huiqi serve` needs no separate migration step.
+by Alembic (migrations ship inside the package). `huiqi db upgrade` applies them; the demo
+`huiqi serve` also upgrades once at start so that two commands give a working site, while
+`huiqi serve --production` only checks that the schema is at the newest revision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +73,8 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, pool_size: int = 10, max_overflow: int = 20) -> Engine:
+    """An engine for `url`; on PostgreSQL at most pool_size + max_overflow connections."""
     if is_sqlite(url):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
@@ -98,17 +101,20 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if WRITE_TX.get() else "BEGIN")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=60)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=30
+    )
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    cfg.attributes["engine"] = engine
+    if engine is not None:
+        cfg.attributes["engine"] = engine
     return cfg
 
 
@@ -118,3 +124,32 @@ def migrate(engine: Engine) -> None:
     "heads", not "head": while branches that each add a migration are being merged, the
     revision graph may briefly have more than one head; every head is applied either way."""
     command.upgrade(alembic_config(engine), "heads")
+
+
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The newest revision(s) the package ships."""
+    from alembic.script import ScriptDirectory
+
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revision(s) the database is at (empty before the first upgrade)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """None when the schema is at the newest revision; otherwise why not, in Chinese."""
+    current, head = current_revisions(engine), head_revisions()
+    if current == head:
+        return None
+    if not current:
+        return "数据库尚未初始化，请先运行 huiqi db upgrade"
+    return (
+        f"数据库版本 {', '.join(sorted(current))} 不是最新版本 {', '.join(sorted(head))}，"
+        "请先运行 huiqi db upgrade"
+    )

@@ -38,17 +38,17 @@ WAN = 10_000 * 100  # fen per 万元
 # (username, role, display name, extra) — enterprise users get their firm below
 DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
     ("admin", "admin", "平台管理员", {}),
-    ("enterprise1", "enterprise", "光谷示例软件（企业用户）", {}),
-    ("enterprise2", "enterprise", "江岸示例智造（企业用户）", {}),
-    ("enterprise3", "enterprise", "武昌示例数据（企业用户）", {}),
-    ("district_dh", "district_officer", "东湖高新区审核员", {"district": "东湖高新区"}),
-    ("district_ja", "district_officer", "江岸区审核员", {"district": "江岸区"}),
+    ("enterprise1", "enterprise", "武汉光谷示例软件有限公司", {}),
+    ("enterprise2", "enterprise", "武汉江岸示例智能制造有限公司", {}),
+    ("enterprise3", "enterprise", "武汉武昌示例数据服务有限公司", {}),
+    ("district_dh", "district_officer", "东湖高新区经信局审核员", {"district": "东湖高新区"}),
+    ("district_ja", "district_officer", "江岸区经信局审核员", {"district": "江岸区"}),
     ("city_kj", "city_officer", "市科技局审核员", {"units": ["市科技局"]}),
     ("city_jx", "city_officer", "市经信局审核员", {"units": ["市经信局"]}),
     ("expert1", "expert", "王专家（数字经济评审专家库）", {}),
     ("expert2", "expert", "武汉示例第三方评估机构", {}),
-    ("analyst", "analyst", "数据分析员", {}),
-    ("supervisor", "supervisor", "督办员", {}),
+    ("analyst", "analyst", "市数据分析员", {}),
+    ("supervisor", "supervisor", "市政府督办员", {}),
 ]
 
 DEMO_BUDGETS_WAN = {"1.3.1": 1000, "2.6.1": 3000, "2.6.2": 2000, "2.6.3": 500, "3.1.1": 10000}

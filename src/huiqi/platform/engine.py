@@ -125,7 +125,7 @@ def build_case(
         }
         for a in awards
     ]
-    return {
+    case: dict[str, Any] = {
         "as_of": day.isoformat(),
         "fiscal_year": fiscal_year,
         "enterprise": enterprise,
@@ -134,6 +134,35 @@ def build_case(
         "projects": projects,
         "prior_awards": prior,
     }
+    readings = platform_readings(db, day)
+    if readings:
+        case["readings"] = readings
+    return case
+
+
+def platform_policy(db: Session, day: dt.date) -> Any:
+    """The policy under the platform's readings, for paths that evaluate without a case JSON
+    (bulk screening of the firm registry): they then find the firms `build_case` would."""
+    return get_policy().with_readings(platform_readings(db, day))
+
+
+def platform_readings(db: Session, day: dt.date) -> dict[str, Any]:
+    """The readings the platform's runtime parameters decide (credit), where they differ from
+    the policy package's own value on `day`: the engine then applies the rule the submission
+    gate applies, and the frozen case replays with `huiqi evaluate` as the platform saw it.
+    Readings equal to the package's are left out, so a default platform's cases read as
+    before."""
+    from huiqi.platform.credit.service import credit_readings
+
+    policy = get_policy()
+    out: dict[str, Any] = {}
+    for name, value in credit_readings(db).items():
+        param = policy.parameters.get(name)
+        if param is None or not param.interpretation:
+            continue  # a package without this reading has no such rule to align
+        if policy.parameter_at(name, day) != value:
+            out[name] = value
+    return out
 
 
 @dataclass

@@ -1,13 +1,31 @@
-"""Runtime settings of the platform. Environment first, then defaults suitable for a demo."""
+"""Runtime settings of the platform: one class, read from HUIQI_* environment variables.
+
+Defaults suit the two-command demo (`huiqi serve` on a SQLite file with demo data); a production
+deployment sets at least HUIQI_DATABASE_URL, HUIQI_DEMO=0 and HUIQI_SECRET_KEY (see
+docs/operations.md, whose settings table a test keeps equal to this class).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import ipaddress
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./huiqi.db"
 POLICY_ID = "wuhan-digital-economy-2022"
+ENV_PREFIX = "HUIQI_"
+
+# Fields whose environment variable is not ENV_PREFIX + the field name in capitals (kept from
+# before the settings were one class, so existing deployments and scripts keep working).
+ENV_ALIASES = {
+    "rate_per_second": "HUIQI_CALCULATOR_RATE",
+    "burst": "HUIQI_CALCULATOR_BURST",
+}
 
 
 def database_url_from_env(explicit: str | None = None) -> str:
@@ -29,74 +47,136 @@ def upload_max_bytes_from_env() -> int:
     return int(os.environ.get("HUIQI_UPLOAD_MAX_BYTES") or DEFAULT_UPLOAD_MAX_BYTES)
 
 
-@dataclass
-class PlatformSettings:
-    database_url: str = field(default_factory=database_url_from_env)
-    session_ttl_seconds: int = 8 * 3600
-    # Token bucket for the open calculator endpoints: `rate_per_second` refill, `burst` capacity.
-    # HUIQI_CALCULATOR_RATE / HUIQI_CALCULATOR_BURST override them (a load test lifts them).
-    rate_per_second: float = field(
-        default_factory=lambda: float(os.environ.get("HUIQI_CALCULATOR_RATE", "20"))
-    )
-    burst: int = field(
-        default_factory=lambda: int(float(os.environ.get("HUIQI_CALCULATOR_BURST", "40")))
-    )
-    # Enterprise accounts may not see the data of other firms; officers are scoped. These are
-    # defaults; admins change the credit parameters at runtime (table platform_parameters).
-    notice_working_days: int = 5
-    budget_warning_ratio_percent: int = 90
-    policy_id: str = POLICY_ID
-    # Uploaded documents (hash-named files), the demo audit key and the audit anchor live here.
-    data_dir: Path = field(default_factory=data_dir_from_env)
-    # HMAC key signing the audit chain head and its exported anchor. Unset: a generated demo key
-    # in data_dir/audit-hmac.key (with a warning); production sets HUIQI_AUDIT_HMAC_KEY.
-    audit_hmac_key: str | None = field(
-        default_factory=lambda: os.environ.get("HUIQI_AUDIT_HMAC_KEY") or None
+class PlatformSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True, validate_default=True
     )
 
-    # ---- security: proxies, body limits, login throttling, sessions -------------------------
-    # Addresses (IPs or CIDRs, comma separated) of reverse proxies whose X-Forwarded-For /
-    # X-Forwarded-Proto / X-Forwarded-Host are believed. Empty: no forwarded header is believed,
-    # so a client cannot pick its own address for the rate limits by sending one.
-    trusted_proxies: str = field(default_factory=lambda: _env("HUIQI_TRUSTED_PROXIES", ""))
-    # Further origins the site is reached at (comma separated, e.g. https://huiqi.example.cn),
-    # accepted as the Origin of a form post besides the request's own host.
-    public_origins: str = field(default_factory=lambda: _env("HUIQI_PUBLIC_ORIGINS", ""))
-    # Largest JSON or form body (login, calculator, every API call), counted while it streams in.
-    max_body_bytes: int = field(default_factory=lambda: _env_int("HUIQI_MAX_BODY_BYTES", 1 << 20))
-    # Largest multipart request (all files of one upload or import together).
-    upload_max_bytes: int = field(default_factory=upload_max_bytes_from_env)
-    # Largest registry upload for bulk screening on the analyst's page (CSV, Excel, Parquet).
-    screening_upload_max_bytes: int = field(
-        default_factory=lambda: _env_int("HUIQI_SCREENING_UPLOAD_MAX_BYTES", 200 << 20)
-    )
-    # Rows an enterprise import or a screening upload may hold; counted while reading.
-    import_max_rows: int = field(default_factory=lambda: _env_int("HUIQI_IMPORT_MAX_ROWS", 100_000))
-    # A session unused this long ends (等保: 登录连接超时自动退出).
-    session_idle_seconds: int = field(
-        default_factory=lambda: _env_int("HUIQI_SESSION_IDLE_SECONDS", 30 * 60)
-    )
+    # --- database -------------------------------------------------------------------------
+    database_url: str = DEFAULT_DATABASE_URL
+    # Connections per process on PostgreSQL: pool_size kept open + max_overflow opened under
+    # load. PostgreSQL allows 100 connections by default, 3 reserved for superusers. Two web
+    # workers and one job worker at (10 + 20) each use at most 90, leaving 7 for psql,
+    # pg_dump and `huiqi db upgrade`. More processes: lower these or raise max_connections.
+    db_pool_size: int = Field(10, ge=1)
+    db_max_overflow: int = Field(20, ge=0)
+
+    # --- serving --------------------------------------------------------------------------
+    workers: int = Field(1, ge=1, le=64)  # web worker processes of `huiqi serve`
+    # the path the site is served under behind a proxy, e.g. "/huiqi" ("" = the site root)
+    root_path: str = ""
+    # addresses (or networks, CIDR) of the reverse proxies whose X-Forwarded-For/-Proto is
+    # believed; a request from anywhere else is taken at its socket address. Comma-separated.
+    trusted_proxies: str = ""
+    # further origins the site is reached at (comma separated, e.g. https://huiqi.example.cn),
+    # accepted as the Origin of a form post besides the request's own host
+    public_origins: str = ""
+    production: bool = False  # refuse to serve with demo data or without a secret key
+
+    # --- sessions and cookies -------------------------------------------------------------
+    session_ttl_seconds: int = Field(8 * 3600, ge=60)  # absolute lifetime of a login
+    session_idle_seconds: int = Field(30 * 60, ge=60)  # 等保: 登录连接超时自动退出
     # 登录失败处理: this many failed logins of one account within the window lock it for the
-    # lockout time; an address gets `login_max_failures_per_address` before it is refused.
-    login_max_failures: int = field(default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES", 5))
-    login_max_failures_per_address: int = field(
-        default_factory=lambda: _env_int("HUIQI_LOGIN_MAX_FAILURES_PER_ADDRESS", 20)
+    # lockout time; an address gets `login_max_failures_per_address` before it is refused
+    login_max_failures: int = Field(5, ge=1)
+    login_max_failures_per_address: int = Field(20, ge=1)
+    login_window_seconds: int = Field(15 * 60, ge=1)
+    login_lockout_seconds: int = Field(15 * 60, ge=1)
+    # Secure flag on the session cookie: "auto" = when the request came over HTTPS (as the
+    # trusted proxy says), "always", or "never" (plain-HTTP test setups only)
+    cookie_secure: Literal["auto", "always", "never"] = "auto"
+    secret_key: SecretStr | None = None  # signs form tokens; required with --production
+
+    # --- files ----------------------------------------------------------------------------
+    data_dir: Path = Path(DEFAULT_DATA_DIR)  # uploaded documents, audit anchor, worker metrics
+    # largest JSON or form body (login, calculator, every API call), counted while it streams in
+    max_body_bytes: int = Field(1 << 20, ge=1024)
+    # largest multipart request (all files of one upload or import together)
+    upload_max_bytes: int = Field(DEFAULT_UPLOAD_MAX_BYTES, ge=1024)
+    # largest registry upload for bulk screening on the analyst's page
+    screening_upload_max_bytes: int = Field(200 << 20, ge=1024)
+    import_max_rows: int = Field(100_000, ge=1)  # rows of an import or screening upload
+
+    # --- audit, time, demo ----------------------------------------------------------------
+    # HMAC key signing the audit chain head and its exported anchor; unset: a generated demo key
+    # in data_dir/audit-hmac.key (with a warning)
+    audit_hmac_key: SecretStr | None = None
+    time_zone: str = "Asia/Shanghai"  # business dates (公示 periods, deadlines) are dates here
+    today: dt.date | None = None  # pins the business date for a demo (read by platform.clock)
+    demo: bool = True  # seed and show the demo accounts; HUIQI_NO_DEMO=1 is the old spelling
+
+    # --- logs -----------------------------------------------------------------------------
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    # --- public calculator and policy -----------------------------------------------------
+    # Token bucket for the open calculator endpoints per client address and worker:
+    # `rate_per_second` refill, `burst` capacity (a load test lifts them).
+    rate_per_second: float = Field(
+        20.0, gt=0, validation_alias=AliasChoices("rate_per_second", ENV_ALIASES["rate_per_second"])
     )
-    login_window_seconds: int = field(
-        default_factory=lambda: _env_int("HUIQI_LOGIN_WINDOW_SECONDS", 15 * 60)
-    )
-    login_lockout_seconds: int = field(
-        default_factory=lambda: _env_int("HUIQI_LOGIN_LOCKOUT_SECONDS", 15 * 60)
-    )
-    # Session cookie `Secure`: "auto" when the request came over HTTPS (directly or through a
-    # trusted proxy), "always", or "never".
-    cookie_secure: str = field(default_factory=lambda: _env("HUIQI_COOKIE_SECURE", "auto"))
-    # ---- end of security settings --------------------------------------------------------------
+    burst: int = Field(40, ge=1, validation_alias=AliasChoices("burst", ENV_ALIASES["burst"]))
+    # Working days of a 公示; admins change the credit parameters at runtime (table
+    # platform_parameters), not here.
+    notice_working_days: int = Field(5, ge=1)
+    policy_id: str = POLICY_ID  # the policy package the open calculator evaluates
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: str) -> str:
+        for v in value.split(","):
+            if v.strip():
+                ipaddress.ip_network(v.strip(), strict=False)  # a typo fails at start
+        return value
+
+    @field_validator("burst", mode="before")
+    @classmethod
+    def _whole_burst(cls, value: Any) -> Any:
+        return int(float(value)) if isinstance(value, str) else value  # "40.0" from a script
+
+    @field_validator("root_path")
+    @classmethod
+    def _root_path(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith("/"):
+            raise ValueError("root_path 须以 / 开头，如 /huiqi")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"未知时区 {value!r}（如 Asia/Shanghai）") from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_no_demo(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and "demo" not in data
+            and "HUIQI_DEMO" not in os.environ
+            and os.environ.get("HUIQI_NO_DEMO") == "1"
+        ):
+            data = {**data, "demo": False}
+        return data
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration must not serve production (empty when it may)."""
+        problems = []
+        if self.demo:
+            problems.append("演示模式已开启（设置 HUIQI_DEMO=0）")
+        if self.secret_key is None or len(self.secret_key.get_secret_value()) < 32:
+            problems.append("未设置 HUIQI_SECRET_KEY（至少 32 个字符的随机串）")
+        if self.today:
+            problems.append("HUIQI_TODAY 固定了业务日期，仅用于演示")
+        return problems
 
 
-def _env(name: str, default: str) -> str:
-    return os.environ.get(name, default)
-
-
-def _env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
+def env_name(field: str) -> str:
+    """The environment variable that sets `field`."""
+    return ENV_ALIASES.get(field, ENV_PREFIX + field.upper())

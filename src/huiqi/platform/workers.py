@@ -32,8 +32,6 @@ from typing import Any
 
 import uvicorn
 
-from huiqi.platform.security.proxies import UVICORN_OPTIONS
-
 RESTARTS_PER_MINUTE = 5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -74,10 +72,10 @@ def reuseport_socket(host: str, port: int, *, listen: bool = True) -> socket.soc
     return sock
 
 
-def _worker(make_app: Callable[[], Any], host: str, port: int, log_level: str) -> None:
+def _worker(make_app: Callable[[], Any], host: str, port: int, options: dict[str, Any]) -> None:
     """In the child: its own socket, its own app (database connections never cross a fork)."""
     sock = reuseport_socket(host, port)
-    config = uvicorn.Config(make_app(), log_level=log_level, **UVICORN_OPTIONS)
+    config = uvicorn.Config(make_app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
@@ -86,11 +84,14 @@ def run_workers(
     host: str,
     port: int,
     workers: int,
-    log_level: str = "warning",
+    options: dict[str, Any] | None = None,
     job_worker_url: str | None = None,
 ) -> int:
     """Run `workers` processes (and, given a database URL, the job worker) until
-    SIGTERM/SIGINT; returns the exit status."""
+    SIGTERM/SIGINT; returns the exit status.
+
+    `options` go to each worker's uvicorn.Config (root_path, proxy headers, logging)."""
+    options = options or {"log_level": "warning"}
     # a taken or wrong address fails once, here, rather than in every child
     try:
         reuseport_socket(host, port, listen=False).close()
@@ -116,7 +117,7 @@ def run_workers(
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             die_with_parent(master)
             try:
-                _worker(make_app, host, port, log_level)
+                _worker(make_app, host, port, options)
             finally:
                 os._exit(0)
         children.add(pid)

@@ -27,6 +27,9 @@ from .text import (
     split_clauses,
 )
 
+# libyaml's parser when PyYAML has it (same safe constructor, a quarter of the time: every
+# CLI run and worker start loads the package)
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2022"}
 CLAUSE_NUMERALS = "一二三四五六七八九十"
 
@@ -51,7 +54,7 @@ def available_policies() -> dict[str, str]:
 
 def _read_yaml(module: str, name: str) -> Any:
     text = resources.files(module).joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=SAFE_LOADER)
 
 
 def clause_ref(clause_id: str) -> str:

@@ -118,7 +118,8 @@ def evaluate_cases_json(
 ) -> list[dict[str, Any] | InputError]:
     """Many parsed JSON cases -> for each, its result JSON or its own InputError.
 
-    A bad case fails alone: the others are still evaluated (together).
+    A bad case fails alone: the others are still evaluated (together). The answers are for
+    serialising: their rows share the cached dicts of the parameters they cite.
     """
     ids = select_measures(policy, measure_ids)
     parsed: list[Case | InputError] = []
@@ -131,7 +132,7 @@ def evaluate_cases_json(
     pairs: list[tuple[CaseEvaluation, Case | None]] = list(
         zip(evaluate_cases(policy, good, ids), good, strict=True)
     )
-    results = iter(explained_results(pairs))
+    results = iter(explained_results(pairs, shared_citations=True))
     return [p if isinstance(p, InputError) else next(results) for p in parsed]
 
 

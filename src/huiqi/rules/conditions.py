@@ -3,6 +3,18 @@
 A condition is evaluated once over a whole column (the hot path). Its `detail` and `gap`
 closures are only called for the rows a person asks about, so bulk screening pays nothing
 for explanations.
+
+Every condition is called with keyword arguments, so a formula reads like the clause:
+
+    at_least(f, column="revenue", threshold_fen=p.money("m2_6_1.revenue_threshold"),
+             label="年营业收入500万元及以上", what="年营业收入",
+             fact="annual[fiscal_year].revenue")
+
+- `column`: the frame column the condition tests;
+- `label`: the requirement as the text states it, shown as the line's title;
+- `what`: the figure's name in the sentence that explains a row ("年营业收入 ¥… ≥ ¥…");
+- `fact`: the case field(s) a person fills in, named as in the case JSON, shown when missing;
+- `value_names`: how coded values read in Chinese ({"municipal": "市级"}).
 """
 
 from __future__ import annotations
@@ -62,7 +74,8 @@ def _ceil_div(a: int, b: int) -> int:
     return -((-a) // b)
 
 
-def flag(f: Frame, column: str, label: str, fact: str) -> Condition:
+def flag(f: Frame, *, column: str, label: str, fact: str) -> Condition:
+    """A yes/no fact that must be yes (属于软件企业, 新引进项目)."""
     known = f.known(column)
     values = f.flag(column)
     passed = known & values
@@ -75,12 +88,12 @@ def flag(f: Frame, column: str, label: str, fact: str) -> Condition:
 
 def at_least(
     f: Frame,
+    *,
     column: str,
     threshold_fen: int,
     label: str,
     what: str,
     fact: str,
-    *,
     strict: bool = False,
 ) -> Condition:
     """Money column >= threshold (及以上, 达到), or > with strict."""
@@ -105,6 +118,7 @@ def at_least(
 
 def ratio_at_least(
     f: Frame,
+    *,
     numerator: str,
     denominator: str,
     threshold: Fraction,
@@ -137,7 +151,14 @@ def ratio_at_least(
 
 
 def growth_at_least(
-    f: Frame, current: str, previous: str, threshold: Fraction, label: str, what: str, fact: str
+    f: Frame,
+    *,
+    current: str,
+    previous: str,
+    threshold: Fraction,
+    label: str,
+    what: str,
+    fact: str,
 ) -> Condition:
     """(current - previous) / previous >= threshold, previous > 0, exactly in integers."""
     known = f.known(current) & f.known(previous)
@@ -170,7 +191,14 @@ def growth_at_least(
 
 
 def date_between(
-    f: Frame, column: str, start: dt.date, end: dt.date, label: str, what: str, fact: str
+    f: Frame,
+    *,
+    column: str,
+    start: dt.date,
+    end: dt.date,
+    label: str,
+    what: str,
+    fact: str,
 ) -> Condition:
     """start <= date <= end, both inclusive."""
     known = f.known(column)
@@ -193,28 +221,31 @@ def date_between(
 
 def date_not_after(
     f: Frame,
+    *,
     column: str,
-    limit: IntArray,
-    limit_known: BoolArray,
+    latest: IntArray,
+    latest_known: BoolArray,
     label: str,
     what: str,
-    limit_what: str,
+    latest_what: str,
     fact: str,
 ) -> Condition:
-    known = f.known(column) & limit_known
+    """The date is on or before `latest` (a per-row day number, e.g. start + N years)."""
+    known = f.known(column) & latest_known
     v = f.date(column)
-    passed = known & (v <= limit)
+    passed = known & (v <= latest)
 
     def detail(i: int) -> str:
-        day, lim = days_to_date(int(v[i])).isoformat(), days_to_date(int(limit[i])).isoformat()
-        return f"{what} {day} {'不晚于' if passed[i] else '晚于'}{limit_what} {lim}"
+        day, lim = days_to_date(int(v[i])).isoformat(), days_to_date(int(latest[i])).isoformat()
+        return f"{what} {day} {'不晚于' if passed[i] else '晚于'}{latest_what} {lim}"
 
     return Condition(column, label, passed, known, fact, detail)
 
 
 def integer_equals(
-    f: Frame, column: str, expected: IntArray, label: str, what: str, fact: str
+    f: Frame, *, column: str, expected: IntArray, label: str, what: str, fact: str
 ) -> Condition:
+    """An integer fact equals a per-row expected value (the fiscal year before the claim)."""
     known = f.known(column)
     v = f.integer(column)
     if is_broadcast(v) and is_broadcast(known) and is_broadcast(expected):
@@ -230,12 +261,13 @@ def integer_equals(
 
 def one_of(
     f: Frame,
+    *,
     column: str,
     allowed: tuple[int, ...] | tuple[str, ...],
     label: str,
     what: str,
     fact: str,
-    names: dict[Any, str] | None = None,
+    value_names: dict[Any, str] | None = None,
 ) -> Condition:
     """The column's value is one of `allowed` (levels, kinds, enterprise sizes)."""
     known = f.known(column)
@@ -246,7 +278,7 @@ def one_of(
     for a in allowed:
         member |= v == a
     passed = known & member
-    shown_names = names or {}
+    shown_names = value_names or {}
 
     def detail(i: int) -> str:
         value = int(v[i]) if numeric else v[i]
@@ -255,7 +287,7 @@ def one_of(
     return Condition(column, label, passed, known, fact, detail)
 
 
-def required(f: Frame, column: str, what: str, fact: str) -> Condition:
+def required(f: Frame, *, column: str, what: str, fact: str) -> Condition:
     """The fact must be given (any amount, zero included): an input the formula needs,
     stated as such rather than as a trivial `>= 0` threshold."""
     known = f.known(column)
@@ -268,7 +300,7 @@ def required(f: Frame, column: str, what: str, fact: str) -> Condition:
 
 
 def positive_amount(
-    values: IntArray, known: BoolArray, label: str, what: str, fact: str
+    *, values: IntArray, known: BoolArray, label: str, what: str, fact: str
 ) -> Condition:
     """A computed amount (not one column) greater than zero."""
     passed = known & (values > 0)
@@ -281,7 +313,7 @@ def positive_amount(
 
 
 def integer_between(
-    f: Frame, column: str, low: int, high: int, label: str, what: str, fact: str
+    f: Frame, *, column: str, low: int, high: int, label: str, what: str, fact: str
 ) -> Condition:
     """low <= value <= high (a fiscal year inside a span of years)."""
     known = f.known(column)
@@ -297,6 +329,7 @@ def integer_between(
 
 def dates_overlap(
     f: Frame,
+    *,
     start_column: str,
     end_column: str,
     start: dt.date,
@@ -321,16 +354,25 @@ def dates_overlap(
 
 def one_of_if_given(
     f: Frame,
+    *,
     column: str,
     allowed: tuple[str, ...],
     label: str,
     what: str,
     fact: str,
-    names: dict[Any, str] | None = None,
+    value_names: dict[Any, str] | None = None,
 ) -> Condition:
     """Like one_of, but a value not given passes (an optional refinement of a fact)."""
     given = f.known(column)
-    inner = one_of(f, column, allowed, label, what, fact, names)
+    inner = one_of(
+        f,
+        column=column,
+        allowed=allowed,
+        label=label,
+        what=what,
+        fact=fact,
+        value_names=value_names,
+    )
     passed = ~given | inner.passed
     known = f.constant(True, np.bool_)
 

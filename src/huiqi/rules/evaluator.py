@@ -148,6 +148,10 @@ def evaluate_measure(
                     keeps = (status == ELIGIBLE) & other_known & other_paid
                     other_deducted = np.where(keeps, other_best, 0)
                     after = after - other_deducted
+                    # an equal award already paid, the tie read as ours: nothing is left to
+                    # pay, so the row is the other policy's, not "eligible ¥0"
+                    status = np.where(keeps & (after <= 0), EXCLUDED, status)
+                    other_deducted = np.where(status == EXCLUDED, 0, other_deducted)
         amount = np.where(status == ELIGIBLE, after, 0)
 
     return MeasureEvaluation(

@@ -97,11 +97,25 @@ def cn_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+# sentence -> its words with dates: the sentences with a date (the validity window, a
+# recognition's date) recur in every case of the same day, and the regex costs more than a lookup
+_CN_DATES: dict[str, str] = {}
+
+
 def cn_dates(text: str) -> str:
     """Every ISO date in a sentence as people write it: 2022-06-01 -> 2022年6月1日."""
     if "-" not in text:  # most sentences have no date: skip the regex
         return text
-    return _ISO_DATE.sub(lambda m: f"{m[1]}年{int(m[2])}月{int(m[3])}日", text)
+    done = _CN_DATES.get(text)
+    if done is None:
+        if len(_CN_DATES) > 4096:
+            _CN_DATES.clear()
+        done = _CN_DATES[text] = _ISO_DATE.sub(_cn_date_match, text)
+    return done
+
+
+def _cn_date_match(m: re.Match[str]) -> str:
+    return f"{m[1]}年{int(m[2])}月{int(m[3])}日"
 
 
 def is_trivial(cond: dict[str, Any]) -> bool:
@@ -182,19 +196,6 @@ def subject_missing_hint(policy: Policy, spec: MeasureSpec, data: ExplainData) -
 # ---- the result, explained -----------------------------------------------------------
 
 
-def _only_missing(row: dict[str, Any]) -> bool:
-    """Ineligible only because the case says nothing about the measure's subject."""
-    unknown = [c for c in row["conditions"] if not c["known"]]
-    return (
-        row["status"] == "ineligible"
-        and bool(unknown)
-        and all(
-            c["passed"] or not c["known"] or c["key"] in SUBJECT_KEYS for c in row["conditions"]
-        )
-        and row["project"] is None
-    )
-
-
 def _gap_lines(data: ExplainData, gap: JointGap) -> list[str]:
     lines = [
         f"{field_title(data, ch.field)}增加 {format_yuan(ch.added_fen)}，"
@@ -249,30 +250,44 @@ def explain_row(
 ) -> GapRequest | None:
     """Add a row's explanation for people (in place): headline, reasons, missing, gaps.
 
-    `evaluated` is the evaluation and row index the result row was built from. Returns the
-    joint gap to solve for this row, if any (solved for many rows at once, then `add_joint`)."""
-    facts = [cond.fact for cond in evaluated[0].outcome.conditions]
+    `row` is built by `row_result(..., for_explanation=True)`: its reasons are only those after
+    the conditions', since the conditions' are told here. `evaluated` is the evaluation and row
+    index the result row was built from. Returns the joint gap to solve for this row, if any
+    (solved for many rows at once, then `add_joint`)."""
+    conditions = evaluated[0].outcome.conditions
     spec = policy.measures[row["measure"]]
     basis = amount_basis(spec, data)
     cap_fen = _fen(row["cap"]) if row["cap"] is not None else None
-    only_missing = _only_missing(row)
     missing: list[str] = []
     reasons: list[str] = []
-    for cond, fact in zip(row["conditions"], facts, strict=True):
-        cond["detail"] = cn_dates(cond["detail"])
-        cond["trivial"] = is_trivial(cond)
-        cond["missing"] = None
-        if not cond["known"]:
-            title = fact_title(data, fact, fiscal_year)
-            cond["missing"] = f"请补充{title or cond['label']}"
-            cond["detail"] = f"待补充：{cond['missing']}（{cond['label']}）"
-            if cond["missing"] not in missing:
-                missing.append(cond["missing"])
-            reasons.append(cond["detail"])
-        elif not cond["trivial"]:
-            reasons.append(("符合：" if cond["passed"] else "不符合：") + cond["detail"])
+    # ineligible only because the case says nothing about the measure's subject: something is
+    # unknown and nothing known fails but the subject's own facts (scope, credit …)
+    any_unknown, others_hold = False, True
+    for cond, condition in zip(row["conditions"], conditions, strict=True):
+        detail = cond["detail"] = cn_dates(cond["detail"])
+        passed, known = cond["passed"], cond["known"]
+        if known and not passed and cond["key"] not in SUBJECT_KEYS:
+            others_hold = False
+        trivial = cond["trivial"] = (
+            passed and known and detail.endswith("¥0.00") and bool(_TRIVIAL.search(detail))
+        )
+        if not known:
+            any_unknown = True
+            title = fact_title(data, condition.fact, fiscal_year)
+            asked = cond["missing"] = f"请补充{title or cond['label']}"
+            detail = cond["detail"] = f"待补充：{asked}（{cond['label']}）"
+            if asked not in missing:
+                missing.append(asked)
+            reasons.append(detail)
+        else:
+            cond["missing"] = None
+            if not trivial:
+                reasons.append(("符合：" if passed else "不符合：") + detail)
+    only_missing = (
+        row["status"] == "ineligible" and any_unknown and others_hold and row["project"] is None
+    )
     reason = data.discretionary.get(spec.id)
-    for text in row["reasons"][len(row["conditions"]) :]:
+    for text in row["reasons"]:
         if text.startswith(_GENERIC_REVIEW) and reason is not None:
             cap = f"，最高{format_wan(cap_fen)}" if cap_fen is not None else "，文本未设上限"
             text = f"符合条件；金额由主管部门评审核定（{reason[0]}）{cap}"
@@ -284,20 +299,18 @@ def explain_row(
     request = None
     if case is not None and row["status"] == "ineligible" and gaps and not only_missing:
         request = GapRequest(case, spec.id, row["project"], evaluated)
-    row.update(
-        amount_basis=basis,
-        headline=_headline(row, basis, cap_fen),
-        reasons=reasons,
-        gaps=gaps,
-        joint_gap=None,
-        missing=missing,
-        only_missing=only_missing,
-        amount_words=data.amounts[spec.id][1] if basis == UP_TO else None,
-        discretionary_reason=(
-            {"reason": reason[0], "words": reason[1]}
-            if reason is not None and spec.kind == "discretionary"
-            else None
-        ),
+    row["reasons"] = reasons
+    row["gaps"] = gaps
+    row["amount_basis"] = basis
+    row["headline"] = _headline(row, basis, cap_fen)
+    row["joint_gap"] = None
+    row["missing"] = missing
+    row["only_missing"] = only_missing
+    row["amount_words"] = data.amounts[spec.id][1] if basis == UP_TO else None
+    row["discretionary_reason"] = (
+        {"reason": reason[0], "words": reason[1]}
+        if reason is not None and spec.kind == "discretionary"
+        else None
     )
     return request
 
@@ -338,8 +351,12 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[dict[str, Any]]:
+def explained_results(
+    pairs: list[tuple[CaseEvaluation, Case | None]], *, shared_citations: bool = False
+) -> list[dict[str, Any]]:
     """The result JSON of each case with its explanation for people added.
+
+    shared_citations: rows cite the cached parameter dicts, not copies (a result only serialised).
 
     With the parsed case, gaps of shared figures are solved jointly (re-evaluating the changed
     case; the cases of a batch together, each as it would be alone); without it they stay as
@@ -347,7 +364,7 @@ def explained_results(pairs: list[tuple[CaseEvaluation, Case | None]]) -> list[d
     out = []
     todo: dict[int, tuple[Policy, list[tuple[dict[str, Any], GapRequest]]]] = {}
     for ce, case in pairs:
-        res = case_result(ce)
+        res = case_result(ce, shared_citations=shared_citations, for_explanation=True)
         data = explain_data(ce.policy.id)
         for row, evaluated in zip(res["results"], ce.rows(), strict=True):
             request = explain_row(row, evaluated, ce.policy, data, res["fiscal_year"], case)

@@ -113,6 +113,16 @@ def percent_half_up_scalar(fen: int, rate: Fraction) -> int:
     return (fen * 2 * n + d) // (2 * d)
 
 
+# Excel number format of a cell holding yuan: the cell stays a number (it sums and sorts) and
+# reads as "50,000.00 元".
+EXCEL_YUAN_FORMAT = '#,##0.00" 元";-#,##0.00" 元"'
+
+
+def fen_to_yuan(fen: int) -> Decimal:
+    """Exact yuan for a spreadsheet cell: 5000000 fen -> Decimal('50000.00')."""
+    return Decimal(int(fen)).scaleb(-2)
+
+
 def format_yuan(fen: int) -> str:
     """¥1,234,567.89"""
     fen = int(fen)

@@ -102,90 +102,165 @@ def _requires(ev: MeasureEvaluation) -> str:
     return "enterprise, annual"
 
 
-def _measure_static(ev: MeasureEvaluation) -> tuple[str, str | None, list[dict[str, Any]]]:
-    """What every row of one evaluation shares, built once: a batch has many rows each."""
-    static = ev.__dict__.get("_static")
+# Above this many rows an evaluation's columns are read element by element: converting a
+# registry's columns to lists to explain one firm would cost more than it saves.
+_LIST_ROWS = 4096
+
+
+def _column(values: Any, n: int) -> Any:
+    """A column as a Python list where it is small: indexing a list costs a tenth of indexing
+    a numpy array, and a batch reads every column once per row."""
+    return values.tolist() if n <= _LIST_ROWS else values
+
+
+@dataclass
+class _Static:
+    """What the rows of one evaluation share, built once per evaluation (a batch of cases has
+    many rows each): the measure's citations, and its columns ready to read row by row."""
+
+    requires: str
+    cap: str | None
+    parameters: list[dict[str, Any]]
+    # per condition: (condition, passed, known)
+    conditions: list[tuple[Any, Any, Any]]
+    status: Any
+    amount: Any
+    raw: Any
+    capped: Any
+    met: Any
+    prior_paid: Any
+    prior_blocks: Any
+    zero_amount: Any
+    other_known: Any
+    other_best: Any
+    other_paid: Any
+    other_deducted: Any
+    project: Any
+    notes: tuple[Any, Any] | None  # (known, text) of recognition notes, where the frame has them
+
+
+def _measure_static(ev: MeasureEvaluation) -> _Static:
+    static: _Static | None = ev.__dict__.get("_static")
     if static is None:
-        cap = fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None
-        static = (_requires(ev), cap, [parameter_json(u) for u in ev.params_used])
+        n = ev.n
+        frame = ev.frame
+        notes = None
+        if frame.has("recognition_notes"):
+            notes = (
+                _column(frame.known("recognition_notes"), n),
+                _column(frame.text("recognition_notes"), n),
+            )
+        static = _Static(
+            requires=_requires(ev),
+            cap=fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None,
+            parameters=[parameter_json(u) for u in ev.params_used],
+            conditions=[
+                (c, _column(c.passed, n), _column(c.known, n)) for c in ev.outcome.conditions
+            ],
+            status=_column(ev.status, n),
+            amount=_column(ev.amount, n),
+            raw=_column(ev.raw, n),
+            capped=_column(ev.capped, n),
+            met=_column(ev.conditions_met, n),
+            prior_paid=_column(ev.prior_paid, n),
+            prior_blocks=_column(ev.prior_blocks, n),
+            zero_amount=_column(ev.zero_amount, n),
+            other_known=_column(ev.other_known, n),
+            other_best=_column(ev.other_best, n),
+            other_paid=_column(ev.other_paid, n),
+            other_deducted=_column(ev.other_deducted, n),
+            project=_column(frame.text("project"), n),
+            notes=notes,
+        )
         ev.__dict__["_static"] = static
     return static
 
 
-def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
+def row_result(
+    ev: MeasureEvaluation, i: int, *, shared_citations: bool = False, for_explanation: bool = False
+) -> dict[str, Any]:
+    """Row i of an evaluation as result JSON.
+
+    shared_citations: the rows' "parameters" are the cached dicts themselves, not copies; for a
+    result that is only serialised (the calculator), never edited.
+    for_explanation: leave out the conditions' reasons, which the explanation tells its own way
+    (explain.explain_row), and start each condition's "trivial" and "missing" keys."""
     spec = ev.spec
-    requires, cap, parameters = _measure_static(ev)
-    status = int(ev.status[i])
+    st = _measure_static(ev)
+    status = int(st.status[i])
     conds = []
     reasons: list[str] = []
     gaps: list[str] = []
-    for cond in ev.outcome.conditions:
+    for cond, passed_col, known_col in st.conditions:
+        passed, known = bool(passed_col[i]), bool(known_col[i])
         text = cond.explain(i)
-        gap = cond.gap(i) if cond.known[i] else None
+        gap = cond.gap(i) if known else None
         conds.append(
             {
                 "key": cond.key,
                 "label": cond.label,
-                "passed": bool(cond.passed[i]),
-                "known": bool(cond.known[i]),
+                "passed": passed,
+                "known": known,
                 "detail": text,
                 "gap": gap,
             }
         )
-        reasons.append(("符合：" if cond.passed[i] else "不符合：") + text)
+        if not for_explanation:
+            reasons.append(("符合：" if passed else "不符合：") + text)
         if gap:
             gaps.append(gap)
 
     calculation: dict[str, Any] = {}
-    if ev.outcome.amount is not None and ev.conditions_met[i]:
-        raw, capped = int(ev.raw[i]), int(ev.capped[i])
+    if ev.outcome.amount is not None and st.met[i]:
+        raw, capped = int(st.raw[i]), int(st.capped[i])
         calculation = {"raw": fen_to_str(raw), "capped": fen_to_str(capped)}
         if ev.outcome.basis is not None:
             calculation["basis"] = ev.outcome.basis(i)
             reasons.append("计算：" + calculation["basis"])
         if ev.cap_fen is not None and raw > ev.cap_fen:
             reasons.append(f"超过上限，按最高 {format_yuan(ev.cap_fen)} 计")
-    prior = int(ev.prior_paid[i])
+    prior = int(st.prior_paid[i])
     if prior:
         calculation["prior_paid"] = fen_to_str(prior)
         if spec.prior == "once_per_fiscal_year":
             reasons.append(f"不符合：本会计年度已获本项支持 {format_yuan(prior)}，每年度限一次")
-        elif ev.prior_blocks[i] and ev.prior_rule is not None and int(ev.capped[i]) > prior:
+        elif st.prior_blocks[i] and ev.prior_rule is not None and int(st.capped[i]) > prior:
             reasons.append(
                 f"不符合：已获本项一次性支持 {format_yuan(prior)}；一次性措施不再补发差额"
                 f"（读法 {ev.prior_rule}=false）"
             )
-        elif ev.prior_blocks[i]:
+        elif st.prior_blocks[i]:
             reasons.append(f"不符合：已获本项一次性支持 {format_yuan(prior)}，不再重复发放")
         else:
             reasons.append(f"已获本项支持 {format_yuan(prior)}，本次只补差额")
-    if ev.zero_amount[i]:
+    if st.zero_amount[i]:
         reasons.append("不符合：按规定计算的金额为 0")
 
     supersedes = excluded_by = None
-    if ev.other_known[i]:
+    if st.other_known[i]:
+        other_best = int(st.other_best[i])
         other = {
             "policy": ev.frame.text("other_policy_name")[i],
-            "amount": fen_to_str(int(ev.other_best[i])),
-            "status": "paid" if ev.other_paid[i] else "pending",
+            "amount": fen_to_str(other_best),
+            "status": "paid" if st.other_paid[i] else "pending",
         }
         if status == EXCLUDED:
             excluded_by = other
             reasons.append(
-                f"就高不重复：{other['policy']} 已给予 {format_yuan(int(ev.other_best[i]))}，"
+                f"就高不重复：{other['policy']} 已给予 {format_yuan(other_best)}，"
                 "不低于本政策金额，由该政策办理"
             )
         elif status == ELIGIBLE:
             supersedes = other
-            other_fen = format_yuan(int(ev.other_best[i]))
-            deducted = int(ev.other_deducted[i])
+            other_fen = format_yuan(other_best)
+            deducted = int(st.other_deducted[i])
             if deducted:
                 reasons.append(
                     f"就高不重复：{other['policy']} 已拨付 {other_fen}，本政策金额更高，"
-                    f"只补差额 {format_yuan(int(ev.amount[i]))}，企业合计享受较高的一项"
+                    f"只补差额 {format_yuan(int(st.amount[i]))}，企业合计享受较高的一项"
                 )
                 calculation["jiugao_deducted"] = fen_to_str(deducted)
-            elif not ev.other_paid[i]:
+            elif not st.other_paid[i]:
                 reasons.append(
                     f"就高不重复：本政策金额高于 {other['policy']} 待拨付的 {other_fen}，"
                     "按本政策全额办理；该项不应再拨付"
@@ -197,7 +272,7 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
                 )
         elif status == DISCRETIONARY:
             reasons.append(
-                f"就高不重复：{other['policy']} 已给予 {format_yuan(int(ev.other_best[i]))}，"
+                f"就高不重复：{other['policy']} 已给予 {format_yuan(other_best)}，"
                 "核定金额时按就高不重复处理"
             )
     if status == DISCRETIONARY:
@@ -206,17 +281,16 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         )
         reasons.append(f"符合条件；金额由主管部门评审核定（择优/一事一议/按规定）{cap_text}")
 
-    if ev.frame.has("recognition_notes") and ev.frame.known("recognition_notes")[i]:
-        reasons.append("认定情况：" + str(ev.frame.text("recognition_notes")[i]))
-    project = ev.frame.text("project")[i]
+    if st.notes is not None and st.notes[0][i]:
+        reasons.append("认定情况：" + str(st.notes[1][i]))
     return {
-        "requires": requires,
+        "requires": st.requires,
         "measure": spec.id,
         "title": spec.title,
-        "project": project,
+        "project": st.project[i],
         "status": STATUS_NAMES[status],
-        "amount": fen_to_str(int(ev.amount[i])),
-        "cap": cap,
+        "amount": fen_to_str(int(st.amount[i])),
+        "cap": st.cap,
         "kind": spec.kind,
         "one_time": spec.one_time,
         "clause": spec.clause_ref,
@@ -229,13 +303,22 @@ def row_result(ev: MeasureEvaluation, i: int) -> dict[str, Any]:
         "calculation": calculation,
         "supersedes": supersedes,
         "excluded_by": excluded_by,
-        # copies: a caller may edit its result without touching the shared cache
-        "parameters": [dict(p) for p in parameters],
+        # copies unless asked: a caller may edit its result without touching the shared cache
+        "parameters": st.parameters if shared_citations else [dict(p) for p in st.parameters],
     }
 
 
-def case_result(ce: CaseEvaluation) -> dict[str, Any]:
+def case_result(
+    ce: CaseEvaluation, *, shared_citations: bool = False, for_explanation: bool = False
+) -> dict[str, Any]:
     p = ce.policy
+    rows = ce.rows()
+    results = [
+        row_result(ev, i, shared_citations=shared_citations, for_explanation=for_explanation)
+        for ev, i in rows
+    ]
+    # the rows' amounts, read from the lists the rows were built from (ce.total_fen, cheaper)
+    total = sum(int(_measure_static(ev).amount[i]) for ev, i in rows)
     return {
         "policy": {
             "id": p.id,
@@ -250,6 +333,6 @@ def case_result(ce: CaseEvaluation) -> dict[str, Any]:
             name: _param_value(value, p.parameters[name].unit)
             for name, value in ce.readings.items()
         },
-        "results": [row_result(ev, i) for ev, i in ce.rows()],
-        "total": fen_to_str(ce.total_fen),
+        "results": results,
+        "total": fen_to_str(total),
     }

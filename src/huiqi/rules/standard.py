@@ -20,9 +20,18 @@ from .parameters import ParamView
 BasisFn = Callable[[int], str]
 
 
-def within_window(f: Frame, p: ParamView, column: str, what: str, fact: str) -> Condition:
+def within_window(f: Frame, p: ParamView, *, column: str, what: str, fact: str) -> Condition:
+    """The date in `column` lies in the policy's validity window (window.start – window.end)."""
     start, end = p.date("window.start"), p.date("window.end")
-    return date_between(f, column, start, end, f"{what}在政策有效期内", what, fact)
+    return date_between(
+        f,
+        column=column,
+        start=start,
+        end=end,
+        label=f"{what}在政策有效期内",
+        what=what,
+        fact=fact,
+    )
 
 
 def percent(fen: IntArray, rate: Fraction, p: ParamView) -> IntArray:
@@ -66,8 +75,13 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     since = add_months(f.date("as_of"), -months) if months > 0 else None
     major = _recent(f, "last_major_penalty_date", since) if since is not None else no
     minor = _recent(f, "last_penalty_date", since) if since is not None and any_penalty else no
-    passed = ~(discredit | major | minor)
     known = f.constant(True, np.bool_)
+    if discredit is no and major is no and minor is no:
+        # no credit fact on any row (a registry without credit columns): a constant the
+        # evaluator skips, instead of three full columns of False or-ed together
+        passed = known
+    else:
+        passed = ~(discredit | major | minor)
 
     def day(column: str, i: int) -> str:
         return days_to_date(int(f.date(column)[i])).isoformat()
@@ -134,6 +148,46 @@ def _district_status(values: ObjArray, listed: frozenset[str]) -> IntArray:
     return out
 
 
+# id(division) -> (division, its known mask, prefix, (code decides, in scope by the code)):
+# as with districts, the measures of one registry part share the column, so it is worked
+# out once
+_DIVISION_MEMO: dict[int, tuple[IntArray, BoolArray, str, tuple[BoolArray, BoolArray]]] = {}
+
+
+def _division_status(
+    division: IntArray, known: BoolArray, prefix: str
+) -> tuple[BoolArray, BoolArray]:
+    """Per row: whether the credit code's division decides (known, and not the provincial
+    registration 420000, which says nothing of the city), and whether it decides for the
+    scope (under the prefix: 4201 = Wuhan, 420100–420199)."""
+    hit = _DIVISION_MEMO.get(id(division))
+    if hit is not None and hit[0] is division and hit[1] is known and hit[2] == prefix:
+        return hit[3]
+    scale = 10 ** (6 - len(prefix))
+    low = int(prefix) * scale
+    decides = known & (division != int(prefix[:2]) * 10_000)
+    in_by_code = decides & (division >= low) & (division < low + scale)
+    if len(_DIVISION_MEMO) > 64:
+        _DIVISION_MEMO.clear()
+    _DIVISION_MEMO[id(division)] = (division, known, prefix, (decides, in_by_code))
+    return decides, in_by_code
+
+
+_ALL_TRUE: dict[int, tuple[BoolArray, bool]] = {}
+
+
+def _all_true(mask: BoolArray) -> bool:
+    """mask.all(), once per array (the measures of one registry part share it)."""
+    hit = _ALL_TRUE.get(id(mask))
+    if hit is not None and hit[0] is mask:
+        return hit[1]
+    if len(_ALL_TRUE) > 64:
+        _ALL_TRUE.clear()
+    answer = bool(mask.all())
+    _ALL_TRUE[id(mask)] = (mask, answer)
+    return answer
+
+
 def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     """The enterprise is of Wuhan (我市): its district is on the list (districts and
     functional areas); with no district, its credit code's registration division decides
@@ -157,12 +211,17 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     else:
         given = by_district = f.constant(False, np.bool_)
     division, division_known = f.integer("credit_division"), f.known("credit_division")
-    scale = 10 ** (6 - len(prefix))
-    by_code = division_known & (division // scale == int(prefix))
-    provincial = division == int(prefix[:2]) * 10_000
-    code_decides = ~given & division_known & ~provincial
-    passed = np.where(given, by_district, code_decides & by_code)
-    known = given | code_decides
+    code_decides, in_by_code = _division_status(division, division_known, prefix)
+    if given is by_district:  # no district on any row: the credit code decides alone
+        passed, known = in_by_code, code_decides
+        if _all_true(in_by_code):
+            # a registry of Wuhan firms only: a constant the evaluator skips, instead of one
+            # more column and-ed into every measure
+            passed = known = f.constant(True, np.bool_)
+    else:
+        code_decides = ~given & code_decides
+        passed = np.where(given, by_district, code_decides & in_by_code)
+        known = given | code_decides
 
     def detail(i: int) -> str:
         if given[i]:

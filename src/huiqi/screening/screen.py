@@ -30,7 +30,6 @@ from huiqi.rules.policy import Policy
 from .columns import (
     RowProblems,
     credit_code_column,
-    credit_division_column,
     fen_to_decimal_array,
     flag_column,
     level_column,
@@ -81,8 +80,7 @@ def registry_frames(
     n = batch.num_rows
     problems = RowProblems(n)
     col = {name: batch.column(name) for name in batch.schema.names}
-    credit_code_column(col["credit_code"], problems)
-    division, division_known = credit_division_column(col["credit_code"])
+    division, division_known = credit_code_column(col["credit_code"], problems)
     sw, sw_known = flag_column(col["software_enterprise"], "software_enterprise", problems)
     revenue, revenue_known = money_column(col["revenue"], "revenue", problems)
     prev, prev_known = money_column(col["revenue_previous_year"], "revenue_previous_year", problems)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from huiqi.platform.applications.models import AWARDED, Application
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.budgets.service import pool_out
+from huiqi.platform.clock import to_beijing
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.common import open_db
@@ -122,13 +123,13 @@ def trend(db: Any, fiscal_year: int | None) -> dict[str, Any]:
         q = q.where(Application.fiscal_year == fiscal_year)
     monthly: dict[str, int] = defaultdict(int)
     for _id, amount, when in db.execute(q):
-        monthly[when.strftime("%Y-%m")] += int(amount or 0)
+        monthly[to_beijing(when).strftime("%Y-%m")] += int(amount or 0)  # Beijing's month
     sq = select(Application.submitted_at).where(Application.status != "draft")
     if fiscal_year:
         sq = sq.where(Application.fiscal_year == fiscal_year)
     submitted: dict[str, int] = defaultdict(int)
     for (when,) in db.execute(sq):
-        submitted[when.strftime("%Y-%m")] += 1
+        submitted[to_beijing(when).strftime("%Y-%m")] += 1
     months = sorted(set(monthly) | set(submitted))
     points, running = [], 0
     for m in months:

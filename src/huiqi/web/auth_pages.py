@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth import service as auth
@@ -13,7 +13,7 @@ from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
 from huiqi.platform.security.proxies import client_address
-from huiqi.web.render import page, policy
+from huiqi.web.render import page, policy, redirect
 from huiqi.web.session import HOME, current, db_session
 
 router = APIRouter()
@@ -43,14 +43,18 @@ def home(request: Request) -> Response:
 
 @router.get("/login", summary="登录")
 def login_form(request: Request, next: str = "") -> Response:
-    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+    return page(request, "login.html", _login_data(request, next), title="登录")
 
-    data = {
-        "next": _safe_next(next),
-        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
-        "demo_password": DEMO_PASSWORD,
-    }
-    return page(request, "login.html", data, title="登录")
+
+def _login_data(request: Request, next_url: str) -> dict[str, object]:
+    """The login form's data; the demo accounts and their password only in demo mode."""
+    data: dict[str, object] = {"next": _safe_next(next_url), "demo_users": []}
+    if request.app.state.settings.demo:
+        from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
+
+        data["demo_users"] = [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS]
+        data["demo_password"] = DEMO_PASSWORD
+    return data
 
 
 @router.post("/login")
@@ -84,17 +88,11 @@ def login(
             status = exc.status if exc.status == 429 else 400
         else:
             target = _safe_next(next) or HOME.get(user.role, "/")
-            resp = RedirectResponse(target, status_code=303)
+            resp = redirect(request, target, status_code=303)
             resp.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
             return resp
-    from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
-
-    data = {
-        "next": _safe_next(next),
-        "demo_users": [{"username": u, "role": r, "name": n} for u, r, n, _ in DEMO_USERS],
-        "demo_password": DEMO_PASSWORD,
-    }
     form = {"username": username}
+    data = _login_data(request, next)
     return page(request, "login.html", data, title="登录", errors=errors, form=form, status=status)
 
 
@@ -105,6 +103,6 @@ def logout(request: Request, db: Db) -> Response:
     token = request.cookies.get(COOKIE_NAME)
     if token:
         auth.logout(db, token, client_address(request))
-    resp = RedirectResponse("/?msg=已退出登录", status_code=303)
+    resp = redirect(request, "/?msg=已退出登录", status_code=303)
     resp.delete_cookie(COOKIE_NAME)
     return resp

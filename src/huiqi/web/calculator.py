@@ -19,6 +19,7 @@ from huiqi.web.calc_form import (
     form_from_case,
     form_spec,
 )
+from huiqi.web.common import live_claims, open_db
 from huiqi.web.library import KIND_ZH, today
 from huiqi.web.render import ENGINE_ZH, page, policy, yuan_to_fen
 from huiqi.web.session import current
@@ -79,6 +80,11 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
                 "missing": row.get("missing", []),
                 # conditions that only say a figure was given are left out
                 "reasons": [_reason(c) for c in row["conditions"] if not is_trivial(c)],
+                "unknown": [
+                    {"key": c.get("key", ""), "label": c.get("label") or c["detail"]}
+                    for c in row["conditions"]
+                    if not c["known"]
+                ],
                 "gaps": row["gaps"],
                 "joint_gap": row.get("joint_gap"),
                 "basis": calc.get("basis"),
@@ -118,6 +124,8 @@ def _render(
         "case": case,
         "result": result,
         "can_apply": bool(user and user.role == "enterprise"),
+        "claims": claims_of(request, user, result),
+        "missing_facts": missing_facts(result, bool(user and user.role == "enterprise")),
     }
     return page(
         request,
@@ -128,6 +136,63 @@ def _render(
         form=form,
         status=status,
     )
+
+
+def claims_of(request: Request, user: Any, result: dict[str, Any] | None) -> dict[str, Any]:
+    """The firm's live claims of the result's year by measure (enterprise-level claims), so a
+    result links to the claim already made instead of offering to apply again."""
+    if result is None or not (user and user.role == "enterprise" and user.principal.enterprise_id):
+        return {}
+    with open_db(request) as db:
+        return live_claims(db, user.principal.enterprise_id, int(result["fiscal_year"]))
+
+
+# Where a missing fact is added: the calculator's fieldset, or the 一企一档 section.
+FACT_PLACES = {
+    "basic": ("基本信息", "#fs-basic", "/enterprise#basic"),
+    "figures": ("年度财务数据", "#fs-figures", "/enterprise#fig"),
+    "recognitions": ("认定、认证与资质", "#fs-recognitions", "/enterprise#rec"),
+    "projects": ("项目", "#fs-projects", "/enterprise#rec"),
+}
+
+
+def fact_place(key: str) -> str:
+    if key.startswith("recognition"):
+        return "recognitions"
+    if key in ("size", "software_enterprise", "industry", "district", "serious_discredit"):
+        return "basic"
+    if "revenue" in key or key.startswith("rd_") or key in ("employees", "tax"):
+        return "figures"
+    return "projects"
+
+
+def missing_facts(result: dict[str, Any] | None, firm: bool) -> list[dict[str, Any]]:
+    """Each measure that needs more facts, the facts in Chinese and where to add them."""
+    if result is None:
+        return []
+    out = []
+    for r in result["groups"]["missing"]:
+        places: dict[str, list[str]] = {}
+        for c in r["unknown"]:
+            places.setdefault(fact_place(c["key"]), []).append(c["label"])
+        out.append(
+            {
+                "measure": r["measure"],
+                "title": r["title"],
+                "project": r["project"],
+                # the engine's own questions (如已获评…，请补充认定日期), then where to answer them
+                "questions": r.get("missing", []),
+                "facts": [
+                    {
+                        "labels": labels,
+                        "place": FACT_PLACES[place][0],
+                        "href": FACT_PLACES[place][2 if firm else 1],
+                    }
+                    for place, labels in places.items()
+                ],
+            }
+        )
+    return out
 
 
 @router.get("/calculator", summary="政策计算器")

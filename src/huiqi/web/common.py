@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
+from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.cn_input import parse_chinese_amount
+from huiqi.web.formatting import NON_ACCOUNTS, person_of_user
 from huiqi.web.render import policy
 
 
@@ -128,6 +131,32 @@ def notices_of(db: Session, app_id: int) -> list[Any]:
     return [tuple(row) for row in db.execute(q)]
 
 
+def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, dict[str, Any]]:
+    """measure id -> the firm's claim of that year already in review or decided (drafts and
+    withdrawn claims may be taken over by a new submission, so they are not listed)."""
+    rows = db.scalars(
+        select(Application).where(
+            Application.enterprise_id == enterprise_id,
+            Application.fiscal_year == fiscal_year,
+            Application.project_id.is_(None),
+            Application.status.not_in(("draft", "withdrawn")),
+        )
+    )
+    return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}
+
+
+def people(db: Session | None, usernames: set[str]) -> dict[str, str]:
+    """Account name -> how a page names that person (unit and role; the firm by its name)."""
+    out = {name: NON_ACCOUNTS[name] for name in usernames if name in NON_ACCOUNTS}
+    wanted = usernames - set(out)
+    if db is None or not wanted:
+        return {name: out.get(name, "工作人员") for name in usernames}
+    for user in db.scalars(select(User).where(User.username.in_(wanted))):
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        out[user.username] = person_of_user(user, firm.name if firm else None)
+    return {name: out.get(name, "工作人员") for name in usernames}
+
+
 def timeline(
     app: Application, steps: list[ReviewStep], payments: list[Any], db: Session | None = None
 ) -> list[dict[str, Any]]:
@@ -137,6 +166,8 @@ def timeline(
     # The first submission keeps its own time: submitted_at moves with every 补正 and
     # re-application (those appear as their own steps), so it would sort 提交申报 after them.
     first = app.first_submitted_at or app.submitted_at
+    who = people(db, {app.created_by or ""} | {s.reviewer or "" for s in steps})
+
     events: list[dict[str, Any]] = [
         {
             "done": True,
@@ -144,7 +175,7 @@ def timeline(
             if app.source == "campaign"
             else ("保存草稿（尚未提交）" if app.status == "draft" else "提交申报"),
             "when": app.submitted_at if app.status == "draft" else first,
-            "detail": f"由 {app.created_by} "
+            "detail": f"由{who[app.created_by or '']}"
             + ("保存" if app.status == "draft" else "提交")
             + f"；政策版本 {app.policy_version}"
             + ("" if app.status == "draft" else "；快照第 1 版"),
@@ -166,7 +197,7 @@ def timeline(
                 + "："
                 + OUTCOME_ZH.get(s.outcome, s.outcome),
                 "when": s.created_at,
-                "detail": f"{detail}（{s.reviewer}）",
+                "detail": f"{detail}（{who[s.reviewer or '']}）",
             }
         )
     for pay in payments:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from huiqi.platform.applications import amend, lifecycle
 from huiqi.platform.applications.lifecycle import Action
@@ -22,6 +22,7 @@ from huiqi.web.materials_pages import (
     shown,
     submission_from_form,
 )
+from huiqi.web.render import redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -68,7 +69,7 @@ async def withdraw(request: Request, app_id: int) -> Response:
             if set(errors) - {"withdraw_reason"}:
                 errors["_form"] = "；".join(errors.values())
             return application_page(request, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/enterprise/applications/{app_id}?msg=申报已撤回", status_code=303)
+    return redirect(request, f"/enterprise/applications/{app_id}?msg=申报已撤回", status_code=303)
 
 
 @router.post("/applications/{app_id}/amend", summary="补正后重新提交")
@@ -96,4 +97,4 @@ async def amend_resubmit(request: Request, app_id: int) -> Response:
             if set(errors) - {"requested_amount", "statement"} - form_errors_kept(errors):
                 errors["_form"] = "；".join(errors.values())
             return application_page(request, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)

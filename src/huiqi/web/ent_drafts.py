@@ -8,7 +8,7 @@ import uuid
 
 from fastapi import APIRouter, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, Response
 
 from huiqi.platform.applications import drafts
 from huiqi.platform.applications import service as apps
@@ -18,7 +18,7 @@ from huiqi.platform.materials.service import upload as upload_documents
 from huiqi.web.common import app_row, form_dict, open_db
 from huiqi.web.enterprise import _draft, claim_errors, claim_from_form, summarise_form_errors
 from huiqi.web.materials_pages import submission_from_form
-from huiqi.web.render import page, wants_json
+from huiqi.web.render import page, redirect, wants_json
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -76,7 +76,7 @@ async def save(request: Request) -> Response:
                         return JSONResponse({"application": row}, status_code=status)
                     verb = "已保存" if created else "已更新"
                     msg = f"申报草稿{verb}（编号 {app.id}），核对后点击“提交”"
-                    return RedirectResponse(f"/enterprise/applications?msg={msg}", status_code=303)
+                    return redirect(request, f"/enterprise/applications?msg={msg}", status_code=303)
     summarise_form_errors(errors)
     if saved:
         errors["_form"] = saved
@@ -99,8 +99,8 @@ async def submit(request: Request, app_id: int) -> Response:
         return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
     if wants_json(request):
         return JSONResponse({"application": jsonable_encoder(app_row(app))}, status_code=200)
-    return RedirectResponse(
-        f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}", status_code=303
+    return redirect(
+        request, f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}", status_code=303
     )
 
 
@@ -115,4 +115,4 @@ def delete(request: Request, app_id: int) -> Response:
         return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
     if wants_json(request):
         return JSONResponse({"deleted": app_id})
-    return RedirectResponse(f"/enterprise/applications?msg=草稿 {app_id} 已删除", 303)
+    return redirect(request, f"/enterprise/applications?msg=草稿 {app_id} 已删除", 303)

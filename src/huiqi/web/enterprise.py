@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import select
 
 from huiqi.platform.applications import rounds
@@ -17,6 +17,7 @@ from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
@@ -28,7 +29,8 @@ from huiqi.web.materials_pages import (
     input_data,
     submission_from_form,
 )
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.next_step import next_step
+from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -103,7 +105,7 @@ async def put_figures(request: Request) -> Response:
                 errors.update(field_errors(exc))
     if errors:
         return _profile(request, user, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
+    return redirect(request, f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
 
 
 @router.post("/figures-from-calculator", summary="把计算器中的数字存入一企一档")
@@ -115,7 +117,7 @@ async def figures_from_calculator(request: Request) -> Response:
     errors: dict[str, str] = {}
     fy_text = form.get("fiscal_year", "").strip()
     if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
-        return RedirectResponse("/calculator?msg=财务数据年度有误，未保存", status_code=303)
+        return redirect(request, "/calculator?msg=财务数据年度有误，未保存", status_code=303)
     fy = int(fy_text)
     rows = {
         fy: (
@@ -129,8 +131,8 @@ async def figures_from_calculator(request: Request) -> Response:
     }
     eid = _firm_id(request, user)
     if errors or eid is None:
-        return RedirectResponse(
-            "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
+        return redirect(
+            request, "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
         )
     saved = []
     with open_db(request) as db:
@@ -142,7 +144,7 @@ async def figures_from_calculator(request: Request) -> Response:
             )
             saved.append(str(year))
     msg = f"已将 {'、'.join(saved)} 年度数据存入一企一档，请核对后测算并保存申报草稿"
-    return RedirectResponse(f"/calculator?prefill=profile&msg={msg}", status_code=303)
+    return redirect(request, f"/calculator?prefill=profile&msg={msg}", status_code=303)
 
 
 # GET /enterprise/applications (the list, drafts included) lives in ent_drafts.py.
@@ -171,8 +173,19 @@ def application_page(
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
         steps = steps_of(db, app_id)
+        ent = db.get(Enterprise, app.enterprise_id)
+        spec = policy().measures.get(app.measure_id)
+        ahead = next_step(
+            db,
+            app,
+            ent.district if ent else "",
+            list(spec.units) if spec else [],
+            f"/enterprise/applications/{app_id}",
+            request.app.state.settings.notice_working_days,
+        )
         data = {
             "application": app_row(app),
+            "next_step": ahead,
             "timeline": timeline(app, steps, pays, db),
             "payments": [
                 {
@@ -336,7 +349,8 @@ async def submit(request: Request) -> Response:
             except ApiError as exc:
                 errors.update(claim_errors(exc))
             else:
-                return RedirectResponse(
+                return redirect(
+                    request,
                     f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
                     status_code=303,
                 )
@@ -374,9 +388,9 @@ def respond(request: Request, push_id: int, action: str) -> Response:
         try:
             campaigns.respond(db, user.principal, push_id, action == "confirm")
         except ApiError as exc:
-            return RedirectResponse(f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
+            return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
-    return RedirectResponse(f"/enterprise/offers?msg={msg}", status_code=303)
+    return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
 
 
 def my_application_ids(request: Request, user: WebUser) -> list[int]:

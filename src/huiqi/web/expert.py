@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
@@ -16,7 +16,7 @@ from huiqi.rules.explain import explain_data
 from huiqi.rules.money import format_yuan
 from huiqi.web.common import form_dict, open_db
 from huiqi.web.materials_pages import shown
-from huiqi.web.render import SIZE_ZH, html_error, page, policy
+from huiqi.web.render import SIZE_ZH, html_error, page, policy, redirect
 from huiqi.web.session import field_errors, need
 
 router = APIRouter(prefix="/expert")
@@ -192,5 +192,5 @@ async def review_action(request: Request, app_id: int) -> Response:
             return _page(request, app_id, errors=errors, form=form, status=422)
     if form.get("action") == "recuse":
         # a recusal ends the expert's access to the claim at once: back to the task list
-        return RedirectResponse(f"/expert/queue?msg={msg}", status_code=303)
-    return RedirectResponse(f"/expert/applications/{app_id}?msg={msg}", status_code=303)
+        return redirect(request, f"/expert/queue?msg={msg}", status_code=303)
+    return redirect(request, f"/expert/applications/{app_id}?msg={msg}", status_code=303)

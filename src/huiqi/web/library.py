@@ -8,6 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from huiqi.platform.clock import business_today
+from huiqi.web.formatting import window_text
 from huiqi.web.render import html_error, page, policy
 
 router = APIRouter()
@@ -17,20 +19,13 @@ LEVEL_ZH = {"enterprise": "按企业申报", "project": "按项目申报"}
 
 
 def today() -> dt.date:
-    from huiqi.platform.clock import business_today
 
     return business_today()
 
 
 def window(pol: Any, day: dt.date) -> dict[str, Any]:
     start, end = pol.window_start, pol.window_end
-    if day < start:
-        state, text = "not_started", f"尚未施行，{(start - day).days} 天后（{start}）开始"
-    elif day <= end:
-        left = (end - day).days
-        state, text = "open", f"有效期内，距到期还有 {left} 天（{end} 止）"
-    else:
-        state, text = "ended", f"已于 {end} 到期，政策有效期已结束 {(day - end).days} 天"
+    state, text = window_text(start, end, day)
     return {
         "start": start.isoformat(),
         "end": end.isoformat(),

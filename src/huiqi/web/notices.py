@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -26,7 +26,7 @@ from huiqi.platform.public_notices.views import objection_rate_limited, read_evi
 from huiqi.platform.ratelimit import client_of
 from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
-from huiqi.web.render import html_error, page
+from huiqi.web.render import html_error, page, redirect
 from huiqi.web.session import current, field_errors, need
 
 router = APIRouter()
@@ -144,7 +144,7 @@ async def object_to(request: Request, batch_id: int) -> Response:
                 form=form,
                 status=422,
             )
-    return RedirectResponse(f"/notices/{batch_id}?msg=异议已提交，审核部门核查后作出结论", 303)
+    return redirect(request, f"/notices/{batch_id}?msg=异议已提交，审核部门核查后作出结论", 303)
 
 
 @router.post("/notices/{batch_id}/public-objections", summary="公众实名提出异议（免登录）")
@@ -176,8 +176,10 @@ async def public_object_to(request: Request, batch_id: int) -> Response:
             errors = _file_errors(field_errors(exc))
             errors.setdefault("_form", next(iter(errors.values())))
             return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
-    return RedirectResponse(
-        f"/notices/{batch_id}?msg=异议已受理，名单显示“有异议·核查中”；审核部门将与您电话核实", 303
+    return redirect(
+        request,
+        f"/notices/{batch_id}?msg=异议已受理，名单显示“有异议·核查中”；审核部门将与您电话核实",
+        303,
     )
 
 
@@ -272,7 +274,7 @@ async def publish(request: Request) -> Response:
                 errors.update(field_errors(exc))
                 errors.setdefault("_form", exc.errors[0]["message"])
             else:
-                return RedirectResponse(f"/notices/{b.id}?msg=公示已发布", status_code=303)
+                return redirect(request, f"/notices/{b.id}?msg=公示已发布", status_code=303)
     return _officer(request, user, errors=errors, form=form, status=422, chosen=ids)
 
 
@@ -283,5 +285,5 @@ def close(request: Request, batch_id: int) -> Response:
         try:
             notices.close_batch(db, user.principal, batch_id)
         except ApiError as exc:
-            return RedirectResponse(f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse(f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)
+            return redirect(request, f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)

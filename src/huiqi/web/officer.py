@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
@@ -37,7 +37,8 @@ from huiqi.web.common import (
     versions_of,
 )
 from huiqi.web.materials_pages import requestable, shown
-from huiqi.web.render import STATUS_ZH, html_error, page, policy
+from huiqi.web.next_step import next_step
+from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/officer")
@@ -149,7 +150,11 @@ def _review(
                 "industry": ent.industry,
             },
             "snapshot": app.facts,
-            "policy_version": f"{app.policy_id} {app.policy_version}",
+            "policy_version": (
+                f"{pol.document_number}，版本 {app.policy_version}"
+                if app.policy_id == pol.id
+                else f"政策版本 {app.policy_version}"
+            ),
             "evaluation_row": (app.evaluation or {}).get("row"),
             "explanation": explanation,
             "prior_awards": (app.facts or {}).get("prior_awards", []),
@@ -169,6 +174,14 @@ def _review(
                 for p in pays
             ],
             "actions": _actions(user, app),
+            "next_step": next_step(
+                db,
+                app,
+                ent.district,
+                list(spec.units) if spec else [],
+                f"/officer/applications/{app_id}",
+                request.app.state.settings.notice_working_days,
+            ),
             **expert_data(db, user, app),
             "versions": versions_of(db, user.principal, app_id),
             **shown(db, user.principal, app_id),
@@ -224,8 +237,13 @@ async def review_action(request: Request, app_id: int) -> Response:
     action = form.get("action", "")
     errors: dict[str, str] = {}
     p = user.principal
-    outcome = "reject" if form.get("outcome") == "reject" else "pass"
+    # nothing is pre-selected for an officer: a conclusion is chosen, never defaulted
+    outcome = form.get("outcome", "")
+    if action in ("district", "city", "expert") and outcome not in ("pass", "reject"):
+        errors["outcome"] = "请选择审核结论：通过或不通过"
     opinion = form.get("opinion", "")[:5000]
+    if errors:
+        return _review(request, user, app_id, errors=errors, form=form, status=422)
     with open_db(request) as db:
         try:
             if action == "district":
@@ -256,7 +274,10 @@ async def review_action(request: Request, app_id: int) -> Response:
                 amend.return_for_correction(db, p, app_id, reason, wanted)
                 msg = "已退回企业补正"
             elif action == "decide":
-                approve = form.get("approve") != "no"
+                if form.get("approve") not in ("yes", "no"):
+                    errors["approve"] = "请选择决定：予以支持或不予支持"
+                    raise ApiError(422, "required", errors["approve"], "approve")
+                approve = form.get("approve") == "yes"
                 amount = amount_fen(form.get("amount", ""), "amount", errors)
                 if errors:
                     raise ApiError(422, "amount", errors["amount"], "amount")
@@ -291,11 +312,19 @@ async def review_action(request: Request, app_id: int) -> Response:
                 rename.pop("reason")
             for k, v in field_errors(exc).items():
                 errors.setdefault(rename.get(k, k), v)
-            known = {"opinion", "amount", "reason", "expert_ids", "return_reason", "dup_reason"}
+            known = {
+                "opinion",
+                "amount",
+                "reason",
+                "expert_ids",
+                "return_reason",
+                "dup_reason",
+                "approve",
+            }
             if set(errors) - known:
                 errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
             return _review(request, user, app_id, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/applications/{app_id}?msg={msg}", status_code=303)
+    return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
 
 
 def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, str]) -> str:
@@ -339,7 +368,14 @@ def payment_list(request: Request) -> Response:
             }
             for pay, a, e in pays
         ]
-        ready = _rows(db, apps.scope_query(user.principal).where(Application.status == "noticed"))
+        # 公示 over, no payment scheduled yet: once scheduled, a claim leaves this list at once
+        scheduled = select(Payment.application_id)
+        ready = _rows(
+            db,
+            apps.scope_query(user.principal).where(
+                Application.status == "noticed", Application.id.not_in(scheduled)
+            ),
+        )
     data = {
         "payments": rows,
         "ready": ready,
@@ -358,13 +394,13 @@ async def mark_paid(request: Request, payment_id: int) -> Response:
     form = form_dict(await request.form())
     voucher = form.get("voucher", "").strip()[:128]
     if not voucher:
-        return RedirectResponse("/officer/payments?msg=请填写拨付凭证号", status_code=303)
+        return redirect(request, "/officer/payments?msg=请填写拨付凭证号", status_code=303)
     with open_db(request) as db:
         try:
             payments.mark_paid(db, user.principal, payment_id, voucher)
         except ApiError as exc:
-            return RedirectResponse(f"/officer/payments?msg={exc.errors[0]['message']}", 303)
-    return RedirectResponse("/officer/payments?msg=已确认拨付", status_code=303)
+            return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    return redirect(request, "/officer/payments?msg=已确认拨付", status_code=303)
 
 
 # ---- 申报批次 ----------------------------------------------------------------------------
@@ -431,4 +467,4 @@ async def open_round(request: Request) -> Response:
             errors = field_errors(exc)
             errors.setdefault("_form", exc.errors[0]["message"])
             return _rounds_page(request, user, errors=errors, form=form, status=422)
-    return RedirectResponse(f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)
+    return redirect(request, f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)

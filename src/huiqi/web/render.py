@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
@@ -24,10 +23,42 @@ from huiqi.rules.explain import (
     cn_date,
     explain_data,
 )
-from huiqi.rules.money import format_wan, format_yuan
+from huiqi.web import formatting
+from huiqi.web.formatting import yuan_to_fen
+
+__all__ = ["yuan_to_fen"]  # calculator.py reads engine amounts through render
 
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def root(request: Request) -> str:
+    """The path the application is served under ("" at the site root, "/huiqi" behind a proxy
+    that forwards /huiqi/ with `huiqi serve --root-path /huiqi`).
+
+    Every link a page writes is `{{ root }}/path`, and every redirect goes through redirect():
+    paths stored or passed around (next=, back=, JSON twins) stay relative to the application,
+    and the root is added only where a URL leaves for the browser. `app_root_path` is the
+    application's own root even inside a mounted sub-application.
+    """
+    scope = request.scope
+    return str(scope.get("app_root_path", scope.get("root_path", ""))).rstrip("/")
+
+
+def app_path(request: Request) -> str:
+    """The request's path relative to the application root (what next= carries)."""
+    path = request.url.path
+    prefix = root(request)
+    return path[len(prefix) :] if prefix and path.startswith(prefix + "/") else path
+
+
+def redirect(request: Request, path: str, status_code: int = 303) -> RedirectResponse:
+    """A redirect to an application path (starting with "/"), under the application root."""
+    return RedirectResponse(root(request) + path, status_code=status_code)
+
+
+templates = Jinja2Templates(
+    directory=str(HERE / "templates"), context_processors=[lambda r: {"root": root(r)}]
+)
 
 STATUS_ZH = PLATFORM_STATUS_ZH  # one wording of each status, shared with the API
 ENGINE_ZH = {
@@ -88,44 +119,14 @@ ASSIGNMENT_ZH = {
 SIZE_ZH = {"large": "大型", "medium": "中型", "small": "小型", "micro": "微型"}
 
 
-def yuan_to_fen(text: str | Decimal | int | None) -> int | None:
-    """Engine JSON carries yuan as two-place strings; pages work in integer fen."""
-    if text is None or text == "":
-        return None
-    return int(Decimal(str(text)) * 100)
-
-
-def _yuan(fen: int | None) -> str:
-    return "—" if fen is None else format_yuan(int(fen))
-
-
-def _wan(fen: int | None) -> str:
-    return "—" if fen is None else format_wan(int(fen))
-
-
-def _yuan_str(text: str | None) -> str:
-    return _yuan(yuan_to_fen(text))
-
-
-def _date(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, dt.datetime):
-        # stored UTC; officers read Beijing time
-        return value.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 env = templates.env
 # every page says when it runs on the demo clock (HUIQI_TODAY), so nothing pretends to be live
 env.globals["demo_today"] = demo_today
 env.filters.update(
-    yuan=_yuan,
-    wan=_wan,
-    yuan_str=_yuan_str,
-    date=_date,
+    yuan=formatting.yuan,
+    wan=formatting.wan,
+    yuan_str=formatting.yuan_text,
+    date=formatting.when,
     status_zh=lambda s: STATUS_ZH.get(s, s),
     engine_zh=lambda s: ENGINE_ZH.get(s, s),
     role_zh=lambda s: ROLE_ZH.get(s, s),
@@ -172,7 +173,11 @@ def policy() -> Any:
 
 
 def wants_json(request: Request) -> bool:
-    return request.query_params.get("format") == "json"
+    """The page's JSON twin: ?format=json, or a client that asks for JSON and not for HTML."""
+    if request.query_params.get("format") == "json":
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
 
 
 def page(
@@ -211,7 +216,19 @@ def json_twin_url(request: Request) -> str:
     params["format"] = "json"
     from urllib.parse import urlencode
 
-    return f"{request.url.path}?{urlencode(params)}"
+    return f"{app_path(request)}?{urlencode(params)}"
+
+
+ERROR_TITLES = {
+    400: "请求有误",
+    401: "请先登录",
+    403: "无权访问",
+    404: "页面不存在",
+    405: "不支持的操作",
+    422: "填写有误",
+    429: "操作过于频繁",
+    500: "系统出错了",
+}
 
 
 def html_error(request: Request, status: int, message: str) -> Response:
@@ -219,7 +236,13 @@ def html_error(request: Request, status: int, message: str) -> Response:
         return JSONResponse(
             {"errors": [{"path": "", "rule": "http", "message": message}]}, status_code=status
         )
-    ctx = {"title": "出错了", "message": message, "status": status, "errors": {}, "form": {}}
+    ctx = {
+        "title": ERROR_TITLES.get(status, "出错了"),
+        "message": message,
+        "status": status,
+        "errors": {},
+        "form": {},
+    }
     ctx["user"] = getattr(request.state, "web_user", None)
     ctx["json_url"] = json_twin_url(request)
     resp: HTMLResponse = templates.TemplateResponse(request, "error.html", ctx, status_code=status)

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -36,7 +36,8 @@ from huiqi.platform.policy import get_policy
 from huiqi.screening.screen import SCREEN_MEASURES, read_batches, screen_table
 from huiqi.web import screening_upload
 from huiqi.web.common import open_db
-from huiqi.web.render import html_error, page, policy
+from huiqi.web.render import html_error, page, policy, redirect
+from huiqi.web.screening_names import add_names, top_firms
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/analyst/screening")
@@ -71,6 +72,7 @@ def public(job: Job) -> dict[str, Any]:
         "totals_fen": res.get("totals_fen", dict.fromkeys(SCREEN_MEASURES, 0)),
         "eligible": res.get("eligible", dict.fromkeys(SCREEN_MEASURES, 0)),
         "total_fen": sum(res.get("totals_fen", {}).values()),
+        "top": res.get("top", []),
     }
 
 
@@ -116,8 +118,9 @@ def run(ctx: JobContext) -> None:
                 eligible[mid] += rep.eligible[mid]
             shown = f"已筛查 {done:,} 行" + (f" / 共 {total:,} 行" if total else "")
             ctx.progress(done, total, shown)
+    named = add_names(result_path, src)  # the firm's name and district, when given
     csv_path = ctx.temp_dir / "result.csv"
-    pacsv.write_csv(pq.read_table(result_path), csv_path)
+    pacsv.write_csv(named, csv_path)
     outputs = [
         jobs.NewFile(name, name, OUTPUTS[key][1], (ctx.temp_dir / name).read_bytes())
         for key, name in (("parquet", "result.parquet"), ("csv", "result.csv"))
@@ -139,6 +142,7 @@ def run(ctx: JobContext) -> None:
         ],
         "totals_fen": totals,
         "eligible": eligible,
+        "top": top_firms(named),  # largest awards, named, for the page
     }
     with ctx.write() as db:
         job = ctx.own(db)
@@ -218,7 +222,7 @@ async def start(request: Request) -> Response:
         )  # fmt: skip
         db.commit()
         job_id = job.id
-    return RedirectResponse(f"/analyst/screening/{job_id}", status_code=303)
+    return redirect(request, f"/analyst/screening/{job_id}")
 
 
 @router.get("/template.{kind}", summary="下载筛查登记册模板")
@@ -279,7 +283,7 @@ def cancel(request: Request, job_id: str) -> Response:
             jobs.request_cancel(db, _owner_only(user.principal), job.id)
         except ApiError as e:
             return html_error(request, e.status, e.errors[0]["message"])
-    return RedirectResponse(f"/analyst/screening/{job_id}", status_code=303)
+    return redirect(request, f"/analyst/screening/{job_id}")
 
 
 @router.get("/{job_id}/download", summary="下载筛查结果")

@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from huiqi.platform.auth.service import Principal, resolve_token
 from huiqi.platform.db import WRITE_TX
 from huiqi.platform.deps import COOKIE_NAME
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
+from huiqi.web.formatting import person_of_user
 
 HOME = {
     "enterprise": "/enterprise",
@@ -26,7 +28,7 @@ HOME = {
     "expert": "/expert/queue",
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
-    "admin": "/officer/queue",
+    "admin": "/admin/users",
 }
 
 
@@ -34,6 +36,7 @@ HOME = {
 class WebUser:
     principal: Principal
     display_name: str
+    label: str = ""  # unit and role as people say it (formatting.person), never the account
 
     @property
     def role(self) -> str:
@@ -102,7 +105,9 @@ def attach_user(request: Request) -> None:
             user = resolve_token(db, token, idle)
         except ApiError:
             return  # expired or revoked: treat as logged out
-        request.state.web_user = WebUser(Principal.of(user), user.display_name)
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        label = person_of_user(user, firm.name if firm else None)
+        request.state.web_user = WebUser(Principal.of(user), user.display_name, label)
 
 
 def current(request: Request) -> WebUser | None:
@@ -113,7 +118,9 @@ def current(request: Request) -> WebUser | None:
 def need(request: Request, *roles: str) -> WebUser:
     """The user if logged in with one of `roles` (admin always passes)."""
     user = current(request)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    from huiqi.web.render import app_path
+
+    target = app_path(request) + (f"?{request.url.query}" if request.url.query else "")
     if user is None:
         raise NeedLogin(target)
     if roles and user.role not in roles and user.role != "admin":
@@ -122,6 +129,7 @@ def need(request: Request, *roles: str) -> WebUser:
 
 
 def login_url(next_url: str) -> str:
+    """The login page's application path, coming back to `next_url` (an application path)."""
     return f"/login?next={quote(next_url, safe='')}"
 
 

@@ -8,15 +8,15 @@ from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.tasks import service as tasks
 from huiqi.platform.tasks.models import TASK_STATUSES, PolicyTask, TaskNote
-from huiqi.web.common import beijing_today, form_dict, open_db
-from huiqi.web.render import TASK_STATUS_ZH, page
+from huiqi.web.common import beijing_today, form_dict, open_db, people
+from huiqi.web.render import TASK_STATUS_ZH, page, redirect
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/supervisor")
@@ -93,13 +93,14 @@ def task_detail(request: Request, row_id: int) -> Response:
             from huiqi.web.render import html_error
 
             return html_error(request, exc.status, exc.errors[0]["message"])
-        notes = db.scalars(
-            select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id)
+        notes = list(
+            db.scalars(select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id))
         )
+        who = people(db, {n.author for n in notes})  # unit and role, never the account
         data = {
             "task": tasks.TaskOut.model_validate(row).model_dump(),
             "notes": [
-                {"author": n.author, "note": n.note, "created_at": n.created_at} for n in notes
+                {"author": who[n.author], "note": n.note, "created_at": n.created_at} for n in notes
             ],
             "statuses": [(s, TASK_STATUS_ZH[s]) for s in TASK_STATUSES],
         }
@@ -137,7 +138,7 @@ async def task_update(request: Request, row_id: int) -> Response:
                 "status": "状态不在可选范围内",
             }
             msg = "；".join(zh.get(f, f"{f} 填写有误") for f in sorted(fields))
-            return RedirectResponse(f"{back}?msg={msg}", status_code=303)
+            return redirect(request, f"{back}?msg={msg}", status_code=303)
         except ApiError as exc:
-            return RedirectResponse(f"{back}?msg={exc.errors[0]['message']}", status_code=303)
-    return RedirectResponse(f"{back}?msg=任务已更新", status_code=303)
+            return redirect(request, f"{back}?msg={exc.errors[0]['message']}", status_code=303)
+    return redirect(request, f"{back}?msg=任务已更新", status_code=303)

@@ -13,13 +13,13 @@ def small_firm_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
     conds = [
         c.at_least(
             f,
-            "revenue",
-            p.money("rd.revenue_threshold"),
-            "营业收入100万元及以上",
-            "年营业收入",
-            "annual.revenue",
+            column="revenue",
+            threshold_fen=p.money("rd.revenue_threshold"),
+            label="营业收入100万元及以上",
+            what="年营业收入",
+            fact="annual.revenue",
         ),
-        within_window(f, p, "as_of", "申报日", "as_of"),
+        within_window(f, p, column="as_of", what="申报日", fact="as_of"),
     ]
     rd = f.money("rd_expense")
     amount = np.where(f.known("rd_expense"), percent(rd, p.rate("rd.rate"), p), 0)

@@ -34,6 +34,7 @@ from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.money import format_yuan
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
@@ -175,7 +176,7 @@ def new_application(
             raise ApiError(
                 422,
                 "over_cap",
-                f"申请金额超过该措施上限 {cap / 100:.2f} 元",
+                f"申请金额超过该措施上限 {format_yuan(cap)}",
                 "requested_amount_fen",
             )
     # 申报日: the Beijing date of this submission, never one the firm chooses

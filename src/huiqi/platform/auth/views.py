@@ -5,14 +5,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response
 from sqlalchemy import select
 
-from huiqi.platform.audit.service import record
-from huiqi.platform.auth import service
+from huiqi.platform.auth import accounts, service
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.schemas import LoginIn, TokenOut, UserIn, UserOut, UserUpdate
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME, Anyone, Db, current_token, require
-from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.security.proxies import client_address
 
 router = APIRouter(tags=["登录与用户"], responses=ERROR_RESPONSES)
@@ -62,24 +61,7 @@ def list_users(db: Db, p: Admin) -> list[User]:
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="新建用户（管理员）")
 def create_user(db: Db, p: Admin, body: UserIn) -> User:
-    if body.enterprise_id is not None:
-        from huiqi.platform.enterprises.models import Enterprise
-
-        if db.get(Enterprise, body.enterprise_id) is None:
-            raise ApiError(404, "not_found", "企业不存在", "enterprise_id")
-    user = service.create_user(
-        db,
-        body.username,
-        body.password,
-        body.role,
-        display_name=body.display_name,
-        enterprise_id=body.enterprise_id,
-        district=body.district,
-        units=body.units,
-    )
-    record(db, p, "user.create", "user", user.id, None, UserOut.model_validate(user).model_dump())
-    db.commit()
-    return user
+    return accounts.create_account(db, p, body)
 
 
 @router.patch(
@@ -88,28 +70,4 @@ def create_user(db: Db, p: Admin, body: UserIn) -> User:
 def update_user(
     db: Db, p: Admin, user_id: Annotated[int, Path(ge=1, le=2**31 - 1)], body: UserUpdate
 ) -> User:
-    from sqlalchemy import update as sql_update
-
-    from huiqi.platform.auth.models import AuthSession
-
-    user = db.get(User, user_id)
-    if user is None:
-        raise ApiError(404, "not_found", "用户不存在", "user_id")
-    if user.id == p.user_id and body.active is False:
-        raise ApiError(409, "self", "不能停用当前登录的管理员账号", "active")
-    before = UserOut.model_validate(user).model_dump()
-    if body.active is not None:
-        user.active = body.active
-    if body.display_name is not None:
-        user.display_name = body.display_name
-    if body.password is not None:
-        service.set_password(db, user, body.password)  # policy checked, sessions ended
-    if body.active is False:
-        # a suspension ends every open session of the account
-        db.execute(
-            sql_update(AuthSession).where(AuthSession.user_id == user.id).values(revoked=True)
-        )
-    db.flush()
-    record(db, p, "user.update", "user", user.id, before, UserOut.model_validate(user).model_dump())
-    db.commit()
-    return user
+    return accounts.update_account(db, p, user_id, body)

@@ -19,6 +19,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import measure
+from huiqi.rules.money import format_yuan
 
 WARNING_PERCENT = 90
 
@@ -92,7 +93,7 @@ def upsert_pool(db: Session, p: Principal, data: PoolIn) -> BudgetPool:
             raise ApiError(
                 409,
                 "below_committed",
-                f"预算总额不能低于已承诺金额 {pool.committed_fen / 100:.2f} 元",
+                f"预算总额不能低于已承诺金额 {format_yuan(pool.committed_fen)}",
                 "total_fen",
             )
         before = {"total_fen": pool.total_fen}
@@ -133,8 +134,8 @@ def commit_amount(db: Session, measure_id: str, fiscal_year: int, amount_fen: in
         raise ApiError(
             409,
             "budget_exceeded",
-            f"预算不足：措施 {measure_id} {fiscal_year} 年度剩余 {avail / 100:.2f} 元，"
-            f"本次需 {amount_fen / 100:.2f} 元",
+            f"预算不足：措施 {measure_id} {fiscal_year} 年度剩余 {format_yuan(avail)}，"
+            f"本次需 {format_yuan(amount_fen)}",
             "amount_fen",
         )
     return pool

@@ -30,6 +30,7 @@ from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.clock import business_today
 from huiqi.platform.db import utcnow
+from huiqi.platform.engine import platform_policy
 from huiqi.platform.jobs.kinds import JobKind, register
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
@@ -52,7 +53,8 @@ def compute(
     ctx: JobContext | None, db: Session, camp: Campaign, day: dt.date
 ) -> tuple[int, list[Frozen], int]:
     """(firms screened, frozen candidates, bulk/single mismatches) — reads only."""
-    pol = get_policy()
+    # the policy under the platform's credit readings: the firms the submission gate allows
+    pol = platform_policy(db, day)
     taken = {
         (eid, key)
         for eid, key, status in db.execute(

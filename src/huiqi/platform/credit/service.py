@@ -6,7 +6,9 @@ alone does not block unless credit.block_any_penalty is switched on. The switch,
 look-back window (months) and that reading are runtime parameters an admin may change,
 because they differ between guidelines. The rules engine applies the same rule to the same
 facts (huiqi.rules.standard.credit_in_good_standing): a penalty exactly N months before the
-claim date is outside the window.
+claim date is outside the window. Every case the platform evaluates carries the current
+parameters as the engine's readings (`credit_readings`, through engine.build_case), so an
+admin's change moves the gate and the engine together.
 """
 
 from __future__ import annotations
@@ -45,10 +47,17 @@ def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
         raise ApiError(422, "unknown_parameter", f"未知参数 {key}", "key")
     if key in ("credit.block_enabled", "credit.block_any_penalty") and not isinstance(value, bool):
         raise ApiError(422, "bool_type", "应为布尔值 true/false", "value")
-    if key == "credit.penalty_months" and (
-        isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 120
-    ):
-        raise ApiError(422, "range", "回溯月数应为 0–120 的整数", "value")
+    if key == "credit.penalty_months":
+        choices = lookback_choices()
+        if isinstance(value, bool) or not isinstance(value, int) or value not in choices:
+            shown = "、".join(str(c) for c in choices)
+            raise ApiError(
+                422,
+                "range",
+                f"回溯月数应为 {shown} 之一（政策包读法 {LOOKBACK_READING} 的取值，"
+                "申报与政策计算按同一读法）",
+                "value",
+            )
     if key == "review.expert_measures":
         known = get_policy().measures
         if not isinstance(value, list) or not all(isinstance(m, str) for m in value):
@@ -65,6 +74,35 @@ def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
         row.value = value
     record(db, actor, "parameter.set", "parameter", key, {"value": before}, {"value": value})
     db.commit()
+
+
+# The engine's readings that the platform's credit parameters decide. credit.block_enabled
+# switches the whole check, so off means: no discredit block, no look-back, no penalty block.
+DISCREDIT_READING = "credit.block_serious_discredit"
+LOOKBACK_READING = "credit.major_penalty_lookback_months"
+ANY_PENALTY_READING = "credit.block_any_penalty"
+
+
+def lookback_choices() -> tuple[int, ...]:
+    """The look-back months an admin may choose: the values the policy package names for its
+    reading (default and alternatives), so every choice is one the engine can evaluate."""
+    reading = get_policy().parameters.get(LOOKBACK_READING)
+    if reading is None or not reading.interpretation:
+        return tuple(range(0, 121))
+    values = (*(v for _, v in reading.values), *reading.alternatives)
+    return tuple(sorted({int(v) for v in values}, reverse=True))
+
+
+def credit_readings(db: Session) -> dict[str, Any]:
+    """The platform's current credit parameters as the engine's readings: the case the
+    engine evaluates carries them, so the submission gate (`check`) and the engine's credit
+    condition apply one rule whatever an admin sets."""
+    enabled = bool(get_parameter(db, "credit.block_enabled"))
+    return {
+        DISCREDIT_READING: enabled,
+        LOOKBACK_READING: int(get_parameter(db, "credit.penalty_months")) if enabled else 0,
+        ANY_PENALTY_READING: enabled and bool(get_parameter(db, "credit.block_any_penalty")),
+    }
 
 
 def months_before(day: dt.date, months: int) -> dt.date:
@@ -100,7 +138,7 @@ def check(db: Session, ent: Enterprise, as_of: dt.date | None = None) -> CreditC
         query = query.where(Penalty.major.is_(True))
     recent = db.scalars(query.order_by(Penalty.decided_on.desc())).first()
     if months > 0 and recent is not None:
-        what = "重大行政处罚" if recent.major else "行政处罚（按参数 credit.block_any_penalty）"
+        what = "重大行政处罚" if recent.major else "行政处罚（平台参数：任何行政处罚都拦截）"
         reasons.append(
             f"企业近 {months} 个月内受到{what}（{recent.decided_on.isoformat()}，"
             f"{recent.authority or '处罚机关未填'}），不予支持（{CREDIT_SOURCE}）"

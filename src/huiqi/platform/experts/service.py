@@ -28,7 +28,7 @@ from huiqi.platform.experts.models import ExpertAssignment
 from huiqi.platform.experts.schemas import AssignmentOut, OpinionIn
 from huiqi.platform.policy import cap_fen, measure
 from huiqi.rules.errors import InputError
-from huiqi.rules.money import parse_amount
+from huiqi.rules.money import format_yuan, parse_amount
 
 OPINION_ZH = {"agree": "同意", "disagree": "不同意", "amend": "修改金额建议"}
 # Assignments through which an expert may still read the claim.
@@ -249,7 +249,7 @@ def submit_opinion(db: Session, p: Principal, app_id: int, body: OpinionIn) -> E
             raise ApiError(
                 422,
                 "over_cap",
-                f"建议金额不能超过该措施上限 {cap / 100:,.2f} 元",
+                f"建议金额不能超过该措施上限 {format_yuan(cap)}",
                 "recommended_amount_fen",
             )
     before = out(db, a).model_dump(mode="json")

@@ -43,6 +43,7 @@ from huiqi.platform.public_notices.models import (
 from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ItemOut, ObjectionIn
 from huiqi.platform.public_notices.workdays import UnknownYear, end_of_period
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.rules.money import EXCEL_YUAN_FORMAT, fen_to_yuan
 
 
 def may_close(p: Principal, batch: NoticeBatch) -> bool:
@@ -438,9 +439,7 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
     ]
     ws.append(header)
     for i, it in enumerate(items(db, batch), start=1):
-        amount = (
-            f"{it.amount_fen // 100}.{it.amount_fen % 100:02d}" if it.amount_fen is not None else ""
-        )
+        amount = fen_to_yuan(it.amount_fen) if it.amount_fen is not None else None
         ws.append(
             [
                 i,
@@ -453,6 +452,8 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
                 ITEM_STATE_ZH.get(it.state, it.state),
             ]
         )
+    for row in ws.iter_rows(min_row=3, min_col=7, max_col=7):
+        row[0].number_format = EXCEL_YUAN_FORMAT  # a number people can sum, read in 元
     for col, width in zip("ABCDEFGH", (6, 30, 22, 14, 10, 36, 18, 14), strict=True):
         ws.column_dimensions[col].width = width
     keep_text(ws)  # a firm's name is the firm's own text: never a live formula

@@ -26,6 +26,7 @@ from huiqi.platform.policy import cap_fen, measure
 from huiqi.platform.reviews import duplicates
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+from huiqi.rules.money import format_yuan
 
 __all__ = ["STATUS_ZH", "city_review", "decide", "district_review", "expert_review", "recheck"]
 
@@ -192,7 +193,7 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
             raise ApiError(
                 422,
                 "above_engine",
-                f"计算类措施的核定金额不能高于政策公式金额 {ceiling / 100:.2f} 元",
+                f"计算类措施的核定金额不能高于政策公式金额 {format_yuan(ceiling)}",
                 "amount_fen",
             )
         if amount not in {app.engine_amount_fen, ceiling} | recommended and not reason:
@@ -206,7 +207,7 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
         cap = cap_fen(spec.id, app.fiscal_year)
         if cap is not None and amount > cap:
             raise ApiError(
-                422, "over_cap", f"核定金额不能超过该措施上限 {cap / 100:.2f} 元", "amount_fen"
+                422, "over_cap", f"核定金额不能超过该措施上限 {format_yuan(cap)}", "amount_fen"
             )
         if app.requested_amount_fen is not None and amount > app.requested_amount_fen:
             raise ApiError(

@@ -2,23 +2,18 @@
 (function () {
   "use strict";
 
-  // Policy countdown: re-computed in the browser so a page left open stays right.
+  // Policy countdown: while the window is open, the hours and minutes left tick in the browser.
+  // Day counts before and after the window come from the server's Beijing business date, so
+  // every page says the same number of days (a browser clock in another zone would not).
   function countdown() {
     var el = document.getElementById("countdown");
-    if (!el) return;
+    if (!el || !el.classList.contains("open")) return;
     var end = new Date(el.dataset.end + "T23:59:59+08:00");
-    var start = new Date(el.dataset.start + "T00:00:00+08:00");
-    var now = new Date();
+    var ms = end - new Date();
+    if (ms <= 0) return;
     var day = 86400000;
-    if (now < start) {
-      el.textContent = "尚未施行，" + Math.ceil((start - now) / day) + " 天后（" + el.dataset.start + "）开始";
-    } else if (now <= end) {
-      var ms = end - now;
-      var d = Math.floor(ms / day), h = Math.floor((ms % day) / 3600000), m = Math.floor((ms % 3600000) / 60000);
-      el.textContent = "有效期内，距到期还有 " + d + " 天 " + h + " 小时 " + m + " 分（" + el.dataset.end + " 止）";
-    } else {
-      el.textContent = "已于 " + el.dataset.end + " 到期，政策有效期已结束 " + Math.floor((now - end) / day) + " 天";
-    }
+    var d = Math.floor(ms / day), h = Math.floor((ms % day) / 3600000), m = Math.floor((ms % 3600000) / 60000);
+    el.textContent = "有效期内，距到期还有 " + d + " 天 " + h + " 小时 " + m + " 分（" + el.dataset.end + " 止）";
   }
 
   // Calculator: show only the field set of the chosen project kind.
@@ -94,7 +89,20 @@
     if (box.dataset.state === "running" || box.dataset.state === "queued") tick();
   }
 
+  // A table wider than its box scrolls inside it: keyboard users can reach and scroll it too.
+  function scrollers() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth) return;
+      var cap = box.querySelector("caption");
+      var head = box.closest("section, article, main").querySelector("h1, h2, h3");
+      box.tabIndex = 0;
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", (cap || head || { textContent: "表格" }).textContent.trim() + "（可左右滚动）");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    scrollers();
     countdown(); projectKinds(); printing(); drafts(); screening();
   });
 })();

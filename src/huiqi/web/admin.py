@@ -1,0 +1,361 @@
+"""系统管理 pages (admin only): accounts, budgets, platform parameters, the holiday calendar and
+audit-chain verification; the same services as the API, so the same rules and audit records.
+
+Every page has its JSON twin (`?format=json`); form errors are shown beside the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from huiqi.platform.audit.models import AuditEntry
+from huiqi.platform.audit.service import verify
+from huiqi.platform.auth import accounts
+from huiqi.platform.auth.models import ROLES, User
+from huiqi.platform.auth.schemas import UserIn, UserUpdate
+from huiqi.platform.budgets import service as budgets
+from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.clock import business_today
+from huiqi.platform.credit.service import DEFAULTS, get_parameter, set_parameter
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError, validation_errors
+from huiqi.platform.public_notices import calendar
+from huiqi.rules.errors import InputError
+from huiqi.web.common import amount_fen, form_dict, open_db, people
+from huiqi.web.render import ROLE_ZH, page, policy, redirect
+from huiqi.web.session import WebUser, field_errors, need
+
+router = APIRouter(prefix="/admin")
+
+PARAMETER_ZH = {
+    "credit.block_enabled": "信用审查拦截（严重失信或近期行政处罚的企业不能申报、不能通过复核）",
+    "credit.penalty_months": "行政处罚回溯月数",
+    "credit.block_any_penalty": "普通行政处罚也拦截（关闭时只拦截重大行政处罚）",
+    "review.expert_measures": "必须经专家/第三方评审的措施",
+}
+
+
+def admin(request: Request) -> WebUser:
+    return need(request, "admin")
+
+
+def errors_of(exc: ApiError | ValidationError) -> dict[str, str]:
+    if isinstance(exc, ValidationError):
+        return {
+            e["path"] or "_form": e["message"]
+            for e in validation_errors(RequestValidationError(exc.errors()))
+        }
+    return field_errors(exc)
+
+
+def messages(exc: ApiError | InputError) -> list[str]:
+    if isinstance(exc, InputError):
+        return [e.message for e in exc.errors]
+    return [e["message"] for e in exc.errors]
+
+
+# ---- accounts ------------------------------------------------------------------------------
+
+
+def user_row(u: User, firms: dict[int, str]) -> dict[str, Any]:
+    scope = ""
+    if u.role == "enterprise" and u.enterprise_id:
+        scope = firms.get(u.enterprise_id, f"企业 {u.enterprise_id}")
+    elif u.role == "district_officer":
+        scope = u.district or ""
+    elif u.role == "city_officer":
+        scope = "、".join(u.units or [])
+    return {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role,
+        "scope": scope,
+        "active": u.active,
+    }
+
+
+def users_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    me = admin(request)
+    with open_db(request) as db:
+        firms = dict(db.execute(select(Enterprise.id, Enterprise.name)).tuples().all())
+        users = [user_row(u, firms) for u in db.scalars(select(User).order_by(User.id))]
+    data = {
+        "users": users,
+        "me": me.principal.user_id,
+        "roles": [(r, ROLE_ZH.get(r, r)) for r in ROLES],
+        "units": sorted(accounts.units_of_policy()),
+    }
+    title = "账号管理"
+    return page(
+        request, "adm_users.html", data, title=title, errors=errors, form=form, status=status
+    )
+
+
+@router.get("/users", summary="账号管理")
+def users(request: Request) -> Response:
+    return users_page(request)
+
+
+@router.post("/users", summary="新建账号")
+async def create_user(request: Request) -> Response:
+    me = admin(request)
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    with open_db(request) as db:
+        enterprise_id = None
+        code = form.get("credit_code", "").strip()
+        if code:
+            enterprise_id = db.scalar(select(Enterprise.id).where(Enterprise.credit_code == code))
+            if enterprise_id is None:
+                errors["credit_code"] = "没有这个统一社会信用代码的企业"
+        if form.get("role") == "enterprise" and not code:
+            errors["credit_code"] = "企业账号须填写所属企业的统一社会信用代码"
+        if not errors:
+            try:
+                body = UserIn(
+                    username=form.get("username", "").strip(),
+                    password=form.get("password", ""),
+                    role=form.get("role", ""),  # type: ignore[arg-type]  # validated by UserIn
+                    display_name=form.get("display_name", "").strip(),
+                    enterprise_id=enterprise_id,
+                    district=form.get("district", "").strip() or None,
+                    units=[
+                        u.strip()
+                        for u in form.get("units", "").replace("、", ",").split(",")
+                        if u.strip()
+                    ],
+                )
+                created = accounts.create_account(db, me.principal, body)
+            except (ApiError, ValidationError) as exc:
+                db.rollback()
+                errors = errors_of(exc)
+            else:
+                return redirect(request, f"/admin/users?msg=已新建账号 {created.username}")
+    form.pop("password", None)
+    return users_page(request, errors=errors, form=form, status=422)
+
+
+@router.post("/users/{user_id}", summary="停用、启用账号或重置密码")
+async def update_user(request: Request, user_id: int) -> Response:
+    me = admin(request)
+    form = form_dict(await request.form())
+    action = form.get("action", "")
+    changes: dict[str, Any] = {
+        "disable": {"active": False},
+        "enable": {"active": True},
+        "password": {"password": form.get("password", "")},
+    }.get(action, {})
+    if not changes:
+        return redirect(request, "/admin/users?msg=未知操作")
+    with open_db(request) as db:
+        try:
+            user = accounts.update_account(db, me.principal, user_id, UserUpdate(**changes))
+        except (ApiError, ValidationError) as exc:
+            db.rollback()
+            message = next(iter(errors_of(exc).values()))
+            return redirect(request, f"/admin/users?msg=未能修改：{message}")
+    done = {"disable": "已停用", "enable": "已启用", "password": "已重置密码："}[action]
+    return redirect(request, f"/admin/users?msg={done} {user.username}")
+
+
+# ---- budgets -------------------------------------------------------------------------------
+
+
+def budgets_page(
+    request: Request,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    admin(request)
+    with open_db(request) as db:
+        pools = [
+            budgets.pool_out(p).model_dump()
+            for p in db.scalars(
+                select(BudgetPool).order_by(BudgetPool.fiscal_year.desc(), BudgetPool.measure_id)
+            )
+        ]
+    measures = [(m.id, f"{m.id} {m.title}") for m in policy().measures.values()]
+    data = {"pools": pools, "measures": measures, "default_year": business_today().year}
+    return page(
+        request, "adm_budgets.html", data, title="预算管理", errors=errors, form=form, status=status
+    )
+
+
+@router.get("/budgets", summary="预算管理")
+def budget_list(request: Request) -> Response:
+    return budgets_page(request)
+
+
+@router.post("/budgets", summary="设立或调整预算池")
+async def budget_set(request: Request) -> Response:
+    me = admin(request)
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    total = amount_fen(form.get("total", ""), "total", errors, required=True)
+    if not errors:
+        with open_db(request) as db:
+            try:
+                body = budgets.PoolIn(
+                    measure_id=form.get("measure_id", ""),
+                    fiscal_year=form.get("fiscal_year", ""),  # type: ignore[arg-type]
+                    total_fen=total,  # type: ignore[arg-type]
+                )
+                pool = budgets.upsert_pool(db, me.principal, body)
+            except (ApiError, ValidationError) as exc:
+                db.rollback()
+                errors = {
+                    ("total" if k == "total_fen" else k): v for k, v in errors_of(exc).items()
+                }
+            else:
+                msg = f"已设置 {pool.measure_id} {pool.fiscal_year} 年度预算"
+                return redirect(request, f"/admin/budgets?msg={msg}")
+    return budgets_page(request, errors=errors, form=form, status=422)
+
+
+# ---- parameters ----------------------------------------------------------------------------
+
+
+def parameters_page(
+    request: Request, *, errors: dict[str, str] | None = None, status: int = 200
+) -> Response:
+    admin(request)
+    with open_db(request) as db:
+        values = {k: get_parameter(db, k) for k in DEFAULTS}
+    data = {
+        "parameters": [
+            {"key": k, "label": PARAMETER_ZH.get(k, k), "value": v, "default": DEFAULTS[k]}
+            for k, v in values.items()
+        ]
+    }
+    return page(
+        request, "adm_parameters.html", data, title="平台参数", errors=errors, status=status
+    )
+
+
+@router.get("/parameters", summary="平台参数")
+def parameters(request: Request) -> Response:
+    return parameters_page(request)
+
+
+def parameter_value(key: str, text: str) -> Any:
+    """A form's text as the parameter's type (the type of its default)."""
+    default = DEFAULTS[key]
+    if isinstance(default, bool):
+        return text == "1"
+    if isinstance(default, int):
+        if not text.strip().isdigit():
+            raise ApiError(422, "integer", "应为非负整数", key)
+        return int(text.strip())
+    return [v.strip() for v in text.replace("，", ",").replace("、", ",").split(",") if v.strip()]
+
+
+@router.post("/parameters/{key}", summary="修改平台参数")
+async def parameter_set(request: Request, key: str) -> Response:
+    me = admin(request)
+    if key not in DEFAULTS:
+        return redirect(request, "/admin/parameters?msg=未知参数")
+    form = form_dict(await request.form())
+    with open_db(request) as db:
+        try:
+            set_parameter(db, me.principal, key, parameter_value(key, form.get("value", "")))
+        except ApiError as exc:
+            db.rollback()
+            errors = {key: exc.errors[0]["message"]}
+            return parameters_page(request, errors=errors, status=422)
+    return redirect(request, f"/admin/parameters?msg=已修改：{PARAMETER_ZH.get(key, key)}")
+
+
+# ---- holiday calendar ----------------------------------------------------------------------
+
+
+def calendar_page(
+    request: Request,
+    year: int,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    admin(request)
+    with open_db(request) as db:
+        view = calendar.year_view(db, year).model_dump()
+    text = "\n".join(
+        f"{d['date']},{'法定节假日' if d['kind'] == 'holiday' else '调休上班'},{d['name']}"
+        for d in view["days"]
+    )
+    data = {"calendar": view, "year": year, "text": text}
+    title = f"{year} 年节假日安排"
+    return page(
+        request, "adm_calendar.html", data, title=title, errors=errors, form=form, status=status
+    )
+
+
+def _year(text: str | None) -> int:
+    year = int(text) if text and text.isdigit() else business_today().year + 1
+    return min(max(year, 2000), 2100)
+
+
+@router.get("/calendar", summary="节假日安排")
+def calendar_view(request: Request, year: str | None = None) -> Response:
+    return calendar_page(request, _year(year))
+
+
+@router.post("/calendar", summary="录入某年的节假日与调休安排（整年替换）")
+async def calendar_record(request: Request) -> Response:
+    me = admin(request)
+    form = form_dict(await request.form())
+    year = _year(form.get("year"))
+    with open_db(request) as db:
+        try:
+            days = calendar.parse_csv(form.get("days", "").encode("utf-8"))
+            calendar.record_year(db, me.principal, year, days)
+        except (ApiError, InputError) as exc:
+            db.rollback()
+            message = "；".join(str(m) for m in messages(exc))
+            return calendar_page(request, year, errors={"days": message}, form=form, status=422)
+    return redirect(request, f"/admin/calendar?year={year}&msg=已录入 {year} 年安排")
+
+
+# ---- audit ---------------------------------------------------------------------------------
+
+
+@router.get("/audit", summary="审计日志与哈希链校验")
+def audit(request: Request, check: str = "", entity: str = "") -> Response:
+    admin(request)
+    with open_db(request) as db:
+        q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
+        if entity:
+            q = q.where(AuditEntry.entity == entity[:64])
+        entries = [
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "actor_role": e.actor_role,
+                "action": e.action,
+                "entity": e.entity,
+                "entity_id": e.entity_id,
+                "hash": e.hash,
+            }
+            for e in db.scalars(q)
+        ]
+        who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
+        for e in entries:
+            e["actor_label"] = who[e["actor"]]
+        result = verify(db).__dict__ if check else None
+    data = {"entries": entries, "verification": result, "entity": entity}
+    return page(request, "adm_audit.html", data, title="审计日志")

@@ -1,0 +1,78 @@
+"""The blocks every package shares: credit reasons name their source (the application
+guidelines, not the policy text); the scope of 我市 from a district or a credit code, the same
+for a frame whatever other frames share its columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from huiqi.policies import load_policy
+from huiqi.rules.api import evaluate_case_json
+from huiqi.rules.frame import Frame
+from huiqi.rules.parameters import ParamView
+from huiqi.rules.standard import CREDIT_SOURCE, in_scope
+
+POLICY = load_policy()
+CASE = {
+    "as_of": "2024-06-30",
+    "fiscal_year": 2023,
+    "enterprise": {"software_enterprise": True, "district": "江岸区"},
+    "annual": {"2023": {"revenue": "10000000", "rd_expense": "2000000"}},
+}
+
+
+def _credit(enterprise: dict[str, Any], readings: dict[str, Any] | None = None) -> dict[str, Any]:
+    case = {**CASE, "enterprise": {**CASE["enterprise"], **enterprise}}
+    if readings:
+        case["readings"] = readings
+    (row,) = [r for r in evaluate_case_json(POLICY, case)["results"] if r["measure"] == "2.6.1"]
+    (cond,) = [c for c in row["conditions"] if c["key"] == "credit"]
+    return cond  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    ("enterprise", "readings", "passed", "words"),
+    [
+        ({}, None, True, "信用状况良好"),
+        ({"serious_discredit": True}, None, False, "严重失信"),
+        ({"last_major_penalty_date": "2024-01-01"}, None, False, "重大行政处罚"),
+        ({"last_penalty_date": "2024-01-01"}, None, True, "近 36 个月内无重大行政处罚"),
+        ({"last_penalty_date": "2024-01-01"}, {"credit.block_any_penalty": True}, False,
+         "credit.block_any_penalty=true"),
+        ({"last_major_penalty_date": "2024-01-01"},
+         {"credit.major_penalty_lookback_months": 0}, True, "不审查行政处罚"),
+    ],
+)  # fmt: skip
+def test_every_credit_reason_says_it_comes_from_the_guidelines(
+    enterprise: dict[str, Any], readings: dict[str, Any] | None, passed: bool, words: str
+) -> None:
+    cond = _credit(enterprise, readings)
+    assert cond["passed"] is passed, cond
+    assert words in cond["detail"] and CREDIT_SOURCE in cond["detail"], cond["detail"]
+    assert "申报指南" in cond["label"]
+
+
+def _frame(division: np.ndarray, known: np.ndarray) -> Frame:
+    f = Frame(len(division))
+    f.put("credit_division", division, known)
+    return f
+
+
+def test_scope_by_credit_code_for_frames_sharing_a_column() -> None:
+    p = ParamView(POLICY.parameters, POLICY.window_start)
+    division = np.array([420106, 420000, 110108, 420500, 420199, 420200], dtype=np.int64)
+    everything = np.ones(6, dtype=np.bool_)
+    (first,) = in_scope(_frame(division, everything), p)
+    assert first.passed.tolist() == [True, False, False, False, True, False]
+    assert first.known.tolist() == [True, False, True, True, True, True]
+    # the same column with another known mask (a second registry part, a filtered frame):
+    # worked out again, not taken from the first
+    some = np.array([True, True, False, True, False, True])
+    (second,) = in_scope(_frame(division, some), p)
+    assert second.passed.tolist() == [True, False, False, False, False, False]
+    assert second.known.tolist() == [True, False, False, True, False, True]
+    (again,) = in_scope(_frame(division, everything), p)
+    assert again.passed.tolist() == first.passed.tolist()
