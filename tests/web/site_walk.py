@@ -9,8 +9,10 @@ The crawler then follows every same-site link a role's pages show, once per page
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -56,6 +58,25 @@ def _ok(r: Any, *codes: int) -> Any:
     return r.json()
 
 
+@contextmanager
+def business_day(day: str) -> Iterator[None]:
+    """Run a step on another business date (the demo clock), then return to the test's date.
+
+    A 公示 may not start before the day it is published, so a batch that has already run its
+    period is published on an earlier business day rather than backdated. Module-scoped servers
+    build the world too, so this sets the variable itself instead of using monkeypatch.
+    """
+    old = os.environ.get("HUIQI_TODAY")
+    os.environ["HUIQI_TODAY"] = day
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("HUIQI_TODAY", None)
+        else:
+            os.environ["HUIQI_TODAY"] = old
+
+
 def build_world(app: FastAPI) -> dict[str, Any]:
     """Claims in every state a page shows; returns their ids."""
     with app.state.sessionmaker() as db:
@@ -69,16 +90,18 @@ def build_world(app: FastAPI) -> dict[str, Any]:
     _ok(dh.post(f"{API}/reviews/{decided}/district", json={"outcome": "pass", "opinion": "齐全"}))
     _ok(kj.post(f"{API}/reviews/{decided}/city", json={"outcome": "pass"}))
     _ok(kj.post(f"{API}/reviews/{decided}/decision", json={"approve": True}))
-    closed = _ok(
-        kj.post(
-            f"{API}/notices",
-            json={
-                "title": "2023年度第一批拟支持名单",
-                "application_ids": [decided],
-                "start_date": "2024-06-03",
-            },
+    # the first batch was published two weeks ago; its five working days are over today
+    with business_day("2024-06-03"):
+        closed = _ok(
+            kj.post(
+                f"{API}/notices",
+                json={
+                    "title": "2023年度第一批拟支持名单",
+                    "application_ids": [decided],
+                    "start_date": "2024-06-03",
+                },
+            )
         )
-    )
     _ok(kj.post(f"{API}/notices/{closed['id']}/close"))
     _ok(kj.post(f"{API}/payments/applications/{decided}"))
     # a second claim, decided and listed in a batch still open today (the objection form)
