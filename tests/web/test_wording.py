@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -106,8 +106,12 @@ def test_one_formatter_for_amounts_and_days() -> None:
     assert state == "ended" and text.endswith(f"已结束 {(dt.date(2026, 12, 1) - end).days} 天")
 
 
-def test_day_count_agrees_on_every_page(world_app: tuple[FastAPI, dict[str, Any]]) -> None:
+def test_day_count_agrees_on_every_page(
+    world_app: tuple[FastAPI, dict[str, Any]],
+    set_today: Callable[[dt.date | str], None],
+) -> None:
     app, _ = world_app
+    set_today(dt.date(2025, 7, 1))  # after the policy's window, so every page counts days since
     c = as_user(app, None)
     days = (business_today() - dt.date(2025, 5, 31)).days
     for url in ("/", "/policy", "/policy/measures/2.6.1", "/login"):
@@ -208,7 +212,9 @@ def test_calculator_names_missing_facts_and_links_existing_claims(
     }
     public = as_user(app, None).post("/calculator", data=form)
     words = text_of(public.text)
-    assert "缺少相关信息" in words and "缺少判断“" in words
+    # each missing fact is asked as a question in the policy's words, with where to answer it
+    assert "缺少相关信息" in words
+    assert "如已获评工业互联网标识解析二级节点，请补充认定日期" in words
     assert 'href="#fs-recognitions"' in public.text and 'id="fs-recognitions"' in public.text
     assert "recognitions[]" not in words
     firm = as_user(app, "enterprise1")

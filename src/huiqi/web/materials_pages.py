@@ -19,6 +19,7 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.materials import service
 from huiqi.platform.materials.commitment import commitment_text
 from huiqi.platform.settings import upload_max_bytes_from_env
+from huiqi.web.common import people
 
 API = "/api/v1/materials/applications"
 
@@ -91,6 +92,9 @@ def shown(db: Any, p: Principal, app_id: int) -> dict[str, Any]:
     except ApiError:
         return {"materials": None}
     spec = service.materials_spec()
+    commitments = service.commitments(db, app)
+    # the signer is named as pages name people (the firm by its name), never by account
+    signers = people(db, {c.signed_by for c in commitments})
     return {
         "materials": {
             "documents": [
@@ -111,10 +115,10 @@ def shown(db: Any, p: Principal, app_id: int) -> dict[str, Any]:
                     "version": c.version,
                     "text": c.text,
                     "sha256": c.sha256,
-                    "signed_by": c.signed_by,
+                    "signed_by": signers[c.signed_by],
                     "signed_at": c.signed_at,
                 }
-                for c in service.commitments(db, app)
+                for c in commitments
             ],
             "missing": [f.message for f in service.missing(db, app)],
         }
