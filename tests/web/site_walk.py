@@ -37,7 +37,7 @@ ROLES = (
     "admin",
 )
 # Links a crawler must not follow: they change state, download files or are a page's JSON twin.
-SKIP = re.compile(r"/logout|/download|export\.xlsx|format=json|/api/|/static/|/evidence/")
+SKIP = re.compile(r"/logout|/download|\.(xlsx|csv|pdf)(\?|$)|format=json|/api/|/static/|/evidence/")
 REGISTRY = (
     "credit_code,software_enterprise,revenue,revenue_previous_year,rd_expense,dcmm_level,"
     "name,district\n"
