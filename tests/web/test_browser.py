@@ -117,7 +117,7 @@ def test_public_library_and_calculator(new_page: Any, set_today: Any) -> None:
     headline = page.locator('[data-headline="2.6.1"]').inner_text()
     assert headline.startswith("最高可享：¥130,000.00") and "以主管部门审核为准" in headline
     assert "合计最高可享：¥160,000.00" in page.locator("#summary").inner_text()
-    page.locator("#missing summary").click()
+    assert "缺少相关信息" in page.locator("#miss-h").inner_text()  # the list is shown open
     missing = page.locator("#missing li.unknown").filter(has_text="1.3.1")
     assert missing.is_visible()
     assert "如已获评工业互联网标识解析二级节点，请补充认定日期" in missing.inner_text()

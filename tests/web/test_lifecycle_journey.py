@@ -102,14 +102,19 @@ def test_round_to_payment_with_a_correction(
     # 5. district and city pass it; the city decides at the formula amount
     district.goto(f"/officer/applications/{app_id}")
     assert "2024年度研发费用专项审计报告.pdf" in district.locator("#materials").inner_text()
+    # review forms start with nothing selected: the officer chooses the outcome
+    district.get_by_label("通过", exact=True).check()
     district.get_by_label("审核意见").fill("补正材料齐全")
     district.get_by_role("button", name="提交审核意见").click()
     assert "区级初审已完成" in district.locator(".flash").inner_text()
     city.goto(f"/officer/applications/{app_id}")
+    city.get_by_label("通过", exact=True).check()
     city.get_by_role("button", name="提交审核意见").click()
     assert "市级复核已完成" in city.locator(".flash").inner_text()
     formula = city.locator("#engine-amount").inner_text()
     assert "措施上限" in city.locator("main").inner_text()
+    assert not city.get_by_label("予以支持").is_checked()
+    city.get_by_label("予以支持").check()
     city.get_by_role("button", name="确认决定").click()
     assert "已作出决定" in city.locator(".flash").inner_text()
 
