@@ -24,7 +24,7 @@ from tests.ops.deploy_fixtures import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 CHROMIUM = Path(os.environ.get("HUIQI_CHROMIUM", "/usr/bin/chromium"))
-ADMIN_PASSWORD = "Root-password-2024"
+ADMIN_PASSWORD = "Chief-password-2024"
 
 
 @pytest.fixture(scope="module")
