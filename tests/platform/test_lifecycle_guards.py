@@ -430,9 +430,7 @@ def test_no_submission_outside_an_open_round_or_after_the_policy(
     assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "round_closed"
 
 
-def test_declining_an_offer_does_not_stop_applying_later(
-    client: TestClient, app, as_user
-) -> None:  # type: ignore[no-untyped-def]
+def test_declining_an_offer_does_not_stop_applying_later(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
     city = as_user("city_kj")
     r = client.post(
         f"{API}/campaigns",
