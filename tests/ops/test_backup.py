@@ -16,8 +16,15 @@ from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import SYSTEM
 from tests.ops.deploy_fixtures import fresh_postgres_database, huiqi
+from tests.platform.clock_setup import TEST_TODAY
 
 COUNTED = ("users", "enterprises", "applications", "audit_log", "budget_pools")
+
+
+@pytest.fixture(autouse=True)
+def demo_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo seeds claims, which are only taken inside an open round of the policy's window."""
+    monkeypatch.setenv("HUIQI_TODAY", TEST_TODAY.isoformat())
 
 
 def counts(url: str) -> dict[str, int]:

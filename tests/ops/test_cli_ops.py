@@ -29,7 +29,7 @@ def api_login(client: TestClient, username: str, password: str) -> int:
 
 def test_first_admin_on_an_empty_database(database_url: str) -> None:
     code, _out, err = run("user", "create", "root", "--role", "admin", "--password-stdin",
-                          url=database_url, stdin="Root-pass-12\n")  # fmt: skip
+                          url=database_url, stdin="Chief-pass-12\n")  # fmt: skip
     assert code == 2 and "huiqi db upgrade" in err  # nothing written to a schema-less database
     code, out, _ = run("db", "current", url=database_url)
     assert code == 1 and "未初始化" in out
@@ -38,13 +38,13 @@ def test_first_admin_on_an_empty_database(database_url: str) -> None:
     assert run("db", "upgrade", url=database_url)[0] == 0  # idempotent
     assert run("db", "current", url=database_url)[0] == 0
     code, out, err = run("user", "create", "root", "--role", "admin", "--name", "管理员",
-                         "--password-stdin", url=database_url, stdin="Root-pass-12\n")  # fmt: skip
+                         "--password-stdin", url=database_url, stdin="Chief-pass-12\n")  # fmt: skip
     assert code == 0, err
     assert "已新建账号 root" in out
 
     app = create_app(database_url, migrate_schema=False, settings=PlatformSettings(demo=False))
     with TestClient(app) as client:
-        assert api_login(client, "root", "Root-pass-12") == 200
+        assert api_login(client, "root", "Chief-pass-12") == 200
         assert api_login(client, "admin", "demo123") == 401  # no demo data
         page = client.get("/login").text
         assert "演示账号" not in page and "demo123" not in page
@@ -55,14 +55,14 @@ def test_first_admin_on_an_empty_database(database_url: str) -> None:
 
         # reset the password: the old one stops working, the open session ends
         token = client.post(
-            "/api/v1/auth/login", json={"username": "root", "password": "Root-pass-12"}
+            "/api/v1/auth/login", json={"username": "root", "password": "Chief-pass-12"}
         ).json()["token"]
         code, out, err = run("user", "reset-password", "root", "--password-stdin",
                              url=database_url, stdin="Other-pass-34\n")  # fmt: skip
         assert code == 0, err
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
         assert me.status_code == 401
-        assert api_login(client, "root", "Root-pass-12") == 401
+        assert api_login(client, "root", "Chief-pass-12") == 401
         assert api_login(client, "root", "Other-pass-34") == 200
 
         assert run("user", "disable", "root", url=database_url)[0] == 0

@@ -24,7 +24,7 @@ from tests.ops.deploy_fixtures import (
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 CHROMIUM = Path(os.environ.get("HUIQI_CHROMIUM", "/usr/bin/chromium"))
-ADMIN_PASSWORD = "Root-password-2024"
+ADMIN_PASSWORD = "Chief-password-2024"
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +148,9 @@ def test_admin_logs_in_through_nginx_and_creates_an_account(
             page.wait_for_load_state()
             assert page.url.startswith(f"{base}/admin/"), page.url
         page.get_by_role("button", name="校验全部审计记录").click()
-        assert "哈希链校验通过" in page.locator("#verify-result").inner_text()
+        verdict = page.locator("#verify-result")
+        assert "哈希链与资金对账校验通过" in verdict.inner_text()  # chain and money reconciled
+        assert "flash" in (verdict.get_attribute("class") or "")
         for name in ("政策库", "政策计算器", "公示"):
             page.get_by_role("navigation", name="主导航").get_by_role(
                 "link", name=name, exact=True

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
 from huiqi.platform.settings import PlatformSettings
+from tests.platform.clock_setup import demo_clock  # noqa: F401  (claims are taken in a round)
 from tests.platform.conftest import (  # noqa: F401
     app,
     as_user,

@@ -394,3 +394,26 @@ def test_navigation_only_offers_allowed_pages(client_for: Any) -> None:
         nav = re.search(r'<nav aria-label="主导航">(.*?)</nav>', html, re.S)[1]
         for href in re.findall(r'href="([^"]+)"', nav):
             assert c.get(href).status_code == 200, (user, href)
+
+
+def test_calculator_tells_a_major_penalty_from_an_ordinary_one(client_for: Any) -> None:
+    """The application guidelines block a 重大 penalty within 36 months, not an ordinary one:
+    the form asks for both dates, and only the major one stops 2.6.1 and 2.6.2."""
+    c = client_for()
+
+    def eligible(extra: dict[str, str]) -> dict[str, int]:
+        j = c.post("/calculator?format=json", data={**CALC, **extra}).json()
+        return {x["measure"]: x["amount_fen"] for x in j["result"]["groups"]["eligible"]}
+
+    assert eligible({"last_penalty_date": "2024-01-10"}) == {
+        "2.6.1": 13_000_000,
+        "2.6.2": 3_000_000,
+    }
+    assert eligible({"last_major_penalty_date": "2024-01-10"}) == {}
+    # 36 months back from the 申报日 2024-06-30 is 2021-06-30: older ones no longer block
+    assert eligible({"last_major_penalty_date": "2021-06-29"}) == {
+        "2.6.1": 13_000_000,
+        "2.6.2": 3_000_000,
+    }
+    form = c.get("/calculator").text
+    assert 'name="last_major_penalty_date"' in form and "所属区（选填）" not in form

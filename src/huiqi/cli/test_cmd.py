@@ -63,16 +63,16 @@ class Outcome:
         return not self.failures
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """YAML dates and floats as a case JSON has them: ISO strings, exact decimals."""
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, float):
         return Decimal(repr(value))
     if isinstance(value, dict):
-        return {str(k) if isinstance(k, int) else k: _plain(v) for k, v in value.items()}
+        return {str(k) if isinstance(k, int) else k: plain(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
@@ -86,7 +86,7 @@ def merge(base: Any, over: Any) -> Any:
 
 
 def _amount_text(value: Any, path: Path, where: str) -> str:
-    text = str(_plain(value))
+    text = str(plain(value))
     if not _AMOUNT.match(text):
         raise MalformedCaseFile(
             path, where, f'金额应写成两位小数的元，如 "75000.00"，收到 {value!r}'
@@ -133,7 +133,7 @@ def read_case_file(path: Path, policy: Policy) -> list[CaseSpec]:
             CaseSpec(
                 index=i,
                 name=spec["name"],
-                case=merge(_plain(defaults), _plain(spec.get("case", {}))),
+                case=merge(plain(defaults), plain(spec.get("case", {}))),
                 expect=rows,
                 total=None if total is None else _amount_text(total, path, f"{where}.total"),
             )

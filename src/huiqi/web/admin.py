@@ -18,6 +18,7 @@ from huiqi.platform.audit.service import verify
 from huiqi.platform.auth import accounts
 from huiqi.platform.auth.models import ROLES, User
 from huiqi.platform.auth.schemas import UserIn, UserUpdate
+from huiqi.platform.auth.service import check_password
 from huiqi.platform.budgets import service as budgets
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.clock import business_today
@@ -108,6 +109,16 @@ def users(request: Request) -> Response:
     return users_page(request)
 
 
+def password_policy_error(form: dict[str, str], errors: dict[str, str]) -> None:
+    """Add the password policy's verdict when another field stopped the form before it."""
+    if "password" in errors:
+        return
+    try:
+        check_password(form.get("password", ""), form.get("username", "").strip())
+    except ApiError as exc:
+        errors.update(field_errors(exc))
+
+
 @router.post("/users", summary="新建账号")
 async def create_user(request: Request) -> Response:
     me = admin(request)
@@ -141,6 +152,9 @@ async def create_user(request: Request) -> Response:
             except (ApiError, ValidationError) as exc:
                 db.rollback()
                 errors = errors_of(exc)
+                if isinstance(exc, ValidationError):
+                    # the form never reached the password policy: show its verdict too
+                    password_policy_error(form, errors)
             else:
                 return redirect(request, f"/admin/users?msg=已新建账号 {created.username}")
     form.pop("password", None)

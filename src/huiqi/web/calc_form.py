@@ -76,6 +76,7 @@ def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         ("district", "district"),
         ("size", "size"),
         ("last_penalty_date", "last_penalty_date"),
+        ("last_major_penalty_date", "last_major_penalty_date"),
     ):
         if _s(form, field):
             ent[key] = _s(form, field)
@@ -177,6 +178,7 @@ def form_from_case(case: dict[str, Any]) -> dict[str, Any]:
         "software": "on" if ent.get("software_enterprise") else "",
         "serious_discredit": "on" if ent.get("serious_discredit") else "",
         "last_penalty_date": ent.get("last_penalty_date", ""),
+        "last_major_penalty_date": ent.get("last_major_penalty_date", ""),
     }
     annual = case.get("annual", {})
     cur, prev = annual.get(str(fy), {}), annual.get(str(fy - 1), {})
