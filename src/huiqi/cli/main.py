@@ -293,7 +293,7 @@ def screen(
 
     # a reading changes every firm's answer: the whole run is under it
     policy = policy_under_readings(get_policy(policy_id), readings)
-    if input_path.is_dir():  # issue 5: a registry directory, every measure
+    if input_path.is_dir():  # a registry directory: every measure
         from huiqi.cli.sandbox_cmd import screen_registry
 
         screen_registry(policy, input_path, output_path, fiscal_year, as_of, errors_path, progress)

@@ -1,4 +1,4 @@
-"""Issue 5 commands: `huiqi population`, `huiqi simulate`, and `huiqi screen DIR`.
+"""Sandbox commands: `huiqi population`, `huiqi simulate`, and `huiqi screen DIR`.
 
 `population` and `simulate` are click commands registered on the main group with
 `main.add_command(...)`; until then they run as `python -m huiqi.cli.sandbox_cmd ...`.
@@ -238,7 +238,7 @@ def _rows(path: Path | None) -> int:
 
 @click.group()
 def sandbox() -> None:
-    """惠企政策沙盘（issue 5）：合成名录与改革模拟。"""
+    """惠企政策沙盘：合成名录与改革模拟。"""
 
 
 sandbox.add_command(population)

@@ -146,7 +146,7 @@ def create_app(
     # outermost: the request id and the access log cover every answer, errors included
     app.add_middleware(RequestContext, fast_paths=frozenset({f"{API_PREFIX}/evaluate"}))
 
-    from huiqi.web.routes import mount  # zh-CN pages (issue 4)
+    from huiqi.web.routes import mount  # zh-CN pages
 
     mount(app)
     return app

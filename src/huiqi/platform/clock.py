@@ -2,7 +2,7 @@
 
 Servers run in UTC; between 00:00 and 08:00 Beijing time the UTC date is still yesterday, which
 would shorten a 公示 by a working day or accept an objection after its period. So nothing in the
-platform reads `date.today()`: it asks `business_today()`.
+platform reads the server's own date: it asks `business_today()`.
 
 `HUIQI_TODAY=YYYY-MM-DD` pins the business date for a demo inside the policy's window (the
 pages then say 演示环境). It never applies unless set explicitly.

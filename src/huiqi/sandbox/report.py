@@ -17,6 +17,7 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 
@@ -390,7 +391,7 @@ def write_charts(tables: Tables, outdir: Path, reform_name: str) -> list[Path]:
         "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei','PingFang SC',sans-serif;"
         "max-width:1100px;margin:auto}figure{margin:2em 0}</style>"
         f"<h1>政策沙盘：{reform_name}</h1>"
-        f"<p>生成于 {dt.datetime.now():%Y-%m-%d %H:%M}</p>{body}</html>",
+        f"<p>生成于 {dt.datetime.now(ZoneInfo('Asia/Shanghai')):%Y-%m-%d %H:%M}</p>{body}</html>",
         encoding="utf-8",
     )
     written.append(html)
