@@ -39,6 +39,20 @@ async def get_db(request: Request) -> AsyncIterator[Session]:
 Db = Annotated[Session, Depends(get_db)]
 
 
+async def page_session(request: Request) -> AsyncIterator[Session]:
+    """The session of a web page's request, closed on the event loop as get_db's is. Not get_db
+    itself: the web router's request_tx has already decided read or write (also for the few
+    GET routes that write), and a page must not decide it again."""
+    db: Session = request.app.state.sessionmaker()
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+PageSession = Annotated[Session, Depends(page_session)]
+
+
 def current_token(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],

@@ -82,7 +82,7 @@ _PYDANTIC_ZH = {
 }
 
 
-def _bound_message(err: dict[str, Any]) -> str:
+def bound_message(err: dict[str, Any]) -> str:
     ctx = err.get("ctx") or {}
     kind = err.get("type", "")
     if kind == "greater_than_equal":
@@ -113,7 +113,7 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
             {
                 "path": _loc_to_path(err.get("loc", ())),
                 "rule": str(err.get("type", "invalid")),
-                "message": _bound_message(err),
+                "message": bound_message(err),
             }
         )
     return errors or [{"path": "", "rule": "invalid", "message": "请求不合法"}]

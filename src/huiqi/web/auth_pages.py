@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from huiqi.platform.auth import service as auth
 from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
 from huiqi.platform.security.proxies import client_address
+from huiqi.web.deps import PageDb as Db
 from huiqi.web.render import page, policy, redirect
-from huiqi.web.session import HOME, current, db_session
+from huiqi.web.session import HOME, current
 
 router = APIRouter()
-Db = Annotated[Session, Depends(db_session)]
 
 
 def _safe_next(url: str) -> str:

@@ -208,7 +208,16 @@ def page(
         "user": getattr(request.state, "web_user", None),
         "json_url": json_twin_url(request),
     }
-    return templates.TemplateResponse(request, template, ctx, status_code=status)
+    resp: HTMLResponse = templates.TemplateResponse(request, template, ctx, status_code=status)
+    return with_twin_link(request, resp)
+
+
+def with_twin_link(request: Request, resp: Response) -> Response:
+    """Name the page's JSON twin in a Link header, as datasette does, so a program that was
+    handed a page's address finds its data without scraping."""
+    url = root(request) + json_twin_url(request)
+    resp.headers["Link"] = f'<{url}>; rel="alternate"; type="application/json"'
+    return resp
 
 
 def json_twin_url(request: Request) -> str:
@@ -246,4 +255,4 @@ def html_error(request: Request, status: int, message: str) -> Response:
     ctx["user"] = getattr(request.state, "web_user", None)
     ctx["json_url"] = json_twin_url(request)
     resp: HTMLResponse = templates.TemplateResponse(request, "error.html", ctx, status_code=status)
-    return resp
+    return with_twin_link(request, resp)

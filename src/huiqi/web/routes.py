@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from huiqi.web.render import HERE, html_error, redirect, wants_json
+from huiqi.platform.errors import ApiError
+from huiqi.web.render import HERE, app_path, html_error, redirect, wants_json
 from huiqi.web.session import NeedLogin, attach_user, login_url, request_tx
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,17 @@ def _page_errors(app: FastAPI) -> None:
     layout; the API and JSON twins keep the platform's JSON errors."""
     json_http = app.exception_handlers.get(StarletteHTTPException)
     json_crash = app.exception_handlers.get(Exception)
+    api_error = app.exception_handlers.get(ApiError)
+
+    async def refused(request: Request, exc: Exception) -> Response:
+        """A service's refusal (not found, not yours, not now) raised in a page handler: the
+        Chinese error page, or its JSON twin. Page handlers let ApiError through instead of
+        each catching it; forms that re-show the entry with the message still catch it."""
+        assert isinstance(exc, ApiError)
+        if api_error is not None and app_path(request).startswith("/api/"):
+            response: Response = await api_error(request, exc)
+            return response
+        return html_error(request, exc.status, exc.errors[0]["message"])
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
@@ -107,6 +119,7 @@ def _page_errors(app: FastAPI) -> None:
         return html_error(request, 500, PAGE_MESSAGES[500])
 
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(ApiError, refused)
     app.add_exception_handler(Exception, crash)
 
 

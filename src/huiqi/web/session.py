@@ -12,7 +12,6 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal, resolve_token
 from huiqi.platform.db import WRITE_TX
@@ -69,7 +68,7 @@ async def request_tx(request: Request) -> AsyncIterator[None]:
     """Router dependency, first of all: mark the request as reading or writing for the engine.
 
     Pages open sessions from the platform's sessionmaker (here, in attach_user and through
-    common.open_db); on SQLite the engine begins each transaction with BEGIN IMMEDIATE unless
+    web.deps.PageDb); on SQLite the engine begins each transaction with BEGIN IMMEDIATE unless
     WRITE_TX says the request only reads. Without this every page view took the write lock and
     queued behind (or stalled) concurrent writers. Async for the same reason as
     huiqi.platform.deps.get_db: the value must be set in the request's own context, which the
@@ -80,17 +79,6 @@ async def request_tx(request: Request) -> AsyncIterator[None]:
         yield
     finally:
         WRITE_TX.reset(token)
-
-
-async def db_session(request: Request) -> AsyncIterator[Session]:
-    """A request-scoped session closed on the event loop, as huiqi.platform.deps.get_db does
-    (a sync teardown queued for a busy thread pool could hold the SQLite lock indefinitely).
-    Not get_db itself: request_tx has already decided read or write, also for WRITING_GETS."""
-    db: Session = request.app.state.sessionmaker()
-    try:
-        yield db
-    finally:
-        db.close()
 
 
 def attach_user(request: Request) -> None:

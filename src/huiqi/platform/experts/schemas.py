@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -38,6 +38,31 @@ class OpinionIn(BaseModel):
         description="建议金额（元）的文字写法，如 “30万元”；与 recommended_amount_fen 二选一",
     )
     comment: str = Field(default="", max_length=5000, description="评审意见")
+
+
+class OpinionForm(BaseModel):
+    """The opinion form of the expert's page: the amount as people type it, the 回避 declaration
+    a checkbox (absent when not ticked). Turned into OpinionIn for the service."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "opinion": "请选择评审结论",
+        "score": "请填写 0–100 的整数评分",
+    }
+    conflict_declared: bool = False
+    opinion: Literal["agree", "disagree", "amend"]
+    score: int = Field(ge=0, le=100)
+    recommended_amount: str | None = Field(default=None, max_length=40, title="建议金额")
+    comment: str = Field(default="", max_length=5000, title="评审意见")
+
+    def to_api(self) -> OpinionIn:
+        return OpinionIn(**self.model_dump())
+
+
+class RecuseForm(BaseModel):
+    """The expert page's 申请回避 form."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {"recuse_reason": "请说明需要回避的理由"}
+    recuse_reason: str = Field(min_length=1, max_length=2000)
 
 
 class RecuseIn(BaseModel):
