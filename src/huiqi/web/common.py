@@ -1,4 +1,7 @@
-"""Shared bits of the role pages: DB session per request, amounts typed by people, timelines."""
+"""Shared bits of the role pages: amounts typed by people, application rows, timelines.
+
+The pages' data comes from the platform's services (steps_of, live_claims are theirs, named
+here for the pages that import them from this module)."""
 
 from __future__ import annotations
 
@@ -6,25 +9,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from fastapi import Request
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from huiqi.platform.applications import amend
 from huiqi.platform.applications.models import Application
-from huiqi.platform.auth.models import User
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.applications.service import live_claims as live_claims
+from huiqi.platform.auth.service import Principal, accounts_with_firms
 from huiqi.platform.clock import business_today
-from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.public_notices.service import batches_listing
 from huiqi.platform.reviews.models import ReviewStep
+from huiqi.platform.reviews.service import steps_of as steps_of
 from huiqi.rules.cn_input import parse_chinese_amount
+from huiqi.web.deps import PageDb
 from huiqi.web.formatting import NON_ACCOUNTS, person_of_user
 from huiqi.web.render import policy
-
-
-def open_db(request: Request) -> Session:
-    db: Session = request.app.state.sessionmaker()
-    return db
 
 
 def amount_fen(
@@ -105,60 +101,25 @@ _REACHED = {
 }
 
 
-def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
-    return list(
-        db.scalars(
-            select(ReviewStep).where(ReviewStep.application_id == app_id).order_by(ReviewStep.id)
-        )
-    )
-
-
-def versions_of(db: Session, p: Principal, app_id: int) -> list[dict[str, Any]]:
+def versions_of(db: PageDb, p: Principal, app_id: int) -> list[dict[str, Any]]:
     """Every frozen snapshot of the application, for _versions.html (the evaluation left out).
     Times stay datetimes, so the page shows them in Beijing time (the |date filter)."""
     return [v.model_dump(exclude={"evaluation"}) for v in amend.versions(db, p, app_id)]
 
 
-def notices_of(db: Session, app_id: int) -> list[Any]:
-    from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem
-
-    q = (
-        select(NoticeBatch, NoticeItem)
-        .join(NoticeItem, NoticeItem.batch_id == NoticeBatch.id)
-        .where(NoticeItem.application_id == app_id)
-        .order_by(NoticeBatch.id)
-    )
-    return [tuple(row) for row in db.execute(q)]
-
-
-def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, dict[str, Any]]:
-    """measure id -> the firm's claim of that year already in review or decided (drafts and
-    withdrawn claims may be taken over by a new submission, so they are not listed)."""
-    rows = db.scalars(
-        select(Application).where(
-            Application.enterprise_id == enterprise_id,
-            Application.fiscal_year == fiscal_year,
-            Application.project_id.is_(None),
-            Application.status.not_in(("draft", "withdrawn")),
-        )
-    )
-    return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}
-
-
-def people(db: Session | None, usernames: set[str]) -> dict[str, str]:
+def people(db: PageDb | None, usernames: set[str]) -> dict[str, str]:
     """Account name -> how a page names that person (unit and role; the firm by its name)."""
     out = {name: NON_ACCOUNTS[name] for name in usernames if name in NON_ACCOUNTS}
     wanted = usernames - set(out)
     if db is None or not wanted:
         return {name: out.get(name, "工作人员") for name in usernames}
-    for user in db.scalars(select(User).where(User.username.in_(wanted))):
-        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
-        out[user.username] = person_of_user(user, firm.name if firm else None)
+    for user, firm_name in accounts_with_firms(db, wanted):
+        out[user.username] = person_of_user(user, firm_name)
     return {name: out.get(name, "工作人员") for name in usernames}
 
 
 def timeline(
-    app: Application, steps: list[ReviewStep], payments: list[Any], db: Session | None = None
+    app: Application, steps: list[ReviewStep], payments: list[Any], db: PageDb | None = None
 ) -> list[dict[str, Any]]:
     """What happened (dated) followed by what is still to come (greyed)."""
     from huiqi.web.render import OUTCOME_ZH, STAGE_ZH
@@ -211,7 +172,7 @@ def timeline(
                     "detail": f"凭证 {pay.voucher}",
                 }
             )
-    for batch, item in notices_of(db, app.id) if db is not None else []:
+    for batch, item in batches_listing(db, app.id) if db is not None else []:
         state = {"listed": "公示中", "objected": "有异议，退回复核", "passed": "公示无异议"}
         events.append(
             {
@@ -233,3 +194,8 @@ def timeline(
 
 def beijing_today() -> dt.date:
     return business_today()
+
+
+def open_db(request: Any) -> Any:
+    """Older pages' own session; being replaced by the PageDb dependency."""
+    return request.app.state.sessionmaker()

@@ -18,9 +18,14 @@ Form = TypeVar("Form", bound=BaseModel)
 
 
 def read_form(schema: type[Form], form: Mapping[str, Any]) -> tuple[Form | None, dict[str, str]]:
-    """(the validated form, {}) or (None, {field: Chinese message}). Blank text fields count
-    as not filled in, as a browser sends every field of the form."""
-    data = {k: v for k, v in form.items() if k in schema.model_fields and v != ""}
+    """(the validated form, {}) or (None, {field: Chinese message}). Text is trimmed, and a
+    blank field counts as not filled in, as a browser sends every field of the form."""
+    data = {
+        k: v.strip() if isinstance(v, str) else v
+        for k, v in form.items()
+        if k in schema.model_fields
+    }
+    data = {k: v for k, v in data.items() if v != ""}
     try:
         return schema.model_validate(data), {}
     except ValidationError as exc:

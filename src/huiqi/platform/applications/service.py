@@ -348,3 +348,17 @@ def submit(
             409, "duplicate_application", "该企业本年度已就此措施申报，不能重复申报", "measure_id"
         ) from None
     return app, True
+
+
+def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, dict[str, Any]]:
+    """measure id -> the firm's claim of that year already in review or decided (drafts and
+    withdrawn claims may be taken over by a new submission, so they are not listed)."""
+    rows = db.scalars(
+        select(Application).where(
+            Application.enterprise_id == enterprise_id,
+            Application.fiscal_year == fiscal_year,
+            Application.project_id.is_(None),
+            Application.status.not_in(("draft", "withdrawn")),
+        )
+    )
+    return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}

@@ -321,3 +321,15 @@ def logout(db: Session, token: str, address: str = "unknown") -> None:
                 {"event": AUTH_ACTIONS_ZH["auth.logout"], "address": address, "session": sess.id},
             )
         db.commit()
+
+
+def accounts_with_firms(db: Session, usernames: set[str]) -> list[tuple[User, str | None]]:
+    """The accounts named, each with its firm's name (None for staff), for pages that name
+    people by unit and role rather than by account."""
+    from huiqi.platform.enterprises.models import Enterprise
+
+    out: list[tuple[User, str | None]] = []
+    for user in db.scalars(select(User).where(User.username.in_(usernames))):
+        firm = db.get(Enterprise, user.enterprise_id) if user.enterprise_id else None
+        out.append((user, firm.name if firm else None))
+    return out

@@ -460,3 +460,14 @@ def export_xlsx(db: Session, batch: NoticeBatch) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def batches_listing(db: Session, app_id: int) -> list[tuple[NoticeBatch, NoticeItem]]:
+    """The 公示 batches that listed an application, with its item in each, oldest first."""
+    q = (
+        select(NoticeBatch, NoticeItem)
+        .join(NoticeItem, NoticeItem.batch_id == NoticeBatch.id)
+        .where(NoticeItem.application_id == app_id)
+        .order_by(NoticeBatch.id)
+    )
+    return [(batch, item) for batch, item in db.execute(q)]

@@ -251,3 +251,11 @@ def decide(
     )
     db.commit()
     return app, warning(pool)
+
+
+def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
+    """Every review step of an application, oldest first (the caller has checked access)."""
+    from sqlalchemy import select
+
+    q = select(ReviewStep).where(ReviewStep.application_id == app_id).order_by(ReviewStep.id)
+    return list(db.scalars(q))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
@@ -72,6 +72,26 @@ def seed_tasks(db: Session) -> int:
             n += 1
     db.flush()
     return n
+
+
+def board_rows(db: Session, units: tuple[str, ...]) -> list[tuple[PolicyTask, int]]:
+    """The task rows of `units` (all when empty) in unit order, each with its note count."""
+    q = select(PolicyTask).order_by(PolicyTask.unit, PolicyTask.task_id)
+    if units:
+        q = q.where(PolicyTask.unit.in_(units))
+    counts = dict(
+        db.execute(select(TaskNote.task_row_id, func.count()).group_by(TaskNote.task_row_id)).all()
+    )
+    return [(t, counts.get(t.id, 0)) for t in db.scalars(q)]
+
+
+def notes_of(db: Session, p: Principal, row_id: int) -> tuple[PolicyTask, list[TaskNote]]:
+    """The task row `p` may see and its notes, oldest first (read only: no row lock)."""
+    row = db.get(PolicyTask, row_id)
+    if row is None or (p.role == "city_officer" and row.unit not in p.units):
+        raise not_found("任务", "task_id")
+    notes = db.scalars(select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id))
+    return row, list(notes)
 
 
 def get_row(db: Session, p: Principal, row_id: int) -> PolicyTask:
