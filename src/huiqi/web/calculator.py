@@ -19,10 +19,11 @@ from huiqi.web.calc_form import (
     form_from_case,
     form_spec,
 )
-from huiqi.web.common import live_claims, open_db
+from huiqi.web.common import live_claims
+from huiqi.web.deps import MaybeUser, PageDb
 from huiqi.web.library import KIND_ZH, today
 from huiqi.web.render import ENGINE_ZH, page, policy, yuan_to_fen
-from huiqi.web.session import current
+from huiqi.web.session import WebUser
 
 router = APIRouter()
 
@@ -106,6 +107,8 @@ def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
 
 def _render(
     request: Request,
+    user: WebUser | None,
+    db: PageDb,
     form: dict[str, Any],
     *,
     result: dict[str, Any] | None = None,
@@ -115,7 +118,6 @@ def _render(
     source: str = "blank",
 ) -> Response:
     pol = policy()
-    user = current(request)
     data = {
         "policy": {"title": pol.title, "document_number": pol.document_number},
         "spec": form_spec(pol),
@@ -124,7 +126,7 @@ def _render(
         "case": case,
         "result": result,
         "can_apply": bool(user and user.role == "enterprise"),
-        "claims": claims_of(request, user, result),
+        "claims": claims_of(db, user, result),
         "missing_facts": missing_facts(result, bool(user and user.role == "enterprise")),
     }
     return page(
@@ -138,13 +140,12 @@ def _render(
     )
 
 
-def claims_of(request: Request, user: Any, result: dict[str, Any] | None) -> dict[str, Any]:
+def claims_of(db: PageDb, user: WebUser | None, result: dict[str, Any] | None) -> dict[str, Any]:
     """The firm's live claims of the result's year by measure (enterprise-level claims), so a
     result links to the claim already made instead of offering to apply again."""
     if result is None or not (user and user.role == "enterprise" and user.principal.enterprise_id):
         return {}
-    with open_db(request) as db:
-        return live_claims(db, user.principal.enterprise_id, int(result["fiscal_year"]))
+    return live_claims(db, user.principal.enterprise_id, int(result["fiscal_year"]))
 
 
 # Where a missing fact is added: the calculator's fieldset, or the 一企一档 section.
@@ -196,36 +197,35 @@ def missing_facts(result: dict[str, Any] | None, firm: bool) -> list[dict[str, A
 
 
 @router.get("/calculator", summary="政策计算器")
-def calculator_form(request: Request, prefill: str = "") -> Response:
+def calculator_form(request: Request, user: MaybeUser, db: PageDb, prefill: str = "") -> Response:
     pol = policy()
     as_of, fy = default_dates(pol, today())
     form: dict[str, Any] = {"as_of": as_of, "fiscal_year": fy, "size": "small"}
-    user = current(request)
     source = "blank"
     if prefill == "profile" and user and user.principal.enterprise_id:
         # "Forms filled in from data already held": start from the firm's 一企一档.
         from huiqi.platform.engine import build_case as platform_case
         from huiqi.platform.enterprises.service import get_visible
 
-        with request.app.state.sessionmaker() as db:
-            ent = get_visible(db, user.principal, user.principal.enterprise_id)
-            # the latest year the firm has figures for; the platform picks a matching as_of
-            years = [f.year for f in ent.figures if f.revenue_fen is not None]
-            form = form_from_case(platform_case(db, ent, max(years) if years else fy))
+        ent = get_visible(db, user.principal, user.principal.enterprise_id)
+        # the latest year the firm has figures for; the platform picks a matching as_of
+        years = [f.year for f in ent.figures if f.revenue_fen is not None]
+        form = form_from_case(platform_case(db, ent, max(years) if years else fy))
         source = "profile"
-    return _render(request, form, source=source)
+    return _render(request, user, db, form, source=source)
 
 
 @router.post("/calculator", summary="政策计算器：测算")
-async def calculator_run(request: Request) -> Response:
+async def calculator_run(request: Request, user: MaybeUser, db: PageDb) -> Response:
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     try:
         case, paths = build_case(form)
     except InputError as exc:
-        return _render(request, form, errors=errors_for_form(exc, {}), status=422)
+        return _render(request, user, db, form, errors=errors_for_form(exc, {}), status=422)
     try:
         result = evaluate_case_json(policy(), case)
     except InputError as exc:
-        return _render(request, form, errors=errors_for_form(exc, paths), status=422, case=case)
-    return _render(request, form, result=result_view(policy(), result), case=case)
+        errors = errors_for_form(exc, paths)
+        return _render(request, user, db, form, errors=errors, status=422, case=case)
+    return _render(request, user, db, form, result=result_view(policy(), result), case=case)

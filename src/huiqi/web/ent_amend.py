@@ -11,11 +11,13 @@ from fastapi.responses import Response
 from huiqi.platform.applications import amend, lifecycle
 from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.schemas import AmendIn
+from huiqi.platform.applications.schemas import AmendIn, WithdrawForm
 from huiqi.platform.errors import ApiError
 from huiqi.platform.reviews.models import ReviewStep
-from huiqi.web.common import amount_fen, form_dict, open_db, versions_of
+from huiqi.web.common import amount_fen, form_dict, versions_of
+from huiqi.web.deps import EnterpriseUser, PageDb
 from huiqi.web.enterprise import application_page
+from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import (
     correction_inputs,
     form_errors_kept,
@@ -23,12 +25,14 @@ from huiqi.web.materials_pages import (
     submission_from_form,
 )
 from huiqi.web.render import redirect
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/enterprise")
 
 
-def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]) -> dict[str, Any]:
+def amend_data(
+    db: PageDb, user: WebUser, app: Application, steps: list[ReviewStep]
+) -> dict[str, Any]:
     """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
     every snapshot version (the earlier ones stay readable)."""
     returns = [s for s in steps if s.stage == "return"]
@@ -52,49 +56,45 @@ def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]
 
 
 @router.post("/applications/{app_id}/withdraw", summary="撤回申报")
-async def withdraw(request: Request, app_id: int) -> Response:
-    user = need(request, "enterprise")
+async def withdraw(request: Request, user: EnterpriseUser, db: PageDb, app_id: int) -> Response:
     form = form_dict(await request.form())
-    reason = form.get("withdraw_reason", "").strip()[:5000]
-    with open_db(request) as db:
-        try:
-            if not reason:
-                raise ApiError(422, "required", "撤回申报须说明理由", "reason")
-            amend.withdraw(db, user.principal, app_id, reason)
-        except ApiError as exc:
-            db.rollback()
-            errors = {
-                {"reason": "withdraw_reason"}.get(k, k): v for k, v in field_errors(exc).items()
-            }
-            if set(errors) - {"withdraw_reason"}:
-                errors["_form"] = "；".join(errors.values())
-            return application_page(request, app_id, errors=errors, form=form, status=422)
+    body, errors = read_form(WithdrawForm, form)
+    try:
+        if body is None:
+            raise ApiError(422, "required", errors["withdraw_reason"], "reason")
+        amend.withdraw(db, user.principal, app_id, body.withdraw_reason)
+    except ApiError as exc:
+        db.rollback()
+        errors = {{"reason": "withdraw_reason"}.get(k, k): v for k, v in field_errors(exc).items()}
+        if set(errors) - {"withdraw_reason"}:
+            errors["_form"] = "；".join(errors.values())
+        return application_page(request, user, db, app_id, errors=errors, form=form, status=422)
     return redirect(request, f"/enterprise/applications/{app_id}?msg=申报已撤回", status_code=303)
 
 
 @router.post("/applications/{app_id}/amend", summary="补正后重新提交")
-async def amend_resubmit(request: Request, app_id: int) -> Response:
-    user = need(request, "enterprise")
+async def amend_resubmit(
+    request: Request, user: EnterpriseUser, db: PageDb, app_id: int
+) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     requested = amount_fen(form.get("requested_amount", ""), "requested_amount", errors)
-    with open_db(request) as db:
-        try:
-            if errors:
-                raise ApiError(422, "amount", errors["requested_amount"], "requested_amount")
-            body = AmendIn(
-                requested_amount_fen=requested or None,
-                statement=form.get("statement", "")[:5000] or None,
-            )
-            sent = await submission_from_form(request)  # the answer may be new documents
-            app = amend.amend(db, user.principal, app_id, body, sent)
-            msg = f"已补正并重新提交（第 {app.version} 版快照），等待区级初审"
-        except ApiError as exc:
-            db.rollback()
-            rename = {"requested_amount_fen": "requested_amount"}
-            for k, v in field_errors(exc).items():
-                errors.setdefault(rename.get(k, k), v)
-            if set(errors) - {"requested_amount", "statement"} - form_errors_kept(errors):
-                errors["_form"] = "；".join(errors.values())
-            return application_page(request, app_id, errors=errors, form=form, status=422)
+    try:
+        if errors:
+            raise ApiError(422, "amount", errors["requested_amount"], "requested_amount")
+        body = AmendIn(
+            requested_amount_fen=requested or None,
+            statement=form.get("statement", "")[:5000] or None,
+        )
+        sent = await submission_from_form(request)  # the answer may be new documents
+        app = amend.amend(db, user.principal, app_id, body, sent)
+        msg = f"已补正并重新提交（第 {app.version} 版快照），等待区级初审"
+    except ApiError as exc:
+        db.rollback()
+        rename = {"requested_amount_fen": "requested_amount"}
+        for k, v in field_errors(exc).items():
+            errors.setdefault(rename.get(k, k), v)
+        if set(errors) - {"requested_amount", "statement"} - form_errors_kept(errors):
+            errors["_form"] = "；".join(errors.values())
+        return application_page(request, user, db, app_id, errors=errors, form=form, status=422)
     return redirect(request, f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)

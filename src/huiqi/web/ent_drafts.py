@@ -15,21 +15,25 @@ from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.errors import ApiError
 from huiqi.platform.materials.service import upload as upload_documents
-from huiqi.web.common import app_row, form_dict, open_db
+from huiqi.web.common import app_row, form_dict
+from huiqi.web.deps import EnterpriseUser, PageDb
 from huiqi.web.enterprise import _draft, claim_errors, claim_from_form, summarise_form_errors
 from huiqi.web.materials_pages import submission_from_form
 from huiqi.web.render import page, redirect, wants_json
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/enterprise")
 
 
 def applications_page(
-    request: Request, user: WebUser, errors: dict[str, str] | None = None, status: int = 200
+    request: Request,
+    user: WebUser,
+    db: PageDb,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
 ) -> Response:
-    with open_db(request) as db:
-        q = apps.scope_query(user.principal).order_by(Application.id.desc())
-        rows = [app_row(a) for a in db.scalars(q)]
+    q = apps.scope_query(user.principal).order_by(Application.id.desc())
+    rows = [app_row(a) for a in db.scalars(q)]
     for row in rows:
         if row["status"] == "draft":
             # one key per rendering of the form: a double click on 提交 submits once
@@ -41,62 +45,58 @@ def applications_page(
 
 
 @router.get("/applications", summary="我的申报（含草稿）")
-def applications(request: Request) -> Response:
-    return applications_page(request, need(request, "enterprise"))
+def applications(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
+    return applications_page(request, user, db)
 
 
 @router.post("/drafts", summary="保存申报草稿")
-async def save(request: Request) -> Response:
-    user = need(request, "enterprise")
+async def save(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     saved = ""
     measure, fy, project, body = claim_from_form(request, user, form, errors)
     if body is not None:
-        with open_db(request) as db:
+        try:
+            app, created = drafts.save_draft(db, user.principal, body)
+        except ApiError as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            errors.update(claim_errors(exc))
+        else:
+            # files chosen on the form go with the draft (in their own transaction: the
+            # draft is saved even if a file is refused, and the page says so)
+            sent = await submission_from_form(request)
             try:
-                app, created = drafts.save_draft(db, user.principal, body)
+                if sent.uploads:
+                    upload_documents(db, user.principal, app.id, sent.uploads)
             except ApiError as exc:
+                db.rollback()
                 errors.update(claim_errors(exc))
+                saved = f"申报草稿已保存（编号 {app.id}），但所选文件未能上传，请更正后重新选择"
             else:
-                # files chosen on the form go with the draft (in their own transaction: the
-                # draft is saved even if a file is refused, and the page says so)
-                sent = await submission_from_form(request)
-                try:
-                    if sent.uploads:
-                        upload_documents(db, user.principal, app.id, sent.uploads)
-                except ApiError as exc:
-                    db.rollback()
-                    errors.update(claim_errors(exc))
-                    saved = f"申报草稿已保存（编号 {app.id}），但所选文件未能上传，请更正后重新选择"
-                else:
-                    if wants_json(request):
-                        row = jsonable_encoder(app_row(app))
-                        status = 201 if created else 200
-                        return JSONResponse({"application": row}, status_code=status)
-                    verb = "已保存" if created else "已更新"
-                    msg = f"申报草稿{verb}（编号 {app.id}），核对后点击“提交”"
-                    return redirect(request, f"/enterprise/applications?msg={msg}", status_code=303)
+                if wants_json(request):
+                    row = jsonable_encoder(app_row(app))
+                    status = 201 if created else 200
+                    return JSONResponse({"application": row}, status_code=status)
+                verb = "已保存" if created else "已更新"
+                msg = f"申报草稿{verb}（编号 {app.id}），核对后点击“提交”"
+                return redirect(request, f"/enterprise/applications?msg={msg}", status_code=303)
     summarise_form_errors(errors)
     if saved:
         errors["_form"] = saved
-    return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
+    return _draft(request, user, db, measure, fy, project, errors=errors, form=form, status=422)
 
 
 @router.post("/applications/{app_id}/submit", summary="提交申报草稿")
-async def submit(request: Request, app_id: int) -> Response:
-    user = need(request, "enterprise")
+async def submit(request: Request, user: EnterpriseUser, db: PageDb, app_id: int) -> Response:
     form = form_dict(await request.form())
     try:
-        with open_db(request) as db:
-            app, _created = drafts.submit_draft(
-                db, user.principal, app_id, form.get("idempotency_key") or None
-            )
+        app, _created = drafts.submit_draft(
+            db, user.principal, app_id, form.get("idempotency_key") or None
+        )
     except ApiError as exc:
-        # Rendered only after the session is closed: on SQLite its transaction may still hold
-        # the write lock that the page's own session would then wait for.
+        db.rollback()  # release SQLite's write lock before the list is read again
         msg = "；".join(field_errors(exc).values())
-        return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
+        return applications_page(request, user, db, errors={f"app-{app_id}": msg}, status=422)
     if wants_json(request):
         return JSONResponse({"application": jsonable_encoder(app_row(app))}, status_code=200)
     return redirect(
@@ -105,14 +105,13 @@ async def submit(request: Request, app_id: int) -> Response:
 
 
 @router.post("/applications/{app_id}/delete", summary="删除申报草稿")
-def delete(request: Request, app_id: int) -> Response:
-    user = need(request, "enterprise")
+def delete(request: Request, user: EnterpriseUser, db: PageDb, app_id: int) -> Response:
     try:
-        with open_db(request) as db:
-            drafts.delete_draft(db, user.principal, app_id)
-    except ApiError as exc:  # after the session is closed, as in submit()
+        drafts.delete_draft(db, user.principal, app_id)
+    except ApiError as exc:
+        db.rollback()  # as in submit()
         msg = "；".join(field_errors(exc).values())
-        return applications_page(request, user, errors={f"app-{app_id}": msg}, status=422)
+        return applications_page(request, user, db, errors={f"app-{app_id}": msg}, status=422)
     if wants_json(request):
         return JSONResponse({"deleted": app_id})
     return redirect(request, f"/enterprise/applications?msg=草稿 {app_id} 已删除", 303)

@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from huiqi.platform.applications import rounds
 from huiqi.platform.applications import service as apps
@@ -18,11 +17,13 @@ from huiqi.platform.clock import business_today
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.models import Enterprise
-from huiqi.platform.enterprises.schemas import FigureIn
+from huiqi.platform.enterprises.schemas import CalculatorFiguresForm, FigureForm, FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
 from huiqi.web.calculator import result_view
-from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.common import amount_fen, app_row, form_dict, steps_of, timeline
+from huiqi.web.deps import EnterpriseUser, PageDb
+from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import (
     commitment_preview,
     form_errors_kept,
@@ -31,7 +32,7 @@ from huiqi.web.materials_pages import (
 )
 from huiqi.web.next_step import next_step
 from huiqi.web.render import html_error, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/enterprise")
 
@@ -46,6 +47,7 @@ def _firm_id(request: Request, user: WebUser) -> int | None:
 def _profile(
     request: Request,
     user: WebUser,
+    db: PageDb,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
@@ -55,17 +57,12 @@ def _profile(
         return html_error(
             request, 404, "当前账号未绑定企业；管理员请在地址后加 ?enterprise_id=编号"
         )
-    with open_db(request) as db:
-        try:
-            prof = ents.profile(db, user.principal, eid)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        prof = {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in prof.items()}
-        for key in ("figures", "recognitions", "projects", "penalties"):
-            prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
-        prof["figures"].sort(key=lambda f: f["year"], reverse=True)
-        rows = db.scalars(apps.scope_query(user.principal).where(Application.enterprise_id == eid))
-        my_apps = [app_row(a) for a in rows]
+    prof = ents.profile(db, user.principal, eid)
+    prof = {k: (v.model_dump() if hasattr(v, "model_dump") else v) for k, v in prof.items()}
+    for key in ("figures", "recognitions", "projects", "penalties"):
+        prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
+    prof["figures"].sort(key=lambda f: f["year"], reverse=True)
+    my_apps = [app_row(a) for a in apps.firm_applications(db, user.principal, eid)]
     pol = policy()
     kinds = {k: v.title for k, v in pol.recognition_kinds.items()}
     pkinds = {k: v.title for k, v in pol.project_kinds.items()}
@@ -81,44 +78,38 @@ def _profile(
 
 
 @router.get("", summary="一企一档")
-def profile(request: Request) -> Response:
-    return _profile(request, need(request, "enterprise"))
+def profile(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
+    return _profile(request, user, db)
 
 
 @router.post("/figures", summary="填报年度数据")
-async def put_figures(request: Request) -> Response:
-    user = need(request, "enterprise")
+async def put_figures(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    errors: dict[str, str] = {}
-    year_text = form.get("year", "").strip()
-    if not (year_text.isdigit() and 2000 <= int(year_text) <= 2100):
-        errors["year"] = "年度应为 2000–2100 之间的四位数字"
+    year, errors = read_form(FigureForm, form)
     revenue = amount_fen(form.get("revenue", ""), "revenue", errors)
     rd = amount_fen(form.get("rd_expense", ""), "rd_expense", errors)
     eid = _firm_id(request, user)
-    if not errors and eid is not None:
-        with open_db(request) as db:
-            try:
-                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
-                ents.put_figure(db, user.principal, eid, int(year_text), body)
-            except ApiError as exc:
-                errors.update(field_errors(exc))
-    if errors:
-        return _profile(request, user, errors=errors, form=form, status=422)
-    return redirect(request, f"/enterprise?msg={year_text} 年度数据已保存", status_code=303)
+    if year is not None and not errors and eid is not None:
+        try:
+            body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+            ents.put_figure(db, user.principal, eid, year.year, body)
+        except ApiError as exc:
+            db.rollback()
+            errors.update(field_errors(exc))
+    if errors or year is None:
+        return _profile(request, user, db, errors=errors, form=form, status=422)
+    return redirect(request, f"/enterprise?msg={year.year} 年度数据已保存", status_code=303)
 
 
 @router.post("/figures-from-calculator", summary="把计算器中的数字存入一企一档")
-async def figures_from_calculator(request: Request) -> Response:
+async def figures_from_calculator(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     """The firm confirmed its figures in the calculator: store them, so that a draft application
     (which always freezes the 一企一档) uses exactly what the firm just saw."""
-    user = need(request, "enterprise")
     form = form_dict(await request.form())
-    errors: dict[str, str] = {}
-    fy_text = form.get("fiscal_year", "").strip()
-    if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
-        return redirect(request, "/calculator?msg=财务数据年度有误，未保存", status_code=303)
-    fy = int(fy_text)
+    year, errors = read_form(CalculatorFiguresForm, form)
+    if year is None:
+        return redirect(request, f"/calculator?msg={errors['fiscal_year']}", status_code=303)
+    fy = year.fiscal_year
     rows = {
         fy: (
             amount_fen(form.get("revenue", ""), "revenue", errors),
@@ -135,14 +126,12 @@ async def figures_from_calculator(request: Request) -> Response:
             request, "/calculator?msg=金额有误，未保存：" + "；".join(errors.values()), 303
         )
     saved = []
-    with open_db(request) as db:
-        for year, (revenue, rd) in rows.items():
-            if revenue is None and rd is None:
-                continue
-            ents.put_figure(
-                db, user.principal, eid, year, FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
-            )
-            saved.append(str(year))
+    for figure_year, (revenue, rd) in rows.items():
+        if revenue is None and rd is None:
+            continue
+        body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+        ents.put_figure(db, user.principal, eid, figure_year, body)
+        saved.append(str(figure_year))
     msg = f"已将 {'、'.join(saved)} 年度数据存入一企一档，请核对后测算并保存申报草稿"
     return redirect(request, f"/calculator?prefill=profile&msg={msg}", status_code=303)
 
@@ -151,12 +140,14 @@ async def figures_from_calculator(request: Request) -> Response:
 
 
 @router.get("/applications/{app_id}", summary="申报详情与进度")
-def application(request: Request, app_id: int) -> Response:
-    return application_page(request, app_id)
+def application(request: Request, user: EnterpriseUser, db: PageDb, app_id: int) -> Response:
+    return application_page(request, user, db, app_id)
 
 
 def application_page(
     request: Request,
+    user: WebUser,
+    db: PageDb,
     app_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
@@ -165,41 +156,36 @@ def application_page(
     """The firm's application page; also re-rendered with errors by ent_amend's forms."""
     from huiqi.web.ent_amend import amend_data
 
-    user = need(request, "enterprise")
-    with open_db(request) as db:
-        try:
-            app = apps.get_visible_app(db, user.principal, app_id)
-            pays = payments.list_for(db, user.principal, app_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        steps = steps_of(db, app_id)
-        ent = db.get(Enterprise, app.enterprise_id)
-        spec = policy().measures.get(app.measure_id)
-        ahead = next_step(
-            db,
-            app,
-            ent.district if ent else "",
-            list(spec.units) if spec else [],
-            f"/enterprise/applications/{app_id}",
-            request.app.state.settings.notice_working_days,
-        )
-        data = {
-            "application": app_row(app),
-            "next_step": ahead,
-            "timeline": timeline(app, steps, pays, db),
-            "payments": [
-                {
-                    "payer": p.payer,
-                    "amount_fen": p.amount_fen,
-                    "status": p.status,
-                    "voucher": p.voucher,
-                    "paid_at": p.paid_at,
-                }
-                for p in pays
-            ],
-            "evaluation_row": (app.evaluation or {}).get("row"),
-            **amend_data(db, user, app, steps),
-        }
+    app = apps.get_visible_app(db, user.principal, app_id)
+    pays = payments.list_for(db, user.principal, app_id)
+    steps = steps_of(db, app_id)
+    ent = db.get(Enterprise, app.enterprise_id)
+    spec = policy().measures.get(app.measure_id)
+    ahead = next_step(
+        db,
+        app,
+        ent.district if ent else "",
+        list(spec.units) if spec else [],
+        f"/enterprise/applications/{app_id}",
+        request.app.state.settings.notice_working_days,
+    )
+    data = {
+        "application": app_row(app),
+        "next_step": ahead,
+        "timeline": timeline(app, steps, pays, db),
+        "payments": [
+            {
+                "payer": p.payer,
+                "amount_fen": p.amount_fen,
+                "status": p.status,
+                "voucher": p.voucher,
+                "paid_at": p.paid_at,
+            }
+            for p in pays
+        ],
+        "evaluation_row": (app.evaluation or {}).get("row"),
+        **amend_data(db, user, app, steps),
+    }
     return page(
         request,
         "ent_application.html",
@@ -214,6 +200,7 @@ def application_page(
 def _draft(
     request: Request,
     user: WebUser,
+    db: PageDb,
     measure: str,
     fiscal_year: int,
     project: str,
@@ -228,23 +215,19 @@ def _draft(
     if spec is None or eid is None:
         return html_error(request, 404, f"政策中没有措施 {measure}")
     project_id = int(project) if project.isdigit() else None
-    with open_db(request) as db:
-        try:
-            ent = ents.get_visible(db, user.principal, eid)
-            # the preview is evaluated as a submission today would be (申报日 = today)
-            case = build_case(db, ent, fiscal_year, business_today())
-            out = evaluate_measure(case, measure, project_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        try:
-            rnd: dict[str, Any] | None = rounds.out(
-                rounds.open_round_for(db, measure, fiscal_year)
-            ).model_dump()
-            round_closed = ""
-        except ApiError as exc:
-            rnd, round_closed = None, exc.errors[0]["message"]
-        projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
-        preview = commitment_preview(ent, spec.id, fiscal_year, out.amount_fen)
+    ent = ents.get_visible(db, user.principal, eid)
+    # the preview is evaluated as a submission today would be (申报日 = today)
+    case = build_case(db, ent, fiscal_year, business_today())
+    out = evaluate_measure(case, measure, project_id)
+    try:
+        rnd: dict[str, Any] | None = rounds.out(
+            rounds.open_round_for(db, measure, fiscal_year)
+        ).model_dump()
+        round_closed = ""
+    except ApiError as exc:
+        rnd, round_closed = None, exc.errors[0]["message"]
+    projects = [{"id": p.id, "name": p.name, "kind": p.kind} for p in ent.projects]
+    preview = commitment_preview(ent, spec.id, fiscal_year, out.amount_fen)
     row = out.evaluation.get("row")
     view = result_view(pol, {**out.evaluation, "results": [row] if row else []})
     data = {
@@ -277,14 +260,20 @@ def _draft(
 
 
 @router.get("/apply", summary="申报草稿（核对后提交）")
-def draft(request: Request, measure: str = "", fiscal_year: int = 0, project: str = "") -> Response:
-    user = need(request, "enterprise")
+def draft(
+    request: Request,
+    user: EnterpriseUser,
+    db: PageDb,
+    measure: str = "",
+    fiscal_year: int = 0,
+    project: str = "",
+) -> Response:
     if not fiscal_year:
         from huiqi.web.calc_form import default_dates
         from huiqi.web.library import today
 
         fiscal_year = default_dates(policy(), today())[1]
-    return _draft(request, user, measure, fiscal_year, project)
+    return _draft(request, user, db, measure, fiscal_year, project)
 
 
 # form field names differ from the API's where a person types yuan, not fen
@@ -335,70 +324,56 @@ def summarise_form_errors(errors: dict[str, str]) -> None:
 
 
 @router.post("/apply", summary="提交申报")
-async def submit(request: Request) -> Response:
-    user = need(request, "enterprise")
+async def submit(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     measure, fy, project, body = claim_from_form(request, user, form, errors)
     if body is not None:
-        with open_db(request) as db:
-            try:
-                sent = await submission_from_form(request)  # documents and the 信用承诺书
-                key = form.get("idempotency_key")
-                app, _created = apps.submit(db, user.principal, body, key, sent)
-            except ApiError as exc:
-                errors.update(claim_errors(exc))
-            else:
-                return redirect(
-                    request,
-                    f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
-                    status_code=303,
-                )
+        try:
+            sent = await submission_from_form(request)  # documents and the 信用承诺书
+            key = form.get("idempotency_key")
+            app, _created = apps.submit(db, user.principal, body, key, sent)
+        except ApiError as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            errors.update(claim_errors(exc))
+        else:
+            return redirect(
+                request,
+                f"/enterprise/applications/{app.id}?msg=申报已提交，编号 {app.id}",
+                status_code=303,
+            )
     summarise_form_errors(errors)
-    return _draft(request, user, measure, fy, project, errors=errors, form=form, status=422)
+    return _draft(request, user, db, measure, fy, project, errors=errors, form=form, status=422)
 
 
 @router.get("/offers", summary="免申即享")
-def offers(request: Request) -> Response:
-    user = need(request, "enterprise")
-    with open_db(request) as db:
-        pushes = campaigns.pushes_for(db, user.principal)
-        rows = []
-        for push in pushes:
-            app = db.get(Application, push.application_id)
-            rows.append(
-                {
-                    "id": push.id,
-                    "campaign_id": push.campaign_id,
-                    "pushed_at": push.pushed_at,
-                    "response": push.response,
-                    "responded_at": push.responded_at,
-                    "application": app_row(app) if app else None,
-                }
-            )
+def offers(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
+    pushes = campaigns.pushes_for(db, user.principal)
+    rows = []
+    for push in pushes:
+        app = db.get(Application, push.application_id)
+        rows.append(
+            {
+                "id": push.id,
+                "campaign_id": push.campaign_id,
+                "pushed_at": push.pushed_at,
+                "response": push.response,
+                "responded_at": push.responded_at,
+                "application": app_row(app) if app else None,
+            }
+        )
     return page(request, "ent_offers.html", {"offers": rows}, title="免申即享")
 
 
 @router.post("/offers/{push_id}/{action}", summary="确认或放弃免申即享")
-def respond(request: Request, push_id: int, action: str) -> Response:
-    user = need(request, "enterprise")
+def respond(
+    request: Request, user: EnterpriseUser, db: PageDb, push_id: int, action: str
+) -> Response:
     if action not in ("confirm", "decline"):
         return html_error(request, 404, "未知操作")
-    with open_db(request) as db:
-        try:
-            campaigns.respond(db, user.principal, push_id, action == "confirm")
-        except ApiError as exc:
-            return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
+    try:
+        campaigns.respond(db, user.principal, push_id, action == "confirm")
+    except ApiError as exc:
+        return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
     return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
-
-
-def my_application_ids(request: Request, user: WebUser) -> list[int]:
-    with open_db(request) as db:
-        return list(
-            db.scalars(
-                select(Application.id).where(
-                    Application.enterprise_id == (user.principal.enterprise_id or -1)
-                )
-            )
-        )

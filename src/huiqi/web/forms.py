@@ -1,8 +1,9 @@
 """A posted form read through the platform's Pydantic schema: one schema per form, the rules
 (year range, score range, lengths) written once in the platform package's schemas.py.
 
-A form schema may carry `FORM_MESSAGES` (field -> the sentence the page shows beside it); any
-other refusal is worded by the platform's Chinese error table, so a person never sees English.
+A form schema may carry `FORM_MESSAGES`: "field" or "field:error type" (e.g. "reason:missing",
+a blank field) -> the sentence the page shows beside the field; any other refusal is worded by
+the platform's Chinese error table, so a person never sees English.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ def form_errors(schema: type[BaseModel], exc: ValidationError) -> dict[str, str]
         field = str(err["loc"][0]) if err.get("loc") else "_form"
         info = schema.model_fields.get(field)
         title = info.title if info is not None and info.title else ""
-        text = messages.get(field) or (f"{title}：" if title else "") + bound_message(dict(err))
+        text = (
+            messages.get(f"{field}:{err['type']}")
+            or messages.get(field)
+            or (f"{title}：" if title else "") + bound_message(dict(err))
+        )
         errors.setdefault(field, text)
     return errors

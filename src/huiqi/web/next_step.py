@@ -8,14 +8,11 @@ applications, in calendar days. With no history yet the page says so instead of 
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from huiqi.platform.applications.models import Application
-from huiqi.platform.reviews.models import ReviewStep
+from huiqi.platform.reviews.service import usual_days
+from huiqi.web.deps import PageDb
 from huiqi.web.formatting import person
 
 # status -> (the step ahead, what it checks, the stage whose past durations say how long)
@@ -52,47 +49,10 @@ FINISHED = {
     "withdrawn": "本申报已撤回；申报期内可就同一事项重新申报。",
     "declined": "您已放弃该项支持。",
 }
-# the step before each stage: its duration runs from that step (or the submission) to this one
-PREVIOUS = {"district": None, "city": "district", "expert": "city", "decision": "city"}
-
-
-def usual_days(db: Session, stage: str, sample: int = 200) -> tuple[int, int] | None:
-    """(median days, number of applications) a stage took lately; None without history."""
-    steps = list(
-        db.execute(
-            select(ReviewStep.application_id, ReviewStep.created_at)
-            .where(ReviewStep.stage == stage)
-            .order_by(ReviewStep.id.desc())
-            .limit(sample)
-        )
-    )
-    if not steps:
-        return None
-    ids = {app_id for app_id, _ in steps}
-    before = PREVIOUS.get(stage)
-    if before is None:
-        submitted = select(Application.id, Application.submitted_at)
-        starts = {i: when for i, when in db.execute(submitted.where(Application.id.in_(ids)))}
-    else:
-        starts = {}
-        for app_id, when in db.execute(
-            select(ReviewStep.application_id, ReviewStep.created_at)
-            .where(ReviewStep.stage == before, ReviewStep.application_id.in_(ids))
-            .order_by(ReviewStep.id)
-        ):
-            starts[app_id] = when  # the latest one before this stage
-    days = [
-        (when - starts[app_id]).total_seconds() / 86400
-        for app_id, when in steps
-        if starts.get(app_id) is not None and when >= starts[app_id]
-    ]
-    if not days:
-        return None
-    return max(round(statistics.median(days)), 0), len(days)
 
 
 def next_step(
-    db: Session,
+    db: PageDb,
     app: Application,
     district: str,
     units: list[str],

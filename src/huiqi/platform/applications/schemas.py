@@ -1,16 +1,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from huiqi.platform.enterprises.schemas import Year
 
 
 class ApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enterprise_id: int = Field(ge=1, le=2**31 - 1)
     measure_id: str = Field(min_length=1, max_length=32, description="措施编号，如 2.6.1")
-    fiscal_year: int = Field(ge=2000, le=2100, description="申报所属会计年度")
+    fiscal_year: Year = Field(description="申报所属会计年度")
     project_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="项目类措施必填")
     requested_amount_fen: int | None = Field(
         default=None, ge=1, le=10**15, description="择优类措施的申请金额（分）；计算类由引擎确定"
@@ -141,3 +143,11 @@ class TransitionOut(BaseModel):
     actors: list[str]
     guards: list[str]
     audit_action: str
+
+
+class WithdrawForm(BaseModel):
+    """The firm page's 撤回申报 form: the reason is required (the API's WithdrawIn names it
+    `reason`)."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {"withdraw_reason:missing": "撤回申报须说明理由"}
+    withdraw_reason: str = Field(min_length=1, max_length=5000, title="撤回理由")

@@ -362,3 +362,9 @@ def live_claims(db: Session, enterprise_id: int, fiscal_year: int) -> dict[str, 
         )
     )
     return {a.measure_id: {"id": a.id, "status": a.status} for a in rows}
+
+
+def firm_applications(db: Session, p: Principal, enterprise_id: int) -> list[Application]:
+    """The applications of one firm that `p` may see (the 一企一档 page lists them)."""
+    q = scope_query(p).where(Application.enterprise_id == enterprise_id)
+    return list(db.scalars(q))

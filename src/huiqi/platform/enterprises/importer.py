@@ -22,6 +22,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.bulk_insert import insert_rows, reserve_ids
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
+from huiqi.platform.enterprises.schemas import YEAR_RANGE_ZH, year_in_range
 from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.kinds import JobKind, register
@@ -159,8 +160,8 @@ def validate(raw: list[dict[str, Any]]) -> tuple[Columns, list[dict[str, str]]]:
         if t:
             if not t.isdigit():
                 err(i, "year", "int_parsing", "年度应为整数")
-            elif not 2000 <= int(t) <= 2100:
-                err(i, "year", "range", "年度应在 2000–2100 之间")
+            elif not year_in_range(int(t)):
+                err(i, "year", "range", YEAR_RANGE_ZH)
             else:
                 year = int(t)
         out.year.append(year)

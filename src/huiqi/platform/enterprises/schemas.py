@@ -1,13 +1,37 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Size = Literal["large", "medium", "small", "micro"]
 CreditStatus = Literal["normal", "serious_discredit"]
 FenAmount = Field(ge=0, le=10**15, description="金额，单位：分（整数）")
+# The years a firm's figures, a claim or a screening may be about: written once, here.
+YEAR_MIN, YEAR_MAX = 2000, 2100
+YEAR_RANGE_ZH = f"年度应在 {YEAR_MIN}–{YEAR_MAX} 之间"
+Year = Annotated[int, Field(ge=YEAR_MIN, le=YEAR_MAX, description="年度（四位数字）")]
+
+
+def year_in_range(year: int) -> bool:
+    return YEAR_MIN <= year <= YEAR_MAX
+
+
+class FigureForm(BaseModel):
+    """The year of the 一企一档 page's 年度数据 form (amounts are read as people type them)."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "year": f"年度应为 {YEAR_MIN}–{YEAR_MAX} 之间的四位数字"
+    }
+    year: Year
+
+
+class CalculatorFiguresForm(BaseModel):
+    """The year of the figures a firm confirmed in the calculator."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {"fiscal_year": "财务数据年度有误，未保存"}
+    fiscal_year: Year
 
 
 class EnterpriseIn(BaseModel):

@@ -117,8 +117,8 @@ def put_figure(
     db: Session, p: Principal, enterprise_id: int, year: int, data: s.FigureIn
 ) -> AnnualFigure:
     ent = get_visible(db, p, enterprise_id, for_update=True)
-    if not 2000 <= year <= 2100:
-        raise ApiError(422, "range", "年度应在 2000–2100 之间", "year")
+    if not s.year_in_range(year):
+        raise ApiError(422, "range", s.YEAR_RANGE_ZH, "year")
     fig = db.scalar(
         select(AnnualFigure).where(AnnualFigure.enterprise_id == ent.id, AnnualFigure.year == year)
     )

@@ -61,8 +61,8 @@ class OpinionForm(BaseModel):
 class RecuseForm(BaseModel):
     """The expert page's 申请回避 form."""
 
-    FORM_MESSAGES: ClassVar[dict[str, str]] = {"recuse_reason": "请说明需要回避的理由"}
-    recuse_reason: str = Field(min_length=1, max_length=2000)
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {"recuse_reason:missing": "请说明需要回避的理由"}
+    recuse_reason: str = Field(min_length=1, max_length=2000, title="回避理由")
 
 
 class RecuseIn(BaseModel):

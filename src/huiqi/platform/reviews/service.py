@@ -7,8 +7,10 @@ officers acting at once cannot both move it (the second gets a 409 with the curr
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
@@ -255,7 +257,45 @@ def decide(
 
 def steps_of(db: Session, app_id: int) -> list[ReviewStep]:
     """Every review step of an application, oldest first (the caller has checked access)."""
-    from sqlalchemy import select
-
     q = select(ReviewStep).where(ReviewStep.application_id == app_id).order_by(ReviewStep.id)
     return list(db.scalars(q))
+
+
+# the step before each stage: its duration runs from that step (or the submission) to this one
+PREVIOUS = {"district": None, "city": "district", "expert": "city", "decision": "city"}
+
+
+def usual_days(db: Session, stage: str, sample: int = 200) -> tuple[int, int] | None:
+    """(median days, number of applications) a stage took lately; None without history.
+    Measured, not promised: the pages say how long a step usually takes from this."""
+    steps = list(
+        db.execute(
+            select(ReviewStep.application_id, ReviewStep.created_at)
+            .where(ReviewStep.stage == stage)
+            .order_by(ReviewStep.id.desc())
+            .limit(sample)
+        )
+    )
+    if not steps:
+        return None
+    ids = {app_id for app_id, _ in steps}
+    before = PREVIOUS.get(stage)
+    if before is None:
+        submitted = select(Application.id, Application.submitted_at)
+        starts = {i: when for i, when in db.execute(submitted.where(Application.id.in_(ids)))}
+    else:
+        starts = {}
+        for app_id, when in db.execute(
+            select(ReviewStep.application_id, ReviewStep.created_at)
+            .where(ReviewStep.stage == before, ReviewStep.application_id.in_(ids))
+            .order_by(ReviewStep.id)
+        ):
+            starts[app_id] = when  # the latest one before this stage
+    days = [
+        (when - starts[app_id]).total_seconds() / 86400
+        for app_id, when in steps
+        if starts.get(app_id) is not None and when >= starts[app_id]
+    ]
+    if not days:
+        return None
+    return max(round(statistics.median(days)), 0), len(days)
