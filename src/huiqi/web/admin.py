@@ -20,16 +20,18 @@ from huiqi.platform.auth.models import ROLES, User
 from huiqi.platform.auth.schemas import UserIn, UserUpdate
 from huiqi.platform.auth.service import check_password
 from huiqi.platform.budgets import service as budgets
-from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import DEFAULTS, get_parameter, set_parameter
-from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.enterprises import service as ents
+from huiqi.platform.enterprises.schemas import YEAR_MAX, YEAR_MIN
 from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.public_notices import calendar
 from huiqi.rules.errors import InputError
-from huiqi.web.common import amount_fen, form_dict, open_db, people
+from huiqi.web.common import amount_fen, form_dict, people
+from huiqi.web.deps import AdminUser, PageDb
+from huiqi.web.forms import read_form
 from huiqi.web.render import ROLE_ZH, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/admin")
 
@@ -39,10 +41,6 @@ PARAMETER_ZH = {
     "credit.block_any_penalty": "普通行政处罚也拦截（关闭时只拦截重大行政处罚）",
     "review.expert_measures": "必须经专家/第三方评审的措施",
 }
-
-
-def admin(request: Request) -> WebUser:
-    return need(request, "admin")
 
 
 def errors_of(exc: ApiError | ValidationError) -> dict[str, str]:
@@ -63,10 +61,10 @@ def messages(exc: ApiError | InputError) -> list[str]:
 # ---- accounts ------------------------------------------------------------------------------
 
 
-def user_row(u: User, firms: dict[int, str]) -> dict[str, Any]:
+def user_row(u: User, firm: str | None) -> dict[str, Any]:
     scope = ""
     if u.role == "enterprise" and u.enterprise_id:
-        scope = firms.get(u.enterprise_id, f"企业 {u.enterprise_id}")
+        scope = firm or f"企业 {u.enterprise_id}"
     elif u.role == "district_officer":
         scope = u.district or ""
     elif u.role == "city_officer":
@@ -83,15 +81,14 @@ def user_row(u: User, firms: dict[int, str]) -> dict[str, Any]:
 
 def users_page(
     request: Request,
+    me: WebUser,
+    db: PageDb,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    me = admin(request)
-    with open_db(request) as db:
-        firms = dict(db.execute(select(Enterprise.id, Enterprise.name)).tuples().all())
-        users = [user_row(u, firms) for u in db.scalars(select(User).order_by(User.id))]
+    users = [user_row(u, firm) for u, firm in accounts.listing(db)]
     data = {
         "users": users,
         "me": me.principal.user_id,
@@ -105,8 +102,8 @@ def users_page(
 
 
 @router.get("/users", summary="账号管理")
-def users(request: Request) -> Response:
-    return users_page(request)
+def users(request: Request, me: AdminUser, db: PageDb) -> Response:
+    return users_page(request, me, db)
 
 
 def password_policy_error(form: dict[str, str], errors: dict[str, str]) -> None:
@@ -120,50 +117,47 @@ def password_policy_error(form: dict[str, str], errors: dict[str, str]) -> None:
 
 
 @router.post("/users", summary="新建账号")
-async def create_user(request: Request) -> Response:
-    me = admin(request)
+async def create_user(request: Request, me: AdminUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    with open_db(request) as db:
-        enterprise_id = None
-        code = form.get("credit_code", "").strip()
-        if code:
-            enterprise_id = db.scalar(select(Enterprise.id).where(Enterprise.credit_code == code))
-            if enterprise_id is None:
-                errors["credit_code"] = "没有这个统一社会信用代码的企业"
-        if form.get("role") == "enterprise" and not code:
-            errors["credit_code"] = "企业账号须填写所属企业的统一社会信用代码"
-        if not errors:
-            try:
-                body = UserIn(
-                    username=form.get("username", "").strip(),
-                    password=form.get("password", ""),
-                    role=form.get("role", ""),  # type: ignore[arg-type]  # validated by UserIn
-                    display_name=form.get("display_name", "").strip(),
-                    enterprise_id=enterprise_id,
-                    district=form.get("district", "").strip() or None,
-                    units=[
-                        u.strip()
-                        for u in form.get("units", "").replace("、", ",").split(",")
-                        if u.strip()
-                    ],
-                )
-                created = accounts.create_account(db, me.principal, body)
-            except (ApiError, ValidationError) as exc:
-                db.rollback()
-                errors = errors_of(exc)
-                if isinstance(exc, ValidationError):
-                    # the form never reached the password policy: show its verdict too
-                    password_policy_error(form, errors)
-            else:
-                return redirect(request, f"/admin/users?msg=已新建账号 {created.username}")
+    enterprise_id = None
+    code = form.get("credit_code", "").strip()
+    if code:
+        enterprise_id = ents.id_of_credit_code(db, code)
+        if enterprise_id is None:
+            errors["credit_code"] = "没有这个统一社会信用代码的企业"
+    if form.get("role") == "enterprise" and not code:
+        errors["credit_code"] = "企业账号须填写所属企业的统一社会信用代码"
+    if not errors:
+        try:
+            body = UserIn(
+                username=form.get("username", "").strip(),
+                password=form.get("password", ""),
+                role=form.get("role", ""),  # type: ignore[arg-type]  # validated by UserIn
+                display_name=form.get("display_name", "").strip(),
+                enterprise_id=enterprise_id,
+                district=form.get("district", "").strip() or None,
+                units=[
+                    u.strip()
+                    for u in form.get("units", "").replace("、", ",").split(",")
+                    if u.strip()
+                ],
+            )
+            created = accounts.create_account(db, me.principal, body)
+        except (ApiError, ValidationError) as exc:
+            db.rollback()
+            errors = errors_of(exc)
+            if isinstance(exc, ValidationError):
+                # the form never reached the password policy: show its verdict too
+                password_policy_error(form, errors)
+        else:
+            return redirect(request, f"/admin/users?msg=已新建账号 {created.username}")
     form.pop("password", None)
-    return users_page(request, errors=errors, form=form, status=422)
+    return users_page(request, me, db, errors=errors, form=form, status=422)
 
 
 @router.post("/users/{user_id}", summary="停用、启用账号或重置密码")
-async def update_user(request: Request, user_id: int) -> Response:
-    me = admin(request)
+async def update_user(request: Request, me: AdminUser, db: PageDb, user_id: int) -> Response:
     form = form_dict(await request.form())
     action = form.get("action", "")
     changes: dict[str, Any] = {
@@ -173,13 +167,12 @@ async def update_user(request: Request, user_id: int) -> Response:
     }.get(action, {})
     if not changes:
         return redirect(request, "/admin/users?msg=未知操作")
-    with open_db(request) as db:
-        try:
-            user = accounts.update_account(db, me.principal, user_id, UserUpdate(**changes))
-        except (ApiError, ValidationError) as exc:
-            db.rollback()
-            message = next(iter(errors_of(exc).values()))
-            return redirect(request, f"/admin/users?msg=未能修改：{message}")
+    try:
+        user = accounts.update_account(db, me.principal, user_id, UserUpdate(**changes))
+    except (ApiError, ValidationError) as exc:
+        db.rollback()
+        message = next(iter(errors_of(exc).values()))
+        return redirect(request, f"/admin/users?msg=未能修改：{message}")
     done = {"disable": "已停用", "enable": "已启用", "password": "已重置密码："}[action]
     return redirect(request, f"/admin/users?msg={done} {user.username}")
 
@@ -189,19 +182,13 @@ async def update_user(request: Request, user_id: int) -> Response:
 
 def budgets_page(
     request: Request,
+    db: PageDb,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    admin(request)
-    with open_db(request) as db:
-        pools = [
-            budgets.pool_out(p).model_dump()
-            for p in db.scalars(
-                select(BudgetPool).order_by(BudgetPool.fiscal_year.desc(), BudgetPool.measure_id)
-            )
-        ]
+    pools = [budgets.pool_out(p).model_dump() for p in budgets.all_pools(db)]
     measures = [(m.id, f"{m.id} {m.title}") for m in policy().measures.values()]
     data = {"pools": pools, "measures": measures, "default_year": business_today().year}
     return page(
@@ -210,45 +197,36 @@ def budgets_page(
 
 
 @router.get("/budgets", summary="预算管理")
-def budget_list(request: Request) -> Response:
-    return budgets_page(request)
+def budget_list(request: Request, me: AdminUser, db: PageDb) -> Response:
+    return budgets_page(request, db)
 
 
 @router.post("/budgets", summary="设立或调整预算池")
-async def budget_set(request: Request) -> Response:
-    me = admin(request)
+async def budget_set(request: Request, me: AdminUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     total = amount_fen(form.get("total", ""), "total", errors, required=True)
     if not errors:
-        with open_db(request) as db:
-            try:
-                body = budgets.PoolIn(
-                    measure_id=form.get("measure_id", ""),
-                    fiscal_year=form.get("fiscal_year", ""),  # type: ignore[arg-type]
-                    total_fen=total,  # type: ignore[arg-type]
-                )
+        body, errors = read_form(budgets.PoolIn, {**form, "total_fen": total})
+        errors = {("total" if k == "total_fen" else k): v for k, v in errors.items()}
+        try:
+            if body is not None:
                 pool = budgets.upsert_pool(db, me.principal, body)
-            except (ApiError, ValidationError) as exc:
-                db.rollback()
-                errors = {
-                    ("total" if k == "total_fen" else k): v for k, v in errors_of(exc).items()
-                }
-            else:
                 msg = f"已设置 {pool.measure_id} {pool.fiscal_year} 年度预算"
                 return redirect(request, f"/admin/budgets?msg={msg}")
-    return budgets_page(request, errors=errors, form=form, status=422)
+        except ApiError as exc:
+            db.rollback()
+            errors = {("total" if k == "total_fen" else k): v for k, v in errors_of(exc).items()}
+    return budgets_page(request, db, errors=errors, form=form, status=422)
 
 
 # ---- parameters ----------------------------------------------------------------------------
 
 
 def parameters_page(
-    request: Request, *, errors: dict[str, str] | None = None, status: int = 200
+    request: Request, db: PageDb, *, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
-    admin(request)
-    with open_db(request) as db:
-        values = {k: get_parameter(db, k) for k in DEFAULTS}
+    values = {k: get_parameter(db, k) for k in DEFAULTS}
     data = {
         "parameters": [
             {"key": k, "label": PARAMETER_ZH.get(k, k), "value": v, "default": DEFAULTS[k]}
@@ -261,8 +239,8 @@ def parameters_page(
 
 
 @router.get("/parameters", summary="平台参数")
-def parameters(request: Request) -> Response:
-    return parameters_page(request)
+def parameters(request: Request, me: AdminUser, db: PageDb) -> Response:
+    return parameters_page(request, db)
 
 
 def parameter_value(key: str, text: str) -> Any:
@@ -278,18 +256,16 @@ def parameter_value(key: str, text: str) -> Any:
 
 
 @router.post("/parameters/{key}", summary="修改平台参数")
-async def parameter_set(request: Request, key: str) -> Response:
-    me = admin(request)
+async def parameter_set(request: Request, me: AdminUser, db: PageDb, key: str) -> Response:
     if key not in DEFAULTS:
         return redirect(request, "/admin/parameters?msg=未知参数")
     form = form_dict(await request.form())
-    with open_db(request) as db:
-        try:
-            set_parameter(db, me.principal, key, parameter_value(key, form.get("value", "")))
-        except ApiError as exc:
-            db.rollback()
-            errors = {key: exc.errors[0]["message"]}
-            return parameters_page(request, errors=errors, status=422)
+    try:
+        set_parameter(db, me.principal, key, parameter_value(key, form.get("value", "")))
+    except ApiError as exc:
+        db.rollback()
+        errors = {key: exc.errors[0]["message"]}
+        return parameters_page(request, db, errors=errors, status=422)
     return redirect(request, f"/admin/parameters?msg=已修改：{PARAMETER_ZH.get(key, key)}")
 
 
@@ -298,15 +274,14 @@ async def parameter_set(request: Request, key: str) -> Response:
 
 def calendar_page(
     request: Request,
+    db: PageDb,
     year: int,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    admin(request)
-    with open_db(request) as db:
-        view = calendar.year_view(db, year).model_dump()
+    view = calendar.year_view(db, year).model_dump()
     text = "\n".join(
         f"{d['date']},{'法定节假日' if d['kind'] == 'holiday' else '调休上班'},{d['name']}"
         for d in view["days"]
@@ -320,27 +295,25 @@ def calendar_page(
 
 def _year(text: str | None) -> int:
     year = int(text) if text and text.isdigit() else business_today().year + 1
-    return min(max(year, 2000), 2100)
+    return min(max(year, YEAR_MIN), YEAR_MAX)
 
 
 @router.get("/calendar", summary="节假日安排")
-def calendar_view(request: Request, year: str | None = None) -> Response:
-    return calendar_page(request, _year(year))
+def calendar_view(request: Request, me: AdminUser, db: PageDb, year: str | None = None) -> Response:
+    return calendar_page(request, db, _year(year))
 
 
 @router.post("/calendar", summary="录入某年的节假日与调休安排（整年替换）")
-async def calendar_record(request: Request) -> Response:
-    me = admin(request)
+async def calendar_record(request: Request, me: AdminUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     year = _year(form.get("year"))
-    with open_db(request) as db:
-        try:
-            days = calendar.parse_csv(form.get("days", "").encode("utf-8"))
-            calendar.record_year(db, me.principal, year, days)
-        except (ApiError, InputError) as exc:
-            db.rollback()
-            message = "；".join(str(m) for m in messages(exc))
-            return calendar_page(request, year, errors={"days": message}, form=form, status=422)
+    try:
+        days = calendar.parse_csv(form.get("days", "").encode("utf-8"))
+        calendar.record_year(db, me.principal, year, days)
+    except (ApiError, InputError) as exc:
+        db.rollback()
+        message = "；".join(str(m) for m in messages(exc))
+        return calendar_page(request, db, year, errors={"days": message}, form=form, status=422)
     return redirect(request, f"/admin/calendar?year={year}&msg=已录入 {year} 年安排")
 
 
@@ -348,28 +321,28 @@ async def calendar_record(request: Request) -> Response:
 
 
 @router.get("/audit", summary="审计日志与哈希链校验")
-def audit(request: Request, check: str = "", entity: str = "") -> Response:
-    admin(request)
-    with open_db(request) as db:
-        q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
-        if entity:
-            q = q.where(AuditEntry.entity == entity[:64])
-        entries = [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "actor_role": e.actor_role,
-                "action": e.action,
-                "entity": e.entity,
-                "entity_id": e.entity_id,
-                "hash": e.hash,
-            }
-            for e in db.scalars(q)
-        ]
-        who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
-        for e in entries:
-            e["actor_label"] = who[e["actor"]]
-        result = verify(db).__dict__ if check else None
+def audit(
+    request: Request, me: AdminUser, db: PageDb, check: str = "", entity: str = ""
+) -> Response:
+    q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
+    if entity:
+        q = q.where(AuditEntry.entity == entity[:64])
+    entries = [
+        {
+            "seq": e.seq,
+            "at": e.at,
+            "actor": e.actor,
+            "actor_role": e.actor_role,
+            "action": e.action,
+            "entity": e.entity,
+            "entity_id": e.entity_id,
+            "hash": e.hash,
+        }
+        for e in db.scalars(q)
+    ]
+    who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
+    for e in entries:
+        e["actor_label"] = who[e["actor"]]
+    result = verify(db).__dict__ if check else None
     data = {"entries": entries, "verification": result, "entity": entity}
     return page(request, "adm_audit.html", data, title="审计日志")

@@ -7,13 +7,10 @@ beside the field), progress and cancellation from any web worker."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from huiqi.platform.applications.models import Application
@@ -21,13 +18,15 @@ from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
-from huiqi.platform.errors import ApiError, validation_errors
+from huiqi.platform.errors import ApiError
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.schemas import job_out
-from huiqi.web.common import form_dict, open_db
+from huiqi.web.common import form_dict
+from huiqi.web.deps import AdminUser, PageDb
+from huiqi.web.forms import read_form
 from huiqi.web.render import html_error, page, policy, redirect
-from huiqi.web.session import field_errors, need
+from huiqi.web.session import field_errors
 
 router = APIRouter(prefix="/admin/campaigns")
 PUSH_ZH = {"pending": "待企业确认", "confirmed": "企业已确认", "declined": "企业已放弃"}
@@ -50,17 +49,13 @@ def campaign_row(camp: Campaign, job: Job | None) -> dict[str, Any]:
 
 def list_page(
     request: Request,
+    db: PageDb,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    need(request, "admin")
-    with open_db(request) as db:
-        camps = list(db.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(200)))
-        job_ids = [c.job_id for c in camps if c.job_id]
-        found = {j.id: j for j in db.scalars(select(Job).where(Job.id.in_(job_ids)))}
-        rows = [campaign_row(c, found.get(c.job_id or 0)) for c in camps]
+    rows = [campaign_row(c, job) for c, job in campaigns.recent(db)]
     data = {
         "campaigns": rows,
         "measures": computed_measures(),
@@ -78,61 +73,37 @@ def list_page(
 
 
 @router.get("", summary="免申即享批次")
-def campaign_list(request: Request) -> Response:
-    return list_page(request)
+def campaign_list(request: Request, me: AdminUser, db: PageDb) -> Response:
+    return list_page(request, db)
 
 
 @router.post("", summary="发起免申即享")
-async def campaign_start(request: Request) -> Response:
-    me = need(request, "admin")
+async def campaign_start(request: Request, me: AdminUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    errors: dict[str, str] = {}
-    try:
-        as_of = dt.date.fromisoformat(form["as_of"]) if form.get("as_of") else None
-    except ValueError:
-        errors["as_of"] = "应为日期（YYYY-MM-DD）"
-        as_of = None
-    if not errors:
-        with open_db(request) as db:
-            try:
-                body = campaigns.CampaignIn(
-                    measure_id=form.get("measure_id", ""),
-                    fiscal_year=form.get("fiscal_year", ""),  # type: ignore[arg-type]
-                    title=form.get("title", "").strip(),
-                    as_of=as_of,
-                )
-                camp = campaigns.start(db, me.principal, body)
-            except ValidationError as exc:
-                db.rollback()
-                errors = {
-                    e["path"] or "_form": e["message"]
-                    for e in validation_errors(RequestValidationError(exc.errors()))
-                }
-            except ApiError as exc:
-                db.rollback()
-                errors = field_errors(exc)
-            else:
-                return redirect(request, f"/admin/campaigns/{camp.id}")
-    return list_page(request, errors=errors, form=form, status=422)
+    body, errors = read_form(campaigns.CampaignIn, form)
+    if body is not None:
+        try:
+            camp = campaigns.start(db, me.principal, body)
+        except ApiError as exc:
+            db.rollback()
+            errors = field_errors(exc)
+        else:
+            return redirect(request, f"/admin/campaigns/{camp.id}")
+    return list_page(request, db, errors=errors, form=form, status=422)
 
 
 @router.get("/{campaign_id}", summary="免申即享进度与结果")
-def campaign_detail(request: Request, campaign_id: int) -> Response:
-    need(request, "admin")
-    with open_db(request) as db:
-        camp = db.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
-        if camp is None:
-            return html_error(request, 404, "免申即享批次不存在")
-        job = db.get(Job, camp.job_id) if camp.job_id else None
-        row = campaign_row(camp, job)
-        pushes = db.execute(
-            select(CampaignPush, Enterprise.name, Application.engine_amount_fen)
-            .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
-            .join(Application, Application.id == CampaignPush.application_id)
-            .where(CampaignPush.campaign_id == camp.id)
-            .order_by(CampaignPush.id)
-            .limit(500)
-        ).all()
+def campaign_detail(request: Request, me: AdminUser, db: PageDb, campaign_id: int) -> Response:
+    camp, job = campaigns.campaign_and_job(db, campaign_id)
+    row = campaign_row(camp, job)
+    pushes = db.execute(
+        select(CampaignPush, Enterprise.name, Application.engine_amount_fen)
+        .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
+        .join(Application, Application.id == CampaignPush.application_id)
+        .where(CampaignPush.campaign_id == camp.id)
+        .order_by(CampaignPush.id)
+        .limit(500)
+    ).all()
     results = [
         {
             "enterprise": name,
@@ -154,17 +125,15 @@ def campaign_detail(request: Request, campaign_id: int) -> Response:
 
 
 @router.post("/{campaign_id}/cancel", summary="取消免申即享")
-def campaign_cancel(request: Request, campaign_id: int) -> Response:
-    me = need(request, "admin")
-    with open_db(request) as db:
-        camp = db.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
-        if camp is None or camp.job_id is None:
-            return html_error(request, 404, "免申即享批次不存在")
-        try:
-            job = jobs.request_cancel(db, me.principal, camp.job_id)
-        except ApiError as exc:
-            db.rollback()
-            msg = exc.errors[0]["message"]
-            return redirect(request, f"/admin/campaigns/{campaign_id}?msg={msg}")
+def campaign_cancel(request: Request, me: AdminUser, db: PageDb, campaign_id: int) -> Response:
+    camp, _job = campaigns.campaign_and_job(db, campaign_id)
+    if camp.job_id is None:
+        return html_error(request, 404, "免申即享批次不存在")
+    try:
+        job = jobs.request_cancel(db, me.principal, camp.job_id)
+    except ApiError as exc:
+        db.rollback()
+        msg = exc.errors[0]["message"]
+        return redirect(request, f"/admin/campaigns/{campaign_id}?msg={msg}")
     msg = job_out(job).message or "已请求取消"
     return redirect(request, f"/admin/campaigns/{campaign_id}?msg={msg}")

@@ -5,9 +5,9 @@ screening_jobs.py."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from sqlalchemy import func, select
 
@@ -17,11 +17,12 @@ from huiqi.platform.budgets.service import pool_out
 from huiqi.platform.clock import to_beijing
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.reviews.models import ReviewStep
-from huiqi.web.common import open_db
+from huiqi.web.deps import PageDb, require_page
 from huiqi.web.render import page, policy
-from huiqi.web.session import need
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/analyst")
+DashboardUser = Annotated[WebUser, Depends(require_page("analyst", "city_officer"))]
 WARN = 90
 
 
@@ -170,11 +171,9 @@ def _svg(points: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 @router.get("", summary="预算看板")
-def dashboard(request: Request, fiscal_year: str = "") -> Response:
-    user = need(request, "analyst", "city_officer")
+def dashboard(request: Request, user: DashboardUser, db: PageDb, fiscal_year: str = "") -> Response:
     fy = int(fiscal_year) if fiscal_year.isdigit() else None
     units = user.principal.units if user.role == "city_officer" else ()
-    with open_db(request) as db:
-        data = dashboard_data(db, fy, units)
-        data["years"] = sorted(set(db.scalars(select(BudgetPool.fiscal_year))))
+    data = dashboard_data(db, fy, units)
+    data["years"] = sorted(set(db.scalars(select(BudgetPool.fiscal_year))))
     return page(request, "analyst.html", data, title="预算看板")

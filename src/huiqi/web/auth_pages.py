@@ -12,9 +12,10 @@ from huiqi.platform.auth.throttle import LoginLimits
 from huiqi.platform.deps import COOKIE_NAME
 from huiqi.platform.errors import ApiError
 from huiqi.platform.security.proxies import client_address
+from huiqi.web.deps import MaybeUser
 from huiqi.web.deps import PageDb as Db
 from huiqi.web.render import page, policy, redirect
-from huiqi.web.session import HOME, current
+from huiqi.web.session import HOME
 
 router = APIRouter()
 
@@ -25,11 +26,10 @@ def _safe_next(url: str) -> str:
 
 
 @router.get("/", summary="首页")
-def home(request: Request) -> Response:
+def home(request: Request, user: MaybeUser) -> Response:
     from huiqi.web.library import today, window
 
     pol = policy()
-    user = current(request)
     data = {
         "policy": {"title": pol.title, "document_number": pol.document_number},
         "window": window(pol, today()),

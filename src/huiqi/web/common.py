@@ -194,8 +194,3 @@ def timeline(
 
 def beijing_today() -> dt.date:
     return business_today()
-
-
-def open_db(request: Any) -> Any:
-    """Older pages' own session; being replaced by the PageDb dependency."""
-    return request.app.state.sessionmaker()

@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from huiqi.platform.applications import service as apps
@@ -25,9 +24,11 @@ from huiqi.platform.public_notices.schemas import BatchIn, BatchOut, ObjectionIn
 from huiqi.platform.public_notices.views import objection_rate_limited, read_evidence
 from huiqi.platform.ratelimit import client_of
 from huiqi.rules.errors import InputError
-from huiqi.web.common import app_row, beijing_today, form_dict, open_db
-from huiqi.web.render import html_error, page, redirect
-from huiqi.web.session import current, field_errors, need
+from huiqi.web.common import app_row, beijing_today, form_dict
+from huiqi.web.deps import CityOfficerUser, MaybeUser, PageDb, PageUser
+from huiqi.web.forms import read_form
+from huiqi.web.render import page, redirect
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter()
 STATE_ZH = notices.ITEM_STATE_ZH
@@ -45,51 +46,47 @@ def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
 
 
 @router.get("/notices", summary="公示名单")
-def batch_list(request: Request) -> Response:
+def batch_list(request: Request, db: PageDb) -> Response:
     today = beijing_today()
-    with open_db(request) as db:
-        rows = [
-            _batch(b, today)
-            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200))
-        ]
+    rows = [
+        _batch(b, today)
+        for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200))
+    ]
     return page(request, "notices.html", {"batches": rows, "today": today}, title="公示名单")
 
 
 def _detail(
     request: Request,
+    user: WebUser | None,
+    db: PageDb,
     batch_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    user = current(request)
-    with open_db(request) as db:
-        try:
-            b = notices.get_batch(db, batch_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        items = [
-            {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
-            for it in notices.items(db, b)
-        ]
-        data = {
-            "batch": _batch(b, beijing_today()),
-            "items": items,
-            # only whoever may close it sees the button (another bureau's officer does not)
-            "can_close": user is not None
-            and b.status == "open"
-            and notices.may_close(user.principal, b),
-            "logged_in": user is not None,
-            # without login the form is the real-name public one (multipart, with evidence)
-            "public_objection": {
-                "action": f"/notices/{b.id}/public-objections",
-                "api": f"/api/v1/notices/{b.id}/public-objections",
-                "max_files": public.MAX_FILES,
-                "max_file_mb": public.MAX_FILE_BYTES // (1024 * 1024),
-                "file_types": list(public.SIGNATURES),
-                "reason_length": [public.MIN_REASON, public.MAX_REASON],
-            },
-        }
+    b = notices.get_batch(db, batch_id)
+    items = [
+        {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
+        for it in notices.items(db, b)
+    ]
+    data = {
+        "batch": _batch(b, beijing_today()),
+        "items": items,
+        # only whoever may close it sees the button (another bureau's officer does not)
+        "can_close": user is not None
+        and b.status == "open"
+        and notices.may_close(user.principal, b),
+        "logged_in": user is not None,
+        # without login the form is the real-name public one (multipart, with evidence)
+        "public_objection": {
+            "action": f"/notices/{b.id}/public-objections",
+            "api": f"/api/v1/notices/{b.id}/public-objections",
+            "max_files": public.MAX_FILES,
+            "max_file_mb": public.MAX_FILE_BYTES // (1024 * 1024),
+            "file_types": list(public.SIGNATURES),
+            "reason_length": [public.MIN_REASON, public.MAX_REASON],
+        },
+    }
     return page(
         request,
         "notice.html",
@@ -102,53 +99,36 @@ def _detail(
 
 
 @router.get("/notices/{batch_id}", summary="公示批次详情")
-def batch_detail(request: Request, batch_id: int) -> Response:
-    return _detail(request, batch_id)
+def batch_detail(request: Request, user: MaybeUser, db: PageDb, batch_id: int) -> Response:
+    return _detail(request, user, db, batch_id)
 
 
 @router.post("/notices/{batch_id}/objections", summary="实名提出异议")
-async def object_to(request: Request, batch_id: int) -> Response:
-    user = need(request)
+async def object_to(request: Request, user: PageUser, db: PageDb, batch_id: int) -> Response:
     form = form_dict(await request.form())
-    errors: dict[str, str] = {}
-    msgs = {
-        "real_name": "请填写真实姓名（至少 2 个字）",
-        "contact": "请填写联系电话或邮箱（至少 5 位）",
-        "reason": "请写明异议事实与理由（至少 5 个字）",
-        "evidence": "请提供证据说明或材料链接",
-        "application_id": "请选择被异议的申报",
-    }
+    body, errors = read_form(ObjectionIn, form)
+    if body is None:
+        return _detail(request, user, db, batch_id, errors=errors, form=form, status=422)
     try:
-        body = ObjectionIn(
-            application_id=int(form.get("application_id") or 0),
-            real_name=form.get("real_name", "").strip(),
-            contact=form.get("contact", "").strip(),
-            reason=form.get("reason", "").strip(),
-            evidence=form.get("evidence", "").strip(),
+        notices.object_to(db, user.principal, batch_id, body)
+    except ApiError as exc:
+        db.rollback()  # release SQLite's write lock before the page re-reads
+        return _detail(
+            request,
+            user,
+            db,
+            batch_id,
+            errors=field_errors(exc) | {"_form": exc.errors[0]["message"]},
+            form=form,
+            status=422,
         )
-    except (ValidationError, ValueError) as exc:
-        locs = [str(e["loc"][0]) for e in exc.errors()] if isinstance(exc, ValidationError) else []
-        errors = {loc: msgs.get(loc, "填写有误") for loc in locs} or {
-            "application_id": msgs["application_id"]
-        }
-        return _detail(request, batch_id, errors=errors, form=form, status=422)
-    with open_db(request) as db:
-        try:
-            notices.object_to(db, user.principal, batch_id, body)
-        except ApiError as exc:
-            db.rollback()  # release SQLite's write lock before the page re-reads
-            return _detail(
-                request,
-                batch_id,
-                errors=field_errors(exc) | {"_form": exc.errors[0]["message"]},
-                form=form,
-                status=422,
-            )
     return redirect(request, f"/notices/{batch_id}?msg=异议已提交，审核部门核查后作出结论", 303)
 
 
 @router.post("/notices/{batch_id}/public-objections", summary="公众实名提出异议（免登录）")
-async def public_object_to(request: Request, batch_id: int) -> Response:
+async def public_object_to(
+    request: Request, user: MaybeUser, db: PageDb, batch_id: int
+) -> Response:
     raw = await request.form()
     form = form_dict(raw)
     try:
@@ -167,15 +147,14 @@ async def public_object_to(request: Request, batch_id: int) -> Response:
         )
     except (ApiError, InputError) as exc:
         errors = _file_errors(field_errors(exc))
-        return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
-    with open_db(request) as db:
-        try:
-            public.file_public_objection(db, batch_id, fields, evidence, client_of(request))
-        except (ApiError, InputError) as exc:
-            db.rollback()  # release SQLite's write lock before the page re-reads
-            errors = _file_errors(field_errors(exc))
-            errors.setdefault("_form", next(iter(errors.values())))
-            return _detail(request, batch_id, errors=errors, form=form, status=_status(exc))
+        return _detail(request, user, db, batch_id, errors=errors, form=form, status=_status(exc))
+    try:
+        public.file_public_objection(db, batch_id, fields, evidence, client_of(request))
+    except (ApiError, InputError) as exc:
+        db.rollback()  # release SQLite's write lock before the page re-reads
+        errors = _file_errors(field_errors(exc))
+        errors.setdefault("_form", next(iter(errors.values())))
+        return _detail(request, user, db, batch_id, errors=errors, form=form, status=_status(exc))
     return redirect(
         request,
         f"/notices/{batch_id}?msg=异议已受理，名单显示“有异议·核查中”；审核部门将与您电话核实",
@@ -202,29 +181,29 @@ def _status(exc: ApiError | InputError) -> int:
 
 
 @router.get("/officer/notices", summary="公示批次管理")
-def officer_batches(request: Request) -> Response:
-    return _officer(request, need(request, "city_officer"))
+def officer_batches(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
+    return _officer(request, user, db)
 
 
 def _officer(
     request: Request,
-    user: Any,
+    user: WebUser,
+    db: PageDb,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
     chosen: list[int] | None = None,
 ) -> Response:
     today = beijing_today()
-    with open_db(request) as db:
-        approved = []
-        q = apps.scope_query(user.principal).where(Application.status == "approved")
-        for a in db.scalars(q.order_by(Application.id)):
-            ent = db.get(Enterprise, a.enterprise_id)
-            approved.append(app_row(a, ent.name if ent else ""))
-        batches = [
-            _batch(b, today)
-            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(100))
-        ]
+    approved = []
+    q = apps.scope_query(user.principal).where(Application.status == "approved")
+    for a in db.scalars(q.order_by(Application.id)):
+        ent = db.get(Enterprise, a.enterprise_id)
+        approved.append(app_row(a, ent.name if ent else ""))
+    batches = [
+        _batch(b, today)
+        for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(100))
+    ]
     data = {
         "approved": approved,
         # nothing is pre-ticked: only what the officer ticked is ticked again after an error
@@ -239,51 +218,29 @@ def _officer(
 
 
 @router.post("/officer/notices", summary="发布公示批次")
-async def publish(request: Request) -> Response:
-    user = need(request, "city_officer")
+async def publish(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     raw = await request.form()
     form = form_dict(raw)
     ids = [int(x) for x in raw.getlist("application_ids") if isinstance(x, str) and x.isdigit()]
-    errors: dict[str, str] = {}
-    if not ids:
-        errors["application_ids"] = "请至少勾选一份已决定支持的申报"
-    if not form.get("title", "").strip():
-        errors["title"] = "请填写公示标题"
-    start = None
-    if form.get("start_date"):
+    body, errors = read_form(BatchIn, {**form, "application_ids": ids})
+    if body is not None:
         try:
-            start = dt.date.fromisoformat(form["start_date"])
-        except ValueError:
-            errors["start_date"] = "应为日期（YYYY-MM-DD）"
-    days = form.get("working_days", "").strip()
-    if days and not (days.isdigit() and 1 <= int(days) <= 30):
-        errors["working_days"] = "公示期应为 1–30 个工作日"
-    if not errors:
-        with open_db(request) as db:
-            try:
-                body = BatchIn(
-                    title=form["title"].strip()[:200],
-                    application_ids=ids,
-                    start_date=start,
-                    working_days=int(days) if days else None,
-                )
-                b = notices.create_batch(
-                    db, user.principal, body, request.app.state.settings.notice_working_days
-                )
-            except ApiError as exc:
-                errors.update(field_errors(exc))
-                errors.setdefault("_form", exc.errors[0]["message"])
-            else:
-                return redirect(request, f"/notices/{b.id}?msg=公示已发布", status_code=303)
-    return _officer(request, user, errors=errors, form=form, status=422, chosen=ids)
+            b = notices.create_batch(
+                db, user.principal, body, request.app.state.settings.notice_working_days
+            )
+        except ApiError as exc:
+            db.rollback()  # release SQLite's write lock before the page re-reads
+            errors.update(field_errors(exc))
+            errors.setdefault("_form", exc.errors[0]["message"])
+        else:
+            return redirect(request, f"/notices/{b.id}?msg=公示已发布", status_code=303)
+    return _officer(request, user, db, errors=errors, form=form, status=422, chosen=ids)
 
 
 @router.post("/officer/notices/{batch_id}/close", summary="公示期满，结束公示")
-def close(request: Request, batch_id: int) -> Response:
-    user = need(request, "city_officer")
-    with open_db(request) as db:
-        try:
-            notices.close_batch(db, user.principal, batch_id)
-        except ApiError as exc:
-            return redirect(request, f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
+def close(request: Request, user: CityOfficerUser, db: PageDb, batch_id: int) -> Response:
+    try:
+        notices.close_batch(db, user.principal, batch_id)
+    except ApiError as exc:
+        return redirect(request, f"/notices/{batch_id}?msg={exc.errors[0]['message']}", 303)
     return redirect(request, f"/notices/{batch_id}?msg=公示已结束，无异议的申报可安排拨付", 303)

@@ -3,11 +3,10 @@ the engine's explanation, earlier awards and the credit flag; decide; payments."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from huiqi.platform.applications import amend, lifecycle, rounds
@@ -31,18 +30,20 @@ from huiqi.web.common import (
     amount_fen,
     app_row,
     form_dict,
-    open_db,
     steps_of,
     timeline,
     versions_of,
 )
+from huiqi.web.deps import OfficerUser, PageDb, require_page
+from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import requestable, shown
 from huiqi.web.next_step import next_step
 from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/officer")
 OFFICERS = ("district_officer", "city_officer")
+RoundsUser = Annotated[WebUser, Depends(require_page("city_officer", "admin"))]
 QUEUE = {
     "district_officer": ("submitted",),
     "city_officer": ("district_passed", "expert_review", "city_passed"),
@@ -59,22 +60,20 @@ def _rows(db: Any, q: Any) -> list[dict[str, Any]]:
 
 
 @router.get("/queue", summary="待审队列")
-def queue(request: Request, status: str = "") -> Response:
-    user = need(request, *OFFICERS)
+def queue(request: Request, user: OfficerUser, db: PageDb, status: str = "") -> Response:
     statuses = QUEUE.get(user.role, ())
-    with open_db(request) as db:
-        base = apps.scope_query(user.principal)
-        q = base.where(Application.status.in_(statuses)).order_by(Application.submitted_at)
-        todo = _rows(db, q)
-        if status in STATUS_ZH:
-            done = _rows(db, base.where(Application.status == status).order_by(Application.id))
-        else:
-            done = _rows(
-                db,
-                base.where(Application.status.not_in(statuses))
-                .order_by(Application.id.desc())
-                .limit(50),
-            )
+    base = apps.scope_query(user.principal)
+    q = base.where(Application.status.in_(statuses)).order_by(Application.submitted_at)
+    todo = _rows(db, q)
+    if status in STATUS_ZH:
+        done = _rows(db, base.where(Application.status == status).order_by(Application.id))
+    else:
+        done = _rows(
+            db,
+            base.where(Application.status.not_in(statuses))
+            .order_by(Application.id.desc())
+            .limit(50),
+        )
     scope = (
         f"{user.principal.district}（区级初审）"
         if user.role == "district_officer"
@@ -114,88 +113,85 @@ def _actions(user: WebUser, app: Application) -> list[str]:
 def _review(
     request: Request,
     user: WebUser,
+    db: PageDb,
     app_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     pol = policy()
-    with open_db(request) as db:
-        try:
-            app = apps.get_visible_app(db, user.principal, app_id)
-            pays = payments.list_for(db, user.principal, app_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        ent = db.get(Enterprise, app.enterprise_id)
-        assert ent is not None
-        credit = credit_check(db, ent)
-        recheck = reviews.recheck(db, app) if app.status not in ("paid",) else None
-        steps = steps_of(db, app_id)
-        row = app_row(app, ent.name)
-        try:
-            explanation = explain_case_text(pol, app.facts)
-        except Exception:  # a snapshot from an older policy version still shows its facts
-            explanation = "（该快照无法用当前政策版本重新解释）"
-        spec = pol.measures.get(app.measure_id)
-        city = bool(
-            lifecycle.acts_as(user.principal, app) & {lifecycle.Actor.CITY, lifecycle.Actor.ADMIN}
-        )
-        data = {
-            "application": row,
-            "enterprise": {
-                "id": ent.id,
-                "name": ent.name,
-                "credit_code": ent.credit_code,
-                "district": ent.district,
-                "industry": ent.industry,
-            },
-            "snapshot": app.facts,
-            "policy_version": (
-                f"{pol.document_number}，版本 {app.policy_version}"
-                if app.policy_id == pol.id
-                else f"政策版本 {app.policy_version}"
-            ),
-            "evaluation_row": (app.evaluation or {}).get("row"),
-            "explanation": explanation,
-            "prior_awards": (app.facts or {}).get("prior_awards", []),
-            "recheck": recheck,
-            "credit": {"blocked": credit.blocked, "reasons": credit.reasons},
-            "timeline": timeline(app, steps, pays, db),
-            "objections": objections_for(db, user.principal, app_id),
-            "payments": [
-                {
-                    "id": p.id,
-                    "payer": p.payer,
-                    "amount_fen": p.amount_fen,
-                    "status": p.status,
-                    "voucher": p.voucher,
-                    "paid_at": p.paid_at,
-                }
-                for p in pays
-            ],
-            "actions": _actions(user, app),
-            "next_step": next_step(
-                db,
-                app,
-                ent.district,
-                list(spec.units) if spec else [],
-                f"/officer/applications/{app_id}",
-                request.app.state.settings.notice_working_days,
-            ),
-            **expert_data(db, user, app),
-            "versions": versions_of(db, user.principal, app_id),
-            **shown(db, user.principal, app_id),
-            "requestable_documents": requestable(app.measure_id),
-            "measure": {
-                "kind": spec.kind if spec else "",
-                "summary": spec.summary if spec else "",
-                "cap_fen": cap_fen(app.measure_id, app.fiscal_year) if spec else None,
-            },
-            "duplicates": duplicates.clearance(db, app)
-            if city and app.status in ("city_passed", "expert_review")
-            else None,
-            "may_decide_objections": city,
-        }
+    app = apps.get_visible_app(db, user.principal, app_id)
+    pays = payments.list_for(db, user.principal, app_id)
+    ent = db.get(Enterprise, app.enterprise_id)
+    assert ent is not None
+    credit = credit_check(db, ent)
+    recheck = reviews.recheck(db, app) if app.status not in ("paid",) else None
+    steps = steps_of(db, app_id)
+    row = app_row(app, ent.name)
+    try:
+        explanation = explain_case_text(pol, app.facts)
+    except Exception:  # a snapshot from an older policy version still shows its facts
+        explanation = "（该快照无法用当前政策版本重新解释）"
+    spec = pol.measures.get(app.measure_id)
+    city = bool(
+        lifecycle.acts_as(user.principal, app) & {lifecycle.Actor.CITY, lifecycle.Actor.ADMIN}
+    )
+    data = {
+        "application": row,
+        "enterprise": {
+            "id": ent.id,
+            "name": ent.name,
+            "credit_code": ent.credit_code,
+            "district": ent.district,
+            "industry": ent.industry,
+        },
+        "snapshot": app.facts,
+        "policy_version": (
+            f"{pol.document_number}，版本 {app.policy_version}"
+            if app.policy_id == pol.id
+            else f"政策版本 {app.policy_version}"
+        ),
+        "evaluation_row": (app.evaluation or {}).get("row"),
+        "explanation": explanation,
+        "prior_awards": (app.facts or {}).get("prior_awards", []),
+        "recheck": recheck,
+        "credit": {"blocked": credit.blocked, "reasons": credit.reasons},
+        "timeline": timeline(app, steps, pays, db),
+        "objections": objections_for(db, user.principal, app_id),
+        "payments": [
+            {
+                "id": p.id,
+                "payer": p.payer,
+                "amount_fen": p.amount_fen,
+                "status": p.status,
+                "voucher": p.voucher,
+                "paid_at": p.paid_at,
+            }
+            for p in pays
+        ],
+        "actions": _actions(user, app),
+        "next_step": next_step(
+            db,
+            app,
+            ent.district,
+            list(spec.units) if spec else [],
+            f"/officer/applications/{app_id}",
+            request.app.state.settings.notice_working_days,
+        ),
+        **expert_data(db, user, app),
+        "versions": versions_of(db, user.principal, app_id),
+        **shown(db, user.principal, app_id),
+        "requestable_documents": requestable(app.measure_id),
+        "measure": {
+            "kind": spec.kind if spec else "",
+            "summary": spec.summary if spec else "",
+            "cap_fen": cap_fen(app.measure_id, app.fiscal_year) if spec else None,
+        },
+        "duplicates": duplicates.clearance(db, app)
+        if city and app.status in ("city_passed", "expert_review")
+        else None,
+        "may_decide_objections": city,
+    }
     return page(
         request,
         "off_review.html",
@@ -225,13 +221,12 @@ def expert_data(db: Any, user: WebUser, app: Application) -> dict[str, Any]:
 
 
 @router.get("/applications/{app_id}", summary="审核页")
-def review_page(request: Request, app_id: int) -> Response:
-    return _review(request, need(request, *OFFICERS), app_id)
+def review_page(request: Request, user: OfficerUser, db: PageDb, app_id: int) -> Response:
+    return _review(request, user, db, app_id)
 
 
 @router.post("/applications/{app_id}", summary="审核操作")
-async def review_action(request: Request, app_id: int) -> Response:
-    user = need(request, *OFFICERS)
+async def review_action(request: Request, user: OfficerUser, db: PageDb, app_id: int) -> Response:
     raw = await request.form()
     form = form_dict(raw)
     action = form.get("action", "")
@@ -243,87 +238,86 @@ async def review_action(request: Request, app_id: int) -> Response:
         errors["outcome"] = "请选择审核结论：通过或不通过"
     opinion = form.get("opinion", "")[:5000]
     if errors:
-        return _review(request, user, app_id, errors=errors, form=form, status=422)
-    with open_db(request) as db:
-        try:
-            if action == "district":
-                reviews.district_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
-                msg = "区级初审已完成"
-            elif action == "city":
-                body = CityReviewIn(
-                    outcome=outcome, opinion=opinion, needs_expert=bool(form.get("needs_expert"))
-                )
-                reviews.city_review(db, p, app_id, body)
-                msg = "市级复核已完成"
-            elif action == "expert":
-                reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
-                msg = "专家评审已结束"
-            elif action == "assign":
-                ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
-                if not ids:
-                    errors["expert_ids"] = "请至少选择一位专家或第三方机构"
-                    raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
-                experts.assign(db, p, app_id, ids)
-                msg = "已送专家评审"
-            elif action == "return":
-                reason = form.get("return_reason", "").strip()[:5000]
-                if not reason:
-                    errors["return_reason"] = "请写明需要企业补正的内容"
-                    raise ApiError(422, "required", errors["return_reason"], "return_reason")
-                wanted = [str(k) for k in raw.getlist("requested_documents")]
-                amend.return_for_correction(db, p, app_id, reason, wanted)
-                msg = "已退回企业补正"
-            elif action == "decide":
-                if form.get("approve") not in ("yes", "no"):
-                    errors["approve"] = "请选择决定：予以支持或不予支持"
-                    raise ApiError(422, "required", errors["approve"], "approve")
-                approve = form.get("approve") == "yes"
-                amount = amount_fen(form.get("amount", ""), "amount", errors)
-                if errors:
-                    raise ApiError(422, "amount", errors["amount"], "amount")
-                body2 = DecisionIn(
-                    approve=approve,
-                    amount_fen=amount if approve else None,
-                    reason=form.get("reason", "")[:5000],
-                )
-                _app, warn = reviews.decide(db, p, app_id, body2)
-                msg = "已作出决定" + (f"。{warn}" if warn else "")
-            elif action == "schedule":
-                payments.schedule(db, p, app_id)
-                msg = "已按分担比例安排拨付"
-            elif action == "objection":
-                msg = _decide_objection(db, p, form, errors)
-            elif action == "dup_explain":
-                duplicates.explain(db, p, app_id, form.get("dup_reason", "")[:5000])
-                msg = "已记录核查理由，待另一名审核员确认"
-            elif action == "dup_confirm":
-                duplicates.confirm(db, p, app_id)
-                msg = "已确认重复支持核查理由"
-            else:
-                return html_error(request, 400, "未知的审核操作")
-        except ApiError as exc:
-            db.rollback()  # release SQLite's write lock before the page re-reads
-            rename = {"amount_fen": "amount", "reason": "return_reason"}
-            if action == "dup_explain":
-                rename["reason"] = "dup_reason"
-            elif action == "objection":
-                rename["reason"] = "objection_reason"
-            elif action != "return":
-                rename.pop("reason")
-            for k, v in field_errors(exc).items():
-                errors.setdefault(rename.get(k, k), v)
-            known = {
-                "opinion",
-                "amount",
-                "reason",
-                "expert_ids",
-                "return_reason",
-                "dup_reason",
-                "approve",
-            }
-            if set(errors) - known:
-                errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
-            return _review(request, user, app_id, errors=errors, form=form, status=422)
+        return _review(request, user, db, app_id, errors=errors, form=form, status=422)
+    try:
+        if action == "district":
+            reviews.district_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
+            msg = "区级初审已完成"
+        elif action == "city":
+            body = CityReviewIn(
+                outcome=outcome, opinion=opinion, needs_expert=bool(form.get("needs_expert"))
+            )
+            reviews.city_review(db, p, app_id, body)
+            msg = "市级复核已完成"
+        elif action == "expert":
+            reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
+            msg = "专家评审已结束"
+        elif action == "assign":
+            ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
+            if not ids:
+                errors["expert_ids"] = "请至少选择一位专家或第三方机构"
+                raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
+            experts.assign(db, p, app_id, ids)
+            msg = "已送专家评审"
+        elif action == "return":
+            reason = form.get("return_reason", "").strip()[:5000]
+            if not reason:
+                errors["return_reason"] = "请写明需要企业补正的内容"
+                raise ApiError(422, "required", errors["return_reason"], "return_reason")
+            wanted = [str(k) for k in raw.getlist("requested_documents")]
+            amend.return_for_correction(db, p, app_id, reason, wanted)
+            msg = "已退回企业补正"
+        elif action == "decide":
+            if form.get("approve") not in ("yes", "no"):
+                errors["approve"] = "请选择决定：予以支持或不予支持"
+                raise ApiError(422, "required", errors["approve"], "approve")
+            approve = form.get("approve") == "yes"
+            amount = amount_fen(form.get("amount", ""), "amount", errors)
+            if errors:
+                raise ApiError(422, "amount", errors["amount"], "amount")
+            body2 = DecisionIn(
+                approve=approve,
+                amount_fen=amount if approve else None,
+                reason=form.get("reason", "")[:5000],
+            )
+            _app, warn = reviews.decide(db, p, app_id, body2)
+            msg = "已作出决定" + (f"。{warn}" if warn else "")
+        elif action == "schedule":
+            payments.schedule(db, p, app_id)
+            msg = "已按分担比例安排拨付"
+        elif action == "objection":
+            msg = _decide_objection(db, p, form, errors)
+        elif action == "dup_explain":
+            duplicates.explain(db, p, app_id, form.get("dup_reason", "")[:5000])
+            msg = "已记录核查理由，待另一名审核员确认"
+        elif action == "dup_confirm":
+            duplicates.confirm(db, p, app_id)
+            msg = "已确认重复支持核查理由"
+        else:
+            return html_error(request, 400, "未知的审核操作")
+    except ApiError as exc:
+        db.rollback()  # release SQLite's write lock before the page re-reads
+        rename = {"amount_fen": "amount", "reason": "return_reason"}
+        if action == "dup_explain":
+            rename["reason"] = "dup_reason"
+        elif action == "objection":
+            rename["reason"] = "objection_reason"
+        elif action != "return":
+            rename.pop("reason")
+        for k, v in field_errors(exc).items():
+            errors.setdefault(rename.get(k, k), v)
+        known = {
+            "opinion",
+            "amount",
+            "reason",
+            "expert_ids",
+            "return_reason",
+            "dup_reason",
+            "approve",
+        }
+        if set(errors) - known:
+            errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
+        return _review(request, user, db, app_id, errors=errors, form=form, status=422)
     return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
 
 
@@ -341,41 +335,39 @@ def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, s
 
 
 @router.get("/payments", summary="拨付记录")
-def payment_list(request: Request) -> Response:
-    user = need(request, *OFFICERS)
-    with open_db(request) as db:
-        scoped = apps.scope_query(user.principal).with_only_columns(Application.id)
-        pays = db.execute(
-            select(Payment, Application, Enterprise)
-            .join(Application, Application.id == Payment.application_id)
-            .join(Enterprise, Enterprise.id == Application.enterprise_id)
-            .where(Payment.application_id.in_(scoped))
-            .order_by(Payment.id.desc())
-        ).all()
-        rows = [
-            {
-                "id": pay.id,
-                "application_id": a.id,
-                "enterprise_name": e.name,
-                "district": e.district,
-                "measure_id": a.measure_id,
-                "payer": pay.payer,
-                "amount_fen": pay.amount_fen,
-                "status": pay.status,
-                "voucher": pay.voucher,
-                "paid_at": pay.paid_at,
-                "can_mark": pay.status == "pending" and _may_pay(user, pay.payer, a, e),
-            }
-            for pay, a, e in pays
-        ]
-        # 公示 over, no payment scheduled yet: once scheduled, a claim leaves this list at once
-        scheduled = select(Payment.application_id)
-        ready = _rows(
-            db,
-            apps.scope_query(user.principal).where(
-                Application.status == "noticed", Application.id.not_in(scheduled)
-            ),
-        )
+def payment_list(request: Request, user: OfficerUser, db: PageDb) -> Response:
+    scoped = apps.scope_query(user.principal).with_only_columns(Application.id)
+    pays = db.execute(
+        select(Payment, Application, Enterprise)
+        .join(Application, Application.id == Payment.application_id)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .where(Payment.application_id.in_(scoped))
+        .order_by(Payment.id.desc())
+    ).all()
+    rows = [
+        {
+            "id": pay.id,
+            "application_id": a.id,
+            "enterprise_name": e.name,
+            "district": e.district,
+            "measure_id": a.measure_id,
+            "payer": pay.payer,
+            "amount_fen": pay.amount_fen,
+            "status": pay.status,
+            "voucher": pay.voucher,
+            "paid_at": pay.paid_at,
+            "can_mark": pay.status == "pending" and _may_pay(user, pay.payer, a, e),
+        }
+        for pay, a, e in pays
+    ]
+    # 公示 over, no payment scheduled yet: once scheduled, a claim leaves this list at once
+    scheduled = select(Payment.application_id)
+    ready = _rows(
+        db,
+        apps.scope_query(user.principal).where(
+            Application.status == "noticed", Application.id.not_in(scheduled)
+        ),
+    )
     data = {
         "payments": rows,
         "ready": ready,
@@ -389,17 +381,15 @@ def _may_pay(user: WebUser, payer: str, app: Application, ent: Enterprise) -> bo
 
 
 @router.post("/payments/{payment_id}/paid", summary="确认拨付到账")
-async def mark_paid(request: Request, payment_id: int) -> Response:
-    user = need(request, *OFFICERS)
+async def mark_paid(request: Request, user: OfficerUser, db: PageDb, payment_id: int) -> Response:
     form = form_dict(await request.form())
     voucher = form.get("voucher", "").strip()[:128]
     if not voucher:
         return redirect(request, "/officer/payments?msg=请填写拨付凭证号", status_code=303)
-    with open_db(request) as db:
-        try:
-            payments.mark_paid(db, user.principal, payment_id, voucher)
-        except ApiError as exc:
-            return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
+    try:
+        payments.mark_paid(db, user.principal, payment_id, voucher)
+    except ApiError as exc:
+        return redirect(request, f"/officer/payments?msg={exc.errors[0]['message']}", 303)
     return redirect(request, "/officer/payments?msg=已确认拨付", status_code=303)
 
 
@@ -409,6 +399,7 @@ async def mark_paid(request: Request, payment_id: int) -> Response:
 def _rounds_page(
     request: Request,
     user: WebUser,
+    db: PageDb,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
@@ -420,8 +411,7 @@ def _rounds_page(
         for m in pol.measures.values()
         if mine is None or m.id in mine
     ]
-    with open_db(request) as db:
-        listed = [rounds.out(r).model_dump() for r in rounds.list_rounds(db)]
+    listed = [rounds.out(r).model_dump() for r in rounds.list_rounds(db)]
     listed = [r for r in listed if mine is None or r["measure_id"] in mine]
     data = {
         "measures": measures,
@@ -435,36 +425,22 @@ def _rounds_page(
 
 
 @router.get("/rounds", summary="申报批次")
-def rounds_page(request: Request) -> Response:
-    return _rounds_page(request, need(request, "city_officer", "admin"))
+def rounds_page(request: Request, user: RoundsUser, db: PageDb) -> Response:
+    return _rounds_page(request, user, db)
 
 
 @router.post("/rounds", summary="开放申报批次")
-async def open_round(request: Request) -> Response:
-    user = need(request, "city_officer", "admin")
+async def open_round(request: Request, user: RoundsUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    errors: dict[str, str] = {}
-    try:
-        body = rounds.RoundIn(
-            measure_id=form.get("measure_id", ""),
-            fiscal_year=int(form.get("fiscal_year", "0") or 0),
-            title=form.get("title", "")[:200],
-            opens_on=form.get("opens_on", ""),
-            closes_on=form.get("closes_on", ""),
-        )
-    except (ValidationError, ValueError) as exc:
-        if isinstance(exc, ValidationError):
-            for e in exc.errors():
-                key = str(e["loc"][0]) if e["loc"] else "_form"
-                errors[key] = "截止日不能早于开放日" if not e["loc"] else "填写有误"
+    body, errors = read_form(rounds.RoundIn, form)
+    if body is None:
         errors.setdefault("_form", "请检查措施、年度与日期")
-        return _rounds_page(request, user, errors=errors, form=form, status=422)
-    with open_db(request) as db:
-        try:
-            r = rounds.open_round(db, user.principal, body)
-        except ApiError as exc:
-            db.rollback()
-            errors = field_errors(exc)
-            errors.setdefault("_form", exc.errors[0]["message"])
-            return _rounds_page(request, user, errors=errors, form=form, status=422)
+        return _rounds_page(request, user, db, errors=errors, form=form, status=422)
+    try:
+        r = rounds.open_round(db, user.principal, body)
+    except ApiError as exc:
+        db.rollback()
+        errors = field_errors(exc)
+        errors.setdefault("_form", exc.errors[0]["message"])
+        return _rounds_page(request, user, db, errors=errors, form=form, status=422)
     return redirect(request, f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)

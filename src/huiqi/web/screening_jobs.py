@@ -20,7 +20,6 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -31,14 +30,14 @@ from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.kinds import JobKind, register
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
-from huiqi.platform.jobs.schemas import job_out
+from huiqi.platform.jobs.schemas import ScreeningForm, job_out
 from huiqi.platform.policy import get_policy
 from huiqi.screening.screen import SCREEN_MEASURES, read_batches, screen_table
 from huiqi.web import screening_upload
-from huiqi.web.common import open_db
+from huiqi.web.deps import AnalystUser, PageDb
+from huiqi.web.forms import read_form
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.screening_names import add_names, top_firms
-from huiqi.web.session import need
 
 router = APIRouter(prefix="/analyst/screening")
 MAX_UPLOAD = 200 * 1024 * 1024
@@ -156,7 +155,7 @@ register(JobKind("screening", "批量筛查", run))
 # ---- pages ---------------------------------------------------------------------------------
 
 
-def _mine(db: Session, user: Principal) -> list[dict[str, Any]]:
+def _mine(db: PageDb, user: Principal) -> list[dict[str, Any]]:
     return [public(j) for j in jobs.list_visible(db, _owner_only(user), "screening")]
 
 
@@ -165,37 +164,28 @@ def _owner_only(p: Principal) -> Principal:
     return Principal(p.user_id, p.username, "analyst")
 
 
-def _form_data(db: Session, user: Principal, defaults: dict[str, Any]) -> dict[str, Any]:
+def _form_data(db: PageDb, user: Principal, defaults: dict[str, Any]) -> dict[str, Any]:
     from huiqi.screening.screen import INPUT_COLUMNS
 
     return {"jobs": _mine(db, user), "columns": list(INPUT_COLUMNS), "defaults": defaults}
 
 
 @router.get("", summary="批量筛查")
-def screening(request: Request) -> Response:
-    user = need(request, "analyst")
-    with open_db(request) as db:
-        data = _form_data(db, user.principal, {"fiscal_year": 2023, "as_of": "2024-06-30"})
+def screening(request: Request, user: AnalystUser, db: PageDb) -> Response:
+    data = _form_data(db, user.principal, {"fiscal_year": 2023, "as_of": "2024-06-30"})
     return page(request, "screening.html", data, title="批量筛查")
 
 
 @router.post("", summary="上传并开始筛查")
-async def start(request: Request) -> Response:
-    user = need(request, "analyst")
+async def start(request: Request, user: AnalystUser, db: PageDb) -> Response:
     form = await request.form()
-    errors: dict[str, str] = {}
     upload = form.get("file")
     fy_text, as_of_text = str(form.get("fiscal_year", "")), str(form.get("as_of", ""))
+    fields, errors = read_form(ScreeningForm, {"fiscal_year": fy_text, "as_of": as_of_text})
     if not isinstance(upload, UploadFile) or not upload.filename:
         errors["file"] = "请选择要筛查的 CSV、Excel 或 Parquet 文件"
     elif not upload.filename.lower().endswith((".csv", ".xlsx", ".xlsm", ".parquet", ".pq")):
         errors["file"] = "文件应为 .csv、.xlsx 或 .parquet 格式"
-    if not (fy_text.isdigit() and 2000 <= int(fy_text) <= 2100):
-        errors["fiscal_year"] = "请填写四位年度，如 2023"
-    try:
-        as_of = dt.date.fromisoformat(as_of_text)
-    except ValueError:
-        errors["as_of"] = "应为日期（YYYY-MM-DD）"
     content = b""
     if not errors and isinstance(upload, UploadFile):
         content = await upload.read(MAX_UPLOAD + 1)
@@ -209,25 +199,24 @@ async def start(request: Request) -> Response:
             )
         except ApiError as exc:
             errors["file"] = exc.errors[0]["message"]
-    with open_db(request) as db:
-        if errors:
-            data = _form_data(db, user.principal, {"fiscal_year": fy_text, "as_of": as_of_text})
-            return page(
-                request, "screening.html", data, title="批量筛查", errors=errors, status=422
-            )
-        params = {"filename": filename, "fiscal_year": int(fy_text), "as_of": as_of.isoformat()}
-        job = jobs.enqueue(
-            db, user.principal, "screening", f"批量筛查：{filename}", params,
-            [jobs.NewFile("input", filename, "application/octet-stream", content)],
-        )  # fmt: skip
-        db.commit()
-        job_id = job.id
-    return redirect(request, f"/analyst/screening/{job_id}")
+    if errors or fields is None:
+        data = _form_data(db, user.principal, {"fiscal_year": fy_text, "as_of": as_of_text})
+        return page(request, "screening.html", data, title="批量筛查", errors=errors, status=422)
+    params = {
+        "filename": filename,
+        "fiscal_year": fields.fiscal_year,
+        "as_of": fields.as_of.isoformat(),
+    }
+    job = jobs.enqueue(
+        db, user.principal, "screening", f"批量筛查：{filename}", params,
+        [jobs.NewFile("input", filename, "application/octet-stream", content)],
+    )  # fmt: skip
+    db.commit()
+    return redirect(request, f"/analyst/screening/{job.id}")
 
 
 @router.get("/template.{kind}", summary="下载筛查登记册模板")
-def screening_template(request: Request, kind: str) -> Response:
-    need(request, "analyst")
+def screening_template(request: Request, user: AnalystUser, kind: str) -> Response:
     from huiqi.platform.tabular import template_csv, template_xlsx
 
     columns, example = screening_upload.TEMPLATE_COLUMNS, screening_upload.TEMPLATE_EXAMPLE
@@ -246,7 +235,7 @@ def screening_template(request: Request, kind: str) -> Response:
     )
 
 
-def _job(db: Session, user: Principal, job_id: str) -> Job | None:
+def _job(db: PageDb, user: Principal, job_id: str) -> Job | None:
     if not job_id.isdigit() or int(job_id) > 2**31 - 1:
         return None
     try:
@@ -257,13 +246,11 @@ def _job(db: Session, user: Principal, job_id: str) -> Job | None:
 
 
 @router.get("/{job_id}", summary="筛查进度与结果")
-def job_page(request: Request, job_id: str) -> Response:
-    user = need(request, "analyst")
-    with open_db(request) as db:
-        job = _job(db, user.principal, job_id)
-        if job is None:
-            return html_error(request, 404, "筛查任务不存在或已过期")
-        shown = public(job)
+def job_page(request: Request, user: AnalystUser, db: PageDb, job_id: str) -> Response:
+    job = _job(db, user.principal, job_id)
+    if job is None:
+        return html_error(request, 404, "筛查任务不存在或已过期")
+    shown = public(job)
     pol = policy()
     data = {
         "job": shown,
@@ -273,31 +260,26 @@ def job_page(request: Request, job_id: str) -> Response:
 
 
 @router.post("/{job_id}/cancel", summary="取消筛查")
-def cancel(request: Request, job_id: str) -> Response:
-    user = need(request, "analyst")
-    with open_db(request) as db:
-        job = _job(db, user.principal, job_id)
-        if job is None:
-            return html_error(request, 404, "筛查任务不存在或已过期")
-        try:
-            jobs.request_cancel(db, _owner_only(user.principal), job.id)
-        except ApiError as e:
-            return html_error(request, e.status, e.errors[0]["message"])
+def cancel(request: Request, user: AnalystUser, db: PageDb, job_id: str) -> Response:
+    job = _job(db, user.principal, job_id)
+    if job is None:
+        return html_error(request, 404, "筛查任务不存在或已过期")
+    jobs.request_cancel(db, _owner_only(user.principal), job.id)
     return redirect(request, f"/analyst/screening/{job_id}")
 
 
 @router.get("/{job_id}/download", summary="下载筛查结果")
-def download(request: Request, job_id: str, kind: str = "csv") -> Response:
-    user = need(request, "analyst")
+def download(
+    request: Request, user: AnalystUser, db: PageDb, job_id: str, kind: str = "csv"
+) -> Response:
     name, media = OUTPUTS.get(kind, OUTPUTS["csv"])
-    with open_db(request) as db:
-        job = _job(db, user.principal, job_id)
-        if job is None or job.status != "done":
-            return html_error(request, 404, "结果尚未生成")
-        f = jobs.file_of(db, job.id, name)
-        if f is None:
-            return html_error(request, 404, "没有该文件")
-        stem = str((job.params or {}).get("filename", "registry")).rsplit(".", 1)[0]
-        content = f.content
+    job = _job(db, user.principal, job_id)
+    if job is None or job.status != "done":
+        return html_error(request, 404, "结果尚未生成")
+    f = jobs.file_of(db, job.id, name)
+    if f is None:
+        return html_error(request, 404, "没有该文件")
+    stem = str((job.params or {}).get("filename", "registry")).rsplit(".", 1)[0]
+    content = f.content
     disposition = f"attachment; filename*=UTF-8''{quote(f'{stem}-筛查结果-{name}')}"
     return Response(content, media_type=media, headers={"Content-Disposition": disposition})

@@ -19,6 +19,7 @@ from huiqi.platform.applications.models import ApplicationRound
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
+from huiqi.platform.enterprises.schemas import Year
 from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import get_policy, measure
 
@@ -28,7 +29,7 @@ AFTER_WINDOW = "interpretation.rounds_after_window_end"
 class RoundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     measure_id: str = Field(min_length=1, max_length=32, description="措施编号，如 2.6.1")
-    fiscal_year: int = Field(ge=2000, le=2100, description="申报所属会计年度")
+    fiscal_year: Year = Field(description="申报所属会计年度")
     title: str = Field(default="", max_length=200, description="批次名称，默认按措施与年度生成")
     opens_on: dt.date = Field(description="开放日（北京时间，含）；不早于今天")
     closes_on: dt.date = Field(description="截止日（北京时间，含）")

@@ -88,3 +88,15 @@ def find_by_username(db: Session, username: str) -> User:
     if user is None:
         raise ApiError(404, "not_found", f"用户 {username} 不存在", "username")
     return user
+
+
+def listing(db: Session) -> list[tuple[User, str | None]]:
+    """Every account, oldest first, with its firm's name (None for staff accounts)."""
+    from huiqi.platform.enterprises.models import Enterprise
+
+    q = (
+        select(User, Enterprise.name)
+        .outerjoin(Enterprise, Enterprise.id == User.enterprise_id)
+        .order_by(User.id)
+    )
+    return [(user, firm) for user, firm in db.execute(q)]

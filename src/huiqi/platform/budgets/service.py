@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.enterprises.schemas import Year
 from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import measure
 from huiqi.rules.money import format_yuan
@@ -27,7 +28,7 @@ WARNING_PERCENT = 90
 class PoolIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     measure_id: str = Field(min_length=1, max_length=32)
-    fiscal_year: int = Field(ge=2000, le=2100)
+    fiscal_year: Year
     total_fen: int = Field(ge=0, le=10**15, description="预算总额（分）")
 
 
@@ -157,3 +158,9 @@ def add_paid(db: Session, measure_id: str, fiscal_year: int, amount_fen: int) ->
         .values(paid_fen=BudgetPool.paid_fen + amount_fen)
         .execution_options(synchronize_session=False)
     )
+
+
+def all_pools(db: Session) -> list[BudgetPool]:
+    """Every budget pool, the latest year first."""
+    q = select(BudgetPool).order_by(BudgetPool.fiscal_year.desc(), BudgetPool.measure_id)
+    return list(db.scalars(q))

@@ -29,6 +29,7 @@ from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.db import utcnow
 from huiqi.platform.engine import case_as_of
 from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.enterprises.schemas import Year
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.models import STATUS_ZH, Job
@@ -39,7 +40,7 @@ from huiqi.platform.policy import measure
 class CampaignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     measure_id: str = Field(min_length=1, max_length=32, description="计算类措施，如 2.6.3")
-    fiscal_year: int = Field(ge=2000, le=2100)
+    fiscal_year: Year
     title: str = Field(min_length=1, max_length=200)
     as_of: dt.date | None = Field(
         default=None, description="筛查基准日，默认今天（限于政策有效期内）"
@@ -210,3 +211,19 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
         lifecycle.move(db, app, p, Action.DECLINE)
     db.commit()
     return push
+
+
+def recent(db: Session, limit: int = 200) -> list[tuple[Campaign, Job | None]]:
+    """The latest campaigns, each with its background job (None once the job is purged)."""
+    camps = list(db.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit)))
+    job_ids = [c.job_id for c in camps if c.job_id]
+    found = {j.id: j for j in db.scalars(select(Job).where(Job.id.in_(job_ids)))}
+    return [(c, found.get(c.job_id or 0)) for c in camps]
+
+
+def campaign_and_job(db: Session, campaign_id: int) -> tuple[Campaign, Job | None]:
+    """One campaign and its job, for the administrator's pages."""
+    camp = db.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
+    if camp is None:
+        raise ApiError(404, "not_found", "免申即享批次不存在", "campaign_id")
+    return camp, db.get(Job, camp.job_id) if camp.job_id else None

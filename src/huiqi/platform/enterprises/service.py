@@ -280,3 +280,8 @@ def profile(db: Session, p: Principal, enterprise_id: int) -> dict[str, Any]:
         "penalties": [s.PenaltyOut.model_validate(x) for x in ent.penalties],
         "credit": {"blocked": c.blocked, "reasons": c.reasons},
     }
+
+
+def id_of_credit_code(db: Session, credit_code: str) -> int | None:
+    """The firm registered under a 统一社会信用代码, if any (the admin's new-account form)."""
+    return db.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code))

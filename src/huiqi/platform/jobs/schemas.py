@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
+from huiqi.platform.enterprises.schemas import Year
 from huiqi.platform.jobs.kinds import label_of
 from huiqi.platform.jobs.models import DONE, STATUS_ZH, Job
 
@@ -61,3 +62,14 @@ def job_out(job: Job) -> JobOut:
         started_at=job.started_at,
         finished_at=job.finished_at,
     )
+
+
+class ScreeningForm(BaseModel):
+    """The analyst page's 批量筛查 form, besides the uploaded file (checked by the page)."""
+
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "fiscal_year": "请填写四位年度，如 2023",
+        "as_of": "应为日期（YYYY-MM-DD）",
+    }
+    fiscal_year: Year
+    as_of: dt.date

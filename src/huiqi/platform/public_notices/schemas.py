@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class BatchIn(BaseModel):
+    # the officer's 发布公示 page words a refusal beside the field
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "application_ids": "请至少勾选一份已决定支持的申报",
+        "title:missing": "请填写公示标题",
+        "title:string_too_short": "请填写公示标题",
+        "start_date": "应为日期（YYYY-MM-DD）",
+        "working_days": "公示期应为 1–30 个工作日",
+    }
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=200)
     application_ids: list[Annotated[int, Field(ge=1, le=2**31 - 1)]] = Field(
@@ -47,6 +55,14 @@ class BatchDetail(BatchOut):
 
 
 class ObjectionIn(BaseModel):
+    # the 公示 page's 实名异议 form words a refusal beside the field
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "real_name": "请填写真实姓名（至少 2 个字）",
+        "contact": "请填写联系电话或邮箱（至少 5 位）",
+        "reason": "请写明异议事实与理由（至少 5 个字）",
+        "evidence": "请提供证据说明或材料链接",
+        "application_id": "请选择被异议的申报",
+    }
     model_config = ConfigDict(extra="forbid")
     application_id: int = Field(ge=1, le=2**31 - 1)
     real_name: str = Field(min_length=2, max_length=64, description="异议人真实姓名（实名）")
