@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huiqi.platform.errors import ApiError
+from huiqi.platform.security.respond import wants_html
 from huiqi.web.render import HERE, app_path, html_error, redirect, wants_json
 from huiqi.web.session import NeedLogin, attach_user, login_url, request_tx
 
@@ -93,11 +94,14 @@ def _page_errors(app: FastAPI) -> None:
     api_error = app.exception_handlers.get(ApiError)
 
     async def refused(request: Request, exc: Exception) -> Response:
-        """A service's refusal (not found, not yours, not now) raised in a page handler: the
-        Chinese error page, or its JSON twin. Page handlers let ApiError through instead of
-        each catching it; forms that re-show the entry with the message still catch it."""
+        """A service's refusal (not found, not yours, not now) raised in a page handler or its
+        dependencies: a browser gets the Chinese error page in the site's layout, a program
+        (the JSON twin, or no text/html in Accept) the platform's JSON error with the field
+        named. Page handlers let ApiError through; forms that show the entry again with the
+        message beside the field still catch it."""
         assert isinstance(exc, ApiError)
-        if api_error is not None and app_path(request).startswith("/api/"):
+        api = app_path(request).startswith("/api/")
+        if api_error is not None and (api or not wants_html(request.scope)):
             response: Response = await api_error(request, exc)
             return response
         return html_error(request, exc.status, exc.errors[0]["message"])
