@@ -24,7 +24,17 @@ from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.objections import objections_for
 from huiqi.platform.reviews import duplicates
 from huiqi.platform.reviews import service as reviews
-from huiqi.platform.reviews.schemas import CityReviewIn, DecisionIn, ReviewIn
+from huiqi.platform.reviews.schemas import (
+    REVIEW_FORMS,
+    AssignForm,
+    CityReviewIn,
+    DecisionForm,
+    DecisionIn,
+    ObjectionRulingForm,
+    OutcomeForm,
+    ReturnForm,
+    ReviewIn,
+)
 from huiqi.rules.api import explain_case_text
 from huiqi.web.common import (
     amount_fen,
@@ -230,63 +240,50 @@ async def review_action(request: Request, user: OfficerUser, db: PageDb, app_id:
     raw = await request.form()
     form = form_dict(raw)
     action = form.get("action", "")
-    errors: dict[str, str] = {}
     p = user.principal
-    # nothing is pre-selected for an officer: a conclusion is chosen, never defaulted
-    outcome = form.get("outcome", "")
-    if action in ("district", "city", "expert") and outcome not in ("pass", "reject"):
-        errors["outcome"] = "请选择审核结论：通过或不通过"
-    opinion = form.get("opinion", "")[:5000]
-    if errors:
+    schema = REVIEW_FORMS.get(action)
+    lists = {k: raw.getlist(k) for k in ("expert_ids", "requested_documents")}
+    body, errors = read_form(schema, {**form, **lists}) if schema else (None, {})
+    if schema is OutcomeForm and errors:
         return _review(request, user, db, app_id, errors=errors, form=form, status=422)
+    amount = amount_fen(form.get("amount", ""), "amount", errors) if action == "decide" else None
     try:
-        if action == "district":
-            reviews.district_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
-            msg = "区级初审已完成"
-        elif action == "city":
-            body = CityReviewIn(
-                outcome=outcome, opinion=opinion, needs_expert=bool(form.get("needs_expert"))
-            )
-            reviews.city_review(db, p, app_id, body)
-            msg = "市级复核已完成"
-        elif action == "expert":
-            reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
-            msg = "专家评审已结束"
-        elif action == "assign":
-            ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
-            if not ids:
-                errors["expert_ids"] = "请至少选择一位专家或第三方机构"
-                raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
-            experts.assign(db, p, app_id, ids)
+        if errors:
+            key = next(iter(errors))
+            raise ApiError(422, "invalid", errors[key], key)
+        if isinstance(body, OutcomeForm):
+            review = ReviewIn(outcome=body.outcome, opinion=body.opinion)
+            if action == "district":
+                reviews.district_review(db, p, app_id, review)
+                msg = "区级初审已完成"
+            elif action == "city":
+                city = CityReviewIn(**review.model_dump(), needs_expert=body.needs_expert)
+                reviews.city_review(db, p, app_id, city)
+                msg = "市级复核已完成"
+            else:
+                reviews.expert_review(db, p, app_id, review)
+                msg = "专家评审已结束"
+        elif isinstance(body, AssignForm):
+            experts.assign(db, p, app_id, body.expert_ids)
             msg = "已送专家评审"
-        elif action == "return":
-            reason = form.get("return_reason", "").strip()[:5000]
-            if not reason:
-                errors["return_reason"] = "请写明需要企业补正的内容"
-                raise ApiError(422, "required", errors["return_reason"], "return_reason")
-            wanted = [str(k) for k in raw.getlist("requested_documents")]
-            amend.return_for_correction(db, p, app_id, reason, wanted)
+        elif isinstance(body, ReturnForm):
+            wanted = body.requested_documents
+            amend.return_for_correction(db, p, app_id, body.return_reason, wanted)
             msg = "已退回企业补正"
-        elif action == "decide":
-            if form.get("approve") not in ("yes", "no"):
-                errors["approve"] = "请选择决定：予以支持或不予支持"
-                raise ApiError(422, "required", errors["approve"], "approve")
-            approve = form.get("approve") == "yes"
-            amount = amount_fen(form.get("amount", ""), "amount", errors)
-            if errors:
-                raise ApiError(422, "amount", errors["amount"], "amount")
-            body2 = DecisionIn(
-                approve=approve,
-                amount_fen=amount if approve else None,
-                reason=form.get("reason", "")[:5000],
+        elif isinstance(body, DecisionForm):
+            approve = body.approve == "yes"
+            decision = DecisionIn(
+                approve=approve, amount_fen=amount if approve else None, reason=body.reason
             )
-            _app, warn = reviews.decide(db, p, app_id, body2)
+            _app, warn = reviews.decide(db, p, app_id, decision)
             msg = "已作出决定" + (f"。{warn}" if warn else "")
+        elif isinstance(body, ObjectionRulingForm):
+            upheld = body.upheld == "yes"
+            notices.decide_objection(db, p, body.objection_id, upheld, body.objection_reason)
+            msg = "异议成立，已撤出公示并退回市级复核" if upheld else "异议不成立，公示照常"
         elif action == "schedule":
             payments.schedule(db, p, app_id)
             msg = "已按分担比例安排拨付"
-        elif action == "objection":
-            msg = _decide_objection(db, p, form, errors)
         elif action == "dup_explain":
             duplicates.explain(db, p, app_id, form.get("dup_reason", "")[:5000])
             msg = "已记录核查理由，待另一名审核员确认"
@@ -319,19 +316,6 @@ async def review_action(request: Request, user: OfficerUser, db: PageDb, app_id:
             errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
         return _review(request, user, db, app_id, errors=errors, form=form, status=422)
     return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
-
-
-def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, str]) -> str:
-    raw = form.get("objection_id", "")
-    choice = form.get("upheld", "")
-    if choice not in ("yes", "no"):
-        errors["_form"] = "请选择异议成立或不成立"
-        raise ApiError(422, "required", errors["_form"], "upheld")
-    if not raw.isdigit():
-        raise ApiError(422, "required", "未指定异议", "objection_id")
-    reason = form.get("objection_reason", "")[:5000]
-    notices.decide_objection(db, p, int(raw), choice == "yes", reason)
-    return "异议成立，已撤出公示并退回市级复核" if choice == "yes" else "异议不成立，公示照常"
 
 
 @router.get("/payments", summary="拨付记录")
