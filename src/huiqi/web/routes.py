@@ -32,6 +32,7 @@ def _include() -> None:
         enterprise,
         expert,
         library,
+        matching,
         notices,
         officer,
         screening_jobs,
@@ -53,6 +54,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        matching,
     ):
         router.include_router(mod.router)
 

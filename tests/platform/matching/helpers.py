@@ -10,10 +10,18 @@ API = "/api/v1/matching"
 
 
 def entry(
-    client: TestClient, headers: dict[str, str], kind: str, title: str, description: str,
-    *, field: str = "大数据", district: str = "江岸区", category: str | None = None,
-    submit: bool = True, **extra: Any,
-) -> dict[str, Any]:  # fmt: skip
+    client: TestClient,
+    headers: dict[str, str],
+    kind: str,
+    title: str,
+    description: str,
+    *,
+    field: str = "大数据",
+    district: str = "江岸区",
+    category: str | None = None,
+    submit: bool = True,
+    **extra: Any,
+) -> dict[str, Any]:
     body = {
         "kind": kind,
         "category": category or ("reform" if kind == "demand" else "solution"),
@@ -28,8 +36,15 @@ def entry(
     return dict(r.json())
 
 
-def published(client: TestClient, owner: dict[str, str], curator: dict[str, str], kind: str,
-              title: str, description: str, **kw: Any) -> dict[str, Any]:  # fmt: skip
+def published(
+    client: TestClient,
+    owner: dict[str, str],
+    curator: dict[str, str],
+    kind: str,
+    title: str,
+    description: str,
+    **kw: Any,
+) -> dict[str, Any]:
     e = entry(client, owner, kind, title, description, **kw)
     r = client.post(f"{API}/entries/{e['id']}/publish", headers=curator, json={})
     assert r.status_code == 200, r.text

@@ -15,12 +15,29 @@ TEXT = "利用区块链技术实现供应链金融票据上链存证与多方核
 
 def _pair(client: Any, as_user: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     jx = as_user("city_jx")
-    demand = published(client, as_user("enterprise2"), jx, "demand", "供应链金融票据存证",
-                       TEXT, field="区块链", contact_name="李经理",
-                       contact_phone="027-8888 0001")  # fmt: skip
-    supply = published(client, as_user("enterprise1"), jx, "supply", "区块链存证核验平台",
-                       TEXT, field="区块链", district="东湖高新区", contact_name="张工",
-                       contact_phone="13800000000")  # fmt: skip
+    demand = published(
+        client,
+        as_user("enterprise2"),
+        jx,
+        "demand",
+        "供应链金融票据存证",
+        TEXT,
+        field="区块链",
+        contact_name="李经理",
+        contact_phone="027-8888 0001",
+    )
+    supply = published(
+        client,
+        as_user("enterprise1"),
+        jx,
+        "supply",
+        "区块链存证核验平台",
+        TEXT,
+        field="区块链",
+        district="东湖高新区",
+        contact_name="张工",
+        contact_phone="13800000000",
+    )
     return demand, supply
 
 
@@ -51,8 +68,13 @@ def test_contact_request_answer_and_who_sees_it(client: Any, as_user: Any) -> No
     r = client.post(f"{API}/contacts/{c['id']}/answer", headers=software, json={"accept": False})
     assert r.status_code == 409
     # only the two parties and the curators see it
-    for name, visible in (("enterprise3", False), ("city_kj", False), ("district_ja", True),
-                          ("city_jx", True), ("admin", True)):  # fmt: skip
+    for name, visible in (
+        ("enterprise3", False),
+        ("city_kj", False),
+        ("district_ja", True),
+        ("city_jx", True),
+        ("admin", True),
+    ):
         r = client.get(f"{API}/contacts/{c['id']}", headers=as_user(name))
         assert (r.status_code == 200) is visible, name
         listed = [x["id"] for x in client.get(f"{API}/contacts", headers=as_user(name)).json()]
@@ -62,8 +84,9 @@ def test_contact_request_answer_and_who_sees_it(client: Any, as_user: Any) -> No
 def test_meetings_never_double_book_a_party(client: Any, as_user: Any) -> None:
     demand, supply = _pair(client, as_user)
     jx = as_user("city_jx")
-    other = published(client, as_user("city_kj"), jx, "demand", "科技金融票据核验", TEXT,
-                      field="区块链")  # fmt: skip
+    other = published(
+        client, as_user("city_kj"), jx, "demand", "科技金融票据核验", TEXT, field="区块链"
+    )
     ev = {
         "title": "2024 年数字经济供需对接大会",
         "held_on": "2024-09-20",
@@ -86,15 +109,17 @@ def test_meetings_never_double_book_a_party(client: Any, as_user: Any) -> None:
     assert client.post(f"{API}/events/{eid}/meetings", headers=jx, json=meet).status_code == 201
     # the supply's firm is busy at 09:30: a second meeting for it in that slot is refused
     r = client.post(
-        f"{API}/events/{eid}/meetings", headers=jx,
+        f"{API}/events/{eid}/meetings",
+        headers=jx,
         json={"demand_id": other["id"], "supply_id": supply["id"], "slot": "09:30"},
-    )  # fmt: skip
+    )
     assert r.status_code == 409 and r.json()["errors"][0]["path"] == "slot"
     assert "武汉光谷示例软件有限公司在 09:30 时段已有洽谈安排" in r.json()["errors"][0]["message"]
     r = client.post(
-        f"{API}/events/{eid}/meetings", headers=jx,
+        f"{API}/events/{eid}/meetings",
+        headers=jx,
         json={"demand_id": other["id"], "supply_id": supply["id"], "slot": "10:00"},
-    )  # fmt: skip
+    )
     assert r.status_code == 201, r.text
     r = client.post(f"{API}/events/{eid}/meetings", headers=jx, json=meet | {"slot": "9点半"})
     assert r.status_code == 422 and r.json()["errors"][0]["path"] == "slot"
@@ -131,9 +156,14 @@ def test_annual_list_is_curated_published_and_exported(client: Any, as_user: Any
 
 def test_bad_input_is_answered_in_chinese_naming_the_field(client: Any, as_user: Any) -> None:
     firm = as_user("enterprise1")
-    base = {"kind": "supply", "category": "product", "title": "数据治理产品",
-            "description": "面向企业的数据治理与质量管理产品", "field": "大数据",
-            "district": "东湖高新区"}  # fmt: skip
+    base = {
+        "kind": "supply",
+        "category": "product",
+        "title": "数据治理产品",
+        "description": "面向企业的数据治理与质量管理产品",
+        "field": "大数据",
+        "district": "东湖高新区",
+    }
     cases = [
         ({"field": "元宇宙"}, "field", "领域应为以下之一"),
         ({"district": "北京市朝阳区"}, "district", "武汉市的区或功能区"),

@@ -80,9 +80,15 @@ def test_supplies_come_from_firms_and_units_submit_demands(client: Any, as_user:
     r = client.post(
         f"{API}/entries",
         headers=officer,
-        json={"kind": "supply", "category": "product", "title": "产品", "description": DEMAND,
-              "field": "大数据", "district": "江岸区"},
-    )  # fmt: skip
+        json={
+            "kind": "supply",
+            "category": "product",
+            "title": "产品",
+            "description": DEMAND,
+            "field": "大数据",
+            "district": "江岸区",
+        },
+    )
     assert r.status_code == 403 and "企业账号" in r.json()["errors"][0]["message"]
     d = entry(client, officer, "demand", "科技成果转化数据平台", DEMAND)
     assert d["owner_name"] == "市科技局" and d["owner_key"] == "u:市科技局"

@@ -17,12 +17,26 @@ def test_words_cut_chinese_and_drop_punctuation() -> None:
 
 def test_chinese_query_finds_the_right_supply(client: Any, as_user: Any) -> None:
     jx = as_user("city_jx")
-    maint = published(client, as_user("enterprise1"), jx, "supply", "设备预测性维护系统",
-                      "基于工业互联网平台采集机床振动数据，提前预警设备故障，降低停机损失",
-                      field="工业互联网", district="东湖高新区")  # fmt: skip
-    gov = published(client, as_user("enterprise2"), jx, "supply", "电子证照共享中台",
-                    "面向数字政府的电子证照归集、共享与核验，支撑一网通办",
-                    field="数字政府", district="江岸区")  # fmt: skip
+    maint = published(
+        client,
+        as_user("enterprise1"),
+        jx,
+        "supply",
+        "设备预测性维护系统",
+        "基于工业互联网平台采集机床振动数据，提前预警设备故障，降低停机损失",
+        field="工业互联网",
+        district="东湖高新区",
+    )
+    gov = published(
+        client,
+        as_user("enterprise2"),
+        jx,
+        "supply",
+        "电子证照共享中台",
+        "面向数字政府的电子证照归集、共享与核验，支撑一网通办",
+        field="数字政府",
+        district="江岸区",
+    )
     r = public(client).get(f"{API}/entries", params={"q": "机床故障预警"})
     assert [e["id"] for e in r.json()] == [maint["id"]]
     r = public(client).get(f"{API}/entries", params={"q": "电子证照核验", "kind": "supply"})
@@ -36,16 +50,46 @@ def test_chinese_query_finds_the_right_supply(client: Any, as_user: Any) -> None
 def test_matching_prefers_same_field_and_district(client: Any, as_user: Any) -> None:
     jx = as_user("city_jx")
     text = "城市道路视频数据智能分析，识别交通拥堵与事故，辅助交通调度"
-    far = published(client, as_user("enterprise1"), jx, "supply", "交通视频智能分析", text,
-                    field="人工智能", district="东湖高新区")  # fmt: skip
-    near = published(client, as_user("enterprise2"), jx, "supply", "交通视频智能分析平台",
-                     text, field="智慧城市", district="江岸区")  # fmt: skip
-    other = published(client, as_user("enterprise1"), jx, "supply", "智慧园区能耗管理",
-                      "园区水电气能耗监测与节能优化", field="智慧城市",
-                      district="洪山区")  # fmt: skip
-    demand = published(client, as_user("district_ja"), as_user("district_ja"), "demand",
-                       "江岸区交通拥堵治理", "需要利用道路视频数据智能识别交通拥堵和事故",
-                       field="智慧城市", district="江岸区")  # fmt: skip
+    far = published(
+        client,
+        as_user("enterprise1"),
+        jx,
+        "supply",
+        "交通视频智能分析",
+        text,
+        field="人工智能",
+        district="东湖高新区",
+    )
+    near = published(
+        client,
+        as_user("enterprise2"),
+        jx,
+        "supply",
+        "交通视频智能分析平台",
+        text,
+        field="智慧城市",
+        district="江岸区",
+    )
+    other = published(
+        client,
+        as_user("enterprise1"),
+        jx,
+        "supply",
+        "智慧园区能耗管理",
+        "园区水电气能耗监测与节能优化",
+        field="智慧城市",
+        district="洪山区",
+    )
+    demand = published(
+        client,
+        as_user("district_ja"),
+        as_user("district_ja"),
+        "demand",
+        "江岸区交通拥堵治理",
+        "需要利用道路视频数据智能识别交通拥堵和事故",
+        field="智慧城市",
+        district="江岸区",
+    )
     r = client.get(f"{API}/entries/{demand['id']}/matches", headers=as_user("district_ja"))
     assert r.status_code == 200, r.text
     ranked = [m["entry"]["id"] for m in r.json()]

@@ -7,7 +7,6 @@ publishes it; a published list is frozen and public, with an Excel export."""
 from __future__ import annotations
 
 import io
-from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -23,6 +22,7 @@ from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.matching.lifecycle import Status, is_curator
 from huiqi.platform.matching.models import MatchingEntry, MatchingList, MatchingListItem
 from huiqi.platform.matching.schemas import CATEGORY_ZH, KIND_ZH, LIST_KIND_ZH, NEW_APPS, ListIn
+from huiqi.rules.money import format_wan
 
 
 def _curator(p: Principal) -> None:
@@ -134,17 +134,13 @@ def items(db: Session, lst: MatchingList) -> list[MatchingEntry]:
     return list(db.scalars(q))
 
 
-def wan(fen: int) -> str:
-    """Fen as 万元, exact (Decimal), without trailing zeros."""
-    return f"{(Decimal(fen) / 1_000_000).normalize():f}"
-
-
 def budget_text(lo: int | None, hi: int | None) -> str:
+    """A budget range as officers say it (format_wan: 50万元, 12.5万元)."""
     if lo is not None and hi is not None:
-        return f"{wan(lo)}–{wan(hi)} 万元"
+        return f"{format_wan(lo)}–{format_wan(hi)}"
     if lo is not None:
-        return f"不低于 {wan(lo)} 万元"
-    return f"不超过 {wan(hi)} 万元" if hi is not None else ""
+        return f"不低于{format_wan(lo)}"
+    return f"不超过{format_wan(hi)}" if hi is not None else ""
 
 
 def rows(db: Session, lst: MatchingList) -> list[dict[str, Any]]:
