@@ -225,7 +225,7 @@ class MeetingIn(BaseModel):
     @classmethod
     def _slot(cls, v: str) -> str:
         if not SLOT.match(v):
-            raise ValueError("时段应为 24 小时制的 HH:MM，如 09:30")
+            raise ValueError("时段应为 24 小时制的开始时间，如 09:30")
         return v
 
 
