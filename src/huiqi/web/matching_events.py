@@ -224,7 +224,8 @@ async def arrange(request: Request, event_id: int) -> Response:
             table_no=form.get("table_no", "")[:32],
         )
     except (ValidationError, ValueError):
-        return redirect(request, f"/matching/events/{event_id}?msg=请选择需求和供给，时段开始时间如 09:30")
+        msg = "请选择需求和供给，时段开始时间如 09:30"
+        return redirect(request, f"/matching/events/{event_id}?msg={msg}")
     with open_db(request) as db:
         try:
             events.arrange(db, user.principal, event_id, body)
