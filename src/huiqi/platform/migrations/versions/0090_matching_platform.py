@@ -8,8 +8,8 @@ forbids double-booking).
 
 Text search: on SQLite an FTS5 table over `search_text`, kept in step by triggers; on
 PostgreSQL the pg_trgm extension (created in the schema `public` when absent, so that
-dropping an application schema never drops the extension other schemas use) and a GIN
-trigram index on `search_text`.
+dropping an application schema never drops the extension other schemas use; in the current
+schema where the account may not create in `public`) and a GIN trigram index on `search_text`.
 
 Revision ID: 0090
 Revises: 0050
@@ -192,21 +192,21 @@ def upgrade() -> None:
         _sqlite_search()
 
 
+TRGM_SCHEMA = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname='pg_trgm'"
+
+
 def _postgres_search() -> None:
     bind = op.get_bind()
-    have = bind.scalar(
-        sa.text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname='pg_trgm'")
-    )
+    have = bind.scalar(sa.text(TRGM_SCHEMA))
     if have is None:
-        public = bind.scalar(sa.text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'"))
-        op.execute(
-            "CREATE EXTENSION IF NOT EXISTS pg_trgm" + (" WITH SCHEMA public" if public else "")
-        )
-        have = bind.scalar(
-            sa.text(
-                "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname='pg_trgm'"
-            )
-        )
+        # In `public` where the account may create there (PostgreSQL 15 grants that only to the
+        # database owner); otherwise in the current schema. A DBA can also create it beforehand.
+        try:
+            with bind.begin_nested():
+                bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public"))
+        except sa.exc.DBAPIError:
+            bind.execute(sa.text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        have = bind.scalar(sa.text(TRGM_SCHEMA))
     op.execute(
         "CREATE INDEX ix_matching_entries_search_trgm ON matching_entries "
         f'USING gin (search_text "{have}".gin_trgm_ops)'
