@@ -184,3 +184,35 @@ def test_bad_input_is_answered_in_chinese_naming_the_field(client: Any, as_user:
     # an alias of a district is stored under its official name
     r = client.post(f"{API}/entries", headers=firm, json=base | {"district": "东湖高新区"})
     assert r.json()["district"] == "东湖新技术开发区"
+
+
+def test_a_declined_contact_is_recorded_with_who_and_when(
+    app: Any, client: Any, as_user: Any
+) -> None:
+    demand, supply = _pair(client, as_user)
+    body = {"demand_id": demand["id"], "supply_id": supply["id"]}
+    c = client.post(f"{API}/contacts", headers=as_user("enterprise1"), json=body).json()
+    assert c["i_requested"]  # the supplier asked this time; the demand's firm answers
+    r = client.post(
+        f"{API}/contacts/{c['id']}/answer",
+        headers=as_user("enterprise2"),
+        json={"accept": False, "note": "已有供应商"},
+    )
+    out = r.json()
+    assert out["status"] == "declined" and out["responded_by"] == "enterprise2"
+    assert out["responded_at"] and out["response_note"] == "已有供应商"
+    assert "contact_phone" not in out["supply"]  # declined: the phones stay private
+    with app.state.sessionmaker() as db:
+        from sqlalchemy import select
+
+        from huiqi.platform.audit.models import AuditEntry
+
+        trail = db.execute(
+            select(AuditEntry.action, AuditEntry.actor)
+            .where(AuditEntry.entity == "matching_contact", AuditEntry.entity_id == str(c["id"]))
+            .order_by(AuditEntry.seq)
+        ).all()
+    assert [tuple(t) for t in trail] == [
+        ("matching.contact.request", "enterprise1"),
+        ("matching.contact.decline", "enterprise2"),
+    ]
