@@ -109,6 +109,7 @@ def test_demand_and_supply_matched_contacted_and_listed(new_page: Any) -> None: 
     city.get_by_label("年度", exact=True).fill("2024")
     city.get_by_label("清单", exact=True).select_option("supply_demand")
     city.get_by_role("button", name="逐条勾选").click()
+    assert city.locator("h1").inner_text() == "编制2024 年度数字经济供需清单"
     boxes = city.locator("input[name=entry_ids]")
     assert boxes.count() >= 3 and city.locator("input[name=entry_ids]:checked").count() == 0
     city.locator(f"input[name=entry_ids][value='{demand}']").check()

@@ -76,7 +76,7 @@ def _curate(
     data = {
         "year": year,
         "kind": kind,
-        "kind_zh": s.LIST_KIND_ZH[kind],
+        "list_title": s.list_title(year, kind),
         "candidates": candidates,
         "chosen": [str(x) for x in (chosen or [])],
         "kind_names": s.KIND_ZH,

@@ -21,7 +21,7 @@ from huiqi.platform.db import utcnow
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.matching.lifecycle import Status, is_curator
 from huiqi.platform.matching.models import MatchingEntry, MatchingList, MatchingListItem
-from huiqi.platform.matching.schemas import CATEGORY_ZH, KIND_ZH, LIST_KIND_ZH, NEW_APPS, ListIn
+from huiqi.platform.matching.schemas import CATEGORY_ZH, KIND_ZH, NEW_APPS, ListIn, list_title
 from huiqi.rules.money import format_wan
 
 
@@ -61,7 +61,7 @@ def save_list(db: Session, p: Principal, data: ListIn) -> MatchingList:
             kind=data.kind,
             created_by=p.username,
             status="draft",
-            title=f"{data.year} 年度数字经济" + LIST_KIND_ZH[data.kind][6:],
+            title=list_title(data.year, data.kind),
         )
         db.add(lst)
         db.flush()

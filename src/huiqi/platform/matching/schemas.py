@@ -41,6 +41,13 @@ LIST_KIND_ZH = {
     "supply_demand": "年度数字经济供需清单",
     "new_apps": "年度数字经济新场景新产品新应用",
 }
+
+
+def list_title(year: int, kind: str) -> str:
+    """2024 年度数字经济供需清单."""
+    return f"{year} {LIST_KIND_ZH[kind]}"
+
+
 PHONE = re.compile(r"^[0-9+\-（）() ]{5,32}$")
 SLOT = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
