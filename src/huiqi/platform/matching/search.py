@@ -7,8 +7,9 @@ ones). Each database then indexes those words:
 
 - SQLite: an FTS5 table (default unicode61 tokenizer, which splits on the spaces) kept in step
   with `matching_entries` by triggers (migration 0090); ranked by bm25().
-- PostgreSQL: pg_trgm's word similarity between each query word and `search_text`, with a GIN
-  trigram index; with the words already cut, a query word present in the text scores 1.
+- PostgreSQL: a pg_trgm GIN index on `search_text` finds the entries containing any query
+  word (pg_trgm answers LIKE '%…%' from the index); the score counts the query words the
+  entry has as whole words.
 
 Matching a demand to supplies (or a supply to demands) queries with the entry's own words,
 then ranks: text relevance scaled to 0–1 within the candidates, plus a boost for the same
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import rjieba
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from huiqi.platform.matching.models import MatchingEntry
@@ -77,29 +78,30 @@ def _sqlite_scores(db: Session, terms: list[str], kind: str) -> dict[int, float]
     return {int(i): float(s) for i, s in rows}
 
 
-def trgm_schema(db: Session) -> str:
-    """Where pg_trgm lives (its functions are called schema-qualified: a deployment's
-    search_path need not include it)."""
-    schema = db.scalar(
-        text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname='pg_trgm'")
-    )
-    if schema is None:
-        raise RuntimeError("pg_trgm 扩展未安装：请运行 huiqi db upgrade")
-    return str(schema)
+def _like(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _postgres_scores(db: Session, terms: list[str], kind: str) -> dict[int, float]:
-    s = f'"{trgm_schema(db)}"'
-    parts = [f"{s}.word_similarity(:t{i}, e.search_text)" for i in range(len(terms))]
-    near = " OR ".join(f":t{i} OPERATOR({s}.<%) e.search_text" for i in range(len(terms)))
+    """Candidates: entries containing any query word, found through the pg_trgm GIN index
+    (it answers LIKE '%…%'); score: how many query words the entry has as whole words.
+    (word_similarity() per word and row was tried first: 6 s for 5,000 entries, against
+    0.1 s for this.)"""
+    n = len(terms)
+    near = " OR ".join(f"e.search_text LIKE :a{i}" for i in range(n))
+    score = " + ".join(
+        f"(CASE WHEN (' ' || e.search_text || ' ') LIKE :w{i} THEN 1 ELSE 0 END)" for i in range(n)
+    )
     sql = text(
-        f"SELECT e.id, ({' + '.join(parts)}) AS score FROM matching_entries e "
+        f"SELECT e.id, ({score}) AS score FROM matching_entries e "
         f"WHERE e.kind = :kind AND e.status = 'published' AND ({near}) "
-        "ORDER BY score DESC LIMIT :n"
-    ).bindparams(*[bindparam(f"t{i}") for i in range(len(terms))])
-    params: dict[str, Any] = {f"t{i}": t for i, t in enumerate(terms)}
-    params |= {"kind": kind, "n": MAX_CANDIDATES}
-    return {int(i): float(sc) for i, sc in db.execute(sql, params)}
+        "ORDER BY score DESC, e.id LIMIT :n"
+    )
+    params: dict[str, Any] = {"kind": kind, "n": MAX_CANDIDATES}
+    for i, t in enumerate(terms):
+        params[f"a{i}"] = f"%{_like(t)}%"
+        params[f"w{i}"] = f"% {_like(t)} %"
+    return {int(i): float(sc) for i, sc in db.execute(sql, params) if sc > 0}
 
 
 def text_scores(db: Session, query: str, kind: str) -> dict[int, float]:
