@@ -121,9 +121,9 @@ def _top(
 
 def simulate_part(baseline: Policy, reformed: Policy, part: RegistryPart) -> Summary:
     cache = RowsCache(part)  # frames shared by both runs where the window is unchanged
-    base = evaluate_part(baseline, part, cache)
+    base_results = evaluate_part(baseline, part, cache)
     # measures whose frame, formula and parameters the reform leaves alone are reused, exactly
-    runs = [base, evaluate_part(reformed, part, cache, reuse=base)]
+    runs = [base_results, evaluate_part(reformed, part, cache, reuse=base_results)]
     enc = pc.dictionary_encode(pa.array(part.district, pa.string()))
     names = [str(x) if x is not None else "（未填）" for x in enc.dictionary.to_pylist()]
     names.append("（未填）")
