@@ -55,13 +55,15 @@ class Summary:
         self.cases += other.cases
         self.bad_cases += other.bad_cases
         self.problems = (self.problems + other.problems)[:1000]
-        for table, theirs in (
+        # the three tables differ only in their key; each key's counts add up position by position
+        tables: tuple[tuple[dict[Any, list[int]], dict[Any, list[int]]], ...] = (
             (self.cube, other.cube),
             (self.discretionary, other.discretionary),
             (self.firms, other.firms),
-        ):
+        )
+        for table, theirs in tables:
             for k, v in theirs.items():
-                mine = table.setdefault(k, [0] * len(v))  # type: ignore[arg-type]
+                mine = table.setdefault(k, [0] * len(v))
                 for i, x in enumerate(v):
                     mine[i] += x
         self.winners = sorted(self.winners + other.winners, key=_winner_order)[:TOP]
