@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
@@ -93,7 +93,7 @@ def enqueue(
     return job
 
 
-def _visible(p: Principal) -> Any:
+def _visible(p: Principal) -> Select[Job]:
     q = select(Job)
     return q if p.role == "admin" else q.where(Job.owner == p.username)
 
