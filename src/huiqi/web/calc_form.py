@@ -96,7 +96,7 @@ def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             annual.setdefault(str(year), {})[key] = _s(form, field)
             paths[f"annual.{year}.{key}"] = field
     case["annual"] = annual
-    recs = []
+    recs: list[dict[str, Any]] = []
     for i in range(RECOGNITION_ROWS):
         kind = _s(form, f"rec{i}_kind")
         if not kind:
