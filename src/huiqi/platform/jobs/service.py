@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,7 +224,7 @@ def finish(
     job: Job,
     result: dict[str, Any],
     message: str,
-    outputs: list[NewFile] = (),  # type: ignore[assignment]
+    outputs: Sequence[NewFile] = (),
 ) -> None:
     """Mark done in the caller's transaction: the job's own writes and its end commit together."""
     job.result = result
