@@ -95,7 +95,7 @@ async def save(request: Request) -> Response:
     year = int(form["year"]) if form.get("year", "").isdigit() else 0
     kind = form.get("kind", "")
     try:
-        body = s.ListIn(year=year, kind=kind, entry_ids=ids)  # type: ignore[arg-type]
+        body = s.ListIn(year=year, kind=kind, entry_ids=ids)
     except ValidationError:
         return _curate(request, user, year, kind, {"_form": "清单年度或类型不正确"}, ids, 422)
     with open_db(request) as db:
