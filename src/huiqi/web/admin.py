@@ -133,7 +133,7 @@ async def create_user(request: Request, me: AdminUser, db: PageDb) -> Response:
             body = UserIn(
                 username=form.get("username", "").strip(),
                 password=form.get("password", ""),
-                role=form.get("role", ""),  # type: ignore[arg-type]  # validated by UserIn
+                role=form.get("role", ""),  # validated by UserIn
                 display_name=form.get("display_name", "").strip(),
                 enterprise_id=enterprise_id,
                 district=form.get("district", "").strip() or None,
@@ -160,11 +160,12 @@ async def create_user(request: Request, me: AdminUser, db: PageDb) -> Response:
 async def update_user(request: Request, me: AdminUser, db: PageDb, user_id: int) -> Response:
     form = form_dict(await request.form())
     action = form.get("action", "")
-    changes: dict[str, Any] = {
+    by_action: dict[str, dict[str, Any]] = {
         "disable": {"active": False},
         "enable": {"active": True},
         "password": {"password": form.get("password", "")},
-    }.get(action, {})
+    }
+    changes = by_action.get(action, {})
     if not changes:
         return redirect(request, "/admin/users?msg=未知操作")
     try:
@@ -327,7 +328,7 @@ def audit(
     q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
     if entity:
         q = q.where(AuditEntry.entity == entity[:64])
-    entries = [
+    entries: list[dict[str, Any]] = [
         {
             "seq": e.seq,
             "at": e.at,

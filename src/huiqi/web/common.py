@@ -163,11 +163,11 @@ def timeline(
         )
     for pay in payments:
         if pay.status == "paid":
-            who = "市级" if pay.payer == "city" else "区级"
+            payer = "市级" if pay.payer == "city" else "区级"
             events.append(
                 {
                     "done": True,
-                    "title": f"{who}资金已拨付",
+                    "title": f"{payer}资金已拨付",
                     "when": pay.paid_at,
                     "detail": f"凭证 {pay.voucher}",
                 }
@@ -194,3 +194,9 @@ def timeline(
 
 def beijing_today() -> dt.date:
     return business_today()
+
+
+def open_db(request: Any) -> Any:
+    """The session of pages written before the PageDb dependency (the 供需对接 pages); new pages
+    declare `db: PageDb` instead (docs/web.md)."""
+    return request.app.state.sessionmaker()

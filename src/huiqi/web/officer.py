@@ -328,7 +328,7 @@ def payment_list(request: Request, user: OfficerUser, db: PageDb) -> Response:
         .where(Payment.application_id.in_(scoped))
         .order_by(Payment.id.desc())
     ).all()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "id": pay.id,
             "application_id": a.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -34,6 +35,7 @@ def _include() -> None:
         enterprise,
         expert,
         library,
+        matching,
         notices,
         officer,
         screening_jobs,
@@ -55,6 +57,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        matching,
     ):
         router.include_router(mod.router)
 
@@ -102,8 +105,8 @@ def _page_errors(app: FastAPI) -> None:
         assert isinstance(exc, ApiError)
         api = app_path(request).startswith("/api/")
         if api_error is not None and (api or not wants_html(request.scope)):
-            response: Response = await api_error(request, exc)
-            return response
+            answer = api_error(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         return html_error(request, exc.status, exc.errors[0]["message"])
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -112,13 +115,13 @@ def _page_errors(app: FastAPI) -> None:
             _attach_quietly(request)
             message = PAGE_MESSAGES.get(exc.status_code, "请求未能完成，请返回上一页重试。")
             return html_error(request, exc.status_code, message)
-        response: Response = await json_http(request, exc)
-        return response
+        response = json_http(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
     async def crash(request: Request, exc: Exception) -> Response:
         if json_crash is not None and not is_page_request(request):
-            response: Response = await json_crash(request, exc)
-            return response
+            answer = json_crash(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         log.exception("page failed", exc_info=exc)
         return html_error(request, 500, PAGE_MESSAGES[500])
 

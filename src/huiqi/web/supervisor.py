@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from huiqi.platform.errors import ApiError
+from huiqi.platform.matching.lifecycle import TASK_ID as MATCHING_TASK
 from huiqi.platform.tasks import service as tasks
 from huiqi.platform.tasks.models import TASK_STATUSES
 from huiqi.platform.tasks.schemas import TaskForm
@@ -22,6 +23,8 @@ from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/supervisor")
 SupervisorUser = Annotated[WebUser, Depends(require_page("supervisor", "city_officer"))]
+# tasks the platform carries out itself: the board links them to their pages
+PROGRAMMES = {MATCHING_TASK: ("/matching", "供需对接平台")}
 
 
 def board(
@@ -50,6 +53,7 @@ def board(
                 "overdue": overdue,
                 "days_overdue": (today - t.due_date).days if overdue and t.due_date else 0,
                 "notes": notes,
+                "programme": PROGRAMMES.get(t.task_id),
             }
         )
     return {
@@ -83,7 +87,7 @@ def task_board(
 def task_detail(request: Request, user: SupervisorUser, db: PageDb, row_id: int) -> Response:
     row, notes = tasks.notes_of(db, user.principal, row_id)
     who = people(db, {n.author for n in notes})  # unit and role, never the account
-    data = {
+    data: dict[str, Any] = {
         "task": tasks.TaskOut.model_validate(row).model_dump(),
         "notes": [
             {"author": who[n.author], "note": n.note, "created_at": n.created_at} for n in notes
