@@ -189,9 +189,7 @@ def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
     carrying the standard's figures (catalogue price, the class's ratio and cap, and the firm's
     yearly total cap with what it already took) is computed exactly; one without is left to
     review. The platform supplies the figures from the published standard: no I/O here."""
-    standard = (
-        f.known("catalogue_price") & f.known("subsidy_ratio_bp") & f.known("class_cap")
-    )
+    standard = f.known("catalogue_price") & f.known("subsidy_ratio_bp") & f.known("class_cap")
     amount = voucher_amount(
         f.money("catalogue_price"),
         f.integer("subsidy_ratio_bp"),
@@ -233,7 +231,8 @@ def voucher_amount(
     by_ratio = q * ratio_bp + (m * ratio_bp + 5000) // 10000
     capped = np.minimum(by_ratio, class_cap)
     left = np.maximum(annual_cap - annual_used, 0)
-    return np.where(annual_capped, np.minimum(capped, left), capped)
+    amount: IntArray = np.where(annual_capped, np.minimum(capped, left), capped)
+    return amount
 
 
 def _voucher_basis(f: Frame, amount: IntArray) -> Callable[[int], str]:
