@@ -105,7 +105,7 @@ def apply(db: Session, p: Principal, data: s.ProviderIn) -> PoolProvider:
         if mine is None:
             mine = PoolProvider(
                 user_id=p.user_id, credit_code=code, name=data.name, kind=data.kind,
-                status_reason="", enterprise_id=firm,
+                status_reason="", enterprise_id=firm, status="applied",
             )  # fmt: skip
             db.add(mine)
             db.flush()
