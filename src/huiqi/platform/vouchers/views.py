@@ -93,6 +93,24 @@ def catalogue(db: Db, p: Involved, catalogue_id: Id) -> s.CatalogueOut:
     return service.edition_out(db, service.get_edition(db, catalogue_id))
 
 
+@router.post(
+    "/evaluations", response_model=s.EvaluationOut, status_code=201, summary="年度上云上平台评估"
+)
+def evaluate(db: Db, p: City, body: s.EvaluationIn) -> ProviderEvaluation:
+    return evaluation.evaluate(db, p, body)
+
+
+@router.get("/evaluations", response_model=list[s.EvaluationOut], summary="年度评估结果")
+def evaluations(db: Db, p: City, year: Year | None = None) -> list[ProviderEvaluation]:
+    return evaluation.list_evaluations(db, p, year)
+
+
+@router.get("/candidates", summary="评价优秀的服务商（3.2.2 候选）及其申报")
+def candidates(db: Db, p: City, year: Year) -> list[dict[str, Any]]:
+    return evaluation.candidates(db, p, year)
+
+
+# voucher routes last: /{voucher_id} would otherwise shadow the fixed paths above
 @router.post("", response_model=s.VoucherOut, status_code=201, summary="领取服务券（小微企业）")
 def take(db: Db, p: Firm, body: s.VoucherIn) -> Voucher:
     return issuing.issue(db, p, body)
@@ -131,20 +149,3 @@ def redeem(db: Db, p: Provider, voucher_id: Id) -> Voucher:
 @router.post("/{voucher_id}/settle", response_model=s.VoucherOut, summary="核销并进入拨付")
 def settle(db: Db, p: City, voucher_id: Id) -> Voucher:
     return issuing.settle(db, p, voucher_id)
-
-
-@router.post(
-    "/evaluations", response_model=s.EvaluationOut, status_code=201, summary="年度上云上平台评估"
-)
-def evaluate(db: Db, p: City, body: s.EvaluationIn) -> ProviderEvaluation:
-    return evaluation.evaluate(db, p, body)
-
-
-@router.get("/evaluations", response_model=list[s.EvaluationOut], summary="年度评估结果")
-def evaluations(db: Db, p: City, year: Year | None = None) -> list[ProviderEvaluation]:
-    return evaluation.list_evaluations(db, p, year)
-
-
-@router.get("/candidates", summary="评价优秀的服务商（3.2.2 候选）及其申报")
-def candidates(db: Db, p: City, year: Year) -> list[dict[str, Any]]:
-    return evaluation.candidates(db, p, year)
