@@ -36,6 +36,7 @@ def _include() -> None:
         officer,
         screening_jobs,
         supervisor,
+        vouchers,
     )
 
     for mod in (
@@ -53,6 +54,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        vouchers,
     ):
         router.include_router(mod.router)
 
