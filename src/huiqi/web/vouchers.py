@@ -107,7 +107,7 @@ def public(request: Request) -> Response:
 
 
 def _words() -> str:
-    return get_policy().measures[issuing.MEASURE].words
+    return str(get_policy().measures[issuing.MEASURE].words)
 
 
 # ---- 市经信局 ----------------------------------------------------------------------------
@@ -193,11 +193,12 @@ async def city_publish(request: Request) -> Response:
     if errors:
         return _back(request, "/vouchers/city", "；".join(errors.values()))
     try:
-        body = s.CatalogueIn(
-            year=form.get("year", "0") or 0, effective_from=form.get("effective_from", ""),
-            title=form.get("title", ""), annual_cap_fen=annual, standards=standards,
-            product_ids=[int(x) for x in raw.getlist("product_ids") if str(x).isdigit()],
-        )  # type: ignore[arg-type]  # fmt: skip
+        body = s.CatalogueIn.model_validate(
+            {"year": form.get("year", "0") or 0, "effective_from": form.get("effective_from", ""),
+             "title": form.get("title", ""), "annual_cap_fen": annual, "standards": standards,
+             "product_ids": [int(x) for x in raw.getlist("product_ids")
+                             if isinstance(x, str) and x.isdigit()]}
+        )  # fmt: skip
     except ValidationError as exc:
         return _back(request, "/vouchers/city", _invalid(exc))
     return _run(
@@ -220,11 +221,11 @@ async def city_evaluate(request: Request) -> Response:
     user = need(request, *CITY)
     form = form_dict(await request.form())
     try:
-        body = s.EvaluationIn(
-            provider_id=form.get("provider_id", "0") or 0, year=form.get("year", "0") or 0,
-            officer_score=form.get("officer_score", "") or -1,
-            pool_action=form.get("pool_action", ""), opinion=form.get("opinion", ""),
-        )  # type: ignore[arg-type]  # fmt: skip
+        body = s.EvaluationIn.model_validate(
+            {"provider_id": form.get("provider_id", "0") or 0, "year": form.get("year", "0") or 0,
+             "officer_score": form.get("officer_score", "") or -1,
+             "pool_action": form.get("pool_action", ""), "opinion": form.get("opinion", "")}
+        )  # fmt: skip
     except ValidationError as exc:
         return _back(request, "/vouchers/city", _invalid(exc))
     return _run(
@@ -259,10 +260,10 @@ async def provider_apply(request: Request) -> Response:
     user = need(request, "provider")
     form = form_dict(await request.form())
     try:
-        body = s.ProviderIn(
-            credit_code=form.get("credit_code", ""), name=form.get("name", ""),
-            kind=form.get("kind", ""),
-        )  # type: ignore[arg-type]  # fmt: skip
+        body = s.ProviderIn.model_validate(
+            {"credit_code": form.get("credit_code", ""), "name": form.get("name", ""),
+             "kind": form.get("kind", "")}
+        )  # fmt: skip
     except ValidationError as exc:
         return _back(request, "/vouchers/provider", _invalid(exc))
     return _run(
@@ -341,7 +342,9 @@ async def firm_action(request: Request, voucher_id: int, action: str) -> Respons
                     lambda db: issuing.cancel(db, p, voucher_id))  # fmt: skip
     if action == "rate":
         try:
-            body = s.RatingIn(rating=form.get("rating", "0") or 0, comment=form.get("comment", ""))  # type: ignore[arg-type]
+            body = s.RatingIn.model_validate(
+                {"rating": form.get("rating", "0") or 0, "comment": form.get("comment", "")}
+            )
         except ValidationError:
             return _back(request, "/vouchers/firm", "评价：请选择 1–5 分")
         return _run(request, "/vouchers/firm", "已评价",

@@ -51,7 +51,7 @@ def snapshot(v: Voucher) -> dict[str, Any]:
     return out
 
 
-def scope(p: Principal, db: Session) -> Select[tuple[Voucher]]:
+def scope(p: Principal, db: Session) -> Select[Voucher]:
     """A firm sees its vouchers, a provider those for its products, 市经信局 all."""
     q = select(Voucher)
     if is_city(p):
