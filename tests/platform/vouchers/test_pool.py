@@ -223,3 +223,42 @@ def test_a_failing_provider_leaves_the_pool(client: TestClient, as_user: Any) ->
     # its products can no longer be taken
     r = client.post(f"{API}/vouchers", json={"product_id": w["basic"]}, headers=w["firm"])
     assert r.status_code == 409 and "不在资源池内" in _error(r)["message"]
+
+
+def test_excellent_provider_with_a_firm_record_is_a_3_2_2_candidate(
+    client: TestClient, as_user: Any
+) -> None:
+    # the provider is enterprise1's firm itself (same credit code)
+    code = make_credit_code("91420100MA4K0A001")
+    prov, pid = admitted_provider(client, as_user, "cloudfirm", code)
+    city = as_user("city_jx")
+    body = {"provider_id": pid, "year": YEAR, "officer_score": 100, "pool_action": "keep",
+            "opinion": "示范作用突出"}  # fmt: skip
+    # no vouchers yet: 0 + 0 + 30 = 30, 不合格 — it must leave the pool, not be kept
+    r = client.post(f"{API}/vouchers/evaluations", json=body, headers=city)
+    assert r.status_code == 422 and "不合格（30分）" in _error(r)["message"]
+    w_basic = add_product(client, prov, "云主机", "上云基础", 1_000_000)
+    publish(client, city, [w_basic], STD)
+    from tests.platform.vouchers.world import budget, small_firm
+
+    budget(client, as_user)
+    firm = small_firm(client, as_user)
+    vid = client.post(f"{API}/vouchers", json={"product_id": w_basic}, headers=firm).json()["id"]
+    client.post(f"{API}/vouchers/{vid}/delivered", headers=firm)
+    client.post(f"{API}/vouchers/{vid}/rating", json={"rating": 4}, headers=firm)
+    r = client.post(f"{API}/vouchers/evaluations", json=body, headers=city)
+    # 32 (4/5 of 40) + 30 + 30 = 92: 优秀
+    assert r.status_code == 201 and (r.json()["score"], r.json()["grade"]) == (92, "excellent")
+    (cand,) = client.get(f"{API}/vouchers/candidates", params={"year": YEAR}, headers=city).json()
+    assert cand["enterprise_id"] == 1 and cand["application_id"] is None
+    # recorded on the firm's record, where 3.2.2's rules read it
+    recs = client.get(f"{API}/enterprises/1", headers=as_user("admin")).json()["recognitions"]
+    assert any(x["kind"] == "resource_pool_excellent" for x in recs)
+    out = client.post(
+        f"{API}/evaluate",
+        json={"as_of": "2024-06-17", "fiscal_year": 2023,
+              "enterprise": {"district": "东湖高新区"},
+              "recognitions": [{"kind": "resource_pool_excellent", "date": "2024-06-17"}]},
+    ).json()  # fmt: skip
+    row = next(x for x in out["results"] if x["measure"] == "3.2.2")
+    assert row["status"] == "discretionary"
