@@ -105,3 +105,37 @@ def test_yearly_cap_and_half_up(client: TestClient, as_user: Any) -> None:
     assert client.post(f"{API}/vouchers/{third['id']}/cancel", headers=firm).status_code == 200
     r = client.post(f"{API}/vouchers", json={"product_id": w["app"]}, headers=firm)
     assert r.status_code == 201 and r.json()["amount_fen"] == 16_667
+
+
+def test_a_voucher_is_paid_once(client: TestClient, as_user: Any) -> None:
+    """The voucher's project cannot be claimed again as an ordinary 3.2.1 application, and
+    3.2.1 is never offered as 免申即享; a cloud project without a published standard is still
+    claimed the ordinary way, with the amount the firm asks for left to review."""
+    w = world(client, as_user)
+    firm = w["firm"]
+    v = client.post(f"{API}/vouchers", json={"product_id": w["basic"]}, headers=firm).json()
+    claim = {"enterprise_id": 1, "measure_id": "3.2.1", "fiscal_year": YEAR,
+             "project_id": v["project_id"]}  # fmt: skip
+    r = client.post(f"{API}/applications/drafts", json=claim, headers=firm)
+    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "voucher_project"
+    r = client.post(
+        f"{API}/campaigns",
+        json={"measure_id": "3.2.1", "fiscal_year": YEAR, "title": "上云"},
+        headers=as_user("city_jx"),
+    )
+    assert r.status_code == 422 and "服务券" in r.json()["errors"][0]["message"]
+    proj = client.post(
+        f"{API}/enterprises/1/projects",
+        json={"name": "自购上云服务", "kind": "cloud_adoption",
+              "fields": {"service_date": "2024-03-01"}},
+        headers=firm,
+    )  # fmt: skip
+    assert proj.status_code == 201, proj.text
+    r = client.post(
+        f"{API}/applications/drafts",
+        json={**claim, "project_id": proj.json()["id"], "requested_amount_fen": 100_000},
+        headers=firm,
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["engine_status"] == "discretionary"
+    assert r.json()["requested_amount_fen"] == 100_000
