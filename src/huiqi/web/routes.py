@@ -38,6 +38,7 @@ def _include() -> None:
         officer,
         screening_jobs,
         supervisor,
+        vouchers,
     )
 
     for mod in (
@@ -56,6 +57,7 @@ def _include() -> None:
         admin,
         admin_campaigns,
         matching,
+        vouchers,
     ):
         router.include_router(mod.router)
 
