@@ -50,11 +50,13 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.public_notices.views import router as notices
     from huiqi.platform.reviews.views import router as reviews
     from huiqi.platform.tasks.views import router as tasks
+    from huiqi.platform.vouchers.views import router as vouchers
 
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
         payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
         matching,
+        vouchers,
     ]  # fmt: skip
 
 

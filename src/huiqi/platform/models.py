@@ -37,6 +37,15 @@ from huiqi.platform.public_notices.models import (
 )
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.tasks.models import PolicyTask, TaskNote
+from huiqi.platform.vouchers.models import (
+    CatalogueEdition,
+    CatalogueItem,
+    ClassStandard,
+    PoolProduct,
+    PoolProvider,
+    ProviderEvaluation,
+    Voucher,
+)
 
 __all__ = [
     "AnnualFigure",
@@ -50,6 +59,9 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "CatalogueEdition",
+    "CatalogueItem",
+    "ClassStandard",
     "CreditCommitment",
     "Document",
     "DocumentRequest",
@@ -75,9 +87,13 @@ __all__ = [
     "Penalty",
     "PlatformParameter",
     "PolicyTask",
+    "PoolProduct",
+    "PoolProvider",
     "Project",
+    "ProviderEvaluation",
     "Recognition",
     "ReviewStep",
     "TaskNote",
     "User",
+    "Voucher",
 ]

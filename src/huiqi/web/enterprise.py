@@ -88,10 +88,14 @@ async def put_figures(request: Request, user: EnterpriseUser, db: PageDb) -> Res
     year, errors = read_form(FigureForm, form)
     revenue = amount_fen(form.get("revenue", ""), "revenue", errors)
     rd = amount_fen(form.get("rd_expense", ""), "rd_expense", errors)
+    employees_text = form.get("employees", "").strip()
+    if employees_text and not employees_text.isdigit():
+        errors["employees"] = "从业人员应为不小于 0 的整数（人）"
+    employees = int(employees_text) if employees_text.isdigit() else None
     eid = _firm_id(request, user)
     if year is not None and not errors and eid is not None:
         try:
-            body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+            body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd, employees=employees)
             ents.put_figure(db, user.principal, eid, year.year, body)
         except ApiError as exc:
             db.rollback()
