@@ -86,6 +86,16 @@ def _untag(item: Any) -> Any:
     raise bad_cursor()
 
 
+def _fits(column: ColumnElement[Any], value: Any) -> bool:
+    """A cursor value has the type of the key column it stands for (a time for a time...)."""
+    kind = column.type
+    impl = getattr(kind, "impl_instance", None)  # a TypeDecorator says `object`; its impl knows
+    want = (impl if impl is not None else kind).python_type
+    if want is dt.date:
+        return type(value) is dt.date
+    return isinstance(value, want)
+
+
 def encode_cursor(name: str, direction: str, key: Sequence[Any]) -> str:
     doc = {"l": name, "d": direction, "k": [_tag(v) for v in key]}
     return base64.urlsafe_b64encode(orjson.dumps(doc)).decode().rstrip("=")
@@ -128,6 +138,8 @@ def keyset_page(
     """
     size = check_limit(limit)
     direction, after = ("a", None) if not cursor else decode_cursor(name, cursor, len(keys))
+    if after is not None and not all(map(_fits, keys, after)):
+        raise bad_cursor()
     backwards = direction == "b"
     # reading backwards flips the order, then the rows are put back the right way round
     desc = descending != backwards
