@@ -62,8 +62,10 @@ def test_scale_fixture_has_every_status_and_a_verifiable_trail(scaled: FastAPI) 
         assert db.scalar(select(NoticeItem.id)) is not None
         assert db.scalar(select(CampaignPush.id)) is not None
         # every submitted application is routed to its firm's district
-        assert db.scalar(select(Application.id).where(Application.district.is_(None),
-                                                      Application.status != "draft")) is None  # fmt: skip
+        unrouted = select(Application.id).where(
+            Application.district.is_(None), Application.status != "draft"
+        )
+        assert db.scalar(unrouted) is None
         result = audit.verify(db)
         assert result.ok, (result.message, result.problems[:3])
         assert result.checked > APPLICATIONS // 2
@@ -122,7 +124,8 @@ def _new_application(
 def test_pages_stay_put_while_applications_arrive(scaled: FastAPI) -> None:
     with scaled.state.sessionmaker() as db:
         admin = who(db, "admin")
-        before = {r.app.id for r in walk(lambda c, n: apps.queue_page(db, admin, cursor=c, limit=n), 50)[0]}  # fmt: skip
+        rows, _ = walk(lambda c, n: apps.queue_page(db, admin, cursor=c, limit=n), 50)
+        before = {r.app.id for r in rows}
         first = apps.queue_page(db, admin, limit=50)
         second = apps.queue_page(db, admin, cursor=first.next_cursor, limit=50)
         template = second.items[0].app
@@ -184,7 +187,9 @@ def test_every_list_pages_without_gaps(scaled: FastAPI) -> None:
         )
         trail, _ = walk(lambda c, n: audit.entries_page(db, cursor=c, limit=n), 200)
         assert [e.seq for e in trail] == list(range(len(trail), 0, -1))
-        payments_only, _ = walk(lambda c, n: audit.entries_page(db, "payment", cursor=c, limit=n), 50)  # fmt: skip
+        payments_only, _ = walk(
+            lambda c, n: audit.entries_page(db, "payment", cursor=c, limit=n), 50
+        )
         assert payments_only and {e.entity for e in payments_only} == {"payment"}
 
 
@@ -217,7 +222,8 @@ def _login(client: TestClient, username: str) -> None:
 def test_pages_link_their_neighbours_and_json_twins_carry_the_cursor(scaled: FastAPI) -> None:
     with scaled.state.sessionmaker() as db:
         district = who(db, "district_dh")
-        expected = [r.app.id for r in walk(lambda c, n: apps.queue_page(db, district, cursor=c, limit=n), 500)[0]]  # fmt: skip
+        rows, _ = walk(lambda c, n: apps.queue_page(db, district, cursor=c, limit=n), 500)
+        expected = [r.app.id for r in rows]
     assert len(expected) > 6
     with TestClient(scaled) as c:
         _login(c, "district_dh")
