@@ -4,7 +4,8 @@ Every list reads one keyset page through an index that matches its filter and it
 page costs the same with a thousand applications or a million:
 
 - the officer queue: (submitted_at, id) over just the applications waiting for an officer
-  (a partial index: the four statuses before a decision), district or measure filtered on it;
+  (a partial index: the four statuses before a decision), measures filtered on it; a district
+  officer's: (district, submitted_at, id) over the same rows;
 - other applications by status, newest first: (status, id) and, for district officers,
   (district, status, id); a firm's own list: (enterprise_id, id);
 - 公示 items of a batch: (batch_id, id); pushes of a campaign / of a firm: (campaign_id, id),
@@ -62,6 +63,14 @@ def upgrade() -> None:
         postgresql_where=sa.text(WAITING),
         sqlite_where=sa.text(WAITING),
     )
+    # a district officer's queue: their district's waiting applications, oldest first
+    op.create_index(
+        "ix_applications_district_queue",
+        "applications",
+        ["district", "submitted_at", "id"],
+        postgresql_where=sa.text(WAITING),
+        sqlite_where=sa.text(WAITING),
+    )
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns)
 
@@ -69,4 +78,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)
+    op.drop_index("ix_applications_district_queue", table_name="applications")
     op.drop_index("ix_applications_queue", table_name="applications")
