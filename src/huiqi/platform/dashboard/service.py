@@ -80,14 +80,15 @@ def by_district(
     if fiscal_year:
         q = q.where(Application.fiscal_year == fiscal_year)
     out = []
-    for district, fy, amount, n in db.execute(q):
+    for district, fy, summed, n in db.execute(q):
+        amount = int(summed or 0)  # coalesce()d in SQL; typed nullable by the column
         total = years.get(fy, {}).get("total_fen", 0)
-        pct = _pct(int(amount), total)
+        pct = _pct(amount, total)
         out.append(
             {
                 "district": district,
                 "fiscal_year": fy,
-                "committed_fen": int(amount),
+                "committed_fen": amount,
                 "applications": n,
                 "budget_fen": total,
                 "used_percent": pct,
