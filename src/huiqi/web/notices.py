@@ -82,7 +82,7 @@ def _detail(
         items = [
             {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)} for it in found.items
         ]
-        data = {
+        data: dict[str, Any] = {
             "batch": _batch(b, beijing_today()),
             "items": items,
             "pages": pager(request, found),

@@ -250,7 +250,9 @@ async def review_action(request: Request, app_id: int) -> Response:
                 reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
                 msg = "专家评审已结束"
             elif action == "assign":
-                ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
+                ids = [
+                    int(x) for x in raw.getlist("expert_ids") if isinstance(x, str) and x.isdigit()
+                ]
                 if not ids:
                     errors["expert_ids"] = "请至少选择一位专家或第三方机构"
                     raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
@@ -346,7 +348,7 @@ def payment_list(
             )
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.payment.id,
                 "application_id": r.application.id,
