@@ -17,15 +17,19 @@ import binascii
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Request, Response
 from sqlalchemy import Select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from huiqi.platform.errors import ApiError
+
+if TYPE_CHECKING:
+    # any SELECT, whatever its columns (Select is generic over the tuple of its row's types)
+    AnySelect = Select[*tuple[Any, ...]]
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 50
@@ -86,7 +90,7 @@ def _untag(item: Any) -> Any:
     raise bad_cursor()
 
 
-def _fits(column: ColumnElement[Any], value: Any) -> bool:
+def _fits(column: ColumnElement[Any] | InstrumentedAttribute[Any], value: Any) -> bool:
     """A cursor value has the type of the key column it stands for (a time for a time...)."""
     kind = column.type
     impl = getattr(kind, "impl_instance", None)  # a TypeDecorator says `object`; its impl knows
@@ -121,8 +125,8 @@ def decode_cursor(name: str, cursor: str, arity: int) -> tuple[str, tuple[Any, .
 def keyset_page(
     db: Session,
     name: str,
-    query: Select[Any],
-    keys: Sequence[ColumnElement[Any]],
+    query: AnySelect,
+    keys: Sequence[ColumnElement[Any] | InstrumentedAttribute[Any]],
     key_of: Callable[[Any], Sequence[Any]],
     *,
     cursor: str | None,

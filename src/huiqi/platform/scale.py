@@ -167,7 +167,7 @@ def seed_applications(
     per_firm = len(MEASURES) * 3  # measures x three fiscal years
     if count > firms * per_firm:
         raise ValueError("more applications than distinct (firm, measure, year)")
-    district_of = dict(
+    district_of: dict[int, str] = dict(
         db.execute(
             text("SELECT id, district FROM enterprises WHERE id >= :a AND id < :b"),
             {"a": first_enterprise, "b": first_enterprise + firms},

@@ -137,7 +137,7 @@ def dismissed_notes(db: Session, batch_id: int) -> dict[int, list[str]]:
     return notes
 
 
-def _items_query(batch: NoticeBatch) -> Select[Any]:
+def _items_query(batch: NoticeBatch) -> Select[NoticeItem, Application, Enterprise]:
     return (
         select(NoticeItem, Application, Enterprise)
         .join(Application, Application.id == NoticeItem.application_id)
