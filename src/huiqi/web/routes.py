@@ -33,6 +33,7 @@ def _include() -> None:
         enterprise,
         expert,
         library,
+        matching,
         notices,
         officer,
         screening_jobs,
@@ -54,6 +55,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        matching,
     ):
         router.include_router(mod.router)
 
