@@ -17,7 +17,7 @@ page costs the same with a thousand applications or a million:
   created_at).
 
 Revision ID: 0100
-Revises: 0050
+Revises: 0090
 Create Date: 2026-12-01 17:30:00
 """
 
@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0100"
-down_revision: str | None = "0050"
+down_revision: str | None = "0090"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
