@@ -194,7 +194,7 @@ def test_audit_verify_on_a_fresh_demo_database(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from huiqi.platform.app import create_app; create_app(seed_demo=True)",
+            "from huiqi.server import create_app; create_app(seed_demo=True)",
         ],
         env={**os.environ, "HUIQI_DATABASE_URL": url},
         capture_output=True,

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from huiqi.cli.main import main
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.settings import PlatformSettings
+from huiqi.server import create_app
 from tests.ops.deploy_fixtures import SECRET, huiqi
 
 

@@ -13,8 +13,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
 from huiqi.platform.observability import JsonFormatter, configure_logging
+from huiqi.server import create_app
 from tests.ops.deploy_fixtures import huiqi_server
 
 

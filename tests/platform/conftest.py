@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
+from huiqi.server import create_app
 from tests.platform.calendar_setup import cover_next_year
 from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
 

@@ -136,7 +136,7 @@ def test_fifty_parallel_http_decisions(database_url: str) -> None:
     """The same race through the real server (uvicorn subprocess, its own connection pool)."""
     import httpx
 
-    from huiqi.platform.app import create_app
+    from huiqi.server import create_app
     from tests.platform.test_crash import _free_port, _start
 
     setup = create_app(database_url, seed_demo=True)

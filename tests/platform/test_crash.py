@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from huiqi.platform.app import create_app
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.audit.service import verify
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.rules.credit_code import make_credit_code
+from huiqi.server import create_app
 
 N_FIRMS = 60
 WAN = 10_000 * 100
@@ -35,7 +35,7 @@ def _free_port() -> int:
 def _start(url: str, port: int) -> subprocess.Popen[bytes]:
     env = {**os.environ, "HUIQI_DATABASE_URL": url}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "huiqi.platform.server", str(port)],
+        [sys.executable, "-m", "huiqi.server", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=open(os.environ["HUIQI_TEST_SERVER_LOG"], "ab")  # noqa: SIM115

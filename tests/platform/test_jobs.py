@@ -15,12 +15,12 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import verify
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.jobs import service
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import Worker, sweep_temp_dirs
+from huiqi.server import create_app
 from tests.platform.conftest import login
 from tests.platform.jobs_support import drain
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
 from huiqi.platform.settings import PlatformSettings
+from huiqi.server import create_app
 from tests.platform.clock_setup import demo_clock  # noqa: F401  (claims are taken in a round)
 from tests.platform.conftest import (  # noqa: F401
     app,

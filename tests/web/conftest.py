@@ -15,8 +15,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
-from huiqi.web.routes import mount
+from huiqi.server import create_app
 from tests.platform.calendar_setup import cover_next_year
 from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
 
@@ -27,7 +26,6 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 def make_app(tmp: Path, *, run_jobs: bool = False) -> FastAPI:
     app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True, run_jobs=run_jobs)
     cover_next_year(app)
-    mount(app)  # no-op once the platform wires it; keeps these tests independent of that line
     return app
 
 

@@ -15,8 +15,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from huiqi.platform.app import create_app
 from huiqi.platform.clock import business_today
+from huiqi.server import create_app
 from huiqi.web import formatting
 from huiqi.web.routes import mount
 from tests.platform.calendar_setup import cover_next_year

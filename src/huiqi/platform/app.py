@@ -1,4 +1,8 @@
-"""FastAPI application factory."""
+"""The platform's API app: /api/v1 and the operations routes, no pages.
+
+huiqi.server composes it with the zh-CN pages (huiqi.web); nothing in huiqi.platform imports
+the pages.
+"""
 
 from __future__ import annotations
 
@@ -56,7 +60,7 @@ def _routers() -> list[APIRouter]:
     ]  # fmt: skip
 
 
-def create_app(
+def create_api_app(
     database_url: str | None = None,
     seed_demo: bool = False,
     *,
@@ -64,7 +68,7 @@ def create_app(
     migrate_schema: bool = True,
     run_jobs: bool = False,
 ) -> FastAPI:
-    """The platform app; seeds demo data when asked.
+    """The platform API app; seeds demo data when asked.
 
     `migrate_schema` upgrades the database on creation (tests, the demo, embedding); the
     production server's workers pass False: there `huiqi db upgrade` migrates, once.
@@ -145,8 +149,4 @@ def create_app(
     install(app, API_PREFIX)
     # outermost: the request id and the access log cover every answer, errors included
     app.add_middleware(RequestContext, fast_paths=frozenset({f"{API_PREFIX}/evaluate"}))
-
-    from huiqi.web.routes import mount  # zh-CN pages
-
-    mount(app)
     return app

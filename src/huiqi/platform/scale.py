@@ -18,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from huiqi.platform.bulk_insert import insert_rows
+from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.credit_code import make_credit_code
 
 DISTRICTS = (
@@ -134,7 +135,7 @@ MEASURES = ("2.6.1", "2.6.2", "2.6.3", "3.1.1", "1.3.1")
 
 def seed_applications(
     db: Session, count: int, *, first_enterprise: int, firms: int, seed: int = 7,
-    fiscal_year: int = 2023, policy_id: str = "wuhan-digital-economy-2022",
+    fiscal_year: int = 2023, policy_id: str = DEFAULT_POLICY_ID,
     policy_version: str = "scale-fixture",
 ) -> None:  # fmt: skip
     """`count` applications over firms first_enterprise.., one per firm, measure and year, in

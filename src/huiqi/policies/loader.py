@@ -17,7 +17,17 @@ from typing import Any
 import yaml
 
 from huiqi.rules.parameters import parse_parameters
-from huiqi.rules.policy import Clause, FactKind, MeasureSpec, Policy, Source, Task
+from huiqi.rules.policy import (
+    EMPTY,
+    Clause,
+    ExplainData,
+    FactKind,
+    MeasureSpec,
+    Policy,
+    Source,
+    Task,
+    parse_explain_data,
+)
 
 from .text import (
     normalise,
@@ -30,7 +40,9 @@ from .text import (
 # libyaml's parser when PyYAML has it (same safe constructor, a quarter of the time: every
 # CLI run and worker start loads the package)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2022"}
+# the policy a command, the calculator or the platform uses when none is named
+DEFAULT_POLICY_ID = "wuhan-digital-economy-2022"
+BUILTIN = {DEFAULT_POLICY_ID: "huiqi.policies.wuhan_digital_economy_2022"}
 CLAUSE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -75,8 +87,18 @@ def _fact_kind(name: str, spec: dict[str, Any]) -> FactKind:
     )
 
 
+def _explain_data(module: str) -> ExplainData:
+    """The package's explain.yaml (how its results are told to people), EMPTY without one."""
+    path = resources.files(module).joinpath("explain.yaml")
+    if not path.is_file():
+        return EMPTY
+    return parse_explain_data(
+        yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER), normalise
+    )
+
+
 @lru_cache(maxsize=8)
-def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
+def load_policy(policy_id: str = DEFAULT_POLICY_ID) -> Policy:
     modules = available_policies()
     if policy_id not in modules:
         raise KeyError(f"未知政策 {policy_id!r}；可用：{', '.join(sorted(modules))}")
@@ -174,4 +196,5 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
         enterprise_fields=dict(meta["enterprise_fields"]),
         annual_fields=dict(meta["annual_fields"]),
         full_text=full_text,
+        explain=_explain_data(module_name),
     ).with_summaries()

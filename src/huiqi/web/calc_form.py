@@ -25,7 +25,7 @@ def form_spec(pol: Any) -> dict[str, Any]:
     """What the form offers: recognition and project kinds with their fields (JSON twin too).
 
     Field titles are the policy package's (explain.yaml), so a new field needs no page code."""
-    data = explain_data(pol.id)
+    data = explain_data(pol)
 
     def title(name: str, kind: str) -> str:
         shown = data.title("projects", name) or name

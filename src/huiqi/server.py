@@ -1,4 +1,9 @@
-"""`huiqi serve`: the demo in one command, or a production server that checks before it starts.
+"""The whole site: the platform's API and the zh-CN pages in one app, and `huiqi serve`.
+
+This module is the composition root: the platform (huiqi.platform) knows nothing of the pages
+(huiqi.web); `create_app` here builds the API app and mounts the pages on it.
+
+`huiqi serve`: the demo in one command, or a production server that checks before it starts.
 
 Demo (the default, HUIQI_DEMO=1): upgrade the schema, seed the demo data (idempotent), print the
 logins, serve. Production (`--production` or HUIQI_PRODUCTION=1): refuse to start when the demo
@@ -13,7 +18,32 @@ import shutil
 import sys
 from pathlib import Path
 
+from fastapi import FastAPI
+
+from huiqi.platform.app import create_api_app
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
+from huiqi.web.routes import mount
+
+
+def create_app(
+    database_url: str | None = None,
+    seed_demo: bool = False,
+    *,
+    settings: PlatformSettings | None = None,
+    migrate_schema: bool = True,
+    run_jobs: bool = False,
+) -> FastAPI:
+    """The platform's API under /api/v1 with the zh-CN pages at the site root (the arguments
+    are those of huiqi.platform.app.create_api_app)."""
+    app = create_api_app(
+        database_url,
+        seed_demo,
+        settings=settings,
+        migrate_schema=migrate_schema,
+        run_jobs=run_jobs,
+    )
+    mount(app)
+    return app
 
 
 def _safe_url(url: str) -> str:
@@ -107,8 +137,6 @@ def serve(
         # before prometheus_client is imported anywhere: it picks its storage at import
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(settings))
 
-    from huiqi.platform.app import create_app
-
     if settings.demo:
         from huiqi.platform.demo import DEMO_TODAY
 
@@ -193,5 +221,5 @@ def _print_banner(host: str, port: int, url: str, settings: PlatformSettings) ->
         print(f"  {username:<12} {role:<17} {name}", flush=True)
 
 
-if __name__ == "__main__":  # python -m huiqi.platform.server [port]
+if __name__ == "__main__":  # python -m huiqi.server [port]
     raise SystemExit(serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000))
