@@ -1,4 +1,4 @@
-"""Issue 5 benchmark: the policy sandbox at 1M / 10M (/ 50M) firms. It reports, never fails.
+"""Benchmark: the policy sandbox at 1M / 10M (/ 50M) firms. It reports, never fails.
 
     .venv/bin/python benchmarks/bench_sandbox.py --sizes 1000000 10000000
 

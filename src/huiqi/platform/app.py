@@ -27,7 +27,7 @@ from huiqi.platform.settings import PlatformSettings, database_url_from_env
 API_PREFIX = "/api/v1"
 
 DESCRIPTION = """
-惠企平台 API：把《武汉市支持数字经济加快发展若干政策》（武政规〔2022〕6号）办成可申报、可审核、
+惠企平台 API：把《{title}》（{document_number}）办成可申报、可审核、
 可公示、可拨付、可审计的业务。
 
 * `POST /api/v1/evaluate`、`/explain` 免登录（限流），
@@ -109,10 +109,13 @@ def create_api_app(
         stop.set()
         engine.dispose()
 
+    policy = get_policy(settings.policy_id)
     app = FastAPI(
         title="惠企平台 huiqi platform",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION.replace("{title}", policy.title).replace(
+            "{document_number}", policy.document_number
+        ),
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # served from the package's own copy (ops_routes), never a CDN

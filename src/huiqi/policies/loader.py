@@ -197,4 +197,5 @@ def load_policy(policy_id: str = DEFAULT_POLICY_ID) -> Policy:
         annual_fields=dict(meta["annual_fields"]),
         full_text=full_text,
         explain=_explain_data(module_name),
+        expert_measures=tuple(str(m) for m in meta.get("expert_measures", ())),
     ).with_summaries()

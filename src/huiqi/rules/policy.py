@@ -194,6 +194,8 @@ class Policy:
     annual_fields: dict[str, str]
     full_text: str
     explain: ExplainData = field(default=EMPTY, compare=False, repr=False)
+    # measures whose award is decided only after an expert / third-party opinion, by default
+    expert_measures: tuple[str, ...] = ()
     # parameter values by (name, date), shared by all evaluations of this policy object;
     # init=False so that dataclasses.replace (a reform) starts with an empty cache
     param_cache: dict[tuple[str, dt.date], Any] = field(

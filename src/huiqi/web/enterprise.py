@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from huiqi.platform.applications import lifecycle, rounds
 from huiqi.platform.applications import service as apps
@@ -424,14 +423,3 @@ def respond(request: Request, push_id: int, action: str) -> Response:
             return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
     return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
-
-
-def my_application_ids(request: Request, user: WebUser) -> list[int]:
-    with open_db(request) as db:
-        return list(
-            db.scalars(
-                select(Application.id).where(
-                    Application.enterprise_id == (user.principal.enterprise_id or -1)
-                )
-            )
-        )

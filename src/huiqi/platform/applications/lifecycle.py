@@ -329,14 +329,6 @@ def check(p: Principal, app: Any, action: Action, *, new: bool = False) -> Trans
     return rule
 
 
-def may(p: Principal, app: Any, action: Action) -> bool:
-    try:
-        check(p, app, action)
-    except ApiError:
-        return False
-    return True
-
-
 def allowed(p: Principal, app: Any) -> list[Transition]:
     """What `p` may do next with this application (status and actor; guards are checked when
     the action is taken, since they need its input)."""

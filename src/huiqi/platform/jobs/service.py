@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
@@ -289,12 +289,3 @@ def reap_expired(db: Session) -> list[int]:
             kind_of(job.kind).ended(db, job)
     db.commit()
     return touched
-
-
-def active_count(db: Session) -> int:
-    """Queued or running jobs (for health pages)."""
-    return int(
-        db.execute(
-            text("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
-        ).scalar_one()
-    )
