@@ -64,6 +64,18 @@ def available_policies() -> dict[str, str]:
     return found
 
 
+def package_yaml(policy_id: str, name: str) -> Any:
+    """An optional YAML file of an installed policy package (None when it has none): data a
+    layer above the rules reads for itself, such as the flat screening layout (screen.yaml)."""
+    module = available_policies().get(policy_id)
+    if module is None:
+        raise KeyError(f"未知政策 {policy_id!r}")
+    path = resources.files(module).joinpath(name)
+    if not path.is_file():
+        return None
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
+
+
 def _read_yaml(module: str, name: str) -> Any:
     text = resources.files(module).joinpath(name).read_text(encoding="utf-8")
     return yaml.load(text, Loader=SAFE_LOADER)

@@ -335,6 +335,10 @@ def source_name(path: Path | None, table: str) -> str:
 
 def pair_keys(cases: list[IntArray], projects: list[ObjArray | None]) -> list[IntArray]:
     """(case, project) pairs of several arrays -> int64 keys in one space (None = 0)."""
+    if all(p is None or not np.not_equal(p, None).any() for p in projects):
+        # no project anywhere (a flat file, an enterprise measure): the key is the case, as
+        # below with an empty dictionary, without converting Python objects through Arrow
+        return [np.asarray(c, dtype=np.int64) for c in cases]
     sizes = [len(c) for c in cases]
     objs = [
         p if p is not None else np.full(s, None, object)
