@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import SYSTEM
 from huiqi.server import create_app
-from tests.ops.deploy_fixtures import fresh_postgres_database, huiqi
-from tests.platform.clock_setup import TEST_TODAY
+from tests.helpers.clock import TEST_TODAY
+from tests.helpers.deploy import fresh_postgres_database, huiqi
 
 COUNTED = ("users", "enterprises", "applications", "audit_log", "budget_pools")
 

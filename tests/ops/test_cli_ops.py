@@ -14,7 +14,7 @@ from huiqi.cli.main import main
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.settings import PlatformSettings
 from huiqi.server import create_app
-from tests.ops.deploy_fixtures import SECRET, huiqi
+from tests.helpers.deploy import SECRET, huiqi
 
 
 def run(*args: str, url: str, stdin: str | None = None) -> tuple[int, str, str]:

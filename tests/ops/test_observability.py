@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.observability import JsonFormatter, configure_logging
 from huiqi.server import create_app
-from tests.ops.deploy_fixtures import huiqi_server
+from tests.helpers.deploy import huiqi_server
 
 
 def test_health_answers_without_the_database(database_url: str) -> None:

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from huiqi.server import create_app
-from tests.platform.calendar_setup import cover_next_year
-from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
+from tests.helpers.api import login
+from tests.helpers.calendar import cover_next_year
+from tests.helpers.clock import demo_clock, set_today  # noqa: F401  (fixtures)
 
 PG_URL = os.environ.get(
     "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -86,12 +87,6 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
         yield c
 
 
-def login(client: TestClient, username: str, password: str = "demo123") -> dict[str, str]:
-    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 @pytest.fixture
 def as_user(client: TestClient):  # type: ignore[no-untyped-def]
     cache: dict[str, dict[str, str]] = {}
@@ -106,5 +101,5 @@ def as_user(client: TestClient):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def next_year_recorded(app) -> None:  # type: ignore[no-untyped-def]
-    """For tests that publish a 公示 batch starting today (see calendar_setup.py)."""
+    """For tests that publish a 公示 batch starting today (see tests/helpers/calendar.py)."""
     cover_next_year(app)

@@ -15,7 +15,7 @@ from huiqi.platform.audit.anchor import head_mac
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import _body, anchor_chain, entry_hash, verify
 from huiqi.platform.demo import WAN
-from tests.platform.test_audit import _drop_guard
+from tests.helpers.audit import drop_append_only_guard
 from tests.platform.test_e2e import _notice_and_pay, _review
 
 API = "/api/v1"
@@ -162,7 +162,7 @@ def test_recomputed_hashes_are_detected(  # type: ignore[no-untyped-def]
     sm = app.state.sessionmaker
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
-        _drop_guard(db, database_url)
+        drop_append_only_guard(db, database_url)
         decision = next(
             e.seq
             for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))
@@ -201,7 +201,7 @@ def test_truncated_tail_is_detected(  # type: ignore[no-untyped-def]
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
         n = db.scalar(select(AuditHead.last_seq))
-        _drop_guard(db, database_url)
+        drop_append_only_guard(db, database_url)
         # cut off the last three entries (the payment) and point the head at the new tail
         keep = n - 3
         old_head = db.scalar(select(AuditEntry).where(AuditEntry.seq == keep))

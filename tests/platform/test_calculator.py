@@ -19,7 +19,7 @@ from huiqi.platform.settings import PlatformSettings
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.errors import InputError
 from huiqi.server import create_app
-from tests.rules.test_properties import software_case
+from tests.helpers.cases import software_case
 
 EVALUATE = "/api/v1/evaluate"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.jobs import run_campaign
 
 API = "/api/v1"
 

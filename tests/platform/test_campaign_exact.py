@@ -18,7 +18,7 @@ from huiqi.platform.credit.service import check
 from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.scale import seed_registry
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.jobs import run_campaign
 
 FIRMS = 300
 

@@ -21,8 +21,8 @@ from huiqi.platform.jobs import service
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import Worker, sweep_temp_dirs
 from huiqi.server import create_app
-from tests.platform.conftest import login
-from tests.platform.jobs_support import drain
+from tests.helpers.api import login
+from tests.helpers.jobs import drain
 
 API = "/api/v1"
 BODY = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 免申即享"}

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from tests.platform.test_notice_calendar import approved_application
+from tests.helpers.applications import approved_application
 
 # the batches here start today, so late in a year their periods reach the next one
 pytestmark = pytest.mark.usefixtures("next_year_recorded")

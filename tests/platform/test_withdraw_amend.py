@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.platform.test_expert_review import expert_ids, to_expert_step
+from tests.helpers.applications import expert_ids, to_expert_step
 
 API = "/api/v1"
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.security.conftest import API, session_client
+from tests.helpers.api import API
+from tests.helpers.web import session_client
 
 CASE = (
     b'{"as_of":"2024-06-30","fiscal_year":2023,"enterprise":{"name":"x"},'

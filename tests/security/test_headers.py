@@ -9,7 +9,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from tests.security.conftest import API
+from tests.helpers.api import API
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "huiqi" / "web" / "templates"
 

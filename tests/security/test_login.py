@@ -11,7 +11,8 @@ from sqlalchemy import select, update
 
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession, LoginFailure
-from tests.security.conftest import API, session_client
+from tests.helpers.api import API
+from tests.helpers.web import session_client
 
 
 def _login(c: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]

@@ -13,8 +13,8 @@ import pytest
 import uvicorn
 
 from huiqi.platform.security.proxies import UVICORN_OPTIONS, TrustedProxies, client_address
-from tests.security.conftest import API
-from tests.web.conftest import free_port
+from tests.helpers.api import API
+from tests.helpers.web import free_port
 
 CASE = {"as_of": "2024-06-30", "fiscal_year": 2023, "enterprise": {"name": "x"}}
 

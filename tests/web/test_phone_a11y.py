@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import ROOT, free_port, make_app
-from tests.web.site_walk import ROLES, build_world, crawl
-from tests.web.test_browser import ARGS, CHROMIUM
+from tests.helpers.browser import ARGS, CHROMIUM
+from tests.helpers.site_walk import ROLES, build_world, crawl
+from tests.helpers.web import ROOT, free_port, make_app
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"

@@ -1,0 +1,15 @@
+"""The audit table's append-only guard, dropped where a test plays the attacker."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+
+def drop_append_only_guard(db, database_url: str) -> None:  # type: ignore[no-untyped-def]
+    """What an attacker with owner rights would do first: remove the append-only triggers."""
+    if database_url.startswith("postgresql"):
+        db.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+    else:
+        db.execute(text("DROP TRIGGER audit_log_no_update"))
+        db.execute(text("DROP TRIGGER audit_log_no_delete"))
+    db.commit()
