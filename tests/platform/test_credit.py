@@ -64,7 +64,7 @@ def test_only_a_recent_major_penalty_blocks(app, client: TestClient, as_user) ->
 
 
 def test_the_engine_sees_the_same_major_penalty(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
-    from huiqi.platform.engine import build_case
+    from huiqi.platform.engine import case_of_firm
     from huiqi.platform.enterprises.models import Enterprise
 
     admin = as_user("admin")
@@ -79,6 +79,6 @@ def test_the_engine_sees_the_same_major_penalty(app, client: TestClient, as_user
         )
         assert r.status_code == 201, r.text
     with app.state.sessionmaker() as db:
-        case = build_case(db, db.get(Enterprise, ent), 2023)
+        case = case_of_firm(db, db.get(Enterprise, ent), 2023)
     assert case["enterprise"]["last_penalty_date"] == ordinary.isoformat()
     assert case["enterprise"]["last_major_penalty_date"] == major.isoformat()

@@ -11,12 +11,14 @@ database migrated by an older version of the platform too (the benchmark compare
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, frozen_snapshot
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.credit_code import make_credit_code
@@ -151,6 +153,7 @@ def seed_applications(
     per_firm = len(MEASURES) * 3  # measures x three fiscal years
     if count > firms * per_firm:
         raise ValueError("more applications than distinct (firm, measure, year)")
+    policy = SimpleNamespace(id=policy_id, version=policy_version)
     for k in range(count):
         firm = first_enterprise + k % firms
         slot = k // firms
@@ -161,18 +164,18 @@ def seed_applications(
         when = base + dt.timedelta(seconds=int(seconds[k]))
         facts = {"fiscal_year": year, "enterprise": {"credit_code": code_of(firm)}}
         evaluation = {"policy": policy_id, "fiscal_year": year, "row": {"measure": measure}}
+        snapshot = frozen_snapshot(policy, facts, evaluation, "eligible", amount)
         rows.append(
             (firm, measure, year, None, 0, status,
-             "campaign" if status in ("candidate", "declined") else "apply", None, policy_id,
-             policy_version, facts,
-             evaluation, "eligible", amount, amount, decided,
+             "campaign" if status in ("candidate", "declined") else "apply", None,
+             *snapshot.values(), amount, decided,
              None, "", "scale", when, 1, when)
         )  # fmt: skip
     _insert(
         db, "applications",
         ["enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key", "status",
-         "source", "idempotency_key", "policy_id", "policy_version", "facts", "evaluation",
-         "engine_status", "engine_amount_fen", "requested_amount_fen", "decided_amount_fen",
+         "source", "idempotency_key", *SNAPSHOT_COLUMNS, "requested_amount_fen",
+         "decided_amount_fen",
          "decision_reason", "statement", "created_by", "submitted_at", "version", "updated_at"],
         rows,
     )  # fmt: skip

@@ -55,7 +55,7 @@ def _s(form: dict[str, Any], key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
-def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def case_from_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(case JSON, {case path: form field}) — the map puts core errors beside the right field."""
     paths: dict[str, str] = {}
     errors: list[tuple[str, str, str]] = []

@@ -15,7 +15,7 @@ from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
@@ -264,7 +264,7 @@ def _draft(
         try:
             ent = ents.get_visible(db, user.principal, eid)
             # the preview is evaluated as a submission today would be (申报日 = today)
-            case = build_case(db, ent, fiscal_year, business_today())
+            case = case_of_firm(db, ent, fiscal_year, business_today())
             out = evaluate_measure(case, measure, project_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])

@@ -16,6 +16,31 @@ STATUSES = tuple(s.value for s in Status)
 BEFORE_DECISION = tuple(s.value for s in _BEFORE_DECISION)
 AWARDED = tuple(s.value for s in _AWARDED)
 
+# The frozen snapshot of a claim: the policy it was evaluated under, the firm's case JSON and the
+# engine's answer. Application and ApplicationVersion carry it; every writer (a submission, a
+# draft, a campaign's offer, an archived version, the scale fixture) writes exactly these.
+SNAPSHOT_COLUMNS = (
+    "policy_id",
+    "policy_version",
+    "facts",
+    "evaluation",
+    "engine_status",
+    "engine_amount_fen",
+)
+
+
+def frozen_snapshot(
+    policy: Any, facts: dict[str, Any], evaluation: dict[str, Any], status: str, amount_fen: int
+) -> dict[str, Any]:
+    """The snapshot columns' values for a case evaluated under `policy` now."""
+    values = (policy.id, policy.version, facts, evaluation, status, amount_fen)
+    return dict(zip(SNAPSHOT_COLUMNS, values, strict=True))
+
+
+def snapshot_of(row: Any) -> dict[str, Any]:
+    """The snapshot columns of an application or an archived version, to copy to another."""
+    return {name: getattr(row, name) for name in SNAPSHOT_COLUMNS}
+
 
 class Application(Base):
     __tablename__ = "applications"

@@ -22,13 +22,19 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import REOPENABLE, Action, Status
-from huiqi.platform.applications.models import Application, ApplicationVersion
+from huiqi.platform.applications.models import (
+    SNAPSHOT_COLUMNS,
+    Application,
+    ApplicationVersion,
+    frozen_snapshot,
+    snapshot_of,
+)
 from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
@@ -181,7 +187,7 @@ def new_application(
             )
     # 申报日: the Beijing date of this submission, never one the firm chooses
     today = business_today()
-    case = build_case(db, ent, data.fiscal_year, today)
+    case = case_of_firm(db, ent, data.fiscal_year, today)
     out = evaluate_measure(case, spec.id, data.project_id)
     pol = get_policy()
     return Application(
@@ -193,12 +199,7 @@ def new_application(
         status=status,
         source=source,
         idempotency_key=key,
-        policy_id=pol.id,
-        policy_version=pol.version,
-        facts=case,
-        evaluation=out.evaluation,
-        engine_status=out.status,
-        engine_amount_fen=out.amount_fen,
+        **frozen_snapshot(pol, case, out.evaluation, out.status, out.amount_fen),
         requested_amount_fen=data.requested_amount_fen,
         statement=data.statement,
         created_by=p.username,
@@ -211,12 +212,7 @@ def new_application(
 FROZEN = (
     "project_id",
     "idempotency_key",
-    "policy_id",
-    "policy_version",
-    "facts",
-    "evaluation",
-    "engine_status",
-    "engine_amount_fen",
+    *SNAPSHOT_COLUMNS,
     "requested_amount_fen",
     "statement",
     "created_by",
@@ -231,12 +227,7 @@ def archive(db: Session, app: Application, *, key: str | None) -> None:
         ApplicationVersion(
             application_id=app.id,
             version=app.version,
-            policy_id=app.policy_id,
-            policy_version=app.policy_version,
-            facts=app.facts,
-            evaluation=app.evaluation,
-            engine_status=app.engine_status,
-            engine_amount_fen=app.engine_amount_fen,
+            **snapshot_of(app),
             requested_amount_fen=app.requested_amount_fen,
             statement=app.statement,
             idempotency_key=key,

@@ -7,7 +7,7 @@ look-back window (months) and that reading are runtime parameters an admin may c
 because they differ between guidelines. The rules engine applies the same rule to the same
 facts (huiqi.rules.standard.credit_in_good_standing): a penalty exactly N months before the
 claim date is outside the window. Every case the platform evaluates carries the current
-parameters as the engine's readings (`credit_readings`, through engine.build_case), so an
+parameters as the engine's readings (`credit_readings`, through engine.case_of_firm), so an
 admin's change moves the gate and the engine together.
 """
 
