@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -25,23 +26,10 @@ from huiqi.platform.settings import PlatformSettings, database_url_from_env
 from huiqi.web.routes import mount
 
 
-def create_app(
-    database_url: str | None = None,
-    seed_demo: bool = False,
-    *,
-    settings: PlatformSettings | None = None,
-    migrate_schema: bool = True,
-    run_jobs: bool = False,
-) -> FastAPI:
-    """The platform's API under /api/v1 with the zh-CN pages at the site root (the arguments
-    are those of huiqi.platform.app.create_api_app)."""
-    app = create_api_app(
-        database_url,
-        seed_demo,
-        settings=settings,
-        migrate_schema=migrate_schema,
-        run_jobs=run_jobs,
-    )
+def create_app(database_url: str | None = None, seed_demo: bool = False, **options: Any) -> FastAPI:
+    """The platform's API under /api/v1 with the zh-CN pages at the site root. The arguments
+    are those of huiqi.platform.app.create_api_app (settings, migrate_schema, run_jobs)."""
+    app = create_api_app(database_url, seed_demo, **options)
     mount(app)
     return app
 

@@ -38,6 +38,8 @@ class FlatLayout:
     # file column -> (section, name): (enterprise, field), (annual, field), (recognition, kind)
     columns: dict[str, tuple[str, str]]
     optional: dict[str, tuple[str, str]]
+    # the upload template: column -> (Chinese title, other accepted titles, example value)
+    template: dict[str, tuple[str, tuple[str, ...], str]]
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -61,6 +63,14 @@ def _layout(policy_id: str) -> FlatLayout | None:
         measures=tuple(str(m) for m in doc["measures"]),
         columns=_facts(doc.get("columns")),
         optional=_facts(doc.get("optional_columns")),
+        template={
+            str(column): (
+                str(t["title"]),
+                tuple(str(a) for a in t.get("also", ())),
+                str(t.get("example", "")),
+            )
+            for column, t in (doc.get("template") or {}).items()
+        },
     )
 
 

@@ -234,7 +234,7 @@ def screening_template(request: Request, kind: str) -> Response:
     need(request, "analyst")
     from huiqi.platform.tabular import template_csv, template_xlsx
 
-    columns, example = screening_upload.TEMPLATE_COLUMNS, screening_upload.TEMPLATE_EXAMPLE
+    columns, example = screening_upload.template_row()
     if kind == "xlsx":
         body = template_xlsx(columns, example, sheet="筛查登记册")
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
