@@ -16,29 +16,6 @@ import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Modules of the platform's application domain that still import each other (services of
-# applications, audit, auth, credit, enterprises, experts, materials calling one another, some
-# of it inside functions). Untangling them means moving shared pieces (the Principal type, the
-# application snapshot, visibility checks) below the services. The test fails when a new cycle
-# appears and when a module here leaves every cycle, so the list can only shrink.
-KNOWN_CYCLE = frozenset(
-    {
-        "huiqi.platform.applications.lifecycle",
-        "huiqi.platform.applications.models",
-        "huiqi.platform.applications.rounds",
-        "huiqi.platform.applications.service",
-        "huiqi.platform.audit.reconcile",
-        "huiqi.platform.audit.service",
-        "huiqi.platform.auth.service",
-        "huiqi.platform.credit.service",
-        "huiqi.platform.engine",
-        "huiqi.platform.enterprises.service",
-        "huiqi.platform.experts.service",
-        "huiqi.platform.materials.commitment",
-        "huiqi.platform.materials.service",
-    }
-)
-
 
 def test_layer_contract_is_kept() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
@@ -108,10 +85,5 @@ def test_no_import_cycles_between_modules() -> None:
     # imports only for the type checker never run, so they close no cycle
     graph = grimp.build_graph("huiqi", exclude_type_checking_imports=True)
     adjacency = {m: set(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
-    cycles = strongly_connected(adjacency)
-    new = [sorted(c) for c in cycles if not c <= KNOWN_CYCLE]
-    assert new == [], f"new import cycles: {new}"
-    still = set().union(*cycles) if cycles else set()
-    assert still == KNOWN_CYCLE, (
-        f"no longer in a cycle, drop from KNOWN_CYCLE: {KNOWN_CYCLE - still}"
-    )
+    assert len(adjacency) > 150  # the whole package was read
+    assert [sorted(c) for c in strongly_connected(adjacency)] == []

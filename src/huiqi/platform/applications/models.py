@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from huiqi.platform.applications.lifecycle import AWARDED as _AWARDED
-from huiqi.platform.applications.lifecycle import BEFORE_DECISION as _BEFORE_DECISION
-from huiqi.platform.applications.lifecycle import Status
+from huiqi.platform.applications.statuses import AWARDED as _AWARDED
+from huiqi.platform.applications.statuses import BEFORE_DECISION as _BEFORE_DECISION
+from huiqi.platform.applications.statuses import Status
 from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 
 # The lifecycle (statuses, who moves them, guards) is one table: applications/lifecycle.py.

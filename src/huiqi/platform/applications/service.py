@@ -21,7 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
-from huiqi.platform.applications.lifecycle import REOPENABLE, Action, Status
+from huiqi.platform.applications.access import get_visible_app as get_visible_app
+from huiqi.platform.applications.access import measures_of_units as measures_of_units
+from huiqi.platform.applications.access import scope_query as scope_query
+from huiqi.platform.applications.lifecycle import Action, Status
 from huiqi.platform.applications.models import (
     SNAPSHOT_COLUMNS,
     Application,
@@ -29,7 +32,9 @@ from huiqi.platform.applications.models import (
     frozen_snapshot,
     snapshot_of,
 )
-from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
+from huiqi.platform.applications.schemas import ApplicationIn
+from huiqi.platform.applications.schemas import snapshot as snapshot
+from huiqi.platform.applications.statuses import REOPENABLE
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
@@ -37,50 +42,13 @@ from huiqi.platform.db import utcnow
 from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
-from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
-
-DISTRICT_UNIT = "各区人民政府"
-
-
-def snapshot(app: Application) -> dict[str, Any]:
-    return ApplicationOut.model_validate(app).model_dump(mode="json")
-
-
-def measures_of_units(units: tuple[str, ...]) -> list[str]:
-    """Measures a city officer handles: those naming one of their units as responsible."""
-    return lifecycle.units_measures(units)
-
-
-def scope_query(p: Principal) -> Select[Application]:
-    q = select(Application)
-    if p.role == "enterprise":
-        return q.where(Application.enterprise_id == (p.enterprise_id or -1))
-    # Drafts are the firm's private working copies: no officer queue, list or detail shows them.
-    q = q.where(Application.status != "draft")
-    if p.role == "district_officer":
-        # routed by the district frozen at submission, not the firm's registration today
-        return q.where(Application.district == p.district)
-    if p.role == "city_officer":
-        return q.where(Application.measure_id.in_(measures_of_units(p.units)))
-    if p.role == "admin":
-        return q
-    raise forbidden()
-
-
-def get_visible_app(db: Session, p: Principal, app_id: int, *, lock: bool = False) -> Application:
-    q = scope_query(p).where(Application.id == app_id)
-    if lock:
-        q = q.with_for_update(of=Application)
-    app = db.scalar(q)
-    if app is None:
-        raise not_found("申报", "application_id")
-    return app
 
 
 def _full_key(p: Principal, key: str | None) -> str | None:
