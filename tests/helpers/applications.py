@@ -5,10 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.helpers.api import API
+from tests.helpers.api import API, AsUser
 
 
-def approved_application(client: TestClient, as_user, key: str = "cal") -> int:  # type: ignore[no-untyped-def]
+def approved_application(client: TestClient, as_user: AsUser, key: str = "cal") -> int:
     """enterprise1's 2.6.1 claim taken through district and city review to a decision."""
     r = client.post(
         f"{API}/applications",
@@ -29,7 +29,7 @@ def approved_application(client: TestClient, as_user, key: str = "cal") -> int: 
     return app_id
 
 
-def to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int:  # type: ignore[no-untyped-def]
+def to_expert_step(client: TestClient, as_user: AsUser, measure: str = "1.3.1") -> int:
     r = client.post(
         f"{API}/applications",
         json={
@@ -56,7 +56,7 @@ def to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int: 
     return app_id
 
 
-def expert_ids(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def expert_ids(client: TestClient, as_user: AsUser) -> dict[str, int]:
     r = client.get(f"{API}/reviews/experts", headers=as_user("city_jx"))
     assert r.status_code == 200, r.text
     return {e["username"]: e["id"] for e in r.json()}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 
-def drop_append_only_guard(db, database_url: str) -> None:  # type: ignore[no-untyped-def]
+def drop_append_only_guard(db: Session, database_url: str) -> None:
     """What an attacker with owner rights would do first: remove the append-only triggers."""
     if database_url.startswith("postgresql"):
         db.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,7 +67,7 @@ async def stream_to(
     return out
 
 
-def run(coro: Awaitable[Streamed]) -> Streamed:
+def run(coro: Coroutine[Any, Any, Streamed]) -> Streamed:
     import asyncio
 
-    return asyncio.run(coro)  # type: ignore[arg-type]
+    return asyncio.run(coro)

@@ -35,7 +35,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def session_client(application: Any, username: str, **kwargs: Any) -> TestClient:
+def session_client(application: FastAPI, username: str, **kwargs: Any) -> TestClient:
     """A browser-like client logged in through the login page (session cookie set)."""
     c = TestClient(application, **kwargs)
     r = c.post("/login", data={"username": username, "password": "demo123"}, follow_redirects=False)

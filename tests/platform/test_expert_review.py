@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.helpers.api import AsUser
 from tests.helpers.applications import expert_ids, to_expert_step
 
 API = "/api/v1"
 
 
-def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_expert_path_131(client: TestClient, as_user: AsUser) -> None:
     app_id = to_expert_step(client, as_user)
     city = as_user("city_jx")
     ids = expert_ids(client, as_user)
@@ -134,7 +135,7 @@ def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[n
     assert client.get(f"{API}/audit/verify", headers=admin).json()["ok"] is True
 
 
-def test_expert_sees_only_assigned(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_expert_sees_only_assigned(client: TestClient, as_user: AsUser) -> None:
     app_id = to_expert_step(client, as_user)
     ids = expert_ids(client, as_user)
     r = client.post(
@@ -183,7 +184,7 @@ def test_expert_sees_only_assigned(client: TestClient, as_user) -> None:  # type
     assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "no_expert_opinion"
 
 
-def test_city_sends_any_measure_to_experts_and_setting(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_city_sends_any_measure_to_experts_and_setting(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     r = client.post(
         f"{API}/applications",

@@ -15,6 +15,7 @@ from huiqi.platform.public_notices.workdays import (
     end_of_period,
     package_calendar,
 )
+from tests.helpers.api import AsUser
 from tests.helpers.applications import approved_application
 
 API = "/api/v1"
@@ -65,7 +66,9 @@ def test_recorded_entries_override_and_make_a_year_known() -> None:
 # ---- through the API, on SQLite and PostgreSQL --------------------------------------------------
 
 
-def test_batch_over_national_day_ends_after_the_holiday(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_batch_over_national_day_ends_after_the_holiday(
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     r = client.post(
         f"{API}/notices",
@@ -77,8 +80,8 @@ def test_batch_over_national_day_ends_after_the_holiday(client: TestClient, as_u
 
 
 def test_batch_into_an_unrecorded_year_is_refused_until_an_admin_records_it(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     city = as_user("city_kj")
     batch = {"title": "跨年公示", "application_ids": [app_id], "start_date": "2026-12-28"}
@@ -124,7 +127,7 @@ def test_batch_into_an_unrecorded_year_is_refused_until_an_admin_records_it(
     assert [(e["action"], e["entity_id"]) for e in audit.json()] == [("calendar.record", "2027")]
 
 
-def test_calendar_csv_import(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_calendar_csv_import(client: TestClient, as_user: AsUser) -> None:
     admin = as_user("admin")
     csv_text = "日期,类型,名称\n2027-02-05,法定节假日,春节\n2027-02-13,调休上班,春节\n"
     r = client.post(

@@ -3,13 +3,15 @@ a raw ASGI driver for attacks a test client would soften (bodies streamed chunk 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 
 from huiqi.platform.settings import PlatformSettings
 from huiqi.server import create_app
+from tests.helpers.api import MakeApp
 from tests.helpers.clock import demo_clock  # noqa: F401  (claims are taken in a round)
 from tests.platform.conftest import (  # noqa: F401
     app,
@@ -22,11 +24,11 @@ from tests.platform.conftest import (  # noqa: F401
 
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Any]]:  # noqa: F811
+def make_app(database_url: str) -> Iterator[MakeApp]:  # noqa: F811
     """create_app with settings changed for one test (demo data seeded)."""
-    made: list[Any] = []
+    made: list[FastAPI] = []
 
-    def make(**settings: Any) -> Any:
+    def make(**settings: Any) -> FastAPI:
         application = create_app(
             database_url, seed_demo=True, settings=PlatformSettings(**settings)
         )

@@ -13,10 +13,11 @@ import csv
 import datetime as dt
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -31,6 +32,9 @@ from .columns import RowProblems, fen_to_decimal_array
 from .flat import FlatLayout, flat_layout, flat_part
 from .registry import evaluate_rows, measure_rows
 from .tables import RegistryPart
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 # Credit codes are unique: a dictionary page would only cost time. Award statistics are
 # left out for the same reason (readers scan award columns whole).
@@ -242,9 +246,9 @@ class _progress:
 
     def __init__(self, show: bool, total: int | None) -> None:
         self.show, self.total = show, total
-        self._bar = None
+        self._bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[int], None]:
         if not self.show:
             return lambda n: None
         from rich.progress import (
@@ -256,7 +260,7 @@ class _progress:
             TimeRemainingColumn,
         )
 
-        self._bar = Progress(
+        bar = self._bar = Progress(
             TextColumn("筛查"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -264,9 +268,9 @@ class _progress:
             TimeRemainingColumn(),
             transient=False,
         )
-        self._bar.__enter__()
-        task = self._bar.add_task("screen", total=self.total)
-        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+        bar.__enter__()
+        task = bar.add_task("screen", total=self.total)
+        return lambda n: bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

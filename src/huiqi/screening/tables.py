@@ -180,7 +180,7 @@ def level_values(policy: Policy, kind: ObjArray, level: Col, problems: RowProble
     """A recognition's level as the case parser reads it, as its ordinal (1-based): DCMM
     "3" -> 3, e-commerce "national" -> 2. Kinds without levels ignore the column."""
     n = len(kind)
-    level, given = level
+    text, given = level
     ordinal = np.zeros(n, dtype=np.int64)
     known = np.zeros(n, dtype=np.bool_)
     for name, fk in policy.recognition_kinds.items():
@@ -194,7 +194,7 @@ def level_values(policy: Policy, kind: ObjArray, level: Col, problems: RowProble
         problems.mark(missing, "level", "required", f"{fk.title}需要填写等级")
         matched = np.zeros(n, dtype=np.bool_)
         for i, allowed in enumerate(fk.levels):
-            hit = rows & (level == str(allowed))
+            hit = rows & (text == str(allowed))
             value = allowed if isinstance(allowed, int) else i + 1
             ordinal[hit] = value
             matched |= hit
@@ -333,9 +333,12 @@ def source_name(path: Path | None, table: str) -> str:
     return str(path) if path is not None else table
 
 
+_NONE = np.array(None, dtype=object)  # compared elementwise with an object column
+
+
 def pair_keys(cases: list[IntArray], projects: list[ObjArray | None]) -> list[IntArray]:
     """(case, project) pairs of several arrays -> int64 keys in one space (None = 0)."""
-    if all(p is None or not np.not_equal(p, None).any() for p in projects):
+    if all(p is None or not np.not_equal(p, _NONE).any() for p in projects):
         # no project anywhere (a flat file, an enterprise measure): the key is the case, as
         # below with an empty dictionary, without converting Python objects through Arrow
         return [np.asarray(c, dtype=np.int64) for c in cases]

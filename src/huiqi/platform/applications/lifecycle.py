@@ -21,7 +21,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.schemas import snapshot
-from huiqi.platform.applications.statuses import BEFORE_DECISION, DECIDED, STATUS_ZH, Status
+
+# re-exported: the services and pages have long read the statuses from here
+from huiqi.platform.applications.statuses import AWARDED as AWARDED
+from huiqi.platform.applications.statuses import BEFORE_DECISION as BEFORE_DECISION
+from huiqi.platform.applications.statuses import DECIDED as DECIDED
+from huiqi.platform.applications.statuses import REOPENABLE as REOPENABLE
+from huiqi.platform.applications.statuses import STATUS_ZH as STATUS_ZH
+from huiqi.platform.applications.statuses import Status as Status
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.principal import Principal
 from huiqi.platform.errors import ApiError, forbidden

@@ -30,7 +30,11 @@ SNAPSHOT_COLUMNS = (
 
 
 def frozen_snapshot(
-    policy: Any, facts: dict[str, Any], evaluation: dict[str, Any], status: str, amount_fen: int
+    policy: Any,
+    facts: dict[str, Any],
+    evaluation: dict[str, Any],
+    status: str,
+    amount_fen: int | None,
 ) -> dict[str, Any]:
     """The snapshot columns' values for a case evaluated under `policy` now."""
     values = (policy.id, policy.version, facts, evaluation, status, amount_fen)

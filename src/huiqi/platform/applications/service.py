@@ -14,7 +14,7 @@ Idempotency-Key, so retrying either submission answers with this application.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
@@ -46,6 +46,7 @@ from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
+from huiqi.rules.policy import MeasureSpec
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
@@ -101,7 +102,7 @@ def _replay(db: Session, key: str | None, data: ApplicationIn) -> Application | 
 
 
 def check_project(
-    db: Session, ent: Enterprise, spec: Any, project_id: int | None
+    db: Session, ent: Enterprise, spec: MeasureSpec, project_id: int | None
 ) -> Project | None:
     if spec.level != "project":
         if project_id is not None:
