@@ -17,9 +17,9 @@ from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import _body, anchor_chain, entry_hash, verify
 from huiqi.platform.demo import WAN
 from tests.helpers.api import AsUser
+from tests.helpers.applications import notice_and_pay, review_to_decision
 from tests.helpers.audit import drop_append_only_guard
 from tests.helpers.clock import SetToday
-from tests.platform.test_e2e import _notice_and_pay, _review
 
 API = "/api/v1"
 
@@ -45,12 +45,12 @@ def _paid_261(client: TestClient, as_user: AsUser, set_today: SetToday) -> int:
     )
     assert r.status_code == 201, r.text
     app_id = int(r.json()["id"])
-    _review(client, as_user, app_id, "district_dh", "city_kj")
+    review_to_decision(client, as_user, app_id, "district_dh", "city_kj")
     r = client.post(
         f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=as_user("city_kj")
     )
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 40 * WAN
-    payments = _notice_and_pay(client, as_user, app_id, "city_kj", set_today)
+    payments = notice_and_pay(client, as_user, app_id, "city_kj", set_today)
     r = client.post(
         f"{API}/payments/{payments[0]['id']}/paid",
         json={"voucher": "KJ-1"},
