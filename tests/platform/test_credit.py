@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import months_before
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.credit.service import months_before
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 # a claim date inside the policy's window: the case for fiscal year 2023 is evaluated on it,
