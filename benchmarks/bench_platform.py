@@ -94,9 +94,9 @@ def seed(url: str, firms: int) -> None:
 def run_new(firms: int, profile: bool) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from huiqi.platform.app import create_app
     from huiqi.platform.engine import evaluate_measure
     from huiqi.platform.jobs.runner import Worker
+    from huiqi.server import create_app
 
     out: dict[str, Any] = {}
     schema, url = new_schema()
@@ -182,7 +182,7 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
 OLD_CHILD = r"""
 import json, sys, time
 from fastapi.testclient import TestClient
-from huiqi.platform.app import create_app
+from huiqi.platform.app import create_app  # the base commit's factory
 url, step, firms = sys.argv[1], sys.argv[2], int(sys.argv[3])
 MEASURE, YEAR = sys.argv[5], int(sys.argv[6])
 app = create_app(url, seed_demo=True)

@@ -29,7 +29,7 @@ from huiqi.platform.audit.anchor import (
     read_anchor,
 )
 from huiqi.platform.audit.models import AuditEntry, AuditHead
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.principal import Principal
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.platform.pagination import Page, keyset_page
 

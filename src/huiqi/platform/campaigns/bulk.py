@@ -1,7 +1,7 @@
 """A campaign's candidates in bulk: credit check, case JSON and evaluation for thousands of firms
 with a handful of queries and one columnar evaluation per batch.
 
-Each case is built exactly as `engine.build_case` builds one firm's case (same keys, same
+Each case is built exactly as `engine.case_of_firm` builds one firm's case (same keys, same
 values, same order of years, recognitions and projects), and evaluated by the rules core's
 batch path (`evaluate_cases`), whose answer for each case is the one a single evaluation gives
 (tests/rules/test_batch.py; tests/platform/test_campaign_exact.py checks it again here).
@@ -56,10 +56,10 @@ def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
     return blocked
 
 
-def build_cases(
+def cases_of_firms(
     db: Session, ids: Sequence[int], fiscal_year: int, day: dt.date
 ) -> dict[int, dict[str, Any]]:
-    """enterprise id -> the case JSON `engine.build_case` gives for it."""
+    """enterprise id -> the case JSON `engine.case_of_firm` gives for it."""
     out: dict[int, dict[str, Any]] = {}
     for part in chunks(sorted(set(ids))):
         out.update(_build_chunk(db, part, fiscal_year, day))

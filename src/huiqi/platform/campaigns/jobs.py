@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import Application, frozen_snapshot
 from huiqi.platform.applications.schemas import ApplicationOut
 from huiqi.platform.applications.service import snapshot
 from huiqi.platform.audit.service import record, record_many
@@ -80,7 +80,7 @@ def compute(
     mismatches = 0
     for start in range(0, len(todo), BATCH):
         part = todo[start : start + BATCH]
-        cases = bulk.build_cases(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
+        cases = bulk.cases_of_firms(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
         facts = [cases[c.enterprise_id] for c in part]
         rows = bulk.evaluate_rows(pol, facts, camp.measure_id, [c.project_id for c in part])
         for cand, case, (status, amount, evaluation) in zip(part, facts, rows, strict=True):
@@ -127,9 +127,8 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
             {
                 "enterprise_id": f.enterprise_id, "measure_id": camp.measure_id,
                 "fiscal_year": camp.fiscal_year, "project_id": f.project_id,
-                "project_key": f.project_id or 0, "source": "campaign", "policy_id": pol.id,
-                "policy_version": pol.version, "facts": f.facts, "evaluation": f.evaluation,
-                "engine_status": "eligible", "engine_amount_fen": f.amount_fen,
+                "project_key": f.project_id or 0, "source": "campaign",
+                **frozen_snapshot(pol, f.facts, f.evaluation, "eligible", f.amount_fen),
                 "created_by": actor_name, "district": f.facts["enterprise"]["district"],
                 "idempotency_key": None, "requested_amount_fen": None,
                 "decided_amount_fen": None, "decision_reason": None, "statement": "",
@@ -144,9 +143,8 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
     for app, f in drafts:
         before = snapshot(app)
         for name, value in {
-            "facts": f.facts, "evaluation": f.evaluation, "engine_status": "eligible",
-            "engine_amount_fen": f.amount_fen, "policy_id": pol.id,
-            "policy_version": pol.version, "source": "campaign", "created_by": actor_name,
+            **frozen_snapshot(pol, f.facts, f.evaluation, "eligible", f.amount_fen),
+            "source": "campaign", "created_by": actor_name,
             "district": f.facts["enterprise"]["district"],
         }.items():  # fmt: skip
             setattr(app, name, value)

@@ -264,18 +264,6 @@ def read_and_validate(filename: str, content: bytes, max_rows: int = MAX_ROWS) -
     return cols
 
 
-def import_file(
-    db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
-) -> tuple[int, int]:
-    """Validate and write in the caller's session, all or nothing (commits)."""
-    if p.role != "admin":
-        raise forbidden("只有管理员可以批量导入企业")
-    cols = read_and_validate(filename, content, max_rows)
-    created, updated = write(db, p, filename, cols)
-    db.commit()
-    return created, updated
-
-
 def start_import(
     db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
 ) -> Job:
