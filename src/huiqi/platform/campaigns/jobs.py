@@ -125,24 +125,31 @@ def compute(
 def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_name: str) -> int:
     """Write candidates, pushes and audit entries in bulk; returns the number pushed."""
     pol = get_policy()
+    # keys and statuses only: a re-run finds tens of thousands of frozen candidates, whose
+    # snapshots need not be loaded; the few drafts it takes over are loaded whole below
     existing = {
-        (a.enterprise_id, a.project_key): a
-        for a in db.scalars(
-            select(Application).where(
+        (eid, key): (app_id, status)
+        for app_id, eid, key, status in db.execute(
+            select(
+                Application.id, Application.enterprise_id, Application.project_key,
+                Application.status,
+            ).where(
                 Application.measure_id == camp.measure_id,
                 Application.fiscal_year == camp.fiscal_year,
             )
         )
-    }
+    }  # fmt: skip
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     drafts: list[tuple[Application, Frozen]] = []
     for f in frozen:
         have = existing.get((f.enterprise_id, f.project_id or 0))
-        if have is not None and have.status != "draft":
+        if have is not None and have[1] != "draft":
             continue  # the firm applied while the campaign was screening
         if have is not None:
-            drafts.append((have, f))
+            draft = db.get(Application, have[0])
+            assert draft is not None
+            drafts.append((draft, f))
             continue
         new_rows.append(
             {
