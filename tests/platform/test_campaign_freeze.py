@@ -4,6 +4,7 @@ applications' own views, and the chain verifies."""
 
 from __future__ import annotations
 
+import signal
 from typing import Any
 
 import pytest
@@ -29,6 +30,18 @@ def test_frozen_records_equal_single_evaluation(
     monkeypatch.setattr(freeze, "PROCESS_THRESHOLD", 0)  # the pool even for a small registry
     monkeypatch.setattr("huiqi.platform.campaigns.jobs.BATCH", 25)  # several batches in flight
     monkeypatch.setenv("HUIQI_CAMPAIGN_PROCESSES", processes)
+    # as in `huiqi worker`, SIGTERM only asks this process to stop: the campaign still runs
+    # to its end with its freezing workers (which put the default SIGTERM back for the pool)
+    stop_asked = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop_asked.append(1))
+    try:
+        _run_and_check(client, app, as_user)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stop_asked == []
+
+
+def _run_and_check(client: TestClient, app: Any, as_user: Any) -> None:
     sm = app.state.sessionmaker
     with sm() as db:
         seed_registry(db, FIRMS, seed=7)

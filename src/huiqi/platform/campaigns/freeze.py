@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,13 @@ class FrozenCase:
 
 
 _policy: Any = None  # set in the parent just before forking; the workers inherit it
+
+
+def _worker_start() -> None:
+    # the job worker's own SIGTERM handler (stop after the current job) must not be a
+    # freezing worker's: the pool ends its workers with SIGTERM, and they must then end
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
 
 
 def freeze_batch(
@@ -78,7 +86,7 @@ def freeze_all(
     gc.collect()
     gc.freeze()
     try:
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
+        with multiprocessing.get_context("fork").Pool(processes, _worker_start) as pool:
             pending: deque[Any] = deque()
             for cases, projects in batches:
                 pending.append(pool.apply_async(freeze_batch, (cases, measure_id, projects)))
