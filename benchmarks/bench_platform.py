@@ -242,6 +242,15 @@ def base_tree(base: str, dest: Path) -> Path:
     return dest
 
 
+def phases(r: dict[str, Any]) -> str:
+    """Seconds spent screening, freezing and writing, from the job's progress messages."""
+    screened = next((t for t, _, m in r["campaign_progress"] if "正在冻结快照" in m), None)
+    frozen = next((t for t, _, m in r["campaign_progress"] if "正在写入" in m), None)
+    if screened is None or frozen is None:
+        return "?"
+    return f"{screened:.1f} / {frozen - screened:.1f} / {r['campaign_seconds'] - frozen:.1f}"
+
+
 def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any]]]) -> str:
     def met(seconds: float | None) -> str:
         if seconds is None:
@@ -257,8 +266,9 @@ def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any
         "subprocess and schema. CPU = user + system time of the benchmark process and its "
         "worker processes (not the PostgreSQL server's).",
         "",
-        "| run | tree | load avg start → end | campaign wall s | campaign CPU s | candidates "
-        "| import wall s | import CPU s | calc 2.6.x CPU ms/case | calc whole policy CPU ms/case |",
+        "| run | tree | load avg start → end | campaign wall s (screen / freeze / write) "
+        "| campaign CPU s | candidates | import wall s | import CPU s | calc 2.6.x CPU ms/case "
+        "| calc whole policy CPU ms/case |",
         "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, (label, r) in enumerate(runs, 1):
@@ -269,7 +279,7 @@ def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any
         cj = r["campaign_job"]
         lines.append(
             f"| {i} | {label} | {r['load_start']:.1f} → {r['load_end']:.1f} | "
-            f"{r['campaign_seconds']:.1f} | {r['campaign_cpu']:.1f} | "
+            f"{r['campaign_seconds']:.1f} ({phases(r)}) | {r['campaign_cpu']:.1f} | "
             f"{cj['result'].get('candidates', 0):,} | {r['import_seconds']:.1f} | "
             f"{r['import_cpu']:.1f} | {r['calculator']['2.6.x']:.3f} | "
             f"{r['calculator']['whole policy']:.3f} |"
