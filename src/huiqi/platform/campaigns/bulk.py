@@ -181,7 +181,7 @@ def evaluate_rows(
 ) -> list[tuple[str, int | None, dict[str, Any]]]:
     """(status, amount in fen, frozen evaluation) of `measure_id` for each case, as
     `engine.evaluate_measure` gives it one case at a time."""
-    out = []
+    out: list[tuple[str, int | None, dict[str, Any]]] = []
     # the rules core's batch entry: one columnar evaluation for the batch, each case's JSON
     # the one `evaluate_case_json` gives it alone (what engine.evaluate_measure calls)
     results = evaluate_cases_json(policy, list(cases), [measure_id])
