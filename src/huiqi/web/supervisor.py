@@ -97,7 +97,7 @@ def task_detail(request: Request, row_id: int) -> Response:
             db.scalars(select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id))
         )
         who = people(db, {n.author for n in notes})  # unit and role, never the account
-        data = {
+        data: dict[str, Any] = {
             "task": tasks.TaskOut.model_validate(row).model_dump(),
             "notes": [
                 {"author": who[n.author], "note": n.note, "created_at": n.created_at} for n in notes

@@ -237,7 +237,7 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
             )
         )
     fig_new: list[int] = []
-    fig_upd = []
+    fig_upd: list[dict[str, Any]] = []
     fig_eid: list[int] = []
     for i in with_year:
         eid, year = known[codes[i]], cols.year[i]
