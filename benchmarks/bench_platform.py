@@ -261,10 +261,15 @@ def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any
         f"# Platform at scale — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"PostgreSQL 15 on this 2-core machine, shared with other sessions while measured, "
-        f"{firms:,} seeded firms (`huiqi.platform.scale`, seed 2024). Base `{base}` (from "
-        f"`git archive`) and this commit `{head}` alternated in one shell, each in its own "
-        "subprocess and schema. CPU = user + system time of the benchmark process and its "
-        "worker processes (not the PostgreSQL server's).",
+        f"{firms:,} seeded firms (`huiqi.platform.scale`, seed 2024). "
+        + (
+            f"Base `{base}` (from `git archive`) and this commit `{head}` alternated in one "
+            "shell, each in its own subprocess and schema. "
+            if any(label == "base" for label, _ in runs)
+            else f"This commit `{head}` only (no base run), in its own subprocess and schema. "
+        )
+        + "CPU = user + system time of the benchmark process and its worker processes (not "
+        "the PostgreSQL server's).",
         "",
         "| run | tree | load avg start → end | campaign wall s (screen / freeze / write) "
         "| campaign CPU s | candidates | import wall s | import CPU s | calc 2.6.x CPU ms/case "
