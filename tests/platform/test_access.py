@@ -236,6 +236,8 @@ OPEN = {
     ("GET", "/ready"),
     # real-name objections from the public during 公示 (rate-limited; see test_public_objections)
     ("POST", "/api/v1/notices/{batch_id}/public-objections"),
+    # the 上云资源池 list and the catalogue in force are published to everyone
+    ("GET", "/api/v1/vouchers/public"),
 }
 
 
@@ -257,9 +259,12 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
                 "push_id",
                 "task_row_id",
                 "version",
+                "provider_id",
+                "voucher_id",
+                "catalogue_id",
             ):
                 url = url.replace("{" + name + "}", "1")
-            url = url.replace("{year}", "2023")
+            url = url.replace("{year}", "2023").replace("{action}", "admit")
             r = client.request(method.upper(), url, json={})
             assert r.status_code == 401, (method, path, r.status_code, r.text)
             checked += 1

@@ -16,6 +16,16 @@ from huiqi.platform.enterprises.models import (
 )
 from huiqi.platform.experts.models import ExpertAssignment
 from huiqi.platform.jobs.models import Job, JobFile
+from huiqi.platform.matching.models import (
+    MatchingContact,
+    MatchingEntry,
+    MatchingEvent,
+    MatchingList,
+    MatchingListItem,
+    MatchingMeeting,
+    MatchingRegistration,
+    MatchingSlotBooking,
+)
 from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
@@ -27,6 +37,15 @@ from huiqi.platform.public_notices.models import (
 )
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.tasks.models import PolicyTask, TaskNote
+from huiqi.platform.vouchers.models import (
+    CatalogueEdition,
+    CatalogueItem,
+    ClassStandard,
+    PoolProduct,
+    PoolProvider,
+    ProviderEvaluation,
+    Voucher,
+)
 
 __all__ = [
     "AnnualFigure",
@@ -40,6 +59,9 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "CatalogueEdition",
+    "CatalogueItem",
+    "ClassStandard",
     "CreditCommitment",
     "Document",
     "DocumentRequest",
@@ -48,6 +70,14 @@ __all__ = [
     "Job",
     "JobFile",
     "LoginFailure",
+    "MatchingContact",
+    "MatchingEntry",
+    "MatchingEvent",
+    "MatchingList",
+    "MatchingListItem",
+    "MatchingMeeting",
+    "MatchingRegistration",
+    "MatchingSlotBooking",
     "NoticeBatch",
     "NoticeItem",
     "Objection",
@@ -57,9 +87,13 @@ __all__ = [
     "Penalty",
     "PlatformParameter",
     "PolicyTask",
+    "PoolProduct",
+    "PoolProvider",
     "Project",
+    "ProviderEvaluation",
     "Recognition",
     "ReviewStep",
     "TaskNote",
     "User",
+    "Voucher",
 ]

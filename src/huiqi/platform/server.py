@@ -126,9 +126,11 @@ def serve(
     )
     if settings.demo:
         from huiqi.platform.demo import seed_applications
+        from huiqi.platform.matching.demo import seed_matching
 
         with app.state.sessionmaker() as db:
             seed_applications(db)
+            seed_matching(db)
     _print_banner(host, port, url, settings)
     if workers > 1:
         from huiqi.platform.workers import reuseport_supported, run_workers

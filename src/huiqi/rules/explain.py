@@ -256,7 +256,8 @@ def explain_row(
     (solved for many rows at once, then `add_joint`)."""
     conditions = evaluated[0].outcome.conditions
     spec = policy.measures[row["measure"]]
-    basis = amount_basis(spec, data)
+    # a computed measure's row left to review (its case lacks the figures) is told as review
+    basis = REVIEW if row["status"] == "discretionary" else amount_basis(spec, data)
     cap_fen = _fen(row["cap"]) if row["cap"] is not None else None
     missing: list[str] = []
     reasons: list[str] = []
@@ -309,7 +310,7 @@ def explain_row(
     row["amount_words"] = data.amounts[spec.id][1] if basis == UP_TO else None
     row["discretionary_reason"] = (
         {"reason": reason[0], "words": reason[1]}
-        if reason is not None and spec.kind == "discretionary"
+        if reason is not None and (spec.kind == "discretionary" or basis == REVIEW)
         else None
     )
     return request

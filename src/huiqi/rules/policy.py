@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .conditions import Condition
-from .frame import Frame, IntArray
+from .frame import BoolArray, Frame, IntArray
 from .parameters import Parameter, ParamView, apply_readings, override
 
 MeasureKind = Literal["computed", "discretionary"]
@@ -28,6 +28,9 @@ class Outcome:
     amount: IntArray | None = None  # fen before cap; None where the text leaves it to review
     cap_fen: int | None = None
     basis: Callable[[int], str] | None = None  # how row i's amount was computed, in Chinese
+    # rows of a computed measure whose amount is left to review after all: the case lacks the
+    # figures the formula needs (3.2.1 without a published 奖补标准 for the year)
+    review: BoolArray | None = None
 
 
 Formula = Callable[[Frame, ParamView], Outcome]

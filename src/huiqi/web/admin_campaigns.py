@@ -35,7 +35,14 @@ RUNNING = ("queued", "running")
 
 
 def computed_measures() -> list[tuple[str, str]]:
-    return [(m.id, f"{m.id} {m.title}") for m in policy().measures.values() if m.kind == "computed"]
+    from huiqi.platform.vouchers.issuing import MEASURE as VOUCHER_MEASURE
+
+    # 3.2.1 is paid through vouchers the firms take, never offered in a campaign
+    return [
+        (m.id, f"{m.id} {m.title}")
+        for m in policy().measures.values()
+        if m.kind == "computed" and m.id != VOUCHER_MEASURE
+    ]
 
 
 def campaign_row(camp: Campaign, job: Job | None) -> dict[str, Any]:

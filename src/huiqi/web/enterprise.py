@@ -95,11 +95,15 @@ async def put_figures(request: Request) -> Response:
         errors["year"] = "年度应为 2000–2100 之间的四位数字"
     revenue = amount_fen(form.get("revenue", ""), "revenue", errors)
     rd = amount_fen(form.get("rd_expense", ""), "rd_expense", errors)
+    employees_text = form.get("employees", "").strip()
+    if employees_text and not employees_text.isdigit():
+        errors["employees"] = "从业人员应为不小于 0 的整数（人）"
+    employees = int(employees_text) if employees_text.isdigit() else None
     eid = _firm_id(request, user)
     if not errors and eid is not None:
         with open_db(request) as db:
             try:
-                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd, employees=employees)
                 ents.put_figure(db, user.principal, eid, int(year_text), body)
             except ApiError as exc:
                 errors.update(field_errors(exc))

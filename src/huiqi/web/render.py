@@ -79,6 +79,7 @@ ROLE_ZH = {
     "analyst": "数据分析员",
     "supervisor": "督办员",
     "admin": "管理员",
+    "provider": "资源池平台商/服务商",
 }
 TASK_STATUS_ZH = {
     "not_started": "未开始",

@@ -33,10 +33,12 @@ def _include() -> None:
         enterprise,
         expert,
         library,
+        matching,
         notices,
         officer,
         screening_jobs,
         supervisor,
+        vouchers,
     )
 
     for mod in (
@@ -54,6 +56,8 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        matching,
+        vouchers,
     ):
         router.include_router(mod.router)
 

@@ -115,6 +115,7 @@ class Action(StrEnum):
     NOTICE_PASSED = "notice_passed"
     SCHEDULE_PAYMENT = "schedule_payment"
     PAID = "paid"
+    VOUCHER_SETTLE = "voucher_settle"
 
 
 ACTION_ZH: dict[str, str] = {
@@ -143,6 +144,7 @@ ACTION_ZH: dict[str, str] = {
     Action.NOTICE_PASSED: "公示期满无异议",
     Action.SCHEDULE_PAYMENT: "安排拨付",
     Action.PAID: "资金全部到账",
+    Action.VOUCHER_SETTLE: "服务券核销，进入拨付",
 }
 
 # Guards: conditions checked by the service performing the action, besides status and actor.
@@ -164,6 +166,8 @@ GUARDS: dict[str, str] = {
     "period_over": "公示期最后一个工作日之后才能结束公示；有待核查异议的申报不随批次通过",
     "objection_decided": "异议由审核员核查决定：成立则释放预算、退回复核；不成立记录理由、公示照常",
     "payment_parts": "市级部分由责任单位确认，区级部分由提交时所在区确认；全部到账才为已拨付",
+    "voucher_redeemed": "小微企业服务券已由企业确认交付、服务商申请兑付；金额为领券时按当年已发布"
+    "的应用服务目录和奖补标准计算的金额（预算在领券时已承诺），核销后按拨付流程拨付",
 }
 
 
@@ -247,6 +251,10 @@ def _rows() -> list[Transition]:
           ("period_over", "objection_decided")),
         T(S.NOTICED, Action.SCHEDULE_PAYMENT, S.NOTICED, (C, A), "payment.schedule"),
         T(S.NOTICED, Action.PAID, S.PAID, (C, D, A), "application.paid", ("payment_parts",)),
+        # 小微企业服务券 (3.2.1): the rules fixed the amount from the published standard when
+        # the voucher was issued; the settled voucher enters the payment steps directly
+        T(None, Action.VOUCHER_SETTLE, S.NOTICED, (C, A), "voucher.settle.application",
+          ("voucher_redeemed",)),
     ]  # fmt: skip
     return rows
 

@@ -141,6 +141,15 @@ def check_project(
     proj = db.get(Project, project_id)
     if proj is None or proj.enterprise_id != ent.id:
         raise ApiError(404, "not_found", "项目不存在或不属于该企业", "project_id")
+    from huiqi.platform.vouchers.models import Voucher  # late: vouchers imports this module
+
+    if db.scalar(select(Voucher.id).where(Voucher.project_id == proj.id)) is not None:
+        raise ApiError(
+            409,
+            "voucher_project",
+            "该项目是小微企业服务券的项目，由服务券兑付办理，不能另行申报",
+            "project_id",
+        )
     if spec.source.kinds and proj.kind not in spec.source.kinds:
         raise ApiError(
             422,
@@ -165,13 +174,6 @@ def new_application(
     spec = measure(data.measure_id)
     check_project(db, ent, spec, data.project_id)
     if data.requested_amount_fen is not None:
-        if spec.kind == "computed":
-            raise ApiError(
-                422,
-                "not_allowed",
-                "计算类措施的金额由政策公式确定，无需填写申请金额",
-                "requested_amount_fen",
-            )
         cap = cap_fen(spec.id, data.fiscal_year)
         if cap is not None and data.requested_amount_fen > cap:
             raise ApiError(
@@ -184,6 +186,16 @@ def new_application(
     today = business_today()
     case = build_case(db, ent, data.fiscal_year, today)
     out = evaluate_measure(case, spec.id, data.project_id)
+    # a computed measure's amount is the formula's; only a row the rules leave to review
+    # (3.2.1 without a published standard) carries the amount the firm asks for
+    computed_row = spec.kind == "computed" and out.status != "discretionary"
+    if data.requested_amount_fen is not None and computed_row:
+        raise ApiError(
+            422,
+            "not_allowed",
+            "计算类措施的金额由政策公式确定，无需填写申请金额",
+            "requested_amount_fen",
+        )
     pol = get_policy()
     return Application(
         enterprise_id=ent.id,

@@ -92,6 +92,15 @@ def start(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             "免申即享只适用于按公式计算的措施（择优类须企业申报）",
             "measure_id",
         )
+    from huiqi.platform.vouchers.issuing import MEASURE as VOUCHER_MEASURE
+
+    if spec.id == VOUCHER_MEASURE:
+        raise ApiError(
+            422,
+            "voucher_measure",
+            "该措施以小微企业服务券兑现（企业领券、服务商兑付），不适用免申即享",
+            "measure_id",
+        )
     key = f"{spec.id}:{data.fiscal_year}"
     existing = db.scalar(select(Campaign).where(Campaign.active_key == key))
     if existing is not None:

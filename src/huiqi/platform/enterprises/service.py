@@ -130,6 +130,10 @@ def put_figure(
         before = s.FigureOut.model_validate(fig).model_dump()
     fig.revenue_fen = data.revenue_fen
     fig.rd_expense_fen = data.rd_expense_fen
+    # 从业人员 feeds the 中小微企业划型; kept in `extra` (a new dict, so the JSON column is
+    # written). Not given: left as it was, so saving figures from the calculator keeps it.
+    if data.employees is not None:
+        fig.extra = {**(fig.extra or {}), "employees": data.employees}
     db.flush()
     record(
         db,

@@ -176,7 +176,9 @@ def decision_amount(db: Session, app: Application, body: DecisionIn) -> int:
         )
     recommended = expert_amounts(db, app)
     reason = body.reason.strip()
-    if spec.kind == "computed":
+    # a computed measure's row the rules left to review (3.2.1 without a published standard)
+    # is decided like a discretionary one
+    if spec.kind == "computed" and app.engine_status != "discretionary":
         if app.engine_status != "eligible" or not app.engine_amount_fen:
             raise ApiError(
                 422,
