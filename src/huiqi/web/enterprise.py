@@ -30,6 +30,7 @@ from huiqi.web.materials_pages import (
     submission_from_form,
 )
 from huiqi.web.next_step import next_step
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -64,8 +65,15 @@ def _profile(
         for key in ("figures", "recognitions", "projects", "penalties"):
             prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
         prof["figures"].sort(key=lambda f: f["year"], reverse=True)
-        rows = db.scalars(apps.scope_query(user.principal).where(Application.enterprise_id == eid))
-        my_apps = [app_row(a) for a in rows]
+        q = request.query_params
+        try:
+            mine = apps.firm_page(
+                db, user.principal, eid, cursor=q.get("cursor") or None,
+                limit=limit_of(q.get("limit", "")),
+            )  # fmt: skip
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        my_apps = [app_row(r.app) for r in mine.items]
     pol = policy()
     kinds = {k: v.title for k, v in pol.recognition_kinds.items()}
     pkinds = {k: v.title for k, v in pol.project_kinds.items()}
@@ -74,6 +82,8 @@ def _profile(
         "recognition_titles": kinds,
         "project_titles": pkinds,
         "applications": my_apps,
+        "applications_page": pager(request, mine),
+        "next_cursor": mine.next_cursor,
     }
     return page(
         request, "ent_profile.html", data, title="一企一档", errors=errors, form=form, status=status
@@ -363,24 +373,28 @@ async def submit(request: Request) -> Response:
 
 
 @router.get("/offers", summary="免申即享")
-def offers(request: Request) -> Response:
+def offers(request: Request, cursor: str = "", limit: str = "") -> Response:
     user = need(request, "enterprise")
     with open_db(request) as db:
-        pushes = campaigns.pushes_for(db, user.principal)
-        rows = []
-        for push in pushes:
-            app = db.get(Application, push.application_id)
-            rows.append(
-                {
-                    "id": push.id,
-                    "campaign_id": push.campaign_id,
-                    "pushed_at": push.pushed_at,
-                    "response": push.response,
-                    "responded_at": push.responded_at,
-                    "application": app_row(app) if app else None,
-                }
+        try:
+            found = campaigns.pushes_page(
+                db, user.principal, cursor=cursor or None, limit=limit_of(limit)
             )
-    return page(request, "ent_offers.html", {"offers": rows}, title="免申即享")
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        rows = [
+            {
+                "id": r.push.id,
+                "campaign_id": r.push.campaign_id,
+                "pushed_at": r.push.pushed_at,
+                "response": r.push.response,
+                "responded_at": r.push.responded_at,
+                "application": app_row(r.application),
+            }
+            for r in found.items
+        ]
+    data = {"offers": rows, "pages": pager(request, found), "next_cursor": found.next_cursor}
+    return page(request, "ent_offers.html", data, title="免申即享")
 
 
 @router.post("/offers/{push_id}/{action}", summary="确认或放弃免申即享")

@@ -14,6 +14,7 @@ Idempotency-Key, so retrying either submission answers with this application.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
@@ -32,6 +33,7 @@ from huiqi.platform.engine import build_case, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
@@ -361,3 +363,102 @@ def submit(
             409, "duplicate_application", "该企业本年度已就此措施申报，不能重复申报", "measure_id"
         ) from None
     return app, True
+
+
+# ---- lists, one keyset page at a time (platform/pagination.py) -----------------------------
+
+# What waits for each officer: the statuses their step of the lifecycle acts on.
+QUEUE_STATUSES: dict[str, tuple[str, ...]] = {
+    "district_officer": (Status.SUBMITTED,),
+    "city_officer": (Status.DISTRICT_PASSED, Status.EXPERT_REVIEW, Status.CITY_PASSED),
+    "admin": (Status.SUBMITTED, Status.DISTRICT_PASSED, Status.EXPERT_REVIEW, Status.CITY_PASSED),
+}
+
+
+@dataclass
+class AppRow:
+    """A list row: the application and the name of its firm (one join, not a read per row)."""
+
+    app: Application
+    enterprise_name: str
+
+
+def _named(q: Select[Any]) -> Select[Any]:
+    return q.join(Enterprise, Enterprise.id == Application.enterprise_id).add_columns(
+        Enterprise.name
+    )
+
+
+def _app_rows(page: Page[Any]) -> Page[AppRow]:
+    return Page(
+        items=[AppRow(app, name) for app, name in page.items],
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+        limit=page.limit,
+    )
+
+
+def _app_key(row: Any) -> tuple[Any, ...]:
+    return (row[0].id,)
+
+
+def queue_page(
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
+) -> Page[AppRow]:
+    """待我办理: what waits for this officer, oldest submission first (partial index
+    ix_applications_queue)."""
+    statuses = QUEUE_STATUSES.get(p.role, ())
+    q = _named(scope_query(p).where(Application.status.in_(statuses)))
+    page = keyset_page(
+        db, "queue", q, [Application.submitted_at, Application.id],
+        lambda r: (r[0].submitted_at, r[0].id), cursor=cursor, limit=limit, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def others_page(
+    db: Session, p: Principal, status: str = "", *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AppRow]:  # fmt: skip
+    """The officer's other applications in scope, newest first: one status, or everything not
+    waiting for them."""
+    q = scope_query(p)
+    if status:
+        q = q.where(Application.status == status)
+    else:
+        q = q.where(Application.status.not_in(QUEUE_STATUSES.get(p.role, ())))
+    page = keyset_page(
+        db, "others", _named(q), [Application.id], _app_key, cursor=cursor, limit=limit,
+        descending=True, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def firm_page(
+    db: Session, p: Principal, enterprise_id: int, *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AppRow]:  # fmt: skip
+    """One firm's applications as this person may see them, newest first."""
+    q = _named(scope_query(p).where(Application.enterprise_id == enterprise_id))
+    page = keyset_page(
+        db, "firm", q, [Application.id], _app_key, cursor=cursor, limit=limit,
+        descending=True, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def list_page(
+    db: Session, p: Principal, *, status: str | None = None, measure_id: str | None = None,
+    fiscal_year: int | None = None, cursor: str | None = None, limit: int | None = None,
+) -> Page[Application]:  # fmt: skip
+    """The API's application list in the person's scope, by id."""
+    q = scope_query(p)
+    if status:
+        q = q.where(Application.status == status)
+    if measure_id:
+        q = q.where(Application.measure_id == measure_id)
+    if fiscal_year:
+        q = q.where(Application.fiscal_year == fiscal_year)
+    return keyset_page(
+        db, "applications", q, [Application.id], lambda a: (a.id,), cursor=cursor, limit=limit
+    )

@@ -31,6 +31,7 @@ from huiqi.platform.audit.anchor import (
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.bulk_insert import insert_rows
+from huiqi.platform.pagination import Page, keyset_page
 
 GENESIS = "0" * 64
 
@@ -326,3 +327,16 @@ def verify_database(database_url: str | None = None, anchor_path: Path | None = 
 def anchor_database(database_url: str | None = None, anchor_path: Path | None = None) -> int:
     """CLI entry (`huiqi audit anchor`): exports the signed head; exit 1 if the chain is broken."""
     return _run(database_url, anchor_chain, anchor_path)
+
+
+def entries_page(
+    db: Session, entity: str = "", *, cursor: str | None = None, limit: int | None = None
+) -> Page[AuditEntry]:
+    """The trail newest first, optionally one kind of entity (index (entity, seq))."""
+    q = select(AuditEntry)
+    if entity:
+        q = q.where(AuditEntry.entity == entity[:64])
+    return keyset_page(
+        db, "audit", q, [AuditEntry.seq], lambda e: (e.seq,), cursor=cursor, limit=limit,
+        descending=True,
+    )  # fmt: skip
