@@ -48,6 +48,9 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
     """
     if isinstance(raw, bool) or raw is None:
         raise InputError.single(path, "number", f"应为金额（元），收到 {raw!r}")
+    fast = _plain_fen(raw)
+    if fast is not None:
+        return fast
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, (float, Decimal)):
@@ -74,6 +77,25 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
             path, "range", f"金额超出可处理范围（最多 10 万亿元），收到 {raw!r}"
         )
     return yuan_to_fen(value)
+
+
+# plain whole amounts as files and forms mostly carry them ("1234", "500万元", 1234): the same
+# fen as the Decimal path below gives, without it. At most 9 digits (before 万), so always in
+# range; anything else takes the full path, which also words the errors.
+_SCALE = {"": 100, "元": 100, "万": 1_000_000, "万元": 1_000_000}
+
+
+def _plain_fen(raw: Any) -> int | None:
+    if type(raw) is int:
+        return raw * FEN_PER_YUAN if 0 <= raw < 10**9 else None
+    if type(raw) is not str:
+        return None
+    digits = raw.rstrip("万元")
+    if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit():
+        scale = _SCALE.get(raw[len(digits) :])
+        if scale is not None:
+            return int(digits) * scale
+    return None
 
 
 def percent_half_up(fen: FenArray, rate: Fraction) -> FenArray:

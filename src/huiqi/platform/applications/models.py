@@ -31,12 +31,13 @@ SNAPSHOT_COLUMNS = (
 
 def frozen_snapshot(
     policy: Any,
-    facts: dict[str, Any],
-    evaluation: dict[str, Any],
+    facts: object,
+    evaluation: object,
     status: str,
     amount_fen: int | None,
 ) -> dict[str, Any]:
-    """The snapshot columns' values for a case evaluated under `policy` now."""
+    """The snapshot columns' values for a case evaluated under `policy` now. Facts and
+    evaluation are dicts, or JSON already serialised for a bulk COPY (bulk_insert.JsonText)."""
     values = (policy.id, policy.version, facts, evaluation, status, amount_fen)
     return dict(zip(SNAPSHOT_COLUMNS, values, strict=True))
 
