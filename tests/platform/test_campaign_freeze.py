@@ -18,7 +18,7 @@ from huiqi.platform.audit.service import verify
 from huiqi.platform.campaigns import freeze
 from huiqi.platform.engine import evaluate_measure
 from huiqi.platform.scale import seed_registry
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.jobs import run_campaign
 
 FIRMS = 240
 
