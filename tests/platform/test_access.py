@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 
@@ -238,6 +238,15 @@ OPEN = {
     ("POST", "/api/v1/notices/{batch_id}/public-objections"),
     # the 上云资源池 list and the catalogue in force are published to everyone
     ("GET", "/api/v1/vouchers/public"),
+    # the 供需对接平台 publishes its vocabulary, published entries, annual lists and events
+    ("GET", "/api/v1/matching/fields"),
+    ("GET", "/api/v1/matching/entries"),
+    ("GET", "/api/v1/matching/entries/{entry_id}"),
+    ("GET", "/api/v1/matching/lists"),
+    ("GET", "/api/v1/matching/lists/{list_id}"),
+    ("GET", "/api/v1/matching/lists/{list_id}/export.xlsx"),
+    ("GET", "/api/v1/matching/events"),
+    ("GET", "/api/v1/matching/events/{event_id}"),
 }
 
 
@@ -262,6 +271,10 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
                 "provider_id",
                 "voucher_id",
                 "catalogue_id",
+                "entry_id",
+                "contact_id",
+                "list_id",
+                "event_id",
             ):
                 url = url.replace("{" + name + "}", "1")
             url = url.replace("{year}", "2023").replace("{action}", "admit")

@@ -11,10 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
-from huiqi.platform.audit.models import AuditEntry
-from huiqi.platform.audit.service import verify
+from huiqi.platform.audit.service import entries_page, verify
 from huiqi.platform.auth import accounts
 from huiqi.platform.auth.models import ROLES, User
 from huiqi.platform.auth.schemas import UserIn, UserUpdate
@@ -30,6 +28,7 @@ from huiqi.rules.errors import InputError
 from huiqi.web.common import amount_fen, form_dict, people
 from huiqi.web.deps import AdminUser, PageDb
 from huiqi.web.forms import read_form
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import ROLE_ZH, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors
 
@@ -323,11 +322,15 @@ async def calendar_record(request: Request, me: AdminUser, db: PageDb) -> Respon
 
 @router.get("/audit", summary="审计日志与哈希链校验")
 def audit(
-    request: Request, me: AdminUser, db: PageDb, check: str = "", entity: str = ""
+    request: Request,
+    me: AdminUser,
+    db: PageDb,
+    check: str = "",
+    entity: str = "",
+    cursor: str = "",
+    limit: str = "",
 ) -> Response:
-    q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
-    if entity:
-        q = q.where(AuditEntry.entity == entity[:64])
+    found = entries_page(db, entity, cursor=cursor or None, limit=limit_of(limit))
     entries: list[dict[str, Any]] = [
         {
             "seq": e.seq,
@@ -339,11 +342,17 @@ def audit(
             "entity_id": e.entity_id,
             "hash": e.hash,
         }
-        for e in db.scalars(q)
+        for e in found.items
     ]
     who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
     for e in entries:
         e["actor_label"] = who[e["actor"]]
     result = verify(db).__dict__ if check else None
-    data = {"entries": entries, "verification": result, "entity": entity}
+    data = {
+        "entries": entries,
+        "verification": result,
+        "entity": entity,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
+    }
     return page(request, "adm_audit.html", data, title="审计日志")

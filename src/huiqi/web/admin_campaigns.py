@@ -11,13 +11,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from huiqi.platform.applications.models import Application
 from huiqi.platform.campaigns import service as campaigns
-from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.campaigns.models import Campaign
 from huiqi.platform.clock import business_today
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.models import Job
@@ -25,6 +22,7 @@ from huiqi.platform.jobs.schemas import job_out
 from huiqi.web.common import form_dict
 from huiqi.web.deps import AdminUser, PageDb
 from huiqi.web.forms import read_form
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import field_errors
 
@@ -100,32 +98,36 @@ async def campaign_start(request: Request, me: AdminUser, db: PageDb) -> Respons
 
 
 @router.get("/{campaign_id}", summary="免申即享进度与结果")
-def campaign_detail(request: Request, me: AdminUser, db: PageDb, campaign_id: int) -> Response:
+def campaign_detail(
+    request: Request,
+    me: AdminUser,
+    db: PageDb,
+    campaign_id: int,
+    cursor: str = "",
+    limit: str = "",
+) -> Response:
     camp, job = campaigns.campaign_and_job(db, campaign_id)
     row = campaign_row(camp, job)
-    pushes = db.execute(
-        select(CampaignPush, Enterprise.name, Application.engine_amount_fen)
-        .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
-        .join(Application, Application.id == CampaignPush.application_id)
-        .where(CampaignPush.campaign_id == camp.id)
-        .order_by(CampaignPush.id)
-        .limit(500)
-    ).all()
+    found = campaigns.pushes_page(
+        db, me.principal, camp.id, cursor=cursor or None, limit=limit_of(limit)
+    )
     results = [
         {
-            "enterprise": name,
-            "application_id": push.application_id,
-            "amount_fen": amount,
-            "response": push.response,
-            "response_label": PUSH_ZH.get(push.response, push.response),
+            "enterprise": r.enterprise_name,
+            "application_id": r.push.application_id,
+            "amount_fen": r.application.engine_amount_fen,
+            "response": r.push.response,
+            "response_label": PUSH_ZH.get(r.push.response, r.push.response),
         }
-        for push, name, amount in pushes
+        for r in found.items
     ]
     data = {
         "campaign": row,
         "job": row,  # what the page's progress poller reads: state, percent, message
         "cancellable": row["state"] in RUNNING,
         "results": results,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
         "measure_title": policy().measures[camp.measure_id].title,
     }
     return page(request, "adm_campaign.html", data, title=f"免申即享 第 {camp.id} 号")

@@ -8,29 +8,34 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from huiqi.platform.applications import rounds
+from huiqi.platform.applications import lifecycle, rounds
 from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import CalculatorFiguresForm, FigureForm, FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
+from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.calculator import result_view
-from huiqi.web.common import amount_fen, app_row, form_dict, steps_of, timeline
+from huiqi.web.common import amount_fen, app_row, form_dict, steps_of, timeline, versions_of
 from huiqi.web.deps import EnterpriseUser, PageDb
 from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import (
     commitment_preview,
+    correction_inputs,
     form_errors_kept,
     input_data,
+    shown,
     submission_from_form,
 )
 from huiqi.web.next_step import next_step
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors
 
@@ -62,7 +67,12 @@ def _profile(
     for key in ("figures", "recognitions", "projects", "penalties"):
         prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
     prof["figures"].sort(key=lambda f: f["year"], reverse=True)
-    my_apps = [app_row(a) for a in apps.firm_applications(db, user.principal, eid)]
+    q = request.query_params
+    mine = apps.firm_page(
+        db, user.principal, eid, cursor=q.get("cursor") or None,
+        limit=limit_of(q.get("limit", "")),
+    )  # fmt: skip
+    my_apps = [app_row(r.app) for r in mine.items]
     pol = policy()
     kinds = {k: v.title for k, v in pol.recognition_kinds.items()}
     pkinds = {k: v.title for k, v in pol.project_kinds.items()}
@@ -71,6 +81,8 @@ def _profile(
         "recognition_titles": kinds,
         "project_titles": pkinds,
         "applications": my_apps,
+        "applications_page": pager(request, mine),
+        "next_cursor": mine.next_cursor,
     }
     return page(
         request, "ent_profile.html", data, title="一企一档", errors=errors, form=form, status=status
@@ -148,6 +160,31 @@ def application(request: Request, user: EnterpriseUser, db: PageDb, app_id: int)
     return application_page(request, user, db, app_id)
 
 
+def amend_data(
+    db: PageDb, user: WebUser, app: Application, steps: list[ReviewStep]
+) -> dict[str, Any]:
+    """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
+    every snapshot version (the earlier ones stay readable)."""
+    returns = [s for s in steps if s.stage == "return"]
+    project = f"&project={app.project_id}" if app.project_id else ""
+    # the buttons are what the lifecycle table lets this firm do now
+    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
+    return {
+        # a withdrawn claim (or a declined offer) may be applied for again as version n+1
+        "reapply_url": (
+            f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
+            if Action.SUBMIT in allowed and app.status != "draft"
+            else ""
+        ),
+        "can_withdraw": Action.WITHDRAW in allowed,
+        "can_amend": Action.AMEND in allowed,
+        "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
+        "versions": versions_of(db, user.principal, app.id),
+        **correction_inputs(db, app),
+        **shown(db, user.principal, app.id),
+    }
+
+
 def application_page(
     request: Request,
     user: WebUser,
@@ -158,8 +195,6 @@ def application_page(
     status: int = 200,
 ) -> Response:
     """The firm's application page; also re-rendered with errors by ent_amend's forms."""
-    from huiqi.web.ent_amend import amend_data
-
     app = apps.get_visible_app(db, user.principal, app_id)
     pays = payments.list_for(db, user.principal, app_id)
     steps = steps_of(db, app_id)
@@ -221,7 +256,7 @@ def _draft(
     project_id = int(project) if project.isdigit() else None
     ent = ents.get_visible(db, user.principal, eid)
     # the preview is evaluated as a submission today would be (申报日 = today)
-    case = build_case(db, ent, fiscal_year, business_today())
+    case = case_of_firm(db, ent, fiscal_year, business_today())
     out = evaluate_measure(case, measure, project_id)
     try:
         rnd: dict[str, Any] | None = rounds.out(
@@ -351,22 +386,23 @@ async def submit(request: Request, user: EnterpriseUser, db: PageDb) -> Response
 
 
 @router.get("/offers", summary="免申即享")
-def offers(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
-    pushes = campaigns.pushes_for(db, user.principal)
-    rows = []
-    for push in pushes:
-        app = db.get(Application, push.application_id)
-        rows.append(
-            {
-                "id": push.id,
-                "campaign_id": push.campaign_id,
-                "pushed_at": push.pushed_at,
-                "response": push.response,
-                "responded_at": push.responded_at,
-                "application": app_row(app) if app else None,
-            }
-        )
-    return page(request, "ent_offers.html", {"offers": rows}, title="免申即享")
+def offers(
+    request: Request, user: EnterpriseUser, db: PageDb, cursor: str = "", limit: str = ""
+) -> Response:
+    found = campaigns.pushes_page(db, user.principal, cursor=cursor or None, limit=limit_of(limit))
+    rows = [
+        {
+            "id": r.push.id,
+            "campaign_id": r.push.campaign_id,
+            "pushed_at": r.push.pushed_at,
+            "response": r.push.response,
+            "responded_at": r.push.responded_at,
+            "application": app_row(r.application),
+        }
+        for r in found.items
+    ]
+    data = {"offers": rows, "pages": pager(request, found), "next_cursor": found.next_cursor}
+    return page(request, "ent_offers.html", data, title="免申即享")
 
 
 @router.post("/offers/{push_id}/{action}", summary="确认或放弃免申即享")

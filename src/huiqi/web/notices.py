@@ -11,11 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from huiqi.platform.applications import service as apps
-from huiqi.platform.applications.models import Application
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.public_notices import objections as public
 from huiqi.platform.public_notices import service as notices
@@ -27,6 +23,7 @@ from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict
 from huiqi.web.deps import CityOfficerUser, MaybeUser, PageDb, PageUser
 from huiqi.web.forms import read_form
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import page, redirect
 from huiqi.web.session import WebUser, field_errors
 
@@ -46,13 +43,16 @@ def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
 
 
 @router.get("/notices", summary="公示名单")
-def batch_list(request: Request, db: PageDb) -> Response:
+def batch_list(request: Request, db: PageDb, cursor: str = "", limit: str = "") -> Response:
     today = beijing_today()
-    rows = [
-        _batch(b, today)
-        for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200))
-    ]
-    return page(request, "notices.html", {"batches": rows, "today": today}, title="公示名单")
+    found = notices.batches_page(db, cursor=cursor or None, limit=limit_of(limit))
+    data = {
+        "batches": [_batch(b, today) for b in found.items],
+        "today": today,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
+    }
+    return page(request, "notices.html", data, title="公示名单")
 
 
 def _detail(
@@ -65,13 +65,18 @@ def _detail(
     status: int = 200,
 ) -> Response:
     b = notices.get_batch(db, batch_id)
+    q = request.query_params
+    found = notices.items_page(
+        db, b, cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", ""))
+    )
     items = [
-        {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
-        for it in notices.items(db, b)
+        {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)} for it in found.items
     ]
     data: dict[str, Any] = {
         "batch": _batch(b, beijing_today()),
         "items": items,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
         # only whoever may close it sees the button (another bureau's officer does not)
         "can_close": user is not None
         and b.status == "open"
@@ -195,20 +200,24 @@ def _officer(
     chosen: list[int] | None = None,
 ) -> Response:
     today = beijing_today()
-    approved = []
-    q = apps.scope_query(user.principal).where(Application.status == "approved")
-    for a in db.scalars(q.order_by(Application.id)):
-        ent = db.get(Enterprise, a.enterprise_id)
-        approved.append(app_row(a, ent.name if ent else ""))
-    batches = [
-        _batch(b, today)
-        for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(100))
-    ]
+    q = request.query_params
+    waiting = notices.approved_page(
+        db, user.principal, cursor=q.get("cursor") or None,
+        limit=limit_of(q.get("limit", "")),
+    )  # fmt: skip
+    found = notices.batches_page(
+        db, cursor=q.get("batches_cursor") or None, limit=limit_of(q.get("limit", ""))
+    )
+    approved = [app_row(a, name) for a, name in waiting.items]
+    batches = [_batch(b, today) for b in found.items]
     data = {
         "approved": approved,
         # nothing is pre-ticked: only what the officer ticked is ticked again after an error
         "chosen": [str(x) for x in (chosen or [])],
         "batches": batches,
+        "approved_page": pager(request, waiting),
+        "batches_page": pager(request, found, "batches_cursor"),
+        "next_cursor": waiting.next_cursor,
         "today": today,
         "default_days": request.app.state.settings.notice_working_days,
     }

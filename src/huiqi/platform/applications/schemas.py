@@ -151,3 +151,8 @@ class WithdrawForm(BaseModel):
 
     FORM_MESSAGES: ClassVar[dict[str, str]] = {"withdraw_reason:missing": "撤回申报须说明理由"}
     withdraw_reason: str = Field(min_length=1, max_length=5000, title="撤回理由")
+
+
+def snapshot(app: Any) -> dict[str, Any]:
+    """An application as the audit trail records it before and after a change."""
+    return ApplicationOut.model_validate(app).model_dump(mode="json")

@@ -20,6 +20,7 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import get_policy
 from huiqi.rules.credit_code import validate_credit_code
 
@@ -289,3 +290,18 @@ def profile(db: Session, p: Principal, enterprise_id: int) -> dict[str, Any]:
 def id_of_credit_code(db: Session, credit_code: str) -> int | None:
     """The firm registered under a 统一社会信用代码, if any (the admin's new-account form)."""
     return db.scalar(select(Enterprise.id).where(Enterprise.credit_code == credit_code))
+
+
+def list_page(
+    db: Session, p: Principal, search: str | None = None, *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Enterprise]:  # fmt: skip
+    """Firms in the person's scope by id, optionally matching a name or credit-code fragment."""
+    q = scope_query(p)
+    if search:
+        q = q.where(
+            Enterprise.name.contains(search) | Enterprise.credit_code.contains(search.upper())
+        )
+    return keyset_page(
+        db, "enterprises", q, [Enterprise.id], lambda e: (e.id,), cursor=cursor, limit=limit
+    )
