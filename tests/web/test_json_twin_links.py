@@ -14,8 +14,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from tests.helpers.site_walk import ROLES, build_world, crawl
 from tests.web.conftest import login, make_app
-from tests.web.site_walk import ROLES, build_world, crawl
 
 LINK = re.compile(r'^<([^>]+)>; rel="alternate"; type="application/json"$')
 HREF = re.compile(r'href="(/[^"#]*)"')

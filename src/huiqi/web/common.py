@@ -194,9 +194,3 @@ def timeline(
 
 def beijing_today() -> dt.date:
     return business_today()
-
-
-def open_db(request: Any) -> Any:
-    """The session of pages written before the PageDb dependency (the 供需对接 pages); new pages
-    declare `db: PageDb` instead (docs/web.md)."""
-    return request.app.state.sessionmaker()

@@ -8,13 +8,13 @@ officer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
@@ -26,14 +26,16 @@ from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import PoolProduct, PoolProvider, Voucher
 from huiqi.policies.wuhan_digital_economy_2022.measures_transformation import format_ratio_bp
-from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.common import amount_fen, form_dict
+from huiqi.web.deps import CityOfficerUser, EnterpriseUser, PageDb, require_page
+from huiqi.web.forms import read_form
 from huiqi.web.render import page, redirect, templates
-from huiqi.web.session import need
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/vouchers")
 # 3000 -> 30%, exactly as the standard was published (no float on the way)
 templates.env.filters["ratio_bp"] = format_ratio_bp
-CITY = ("city_officer",)
+ProviderUser = Annotated[WebUser, Depends(require_page("provider"))]
 GRADE_ZH = evaluation.GRADE_ZH
 FIELD_ZH = {
     "credit_code": "统一社会信用代码", "name": "名称", "kind": "类型", "product_class": "产品类别",
@@ -49,23 +51,23 @@ def _back(request: Request, where: str, msg: str) -> Response:
     return redirect(request, f"{where}?msg={quote(msg)}", status_code=303)
 
 
-def _invalid(exc: ValidationError) -> str:
-    first = exc.errors()[0]
-    loc = [str(x) for x in first["loc"] if not isinstance(x, int)]
-    name = FIELD_ZH.get(loc[-1], loc[-1]) if loc else "表单"
-    return f"{name}填写有误（{'.'.join(str(x) for x in first['loc'])}）"
+def _invalid(errors: dict[str, str]) -> str:
+    """The first refusal of read_form, named by its field as the form labels it."""
+    field, text = next(iter(errors.items()))
+    return f"{FIELD_ZH.get(field, '表单')}：{text}"
 
 
-def _run(request: Request, where: str, done: str, action: Any) -> Response:
+def _run(
+    request: Request, db: PageDb, where: str, done: str, action: Callable[[PageDb], Any]
+) -> Response:
     """Do `action(db)`; back to `where` with `done` or the service's Chinese error."""
-    with open_db(request) as db:
-        try:
-            action(db)
-        except ApiError as exc:
-            db.rollback()
-            err = exc.errors[0]
-            field = FIELD_ZH.get(err["path"].split(".")[-1].split("[")[0], "")
-            return _back(request, where, (f"{field}：" if field else "") + err["message"])
+    try:
+        action(db)
+    except ApiError as exc:
+        db.rollback()
+        err = exc.errors[0]
+        field = FIELD_ZH.get(err["path"].split(".")[-1].split("[")[0], "")
+        return _back(request, where, (f"{field}：" if field else "") + err["message"])
     return _back(request, where, done)
 
 
@@ -96,13 +98,11 @@ def _catalogue(db: Any) -> dict[str, Any] | None:
 
 
 @router.get("", summary="上云资源池与服务券目录（公开）")
-def public(request: Request) -> Response:
-    with open_db(request) as db:
-        providers = [
-            {"id": x.id, "name": x.name, "kind_zh": s.KIND_ZH[x.kind]}
-            for x in service.public_pool(db)
-        ]
-        data = {"providers": providers, "catalogue": _catalogue(db), "words": _words()}
+def public(request: Request, db: PageDb) -> Response:
+    providers = [
+        {"id": x.id, "name": x.name, "kind_zh": s.KIND_ZH[x.kind]} for x in service.public_pool(db)
+    ]
+    data = {"providers": providers, "catalogue": _catalogue(db), "words": _words()}
     return page(request, "vouchers/public.html", data, title="上云资源池与服务券目录")
 
 
@@ -114,51 +114,50 @@ def _words() -> str:
 
 
 @router.get("/city", summary="资源池与服务券（市经信局）")
-def city(request: Request) -> Response:
-    user = need(request, *CITY)
+def city(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     p = user.principal
     year = business_today().year
-    with open_db(request) as db:
-        service.ensure_city(p)
-        providers = [
-            {**service.provider_snapshot(x), "status_zh": lc.PROVIDER.status_zh[x.status],
-             "actions": lc.allowed(p, x, lc.PROVIDER, x.user_id)}
-            for x in service.list_providers(db, p)
-        ]  # fmt: skip
-        names = {x["id"]: x["name"] for x in providers}
-        products = [
-            {**s.ProductOut.model_validate(x).model_dump(), "provider_name": names[x.provider_id],
-             "admitted": any(v["id"] == x.provider_id and v["status"] == "admitted"
-                             for v in providers)}
-            for x in service.list_products(db, p)
-        ]  # fmt: skip
-        editions = [service.edition_out(db, e).model_dump(mode="json") for e in
-                    service.list_editions(db)]  # fmt: skip
-        vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
-        evals = [s.EvaluationOut.model_validate(e).model_dump(mode="json")
-                 for e in evaluation.list_evaluations(db, p)]  # fmt: skip
-        data = {
-            "year": year, "today": business_today(), "providers": providers,
-            "products": products, "editions": editions, "vouchers": vouchers,
-            "evaluations": evals, "candidates": evaluation.candidates(db, p, year),
-            "grade_zh": GRADE_ZH,
-            "method": {"rating_points": evaluation.RATING_POINTS,
-                       "delivery_points": evaluation.DELIVERY_POINTS,
-                       "officer_points": evaluation.OFFICER_POINTS},
-        }  # fmt: skip
+    service.ensure_city(p)
+    providers = [
+        {**service.provider_snapshot(x), "status_zh": lc.PROVIDER.status_zh[x.status],
+         "actions": lc.allowed(p, x, lc.PROVIDER, x.user_id)}
+        for x in service.list_providers(db, p)
+    ]  # fmt: skip
+    names = {x["id"]: x["name"] for x in providers}
+    products = [
+        {**s.ProductOut.model_validate(x).model_dump(), "provider_name": names[x.provider_id],
+         "admitted": any(v["id"] == x.provider_id and v["status"] == "admitted"
+                         for v in providers)}
+        for x in service.list_products(db, p)
+    ]  # fmt: skip
+    editions = [service.edition_out(db, e).model_dump(mode="json") for e in
+                service.list_editions(db)]  # fmt: skip
+    vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
+    evals = [s.EvaluationOut.model_validate(e).model_dump(mode="json")
+             for e in evaluation.list_evaluations(db, p)]  # fmt: skip
+    data = {
+        "year": year, "today": business_today(), "providers": providers,
+        "products": products, "editions": editions, "vouchers": vouchers,
+        "evaluations": evals, "candidates": evaluation.candidates(db, p, year),
+        "grade_zh": GRADE_ZH,
+        "method": {"rating_points": evaluation.RATING_POINTS,
+                   "delivery_points": evaluation.DELIVERY_POINTS,
+                   "officer_points": evaluation.OFFICER_POINTS},
+    }  # fmt: skip
     return page(request, "vouchers/city.html", data, title="资源池与服务券管理")
 
 
 @router.post("/city/providers/{provider_id}", summary="入池审核与动态管理")
-async def city_provider(request: Request, provider_id: int) -> Response:
-    user = need(request, *CITY)
+async def city_provider(
+    request: Request, user: CityOfficerUser, db: PageDb, provider_id: int
+) -> Response:
     form = form_dict(await request.form())
     action = form.get("action", "")
     if action not in ("admit", "reject", "suspend", "reinstate", "remove"):
         return _back(request, "/vouchers/city", "请选择审核操作")
     zh = lc.PROVIDER.action_zh[action]
     return _run(
-        request, "/vouchers/city", f"已{zh}",
+        request, db, "/vouchers/city", f"已{zh}",
         lambda db: service.decide(db, user.principal, provider_id, action, form.get("reason", "")),
     )  # fmt: skip
 
@@ -174,8 +173,7 @@ def percent_to_bp(text: str) -> int | None:
 
 
 @router.post("/city/catalogue", summary="发布年度目录和奖补标准")
-async def city_publish(request: Request) -> Response:
-    user = need(request, *CITY)
+async def city_publish(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     raw = await request.form()
     form = form_dict(raw)
     errors: dict[str, str] = {}
@@ -192,44 +190,38 @@ async def city_publish(request: Request) -> Response:
     annual = amount_fen(form.get("annual_cap", ""), "annual_cap", errors)
     if errors:
         return _back(request, "/vouchers/city", "；".join(errors.values()))
-    try:
-        body = s.CatalogueIn.model_validate(
-            {"year": form.get("year", "0") or 0, "effective_from": form.get("effective_from", ""),
-             "title": form.get("title", ""), "annual_cap_fen": annual, "standards": standards,
-             "product_ids": [int(x) for x in raw.getlist("product_ids")
-                             if isinstance(x, str) and x.isdigit()]}
-        )  # fmt: skip
-    except ValidationError as exc:
-        return _back(request, "/vouchers/city", _invalid(exc))
+    body, refused = read_form(
+        s.CatalogueIn,
+        {**form, "annual_cap_fen": annual, "standards": standards,
+         "product_ids": [int(x) for x in raw.getlist("product_ids")
+                         if isinstance(x, str) and x.isdigit()]},
+    )  # fmt: skip
+    if body is None:
+        return _back(request, "/vouchers/city", _invalid(refused))
     return _run(
-        request, "/vouchers/city", "已发布目录和奖补标准",
+        request, db, "/vouchers/city", "已发布目录和奖补标准",
         lambda db: service.publish(db, user.principal, body),
     )  # fmt: skip
 
 
 @router.post("/city/vouchers/{voucher_id}/settle", summary="核销服务券")
-async def city_settle(request: Request, voucher_id: int) -> Response:
-    user = need(request, *CITY)
+async def city_settle(
+    request: Request, user: CityOfficerUser, db: PageDb, voucher_id: int
+) -> Response:
     return _run(
-        request, "/vouchers/city", "已核销，请在拨付记录中安排拨付",
+        request, db, "/vouchers/city", "已核销，请在拨付记录中安排拨付",
         lambda db: issuing.settle(db, user.principal, voucher_id),
     )  # fmt: skip
 
 
 @router.post("/city/evaluations", summary="年度评估")
-async def city_evaluate(request: Request) -> Response:
-    user = need(request, *CITY)
+async def city_evaluate(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    try:
-        body = s.EvaluationIn.model_validate(
-            {"provider_id": form.get("provider_id", "0") or 0, "year": form.get("year", "0") or 0,
-             "officer_score": form.get("officer_score", "") or -1,
-             "pool_action": form.get("pool_action", ""), "opinion": form.get("opinion", "")}
-        )  # fmt: skip
-    except ValidationError as exc:
-        return _back(request, "/vouchers/city", _invalid(exc))
+    body, refused = read_form(s.EvaluationIn, form)
+    if body is None:
+        return _back(request, "/vouchers/city", _invalid(refused))
     return _run(
-        request, "/vouchers/city", "已记录年度评估",
+        request, db, "/vouchers/city", "已记录年度评估",
         lambda db: evaluation.evaluate(db, user.principal, body),
     )  # fmt: skip
 
@@ -238,66 +230,55 @@ async def city_evaluate(request: Request) -> Response:
 
 
 @router.get("/provider", summary="服务商工作台")
-def provider(request: Request) -> Response:
-    user = need(request, "provider")
+def provider(request: Request, user: ProviderUser, db: PageDb) -> Response:
     p = user.principal
-    with open_db(request) as db:
-        mine = service.own_provider(db, p)
-        data = {
-            "provider": {**service.provider_snapshot(mine),
-                         "status_zh": lc.PROVIDER.status_zh[mine.status]} if mine else None,
-            "may_apply": mine is None or mine.status in ("rejected", "removed"),
-            "products": [s.ProductOut.model_validate(x).model_dump()
-                         for x in service.list_products(db, p)],
-            "vouchers": [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)],
-            "catalogue": _catalogue(db),
-        }  # fmt: skip
+    mine = service.own_provider(db, p)
+    data = {
+        "provider": {**service.provider_snapshot(mine),
+                     "status_zh": lc.PROVIDER.status_zh[mine.status]} if mine else None,
+        "may_apply": mine is None or mine.status in ("rejected", "removed"),
+        "products": [s.ProductOut.model_validate(x).model_dump()
+                     for x in service.list_products(db, p)],
+        "vouchers": [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)],
+        "catalogue": _catalogue(db),
+    }  # fmt: skip
     return page(request, "vouchers/provider.html", data, title="资源池服务商工作台")
 
 
 @router.post("/provider/apply", summary="申请入池")
-async def provider_apply(request: Request) -> Response:
-    user = need(request, "provider")
+async def provider_apply(request: Request, user: ProviderUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    try:
-        body = s.ProviderIn.model_validate(
-            {"credit_code": form.get("credit_code", ""), "name": form.get("name", ""),
-             "kind": form.get("kind", "")}
-        )  # fmt: skip
-    except ValidationError as exc:
-        return _back(request, "/vouchers/provider", _invalid(exc))
+    body, refused = read_form(s.ProviderIn, form)
+    if body is None:
+        return _back(request, "/vouchers/provider", _invalid(refused))
     return _run(
-        request, "/vouchers/provider", "已提交入池申请",
+        request, db, "/vouchers/provider", "已提交入池申请",
         lambda db: service.apply(db, user.principal, body),
     )  # fmt: skip
 
 
 @router.post("/provider/products", summary="登记产品")
-async def provider_product(request: Request) -> Response:
-    user = need(request, "provider")
+async def provider_product(request: Request, user: ProviderUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     price = amount_fen(form.get("price", ""), "price", errors, required=True)
     if errors:
         return _back(request, "/vouchers/provider", "价格：" + errors["price"])
-    try:
-        body = s.ProductIn(
-            name=form.get("name", ""), product_class=form.get("product_class", ""),
-            price_fen=price or 0, description=form.get("description", ""),
-        )  # fmt: skip
-    except ValidationError as exc:
-        return _back(request, "/vouchers/provider", _invalid(exc))
+    body, refused = read_form(s.ProductIn, {**form, "price_fen": price or 0})
+    if body is None:
+        return _back(request, "/vouchers/provider", _invalid(refused))
     return _run(
-        request, "/vouchers/provider", "已登记产品",
+        request, db, "/vouchers/provider", "已登记产品",
         lambda db: service.add_product(db, user.principal, body),
     )  # fmt: skip
 
 
 @router.post("/provider/vouchers/{voucher_id}/redeem", summary="申请兑付")
-async def provider_redeem(request: Request, voucher_id: int) -> Response:
-    user = need(request, "provider")
+async def provider_redeem(
+    request: Request, user: ProviderUser, db: PageDb, voucher_id: int
+) -> Response:
     return _run(
-        request, "/vouchers/provider", "已申请兑付",
+        request, db, "/vouchers/provider", "已申请兑付",
         lambda db: issuing.redeem(db, user.principal, voucher_id),
     )  # fmt: skip
 
@@ -306,47 +287,41 @@ async def provider_redeem(request: Request, voucher_id: int) -> Response:
 
 
 @router.get("/firm", summary="小微企业服务券")
-def firm(request: Request) -> Response:
-    user = need(request, "enterprise")
+def firm(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     p = user.principal
-    with open_db(request) as db:
-        vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
-        data = {"catalogue": _catalogue(db), "vouchers": vouchers, "words": _words()}
+    vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
+    data = {"catalogue": _catalogue(db), "vouchers": vouchers, "words": _words()}
     return page(request, "vouchers/firm.html", data, title="上云上平台服务券")
 
 
 @router.post("/firm/take", summary="领取服务券")
-async def firm_take(request: Request) -> Response:
-    user = need(request, "enterprise")
+async def firm_take(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
-    pid = form.get("product_id", "")
-    if not pid.isdigit():
+    body, _refused = read_form(s.VoucherIn, form)
+    if body is None:
         return _back(request, "/vouchers/firm", "产品：请从目录中选择产品")
-    body = s.VoucherIn(product_id=int(pid))
     return _run(
-        request, "/vouchers/firm", "已领取服务券",
+        request, db, "/vouchers/firm", "已领取服务券",
         lambda db: issuing.issue(db, user.principal, body),
     )  # fmt: skip
 
 
 @router.post("/firm/vouchers/{voucher_id}/{action}", summary="确认交付、放弃或评价")
-async def firm_action(request: Request, voucher_id: int, action: str) -> Response:
-    user = need(request, "enterprise")
+async def firm_action(
+    request: Request, user: EnterpriseUser, db: PageDb, voucher_id: int, action: str
+) -> Response:
     p = user.principal
     form = form_dict(await request.form())
     if action == "confirm_delivery":
-        return _run(request, "/vouchers/firm", "已确认交付",
+        return _run(request, db, "/vouchers/firm", "已确认交付",
                     lambda db: issuing.confirm_delivery(db, p, voucher_id))  # fmt: skip
     if action == "cancel":
-        return _run(request, "/vouchers/firm", "已放弃服务券",
+        return _run(request, db, "/vouchers/firm", "已放弃服务券",
                     lambda db: issuing.cancel(db, p, voucher_id))  # fmt: skip
     if action == "rate":
-        try:
-            body = s.RatingIn.model_validate(
-                {"rating": form.get("rating", "0") or 0, "comment": form.get("comment", "")}
-            )
-        except ValidationError:
+        rating, _refused = read_form(s.RatingIn, form)
+        if rating is None:
             return _back(request, "/vouchers/firm", "评价：请选择 1–5 分")
-        return _run(request, "/vouchers/firm", "已评价",
-                    lambda db: issuing.rate(db, p, voucher_id, body))  # fmt: skip
+        return _run(request, db, "/vouchers/firm", "已评价",
+                    lambda db: issuing.rate(db, p, voucher_id, rating))  # fmt: skip
     return _back(request, "/vouchers/firm", "未知操作")

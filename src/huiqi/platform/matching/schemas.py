@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -58,6 +58,14 @@ def district_names() -> list[str]:
 
 class EntryIn(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    # what the entry form says beside a field (huiqi.web.forms.read_form)
+    FORM_MESSAGES: ClassVar[dict[str, str]] = {
+        "title": "标题 2–200 字",
+        "description": "内容说明至少 10 字",
+        # a blank choice gets the same sentence as a wrong one: what may be chosen
+        "field:missing": "领域应为以下之一：" + "、".join(FIELDS),
+        "district:missing": "所在区应为武汉市的区或功能区：" + "、".join(district_names()),
+    }
     kind: Literal["demand", "supply"] = Field(description="demand 需求 / supply 供给")
     category: str = Field(
         description="需求：reform、scenario；供给：product、solution、"
