@@ -4,6 +4,14 @@ from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.challenges.models import (
+    ChallengeBatch,
+    ChallengeBid,
+    ChallengeParty,
+    ChallengeReport,
+    ChallengeScore,
+    ChallengeTask,
+)
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.db import Base
@@ -40,6 +48,12 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "ChallengeBatch",
+    "ChallengeBid",
+    "ChallengeParty",
+    "ChallengeReport",
+    "ChallengeScore",
+    "ChallengeTask",
     "CreditCommitment",
     "Document",
     "DocumentRequest",
