@@ -1,9 +1,9 @@
 """Expert scoring of bids, with the platform's expert role and its 回避 rules.
 
 The board's officer invites experts (users of the `expert` role) to score a bid. An expert who
-belongs to a party of the bid — its account is linked to the firm of the lead unit or a member,
-or its 工作单位 (the account's units) names one of them by name or credit code — is refused at
-invitation and cannot score it even if its affiliation changes later. Every score carries the
+belongs to a party of the bid (its account is linked to the firm of the lead unit or of a
+联合体 member) is refused at invitation, and cannot score it either if its affiliation changes
+after the invitation. Every score carries the
 expert's 回避 declaration; an expert may instead recuse itself (回避), as on applications.
 """
 
@@ -20,6 +20,7 @@ from huiqi.platform.challenges.lifecycle import Status
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeScore
 from huiqi.platform.challenges.schemas import ScoreIn, ScoreOut
 from huiqi.platform.db import utcnow
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
 
 
@@ -36,11 +37,16 @@ def score_out(db: Session, s: ChallengeScore) -> ScoreOut:
 
 
 def conflict_with(db: Session, expert: User, bid: ChallengeBid) -> str | None:
-    """The party of the bid the expert belongs to, or None."""
-    affiliations = {str(u).strip() for u in (expert.units or []) if str(u).strip()}
+    """The party of the bid the expert belongs to, or None. An expert's 工作单位 is the firm its
+    account is linked to (users.enterprise_id); it is matched by credit code, so a member that
+    registered on the platform after the bid is still recognised."""
+    if expert.enterprise_id is None:
+        return None
+    employer = db.get(Enterprise, expert.enterprise_id)
+    if employer is None:
+        return None
     for party in service.parties(db, bid):
-        linked = expert.enterprise_id is not None and expert.enterprise_id == party.enterprise_id
-        if linked or party.name in affiliations or party.credit_code in affiliations:
+        if party.enterprise_id == employer.id or party.credit_code == employer.credit_code:
             return party.name
     return None
 
