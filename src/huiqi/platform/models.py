@@ -4,6 +4,7 @@ from huiqi.platform.applications.models import Application, ApplicationVersion
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
+from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.challenges.models import (
     ChallengeBatch,
     ChallengeBid,
@@ -12,7 +13,6 @@ from huiqi.platform.challenges.models import (
     ChallengeScore,
     ChallengeTask,
 )
-from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.db import Base
 from huiqi.platform.enterprises.models import (

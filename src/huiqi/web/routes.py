@@ -27,6 +27,7 @@ def _include() -> None:
         analyst,
         auth_pages,
         calculator,
+        challenges,
         ent_amend,
         ent_drafts,
         enterprise,
@@ -53,6 +54,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        challenges,
     ):
         router.include_router(mod.router)
 

@@ -30,7 +30,7 @@ def test_publishing_checks_the_unit_the_deadline_and_the_field(client: TestClien
     city = as_user("city_jx")
     body = {"year": 2024, "title": "批次", "tasks": [task_body(deadline="2024-06-16")]}
     r = client.post(f"{API}/challenges/batches", json=body, headers=city)
-    assert r.status_code == 422 and err(r)["path"] == "tasks.0.deadline"
+    assert r.status_code == 422 and err(r)["path"] == "tasks[0].deadline"
     assert "早于今天" in err(r)["message"] and "北京时间" in err(r)["message"]
     # the deadline day itself is still open
     body["tasks"] = [task_body(deadline="2024-06-17")]
@@ -58,11 +58,11 @@ def test_bids_check_codes_milestones_and_deadline(client: TestClient, as_user, s
     url = f"{API}/challenges/tasks/{task_id}/bids"
     bad = {**MEMBER, "credit_code": MEMBER["credit_code"][:17] + "0"}
     r = client.post(url, json=bid_body(members=[bad]), headers=firm)
-    assert r.status_code == 422 and err(r)["path"] == "members.0.credit_code"
+    assert r.status_code == 422 and err(r)["path"] == "members[0].credit_code"
     assert "GB 32100" in err(r)["message"]
     r = client.post(url, json=bid_body(members=[MEMBER, MEMBER]), headers=firm)
     assert r.status_code == 422 and err(r)["rule"] == "duplicate_party"
-    assert err(r)["path"] == "members.1.credit_code"
+    assert err(r)["path"] == "members[1].credit_code"
     lead = client.get(f"{API}/enterprises/1", headers=firm).json()
     r = client.post(
         url,
@@ -72,7 +72,7 @@ def test_bids_check_codes_milestones_and_deadline(client: TestClient, as_user, s
     assert r.status_code == 422 and "牵头单位" in err(r)["message"]
     past = [{"title": "已过去", "due": "2024-06-01"}]
     r = client.post(url, json=bid_body(milestones=past), headers=firm)
-    assert r.status_code == 422 and err(r)["path"] == "milestones.0.due"
+    assert r.status_code == 422 and err(r)["path"] == "milestones[0].due"
     r = client.post(url, json=bid_body(plan=""), headers=firm)
     assert r.status_code == 422 and err(r)["path"] == "plan"
     assert client.post(url, json=bid_body(), headers=firm).status_code == 201
@@ -197,7 +197,7 @@ def test_one_selection_per_task_and_the_moves_of_the_table(client: TestClient, a
         files=[("files", ("a.pdf", b"not a pdf", "application/pdf"))],
         headers=as_user("enterprise1"),
     )
-    assert r.status_code == 422 and err(r)["path"] == "files.0"
+    assert r.status_code == 422 and err(r)["path"] == "files[0]"
     assessment = {"passed": True, "assessed_on": "2024-06-18", "report": "达标",
                   "total_investment_fen": 300 * WAN}  # fmt: skip
     url = f"{API}/challenges/bids/{bid_id}/assessment"

@@ -69,7 +69,7 @@ def publish_batch(db: Session, p: Principal, data: BatchIn) -> ChallengeBatch:
                 422,
                 "deadline_past",
                 f"揭榜截止日 {t.deadline} 早于今天 {today}（北京时间），不能发布已截止的榜单",
-                f"tasks.{i}.deadline",
+                f"tasks[{i}].deadline",
             )
     batch = ChallengeBatch(
         year=data.year, title=data.title.strip(), published_by=p.username, unit=BOARD_UNIT
@@ -192,19 +192,19 @@ def submit_bid(db: Session, p: Principal, task_id: int, data: BidIn) -> Challeng
         if step.due < today:
             raise ApiError(
                 422, "due_past", f"里程碑计划完成日期 {step.due} 早于今天 {today}",
-                f"milestones.{i}.due",
+                f"milestones[{i}].due",
             )  # fmt: skip
     seen = {lead_code: "牵头单位"}
     rows = [
         ChallengeParty(role="lead", name=lead.name, credit_code=lead_code, enterprise_id=lead.id)
     ]
     for i, m in enumerate(data.members):
-        code = _code(m.credit_code, f"members.{i}.credit_code")
+        code = _code(m.credit_code, f"members[{i}].credit_code")
         if code in seen:
             raise ApiError(
                 422, "duplicate_party",
                 f"统一社会信用代码 {code} 与{seen[code]}重复：联合体各方须为不同单位",
-                f"members.{i}.credit_code",
+                f"members[{i}].credit_code",
             )  # fmt: skip
         seen[code] = f"第 {i + 1} 个成员"
         ent_id = db.scalar(select(Enterprise.id).where(Enterprise.credit_code == code))
@@ -327,7 +327,7 @@ def report_milestone(
     if not summary:
         raise ApiError(422, "required", "请填写里程碑完成情况", "summary")
     problems = [
-        e for i, u in enumerate(uploads) for e in check_upload(f"files.{i}", u.filename, u.data)
+        e for i, u in enumerate(uploads) for e in check_upload(f"files[{i}]", u.filename, u.data)
     ]
     if problems:
         e = problems[0]
