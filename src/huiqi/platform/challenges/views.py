@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Response, UploadFile
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges import assessment, public, scoring, service
@@ -48,7 +48,9 @@ def bid(db: Db, p: Firm, task_id: Id, body: s.BidIn) -> s.BidOut:
 
 
 @router.get("/bids", response_model=list[s.BidOut], summary="我可查看的揭榜")
-def bids(db: Db, p: Anyone, task_id: int | None = None) -> list[s.BidOut]:
+def bids(
+    db: Db, p: Anyone, task_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+) -> list[s.BidOut]:
     return [service.bid_out(db, p, b) for b in service.bids(db, p, task_id)]
 
 
