@@ -178,5 +178,5 @@ def test_task_to_paid_361_claim(new_page: Any, set_today: Any) -> None:  # noqa:
     visitor.goto("/challenges")
     row = visitor.locator("table.tasks tr", has_text="机器视觉")
     assert "武汉光谷示例软件有限公司" in row.inner_text() and MEMBER["name"] in row.inner_text()
-    assert "考核认定实施成功" in row.inner_text()
+    assert "考核认定实施成功" in row.inner_text() and "已确定揭榜方" in row.inner_text()
     shot(visitor, "challenges-05-result")

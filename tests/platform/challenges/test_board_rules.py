@@ -162,6 +162,14 @@ def test_one_selection_per_task_and_the_moves_of_the_table(client: TestClient, a
     )  # fmt: skip
     other = r.json()["id"]
     bid_id = to_in_progress(client, as_user, task_id)
+    # once a 揭榜成功方 is chosen the task takes no more bids, though its deadline is ahead
+    r = client.post(
+        f"{API}/challenges/tasks/{task_id}/bids", json=bid_body(members=[]),
+        headers=as_user("enterprise3"),
+    )  # fmt: skip
+    assert r.status_code == 409 and err(r)["rule"] == "task_taken"
+    task = client.get(f"{API}/challenges/board").json()["batches"][0]["tasks"][0]
+    assert (task["open"], task["state"]) == (False, "已确定揭榜方")
     e1 = expert_id(client, as_user("admin"), "expert1")
     client.post(f"{API}/challenges/bids/{other}/experts", json={"expert_ids": [e1]}, headers=city)
     client.post(

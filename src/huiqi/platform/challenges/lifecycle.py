@@ -77,7 +77,9 @@ ACTION_ZH: dict[str, str] = {
 }
 
 GUARDS: dict[str, str] = {
-    "before_deadline": "揭榜截止日（北京时间）当天及以前才能揭榜或撤回",
+    "before_deadline": (
+        "揭榜截止日（北京时间）当天及以前才能揭榜或撤回；已确定揭榜成功方的榜单不再接受揭榜"
+    ),
     "parties_valid": "牵头单位与联合体成员的统一社会信用代码须通过 GB 32100 校验且互不重复",
     "scores_in": "受邀专家均已评分或回避，且至少有一份评分",
     "one_per_task": "每个榜单只确定一个揭榜成功方",

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.challenges import lifecycle, service
-from huiqi.platform.challenges.lifecycle import Status
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeTask
 from huiqi.platform.challenges.schemas import TaskOut
 from huiqi.platform.clock import business_today
 
 # statuses a result is published for: selected, and what became of the selected project
-RESULTS = (Status.SELECTED, Status.IN_PROGRESS, Status.PASSED, Status.FAILED)
+RESULTS = service.CHOSEN
 
 
 def result_of(db: Session, bid: ChallengeBid) -> dict[str, Any]:
@@ -40,7 +39,8 @@ def task_entry(db: Session, task: ChallengeTask) -> dict[str, Any]:
     results = [result_of(db, b) for b in db.scalars(q.order_by(ChallengeBid.id))]
     return {
         **TaskOut.model_validate(task).model_dump(),
-        "open": service.is_open(task),
+        "open": service.is_open(task) and not results,
+        "state": "已确定揭榜方" if results else ("揭榜中" if service.is_open(task) else "已截止"),
         "results": results,
     }
 

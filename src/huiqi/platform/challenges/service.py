@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,6 +111,17 @@ def is_open(task: ChallengeTask) -> bool:
     return business_today() <= task.deadline
 
 
+# a bid in these statuses is the task's 揭榜成功方 (or was: the project it became)
+CHOSEN = (Status.SELECTED, Status.IN_PROGRESS, Status.PASSED, Status.FAILED)
+
+
+def winner_of(db: Session, task_id: int) -> int | None:
+    q = select(ChallengeBid.id).where(
+        ChallengeBid.task_id == task_id, ChallengeBid.status.in_(CHOSEN)
+    )
+    return db.scalar(q.limit(1))
+
+
 # ---- bids ------------------------------------------------------------------------------------
 
 
@@ -183,6 +194,8 @@ def submit_bid(db: Session, p: Principal, task_id: int, data: BidIn) -> Challeng
         raise forbidden("只有企业账号可以作为牵头单位揭榜")
     task = get_task(db, task_id)
     _ensure_before_deadline(task, "揭榜")
+    if winner_of(db, task.id) is not None:
+        raise ApiError(409, "task_taken", "该榜单已确定揭榜成功方，不再接受揭榜", "task_id")
     lead = db.get(Enterprise, p.enterprise_id)
     if lead is None:
         raise not_found("企业", "enterprise_id")
@@ -264,17 +277,7 @@ def select_bid(db: Session, p: Principal, bid_id: int, reason: str) -> Challenge
     ensure_scores_in(db, bid)
     # the task row is locked: two officers cannot each select a different bid of it
     db.scalar(select(ChallengeTask).where(ChallengeTask.id == bid.task_id).with_for_update())
-    taken = db.scalar(
-        select(func.count())
-        .select_from(ChallengeBid)
-        .where(
-            ChallengeBid.task_id == bid.task_id,
-            ChallengeBid.status.in_(
-                (Status.SELECTED, Status.IN_PROGRESS, Status.PASSED, Status.FAILED)
-            ),
-        )
-    )
-    if taken:
+    if winner_of(db, bid.task_id) is not None:
         raise ApiError(409, "one_per_task", "该榜单已确定揭榜成功方，每个榜单只确定一个", "bid_id")
     lifecycle.move(db, bid, p, Action.SELECT, selection_reason=reason, decided_by=p.username)
     db.commit()
