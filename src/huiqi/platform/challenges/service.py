@@ -134,7 +134,7 @@ def party_enterprises(db: Session, bid: ChallengeBid) -> set[int]:
     return {x.enterprise_id for x in parties(db, bid) if x.enterprise_id is not None}
 
 
-def bid_query(p: Principal) -> Select[tuple[ChallengeBid]]:
+def bid_query(p: Principal) -> Select[ChallengeBid]:
     """The bids `p` may read: the board's officers all; a firm those it leads or is a member
     of; an expert those it is invited to score."""
     q = select(ChallengeBid)
