@@ -151,6 +151,9 @@ def test_experts_of_a_party_cannot_score(client: TestClient, app, as_user) -> No
     maker_expert = login(client, "expert_maker", "Reviewer2024x")
     r = client.get(f"{API}/challenges/bids/{bid_id}", headers=maker_expert)
     assert r.status_code == 404
+    # a firm that is party to a bid keeps its record (the bid names it)
+    r = client.delete(f"{API}/enterprises/2", headers=admin)
+    assert r.status_code == 409 and err(r)["rule"] == "has_challenge_bids"
 
 
 def test_one_selection_per_task_and_the_moves_of_the_table(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]

@@ -272,6 +272,15 @@ def delete(db: Session, p: Principal, enterprise_id: int) -> None:
             "该企业已有申报记录，不能删除（可保留档案备查）",
             "enterprise_id",
         )
+    from huiqi.platform.challenges.models import ChallengeParty
+
+    if db.scalar(select(ChallengeParty.id).where(ChallengeParty.enterprise_id == ent.id).limit(1)):
+        raise ApiError(
+            409,
+            "has_challenge_bids",
+            "该企业参与了揭榜挂帅揭榜（牵头单位或联合体成员），不能删除（可保留档案备查）",
+            "enterprise_id",
+        )
     before = snapshot(ent)
     db.delete(ent)
     db.flush()
