@@ -88,3 +88,14 @@ def test_bid_form_and_bid_page(client_for: Any) -> None:
     assert client_for("enterprise2").get(bid_url).status_code == 404
     r = city.post(bid_url + "/experts", data={})
     assert r.status_code == 422 and "请至少选择一位专家" in r.text
+    # the JSON twins of the lists
+    mine = firm.get("/challenges/mine?format=json").json()
+    assert [b["status"] for b in mine["bids"]] == ["bid"]
+    manage = city.get("/challenges/manage", headers={"Accept": "application/json"}).json()
+    assert [b["parties"][1]["name"] for b in manage["bids"]] == [MEMBER["name"]]
+    # the firm withdraws before the deadline, with a reason
+    r = firm.post(bid_url + "/withdraw", data={"reason": ""})
+    assert r.status_code == 422 and "请写明理由" in r.text
+    r = firm.post(bid_url + "/withdraw", data={"reason": "联合体成员退出"}, follow_redirects=False)
+    assert r.status_code == 303
+    assert firm.get(bid_url + "?format=json").json()["bid"]["status"] == "withdrawn"

@@ -38,8 +38,12 @@ def _model(model: type[BaseModel], body: dict[str, Any], errors: dict[str, str])
 
 def _aliased(errors: dict[str, str] | None) -> dict[str, str]:
     """Errors keyed by the form's field names: amounts are typed in 元 (e.g. "500万") into
-    fields without the API's `_fen` suffix."""
-    return {k.removesuffix("_fen"): v for k, v in (errors or {}).items()}
+    fields without the API's `_fen` suffix. The first error is also said at the top: some
+    (a deadline passed, a field shared by several forms) have no field of their own."""
+    out = {k.removesuffix("_fen"): v for k, v in (errors or {}).items()}
+    if out:
+        out.setdefault("_form", next(iter(out.values())))
+    return out
 
 
 def _rows(form: dict[str, str], prefix: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
@@ -369,7 +373,9 @@ async def bid_do(request: Request, bid_id: int, action: str) -> Response:
             await handler(db, user.principal, bid_id, request, form, errors)
         except ApiError as exc:
             db.rollback()
-            return _bid_page(request, bid_id, field_errors(exc), form, exc.status)
+            errors, status = field_errors(exc), exc.status
+        else:
+            status = 422
     if errors:
-        return _bid_page(request, bid_id, errors, form, 422)
+        return _bid_page(request, bid_id, errors, form, status)
     return redirect(request, f"/challenges/bids/{bid_id}?msg={DONE[action]}")
