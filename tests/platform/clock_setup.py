@@ -13,6 +13,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+# the `set_today` fixture: moves the business date for one test
+SetToday = Callable[[dt.date | str], None]
+
 TEST_TODAY = dt.date(2024, 6, 17)  # a Monday inside the window, in the year 2023 is claimed
 
 
@@ -29,7 +32,7 @@ def demo_clock() -> Iterator[None]:
 
 
 @pytest.fixture
-def set_today(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.date | str], None]:
+def set_today(monkeypatch: pytest.MonkeyPatch) -> SetToday:
     """Move the business date for this test (restored afterwards)."""
 
     def _set(day: dt.date | str) -> None:

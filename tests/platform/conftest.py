@@ -8,15 +8,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
 from tests.platform.calendar_setup import cover_next_year
 from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
+
+# the `as_user` fixture: username -> the Authorization header of that demo account
+AsUser = Callable[[str], dict[str, str]]
 
 PG_URL = os.environ.get(
     "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -44,7 +49,7 @@ def pg_schema_url(schema: str) -> str:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     global _PG_OK
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'huiqi-test.db'}"
@@ -74,14 +79,14 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:  # 
 
 
 @pytest.fixture
-def app(database_url: str):  # type: ignore[no-untyped-def]
+def app(database_url: str) -> Iterator[FastAPI]:
     application = create_app(database_url, seed_demo=True)
     yield application
     application.state.engine.dispose()
 
 
 @pytest.fixture
-def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app) as c:
         yield c
 
@@ -93,7 +98,7 @@ def login(client: TestClient, username: str, password: str = "demo123") -> dict[
 
 
 @pytest.fixture
-def as_user(client: TestClient):  # type: ignore[no-untyped-def]
+def as_user(client: TestClient) -> AsUser:
     cache: dict[str, dict[str, str]] = {}
 
     def _h(username: str) -> dict[str, str]:
@@ -105,6 +110,6 @@ def as_user(client: TestClient):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def next_year_recorded(app) -> None:  # type: ignore[no-untyped-def]
+def next_year_recorded(app: FastAPI) -> None:
     """For tests that publish a 公示 batch starting today (see calendar_setup.py)."""
     cover_next_year(app)

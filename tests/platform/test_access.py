@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.platform.conftest import AsUser
+
 API = "/api/v1"
 
 
 @pytest.fixture
-def apps(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def apps(client: TestClient, as_user: AsUser) -> dict[str, int]:
     a1 = client.post(
         f"{API}/applications",
         json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
@@ -164,7 +166,7 @@ def _matrix(a: dict[str, int]) -> dict[str, list[tuple[str, str, dict[str, objec
     }
 
 
-def test_role_refusals(client: TestClient, as_user, apps: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def test_role_refusals(client: TestClient, as_user: AsUser, apps: dict[str, int]) -> None:
     failures = []
     for user, calls in _matrix(apps).items():
         h = as_user(user)
@@ -176,7 +178,7 @@ def test_role_refusals(client: TestClient, as_user, apps: dict[str, int]) -> Non
     assert not failures, failures
 
 
-def test_scoped_lists(client: TestClient, as_user, apps: dict[str, int]) -> None:  # type: ignore[no-untyped-def]
+def test_scoped_lists(client: TestClient, as_user: AsUser, apps: dict[str, int]) -> None:
     def ids(user: str, path: str) -> set[int]:
         r = client.get(API + path, headers=as_user(user))
         assert r.status_code == 200, r.text
@@ -264,7 +266,7 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
     assert checked > 40
 
 
-def test_admin_suspends_user(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_admin_suspends_user(client: TestClient, as_user: AsUser) -> None:
     victim = as_user("analyst")
     client.cookies.clear()
     assert client.get(f"{API}/auth/me", headers=victim).status_code == 200

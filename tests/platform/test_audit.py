@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import verify, verify_database
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 
 
-def _activity(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def _activity(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     r = client.post(
         f"{API}/applications",
@@ -28,7 +31,9 @@ def _activity(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-d
     client.put(f"{API}/enterprises/1/figures/2024", json={"revenue_fen": 1}, headers=firm)
 
 
-def test_every_change_is_logged_with_before_and_after(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_every_change_is_logged_with_before_and_after(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     _activity(client, as_user)
     rows = client.get(
         f"{API}/audit", params={"entity": "application"}, headers=as_user("admin")
@@ -41,7 +46,7 @@ def test_every_change_is_logged_with_before_and_after(app, client: TestClient, a
     assert client.get(f"{API}/audit/verify", headers=as_user("admin")).json()["ok"] is True
 
 
-def _drop_guard(db, database_url: str) -> None:  # type: ignore[no-untyped-def]
+def _drop_guard(db: Session, database_url: str) -> None:
     """What an attacker with owner rights would do first: remove the append-only triggers."""
     if database_url.startswith("postgresql"):
         db.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
@@ -51,7 +56,7 @@ def _drop_guard(db, database_url: str) -> None:  # type: ignore[no-untyped-def]
     db.commit()
 
 
-def test_database_refuses_edits(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_database_refuses_edits(app: FastAPI, client: TestClient, as_user: AsUser) -> None:
     _activity(client, as_user)
     sm = app.state.sessionmaker
     for stmt in (update(AuditEntry).values(actor="someone"), delete(AuditEntry)):
@@ -63,7 +68,9 @@ def test_database_refuses_edits(app, client: TestClient, as_user) -> None:  # ty
         assert verify(db).ok
 
 
-def test_tampering_is_detected(app, client: TestClient, as_user, database_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_tampering_is_detected(
+    app: FastAPI, client: TestClient, as_user: AsUser, database_url: str
+) -> None:
     _activity(client, as_user)
     sm = app.state.sessionmaker
     with sm() as db:

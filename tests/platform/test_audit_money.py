@@ -9,12 +9,15 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.orm import Session
 
 from huiqi.cli.main import main as cli
 from huiqi.platform.audit.anchor import head_mac
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import _body, anchor_chain, entry_hash, verify
 from huiqi.platform.demo import WAN
+from tests.platform.clock_setup import SetToday
+from tests.platform.conftest import AsUser
 from tests.platform.test_audit import _drop_guard
 from tests.platform.test_e2e import _notice_and_pay, _review
 
@@ -33,7 +36,7 @@ def anchor_file(tmp_path: Path) -> Path:
     return tmp_path / "anchor" / "audit-anchor.json"
 
 
-def _paid_261(client: TestClient, as_user, set_today) -> int:  # type: ignore[no-untyped-def]
+def _paid_261(client: TestClient, as_user: AsUser, set_today: SetToday) -> int:
     """A 2.6.1 claim decided at 40万元 and paid: every money table has a row for it."""
     r = client.post(
         f"{API}/applications",
@@ -66,8 +69,13 @@ def _cli_verify(database_url: str, anchor: Path) -> tuple[int, str]:
     return res.exit_code, res.output
 
 
-def test_clean_chain_passes_and_is_anchored(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
+def test_clean_chain_passes_and_is_anchored(
+    app,
+    client: TestClient,
+    as_user: AsUser,
+    database_url: str,
+    anchor_file: Path,
+    set_today: SetToday,
 ) -> None:
     _paid_261(client, as_user, set_today)
     code, out = _cli_verify(database_url, anchor_file)
@@ -112,8 +120,14 @@ TAMPERING = {
 
 
 @pytest.mark.parametrize("case", sorted(TAMPERING))
-def test_money_changed_outside_the_platform_is_reported(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path, case: str, set_today
+def test_money_changed_outside_the_platform_is_reported(
+    app,
+    client: TestClient,
+    as_user: AsUser,
+    database_url: str,
+    anchor_file: Path,
+    case: str,
+    set_today: SetToday,
 ) -> None:
     app_id = _paid_261(client, as_user, set_today)
     # another firm's claim still waiting for review
@@ -139,10 +153,10 @@ def test_money_changed_outside_the_platform_is_reported(  # type: ignore[no-unty
     assert body["ok"] is False and any(expected in p for p in body["problems"])
 
 
-def _rewrite_from(db, seq: int, changes: dict[str, object]) -> None:  # type: ignore[no-untyped-def]
+def _rewrite_from(db: Session, seq: int, changes: dict[str, object]) -> None:
     """Edit entry `seq` and recompute its hash and every later one, as a careful forger would,
     then point the head at the new last hash (keeping the old signature: no key)."""
-    prev = db.scalar(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1))
+    prev = db.execute(select(AuditEntry.hash).where(AuditEntry.seq == seq - 1)).scalar_one()
     rows = db.scalars(select(AuditEntry).where(AuditEntry.seq >= seq).order_by(AuditEntry.seq))
     for e in list(rows):
         if e.seq == seq:
@@ -155,8 +169,13 @@ def _rewrite_from(db, seq: int, changes: dict[str, object]) -> None:  # type: ig
     db.commit()
 
 
-def test_recomputed_hashes_are_detected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
+def test_recomputed_hashes_are_detected(
+    app,
+    client: TestClient,
+    as_user: AsUser,
+    database_url: str,
+    anchor_file: Path,
+    set_today: SetToday,
 ) -> None:
     app_id = _paid_261(client, as_user, set_today)
     sm = app.state.sessionmaker
@@ -193,8 +212,13 @@ def test_recomputed_hashes_are_detected(  # type: ignore[no-untyped-def]
     assert code == 1 and "外部锚点" in out
 
 
-def test_truncated_tail_is_detected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, database_url: str, anchor_file: Path, set_today
+def test_truncated_tail_is_detected(
+    app,
+    client: TestClient,
+    as_user: AsUser,
+    database_url: str,
+    anchor_file: Path,
+    set_today: SetToday,
 ) -> None:
     _paid_261(client, as_user, set_today)
     sm = app.state.sessionmaker
@@ -219,16 +243,16 @@ def test_truncated_tail_is_detected(  # type: ignore[no-untyped-def]
     code, out = _cli_verify(database_url, anchor_file)
     assert code == 1 and "末尾的记录被删除" in out
     # and `anchor` refuses to bless a broken chain
-    res = CliRunner().invoke(
+    anchored = CliRunner().invoke(
         cli,
         ["audit", "anchor", "--anchor", str(anchor_file)],
         env={"HUIQI_DATABASE_URL": database_url},
     )
-    assert res.exit_code == 1
+    assert anchored.exit_code == 1
 
 
-def test_forged_anchor_file_is_rejected(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, anchor_file: Path, set_today
+def test_forged_anchor_file_is_rejected(
+    app, client: TestClient, as_user: AsUser, anchor_file: Path, set_today: SetToday
 ) -> None:
     _paid_261(client, as_user, set_today)
     with app.state.sessionmaker() as db:

@@ -4,28 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 from sqlalchemy import func, select, update
 
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
+from tests.platform.conftest import AsUser
 from tests.platform.jobs_support import import_job
 
 API = "/api/v1"
 CJK = range(0x4E00, 0xA000)
 
 
-def _counts(app) -> tuple[int, int, int, int]:  # type: ignore[no-untyped-def]
+def _counts(app: FastAPI) -> tuple[int, int, int, int]:
     with app.state.sessionmaker() as db:
-        return tuple(  # type: ignore[return-value]
+        return tuple(
             db.scalar(select(func.count()).select_from(m))
             for m in (Application, AuditEntry, Enterprise, AnnualFigure)
         )
 
 
-def _chinese(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _chinese(r: Response) -> dict[str, str]:
     assert 400 <= r.status_code < 500, (r.status_code, r.text)
     err = r.json()["errors"][0]
     assert {"path", "rule", "message"} <= set(err)
@@ -33,7 +36,9 @@ def _chinese(r) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return err
 
 
-def test_bad_requests_are_refused_cleanly(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_bad_requests_are_refused_cleanly(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     firm = as_user("enterprise1")
     before = _counts(app)
     cases = [
@@ -126,7 +131,9 @@ def test_bad_requests_are_refused_cleanly(app, client: TestClient, as_user) -> N
     assert _counts(app) == before  # nothing written, not even an audit entry
 
 
-def test_credit_blocks_with_reason_and_is_a_parameter(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_credit_blocks_with_reason_and_is_a_parameter(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     firm3 = as_user("enterprise3")
     body = {"enterprise_id": 3, "measure_id": "2.6.3", "fiscal_year": 2023}
     before = _counts(app)
@@ -144,7 +151,7 @@ def test_credit_blocks_with_reason_and_is_a_parameter(app, client: TestClient, a
     assert _chinese(r)["path"] == "value"
 
 
-def test_expired_session(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_expired_session(app: FastAPI, client: TestClient, as_user: AsUser) -> None:
     h = as_user("enterprise1")
     client.cookies.clear()
     assert client.get(f"{API}/auth/me", headers=h).status_code == 200
@@ -164,7 +171,7 @@ def test_expired_session(app, client: TestClient, as_user) -> None:  # type: ign
     assert _counts(app) == before
 
 
-def test_import_all_or_nothing(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_import_all_or_nothing(app: FastAPI, client: TestClient, as_user: AsUser) -> None:
     from huiqi.rules.credit_code import make_credit_code
 
     admin = as_user("admin")

@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -72,7 +73,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_concurrent_clients_through_uvicorn(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_concurrent_clients_through_uvicorn(tmp_path: Path) -> None:
     """A real server, 60 clients at once: each gets its own firm's answer, bad input its own
     422, and the fast route answers errors in the platform's shape."""
     app = create_app(
@@ -124,7 +125,7 @@ def test_concurrent_clients_through_uvicorn(tmp_path) -> None:  # type: ignore[n
         app.state.engine.dispose()
 
 
-def test_the_documented_route_answers_as_the_fast_route(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_the_documented_route_answers_as_the_fast_route(tmp_path: Path) -> None:
     """The FastAPI route (kept for OpenAPI) gives the same answers when reached directly."""
     from fastapi.testclient import TestClient
 

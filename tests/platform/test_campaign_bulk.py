@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.conftest import AsUser
 from tests.platform.jobs_support import run_campaign
 
 API = "/api/v1"
 
 
-def test_campaigns_for_enterprise_and_project_measures(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_campaigns_for_enterprise_and_project_measures(
+    client: TestClient, app: FastAPI, as_user: AsUser
+) -> None:
     jx = as_user("city_jx")
     body = {"measure_id": "3.1.1", "fiscal_year": 2023, "title": "智能化改造免申即享"}
     camp = run_campaign(client, app, jx, body)
@@ -36,10 +40,10 @@ def test_campaigns_for_enterprise_and_project_measures(client: TestClient, app, 
         f"{API}/campaigns/pushes/{pushes[0]['id']}/decline", headers=as_user("enterprise1")
     )
     assert r.status_code == 200 and r.json()["response"] == "declined"
-    app = client.get(
+    claim = client.get(
         f"{API}/applications/{pushes[0]['application_id']}", headers=as_user("enterprise1")
     ).json()
-    assert app["status"] == "declined" and app["engine_amount_fen"] == 40 * WAN
+    assert claim["status"] == "declined" and claim["engine_amount_fen"] == 40 * WAN
     # discretionary measures need a firm's own application
     r = client.post(
         f"{API}/campaigns",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.service import verify
@@ -23,7 +25,7 @@ AMOUNT = 10 * 10_000 * 100  # 10万元 in fen
 N = 50
 
 
-def _ready_applications(sm, n: int) -> list[int]:  # type: ignore[no-untyped-def]
+def _ready_applications(sm: sessionmaker[Session], n: int) -> list[int]:
     """n firms, each with a 1.3.1 application that passed review and awaits a decision."""
     ids = []
     with sm() as db:
@@ -57,12 +59,14 @@ def _ready_applications(sm, n: int) -> list[int]:  # type: ignore[no-untyped-def
     return ids
 
 
-def _officer(sm) -> Principal:  # type: ignore[no-untyped-def]
+def _officer(sm: sessionmaker[Session]) -> Principal:
     with sm() as db:
-        return Principal.of(db.scalar(select(User).where(User.username == "city_jx")))
+        return Principal.of(db.scalars(select(User).where(User.username == "city_jx")).one())
 
 
-def _race(sm, officer: Principal, app_ids: list[int]) -> tuple[list[int], list[ApiError]]:  # type: ignore[no-untyped-def]
+def _race(
+    sm: sessionmaker[Session], officer: Principal, app_ids: list[int]
+) -> tuple[list[int], list[ApiError]]:
     barrier = threading.Barrier(len(app_ids))
     ok: list[int] = []
     refused: list[ApiError] = []
@@ -94,7 +98,7 @@ def _race(sm, officer: Principal, app_ids: list[int]) -> tuple[list[int], list[A
 
 
 @pytest.mark.slow
-def test_fifty_parallel_decisions_commit_exactly_ten(app) -> None:  # type: ignore[no-untyped-def]
+def test_fifty_parallel_decisions_commit_exactly_ten(app: FastAPI) -> None:
     sm = app.state.sessionmaker
     app_ids = _ready_applications(sm, N)
     ok, refused = _race(sm, _officer(sm), app_ids)
@@ -116,7 +120,7 @@ def test_fifty_parallel_decisions_commit_exactly_ten(app) -> None:  # type: igno
         assert verify(db).ok
 
 
-def test_same_application_decided_once(app) -> None:  # type: ignore[no-untyped-def]
+def test_same_application_decided_once(app: FastAPI) -> None:
     sm = app.state.sessionmaker
     [app_id] = _ready_applications(sm, 1)
     ok, refused = _race(sm, _officer(sm), [app_id] * 8)

@@ -4,11 +4,14 @@ recent *major* penalty blocks, an ordinary one only under credit.block_any_penal
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import months_before
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 
@@ -17,13 +20,15 @@ def _firm(client: TestClient, headers: dict[str, str]) -> int:
     return int(client.get(f"{API}/enterprises", headers=headers).json()[0]["id"])
 
 
-def _credit(client: TestClient, ent: int, headers: dict[str, str]) -> dict[str, object]:
+def _credit(client: TestClient, ent: int, headers: dict[str, str]) -> dict[str, Any]:
     r = client.get(f"{API}/enterprises/{ent}/credit", headers=headers)
     assert r.status_code == 200, r.text
-    return r.json()  # type: ignore[no-any-return]
+    return r.json()
 
 
-def test_only_a_recent_major_penalty_blocks(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_only_a_recent_major_penalty_blocks(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     admin = as_user("admin")
     ent = _firm(client, as_user("enterprise1"))
     assert _credit(client, ent, admin)["blocked"] is False
@@ -59,11 +64,13 @@ def test_only_a_recent_major_penalty_blocks(app, client: TestClient, as_user) ->
         assert r.status_code == 201, r.text
         res = _credit(client, ent, admin)
         assert res["blocked"] is blocked, (day, res)
-    reasons = " ".join(str(x) for x in res["reasons"])  # type: ignore[attr-defined]
+    reasons = " ".join(str(x) for x in res["reasons"])
     assert "重大行政处罚" in reasons and "申报指南" in reasons and "非政策文件条文" in reasons
 
 
-def test_the_engine_sees_the_same_major_penalty(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_the_engine_sees_the_same_major_penalty(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     from huiqi.platform.engine import build_case
     from huiqi.platform.enterprises.models import Enterprise
 

@@ -8,9 +8,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.credit.service import months_before
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 # a claim date inside the policy's window: the case for fiscal year 2023 is evaluated on it,
@@ -70,7 +72,9 @@ DEFAULTS = {
 }
 
 
-def test_gate_and_engine_agree_whatever_the_admin_sets(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_gate_and_engine_agree_whatever_the_admin_sets(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     admin = as_user("admin")
     ent = int(client.get(f"{API}/enterprises", headers=as_user("enterprise1")).json()[0]["id"])
 
@@ -108,8 +112,8 @@ def test_gate_and_engine_agree_whatever_the_admin_sets(app, client: TestClient, 
 
 
 def test_exactly_the_lookback_months_before_is_outside_for_both(
-    app, client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     admin = as_user("admin")
     ent = int(client.get(f"{API}/enterprises", headers=as_user("enterprise1")).json()[0]["id"])
     _set(client, admin, "credit.penalty_months", 24)
@@ -122,8 +126,8 @@ def test_exactly_the_lookback_months_before_is_outside_for_both(
 
 
 def test_lookback_takes_only_the_values_the_engine_can_evaluate(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     admin = as_user("admin")
     r = client.put(f"{API}/parameters/credit.penalty_months", json={"value": 12}, headers=admin)
     assert r.status_code == 422
@@ -134,8 +138,8 @@ def test_lookback_takes_only_the_values_the_engine_can_evaluate(
         _set(client, admin, "credit.penalty_months", months)
 
 
-def test_bulk_screening_under_the_platform_policy_finds_what_the_gate_allows(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user
+def test_bulk_screening_under_the_platform_policy_finds_what_the_gate_allows(
+    app, client: TestClient, as_user: AsUser
 ) -> None:
     from huiqi.platform.campaigns.screening import screen
     from huiqi.platform.engine import case_as_of, platform_policy

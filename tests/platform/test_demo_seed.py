@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
 
 from huiqi.platform.app import create_app
 from huiqi.platform.applications.models import Application
@@ -16,9 +17,9 @@ from huiqi.platform.enterprises.models import Enterprise, Recognition
 from huiqi.platform.experts.models import ExpertAssignment
 
 
-def _counts(db) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _counts(db: Session) -> dict[str, int]:
     return {
-        t.name: int(db.scalar(select(func.count()).select_from(t)))
+        t.name: db.execute(select(func.count()).select_from(t)).scalar_one()
         for t in Base.metadata.sorted_tables
     }
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.clock_setup import SetToday
+from tests.platform.conftest import AsUser
 from tests.platform.jobs_support import run_campaign
 
 API = "/api/v1"
@@ -20,8 +23,8 @@ def _submit(
 
 
 def _review(
-    client: TestClient, as_user, app_id: int, district: str, city: str, expert: bool = False
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, app_id: int, district: str, city: str, expert: bool = False
+) -> None:
     r = client.post(
         f"{API}/reviews/{app_id}/district",
         json={"outcome": "pass", "opinion": "材料齐全"},
@@ -59,8 +62,8 @@ def _review(
 
 
 def _notice_and_pay(
-    client: TestClient, as_user, app_id: int, officer: str, set_today
-) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, app_id: int, officer: str, set_today: SetToday
+) -> list[dict[str, object]]:
     h = as_user(officer)
     r = client.post(
         f"{API}/notices",
@@ -84,14 +87,14 @@ def _notice_and_pay(
     return r.json()
 
 
-def _pool(client: TestClient, as_user, measure_id: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _pool(client: TestClient, as_user: AsUser, measure_id: str) -> dict[str, int]:
     pools = client.get(
         f"{API}/budgets", params={"fiscal_year": 2023}, headers=as_user("admin")
     ).json()
     return next(p for p in pools if p["measure_id"] == measure_id)
 
 
-def test_computed_261(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
+def test_computed_261(client: TestClient, as_user: AsUser, set_today: SetToday) -> None:
     firm = as_user("enterprise1")
     app = _submit(
         client, firm, {"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023}, "e2e-261"
@@ -147,7 +150,7 @@ def test_computed_261(client: TestClient, as_user, set_today) -> None:  # type: 
 
 
 @pytest.mark.usefixtures("next_year_recorded")  # its 公示 starts today
-def test_discretionary_131_with_objection(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_discretionary_131_with_objection(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     app = _submit(
         client,
@@ -210,7 +213,9 @@ def test_discretionary_131_with_objection(client: TestClient, as_user) -> None: 
     assert _pool(client, as_user, "1.3.1")["committed_fen"] == 0
 
 
-def test_project_311_city_district_split(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
+def test_project_311_city_district_split(
+    client: TestClient, as_user: AsUser, set_today: SetToday
+) -> None:
     firm = as_user("enterprise2")
     profile = client.get(f"{API}/enterprises/2", headers=firm).json()
     project_id = profile["projects"][0]["id"]
@@ -269,7 +274,7 @@ def test_project_311_city_district_split(client: TestClient, as_user, set_today)
     assert _pool(client, as_user, "3.1.1")["paid_fen"] == 56 * WAN
 
 
-def test_no_application_263_campaign(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_no_application_263_campaign(client: TestClient, app: FastAPI, as_user: AsUser) -> None:
     city = as_user("city_kj")
     body = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 奖励免申即享"}
     camp = run_campaign(client, app, city, body)

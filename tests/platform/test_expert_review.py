@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 
 
-def to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int:  # type: ignore[no-untyped-def]
+def to_expert_step(client: TestClient, as_user: AsUser, measure: str = "1.3.1") -> int:
     r = client.post(
         f"{API}/applications",
         json={
@@ -36,13 +37,13 @@ def to_expert_step(client: TestClient, as_user, measure: str = "1.3.1") -> int: 
     return app_id
 
 
-def expert_ids(client: TestClient, as_user) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def expert_ids(client: TestClient, as_user: AsUser) -> dict[str, int]:
     r = client.get(f"{API}/reviews/experts", headers=as_user("city_jx"))
     assert r.status_code == 200, r.text
     return {e["username"]: e["id"] for e in r.json()}
 
 
-def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_expert_path_131(client: TestClient, as_user: AsUser) -> None:
     app_id = to_expert_step(client, as_user)
     city = as_user("city_jx")
     ids = expert_ids(client, as_user)
@@ -166,7 +167,7 @@ def test_expert_path_131(client: TestClient, as_user) -> None:  # type: ignore[n
     assert client.get(f"{API}/audit/verify", headers=admin).json()["ok"] is True
 
 
-def test_expert_sees_only_assigned(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_expert_sees_only_assigned(client: TestClient, as_user: AsUser) -> None:
     app_id = to_expert_step(client, as_user)
     ids = expert_ids(client, as_user)
     r = client.post(
@@ -215,7 +216,7 @@ def test_expert_sees_only_assigned(client: TestClient, as_user) -> None:  # type
     assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "no_expert_opinion"
 
 
-def test_city_sends_any_measure_to_experts_and_setting(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_city_sends_any_measure_to_experts_and_setting(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     r = client.post(
         f"{API}/applications",

@@ -21,7 +21,7 @@ from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.jobs import service
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import Worker, sweep_temp_dirs
-from tests.platform.conftest import login
+from tests.platform.conftest import AsUser, login
 from tests.platform.jobs_support import drain
 
 API = "/api/v1"
@@ -29,8 +29,8 @@ BODY = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 免申即享"
 
 
 def test_progress_result_and_a_second_campaign_is_409(
-    client: TestClient, app: Any, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, app: Any, as_user: AsUser
+) -> None:
     city = as_user("city_kj")
     r = client.post(f"{API}/campaigns", json=BODY, headers=city)
     assert r.status_code == 202 and r.json()["status"] == "queued"
@@ -61,7 +61,7 @@ def test_progress_result_and_a_second_campaign_is_409(
     assert client.post(f"{API}/jobs/{job_id}/cancel", headers=city).status_code == 409
 
 
-def test_cancel_queued_and_running(client: TestClient, app: Any, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_queued_and_running(client: TestClient, app: Any, as_user: AsUser) -> None:
     city = as_user("city_kj")
     first = client.post(f"{API}/campaigns", json=BODY, headers=city).json()
     r = client.post(f"{API}/jobs/{first['job_id']}/cancel", headers=city)
@@ -170,7 +170,9 @@ def test_a_killed_worker_s_job_runs_again_elsewhere(database_url: str, app: Any)
         assert service.file_of(db, job_id, "result.csv") is not None
 
 
-def test_a_job_out_of_attempts_fails_with_its_reason(app: Any, as_user, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_a_job_out_of_attempts_fails_with_its_reason(
+    app: Any, as_user: AsUser, client: TestClient
+) -> None:
     city = as_user("city_kj")
     started = client.post(f"{API}/campaigns", json=BODY, headers=city).json()
     sm = app.state.sessionmaker

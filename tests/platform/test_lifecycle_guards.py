@@ -8,12 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.demo import WAN
 from huiqi.rules.credit_code import make_credit_code
 from huiqi.rules.id_card import validate_id_card
+from tests.platform.clock_setup import SetToday
+from tests.platform.conftest import AsUser
 from tests.platform.jobs_support import drain
 from tests.platform.test_expert_review import expert_ids, to_expert_step
 from tests.platform.test_notice_calendar import approved_application
@@ -22,17 +25,17 @@ API = "/api/v1"
 pytestmark = pytest.mark.usefixtures("next_year_recorded")
 
 
-def _publish(client: TestClient, as_user, app_id: int, **extra: object):  # type: ignore[no-untyped-def]
+def _publish(client: TestClient, as_user: AsUser, app_id: int, **extra: object):
     body = {"title": "拟支持名单", "application_ids": [app_id], **extra}
     return client.post(f"{API}/notices", json=body, headers=as_user("city_kj"))
 
 
-def _status(client: TestClient, as_user, app_id: int) -> str:  # type: ignore[no-untyped-def]
+def _status(client: TestClient, as_user: AsUser, app_id: int) -> str:
     r = client.get(f"{API}/applications/{app_id}", headers=as_user("admin"))
     return str(r.json()["status"])
 
 
-def _committed(client: TestClient, as_user, measure_id: str) -> int:  # type: ignore[no-untyped-def]
+def _committed(client: TestClient, as_user: AsUser, measure_id: str) -> int:
     pools = client.get(f"{API}/budgets", params={"fiscal_year": 2023}, headers=as_user("admin"))
     return int(next(p for p in pools.json() if p["measure_id"] == measure_id)["committed_fen"])
 
@@ -41,8 +44,8 @@ def _committed(client: TestClient, as_user, measure_id: str) -> int:  # type: ig
 
 
 def test_notice_cannot_start_in_the_past_nor_close_early(
-    client: TestClient, as_user, set_today
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, set_today: SetToday
+) -> None:
     app_id = approved_application(client, as_user)
     r = _publish(client, as_user, app_id, start_date="2024-06-14")  # the clock says 2024-06-17
     assert r.status_code == 422
@@ -65,7 +68,9 @@ def test_notice_cannot_start_in_the_past_nor_close_early(
     assert _status(client, as_user, app_id) == "noticed"
 
 
-def test_one_publishes_only_applications_of_ones_own_measures(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_one_publishes_only_applications_of_ones_own_measures(
+    client: TestClient, as_user: AsUser
+) -> None:
     firm, city = as_user("enterprise2"), as_user("city_jx")
     project = client.get(f"{API}/enterprises/2", headers=firm).json()["projects"][0]["id"]
     r = client.post(
@@ -92,7 +97,7 @@ def test_one_publishes_only_applications_of_ones_own_measures(client: TestClient
 # ---- objections: recorded, shown, decided by an officer ---------------------------------------
 
 
-def _object(client: TestClient, batch: int, app_id: int, id_number: str, **over: str):  # type: ignore[no-untyped-def]
+def _object(client: TestClient, batch: int, app_id: int, id_number: str, **over: str):
     form = {
         "application_id": str(app_id),
         "real_name": "王小明",
@@ -113,8 +118,8 @@ def _id_number(seq: int) -> str:
 
 
 def test_objection_is_checked_dismissed_with_reason_and_the_notice_goes_on(
-    client: TestClient, as_user, set_today
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, set_today: SetToday
+) -> None:
     app_id = approved_application(client, as_user)
     committed = _committed(client, as_user, "2.6.1")
     batch = _publish(client, as_user, app_id).json()["id"]
@@ -148,8 +153,8 @@ def test_objection_is_checked_dismissed_with_reason_and_the_notice_goes_on(
 
 
 def test_upheld_objection_releases_budget_and_goes_back_to_recheck(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     batch = _publish(client, as_user, app_id).json()["id"]
     objection = _object(client, batch, app_id, _id_number(2)).json()["id"]
@@ -166,8 +171,8 @@ def test_upheld_objection_releases_budget_and_goes_back_to_recheck(
 
 
 def test_anonymous_objections_are_limited_per_id_number_and_address(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     batch = _publish(client, as_user, app_id).json()["id"]
     client.cookies.clear()
@@ -187,7 +192,7 @@ def test_anonymous_objections_are_limited_per_id_number_and_address(
 # ---- decisions: engine and experts bound the amount ----------------------------------------
 
 
-def _firm_without_node(client: TestClient, as_user) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _firm_without_node(client: TestClient, as_user: AsUser) -> dict[str, str]:
     """A new firm in 江岸区 with no recognitions, and its enterprise login."""
     admin = as_user("admin")
     r = client.post(
@@ -213,8 +218,8 @@ def _firm_without_node(client: TestClient, as_user) -> dict[str, str]:  # type: 
 
 
 def test_engine_ineligible_discretionary_claim_cannot_be_approved(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     firm = _firm_without_node(client, as_user)
     ent_id = int(firm.pop("X-Enterprise"))
     r = client.post(
@@ -254,8 +259,8 @@ def test_engine_ineligible_discretionary_claim_cannot_be_approved(
 
 
 def test_decided_amount_within_request_and_reason_for_other_amounts(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = to_expert_step(client, as_user)  # 1.3.1 asking 150万, cap 200万
     city = as_user("city_jx")
     e1 = expert_ids(client, as_user)["expert1"]
@@ -284,7 +289,9 @@ def test_decided_amount_within_request_and_reason_for_other_amounts(
 # ---- duplicate funding -----------------------------------------------------------------------
 
 
-def test_copied_project_is_flagged_and_needs_a_second_officer(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_copied_project_is_flagged_and_needs_a_second_officer(
+    client: TestClient, as_user: AsUser
+) -> None:
     firm = as_user("enterprise2")
     profile = client.get(f"{API}/enterprises/2", headers=firm).json()
     original = profile["projects"][0]
@@ -338,8 +345,8 @@ def test_copied_project_is_flagged_and_needs_a_second_officer(client: TestClient
 
 
 def test_district_is_a_registration_fact_and_routing_uses_the_frozen_one(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     firm = as_user("enterprise1")
     r = client.post(
         f"{API}/applications",
@@ -371,7 +378,9 @@ def test_district_is_a_registration_fact_and_routing_uses_the_frozen_one(
 # ---- experts ---------------------------------------------------------------------------------
 
 
-def test_recusal_and_a_new_version_end_expert_access_at_once(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_recusal_and_a_new_version_end_expert_access_at_once(
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = to_expert_step(client, as_user)
     city = as_user("city_jx")
     ids = expert_ids(client, as_user)
@@ -396,8 +405,8 @@ def test_recusal_and_a_new_version_end_expert_access_at_once(client: TestClient,
 
 
 def test_no_submission_outside_an_open_round_or_after_the_policy(
-    client: TestClient, as_user, set_today
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, set_today: SetToday
+) -> None:
     firm = as_user("enterprise1")
     body = {"enterprise_id": 1, "measure_id": "2.6.2", "fiscal_year": 2024}
     r = client.post(f"{API}/applications", json=body, headers=firm)
@@ -430,7 +439,9 @@ def test_no_submission_outside_an_open_round_or_after_the_policy(
     assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "round_closed"
 
 
-def test_declining_an_offer_does_not_stop_applying_later(client: TestClient, app, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_declining_an_offer_does_not_stop_applying_later(
+    client: TestClient, app: FastAPI, as_user: AsUser
+) -> None:
     city = as_user("city_kj")
     r = client.post(
         f"{API}/campaigns",
@@ -463,8 +474,8 @@ def test_declining_an_offer_does_not_stop_applying_later(client: TestClient, app
 
 
 def test_between_midnight_and_eight_beijing_the_business_day_is_beijings(
-    client: TestClient, as_user, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, monkeypatch
+) -> None:
     app_id = approved_application(client, as_user)
     monkeypatch.delenv("HUIQI_TODAY")
     # 01:00 on Tue 18 June in Beijing is still Mon 17 June in UTC
@@ -480,7 +491,7 @@ def test_between_midnight_and_eight_beijing_the_business_day_is_beijings(
 # ---- the table itself ------------------------------------------------------------------------
 
 
-def test_actions_offered_follow_the_table(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_actions_offered_follow_the_table(client: TestClient, as_user: AsUser) -> None:
     r = client.post(
         f"{API}/applications",
         json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},

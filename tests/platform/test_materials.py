@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -20,6 +21,7 @@ from huiqi.platform.materials.models import CreditCommitment, Document
 from huiqi.policies import load_policy
 from huiqi.policies.materials import load_materials
 from huiqi.policies.text import normalise
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -47,7 +49,7 @@ def draft(client: TestClient, h: dict[str, str], measure: str, **extra: object) 
     return int(r.json()["id"])
 
 
-def upload(client: TestClient, h: dict[str, str], app_id: int, kind: str, name: str, data: bytes):  # type: ignore[no-untyped-def]
+def upload(client: TestClient, h: dict[str, str], app_id: int, kind: str, name: str, data: bytes):
     return client.post(
         f"{API}/materials/applications/{app_id}/documents",
         data={"kind": kind},
@@ -56,7 +58,7 @@ def upload(client: TestClient, h: dict[str, str], app_id: int, kind: str, name: 
     )
 
 
-def complete_131(client: TestClient, as_user) -> int:  # type: ignore[no-untyped-def]
+def complete_131(client: TestClient, as_user: AsUser) -> int:
     """A 1.3.1 claim of enterprise1 submitted with both required documents and signed."""
     firm = as_user("enterprise1")
     app_id = draft(client, firm, "1.3.1", requested_amount_fen=150 * WAN)
@@ -86,8 +88,8 @@ def test_every_quoted_reason_is_in_the_policy_text() -> None:
     ]
 
 
-def test_missing_documents_block_submission_and_nothing_is_written(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user
+def test_missing_documents_block_submission_and_nothing_is_written(
+    app, client: TestClient, as_user: AsUser
 ) -> None:
     firm = as_user("enterprise1")
     r = client.get(f"{API}/materials/requirements/2.6.1", headers=firm)
@@ -114,8 +116,8 @@ def test_missing_documents_block_submission_and_nothing_is_written(  # type: ign
         assert db.scalar(select(func.count()).select_from(Application)) == 0
 
 
-def test_draft_upload_sign_and_submit(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user, materials_required: Path
+def test_draft_upload_sign_and_submit(
+    app, client: TestClient, as_user: AsUser, materials_required: Path
 ) -> None:
     firm = as_user("enterprise1")
     app_id = draft(client, firm, "2.6.1")
@@ -176,8 +178,8 @@ def test_draft_upload_sign_and_submit(  # type: ignore[no-untyped-def]
     assert r.headers["content-disposition"].startswith("attachment;")
 
 
-def test_type_by_content_and_size_limit(  # type: ignore[no-untyped-def]
-    client: TestClient, as_user, monkeypatch: pytest.MonkeyPatch
+def test_type_by_content_and_size_limit(
+    client: TestClient, as_user: AsUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     firm = as_user("enterprise1")
     app_id = draft(client, firm, "2.6.1")
@@ -203,9 +205,7 @@ def test_type_by_content_and_size_limit(  # type: ignore[no-untyped-def]
     assert r.status_code == 422 and r.json()["errors"][0]["rule"] == "file_too_large"
 
 
-def test_scope_of_officers_firms_and_experts(  # type: ignore[no-untyped-def]
-    app, client: TestClient, as_user
-) -> None:
+def test_scope_of_officers_firms_and_experts(app, client: TestClient, as_user: AsUser) -> None:
     app_id = complete_131(client, as_user)
     with app.state.sessionmaker() as db:
         doc_id = db.scalar(select(Document.id).where(Document.application_id == app_id))
@@ -280,7 +280,7 @@ def test_scope_of_officers_firms_and_experts(  # type: ignore[no-untyped-def]
     assert [(d["filename"], d["version"]) for d in docs][-1] == ("接入企业清单.pdf", 2)
 
 
-def test_demo_claims_carry_their_documents(app) -> None:  # type: ignore[no-untyped-def]
+def test_demo_claims_carry_their_documents(app: FastAPI) -> None:
     """`huiqi serve` seeds claims through the same submission, documents and signature
     included, so the required-documents rule holds for the demo too."""
     from huiqi.platform.audit.service import verify

@@ -6,11 +6,13 @@ import datetime as dt
 import json
 from decimal import Decimal
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.policy import get_policy
 from huiqi.platform.public_notices.workdays import end_of_period, package_calendar
 from huiqi.rules.api import evaluate_case_json, explain_case_text
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 CASE = {
@@ -39,7 +41,7 @@ def test_evaluate_is_the_cli_contract(client: TestClient) -> None:
     assert err["path"] == "annual.2023.revenue" and err["rule"] and "负" in err["message"]
 
 
-def test_rate_limit_429(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_rate_limit_429(app: FastAPI, client: TestClient) -> None:
     app.state.bucket.rate = 0.5
     app.state.bucket.burst = 3
     codes = [client.post(f"{API}/evaluate", json=CASE).status_code for _ in range(5)]
@@ -58,7 +60,7 @@ def test_working_days() -> None:
     assert end_of_period(dt.date(2024, 6, 7), 1, cal) == dt.date(2024, 6, 7)
 
 
-def test_budget_warning_at_90_percent(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_budget_warning_at_90_percent(client: TestClient, as_user: AsUser) -> None:
     admin = as_user("admin")
     # 2.6.1 for enterprise1 computes 40万; a pool of 44万 is 90.9 % used by it
     r = client.put(
@@ -95,7 +97,7 @@ def test_budget_warning_at_90_percent(client: TestClient, as_user) -> None:  # t
     assert r.status_code == 409
 
 
-def test_tasks(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_tasks(client: TestClient, as_user: AsUser) -> None:
     sup = as_user("supervisor")
     tasks = client.get(f"{API}/tasks", headers=sup).json()
     pol = get_policy()
@@ -128,7 +130,7 @@ def test_tasks(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-
     assert r.status_code == 404
 
 
-def test_enterprise_delete(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_enterprise_delete(client: TestClient, as_user: AsUser) -> None:
     from huiqi.rules.credit_code import make_credit_code
 
     admin = as_user("admin")

@@ -15,6 +15,7 @@ from huiqi.platform.public_notices.workdays import (
     end_of_period,
     package_calendar,
 )
+from tests.platform.conftest import AsUser
 
 API = "/api/v1"
 D = dt.date
@@ -64,7 +65,7 @@ def test_recorded_entries_override_and_make_a_year_known() -> None:
 # ---- through the API, on SQLite and PostgreSQL --------------------------------------------------
 
 
-def approved_application(client: TestClient, as_user, key: str = "cal") -> int:  # type: ignore[no-untyped-def]
+def approved_application(client: TestClient, as_user: AsUser, key: str = "cal") -> int:
     """enterprise1's 2.6.1 claim taken through district and city review to a decision."""
     r = client.post(
         f"{API}/applications",
@@ -85,7 +86,9 @@ def approved_application(client: TestClient, as_user, key: str = "cal") -> int: 
     return app_id
 
 
-def test_batch_over_national_day_ends_after_the_holiday(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_batch_over_national_day_ends_after_the_holiday(
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     r = client.post(
         f"{API}/notices",
@@ -97,8 +100,8 @@ def test_batch_over_national_day_ends_after_the_holiday(client: TestClient, as_u
 
 
 def test_batch_into_an_unrecorded_year_is_refused_until_an_admin_records_it(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     app_id = approved_application(client, as_user)
     city = as_user("city_kj")
     batch = {"title": "跨年公示", "application_ids": [app_id], "start_date": "2026-12-28"}
@@ -144,7 +147,7 @@ def test_batch_into_an_unrecorded_year_is_refused_until_an_admin_records_it(
     assert [(e["action"], e["entity_id"]) for e in audit.json()] == [("calendar.record", "2027")]
 
 
-def test_calendar_csv_import(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_calendar_csv_import(client: TestClient, as_user: AsUser) -> None:
     admin = as_user("admin")
     csv_text = "日期,类型,名称\n2027-02-05,法定节假日,春节\n2027-02-13,调休上班,春节\n"
     r = client.post(

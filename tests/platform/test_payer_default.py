@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from fastapi import FastAPI
+
 from huiqi.platform.payments.models import PaymentShare
 from huiqi.platform.payments.service import city_percent, split
 
 
-def test_default_share_follows_the_policy_and_an_admin_setting_wins(app) -> None:  # type: ignore[no-untyped-def]
+def test_default_share_follows_the_policy_and_an_admin_setting_wins(app: FastAPI) -> None:
     with app.state.sessionmaker() as db:
         assert db.get(PaymentShare, "2.5.1") is None
         assert city_percent(db, "2.5.1") == 0

@@ -10,6 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from tests.platform.clock_setup import SetToday
+from tests.platform.conftest import AsUser
 from tests.platform.test_notice_calendar import approved_application
 
 # the batches here start today, so late in a year their periods reach the next one
@@ -20,7 +22,7 @@ ID_NUMBER = "11010519491231002X"  # the worked example of GB 11643-1999
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def open_batch(client: TestClient, as_user, start: str | None = None) -> tuple[int, int]:  # type: ignore[no-untyped-def]
+def open_batch(client: TestClient, as_user: AsUser, start: str | None = None) -> tuple[int, int]:
     """An approved application listed in a batch; by default the period starts today."""
     app_id = approved_application(client, as_user, key=f"pub-{start}")
     body: dict[str, object] = {"title": "2023年度拟支持名单", "application_ids": [app_id]}
@@ -43,7 +45,7 @@ def form(app_id: int, **over: str) -> dict[str, str]:
     }
 
 
-def state(client: TestClient, as_user, app_id: int) -> tuple[str, int, int]:  # type: ignore[no-untyped-def]
+def state(client: TestClient, as_user: AsUser, app_id: int) -> tuple[str, int, int]:
     """(application status, objections on file, audit entries): what a failure must not change."""
     city = as_user("city_kj")
     status = client.get(f"{API}/applications/{app_id}", headers=city).json()["status"]
@@ -53,8 +55,8 @@ def state(client: TestClient, as_user, app_id: int) -> tuple[str, int, int]:  # 
 
 
 def test_citizen_files_with_evidence_and_the_application_goes_back(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     batch_id, app_id = open_batch(client, as_user)
     client.cookies.clear()
     r = client.post(
@@ -121,8 +123,8 @@ def test_citizen_files_with_evidence_and_the_application_goes_back(
 
 
 def test_bad_id_check_digit_and_bad_phone_are_named_and_nothing_is_written(
-    client: TestClient, as_user
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser
+) -> None:
     batch_id, app_id = open_batch(client, as_user)
     before = state(client, as_user, app_id)
     url = f"{API}/notices/{batch_id}/public-objections"
@@ -151,7 +153,9 @@ def test_bad_id_check_digit_and_bad_phone_are_named_and_nothing_is_written(
     assert state(client, as_user, app_id) == before
 
 
-def test_oversize_too_many_and_wrong_type_files_write_nothing(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_oversize_too_many_and_wrong_type_files_write_nothing(
+    client: TestClient, as_user: AsUser
+) -> None:
     batch_id, app_id = open_batch(client, as_user)
     before = state(client, as_user, app_id)
     url = f"{API}/notices/{batch_id}/public-objections"
@@ -179,7 +183,9 @@ def test_oversize_too_many_and_wrong_type_files_write_nothing(client: TestClient
     assert state(client, as_user, app_id) == before
 
 
-def test_after_the_period_is_refused(client: TestClient, as_user, set_today) -> None:  # type: ignore[no-untyped-def]
+def test_after_the_period_is_refused(
+    client: TestClient, as_user: AsUser, set_today: SetToday
+) -> None:
     batch_id, app_id = open_batch(client, as_user)  # Mon 17 June 2024 .. Fri 21 June
     set_today("2024-06-22")
     before = state(client, as_user, app_id)
@@ -195,7 +201,7 @@ def test_after_the_period_is_refused(client: TestClient, as_user, set_today) -> 
     assert state(client, as_user, app_id) == before
 
 
-def test_public_filings_are_rate_limited_per_ip(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_public_filings_are_rate_limited_per_ip(client: TestClient, as_user: AsUser) -> None:
     batch_id, app_id = open_batch(client, as_user)
     client.cookies.clear()
     url = f"{API}/notices/{batch_id}/public-objections"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from tests.platform.conftest import AsUser
+
 API = "/api/v1"
 
 
-def test_already_awarded_is_caught_at_city_recheck(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_already_awarded_is_caught_at_city_recheck(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     admin = as_user("admin")
     r = client.put(

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -20,7 +22,7 @@ SKIP = {("POST", "/api/v1/auth/logout")}  # would revoke the token the other ope
 
 
 @pytest.mark.slow
-def test_no_server_errors(app, client) -> None:  # type: ignore[no-untyped-def]
+def test_no_server_errors(app: FastAPI, client: TestClient) -> None:
     # the open calculator is rate-limited; fuzzing must exercise it, not the limiter
     app.state.bucket.burst = 10**9
     app.state.bucket.rate = 10**9
@@ -43,7 +45,7 @@ def test_no_server_errors(app, client) -> None:  # type: ignore[no-untyped-def]
             derandomize=True,
             database=None,
         )
-        def fuzz(case) -> None:  # type: ignore[no-untyped-def]
+        def fuzz(case) -> None:
             case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
         try:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
+from tests.platform.conftest import AsUser
 from tests.platform.test_expert_review import expert_ids, to_expert_step
 
 API = "/api/v1"
 
 
-def _submit(client: TestClient, as_user, measure: str = "2.6.1", key: str | None = None) -> int:  # type: ignore[no-untyped-def]
+def _submit(
+    client: TestClient, as_user: AsUser, measure: str = "2.6.1", key: str | None = None
+) -> int:
     h = as_user("enterprise1")
     if key:
         h = {**h, "Idempotency-Key": key}
@@ -23,12 +26,12 @@ def _submit(client: TestClient, as_user, measure: str = "2.6.1", key: str | None
     return int(r.json()["id"])
 
 
-def _pool(client: TestClient, as_user, measure_id: str) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _pool(client: TestClient, as_user: AsUser, measure_id: str) -> dict[str, int]:
     pools = client.get(f"{API}/budgets", params={"fiscal_year": 2023}, headers=as_user("admin"))
     return next(p for p in pools.json() if p["measure_id"] == measure_id)
 
 
-def test_withdraw_before_decision_refused_after(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_withdraw_before_decision_refused_after(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     a = _submit(client, as_user, "2.6.1")
     client.post(
@@ -77,7 +80,7 @@ def test_withdraw_before_decision_refused_after(client: TestClient, as_user) -> 
     assert any(e["action"] == "application.withdraw" and e["entity_id"] == str(a) for e in audit)
 
 
-def test_return_amend_resubmit(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_return_amend_resubmit(client: TestClient, as_user: AsUser) -> None:
     firm = as_user("enterprise1")
     a = _submit(client, as_user, "2.6.1", key="amend-1")
     v1 = client.get(f"{API}/applications/{a}", headers=firm).json()
@@ -172,7 +175,7 @@ def test_return_amend_resubmit(client: TestClient, as_user) -> None:  # type: ig
     assert client.get(f"{API}/audit/verify", headers=admin).json()["ok"] is True
 
 
-def test_returned_expert_invitations_are_cancelled(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_returned_expert_invitations_are_cancelled(client: TestClient, as_user: AsUser) -> None:
     firm, city = as_user("enterprise1"), as_user("city_jx")
     a = to_expert_step(client, as_user)
     experts = expert_ids(client, as_user)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from huiqi.policies import load_policy
 from huiqi.policies.text import normalise, split_clauses
+from huiqi.rules.policy import Policy
 
 SHARED_TEXT = "wuhan-digital-economy-2022.txt"
 
@@ -58,7 +60,7 @@ def test_clause_words_are_the_published_words() -> None:
         assert t.text in policy.clause(t.clause_id).text, t.id
 
 
-def test_shipped_text_is_the_reference_text(shared_policy_dir) -> None:  # type: ignore[no-untyped-def]
+def test_shipped_text_is_the_reference_text(shared_policy_dir: Path) -> None:
     policy = load_policy()
     assert policy.full_text == (shared_policy_dir / SHARED_TEXT).read_text(encoding="utf-8")
 
@@ -81,7 +83,7 @@ def test_every_money_sentence_is_a_measure() -> None:
                 ), f"{clause.ref}: {sentence}"
 
 
-def _task_mentions(policy, cid: str, sentence: str) -> bool:  # type: ignore[no-untyped-def]
+def _task_mentions(policy: Policy, cid: str, sentence: str) -> bool:
     return any(t.text in sentence for t in policy.tasks if t.clause_id == cid)
 
 

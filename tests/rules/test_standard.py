@@ -16,7 +16,7 @@ from huiqi.rules.parameters import ParamView
 from huiqi.rules.standard import CREDIT_SOURCE, in_scope
 
 POLICY = load_policy()
-CASE = {
+CASE: dict[str, Any] = {
     "as_of": "2024-06-30",
     "fiscal_year": 2023,
     "enterprise": {"software_enterprise": True, "district": "江岸区"},
@@ -30,7 +30,7 @@ def _credit(enterprise: dict[str, Any], readings: dict[str, Any] | None = None) 
         case["readings"] = readings
     (row,) = [r for r in evaluate_case_json(POLICY, case)["results"] if r["measure"] == "2.6.1"]
     (cond,) = [c for c in row["conditions"] if c["key"] == "credit"]
-    return cond  # type: ignore[no-any-return]
+    return cond
 
 
 @pytest.mark.parametrize(

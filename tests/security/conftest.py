@@ -3,11 +3,12 @@ a raw ASGI driver for attacks a test client would soften (bodies streamed chunk 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.app import create_app
@@ -24,13 +25,16 @@ from tests.platform.conftest import (  # noqa: F401
 
 API = "/api/v1"
 
+# the `make_app` fixture: PlatformSettings fields -> a platform app built with them
+MakeApp = Callable[..., FastAPI]
+
 
 @pytest.fixture
-def make_app(database_url: str) -> Iterator[Callable[..., Any]]:  # noqa: F811
+def make_app(database_url: str) -> Iterator[MakeApp]:  # noqa: F811
     """create_app with settings changed for one test (demo data seeded)."""
-    made: list[Any] = []
+    made: list[FastAPI] = []
 
-    def make(**settings: Any) -> Any:
+    def make(**settings: Any) -> FastAPI:
         application = create_app(
             database_url, seed_demo=True, settings=PlatformSettings(**settings)
         )
@@ -102,13 +106,13 @@ async def stream_to(
     return out
 
 
-def run(coro: Awaitable[Streamed]) -> Streamed:
+def run(coro: Coroutine[Any, Any, Streamed]) -> Streamed:
     import asyncio
 
-    return asyncio.run(coro)  # type: ignore[arg-type]
+    return asyncio.run(coro)
 
 
-def session_client(application: Any, username: str, **kwargs: Any) -> TestClient:
+def session_client(application: FastAPI, username: str, **kwargs: Any) -> TestClient:
     """A browser-like client logged in through the login page (session cookie set)."""
     c = TestClient(application, **kwargs)
     r = c.post("/login", data={"username": username, "password": "demo123"}, follow_redirects=False)

@@ -5,8 +5,11 @@ in page URLs and API paths, 1e400, NaN/Infinity and 5,000-deep JSON."""
 from __future__ import annotations
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
+from tests.platform.conftest import AsUser
 from tests.security.conftest import API, session_client
 
 CASE = (
@@ -15,7 +18,7 @@ CASE = (
 )
 
 
-def _error(r, status: int | tuple[int, ...] = 422) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _error(r: Response, status: int | tuple[int, ...] = 422) -> dict[str, str]:
     statuses = status if isinstance(status, tuple) else (status,)
     assert r.status_code in statuses, (r.status_code, r.text[:300])
     return r.json()["errors"][0]
@@ -34,7 +37,9 @@ def test_nul_in_login(client: TestClient) -> None:
     assert _error(r)["path"] == "username"
 
 
-def test_nul_in_json_fields_forms_and_queries(client: TestClient, as_user, app) -> None:  # type: ignore[no-untyped-def]
+def test_nul_in_json_fields_forms_and_queries(
+    client: TestClient, as_user: AsUser, app: FastAPI
+) -> None:
     admin = as_user("admin")
     body = {
         "credit_code": "91420100MA4K5Q8U19",
@@ -78,21 +83,23 @@ def test_nul_in_json_fields_forms_and_queries(client: TestClient, as_user, app) 
         f"{API}/payments/applications/99999999999",
     ],
 )
-def test_ids_beyond_the_integer_range(app, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_ids_beyond_the_integer_range(app: FastAPI, path: str) -> None:
     c = session_client(app, "admin")
     r = c.get(path)
     err = _error(r, (404, 422))
     assert err["path"].endswith("id") or err["path"] in ("batch_id", "app_id", "task_id")
 
 
-def test_a_browser_gets_a_page_not_json(app) -> None:  # type: ignore[no-untyped-def]
+def test_a_browser_gets_a_page_not_json(app: FastAPI) -> None:
     c = session_client(app, "admin")
     r = c.get("/officer/applications/99999999999", headers={"Accept": "text/html"})
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     assert "编号 99999999999 不存在" in r.text and 'lang="zh-CN"' in r.text
 
 
-def test_ids_beyond_the_integer_range_in_posts(app, client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_ids_beyond_the_integer_range_in_posts(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     c = session_client(app, "admin")
     err = _error(
         c.post("/officer/applications/99999999999", data={"action": "district"}), (404, 422)
@@ -122,7 +129,7 @@ def test_calculator_numbers(client: TestClient, number: bytes, rule: str) -> Non
         assert err["path"] == "annual.2023.revenue" and err["rule"] == rule, err
 
 
-def test_deep_nesting(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_deep_nesting(client: TestClient, as_user: AsUser) -> None:
     deep = b"[" * 5000 + b"]" * 5000
     for path in (f"{API}/evaluate", f"{API}/explain"):
         err = _error(client.post(path, content=deep))
@@ -139,7 +146,7 @@ def test_deep_nesting(client: TestClient, as_user) -> None:  # type: ignore[no-u
     assert client.post(f"{API}/evaluate", content=text).status_code == 200
 
 
-def test_numbers_in_api_bodies(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_numbers_in_api_bodies(client: TestClient, as_user: AsUser) -> None:
     h = {**as_user("admin"), "Content-Type": "application/json"}
     r = client.put(
         f"{API}/enterprises/1/figures/2023", content=b'{"revenue_fen": 1e400}', headers=h

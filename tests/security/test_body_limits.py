@@ -7,10 +7,12 @@ from __future__ import annotations
 import tracemalloc
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.tabular import read_records
+from tests.platform.conftest import AsUser
 from tests.security.conftest import API, run, stream_to
 from tests.security.xlsx_bomb import many_rows_xlsx
 
@@ -19,7 +21,7 @@ MiB = 1 << 20
 
 
 @pytest.mark.parametrize("path", [f"{API}/auth/login", "/login", f"{API}/evaluate"])
-def test_huge_json_or_form_body_is_cut_off_while_streaming(app, path: str) -> None:  # type: ignore[no-untyped-def]
+def test_huge_json_or_form_body_is_cut_off_while_streaming(app: FastAPI, path: str) -> None:
     ctype = "application/x-www-form-urlencoded" if path == "/login" else "application/json"
     out = run(
         stream_to(app, "POST", path, headers={"content-type": ctype}, total=200 * MiB, chunk=CHUNK)
@@ -28,7 +30,7 @@ def test_huge_json_or_form_body_is_cut_off_while_streaming(app, path: str) -> No
     assert out.bytes_pulled <= app.state.settings.max_body_bytes + len(CHUNK)
 
 
-def test_declared_length_over_the_limit_is_refused_unread(app) -> None:  # type: ignore[no-untyped-def]
+def test_declared_length_over_the_limit_is_refused_unread(app: FastAPI) -> None:
     headers = {"content-type": "application/json", "content-length": str(200 * MiB)}
     out = run(
         stream_to(app, "POST", f"{API}/auth/login", headers=headers, total=200 * MiB, chunk=CHUNK)
@@ -36,7 +38,7 @@ def test_declared_length_over_the_limit_is_refused_unread(app) -> None:  # type:
     assert out.status == 413 and out.bytes_pulled == 0
 
 
-def test_anonymous_gigabyte_upload_is_refused_before_it_is_read(app) -> None:  # type: ignore[no-untyped-def]
+def test_anonymous_gigabyte_upload_is_refused_before_it_is_read(app: FastAPI) -> None:
     path = f"{API}/notices/1/public-objections"
     ctype = "multipart/form-data; boundary=xyz"
     declared = {"content-type": ctype, "content-length": str(1 << 30)}
@@ -51,7 +53,7 @@ def test_anonymous_gigabyte_upload_is_refused_before_it_is_read(app) -> None:  #
     assert out.bytes_pulled <= app.state.settings.upload_max_bytes + len(CHUNK)
 
 
-def test_three_million_row_xlsx_import_is_refused(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_three_million_row_xlsx_import_is_refused(client: TestClient, as_user: AsUser) -> None:
     bomb = many_rows_xlsx(3_000_000)
     assert len(bomb) < 250_000
     r = client.post(

@@ -4,9 +4,11 @@ On SQLite and PostgreSQL (the refused requests must not have touched the session
 
 from __future__ import annotations
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.security.conftest import API, session_client
+from tests.platform.conftest import AsUser
+from tests.security.conftest import API, MakeApp, session_client
 
 EVIL = "https://evil.example"
 
@@ -16,7 +18,7 @@ def _logged_in(c: TestClient) -> bool:
     return r.status_code == 200
 
 
-def test_cross_site_logout_post_is_refused_and_the_session_survives(app) -> None:  # type: ignore[no-untyped-def]
+def test_cross_site_logout_post_is_refused_and_the_session_survives(app: FastAPI) -> None:
     officer = session_client(app, "district_dh")
     for headers in (
         {"Origin": EVIL, "Sec-Fetch-Site": "cross-site"},
@@ -32,7 +34,9 @@ def test_cross_site_logout_post_is_refused_and_the_session_survives(app) -> None
         assert _logged_in(officer), headers
 
 
-def test_cross_site_review_decision_is_refused(app, client, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_cross_site_review_decision_is_refused(
+    app: FastAPI, client: TestClient, as_user: AsUser
+) -> None:
     r = client.post(
         f"{API}/applications",
         json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
@@ -62,7 +66,7 @@ def test_cross_site_review_decision_is_refused(app, client, as_user) -> None:  #
     assert detail["status"] == "district_passed"
 
 
-def test_same_origin_forms_and_api_clients_pass(app) -> None:  # type: ignore[no-untyped-def]
+def test_same_origin_forms_and_api_clients_pass(app: FastAPI) -> None:
     officer = session_client(app, "district_dh")
     r = officer.post(
         "/logout",
@@ -78,7 +82,7 @@ def test_same_origin_forms_and_api_clients_pass(app) -> None:  # type: ignore[no
     assert api.post(f"{API}/auth/logout", headers=h).status_code == 204
 
 
-def test_logout_is_post_only(app) -> None:  # type: ignore[no-untyped-def]
+def test_logout_is_post_only(app: FastAPI) -> None:
     officer = session_client(app, "district_dh")
     r = officer.get("/logout", follow_redirects=False)
     assert r.status_code == 405
@@ -88,7 +92,7 @@ def test_logout_is_post_only(app) -> None:  # type: ignore[no-untyped-def]
     assert 'href="/logout"' not in page
 
 
-def test_behind_a_trusted_proxy_the_public_origin_is_the_sites_own(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_behind_a_trusted_proxy_the_public_origin_is_the_sites_own(make_app: MakeApp) -> None:
     app = make_app(trusted_proxies="127.0.0.1")
     proxy = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "huiqi.example.cn"}
     officer = session_client(app, "district_dh", client=("127.0.0.1", 50000))
@@ -109,7 +113,7 @@ def test_behind_a_trusted_proxy_the_public_origin_is_the_sites_own(make_app) -> 
     assert r.status_code == 403 and _logged_in(outsider)
 
 
-def test_configured_public_origin_is_accepted(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_configured_public_origin_is_accepted(make_app: MakeApp) -> None:
     app = make_app(public_origins="https://huiqi.example.cn")
     officer = session_client(app, "district_dh")
     r = officer.post(

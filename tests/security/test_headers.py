@@ -7,14 +7,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from httpx import Response
 
-from tests.security.conftest import API
+from tests.security.conftest import API, MakeApp
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "huiqi" / "web" / "templates"
 
 
-def _session_cookie(r) -> str:  # type: ignore[no-untyped-def]
+def _session_cookie(r: Response) -> str:
     cookies = [v for k, v in r.headers.multi_items() if k == "set-cookie"]
     found = [c for c in cookies if c.startswith("huiqi_session=")]
     assert found, cookies
@@ -51,7 +53,7 @@ def test_cookie_over_plain_http_is_httponly_lax_and_not_secure(client: TestClien
     assert "httponly" in cookie and "samesite=lax" in cookie and "secure" not in cookie
 
 
-def test_cookie_over_https_is_secure(app) -> None:  # type: ignore[no-untyped-def]
+def test_cookie_over_https_is_secure(app: FastAPI) -> None:
     c = TestClient(app, base_url="https://testserver")
     r = c.post("/login", data={"username": "admin", "password": "demo123"}, follow_redirects=False)
     cookie = _session_cookie(r).lower()
@@ -59,7 +61,7 @@ def test_cookie_over_https_is_secure(app) -> None:  # type: ignore[no-untyped-de
     assert r.headers["strict-transport-security"].startswith("max-age=")
 
 
-def test_forwarded_proto_counts_only_from_a_trusted_proxy(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_forwarded_proto_counts_only_from_a_trusted_proxy(make_app: MakeApp) -> None:
     app = make_app(trusted_proxies="10.0.0.0/8")
     body = {"username": "admin", "password": "demo123"}
     https = {"X-Forwarded-Proto": "https"}
@@ -73,7 +75,7 @@ def test_forwarded_proto_counts_only_from_a_trusted_proxy(make_app) -> None:  # 
     assert "secure" not in cookie
 
 
-def test_cookie_secure_always(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_cookie_secure_always(make_app: MakeApp) -> None:
     app = make_app(cookie_secure="always")
     r = TestClient(app).post(f"{API}/auth/login", json={"username": "admin", "password": "demo123"})
     assert "secure" in _session_cookie(r).lower()

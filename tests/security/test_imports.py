@@ -5,13 +5,16 @@ each offers a template that imports as it is (SQLite and PostgreSQL for the ente
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from huiqi.platform.tabular import decode_text
+from tests.platform.conftest import AsUser
 from tests.platform.jobs_support import drain
 from tests.security.conftest import API, session_client
 
@@ -36,7 +39,7 @@ class _Answer:
         return self._body
 
 
-def _run_import(client: TestClient, admin, files):  # type: ignore[no-untyped-def]
+def _run_import(client: TestClient, admin: dict[str, str], files):
     r = client.post(f"{API}/enterprises/import", files=files, headers=admin)
     if r.status_code != 202:
         return r  # refused at once (file-level problems)
@@ -47,11 +50,11 @@ def _run_import(client: TestClient, admin, files):  # type: ignore[no-untyped-de
     return _Answer(422, job["result"] or {"errors": [{"message": job["error"]}]})
 
 
-def _import(client: TestClient, admin, name: str, content: bytes):  # type: ignore[no-untyped-def]
+def _import(client: TestClient, admin: dict[str, str], name: str, content: bytes):
     return _run_import(client, admin, {"file": (name, content, "text/csv")})
 
 
-def _imported_name(client: TestClient, admin) -> str:  # type: ignore[no-untyped-def]
+def _imported_name(client: TestClient, admin: dict[str, str]) -> str:
     found = client.get(
         f"{API}/enterprises", params={"q": "91420100MA4K5Q8U19"}, headers=admin
     ).json()
@@ -61,8 +64,8 @@ def _imported_name(client: TestClient, admin) -> str:  # type: ignore[no-untyped
 
 @pytest.mark.parametrize("encoding", ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"])
 def test_enterprise_csv_in_every_office_encoding(
-    client: TestClient, as_user, encoding: str
-) -> None:  # type: ignore[no-untyped-def]
+    client: TestClient, as_user: AsUser, encoding: str
+) -> None:
     admin = as_user("admin")
     content = f"{TITLES}\r\n{ROW}\r\n".encode(encoding)
     r = _import(client, admin, "企业.csv", content)
@@ -73,7 +76,7 @@ def test_enterprise_csv_in_every_office_encoding(
     assert profile and profile[0]["district"] == "江岸区"
 
 
-def test_undecodable_csv_is_named(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_undecodable_csv_is_named(client: TestClient, as_user: AsUser) -> None:
     # 0x81 opens a two-byte GB18030 character that a space cannot close; not UTF-8 either
     r = _import(client, as_user("admin"), "x.csv", "名称\n".encode("gbk") + b"\x81\x20\n")
     assert r.status_code == 422
@@ -81,7 +84,7 @@ def test_undecodable_csv_is_named(client: TestClient, as_user) -> None:  # type:
     assert err["path"] == "file" and err["rule"] == "encoding" and "GBK" in err["message"]
 
 
-def test_enterprise_template_imports_as_it_is(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_enterprise_template_imports_as_it_is(client: TestClient, as_user: AsUser) -> None:
     admin = as_user("admin")
     for kind in ("xlsx", "csv"):
         r = client.get(f"{API}/enterprises/import-template.{kind}", headers=admin)
@@ -109,7 +112,7 @@ def test_enterprise_template_imports_as_it_is(client: TestClient, as_user) -> No
     )
 
 
-def test_enterprise_xlsx_with_chinese_titles(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_enterprise_xlsx_with_chinese_titles(client: TestClient, as_user: AsUser) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(TITLES.replace("（元）", "(元)").split(","))  # ASCII brackets as typed
@@ -127,7 +130,7 @@ SCREEN_TITLES = (
 SCREEN_ROW = "91420100MA4K5Q8U19,是,800万元,500万元,130万元,"
 
 
-def _screen(app, name: str, content: bytes) -> dict:  # type: ignore[no-untyped-def]
+def _screen(app: FastAPI, name: str, content: bytes) -> dict:
     analyst = session_client(app, "analyst")
     r = analyst.post(
         "/analyst/screening",
@@ -144,20 +147,20 @@ def _screen(app, name: str, content: bytes) -> dict:  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def web_app(tmp_path):  # type: ignore[no-untyped-def]
+def web_app(tmp_path: Path):
     from tests.web.conftest import make_app
 
     return make_app(tmp_path)
 
 
 @pytest.mark.parametrize("encoding", ["gbk", "utf-8", "utf-8-sig"])
-def test_screening_csv_with_chinese_titles(web_app, encoding: str) -> None:  # type: ignore[no-untyped-def]
+def test_screening_csv_with_chinese_titles(web_app: FastAPI, encoding: str) -> None:
     job = _screen(web_app, "登记册.csv", f"{SCREEN_TITLES}\n{SCREEN_ROW}\n".encode(encoding))
     assert job["state"] == "done", job["message"]
     assert job["rows_done"] == 1 and job["bad_rows"] == 0 and job["eligible"]["2.6.1"] == 1
 
 
-def test_screening_template_and_xlsx(web_app) -> None:  # type: ignore[no-untyped-def]
+def test_screening_template_and_xlsx(web_app: FastAPI) -> None:
     analyst = session_client(web_app, "analyst")
     assert "/analyst/screening/template.xlsx" in analyst.get("/analyst/screening").text
     for kind in ("xlsx", "csv"):

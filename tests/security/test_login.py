@@ -6,19 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession, LoginFailure
-from tests.security.conftest import API, session_client
+from tests.platform.conftest import AsUser
+from tests.security.conftest import API, MakeApp, session_client
 
 
-def _login(c: TestClient, username: str, password: str):  # type: ignore[no-untyped-def]
+def _login(c: TestClient, username: str, password: str):
     return c.post(f"{API}/auth/login", json={"username": username, "password": password})
 
 
-def _audit(app, action_prefix: str = "auth.") -> list[AuditEntry]:  # type: ignore[no-untyped-def]
+def _audit(app: FastAPI, action_prefix: str = "auth.") -> list[AuditEntry]:
     with app.state.sessionmaker() as db:
         return list(
             db.scalars(
@@ -29,7 +31,7 @@ def _audit(app, action_prefix: str = "auth.") -> list[AuditEntry]:  # type: igno
         )
 
 
-def _age_failures(app, seconds: int) -> None:  # type: ignore[no-untyped-def]
+def _age_failures(app: FastAPI, seconds: int) -> None:
     """Move every recorded failure back in time, as if the lockout had passed."""
     with app.state.sessionmaker() as db:
         for f in db.scalars(select(LoginFailure)):
@@ -37,7 +39,9 @@ def _age_failures(app, seconds: int) -> None:  # type: ignore[no-untyped-def]
         db.commit()
 
 
-def test_fifty_wrong_passwords_then_the_right_one_is_refused(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+def test_fifty_wrong_passwords_then_the_right_one_is_refused(
+    app: FastAPI, client: TestClient
+) -> None:
     statuses = [_login(client, "admin", f"guess-{i}").status_code for i in range(50)]
     assert statuses[:4] == [401] * 4 and set(statuses[4:]) == {429}
     r = _login(client, "admin", "demo123")
@@ -56,7 +60,7 @@ def test_fifty_wrong_passwords_then_the_right_one_is_refused(app, client: TestCl
         assert db.scalars(select(LoginFailure).where(LoginFailure.username == "admin")).all() == []
 
 
-def test_one_address_guessing_many_accounts_is_refused(make_app) -> None:  # type: ignore[no-untyped-def]
+def test_one_address_guessing_many_accounts_is_refused(make_app: MakeApp) -> None:
     app = make_app(login_max_failures=100, login_max_failures_per_address=20)
     attacker = TestClient(app, client=("198.51.100.7", 40000))
     for i in range(20):
@@ -68,7 +72,7 @@ def test_one_address_guessing_many_accounts_is_refused(make_app) -> None:  # typ
     assert _login(other, "analyst", "demo123").status_code == 200
 
 
-def test_logins_failures_refusals_and_logouts_are_audited_without_password(app) -> None:  # type: ignore[no-untyped-def]
+def test_logins_failures_refusals_and_logouts_are_audited_without_password(app: FastAPI) -> None:
     c = TestClient(app)
     assert _login(c, "analyst", "wrong-Secret-1").status_code == 401
     assert _login(c, "nobody", "wrong-Secret-2").status_code == 401
@@ -105,7 +109,7 @@ def test_logins_failures_refusals_and_logouts_are_audited_without_password(app) 
     assert admin.get(f"{API}/audit/verify", headers=h).json()["ok"] is True
 
 
-def test_password_policy_for_new_and_reset_passwords(client: TestClient, as_user) -> None:  # type: ignore[no-untyped-def]
+def test_password_policy_for_new_and_reset_passwords(client: TestClient, as_user: AsUser) -> None:
     admin = as_user("admin")
     base = {"username": "kj_new", "role": "analyst"}
     for weak, words in (
@@ -133,7 +137,7 @@ def test_password_policy_for_new_and_reset_passwords(client: TestClient, as_user
     assert _login(client, "kj_new", "Hankou2025river").status_code == 200
 
 
-def test_idle_session_ends(app) -> None:  # type: ignore[no-untyped-def]
+def test_idle_session_ends(app: FastAPI) -> None:
     c = TestClient(app)
     token = _login(c, "analyst", "demo123").json()["token"]
     h = {"Authorization": f"Bearer {token}"}
@@ -155,7 +159,7 @@ def test_idle_session_ends(app) -> None:  # type: ignore[no-untyped-def]
     assert c.get(f"{API}/auth/me", headers=h).json()["errors"][0]["rule"] == "unauthenticated"
 
 
-def test_an_active_session_stays(app) -> None:  # type: ignore[no-untyped-def]
+def test_an_active_session_stays(app: FastAPI) -> None:
     c = TestClient(app)
     h = {"Authorization": f"Bearer {_login(c, 'analyst', 'demo123').json()['token']}"}
     idle = app.state.settings.session_idle_seconds

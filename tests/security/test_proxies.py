@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 
 from huiqi.platform.security.proxies import UVICORN_OPTIONS, TrustedProxies, client_address
-from tests.security.conftest import API
+from tests.security.conftest import API, MakeApp
 from tests.web.conftest import free_port
 
 CASE = {"as_of": "2024-06-30", "fiscal_year": 2023, "enterprise": {"name": "x"}}
@@ -36,12 +37,16 @@ def test_client_address_believes_only_trusted_proxies() -> None:
         TrustedProxies.parse("10.0.0.0/8, not-an-ip")
 
 
+# the `served` fixture: an app -> the base URL of a uvicorn serving it
+Serve = Callable[[FastAPI], str]
+
+
 @pytest.fixture
-def served(make_app) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+def served(make_app: MakeApp) -> Iterator[Serve]:
     """Start uvicorn as `huiqi serve` does (its options), for apps made by the test."""
     servers: list[tuple[uvicorn.Server, threading.Thread]] = []
 
-    def serve(app: Any) -> str:
+    def serve(app: FastAPI) -> str:
         port = free_port()
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **UVICORN_OPTIONS)
@@ -61,7 +66,9 @@ def served(make_app) -> Iterator[Any]:  # type: ignore[no-untyped-def]
         t.join(timeout=10)
 
 
-def test_spoofed_forwarded_for_does_not_bypass_the_rate_limit(make_app, served) -> None:  # type: ignore[no-untyped-def]
+def test_spoofed_forwarded_for_does_not_bypass_the_rate_limit(
+    make_app: MakeApp, served: Serve
+) -> None:
     base = served(make_app(rate_per_second=0.001, burst=3))
     with httpx.Client(base_url=base) as c:
         codes = [
@@ -73,7 +80,7 @@ def test_spoofed_forwarded_for_does_not_bypass_the_rate_limit(make_app, served) 
     assert codes[:3] == [200, 200, 200] and codes[3:] == [429, 429, 429]
 
 
-def test_a_configured_proxy_is_believed(make_app, served) -> None:  # type: ignore[no-untyped-def]
+def test_a_configured_proxy_is_believed(make_app: MakeApp, served: Serve) -> None:
     base = served(make_app(rate_per_second=0.001, burst=1, trusted_proxies="127.0.0.1"))
     with httpx.Client(base_url=base) as c:
         first = [

@@ -48,7 +48,9 @@ def test_upload_officer_sees_it_and_correction_with_new_document(
     shot(firm, "materials-apply-form")
     firm.get_by_role("button", name="确认并提交申报").click()
     firm.wait_for_url(re.compile(r"/enterprise/applications/\d+"))
-    app_id = int(re.search(r"/applications/(\d+)", firm.url).group(1))  # type: ignore[union-attr]
+    found = re.search(r"/applications/(\d+)", firm.url)
+    assert found is not None, firm.url
+    app_id = int(found.group(1))
     documents = firm.locator("#materials")
     assert "2023年度审计报告.pdf" in documents.inner_text()
     assert "确认签署" in documents.inner_text()

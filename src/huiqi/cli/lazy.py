@@ -7,13 +7,14 @@ second to every such call. `huiqi --help` still lists every command."""
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
 
 
 class LazyGroup(click.Group):
-    def __init__(self, *args: object, lazy: dict[str, str] | None = None, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.lazy = dict(lazy or {})  # command name -> "module:attribute"
 
     def list_commands(self, ctx: click.Context) -> list[str]:

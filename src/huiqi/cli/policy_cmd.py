@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from huiqi.policies import available_policies, load_policy
 from huiqi.rules.money import fen_to_str, format_wan
+
+if TYPE_CHECKING:
+    from huiqi.screening.readings_effect import ReadingEffect
 
 
 @click.group()
@@ -32,7 +36,7 @@ def list_policies() -> None:
 def measures(policy_id: str, as_json: bool) -> None:
     """资金措施：编号、名称、条款、类型、上限、责任单位。"""
     p = load_policy(policy_id)
-    rows = []
+    rows: list[dict[str, Any]] = []  # the JSON output, one object per measure
     for m in p.measures.values():
         cap = p.cap_fen(m.id, p.window_start)
         rows.append(
@@ -52,9 +56,9 @@ def measures(policy_id: str, as_json: bool) -> None:
         return
     for r in rows:
         kind = "计算" if r["kind"] == "computed" else "评审核定"
-        cap = f"最高{r['cap']}" if r["cap"] else ""
+        cap_text = f"最高{r['cap']}" if r["cap"] else ""
         click.echo(
-            f"{r['id']:6} {r['clause']:6} [{kind}] {r['title']} {cap}  "
+            f"{r['id']:6} {r['clause']:6} [{kind}] {r['title']} {cap_text}  "
             f"责任单位：{'、'.join(r['units'])}"
         )
 
@@ -151,7 +155,7 @@ def readings(
     from huiqi.rules.money import format_yuan
 
     p = load_policy(policy_id)
-    effects: dict[tuple[str, str], object] = {}
+    effects: dict[tuple[str, str], ReadingEffect] = {}
     if population is not None:
         from huiqi.screening.readings_effect import reading_effects
 
@@ -164,20 +168,20 @@ def readings(
         except InputError as exc:
             fail_input(exc)
         effects = {(e.name, _shown(e.value)): e for e in found}
-    rows = []
+    rows: list[dict[str, Any]] = []  # the JSON output, one object per reading
     for prm in p.readings.values():
         default = prm.values[-1][1]
-        alts = []
+        alts: list[dict[str, Any]] = []
         for alt in prm.alternatives:
-            entry: dict[str, object] = {"value": _shown(alt)}
+            entry: dict[str, Any] = {"value": _shown(alt)}
             e = effects.get((prm.name, _shown(alt)))
             if e is not None:
                 entry.update(
-                    firms_changed=e.firms_changed,  # type: ignore[attr-defined]
-                    cases_changed=e.cases_changed,  # type: ignore[attr-defined]
-                    baseline=fen_to_str(e.baseline_fen),  # type: ignore[attr-defined]
-                    alternative=fen_to_str(e.alternative_fen),  # type: ignore[attr-defined]
-                    delta=fen_to_str(e.delta_fen),  # type: ignore[attr-defined]
+                    firms_changed=e.firms_changed,
+                    cases_changed=e.cases_changed,
+                    baseline=fen_to_str(e.baseline_fen),
+                    alternative=fen_to_str(e.alternative_fen),
+                    delta=fen_to_str(e.delta_fen),
                 )
             alts.append(entry)
         rows.append(
@@ -194,12 +198,12 @@ def readings(
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     for r in rows:
-        others = "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，无其他读法）"  # type: ignore[index]
+        others = "、".join(str(a["value"]) for a in r["alternatives"]) or "—（只列出，无其他读法）"
         click.echo(f"{r['name']}  默认：{r['default']}  其他读法：{others}")
         if r["words"]:
             click.echo(f"  原文：{r['words']}")
         click.echo(f"  含义：{r['description']}")
-        for a in r["alternatives"]:  # type: ignore[attr-defined]
+        for a in r["alternatives"]:
             if "delta" in a:
                 delta = int(a["delta"].replace(".", ""))
                 sign = "+" if delta > 0 else ""

@@ -215,7 +215,7 @@ def shown(path: Path) -> str:
 
 def policy_case_files() -> list[tuple[str, Path]]:
     """(policy id, file) for every installed policy package's cases/*.yaml."""
-    out = []
+    out: list[tuple[str, Path]] = []
     for policy_id, module in sorted(available_policies().items()):
         folder = Path(str(resources.files(module).joinpath("cases")))
         out.extend((policy_id, p) for p in sorted(folder.glob("*.yaml")))

@@ -149,7 +149,7 @@ def create(
             body = UserIn(
                 username=username,
                 password=password,
-                role=role,  # type: ignore[arg-type]  # a click.Choice of ROLES
+                role=role,  # a click.Choice of ROLES
                 display_name=display_name,
                 enterprise_id=enterprise_id,
                 district=district,

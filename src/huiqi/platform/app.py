@@ -45,6 +45,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
     from huiqi.platform.jobs.views import router as jobs
+    from huiqi.platform.matching.views import router as matching
     from huiqi.platform.materials.views import router as materials
     from huiqi.platform.payments.views import router as payments
     from huiqi.platform.public_notices.views import router as notices
@@ -55,6 +56,7 @@ def _routers() -> list[APIRouter]:
         evaluate, auth, enterprises, applications, reviews, notices,
         payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
         challenges,
+        matching,
     ]  # fmt: skip
 
 

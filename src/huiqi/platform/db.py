@@ -12,11 +12,11 @@ import datetime as dt
 from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, Table, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -38,6 +38,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+    if TYPE_CHECKING:
+        # every model maps one named Table (bulk COPY and deletes use its name and columns);
+        # SQLAlchemy declares the wider FromClause, which also covers joins and subqueries
+        __table__: ClassVar[Table]
 
 
 # Money is integer fen. BigInteger on PostgreSQL; SQLite integers are 64-bit anyway.

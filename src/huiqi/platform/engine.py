@@ -21,6 +21,7 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.policy import get_policy
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.money import fen_to_str
+from huiqi.rules.policy import Policy
 
 
 def yuan_to_fen(text: str | None) -> int | None:
@@ -29,7 +30,7 @@ def yuan_to_fen(text: str | None) -> int | None:
     return int(Decimal(text) * 100)
 
 
-def _default_as_of(policy: Any, fiscal_year: int) -> dt.date:
+def _default_as_of(policy: Policy, fiscal_year: int) -> dt.date:
     """Today, moved into the year in which `fiscal_year` is applied for: annual measures are
     applied for in the following year (the policy's fiscal-year lag), so an officer re-checking
     a 2023 application in 2026 still evaluates it as of its application year."""

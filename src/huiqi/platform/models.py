@@ -24,6 +24,16 @@ from huiqi.platform.enterprises.models import (
 )
 from huiqi.platform.experts.models import ExpertAssignment
 from huiqi.platform.jobs.models import Job, JobFile
+from huiqi.platform.matching.models import (
+    MatchingContact,
+    MatchingEntry,
+    MatchingEvent,
+    MatchingList,
+    MatchingListItem,
+    MatchingMeeting,
+    MatchingRegistration,
+    MatchingSlotBooking,
+)
 from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.public_notices.models import (
@@ -62,6 +72,14 @@ __all__ = [
     "Job",
     "JobFile",
     "LoginFailure",
+    "MatchingContact",
+    "MatchingEntry",
+    "MatchingEvent",
+    "MatchingList",
+    "MatchingListItem",
+    "MatchingMeeting",
+    "MatchingRegistration",
+    "MatchingSlotBooking",
     "NoticeBatch",
     "NoticeItem",
     "Objection",

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.settings import POLICY_ID
 
+if TYPE_CHECKING:
+    from huiqi.rules.policy import MeasureSpec, Policy
+
 
 @lru_cache(maxsize=4)
-def get_policy(policy_id: str = POLICY_ID) -> Any:
+def get_policy(policy_id: str = POLICY_ID) -> Policy:
     from huiqi.policies import load_policy
 
     return load_policy(policy_id)
 
 
-def measure(measure_id: str, path: str = "measure_id") -> Any:
+def measure(measure_id: str, path: str = "measure_id") -> MeasureSpec:
     spec = get_policy().measures.get(measure_id)
     if spec is None:
         raise ApiError(422, "unknown_measure", f"政策中没有措施 {measure_id}", path)

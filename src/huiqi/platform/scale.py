@@ -72,7 +72,7 @@ def seed_registry(
             for k, eid in enumerate(ids)
         ],
     )  # fmt: skip
-    figures = []
+    figures: list[tuple[int, int, int, int | None, dict[str, Any]]] = []
     for k, eid in enumerate(ids):
         figures.append((eid, fiscal_year, int(revenue[k]) * 100, int(rd[k]) * 100, empty))
         figures.append((eid, fiscal_year - 1, int(revenue_prev[k]) * 100, None, empty))

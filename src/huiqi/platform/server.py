@@ -12,8 +12,12 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 
 def _safe_url(url: str) -> str:
@@ -26,7 +30,7 @@ def _safe_url(url: str) -> str:
         return url.split("@")[-1]
 
 
-def demo_data_present(engine: object) -> bool:
+def demo_data_present(engine: Engine) -> bool:
     """Whether the demo seed ever ran on this database (its audit record says so), or a demo
     account still has the published demo password."""
     from sqlalchemy import select
@@ -38,7 +42,7 @@ def demo_data_present(engine: object) -> bool:
     from huiqi.platform.auth.service import verify_password
     from huiqi.platform.demo import DEMO_PASSWORD, DEMO_USERS
 
-    with Session(engine) as db:  # type: ignore[call-overload]
+    with Session(engine) as db:
         if db.scalar(select(AuditEntry.seq).where(AuditEntry.action == "demo.seed").limit(1)):
             return True
         names = [u for u, *_ in DEMO_USERS]
@@ -122,9 +126,11 @@ def serve(
     )
     if settings.demo:
         from huiqi.platform.demo import seed_applications
+        from huiqi.platform.matching.demo import seed_matching
 
         with app.state.sessionmaker() as db:
             seed_applications(db)
+            seed_matching(db)
     _print_banner(host, port, url, settings)
     if workers > 1:
         from huiqi.platform.workers import reuseport_supported, run_workers
@@ -159,7 +165,7 @@ def serve(
     return 0
 
 
-def uvicorn_options(settings: PlatformSettings) -> dict[str, object]:
+def uvicorn_options(settings: PlatformSettings) -> dict[str, Any]:
     from huiqi.platform.observability import uvicorn_log_config
     from huiqi.platform.security.proxies import UVICORN_OPTIONS
 

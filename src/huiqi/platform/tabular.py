@@ -102,7 +102,8 @@ def _size_from_start_tags(self: Any) -> None:
     try:
         for _event, element in iterparse(src, events=("start",)):
             if element.tag == DIMENSION_TAG:
-                bounds = SheetDimension.from_tree(element).boundaries
+                dimension = SheetDimension.from_tree(element)
+                bounds = dimension.boundaries if dimension is not None else None
                 if bounds is not None:
                     self._min_column, self._min_row, self._max_column, self._max_row = bounds
                 return
@@ -116,7 +117,8 @@ def _xlsx_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
     from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
-    ReadOnlyWorksheet._get_size = _size_from_start_tags  # type: ignore[method-assign]
+    # a private openpyxl method, so its stubs do not declare it
+    ReadOnlyWorksheet._get_size = _size_from_start_tags  # type: ignore[attr-defined]
 
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as z:

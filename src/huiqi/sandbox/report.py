@@ -301,7 +301,9 @@ def write_excel(tables: Tables, path: Path) -> None:
             {3, 4, 5},
         ),
     ]
-    wb.remove(wb.active)
+    first = wb.active  # a new workbook starts with one empty sheet
+    if first is not None:
+        wb.remove(first)
     for title, headers, rows, money_cols in sheets:
         ws = wb.create_sheet(title)
         ws.append(headers)
@@ -400,8 +402,11 @@ def write_charts(tables: Tables, outdir: Path, reform_name: str) -> list[Path]:
 
 def _figures(plt: Any, tables: Tables, chinese: bool) -> list[tuple[str, Any]]:
     wan = 1_000_000  # fen per 万元
-    t = (lambda zh, en: zh) if chinese else (lambda zh, en: en)
-    figs = []
+
+    def t(zh: str, en: str) -> str:
+        return zh if chinese else en
+
+    figs: list[tuple[str, Any]] = []
     rows = tables.measures
     fig, ax = plt.subplots(figsize=(10, 4.5))
     x = range(len(rows))

@@ -55,13 +55,15 @@ class Summary:
         self.cases += other.cases
         self.bad_cases += other.bad_cases
         self.problems = (self.problems + other.problems)[:1000]
-        for table, theirs in (
+        # the three tables differ only in their key; each key's counts add up position by position
+        tables: tuple[tuple[dict[Any, list[int]], dict[Any, list[int]]], ...] = (
             (self.cube, other.cube),
             (self.discretionary, other.discretionary),
             (self.firms, other.firms),
-        ):
+        )
+        for table, theirs in tables:
             for k, v in theirs.items():
-                mine = table.setdefault(k, [0] * len(v))  # type: ignore[arg-type]
+                mine = table.setdefault(k, [0] * len(v))
                 for i, x in enumerate(v):
                     mine[i] += x
         self.winners = sorted(self.winners + other.winners, key=_winner_order)[:TOP]
@@ -121,9 +123,9 @@ def _top(
 
 def simulate_part(baseline: Policy, reformed: Policy, part: RegistryPart) -> Summary:
     cache = RowsCache(part)  # frames shared by both runs where the window is unchanged
-    base = evaluate_part(baseline, part, cache)
+    base_results = evaluate_part(baseline, part, cache)
     # measures whose frame, formula and parameters the reform leaves alone are reused, exactly
-    runs = [base, evaluate_part(reformed, part, cache, reuse=base)]
+    runs = [base_results, evaluate_part(reformed, part, cache, reuse=base_results)]
     enc = pc.dictionary_encode(pa.array(part.district, pa.string()))
     names = [str(x) if x is not None else "（未填）" for x in enc.dictionary.to_pylist()]
     names.append("（未填）")

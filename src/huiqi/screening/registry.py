@@ -195,7 +195,7 @@ def _bookkeeping(
         if len(uniq):
             best = np.where(found, amount[top][pos], 0)
             best_known = found
-            name = np.where(found, ot.cols["policy"][0][sel][top][pos], None)
+            name = np.where(found, ot.cols["policy"][0][sel][top][pos], np.array(None))
             paid_other = found & ot.cols["paid"][0][sel][top][pos]
     ones = np.ones(n, dtype=np.bool_)
     frame.put(PRIOR_PAID, paid.astype(np.int64), ones)

@@ -31,7 +31,7 @@ from huiqi.rules.policy import Policy
 from .columns import fen_to_decimal_array
 from .registry import MeasureResult, evaluate_part, load_part
 from .screen import _progress
-from .tables import TABLES, Problem, check_required
+from .tables import TABLES, Problem, RegistryPart, check_required
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -105,7 +105,7 @@ def iter_results(
     parts: list[dict[str, Path | None]],
     as_of: dt.date | None,
     fiscal_year: int | None,
-) -> Iterator[tuple[object, list[MeasureResult]]]:
+) -> Iterator[tuple[RegistryPart, list[MeasureResult]]]:
     for files in parts:
         tables = read_part(files)
         sources = {k: str(v) for k, v in files.items() if v is not None}
@@ -113,10 +113,7 @@ def iter_results(
         yield part, evaluate_part(policy, part)
 
 
-def output_batch(part: object, results: list[MeasureResult]) -> pa.RecordBatch:
-    from .tables import RegistryPart
-
-    assert isinstance(part, RegistryPart)
+def output_batch(part: RegistryPart, results: list[MeasureResult]) -> pa.RecordBatch:
     cols: dict[str, list[pa.Array]] = {f.name: [] for f in OUTPUT_SCHEMA}
     for r in results:
         keep = np.flatnonzero(r.status != INELIGIBLE)
@@ -137,10 +134,7 @@ def output_batch(part: object, results: list[MeasureResult]) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA)
 
 
-def account(report: RegistryReport, part: object, results: list[MeasureResult]) -> None:
-    from .tables import RegistryPart
-
-    assert isinstance(part, RegistryPart)
+def account(report: RegistryReport, part: RegistryPart, results: list[MeasureResult]) -> None:
     report.cases += part.n
     report.bad_cases += int(part.bad.sum())
     report.problems.extend(part.problems)
@@ -176,7 +170,7 @@ def screen_directory(
         for part, results in iter_results(policy, parts, as_of, fiscal_year):
             writer.write_batch(output_batch(part, results))
             account(report, part, results)
-            advance(part.n)  # type: ignore[attr-defined]
+            advance(part.n)
     tmp.replace(output_path)
     if report.problems:
         write_errors(report.problems, errors_path or default_errors_path(output_path))

@@ -11,10 +11,11 @@ import csv
 import datetime as dt
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -36,6 +37,9 @@ from .columns import (
     money_column,
 )
 from .tables import text_column
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 SCREEN_MEASURES = ("2.6.1", "2.6.2", "2.6.3")
 INPUT_COLUMNS = (
@@ -266,9 +270,9 @@ class _progress:
 
     def __init__(self, show: bool, total: int | None) -> None:
         self.show, self.total = show, total
-        self._bar = None
+        self._bar: Progress | None = None
 
-    def __enter__(self):  # type: ignore[no-untyped-def]
+    def __enter__(self) -> Callable[[int], None]:
         if not self.show:
             return lambda n: None
         from rich.progress import (
@@ -280,7 +284,7 @@ class _progress:
             TimeRemainingColumn,
         )
 
-        self._bar = Progress(
+        bar = self._bar = Progress(
             TextColumn("筛查"),
             BarColumn(),
             MofNCompleteColumn(),
@@ -288,9 +292,9 @@ class _progress:
             TimeRemainingColumn(),
             transient=False,
         )
-        self._bar.__enter__()
-        task = self._bar.add_task("screen", total=self.total)
-        return lambda n: self._bar.advance(task, n)  # type: ignore[union-attr]
+        bar.__enter__()
+        task = bar.add_task("screen", total=self.total)
+        return lambda n: bar.advance(task, n)
 
     def __exit__(self, *exc: object) -> None:
         if self._bar is not None:

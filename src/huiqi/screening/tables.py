@@ -180,7 +180,7 @@ def level_values(policy: Policy, kind: ObjArray, level: Col, problems: RowProble
     """A recognition's level as the case parser reads it, as its ordinal (1-based): DCMM
     "3" -> 3, e-commerce "national" -> 2. Kinds without levels ignore the column."""
     n = len(kind)
-    level, given = level
+    text, given = level
     ordinal = np.zeros(n, dtype=np.int64)
     known = np.zeros(n, dtype=np.bool_)
     for name, fk in policy.recognition_kinds.items():
@@ -194,7 +194,7 @@ def level_values(policy: Policy, kind: ObjArray, level: Col, problems: RowProble
         problems.mark(missing, "level", "required", f"{fk.title}需要填写等级")
         matched = np.zeros(n, dtype=np.bool_)
         for i, allowed in enumerate(fk.levels):
-            hit = rows & (level == str(allowed))
+            hit = rows & (text == str(allowed))
             value = allowed if isinstance(allowed, int) else i + 1
             ordinal[hit] = value
             matched |= hit

@@ -138,7 +138,7 @@ async def create_user(request: Request) -> Response:
                 body = UserIn(
                     username=form.get("username", "").strip(),
                     password=form.get("password", ""),
-                    role=form.get("role", ""),  # type: ignore[arg-type]  # validated by UserIn
+                    role=form.get("role", ""),  # validated by UserIn
                     display_name=form.get("display_name", "").strip(),
                     enterprise_id=enterprise_id,
                     district=form.get("district", "").strip() or None,
@@ -166,11 +166,12 @@ async def update_user(request: Request, user_id: int) -> Response:
     me = admin(request)
     form = form_dict(await request.form())
     action = form.get("action", "")
-    changes: dict[str, Any] = {
+    by_action: dict[str, dict[str, Any]] = {
         "disable": {"active": False},
         "enable": {"active": True},
         "password": {"password": form.get("password", "")},
-    }.get(action, {})
+    }
+    changes = by_action.get(action, {})
     if not changes:
         return redirect(request, "/admin/users?msg=未知操作")
     with open_db(request) as db:
@@ -225,8 +226,8 @@ async def budget_set(request: Request) -> Response:
             try:
                 body = budgets.PoolIn(
                     measure_id=form.get("measure_id", ""),
-                    fiscal_year=form.get("fiscal_year", ""),  # type: ignore[arg-type]
-                    total_fen=total,  # type: ignore[arg-type]
+                    fiscal_year=form.get("fiscal_year", ""),
+                    total_fen=total,
                 )
                 pool = budgets.upsert_pool(db, me.principal, body)
             except (ApiError, ValidationError) as exc:
@@ -354,7 +355,7 @@ def audit(request: Request, check: str = "", entity: str = "") -> Response:
         q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
         if entity:
             q = q.where(AuditEntry.entity == entity[:64])
-        entries = [
+        entries: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
                 "at": e.at,

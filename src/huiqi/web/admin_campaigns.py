@@ -97,7 +97,7 @@ async def campaign_start(request: Request) -> Response:
             try:
                 body = campaigns.CampaignIn(
                     measure_id=form.get("measure_id", ""),
-                    fiscal_year=form.get("fiscal_year", ""),  # type: ignore[arg-type]
+                    fiscal_year=form.get("fiscal_year", ""),
                     title=form.get("title", "").strip(),
                     as_of=as_of,
                 )

@@ -9,19 +9,20 @@ from typing import Any
 
 from huiqi.rules.errors import InputError
 from huiqi.rules.explain import explain_data
+from huiqi.rules.policy import Policy
 
 RECOGNITION_ROWS = 3
 SIZES = [("small", "小型"), ("micro", "微型"), ("medium", "中型"), ("large", "大型")]
 FLAG_FIELDS = ("software", "serious_discredit", "project_flag")
 
 
-def default_dates(pol: Any, day: dt.date) -> tuple[str, int]:
+def default_dates(pol: Policy, day: dt.date) -> tuple[str, int]:
     """Application day clamped into the window; the fiscal year is the one before it."""
     as_of = min(max(day, pol.window_start), pol.window_end)
     return as_of.isoformat(), as_of.year - 1
 
 
-def form_spec(pol: Any) -> dict[str, Any]:
+def form_spec(pol: Policy) -> dict[str, Any]:
     """What the form offers: recognition and project kinds with their fields (JSON twin too).
 
     Field titles are the policy package's (explain.yaml), so a new field needs no page code."""
@@ -96,7 +97,7 @@ def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
             annual.setdefault(str(year), {})[key] = _s(form, field)
             paths[f"annual.{year}.{key}"] = field
     case["annual"] = annual
-    recs = []
+    recs: list[dict[str, Any]] = []
     for i in range(RECOGNITION_ROWS):
         kind = _s(form, f"rec{i}_kind")
         if not kind:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.errors import InputError
 from huiqi.rules.explain import is_trivial, summary
+from huiqi.rules.policy import Policy
 from huiqi.web.calc_form import (
     build_case,
     default_dates,
@@ -50,7 +51,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"lines": []}
 
 
-def result_view(pol: Any, result: dict[str, Any]) -> dict[str, Any]:
+def result_view(pol: Policy, result: dict[str, Any]) -> dict[str, Any]:
     """The engine's result regrouped for people: what you get, what is close, what needs facts."""
     groups: dict[str, list[dict[str, Any]]] = {
         k: [] for k in ("eligible", "discretionary", "ineligible", "excluded", "missing")

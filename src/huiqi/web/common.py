@@ -202,11 +202,11 @@ def timeline(
         )
     for pay in payments:
         if pay.status == "paid":
-            who = "市级" if pay.payer == "city" else "区级"
+            payer = "市级" if pay.payer == "city" else "区级"
             events.append(
                 {
                     "done": True,
-                    "title": f"{who}资金已拨付",
+                    "title": f"{payer}资金已拨付",
                     "when": pay.paid_at,
                     "detail": f"凭证 {pay.voucher}",
                 }

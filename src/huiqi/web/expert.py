@@ -172,7 +172,7 @@ async def review_action(request: Request, app_id: int) -> Response:
                     raise ApiError(422, "invalid", next(iter(errors.values())))
                 body = OpinionIn(
                     conflict_declared=bool(form.get("conflict_declared")),
-                    opinion=opinion,  # type: ignore[arg-type]
+                    opinion=opinion,
                     score=score,
                     recommended_amount=form.get("recommended_amount", "")[:40] or None,
                     comment=form.get("comment", "")[:5000],

@@ -50,7 +50,7 @@ def when(value: Any) -> str:
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, dt.datetime):
         return to_beijing(value).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, dt.date):

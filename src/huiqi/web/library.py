@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from huiqi.platform.clock import business_today
+from huiqi.rules.policy import MeasureSpec, Policy
 from huiqi.web.formatting import window_text
 from huiqi.web.render import html_error, page, policy
 
@@ -23,7 +24,7 @@ def today() -> dt.date:
     return business_today()
 
 
-def window(pol: Any, day: dt.date) -> dict[str, Any]:
+def window(pol: Policy, day: dt.date) -> dict[str, Any]:
     start, end = pol.window_start, pol.window_end
     state, text = window_text(start, end, day)
     return {
@@ -36,7 +37,7 @@ def window(pol: Any, day: dt.date) -> dict[str, Any]:
     }
 
 
-def measure_view(pol: Any, m: Any, day: dt.date) -> dict[str, Any]:
+def measure_view(pol: Policy, m: MeasureSpec, day: dt.date) -> dict[str, Any]:
     # Caps are dated parameters: read them on the day shown, kept inside the window.
     when = min(max(day, pol.window_start), pol.window_end)
     cap = pol.cap_fen(m.id, when)
@@ -59,7 +60,7 @@ def measure_view(pol: Any, m: Any, day: dt.date) -> dict[str, Any]:
     }
 
 
-def facets(pol: Any) -> dict[str, list[str]]:
+def facets(pol: Policy) -> dict[str, list[str]]:
     ms = pol.measures.values()
     units: list[str] = []
     for c in pol.clauses:
@@ -76,7 +77,7 @@ def _hit(q: str, *texts: str) -> bool:
 
 
 def library_data(
-    pol: Any, day: dt.date, q: str = "", industry: str = "", support: str = "", unit: str = ""
+    pol: Policy, day: dt.date, q: str = "", industry: str = "", support: str = "", unit: str = ""
 ) -> dict[str, Any]:
     q = q.strip()
     measure_filter = bool(industry or support)
@@ -89,7 +90,7 @@ def library_data(
             ms = [m for m in ms if industry in m["industries"]]
         if support:
             ms = [m for m in ms if m["support_type"] == support]
-        tasks = [
+        tasks: list[dict[str, Any]] = [
             {"id": t.id, "title": t.title, "text": t.text, "units": list(t.units)}
             for t in pol.tasks
             if t.clause_id == c.id

@@ -72,7 +72,7 @@ def _detail(
             {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
             for it in notices.items(db, b)
         ]
-        data = {
+        data: dict[str, Any] = {
             "batch": _batch(b, beijing_today()),
             "items": items,
             # only whoever may close it sees the button (another bureau's officer does not)

@@ -259,7 +259,9 @@ async def review_action(request: Request, app_id: int) -> Response:
                 reviews.expert_review(db, p, app_id, ReviewIn(outcome=outcome, opinion=opinion))
                 msg = "专家评审已结束"
             elif action == "assign":
-                ids = [int(x) for x in raw.getlist("expert_ids") if str(x).isdigit()]
+                ids = [
+                    int(x) for x in raw.getlist("expert_ids") if isinstance(x, str) and x.isdigit()
+                ]
                 if not ids:
                     errors["expert_ids"] = "请至少选择一位专家或第三方机构"
                     raise ApiError(422, "required", errors["expert_ids"], "expert_ids")
@@ -352,7 +354,7 @@ def payment_list(request: Request) -> Response:
             .where(Payment.application_id.in_(scoped))
             .order_by(Payment.id.desc())
         ).all()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": pay.id,
                 "application_id": a.id,

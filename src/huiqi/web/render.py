@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.encoders import jsonable_encoder
@@ -25,6 +25,9 @@ from huiqi.rules.explain import (
 )
 from huiqi.web import formatting
 from huiqi.web.formatting import yuan_to_fen
+
+if TYPE_CHECKING:
+    from huiqi.rules.policy import Policy
 
 __all__ = ["yuan_to_fen"]  # calculator.py reads engine amounts through render
 
@@ -140,10 +143,16 @@ env.filters.update(
     zip=lambda a, b: list(zip(a, b, strict=False)),
     cn_date=lambda d: "—" if d is None else cn_date(dt.date.fromisoformat(str(d)[:10])),
 )
-env.globals["amount_note"] = lambda measure_id: amount_note(policy(), measure_id)
 
 
-def amount_note(pol: Any, measure_id: str) -> dict[str, Any]:
+def _amount_note(measure_id: str) -> dict[str, Any]:
+    return amount_note(policy(), measure_id)
+
+
+env.globals["amount_note"] = _amount_note
+
+
+def amount_note(pol: Policy, measure_id: str) -> dict[str, Any]:
     """How certain a measure's amount is, and why, from the policy package's explain data."""
     data = explain_data(pol.id)
     spec = pol.measures[measure_id]
@@ -160,7 +169,7 @@ def amount_note(pol: Any, measure_id: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def policy() -> Any:
+def policy() -> Policy:
     """The policy the pages describe. Shared with the platform's cache when it is installed."""
     try:
         from huiqi.platform.policy import get_policy

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 
 from fastapi import APIRouter, Depends, FastAPI, Request
@@ -33,6 +34,7 @@ def _include() -> None:
         enterprise,
         expert,
         library,
+        matching,
         notices,
         officer,
         screening_jobs,
@@ -55,6 +57,7 @@ def _include() -> None:
         admin,
         admin_campaigns,
         challenges,
+        matching,
     ):
         router.include_router(mod.router)
 
@@ -98,13 +101,13 @@ def _page_errors(app: FastAPI) -> None:
             _attach_quietly(request)
             message = PAGE_MESSAGES.get(exc.status_code, "请求未能完成，请返回上一页重试。")
             return html_error(request, exc.status_code, message)
-        response: Response = await json_http(request, exc)
-        return response
+        response = json_http(request, exc)
+        return await response if inspect.isawaitable(response) else response
 
     async def crash(request: Request, exc: Exception) -> Response:
         if json_crash is not None and not is_page_request(request):
-            response: Response = await json_crash(request, exc)
-            return response
+            answer = json_crash(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
         log.exception("page failed", exc_info=exc)
         return html_error(request, 500, PAGE_MESSAGES[500])
 

@@ -96,7 +96,7 @@ def normalise(filename: str, content: bytes) -> tuple[str, bytes]:
             return filename, content
         return filename, _csv_bytes(mapped, []) + rest if sep else _csv_bytes(mapped, [])
     text = decode_text(content)  # GBK / GB18030 / UTF-8 with BOM / UTF-16
-    head, sep, rest = text.partition("\n")
-    titles = next(csv.reader([head.rstrip("\r")]), [])
+    first_line, newline, others = text.partition("\n")
+    titles = next(csv.reader([first_line.rstrip("\r")]), [])
     out = _csv_bytes([_english(t) for t in titles], [])
-    return filename, out + rest.encode("utf-8") if sep else out
+    return filename, out + others.encode("utf-8") if newline else out

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from huiqi.platform.errors import ApiError
+from huiqi.platform.matching.lifecycle import TASK_ID as MATCHING_TASK
 from huiqi.platform.tasks import service as tasks
 from huiqi.platform.tasks.models import TASK_STATUSES, PolicyTask, TaskNote
 from huiqi.web.common import beijing_today, form_dict, open_db, people
@@ -20,6 +21,8 @@ from huiqi.web.render import TASK_STATUS_ZH, page, redirect
 from huiqi.web.session import need
 
 router = APIRouter(prefix="/supervisor")
+# tasks the platform carries out itself: the board links them to their pages
+PROGRAMMES = {MATCHING_TASK: ("/matching", "供需对接平台")}
 
 
 def board(
@@ -54,6 +57,7 @@ def board(
                 "overdue": overdue,
                 "days_overdue": (today - t.due_date).days if overdue and t.due_date else 0,
                 "notes": notes.get(t.id, 0),
+                "programme": PROGRAMMES.get(t.task_id),
             }
         )
     return {
@@ -97,7 +101,7 @@ def task_detail(request: Request, row_id: int) -> Response:
             db.scalars(select(TaskNote).where(TaskNote.task_row_id == row.id).order_by(TaskNote.id))
         )
         who = people(db, {n.author for n in notes})  # unit and role, never the account
-        data = {
+        data: dict[str, Any] = {
             "task": tasks.TaskOut.model_validate(row).model_dump(),
             "notes": [
                 {"author": who[n.author], "note": n.note, "created_at": n.created_at} for n in notes

@@ -35,6 +35,7 @@ from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
+from huiqi.rules.policy import MeasureSpec
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
@@ -127,7 +128,7 @@ def _replay(db: Session, key: str | None, data: ApplicationIn) -> Application | 
 
 
 def check_project(
-    db: Session, ent: Enterprise, spec: Any, project_id: int | None
+    db: Session, ent: Enterprise, spec: MeasureSpec, project_id: int | None
 ) -> Project | None:
     if spec.level != "project":
         if project_id is not None:

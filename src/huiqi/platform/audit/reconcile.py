@@ -18,6 +18,7 @@ Anything that differs is reported as a money change that is not in the trail.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,7 +127,7 @@ class MoneyTrail:
                 ("status", pay.status),
             ):
                 if trail.get(name) != value:
-                    shown = yuan if name == "amount_fen" else str
+                    shown: Callable[[Any], str] = yuan if name == "amount_fen" else str
                     out.append(
                         f"拨付记录 #{pay.id} 的 {name} 为 {shown(value)}，审计日志中最后记录的是 "
                         f"{shown(trail.get(name))}：该变动未记入审计"

@@ -256,7 +256,7 @@ def resolve_token(db: Session, token: str, idle_seconds: int | None = None) -> U
 TOUCH_EVERY = dt.timedelta(seconds=60)
 
 
-def _write_apart(db: Session, write: Callable[[Session], None]) -> None:
+def _write_apart(db: Session, write: Callable[[Session], object]) -> None:
     """Run a small write outside the caller's transaction when that one only reads.
 
     A reading request's transaction on SQLite is a deferred BEGIN that must not turn into a

@@ -129,6 +129,7 @@ def commit_amount(db: Session, measure_id: str, fiscal_year: int, amount_fen: in
             f"措施 {measure_id} 的 {fiscal_year} 年度预算尚未设立，不能作出决定",
             "measure_id",
         )
+    # an UPDATE answers a CursorResult, but SQLAlchemy types Session.execute as Result
     if res.rowcount != 1:  # type: ignore[attr-defined]
         avail = pool.total_fen - pool.committed_fen
         raise ApiError(

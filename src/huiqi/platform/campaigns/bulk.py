@@ -29,6 +29,7 @@ from huiqi.platform.enterprises.models import (
 from huiqi.rules.api import evaluate_cases_json
 from huiqi.rules.errors import InputError
 from huiqi.rules.money import fen_to_str
+from huiqi.rules.policy import Policy
 
 CHUNK = 5000  # ids per IN (...) list: well under every driver's parameter limit
 
@@ -168,11 +169,11 @@ def _build_chunk(
 
 
 def evaluate_rows(
-    policy: Any, cases: Sequence[dict[str, Any]], measure_id: str, projects: Sequence[int | None]
+    policy: Policy, cases: Sequence[dict[str, Any]], measure_id: str, projects: Sequence[int | None]
 ) -> list[tuple[str, int | None, dict[str, Any]]]:
     """(status, amount in fen, frozen evaluation) of `measure_id` for each case, as
     `engine.evaluate_measure` gives it one case at a time."""
-    out = []
+    out: list[tuple[str, int | None, dict[str, Any]]] = []
     # the rules core's batch entry: one columnar evaluation for the batch, each case's JSON
     # the one `evaluate_case_json` gives it alone (what engine.evaluate_measure calls)
     results = evaluate_cases_json(policy, list(cases), [measure_id])

@@ -25,6 +25,7 @@ from huiqi.platform.enterprises.models import (
 )
 from huiqi.rules.evaluator import ELIGIBLE
 from huiqi.rules.money import fen_to_str
+from huiqi.rules.policy import Policy
 from huiqi.screening.registry import evaluate_rows, load_part, measure_rows
 
 
@@ -32,7 +33,9 @@ def _money(fen: int | None) -> str | None:
     return fen_to_str(fen) if fen is not None else None
 
 
-def registry_tables(db: Session, policy: Any) -> tuple[dict[str, pa.Table | None], dict[str, int]]:
+def registry_tables(
+    db: Session, policy: Policy
+) -> tuple[dict[str, pa.Table | None], dict[str, int]]:
     """(tables, credit_code -> enterprise id)."""
     last_penalty = dict(
         db.execute(
@@ -138,7 +141,7 @@ _ARROW = {
 }
 
 
-def _projects_table(db: Session, policy: Any, code_of: dict[int, str]) -> pa.Table:
+def _projects_table(db: Session, policy: Policy, code_of: dict[int, str]) -> pa.Table:
     kinds: dict[str, str] = {}
     for fk in policy.project_kinds.values():
         kinds.update(fk.fields)
@@ -165,7 +168,7 @@ class Candidate:
 
 
 def screen(
-    db: Session, policy: Any, measure_id: str, fiscal_year: int, as_of: dt.date
+    db: Session, policy: Policy, measure_id: str, fiscal_year: int, as_of: dt.date
 ) -> tuple[int, list[Candidate]]:
     """(firms screened, eligible candidates) for one measure, by the bulk engine."""
     tables, ids = registry_tables(db, policy)

@@ -229,7 +229,8 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
                 )
             )
         )
-    fig_new, fig_upd = [], []
+    fig_new: list[dict[str, Any]] = []
+    fig_upd: list[dict[str, Any]] = []
     for i in with_year:
         eid, year = known[codes[i]], cols.year[i]
         assert year is not None

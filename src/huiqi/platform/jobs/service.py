@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import os
 import socket
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import Select, select, text, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
@@ -93,7 +94,7 @@ def enqueue(
     return job
 
 
-def _visible(p: Principal) -> Any:
+def _visible(p: Principal) -> Select[Job]:
     q = select(Job)
     return q if p.role == "admin" else q.where(Job.owner == p.username)
 
@@ -223,7 +224,7 @@ def finish(
     job: Job,
     result: dict[str, Any],
     message: str,
-    outputs: list[NewFile] = (),  # type: ignore[assignment]
+    outputs: Sequence[NewFile] = (),
 ) -> None:
     """Mark done in the caller's transaction: the job's own writes and its end commit together."""
     job.result = result

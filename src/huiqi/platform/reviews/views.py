@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from huiqi.platform.applications.lifecycle import ensure_city
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationOut, ReasonIn
-from huiqi.platform.applications.service import scope_query
+from huiqi.platform.applications.service import get_visible_app, scope_query
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
@@ -70,7 +70,7 @@ def decision(db: Db, p: City, application_id: AppId, body: s.DecisionIn) -> s.De
     summary="重复支持核查：同类项目投资额相同或建设期重叠、同一投资已获支持",
 )
 def duplicate_check(db: Db, p: City, application_id: AppId) -> dict[str, object]:
-    app = service.get_visible_app(db, p, application_id)
+    app = get_visible_app(db, p, application_id)
     ensure_city(p, app)
     return duplicates.clearance(db, app)
 

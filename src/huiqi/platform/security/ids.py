@@ -29,6 +29,7 @@ def _int_path_params(route: object) -> tuple[str, ...]:
         for p in get_flat_params(dependant)
         if isinstance(p.field_info, PathParam) and p.field_info.annotation is int
     )
+    # cached on Starlette's route object, whose class declares no such attribute
     route._huiqi_int_path_params = names  # type: ignore[attr-defined]
     return names
 
