@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 
@@ -236,6 +236,17 @@ OPEN = {
     ("GET", "/ready"),
     # real-name objections from the public during 公示 (rate-limited; see test_public_objections)
     ("POST", "/api/v1/notices/{batch_id}/public-objections"),
+    # the 上云资源池 list and the catalogue in force are published to everyone
+    ("GET", "/api/v1/vouchers/public"),
+    # the 供需对接平台 publishes its vocabulary, published entries, annual lists and events
+    ("GET", "/api/v1/matching/fields"),
+    ("GET", "/api/v1/matching/entries"),
+    ("GET", "/api/v1/matching/entries/{entry_id}"),
+    ("GET", "/api/v1/matching/lists"),
+    ("GET", "/api/v1/matching/lists/{list_id}"),
+    ("GET", "/api/v1/matching/lists/{list_id}/export.xlsx"),
+    ("GET", "/api/v1/matching/events"),
+    ("GET", "/api/v1/matching/events/{event_id}"),
 }
 
 
@@ -257,9 +268,16 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
                 "push_id",
                 "task_row_id",
                 "version",
+                "provider_id",
+                "voucher_id",
+                "catalogue_id",
+                "entry_id",
+                "contact_id",
+                "list_id",
+                "event_id",
             ):
                 url = url.replace("{" + name + "}", "1")
-            url = url.replace("{year}", "2023")
+            url = url.replace("{year}", "2023").replace("{action}", "admit")
             r = client.request(method.upper(), url, json={})
             assert r.status_code == 401, (method, path, r.status_code, r.text)
             checked += 1

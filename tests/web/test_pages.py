@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform.jobs_support import drain
+from tests.helpers.jobs import drain
 
 CALC = {
     "as_of": "2024-06-30",
@@ -173,7 +173,12 @@ def test_calculator_figures_to_profile(client_for: Any) -> None:
     r = ent.post("/enterprise/figures-from-calculator", data=form, follow_redirects=False)
     assert r.status_code == 303 and "prefill=profile" in r.headers["location"]
     figs = ent.get("/enterprise?format=json").json()["enterprise"]["figures"]
-    assert figs[0] == {"year": 2024, "revenue_fen": 2_500_000_000, "rd_expense_fen": 500_000_000}
+    assert figs[0] == {
+        "year": 2024,
+        "revenue_fen": 2_500_000_000,
+        "rd_expense_fen": 500_000_000,
+        "employees": None,
+    }
     prefill = ent.get("/calculator?prefill=profile&format=json").json()["input"]
     assert prefill["fiscal_year"] == 2024 and prefill["revenue"] == "25000000.00"
     r = ent.post("/enterprise/figures-from-calculator", data={**form, "revenue": "很多"})

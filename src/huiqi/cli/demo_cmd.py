@@ -17,7 +17,13 @@ import click
     help="申报数（各状态按一年的比例分布）；不超过 企业数 × 15。",
 )
 @click.option("--seed", default=2024, show_default=True, help="随机种子：相同种子生成相同数据。")
-def demo(scale: int, applications: int, seed: int) -> None:
+@click.option(
+    "--history/--no-history",
+    default=True,
+    show_default=True,
+    help="同时写入审核记录、公示批次、拨付、免申即享推送与审计日志（哈希链可校验）。",
+)
+def demo(scale: int, applications: int, seed: int, history: bool) -> None:
     """生成规模测试数据：N 家企业（两年财务数据、DCMM 认定、智能化改造项目）与一年的申报。
 
     \b
@@ -31,6 +37,7 @@ def demo(scale: int, applications: int, seed: int) -> None:
     from huiqi.platform.db import make_engine, make_sessionmaker, migrate
     from huiqi.platform.demo import seed as seed_demo
     from huiqi.platform.scale import seed_applications, seed_registry
+    from huiqi.platform.scale_history import seed_history
     from huiqi.platform.settings import database_url_from_env
 
     engine = make_engine(database_url_from_env())
@@ -42,7 +49,11 @@ def demo(scale: int, applications: int, seed: int) -> None:
             seed_demo(db)
             first = seed_registry(db, scale, seed=seed)
             if applications:
-                seed_applications(db, applications, first_enterprise=first, firms=scale, seed=seed)
+                apps = seed_applications(
+                    db, applications, first_enterprise=first, firms=scale, seed=seed
+                )
+                if history:
+                    seed_history(db, apps)
             db.commit()
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--applications") from None

@@ -45,6 +45,15 @@ from huiqi.platform.public_notices.models import (
 )
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.platform.tasks.models import PolicyTask, TaskNote
+from huiqi.platform.vouchers.models import (
+    CatalogueEdition,
+    CatalogueItem,
+    ClassStandard,
+    PoolProduct,
+    PoolProvider,
+    ProviderEvaluation,
+    Voucher,
+)
 
 __all__ = [
     "AnnualFigure",
@@ -58,12 +67,15 @@ __all__ = [
     "CalendarDay",
     "Campaign",
     "CampaignPush",
+    "CatalogueEdition",
+    "CatalogueItem",
     "ChallengeBatch",
     "ChallengeBid",
     "ChallengeParty",
     "ChallengeReport",
     "ChallengeScore",
     "ChallengeTask",
+    "ClassStandard",
     "CreditCommitment",
     "Document",
     "DocumentRequest",
@@ -89,9 +101,13 @@ __all__ = [
     "Penalty",
     "PlatformParameter",
     "PolicyTask",
+    "PoolProduct",
+    "PoolProvider",
     "Project",
+    "ProviderEvaluation",
     "Recognition",
     "ReviewStep",
     "TaskNote",
     "User",
+    "Voucher",
 ]

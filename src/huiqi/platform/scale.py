@@ -4,20 +4,26 @@
 For benchmarks and load tests (`huiqi demo --scale N`), never for demo logins: the firms are
 random but reproducible (same seed, same rows), their credit codes valid (GB 32100), amounts
 integer fen. Rows go in with bulk inserts (PostgreSQL: COPY), so 100,000 firms take seconds.
-Only tables that exist since the first migration are written, so the fixture can fill a
-database migrated by an older version of the platform too (the benchmark compares commits).
+scale_history.py adds what a year leaves behind the applications: review steps, 公示 batches,
+payments, 免申即享 pushes and the audit trail. Only columns that exist since revision 0050 are
+written, so the fixture can fill a database migrated by an older version of the platform too
+(the page benchmark compares commits on the same data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, frozen_snapshot
 from huiqi.platform.bulk_insert import insert_rows
+from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.credit_code import make_credit_code
 
 DISTRICTS = (
@@ -26,6 +32,7 @@ DISTRICTS = (
 )  # fmt: skip
 INDUSTRIES = ("软件和信息技术服务业", "电子信息制造业", "智能制造", "数字内容", "互联网服务")
 WAN = 10_000 * 100  # fen in one 万元
+BEIJING = dt.timedelta(hours=8)  # UTC+8 all year
 
 
 def code_of(i: int) -> str:
@@ -132,24 +139,49 @@ STATUS_SHARES = {
 MEASURES = ("2.6.1", "2.6.2", "2.6.3", "3.1.1", "1.3.1")
 
 
+@dataclass
+class Seeded:
+    """What the history writer needs of each seeded application, column by column."""
+
+    ids: np.ndarray
+    firms: np.ndarray
+    measures: list[str]
+    years: np.ndarray
+    statuses: list[str]
+    decided: list[int | None]
+    submitted: list[dt.datetime]
+    districts: list[str]
+
+
 def seed_applications(
     db: Session, count: int, *, first_enterprise: int, firms: int, seed: int = 7,
-    fiscal_year: int = 2023, policy_id: str = "wuhan-digital-economy-2022",
+    fiscal_year: int = 2023, policy_id: str = DEFAULT_POLICY_ID,
     policy_version: str = "scale-fixture",
-) -> None:  # fmt: skip
+) -> Seeded:  # fmt: skip
     """`count` applications over firms first_enterprise.., one per firm, measure and year, in
-    every status. Their facts are a compact case, not a full profile: the fixture is for page
-    and query timings. The caller commits."""
+    every status, each routed to its firm's district. Their facts are a compact case, not a full
+    profile: the fixture is for page and query timings. The caller commits."""
     rng = np.random.default_rng(seed)
     statuses = list(STATUS_SHARES)
     pick = rng.choice(len(statuses), count, p=np.array(list(STATUS_SHARES.values())))
     base = dt.datetime(fiscal_year + 1, 1, 5, 2, tzinfo=dt.UTC)
     seconds = rng.integers(0, 330 * 86400, count)
     amounts = rng.integers(1, 100, count) * WAN
-    rows = []
     per_firm = len(MEASURES) * 3  # measures x three fiscal years
     if count > firms * per_firm:
         raise ValueError("more applications than distinct (firm, measure, year)")
+    district_of: dict[int, str] = dict(
+        db.execute(
+            text("SELECT id, district FROM enterprises WHERE id >= :a AND id < :b"),
+            {"a": first_enterprise, "b": first_enterprise + firms},
+        ).all()
+    )
+    start = int(db.execute(text("SELECT coalesce(max(id), 0) FROM applications")).scalar_one())
+    start += 1
+    out = Seeded(np.arange(start, start + count), np.zeros(count, np.int64), [],
+                 np.zeros(count, np.int64), [], [], [], [])  # fmt: skip
+    rows = []
+    policy = SimpleNamespace(id=policy_id, version=policy_version)
     for k in range(count):
         firm = first_enterprise + k % firms
         slot = k // firms
@@ -158,20 +190,35 @@ def seed_applications(
         amount = int(amounts[k])
         decided = amount if status in ("approved", "in_notice", "noticed", "paid") else None
         when = base + dt.timedelta(seconds=int(seconds[k]))
+        district = district_of.get(firm) or DISTRICTS[0]
         facts = {"fiscal_year": year, "enterprise": {"credit_code": code_of(firm)}}
         evaluation = {"policy": policy_id, "fiscal_year": year, "row": {"measure": measure}}
+        sent = status != "draft"
+        snapshot = frozen_snapshot(policy, facts, evaluation, "eligible", amount)
         rows.append(
-            (firm, measure, year, None, 0, status,
-             "campaign" if status in ("candidate", "declined") else "apply", None, policy_id,
-             policy_version, facts,
-             evaluation, "eligible", amount, amount, decided,
-             None, "", "scale", when, 1, when)
+            (start + k, firm, measure, year, None, 0, status,
+             "campaign" if status in ("candidate", "declined") else "apply", None,
+             *snapshot.values(), amount, decided,
+             None, "", "scale", when, when if sent else None,
+             (when + BEIJING).date() if sent else None, district, 1, when)
         )  # fmt: skip
+        out.firms[k], out.years[k] = firm, year
+        out.measures.append(measure)
+        out.statuses.append(status)
+        out.decided.append(decided)
+        out.submitted.append(when)
+        out.districts.append(district)
     _insert(
         db, "applications",
-        ["enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key", "status",
-         "source", "idempotency_key", "policy_id", "policy_version", "facts", "evaluation",
-         "engine_status", "engine_amount_fen", "requested_amount_fen", "decided_amount_fen",
-         "decision_reason", "statement", "created_by", "submitted_at", "version", "updated_at"],
+        ["id", "enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key",
+         "status", "source", "idempotency_key", *SNAPSHOT_COLUMNS, "requested_amount_fen",
+         "decided_amount_fen", "decision_reason", "statement", "created_by", "submitted_at",
+         "first_submitted_at", "application_date", "district", "version", "updated_at"],
         rows,
     )  # fmt: skip
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(
+            text("SELECT setval(pg_get_serial_sequence('applications', 'id'), :v)"),
+            {"v": start + count - 1},
+        )
+    return out

@@ -127,9 +127,10 @@ def evaluate_measure(
         amount = zero_fen
     else:
         positive = after > 0
-        zero_amount = open_claim & ~positive
-        ok = open_claim & positive
-        status = np.where(ok, ELIGIBLE, INELIGIBLE)
+        review = outcome.review if outcome.review is not None else no
+        zero_amount = open_claim & ~positive & ~review
+        ok = open_claim & positive & ~review
+        status = np.where(ok, ELIGIBLE, np.where(open_claim & review, DISCRETIONARY, INELIGIBLE))
         if frame.has(OTHER_BEST):
             # read (and so cited) whether or not any row has another policy's award, so a
             # case's answer does not depend on the other cases it is evaluated with

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from .conditions import Condition
-from .frame import Frame, IntArray
+from .frame import BoolArray, Frame, IntArray
 from .parameters import Parameter, ParamView, apply_readings, override
 
 MeasureKind = Literal["computed", "discretionary"]
@@ -28,6 +28,9 @@ class Outcome:
     amount: IntArray | None = None  # fen before cap; None where the text leaves it to review
     cap_fen: int | None = None
     basis: Callable[[int], str] | None = None  # how row i's amount was computed, in Chinese
+    # rows of a computed measure whose amount is left to review after all: the case lacks the
+    # figures the formula needs (3.2.1 without a published 奖补标准 for the year)
+    review: BoolArray | None = None
 
 
 Formula = Callable[[Frame, ParamView], Outcome]
@@ -147,6 +150,35 @@ class FactKind:
 
 
 @dataclass(frozen=True)
+class ExplainData:
+    """A policy package's explain.yaml: how its results are told to people."""
+
+    amounts: dict[str, tuple[str, str]]  # measure -> (up_to, the text's words)
+    discretionary: dict[str, tuple[str, str]]  # measure -> (reason, the text's words)
+    missing: dict[str, str]  # measure -> what to add when its subject is absent
+    fields: dict[str, dict[str, str]]  # section (case/enterprise/annual/…) -> field -> title
+
+    def title(self, section: str, name: str) -> str | None:
+        return self.fields.get(section, {}).get(name)
+
+
+EMPTY = ExplainData({}, {}, {}, {})
+
+
+def parse_explain_data(doc: dict[str, Any] | None, normalise: Any = str) -> ExplainData:
+    doc = doc or {}
+    amounts = doc.get("amounts", {})
+    reasons = doc.get("discretionary", {})
+    fields = doc.get("fields", {})
+    return ExplainData(
+        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in amounts.items()},
+        discretionary={str(k): (v["reason"], normalise(v["words"])) for k, v in reasons.items()},
+        missing={str(k): str(v) for k, v in doc.get("missing", {}).items()},
+        fields={sec: {str(k): str(v) for k, v in f.items()} for sec, f in fields.items()},
+    )
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -164,6 +196,9 @@ class Policy:
     enterprise_fields: dict[str, str]
     annual_fields: dict[str, str]
     full_text: str
+    explain: ExplainData = field(default=EMPTY, compare=False, repr=False)
+    # measures whose award is decided only after an expert / third-party opinion, by default
+    expert_measures: tuple[str, ...] = ()
     # parameter values by (name, date), shared by all evaluations of this policy object;
     # init=False so that dataclasses.replace (a reform) starts with an empty cache
     param_cache: dict[tuple[str, dt.date], Any] = field(

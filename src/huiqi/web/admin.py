@@ -13,8 +13,7 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from huiqi.platform.audit.models import AuditEntry
-from huiqi.platform.audit.service import verify
+from huiqi.platform.audit.service import entries_page, verify
 from huiqi.platform.auth import accounts
 from huiqi.platform.auth.models import ROLES, User
 from huiqi.platform.auth.schemas import UserIn, UserUpdate
@@ -28,7 +27,8 @@ from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.public_notices import calendar
 from huiqi.rules.errors import InputError
 from huiqi.web.common import amount_fen, form_dict, open_db, people
-from huiqi.web.render import ROLE_ZH, page, policy, redirect
+from huiqi.web.paging import limit_of, pager
+from huiqi.web.render import ROLE_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/admin")
@@ -349,12 +349,15 @@ async def calendar_record(request: Request) -> Response:
 
 
 @router.get("/audit", summary="审计日志与哈希链校验")
-def audit(request: Request, check: str = "", entity: str = "") -> Response:
+def audit(
+    request: Request, check: str = "", entity: str = "", cursor: str = "", limit: str = ""
+) -> Response:
     admin(request)
     with open_db(request) as db:
-        q = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(100)
-        if entity:
-            q = q.where(AuditEntry.entity == entity[:64])
+        try:
+            found = entries_page(db, entity, cursor=cursor or None, limit=limit_of(limit))
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
         entries: list[dict[str, Any]] = [
             {
                 "seq": e.seq,
@@ -366,11 +369,17 @@ def audit(request: Request, check: str = "", entity: str = "") -> Response:
                 "entity_id": e.entity_id,
                 "hash": e.hash,
             }
-            for e in db.scalars(q)
+            for e in found.items
         ]
         who = people(db, {e["actor"] for e in entries})  # unit and role beside the account
         for e in entries:
             e["actor_label"] = who[e["actor"]]
         result = verify(db).__dict__ if check else None
-    data = {"entries": entries, "verification": result, "entity": entity}
+    data = {
+        "entries": entries,
+        "verification": result,
+        "entity": entity,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
+    }
     return page(request, "adm_audit.html", data, title="审计日志")

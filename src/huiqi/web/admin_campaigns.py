@@ -16,16 +16,15 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import select
 
-from huiqi.platform.applications.models import Application
 from huiqi.platform.campaigns import service as campaigns
-from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.campaigns.models import Campaign
 from huiqi.platform.clock import business_today
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.schemas import job_out
 from huiqi.web.common import form_dict, open_db
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import field_errors, need
 
@@ -35,7 +34,14 @@ RUNNING = ("queued", "running")
 
 
 def computed_measures() -> list[tuple[str, str]]:
-    return [(m.id, f"{m.id} {m.title}") for m in policy().measures.values() if m.kind == "computed"]
+    from huiqi.platform.vouchers.issuing import MEASURE as VOUCHER_MEASURE
+
+    # 3.2.1 is paid through vouchers the firms take, never offered in a campaign
+    return [
+        (m.id, f"{m.id} {m.title}")
+        for m in policy().measures.values()
+        if m.kind == "computed" and m.id != VOUCHER_MEASURE
+    ]
 
 
 def campaign_row(camp: Campaign, job: Job | None) -> dict[str, Any]:
@@ -117,37 +123,39 @@ async def campaign_start(request: Request) -> Response:
 
 
 @router.get("/{campaign_id}", summary="免申即享进度与结果")
-def campaign_detail(request: Request, campaign_id: int) -> Response:
-    need(request, "admin")
+def campaign_detail(
+    request: Request, campaign_id: int, cursor: str = "", limit: str = ""
+) -> Response:
+    user = need(request, "admin")
     with open_db(request) as db:
         camp = db.get(Campaign, campaign_id) if 0 < campaign_id < 2**31 else None
         if camp is None:
             return html_error(request, 404, "免申即享批次不存在")
         job = db.get(Job, camp.job_id) if camp.job_id else None
         row = campaign_row(camp, job)
-        pushes = db.execute(
-            select(CampaignPush, Enterprise.name, Application.engine_amount_fen)
-            .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
-            .join(Application, Application.id == CampaignPush.application_id)
-            .where(CampaignPush.campaign_id == camp.id)
-            .order_by(CampaignPush.id)
-            .limit(500)
-        ).all()
+        try:
+            found = campaigns.pushes_page(
+                db, user.principal, camp.id, cursor=cursor or None, limit=limit_of(limit)
+            )
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
     results = [
         {
-            "enterprise": name,
-            "application_id": push.application_id,
-            "amount_fen": amount,
-            "response": push.response,
-            "response_label": PUSH_ZH.get(push.response, push.response),
+            "enterprise": r.enterprise_name,
+            "application_id": r.push.application_id,
+            "amount_fen": r.application.engine_amount_fen,
+            "response": r.push.response,
+            "response_label": PUSH_ZH.get(r.push.response, r.push.response),
         }
-        for push, name, amount in pushes
+        for r in found.items
     ]
     data = {
         "campaign": row,
         "job": row,  # what the page's progress poller reads: state, percent, message
         "cancellable": row["state"] in RUNNING,
         "results": results,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
         "measure_title": policy().measures[camp.measure_id].title,
     }
     return page(request, "adm_campaign.html", data, title=f"免申即享 第 {camp.id} 号")

@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse, Response
 
 from huiqi.platform.applications import drafts
 from huiqi.platform.applications import service as apps
-from huiqi.platform.applications.models import Application
 from huiqi.platform.errors import ApiError
 from huiqi.platform.materials.service import upload as upload_documents
 from huiqi.web.common import app_row, form_dict, open_db
 from huiqi.web.enterprise import _draft, claim_errors, claim_from_form, summarise_form_errors
 from huiqi.web.materials_pages import submission_from_form
-from huiqi.web.render import page, redirect, wants_json
+from huiqi.web.paging import limit_of, pager
+from huiqi.web.render import html_error, page, redirect, wants_json
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/enterprise")
@@ -27,14 +27,26 @@ router = APIRouter(prefix="/enterprise")
 def applications_page(
     request: Request, user: WebUser, errors: dict[str, str] | None = None, status: int = 200
 ) -> Response:
+    q = request.query_params
     with open_db(request) as db:
-        q = apps.scope_query(user.principal).order_by(Application.id.desc())
-        rows = [app_row(a) for a in db.scalars(q)]
+        try:
+            mine = apps.firm_page(
+                db, user.principal, user.principal.enterprise_id or -1,
+                cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", "")),
+            )  # fmt: skip
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        rows = [app_row(r.app) for r in mine.items]
     for row in rows:
         if row["status"] == "draft":
             # one key per rendering of the form: a double click on 提交 submits once
             row["idempotency_key"] = uuid.uuid4().hex
-    data = {"applications": rows, "drafts": sum(r["status"] == "draft" for r in rows)}
+    data = {
+        "applications": rows,
+        "drafts": sum(r["status"] == "draft" for r in rows),
+        "pages": pager(request, mine),
+        "next_cursor": mine.next_cursor,
+    }
     return page(
         request, "ent_applications.html", data, title="我的申报", errors=errors, status=status
     )

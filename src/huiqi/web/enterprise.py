@@ -7,29 +7,41 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from huiqi.platform.applications import rounds
+from huiqi.platform.applications import lifecycle, rounds
 from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
+from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.calculator import result_view
-from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.common import (
+    amount_fen,
+    app_row,
+    form_dict,
+    open_db,
+    steps_of,
+    timeline,
+    versions_of,
+)
 from huiqi.web.materials_pages import (
     commitment_preview,
+    correction_inputs,
     form_errors_kept,
     input_data,
+    shown,
     submission_from_form,
 )
 from huiqi.web.next_step import next_step
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
@@ -64,8 +76,15 @@ def _profile(
         for key in ("figures", "recognitions", "projects", "penalties"):
             prof[key] = [x.model_dump() if hasattr(x, "model_dump") else x for x in prof[key]]
         prof["figures"].sort(key=lambda f: f["year"], reverse=True)
-        rows = db.scalars(apps.scope_query(user.principal).where(Application.enterprise_id == eid))
-        my_apps = [app_row(a) for a in rows]
+        q = request.query_params
+        try:
+            mine = apps.firm_page(
+                db, user.principal, eid, cursor=q.get("cursor") or None,
+                limit=limit_of(q.get("limit", "")),
+            )  # fmt: skip
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        my_apps = [app_row(r.app) for r in mine.items]
     pol = policy()
     kinds = {k: v.title for k, v in pol.recognition_kinds.items()}
     pkinds = {k: v.title for k, v in pol.project_kinds.items()}
@@ -74,6 +93,8 @@ def _profile(
         "recognition_titles": kinds,
         "project_titles": pkinds,
         "applications": my_apps,
+        "applications_page": pager(request, mine),
+        "next_cursor": mine.next_cursor,
     }
     return page(
         request, "ent_profile.html", data, title="一企一档", errors=errors, form=form, status=status
@@ -95,11 +116,15 @@ async def put_figures(request: Request) -> Response:
         errors["year"] = "年度应为 2000–2100 之间的四位数字"
     revenue = amount_fen(form.get("revenue", ""), "revenue", errors)
     rd = amount_fen(form.get("rd_expense", ""), "rd_expense", errors)
+    employees_text = form.get("employees", "").strip()
+    if employees_text and not employees_text.isdigit():
+        errors["employees"] = "从业人员应为不小于 0 的整数（人）"
+    employees = int(employees_text) if employees_text.isdigit() else None
     eid = _firm_id(request, user)
     if not errors and eid is not None:
         with open_db(request) as db:
             try:
-                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd)
+                body = FigureIn(revenue_fen=revenue, rd_expense_fen=rd, employees=employees)
                 ents.put_figure(db, user.principal, eid, int(year_text), body)
             except ApiError as exc:
                 errors.update(field_errors(exc))
@@ -155,6 +180,29 @@ def application(request: Request, app_id: int) -> Response:
     return application_page(request, app_id)
 
 
+def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]) -> dict[str, Any]:
+    """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
+    every snapshot version (the earlier ones stay readable)."""
+    returns = [s for s in steps if s.stage == "return"]
+    project = f"&project={app.project_id}" if app.project_id else ""
+    # the buttons are what the lifecycle table lets this firm do now
+    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
+    return {
+        # a withdrawn claim (or a declined offer) may be applied for again as version n+1
+        "reapply_url": (
+            f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
+            if Action.SUBMIT in allowed and app.status != "draft"
+            else ""
+        ),
+        "can_withdraw": Action.WITHDRAW in allowed,
+        "can_amend": Action.AMEND in allowed,
+        "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
+        "versions": versions_of(db, user.principal, app.id),
+        **correction_inputs(db, app),
+        **shown(db, user.principal, app.id),
+    }
+
+
 def application_page(
     request: Request,
     app_id: int,
@@ -163,8 +211,6 @@ def application_page(
     status: int = 200,
 ) -> Response:
     """The firm's application page; also re-rendered with errors by ent_amend's forms."""
-    from huiqi.web.ent_amend import amend_data
-
     user = need(request, "enterprise")
     with open_db(request) as db:
         try:
@@ -232,7 +278,7 @@ def _draft(
         try:
             ent = ents.get_visible(db, user.principal, eid)
             # the preview is evaluated as a submission today would be (申报日 = today)
-            case = build_case(db, ent, fiscal_year, business_today())
+            case = case_of_firm(db, ent, fiscal_year, business_today())
             out = evaluate_measure(case, measure, project_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
@@ -359,24 +405,28 @@ async def submit(request: Request) -> Response:
 
 
 @router.get("/offers", summary="免申即享")
-def offers(request: Request) -> Response:
+def offers(request: Request, cursor: str = "", limit: str = "") -> Response:
     user = need(request, "enterprise")
     with open_db(request) as db:
-        pushes = campaigns.pushes_for(db, user.principal)
-        rows = []
-        for push in pushes:
-            app = db.get(Application, push.application_id)
-            rows.append(
-                {
-                    "id": push.id,
-                    "campaign_id": push.campaign_id,
-                    "pushed_at": push.pushed_at,
-                    "response": push.response,
-                    "responded_at": push.responded_at,
-                    "application": app_row(app) if app else None,
-                }
+        try:
+            found = campaigns.pushes_page(
+                db, user.principal, cursor=cursor or None, limit=limit_of(limit)
             )
-    return page(request, "ent_offers.html", {"offers": rows}, title="免申即享")
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        rows = [
+            {
+                "id": r.push.id,
+                "campaign_id": r.push.campaign_id,
+                "pushed_at": r.push.pushed_at,
+                "response": r.push.response,
+                "responded_at": r.push.responded_at,
+                "application": app_row(r.application),
+            }
+            for r in found.items
+        ]
+    data = {"offers": rows, "pages": pager(request, found), "next_cursor": found.next_cursor}
+    return page(request, "ent_offers.html", data, title="免申即享")
 
 
 @router.post("/offers/{push_id}/{action}", summary="确认或放弃免申即享")
@@ -391,14 +441,3 @@ def respond(request: Request, push_id: int, action: str) -> Response:
             return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
     return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
-
-
-def my_application_ids(request: Request, user: WebUser) -> list[int]:
-    with open_db(request) as db:
-        return list(
-            db.scalars(
-                select(Application.id).where(
-                    Application.enterprise_id == (user.principal.enterprise_id or -1)
-                )
-            )
-        )

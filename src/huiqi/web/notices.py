@@ -12,11 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
-from huiqi.platform.applications import service as apps
-from huiqi.platform.applications.models import Application
-from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.public_notices import objections as public
 from huiqi.platform.public_notices import service as notices
@@ -26,6 +22,7 @@ from huiqi.platform.public_notices.views import objection_rate_limited, read_evi
 from huiqi.platform.ratelimit import client_of
 from huiqi.rules.errors import InputError
 from huiqi.web.common import app_row, beijing_today, form_dict, open_db
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import html_error, page, redirect
 from huiqi.web.session import current, field_errors, need
 
@@ -45,14 +42,21 @@ def _batch(b: NoticeBatch, today: dt.date) -> dict[str, Any]:
 
 
 @router.get("/notices", summary="公示名单")
-def batch_list(request: Request) -> Response:
+def batch_list(request: Request, cursor: str = "", limit: str = "") -> Response:
     today = beijing_today()
     with open_db(request) as db:
-        rows = [
-            _batch(b, today)
-            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200))
-        ]
-    return page(request, "notices.html", {"batches": rows, "today": today}, title="公示名单")
+        try:
+            found = notices.batches_page(db, cursor=cursor or None, limit=limit_of(limit))
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        rows = [_batch(b, today) for b in found.items]
+    data = {
+        "batches": rows,
+        "today": today,
+        "pages": pager(request, found),
+        "next_cursor": found.next_cursor,
+    }
+    return page(request, "notices.html", data, title="公示名单")
 
 
 def _detail(
@@ -68,13 +72,21 @@ def _detail(
             b = notices.get_batch(db, batch_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
+        q = request.query_params
+        try:
+            found = notices.items_page(
+                db, b, cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", ""))
+            )
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
         items = [
-            {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)}
-            for it in notices.items(db, b)
+            {**it.model_dump(), "state_zh": STATE_ZH.get(it.state, it.state)} for it in found.items
         ]
         data: dict[str, Any] = {
             "batch": _batch(b, beijing_today()),
             "items": items,
+            "pages": pager(request, found),
+            "next_cursor": found.next_cursor,
             # only whoever may close it sees the button (another bureau's officer does not)
             "can_close": user is not None
             and b.status == "open"
@@ -215,21 +227,28 @@ def _officer(
     chosen: list[int] | None = None,
 ) -> Response:
     today = beijing_today()
+    q = request.query_params
     with open_db(request) as db:
-        approved = []
-        q = apps.scope_query(user.principal).where(Application.status == "approved")
-        for a in db.scalars(q.order_by(Application.id)):
-            ent = db.get(Enterprise, a.enterprise_id)
-            approved.append(app_row(a, ent.name if ent else ""))
-        batches = [
-            _batch(b, today)
-            for b in db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(100))
-        ]
+        try:
+            waiting = notices.approved_page(
+                db, user.principal, cursor=q.get("cursor") or None,
+                limit=limit_of(q.get("limit", "")),
+            )  # fmt: skip
+            found = notices.batches_page(
+                db, cursor=q.get("batches_cursor") or None, limit=limit_of(q.get("limit", ""))
+            )
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        approved = [app_row(a, name) for a, name in waiting.items]
+        batches = [_batch(b, today) for b in found.items]
     data = {
         "approved": approved,
         # nothing is pre-ticked: only what the officer ticked is ticked again after an error
         "chosen": [str(x) for x in (chosen or [])],
         "batches": batches,
+        "approved_page": pager(request, waiting),
+        "batches_page": pager(request, found, "batches_cursor"),
+        "next_cursor": waiting.next_cursor,
         "today": today,
         "default_days": request.app.state.settings.notice_working_days,
     }

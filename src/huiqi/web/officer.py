@@ -8,7 +8,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from huiqi.platform.applications import amend, lifecycle, rounds
 from huiqi.platform.applications import service as apps
@@ -19,7 +18,6 @@ from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
 from huiqi.platform.payments import service as payments
-from huiqi.platform.payments.models import Payment
 from huiqi.platform.policy import cap_fen
 from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.objections import objections_for
@@ -38,43 +36,33 @@ from huiqi.web.common import (
 )
 from huiqi.web.materials_pages import requestable, shown
 from huiqi.web.next_step import next_step
+from huiqi.web.paging import limit_of, pager
 from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
 from huiqi.web.session import WebUser, field_errors, need
 
 router = APIRouter(prefix="/officer")
 OFFICERS = ("district_officer", "city_officer")
-QUEUE = {
-    "district_officer": ("submitted",),
-    "city_officer": ("district_passed", "expert_review", "city_passed"),
-    "admin": ("submitted", "district_passed", "expert_review", "city_passed"),
-}
-
-
-def _rows(db: Any, q: Any) -> list[dict[str, Any]]:
-    out = []
-    for app in db.scalars(q):
-        ent = db.get(Enterprise, app.enterprise_id)
-        out.append(app_row(app, ent.name if ent else ""))
-    return out
 
 
 @router.get("/queue", summary="待审队列")
-def queue(request: Request, status: str = "") -> Response:
+def queue(
+    request: Request, status: str = "", cursor: str = "", others_cursor: str = "", limit: str = ""
+) -> Response:
     user = need(request, *OFFICERS)
-    statuses = QUEUE.get(user.role, ())
     with open_db(request) as db:
-        base = apps.scope_query(user.principal)
-        q = base.where(Application.status.in_(statuses)).order_by(Application.submitted_at)
-        todo = _rows(db, q)
-        if status in STATUS_ZH:
-            done = _rows(db, base.where(Application.status == status).order_by(Application.id))
-        else:
-            done = _rows(
+        try:
+            todo = apps.queue_page(db, user.principal, cursor=cursor or None, limit=limit_of(limit))
+            done = apps.others_page(
                 db,
-                base.where(Application.status.not_in(statuses))
-                .order_by(Application.id.desc())
-                .limit(50),
+                user.principal,
+                status if status in STATUS_ZH else "",
+                cursor=others_cursor or None,
+                limit=limit_of(limit),
             )
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
+        queue_rows = [app_row(r.app, r.enterprise_name) for r in todo.items]
+        other_rows = [app_row(r.app, r.enterprise_name) for r in done.items]
     scope = (
         f"{user.principal.district}（区级初审）"
         if user.role == "district_officer"
@@ -82,8 +70,11 @@ def queue(request: Request, status: str = "") -> Response:
     )
     data = {
         "scope": scope,
-        "queue": todo,
-        "others": done,
+        "queue": queue_rows,
+        "others": other_rows,
+        "queue_page": pager(request, todo),
+        "others_page": pager(request, done, "others_cursor"),
+        "next_cursor": todo.next_cursor,
         "status_filter": status,
         "statuses": [(k, v) for k, v in STATUS_ZH.items() if k != "draft"],  # never shown
     }
@@ -343,51 +334,46 @@ def _decide_objection(db: Any, p: Any, form: dict[str, str], errors: dict[str, s
 
 
 @router.get("/payments", summary="拨付记录")
-def payment_list(request: Request) -> Response:
+def payment_list(
+    request: Request, cursor: str = "", ready_cursor: str = "", limit: str = ""
+) -> Response:
     user = need(request, *OFFICERS)
     with open_db(request) as db:
-        scoped = apps.scope_query(user.principal).with_only_columns(Application.id)
-        pays = db.execute(
-            select(Payment, Application, Enterprise)
-            .join(Application, Application.id == Payment.application_id)
-            .join(Enterprise, Enterprise.id == Application.enterprise_id)
-            .where(Payment.application_id.in_(scoped))
-            .order_by(Payment.id.desc())
-        ).all()
+        try:
+            pays = payments.payments_page(
+                db, user.principal, cursor=cursor or None, limit=limit_of(limit)
+            )
+            ready = payments.ready_page(
+                db, user.principal, cursor=ready_cursor or None, limit=limit_of(limit)
+            )
+        except ApiError as exc:
+            return html_error(request, exc.status, exc.errors[0]["message"])
         rows: list[dict[str, Any]] = [
             {
-                "id": pay.id,
-                "application_id": a.id,
-                "enterprise_name": e.name,
-                "district": e.district,
-                "measure_id": a.measure_id,
-                "payer": pay.payer,
-                "amount_fen": pay.amount_fen,
-                "status": pay.status,
-                "voucher": pay.voucher,
-                "paid_at": pay.paid_at,
-                "can_mark": pay.status == "pending" and _may_pay(user, pay.payer, a, e),
+                "id": r.payment.id,
+                "application_id": r.application.id,
+                "enterprise_name": r.enterprise_name,
+                "district": r.district,
+                "measure_id": r.application.measure_id,
+                "payer": r.payment.payer,
+                "amount_fen": r.payment.amount_fen,
+                "status": r.payment.status,
+                "voucher": r.payment.voucher,
+                "paid_at": r.payment.paid_at,
+                "can_mark": r.payment.status == "pending"
+                and payments.may_confirm(user.principal, r.application, r.payment.payer),
             }
-            for pay, a, e in pays
+            for r in pays.items
         ]
-        # 公示 over, no payment scheduled yet: once scheduled, a claim leaves this list at once
-        scheduled = select(Payment.application_id)
-        ready = _rows(
-            db,
-            apps.scope_query(user.principal).where(
-                Application.status == "noticed", Application.id.not_in(scheduled)
-            ),
-        )
-    data = {
-        "payments": rows,
-        "ready": ready,
-        "total_paid_fen": sum(r["amount_fen"] for r in rows if r["status"] == "paid"),
-    }
+        data = {
+            "payments": rows,
+            "ready": [app_row(app, name) for app, name in ready.items],
+            "total_paid_fen": payments.total_paid_fen(db, user.principal),
+            "payments_page": pager(request, pays),
+            "ready_page": pager(request, ready, "ready_cursor"),
+            "next_cursor": pays.next_cursor,
+        }
     return page(request, "off_payments.html", data, title="拨付记录")
-
-
-def _may_pay(user: WebUser, payer: str, app: Application, ent: Enterprise) -> bool:
-    return payments.may_confirm(user.principal, app, payer)
 
 
 @router.post("/payments/{payment_id}/paid", summary="确认拨付到账")

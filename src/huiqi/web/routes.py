@@ -39,6 +39,7 @@ def _include() -> None:
         officer,
         screening_jobs,
         supervisor,
+        vouchers,
     )
 
     for mod in (
@@ -58,6 +59,7 @@ def _include() -> None:
         admin_campaigns,
         challenges,
         matching,
+        vouchers,
     ):
         router.include_router(mod.router)
 

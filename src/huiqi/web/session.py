@@ -29,6 +29,7 @@ HOME = {
     "analyst": "/analyst",
     "supervisor": "/supervisor/tasks",
     "admin": "/admin/users",
+    "provider": "/vouchers/provider",
 }
 
 

@@ -20,58 +20,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.schemas import snapshot
+
+# re-exported: the services and pages have long read the statuses from here
+from huiqi.platform.applications.statuses import AWARDED as AWARDED
+from huiqi.platform.applications.statuses import BEFORE_DECISION as BEFORE_DECISION
+from huiqi.platform.applications.statuses import DECIDED as DECIDED
+from huiqi.platform.applications.statuses import REOPENABLE as REOPENABLE
+from huiqi.platform.applications.statuses import STATUS_ZH as STATUS_ZH
+from huiqi.platform.applications.statuses import Status as Status
 from huiqi.platform.audit.service import record
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.principal import Principal
 from huiqi.platform.errors import ApiError, forbidden
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    CANDIDATE = "candidate"
-    DECLINED = "declined"
-    SUBMITTED = "submitted"
-    DISTRICT_PASSED = "district_passed"
-    EXPERT_REVIEW = "expert_review"
-    CITY_PASSED = "city_passed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    IN_NOTICE = "in_notice"
-    NOTICED = "noticed"
-    PAID = "paid"
-    RETURNED = "returned"
-    WITHDRAWN = "withdrawn"
-
-
-STATUS_ZH: dict[str, str] = {
-    Status.DRAFT: "草稿（未提交）",
-    Status.CANDIDATE: "待企业确认",
-    Status.DECLINED: "企业已放弃",
-    Status.SUBMITTED: "待区级初审",
-    Status.DISTRICT_PASSED: "待市级复核",
-    Status.EXPERT_REVIEW: "待专家/第三方评审",
-    Status.CITY_PASSED: "待作出决定",
-    Status.APPROVED: "已决定支持",
-    Status.REJECTED: "不予支持",
-    Status.IN_NOTICE: "公示中",
-    Status.NOTICED: "公示期满",
-    Status.PAID: "已拨付",
-    Status.RETURNED: "退回补正（待企业修改）",
-    Status.WITHDRAWN: "企业已撤回",
-}
-
-# Before the city decision the firm may withdraw and officers may return for correction; a
-# decision commits budget and is published, and is undone only by an upheld objection.
-BEFORE_DECISION = (
-    Status.SUBMITTED,
-    Status.DISTRICT_PASSED,
-    Status.EXPERT_REVIEW,
-    Status.CITY_PASSED,
-    Status.RETURNED,
-)
-DECIDED = (Status.APPROVED, Status.REJECTED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
-AWARDED = (Status.APPROVED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
-# A new submission may take over the firm's own row in these statuses (one row per claim).
-REOPENABLE = (Status.DRAFT, Status.WITHDRAWN, Status.DECLINED)
 
 
 class Actor(StrEnum):
@@ -116,6 +76,7 @@ class Action(StrEnum):
     NOTICE_PASSED = "notice_passed"
     SCHEDULE_PAYMENT = "schedule_payment"
     PAID = "paid"
+    VOUCHER_SETTLE = "voucher_settle"
 
 
 ACTION_ZH: dict[str, str] = {
@@ -145,6 +106,7 @@ ACTION_ZH: dict[str, str] = {
     Action.NOTICE_PASSED: "公示期满无异议",
     Action.SCHEDULE_PAYMENT: "安排拨付",
     Action.PAID: "资金全部到账",
+    Action.VOUCHER_SETTLE: "服务券核销，进入拨付",
 }
 
 # Guards: conditions checked by the service performing the action, besides status and actor.
@@ -167,6 +129,8 @@ GUARDS: dict[str, str] = {
     "period_over": "公示期最后一个工作日之后才能结束公示；有待核查异议的申报不随批次通过",
     "objection_decided": "异议由审核员核查决定：成立则释放预算、退回复核；不成立记录理由、公示照常",
     "payment_parts": "市级部分由责任单位确认，区级部分由提交时所在区确认；全部到账才为已拨付",
+    "voucher_redeemed": "小微企业服务券已由企业确认交付、服务商申请兑付；金额为领券时按当年已发布"
+    "的应用服务目录和奖补标准计算的金额（预算在领券时已承诺），核销后按拨付流程拨付",
 }
 
 
@@ -252,6 +216,10 @@ def _rows() -> list[Transition]:
           ("period_over", "objection_decided")),
         T(S.NOTICED, Action.SCHEDULE_PAYMENT, S.NOTICED, (C, A), "payment.schedule"),
         T(S.NOTICED, Action.PAID, S.PAID, (C, D, A), "application.paid", ("payment_parts",)),
+        # 小微企业服务券 (3.2.1): the rules fixed the amount from the published standard when
+        # the voucher was issued; the settled voucher enters the payment steps directly
+        T(None, Action.VOUCHER_SETTLE, S.NOTICED, (C, A), "voucher.settle.application",
+          ("voucher_redeemed",)),
     ]  # fmt: skip
     return rows
 
@@ -334,14 +302,6 @@ def check(p: Principal, app: Any, action: Action, *, new: bool = False) -> Trans
     return rule
 
 
-def may(p: Principal, app: Any, action: Action) -> bool:
-    try:
-        check(p, app, action)
-    except ApiError:
-        return False
-    return True
-
-
 def allowed(p: Principal, app: Any) -> list[Transition]:
     """What `p` may do next with this application (status and actor; guards are checked when
     the action is taken, since they need its input)."""
@@ -363,8 +323,6 @@ def move(
     """Take `action`: check status and actor, write the new status (and `changes`) and the
     audit entry named in the table. The caller has locked the row (or added the new one) and
     commits. `before` overrides the audit's before-image when the caller changed fields first."""
-    from huiqi.platform.applications.service import snapshot
-
     rule = check(p, app, action, new=new)
     if before is None and not new:
         before = snapshot(app)

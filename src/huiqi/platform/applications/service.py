@@ -14,6 +14,7 @@ Idempotency-Key, so retrying either submission answers with this application.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
@@ -21,17 +22,29 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
-from huiqi.platform.applications.lifecycle import REOPENABLE, Action, Status
-from huiqi.platform.applications.models import Application, ApplicationVersion
-from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
+from huiqi.platform.applications.access import get_visible_app as get_visible_app
+from huiqi.platform.applications.access import measures_of_units as measures_of_units
+from huiqi.platform.applications.access import scope_query as scope_query
+from huiqi.platform.applications.lifecycle import Action, Status
+from huiqi.platform.applications.models import (
+    SNAPSHOT_COLUMNS,
+    Application,
+    ApplicationVersion,
+    frozen_snapshot,
+    snapshot_of,
+)
+from huiqi.platform.applications.schemas import ApplicationIn
+from huiqi.platform.applications.schemas import snapshot as snapshot
+from huiqi.platform.applications.statuses import REOPENABLE
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
-from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
@@ -39,43 +52,6 @@ from huiqi.rules.policy import MeasureSpec
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
-
-DISTRICT_UNIT = "各区人民政府"
-
-
-def snapshot(app: Application) -> dict[str, Any]:
-    return ApplicationOut.model_validate(app).model_dump(mode="json")
-
-
-def measures_of_units(units: tuple[str, ...]) -> list[str]:
-    """Measures a city officer handles: those naming one of their units as responsible."""
-    return lifecycle.units_measures(units)
-
-
-def scope_query(p: Principal) -> Select[Application]:
-    q = select(Application)
-    if p.role == "enterprise":
-        return q.where(Application.enterprise_id == (p.enterprise_id or -1))
-    # Drafts are the firm's private working copies: no officer queue, list or detail shows them.
-    q = q.where(Application.status != "draft")
-    if p.role == "district_officer":
-        # routed by the district frozen at submission, not the firm's registration today
-        return q.where(Application.district == p.district)
-    if p.role == "city_officer":
-        return q.where(Application.measure_id.in_(measures_of_units(p.units)))
-    if p.role == "admin":
-        return q
-    raise forbidden()
-
-
-def get_visible_app(db: Session, p: Principal, app_id: int, *, lock: bool = False) -> Application:
-    q = scope_query(p).where(Application.id == app_id)
-    if lock:
-        q = q.with_for_update(of=Application)
-    app = db.scalar(q)
-    if app is None:
-        raise not_found("申报", "application_id")
-    return app
 
 
 def _full_key(p: Principal, key: str | None) -> str | None:
@@ -141,6 +117,15 @@ def check_project(
     proj = db.get(Project, project_id)
     if proj is None or proj.enterprise_id != ent.id:
         raise ApiError(404, "not_found", "项目不存在或不属于该企业", "project_id")
+    from huiqi.platform.vouchers.models import Voucher  # late: vouchers imports this module
+
+    if db.scalar(select(Voucher.id).where(Voucher.project_id == proj.id)) is not None:
+        raise ApiError(
+            409,
+            "voucher_project",
+            "该项目是小微企业服务券的项目，由服务券兑付办理，不能另行申报",
+            "project_id",
+        )
     if spec.source.kinds and proj.kind not in spec.source.kinds:
         raise ApiError(
             422,
@@ -165,13 +150,6 @@ def new_application(
     spec = measure(data.measure_id)
     check_project(db, ent, spec, data.project_id)
     if data.requested_amount_fen is not None:
-        if spec.kind == "computed":
-            raise ApiError(
-                422,
-                "not_allowed",
-                "计算类措施的金额由政策公式确定，无需填写申请金额",
-                "requested_amount_fen",
-            )
         cap = cap_fen(spec.id, data.fiscal_year)
         if cap is not None and data.requested_amount_fen > cap:
             raise ApiError(
@@ -182,8 +160,18 @@ def new_application(
             )
     # 申报日: the Beijing date of this submission, never one the firm chooses
     today = business_today()
-    case = build_case(db, ent, data.fiscal_year, today)
+    case = case_of_firm(db, ent, data.fiscal_year, today)
     out = evaluate_measure(case, spec.id, data.project_id)
+    # a computed measure's amount is the formula's; only a row the rules leave to review
+    # (3.2.1 without a published standard) carries the amount the firm asks for
+    computed_row = spec.kind == "computed" and out.status != "discretionary"
+    if data.requested_amount_fen is not None and computed_row:
+        raise ApiError(
+            422,
+            "not_allowed",
+            "计算类措施的金额由政策公式确定，无需填写申请金额",
+            "requested_amount_fen",
+        )
     pol = get_policy()
     return Application(
         enterprise_id=ent.id,
@@ -194,12 +182,7 @@ def new_application(
         status=status,
         source=source,
         idempotency_key=key,
-        policy_id=pol.id,
-        policy_version=pol.version,
-        facts=case,
-        evaluation=out.evaluation,
-        engine_status=out.status,
-        engine_amount_fen=out.amount_fen,
+        **frozen_snapshot(pol, case, out.evaluation, out.status, out.amount_fen),
         requested_amount_fen=data.requested_amount_fen,
         statement=data.statement,
         created_by=p.username,
@@ -212,12 +195,7 @@ def new_application(
 FROZEN = (
     "project_id",
     "idempotency_key",
-    "policy_id",
-    "policy_version",
-    "facts",
-    "evaluation",
-    "engine_status",
-    "engine_amount_fen",
+    *SNAPSHOT_COLUMNS,
     "requested_amount_fen",
     "statement",
     "created_by",
@@ -232,12 +210,7 @@ def archive(db: Session, app: Application, *, key: str | None) -> None:
         ApplicationVersion(
             application_id=app.id,
             version=app.version,
-            policy_id=app.policy_id,
-            policy_version=app.policy_version,
-            facts=app.facts,
-            evaluation=app.evaluation,
-            engine_status=app.engine_status,
-            engine_amount_fen=app.engine_amount_fen,
+            **snapshot_of(app),
             requested_amount_fen=app.requested_amount_fen,
             statement=app.statement,
             idempotency_key=key,
@@ -349,3 +322,102 @@ def submit(
             409, "duplicate_application", "该企业本年度已就此措施申报，不能重复申报", "measure_id"
         ) from None
     return app, True
+
+
+# ---- lists, one keyset page at a time (platform/pagination.py) -----------------------------
+
+# What waits for each officer: the statuses their step of the lifecycle acts on.
+QUEUE_STATUSES: dict[str, tuple[str, ...]] = {
+    "district_officer": (Status.SUBMITTED,),
+    "city_officer": (Status.DISTRICT_PASSED, Status.EXPERT_REVIEW, Status.CITY_PASSED),
+    "admin": (Status.SUBMITTED, Status.DISTRICT_PASSED, Status.EXPERT_REVIEW, Status.CITY_PASSED),
+}
+
+
+@dataclass
+class AppRow:
+    """A list row: the application and the name of its firm (one join, not a read per row)."""
+
+    app: Application
+    enterprise_name: str
+
+
+def _named(q: Select[Any]) -> Select[Any]:
+    return q.join(Enterprise, Enterprise.id == Application.enterprise_id).add_columns(
+        Enterprise.name
+    )
+
+
+def _app_rows(page: Page[Any]) -> Page[AppRow]:
+    return Page(
+        items=[AppRow(app, name) for app, name in page.items],
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+        limit=page.limit,
+    )
+
+
+def _app_key(row: Any) -> tuple[Any, ...]:
+    return (row[0].id,)
+
+
+def queue_page(
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
+) -> Page[AppRow]:
+    """待我办理: what waits for this officer, oldest submission first (partial index
+    ix_applications_queue)."""
+    statuses = QUEUE_STATUSES.get(p.role, ())
+    q = _named(scope_query(p).where(Application.status.in_(statuses)))
+    page = keyset_page(
+        db, "queue", q, [Application.submitted_at, Application.id],
+        lambda r: (r[0].submitted_at, r[0].id), cursor=cursor, limit=limit, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def others_page(
+    db: Session, p: Principal, status: str = "", *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AppRow]:  # fmt: skip
+    """The officer's other applications in scope, newest first: one status, or everything not
+    waiting for them."""
+    q = scope_query(p)
+    if status:
+        q = q.where(Application.status == status)
+    else:
+        q = q.where(Application.status.not_in(QUEUE_STATUSES.get(p.role, ())))
+    page = keyset_page(
+        db, "others", _named(q), [Application.id], _app_key, cursor=cursor, limit=limit,
+        descending=True, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def firm_page(
+    db: Session, p: Principal, enterprise_id: int, *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[AppRow]:  # fmt: skip
+    """One firm's applications as this person may see them, newest first."""
+    q = _named(scope_query(p).where(Application.enterprise_id == enterprise_id))
+    page = keyset_page(
+        db, "firm", q, [Application.id], _app_key, cursor=cursor, limit=limit,
+        descending=True, scalars=False,
+    )  # fmt: skip
+    return _app_rows(page)
+
+
+def list_page(
+    db: Session, p: Principal, *, status: str | None = None, measure_id: str | None = None,
+    fiscal_year: int | None = None, cursor: str | None = None, limit: int | None = None,
+) -> Page[Application]:  # fmt: skip
+    """The API's application list in the person's scope, by id."""
+    q = scope_query(p)
+    if status:
+        q = q.where(Application.status == status)
+    if measure_id:
+        q = q.where(Application.measure_id == measure_id)
+    if fiscal_year:
+        q = q.where(Application.fiscal_year == fiscal_year)
+    return keyset_page(
+        db, "applications", q, [Application.id], lambda a: (a.id,), cursor=cursor, limit=limit
+    )

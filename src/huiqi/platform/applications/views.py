@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from sqlalchemy import func, select
 
 from huiqi.platform.applications import amend, drafts, lifecycle, rounds, service
@@ -12,6 +12,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
+from huiqi.platform.pagination import MAX_LIMIT, link_headers
 from huiqi.platform.reviews.models import ReviewStep
 
 router = APIRouter(tags=["申报"], responses=ERROR_RESPONSES)
@@ -107,22 +108,23 @@ def submit_draft(
 def list_applications(
     db: Db,
     p: Reader,
+    request: Request,
+    response: Response,
     status: Annotated[str | None, Query(max_length=32)] = None,
     measure_id: Annotated[str | None, Query(max_length=32)] = None,
     fiscal_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> list[Application]:
+    """By id, one keyset page at a time: the next page's cursor is in `X-Next-Cursor`/`Link`."""
     if status is not None and status not in STATUSES:
         raise ApiError(422, "enum", f"状态应为 {'、'.join(STATUSES)} 之一", "status")
-    q = service.scope_query(p)
-    if status:
-        q = q.where(Application.status == status)
-    if measure_id:
-        q = q.where(Application.measure_id == measure_id)
-    if fiscal_year:
-        q = q.where(Application.fiscal_year == fiscal_year)
-    return list(db.scalars(q.order_by(Application.id).limit(limit).offset(offset)))
+    found = service.list_page(
+        db, p, status=status, measure_id=measure_id, fiscal_year=fiscal_year, cursor=cursor,
+        limit=limit,
+    )  # fmt: skip
+    link_headers(response, request, found)
+    return found.items
 
 
 @router.get(

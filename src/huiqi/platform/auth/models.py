@@ -17,6 +17,8 @@ ROLES = (
     "analyst",
     "supervisor",
     "admin",
+    # provider: a 平台商/服务商 of the 上云资源池 — sees only its own pool record and vouchers
+    "provider",
 )
 
 

@@ -6,7 +6,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal[
-    "enterprise", "district_officer", "city_officer", "expert", "analyst", "supervisor", "admin"
+    "enterprise",
+    "district_officer",
+    "city_officer",
+    "expert",
+    "analyst",
+    "supervisor",
+    "admin",
+    "provider",
 ]
 
 

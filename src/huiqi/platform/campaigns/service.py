@@ -11,6 +11,7 @@ the firm would have been computed on applying.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -33,6 +34,7 @@ from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.jobs import service as jobs
 from huiqi.platform.jobs.models import STATUS_ZH, Job
 from huiqi.platform.jobs.schemas import JobOut, job_out
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import measure
 
 
@@ -90,6 +92,15 @@ def start(db: Session, p: Principal, data: CampaignIn) -> Campaign:
             422,
             "not_computed",
             "免申即享只适用于按公式计算的措施（择优类须企业申报）",
+            "measure_id",
+        )
+    from huiqi.platform.vouchers.issuing import MEASURE as VOUCHER_MEASURE
+
+    if spec.id == VOUCHER_MEASURE:
+        raise ApiError(
+            422,
+            "voucher_measure",
+            "该措施以小微企业服务券兑现（企业领券、服务商兑付），不适用免申即享",
             "measure_id",
         )
     key = f"{spec.id}:{data.fiscal_year}"
@@ -210,3 +221,45 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
         lifecycle.move(db, app, p, Action.DECLINE)
     db.commit()
     return push
+
+
+@dataclass
+class PushRow:
+    """A 免申即享 push with what its list shows beside it (one join, not a read per row)."""
+
+    push: CampaignPush
+    enterprise_name: str
+    application: Application
+
+
+def pushes_page(
+    db: Session, p: Principal, campaign_id: int | None = None, *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[PushRow]:  # fmt: skip
+    """Pushes in the person's scope (a firm: its own; a city officer: their measures'), in the
+    order they were made, one keyset page at a time (index (campaign_id, id) for a campaign)."""
+    q = (
+        select(CampaignPush, Enterprise.name, Application)
+        .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
+        .join(Application, Application.id == CampaignPush.application_id)
+    )
+    if campaign_id is not None:
+        q = q.where(CampaignPush.campaign_id == campaign_id)
+    if p.role == "enterprise":
+        q = q.where(CampaignPush.enterprise_id == (p.enterprise_id or -1))
+    elif p.role == "city_officer":
+        q = q.join(Campaign, Campaign.id == CampaignPush.campaign_id).where(
+            Campaign.measure_id.in_(measures_of_units(p.units))
+        )
+    elif p.role != "admin":
+        raise forbidden()
+    page = keyset_page(
+        db, "pushes", q, [CampaignPush.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
+        scalars=False,
+    )  # fmt: skip
+    return Page(
+        items=[PushRow(push, name, app) for push, name, app in page.items],
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+        limit=page.limit,
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from sqlalchemy import select
 
 from huiqi.platform.applications.service import measures_of_units
@@ -12,6 +12,7 @@ from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
 from huiqi.platform.jobs.models import Job
+from huiqi.platform.pagination import MAX_LIMIT, link_headers
 
 router = APIRouter(prefix="/campaigns", tags=["免申即享"], responses=ERROR_RESPONSES)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -44,9 +45,16 @@ def list_campaigns(db: Db, p: Officer) -> list[Campaign]:
 def pushes(
     db: Db,
     p: Annotated[Principal, Depends(require("enterprise", "city_officer", "admin"))],
+    request: Request,
+    response: Response,
     campaign_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = MAX_LIMIT,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> list[CampaignPush]:
-    return service.pushes_for(db, p, campaign_id)
+    """In the order they were made; the next page's cursor is in `X-Next-Cursor`/`Link`."""
+    found = service.pushes_page(db, p, campaign_id, cursor=cursor, limit=limit)
+    link_headers(response, request, found)
+    return [row.push for row in found.items]
 
 
 @router.post(

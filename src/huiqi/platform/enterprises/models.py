@@ -49,6 +49,12 @@ class AnnualFigure(Base):
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="figures")
 
+    @property
+    def employees(self) -> int | None:
+        """从业人员 for the 中小微企业划型, when the firm recorded it."""
+        value = (self.extra or {}).get("employees")
+        return value if isinstance(value, int) else None
+
 
 class Recognition(Base):
     """A title or certification, e.g. kind="dcmm" level="3" (数据管理能力成熟度三级)."""

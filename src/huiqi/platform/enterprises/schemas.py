@@ -54,6 +54,12 @@ class FigureIn(BaseModel):
     rd_expense_fen: int | None = Field(
         default=None, ge=0, le=10**15, description="年研发投入（分）"
     )
+    employees: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000_000,
+        description="从业人员（人，中小微企业划型用；不填则保持原值）",
+    )
 
 
 class FigureOut(FigureIn):

@@ -20,6 +20,7 @@ from huiqi.platform.enterprises.models import (
     Recognition,
 )
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import get_policy
 from huiqi.rules.credit_code import validate_credit_code
 
@@ -130,6 +131,10 @@ def put_figure(
         before = s.FigureOut.model_validate(fig).model_dump()
     fig.revenue_fen = data.revenue_fen
     fig.rd_expense_fen = data.rd_expense_fen
+    # 从业人员 feeds the 中小微企业划型; kept in `extra` (a new dict, so the JSON column is
+    # written). Not given: left as it was, so saving figures from the calculator keeps it.
+    if data.employees is not None:
+        fig.extra = {**(fig.extra or {}), "employees": data.employees}
     db.flush()
     record(
         db,
@@ -301,3 +306,18 @@ def profile(db: Session, p: Principal, enterprise_id: int) -> dict[str, Any]:
         "penalties": [s.PenaltyOut.model_validate(x) for x in ent.penalties],
         "credit": {"blocked": c.blocked, "reasons": c.reasons},
     }
+
+
+def list_page(
+    db: Session, p: Principal, search: str | None = None, *, cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[Enterprise]:  # fmt: skip
+    """Firms in the person's scope by id, optionally matching a name or credit-code fragment."""
+    q = scope_query(p)
+    if search:
+        q = q.where(
+            Enterprise.name.contains(search) | Enterprise.credit_code.contains(search.upper())
+        )
+    return keyset_page(
+        db, "enterprises", q, [Enterprise.id], lambda e: (e.id,), cursor=cursor, limit=limit
+    )

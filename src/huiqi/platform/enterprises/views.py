@@ -12,6 +12,7 @@ from huiqi.platform.enterprises import service
 from huiqi.platform.enterprises.importer import start_import
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
 from huiqi.platform.jobs.schemas import JobOut, job_out
+from huiqi.platform.pagination import MAX_LIMIT, link_headers
 
 router = APIRouter(prefix="/enterprises", tags=["企业档案"], responses=ERROR_RESPONSES)
 Reader = Annotated[Principal, Depends(require(*service.READERS))]
@@ -25,18 +26,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def list_enterprises(
     db: Db,
     p: Reader,
+    request: Request,
+    response: Response,
     q: Annotated[str | None, Query(max_length=100, description="名称或信用代码关键字")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**6)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> list[object]:
-    from huiqi.platform.enterprises.models import Enterprise
-
-    query = service.scope_query(p)
-    if q:
-        query = query.where(
-            Enterprise.name.contains(q) | Enterprise.credit_code.contains(q.upper())
-        )
-    return list(db.scalars(query.order_by(Enterprise.id).limit(limit).offset(offset)))
+    """By id, one keyset page at a time: the next page's cursor is in `X-Next-Cursor`/`Link`."""
+    found = service.list_page(db, p, q, cursor=cursor, limit=limit)
+    link_headers(response, request, found)
+    return list(found.items)
 
 
 @router.post("", response_model=s.EnterpriseOut, status_code=201, summary="新建企业档案")

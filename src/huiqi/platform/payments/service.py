@@ -6,18 +6,23 @@ city part; the district part is the remainder, so the parts always add up to the
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action, Actor
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app
+from huiqi.platform.applications.service import get_visible_app, scope_query
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import add_paid
 from huiqi.platform.db import utcnow
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.payments.models import Payment, PaymentShare
 from huiqi.platform.payments.schemas import PaymentOut, ShareIn
 from huiqi.platform.policy import get_policy, measure
@@ -125,3 +130,64 @@ def list_for(db: Session, p: Principal, app_id: int) -> list[Payment]:
     return list(
         db.scalars(select(Payment).where(Payment.application_id == app.id).order_by(Payment.id))
     )
+
+
+# ---- the officer's payment list, one keyset page at a time ---------------------------------
+
+
+@dataclass
+class PaymentRow:
+    payment: Payment
+    application: Application
+    enterprise_name: str
+    district: str
+
+
+def payments_page(
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
+) -> Page[PaymentRow]:
+    """Payments of applications in the person's scope, newest first."""
+    scoped = scope_query(p).with_only_columns(Application.id)
+    q = (
+        select(Payment, Application, Enterprise.name, Enterprise.district)
+        .join(Application, Application.id == Payment.application_id)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .where(Payment.application_id.in_(scoped))
+    )
+    page = keyset_page(
+        db, "payments", q, [Payment.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
+        descending=True, scalars=False,
+    )  # fmt: skip
+    return Page(
+        items=[PaymentRow(pay, app, name, district) for pay, app, name, district in page.items],
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+        limit=page.limit,
+    )
+
+
+def ready_page(
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
+) -> Page[Any]:
+    """公示 over and no payment scheduled yet (once scheduled, a claim leaves this list at once):
+    (application, firm name) rows by id."""
+    scheduled = select(Payment.id).where(Payment.application_id == Application.id).exists()
+    q = (
+        scope_query(p)
+        .where(Application.status == "noticed", ~scheduled)
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .add_columns(Enterprise.name)
+    )
+    return keyset_page(
+        db, "ready", q, [Application.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
+        scalars=False,
+    )  # fmt: skip
+
+
+def total_paid_fen(db: Session, p: Principal) -> int:
+    """All paid money in the person's scope, summed by the database."""
+    scoped = scope_query(p).with_only_columns(Application.id)
+    q = select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(
+        Payment.status == "paid", Payment.application_id.in_(scoped)
+    )
+    return int(db.scalar(q) or 0)

@@ -18,13 +18,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from huiqi.cells import keep_text
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.service import scope_query
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import release_amount
@@ -32,6 +33,7 @@ from huiqi.platform.clock import business_today
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import get_policy
 from huiqi.platform.public_notices.calendar import load_calendar
 from huiqi.platform.public_notices.models import (
@@ -135,16 +137,18 @@ def dismissed_notes(db: Session, batch_id: int) -> dict[int, list[str]]:
     return notes
 
 
-def items(db: Session, batch: NoticeBatch) -> list[ItemOut]:
-    pol = get_policy()
-    notes = dismissed_notes(db, batch.id)
-    rows = db.execute(
+def _items_query(batch: NoticeBatch) -> Select[NoticeItem, Application, Enterprise]:
+    return (
         select(NoticeItem, Application, Enterprise)
         .join(Application, Application.id == NoticeItem.application_id)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .where(NoticeItem.batch_id == batch.id)
-        .order_by(NoticeItem.id)
     )
+
+
+def _item_outs(db: Session, batch: NoticeBatch, rows: Sequence[Any]) -> list[ItemOut]:
+    pol = get_policy()
+    notes = dismissed_notes(db, batch.id)
     return [
         ItemOut(
             application_id=a.id,
@@ -160,6 +164,54 @@ def items(db: Session, batch: NoticeBatch) -> list[ItemOut]:
         )
         for it, a, e in rows
     ]
+
+
+def items(db: Session, batch: NoticeBatch) -> list[ItemOut]:
+    """Every item of the batch (the export and the API's batch document)."""
+    rows = db.execute(_items_query(batch).order_by(NoticeItem.id)).all()
+    return _item_outs(db, batch, rows)
+
+
+def items_page(
+    db: Session, batch: NoticeBatch, *, cursor: str | None = None, limit: int | None = None
+) -> Page[ItemOut]:
+    """The batch's items in list order, one keyset page at a time (index (batch_id, id))."""
+    page = keyset_page(
+        db, "notice_items", _items_query(batch), [NoticeItem.id], lambda r: (r[0].id,),
+        cursor=cursor, limit=limit, scalars=False,
+    )  # fmt: skip
+    return Page(
+        items=_item_outs(db, batch, page.items),
+        next_cursor=page.next_cursor,
+        prev_cursor=page.prev_cursor,
+        limit=page.limit,
+    )
+
+
+def batches_page(
+    db: Session, *, cursor: str | None = None, limit: int | None = None
+) -> Page[NoticeBatch]:
+    """公示 batches, newest first (public: every batch is published)."""
+    return keyset_page(
+        db, "notices", select(NoticeBatch), [NoticeBatch.id], lambda b: (b.id,),
+        cursor=cursor, limit=limit, descending=True,
+    )  # fmt: skip
+
+
+def approved_page(
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
+) -> Page[Any]:
+    """Decided awards not yet published, in the officer's scope: (application, firm name)."""
+    q = (
+        scope_query(p)
+        .where(Application.status == "approved")
+        .join(Enterprise, Enterprise.id == Application.enterprise_id)
+        .add_columns(Enterprise.name)
+    )
+    return keyset_page(
+        db, "approved", q, [Application.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
+        scalars=False,
+    )  # fmt: skip
 
 
 def get_batch(db: Session, batch_id: int) -> NoticeBatch:

@@ -4,14 +4,14 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy import select
 from starlette.datastructures import UploadFile as Upload
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Anyone, Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.pagination import MAX_LIMIT, link_headers
 from huiqi.platform.public_notices import calendar, objections, service
 from huiqi.platform.public_notices.models import NoticeBatch, Objection
 from huiqi.platform.public_notices.schemas import (
@@ -145,8 +145,18 @@ def create(db: Db, p: Publisher, body: BatchIn, request: Request) -> NoticeBatch
 
 
 @router.get("", response_model=list[BatchOut], summary="公示批次列表（登录用户均可查看）")
-def list_batches(db: Db, p: Anyone) -> list[NoticeBatch]:
-    return list(db.scalars(select(NoticeBatch).order_by(NoticeBatch.id.desc()).limit(200)))
+def list_batches(
+    db: Db,
+    p: Anyone,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 200,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> list[NoticeBatch]:
+    """Newest first; the next page's cursor is in `X-Next-Cursor`/`Link`."""
+    found = service.batches_page(db, cursor=cursor, limit=limit)
+    link_headers(response, request, found)
+    return found.items
 
 
 @router.get("/{batch_id}", response_model=BatchDetail, summary="公示名单")

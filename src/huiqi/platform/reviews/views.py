@@ -2,15 +2,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from huiqi.platform.applications.lifecycle import ensure_city
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationOut, ReasonIn
-from huiqi.platform.applications.service import get_visible_app, scope_query
+from huiqi.platform.applications.service import get_visible_app, queue_page
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.deps import Db, require
 from huiqi.platform.errors import ERROR_RESPONSES
+from huiqi.platform.pagination import MAX_LIMIT, link_headers
 from huiqi.platform.reviews import duplicates, service
 from huiqi.platform.reviews import schemas as s
 
@@ -20,19 +21,20 @@ District = Annotated[Principal, Depends(require("district_officer", "admin"))]
 City = Annotated[Principal, Depends(require("city_officer", "admin"))]
 Reviewer = Annotated[Principal, Depends(require("district_officer", "city_officer", "admin"))]
 
-QUEUE = {
-    "district_officer": ("submitted",),
-    "city_officer": ("district_passed", "expert_review", "city_passed"),
-}
-
 
 @router.get("/queue", response_model=list[ApplicationOut], summary="我的待审队列")
 def queue(
-    db: Db, p: Reviewer, limit: Annotated[int, Query(ge=1, le=500)] = 100
+    db: Db,
+    p: Reviewer,
+    request: Request,
+    response: Response,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> list[Application]:
-    statuses = QUEUE.get(p.role, ("submitted", "district_passed", "expert_review", "city_passed"))
-    q = scope_query(p).where(Application.status.in_(statuses)).order_by(Application.submitted_at)
-    return list(db.scalars(q.limit(limit)))
+    """Oldest submission first; the next page's cursor is in `X-Next-Cursor`/`Link`."""
+    found = queue_page(db, p, cursor=cursor, limit=limit)
+    link_headers(response, request, found)
+    return [row.app for row in found.items]
 
 
 @router.post("/{application_id}/district", response_model=ApplicationOut, summary="区级初审")

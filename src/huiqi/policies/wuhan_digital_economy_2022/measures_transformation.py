@@ -4,11 +4,13 @@ scenario challenges (三（六）)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from huiqi.rules import conditions as c
-from huiqi.rules.frame import Frame, IntArray, add_years
-from huiqi.rules.money import format_wan
+from huiqi.rules.frame import BoolArray, Frame, IntArray, add_years
+from huiqi.rules.money import format_wan, format_yuan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Outcome
 from huiqi.rules.standard import (
@@ -183,23 +185,83 @@ def smart_factory_recognition_award(f: Frame, p: ParamView) -> Outcome:
 
 @measure("3.2.1")
 def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
-    return Outcome(
-        [
-            c.one_of(
-                f,
-                column="size",
-                allowed=tuple(p.get("m3_2_1.small_micro_sizes")),
-                label="属于小微企业",
-                what="企业规模",
-                fact="enterprise.size",
-                value_names=SIZE_NAMES,
-            ),
-            within_window(
-                f, p, column="service_date", what="上云服务日期", fact="projects[].service_date"
-            ),
-            *enterprise_standing(f, p),
-        ]
+    """The text leaves the ratio and caps to the 奖补标准 the city publishes each year. A case
+    carrying the standard's figures (catalogue price, the class's ratio and cap, and the firm's
+    yearly total cap with what it already took) is computed exactly; one without is left to
+    review. The platform supplies the figures from the published standard: no I/O here."""
+    standard = f.known("catalogue_price") & f.known("subsidy_ratio_bp") & f.known("class_cap")
+    amount = voucher_amount(
+        f.money("catalogue_price"),
+        f.integer("subsidy_ratio_bp"),
+        f.money("class_cap"),
+        f.money("annual_cap"),
+        f.known("annual_cap"),
+        f.money("annual_used"),
     )
+    conds = [
+        c.one_of(
+            f,
+            column="size",
+            allowed=tuple(p.get("m3_2_1.small_micro_sizes")),
+            label="属于小微企业",
+            what="企业规模",
+            fact="enterprise.size",
+            value_names=SIZE_NAMES,
+        ),
+        within_window(
+            f, p, column="service_date", what="上云服务日期", fact="projects[].service_date"
+        ),
+        *enterprise_standing(f, p),
+    ]
+    return Outcome(conds, amount, basis=_voucher_basis(f, amount), review=~standard)
+
+
+def voucher_amount(
+    price: IntArray,
+    ratio_bp: IntArray,
+    class_cap: IntArray,
+    annual_cap: IntArray,
+    annual_capped: BoolArray,
+    annual_used: IntArray,
+) -> IntArray:
+    """min(price × ratio rounded half-up to the fen, class cap), then within what is left of
+    the firm's yearly total cap (where the standard sets one). Integer fen throughout."""
+    # split so price × ratio never overflows int64: price = q·10000 + m
+    q, m = np.divmod(price, 10000)
+    by_ratio = q * ratio_bp + (m * ratio_bp + 5000) // 10000
+    capped = np.minimum(by_ratio, class_cap)
+    left = np.maximum(annual_cap - annual_used, 0)
+    amount: IntArray = np.where(annual_capped, np.minimum(capped, left), capped)
+    return amount
+
+
+def _voucher_basis(f: Frame, amount: IntArray) -> Callable[[int], str]:
+    price, ratio = f.money("catalogue_price"), f.integer("subsidy_ratio_bp")
+    cap, year, klass = f.money("class_cap"), f.integer("standard_year"), f.text("product_class")
+    annual_known, annual = f.known("annual_cap"), f.money("annual_cap")
+    used = f.money("annual_used")
+
+    def basis(i: int) -> str:
+        pct = format_ratio_bp(int(ratio[i]))
+        text = (
+            f"按{int(year[i])}年度奖补标准（{klass[i] or '—'}类：奖补比例{pct}，"
+            f"单项上限{format_yuan(int(cap[i]))}）：目录价格{format_yuan(int(price[i]))}"
+            f" × {pct}（四舍五入到分），不超过单项上限"
+        )
+        if annual_known[i]:
+            text += (
+                f"，且不超过企业年度服务券总额上限{format_yuan(int(annual[i]))}"
+                f"（本年度已领{format_yuan(int(used[i]))}）"
+            )
+        return f"{text} = {format_yuan(int(amount[i]))}"
+
+    return basis
+
+
+def format_ratio_bp(bp: int) -> str:
+    """3000 -> 30%, 1250 -> 12.5%: exact, from 1/10000 units."""
+    whole, rest = divmod(bp, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
 
 
 @measure("3.2.2")

@@ -12,7 +12,7 @@ dropping an application schema never drops the extension other schemas use; in t
 schema where the account may not create in `public`) and a GIN trigram index on `search_text`.
 
 Revision ID: 0090
-Revises: 0050
+Revises: 0080
 Create Date: 2026-12-01 17:40:00
 """
 
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0090"
-down_revision: str | None = "0050"
+down_revision: str | None = "0080"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

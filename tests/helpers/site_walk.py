@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.clock import business_today
 from huiqi.platform.demo import WAN, seed_applications
-from tests.platform.jobs_support import drain
-from tests.web.conftest import login
+from tests.helpers.jobs import drain
+from tests.helpers.web import login
 
 API = "/api/v1"
 ROLES = (

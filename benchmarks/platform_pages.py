@@ -1,0 +1,244 @@
+"""Page timings at scale: the list pages and the dashboard with a million applications.
+
+    # 1. a database at the schema of the commit under test, filled by the scale fixture
+    python benchmarks/platform_pages.py seed URL --firms 100000 --applications 1000000
+    # 2. p50/p95 of every page, HTML and JSON twin, through the whole app (TestClient)
+    python benchmarks/platform_pages.py bench URL --label after --rounds 20
+    # 3. the plans of the list queries (EXPLAIN ANALYZE)
+    python benchmarks/platform_pages.py explain URL
+
+`bench` uses only what every recent commit has (create_app, the /login form, the page URLs),
+so the same file measures the commit before a change: run it with PYTHONPATH pointing at that
+commit's `src` (see benchmarks/results/pages-2026-12-01.md for how the figures were taken).
+`seed` never migrates: migrate the database first with the code under test, so an older
+commit's schema (without this commit's indexes) can be measured on the same rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+PAGES: list[tuple[str, str, str]] = [
+    # (name, user, path)  -- {batch}, {campaign} are filled in from the data
+    ("officer queue (district)", "district_dh", "/officer/queue"),
+    ("officer queue (city)", "city_jx", "/officer/queue"),
+    ("officer queue, status filter", "district_dh", "/officer/queue?status=paid"),
+    ("firm's applications", "enterprise1", "/enterprise/applications"),
+    ("公示 list", "", "/notices"),
+    ("公示 batch items", "", "/notices/{batch}"),
+    ("payments (district)", "district_dh", "/officer/payments"),
+    ("pushes of a campaign", "admin", "/admin/campaigns/{campaign}"),
+    ("firm's pushes", "enterprise1", "/enterprise/offers"),
+    ("audit list", "admin", "/admin/audit"),
+    ("analyst dashboard", "analyst", "/analyst"),
+    ("API applications (admin)", "admin", "/api/v1/applications?limit=50"),
+]
+
+
+def load() -> str:
+    return os.popen("cat /proc/loadavg").read().strip()
+
+
+def seed(url: str, firms: int, applications: int) -> None:
+    from huiqi.platform.db import make_engine, make_sessionmaker
+    from huiqi.platform.demo import seed as seed_demo
+    from huiqi.platform.scale import seed_applications, seed_registry
+    from huiqi.platform.scale_history import seed_history
+
+    engine = make_engine(url)
+    sm = make_sessionmaker(engine)
+    t0 = time.perf_counter()
+    with sm() as db:
+        seed_demo(db)
+        first = seed_registry(db, firms)
+        t1 = time.perf_counter()
+        apps = seed_applications(db, applications, first_enterprise=first, firms=firms)
+        t2 = time.perf_counter()
+        counts = seed_history(db, apps)
+        t3 = time.perf_counter()
+        db.commit()
+    with engine.connect() as conn:  # fresh statistics and visibility map for the planner
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+    engine.dispose()
+    print(json.dumps({
+        "firms_s": round(t1 - t0, 1), "applications_s": round(t2 - t1, 1),
+        "history_s": round(t3 - t2, 1), "total_s": round(time.perf_counter() - t0, 1),
+        "rows": counts, "load": load(),
+    }, ensure_ascii=False))  # fmt: skip
+
+
+def _first_ids(url: str) -> dict[str, int]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        batch = conn.execute(text("SELECT max(batch_id) FROM notice_items")).scalar() or 1
+        camp = conn.execute(text("SELECT max(campaign_id) FROM campaign_pushes")).scalar() or 1
+    engine.dispose()
+    return {"batch": int(batch), "campaign": int(camp)}
+
+
+def _time(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
+    times, status = [], None
+    for _ in range(rounds):
+        t = time.perf_counter()
+        status = call()
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
+            "max_ms": round(times[-1], 1), "n": rounds, "status": status}  # fmt: skip
+
+
+def bench(url: str, label: str, rounds: int, only: str | None) -> None:
+    from fastapi.testclient import TestClient
+
+    try:  # the composed app (pages + API); older trees built it in the platform
+        from huiqi.server import create_app
+    except ImportError:
+        from huiqi.platform.app import create_app  # type: ignore[attr-defined,no-redef]
+
+    ids = _first_ids(url)
+    app = create_app(url, migrate_schema=False)
+    results: dict[str, Any] = {"label": label, "load_before": load()}
+    clients: dict[str, TestClient] = {}
+    with TestClient(app) as anon:
+        clients[""] = anon
+        for name, user, path in PAGES:
+            if only and not any(part in name for part in only.split(",")):
+                continue
+            if user not in clients:
+                c = TestClient(app)
+                r = c.post("/login", data={"username": user, "password": "demo123"},
+                           follow_redirects=False)  # fmt: skip
+                assert r.status_code == 303, (user, r.status_code)
+                clients[user] = c
+            c = clients[user]
+            full = path.format(**ids)
+            row: dict[str, Any] = {"path": full}
+            for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
+                if full.startswith("/api/") and kind == "html":
+                    continue
+                c.get(full, headers=headers)  # warm: templates, plans, caches
+
+                def call(
+                    full: str = full, headers: dict[str, str] = headers, c: TestClient = c
+                ) -> int:
+                    return c.get(full, headers=headers).status_code
+
+                row[kind] = _time(call, rounds)
+            results[name] = row
+            print(json.dumps({name: row}, ensure_ascii=False), flush=True)
+    results["load_after"] = load()
+    app.state.engine.dispose()
+    print(json.dumps(results, ensure_ascii=False))
+
+
+QUERIES = {
+    "queue (district)": (
+        "SELECT a.id FROM applications a JOIN enterprises e ON e.id = a.enterprise_id "
+        "WHERE a.status <> 'draft' AND a.district = '东湖高新区' AND a.status IN ('submitted') "
+        "ORDER BY a.submitted_at, a.id LIMIT 51"
+    ),
+    "queue (district), page n": (
+        "SELECT a.id FROM applications a JOIN enterprises e ON e.id = a.enterprise_id "
+        "WHERE a.status <> 'draft' AND a.district = '东湖高新区' AND a.status IN ('submitted') "
+        "AND (a.submitted_at, a.id) > ('2024-09-01+00', 0) ORDER BY a.submitted_at, a.id LIMIT 51"
+    ),
+    "queue (city)": (
+        "SELECT a.id FROM applications a JOIN enterprises e ON e.id = a.enterprise_id "
+        "WHERE a.status <> 'draft' AND a.measure_id IN ('2.6.1', '2.6.2', '2.6.3') AND a.status "
+        "IN ('district_passed', 'expert_review', 'city_passed') "
+        "ORDER BY a.submitted_at, a.id LIMIT 51"
+    ),
+    "others by status (district)": (
+        "SELECT a.id FROM applications a WHERE a.status <> 'draft' AND a.district = '东湖高新区' "
+        "AND a.status = 'paid' ORDER BY a.id DESC LIMIT 51"
+    ),
+    "firm's applications": (
+        "SELECT a.id FROM applications a WHERE a.enterprise_id = 50000 ORDER BY a.id DESC LIMIT 51"
+    ),
+    "公示 items": (
+        "SELECT i.id FROM notice_items i JOIN applications a ON a.id = i.application_id "
+        "WHERE i.batch_id = (SELECT max(batch_id) FROM notice_items) ORDER BY i.id LIMIT 51"
+    ),
+    "payments (district)": (
+        "SELECT p.id FROM payments p JOIN applications a ON a.id = p.application_id "
+        "WHERE p.application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
+        "AND district = '东湖高新区') ORDER BY p.id DESC LIMIT 51"
+    ),
+    "ready to pay (district)": (
+        "SELECT a.id FROM applications a WHERE a.status <> 'draft' AND a.district = '东湖高新区' "
+        "AND a.status = 'noticed' AND NOT EXISTS (SELECT 1 FROM payments p "
+        "WHERE p.application_id = a.id) ORDER BY a.id LIMIT 51"
+    ),
+    "audit by entity": (
+        "SELECT seq FROM audit_log WHERE entity = 'payment' ORDER BY seq DESC LIMIT 51"
+    ),
+    "pushes of a campaign": (
+        "SELECT id FROM campaign_pushes WHERE campaign_id = 1 ORDER BY id LIMIT 51"
+    ),
+    "dashboard: status counts": (
+        "SELECT status, count(*) FROM applications WHERE status <> 'draft' GROUP BY status"
+    ),
+    "dashboard: by district": (
+        "SELECT e.district, a.fiscal_year, sum(a.decided_amount_fen), count(*) FROM applications a "
+        "JOIN enterprises e ON e.id = a.enterprise_id WHERE a.status IN ('approved', "
+        "'in_notice', 'noticed', 'paid') GROUP BY e.district, a.fiscal_year"
+    ),
+    "dashboard: submitted per month": (
+        "SELECT to_char(timezone('Asia/Shanghai', submitted_at), 'YYYY-MM'), count(*) "
+        "FROM applications WHERE status <> 'draft' GROUP BY 1"
+    ),
+    "dashboard: committed per month": (
+        "SELECT to_char(timezone('Asia/Shanghai', at), 'YYYY-MM'), sum(amount) FROM ("
+        "SELECT a.decided_amount_fen AS amount, max(r.created_at) AS at FROM applications a "
+        "JOIN review_steps r ON r.application_id = a.id WHERE a.status IN ('approved', "
+        "'in_notice', 'noticed', 'paid') AND r.stage = 'decision' AND r.outcome = 'approve' "
+        "GROUP BY a.id, a.decided_amount_fen) s GROUP BY 1"
+    ),
+}
+
+
+def explain(url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        for name, sql in QUERIES.items():
+            plan = conn.execute(text("EXPLAIN (ANALYZE, BUFFERS) " + sql)).scalars().all()
+            print(f"### {name}\n```\n" + "\n".join(plan) + "\n```\n", flush=True)
+    engine.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("seed")
+    s.add_argument("url")
+    s.add_argument("--firms", type=int, default=100_000)
+    s.add_argument("--applications", type=int, default=1_000_000)
+    b = sub.add_parser("bench")
+    b.add_argument("url")
+    b.add_argument("--label", default="after")
+    b.add_argument("--rounds", type=int, default=20)
+    b.add_argument("--only", default=None)
+    e = sub.add_parser("explain")
+    e.add_argument("url")
+    args = ap.parse_args()
+    if args.cmd == "seed":
+        seed(args.url, args.firms, args.applications)
+    elif args.cmd == "bench":
+        bench(args.url, args.label, args.rounds, args.only)
+    else:
+        explain(args.url)
+
+
+if __name__ == "__main__":
+    main()

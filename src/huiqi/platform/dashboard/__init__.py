@@ -1,0 +1,1 @@
+"""The analyst dashboard: budget use and application figures, computed by the database."""

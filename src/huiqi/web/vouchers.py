@@ -1,0 +1,352 @@
+"""上云资源池 and 小微企业服务券 pages (三（二）): the public pool and catalogue; 市经信局's desk
+(admission, catalogue and standard, settlement, annual evaluation); the provider's desk
+(joining, products, redemption); the firm's desk (catalogue, vouchers, delivery, rating).
+
+Every page has its JSON twin (?format=json). Forms post, then redirect back with the outcome
+or the service's Chinese error (naming the field) in `msg`; nothing is pre-selected for an
+officer."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from pydantic import ValidationError
+
+from huiqi.platform.auth.service import Principal
+from huiqi.platform.clock import business_today
+from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.errors import ApiError
+from huiqi.platform.policy import get_policy
+from huiqi.platform.vouchers import evaluation, issuing, service
+from huiqi.platform.vouchers import lifecycle as lc
+from huiqi.platform.vouchers import schemas as s
+from huiqi.platform.vouchers.models import PoolProduct, PoolProvider, Voucher
+from huiqi.policies.wuhan_digital_economy_2022.measures_transformation import format_ratio_bp
+from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.render import page, redirect, templates
+from huiqi.web.session import need
+
+router = APIRouter(prefix="/vouchers")
+# 3000 -> 30%, exactly as the standard was published (no float on the way)
+templates.env.filters["ratio_bp"] = format_ratio_bp
+CITY = ("city_officer",)
+GRADE_ZH = evaluation.GRADE_ZH
+FIELD_ZH = {
+    "credit_code": "统一社会信用代码", "name": "名称", "kind": "类型", "product_class": "产品类别",
+    "price_fen": "价格", "ratio_bp": "奖补比例", "cap_fen": "单项上限", "year": "年度",
+    "effective_from": "生效日期", "title": "目录名称", "product_ids": "纳入目录的产品",
+    "standards": "奖补标准", "annual_cap_fen": "年度总额上限", "reason": "理由",
+    "officer_score": "评审分", "pool_action": "资源池动态管理", "opinion": "评审意见",
+    "provider_id": "服务商", "rating": "评价", "product_id": "产品",
+}  # fmt: skip
+
+
+def _back(request: Request, where: str, msg: str) -> Response:
+    return redirect(request, f"{where}?msg={quote(msg)}", status_code=303)
+
+
+def _invalid(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    loc = [str(x) for x in first["loc"] if not isinstance(x, int)]
+    name = FIELD_ZH.get(loc[-1], loc[-1]) if loc else "表单"
+    return f"{name}填写有误（{'.'.join(str(x) for x in first['loc'])}）"
+
+
+def _run(request: Request, where: str, done: str, action: Any) -> Response:
+    """Do `action(db)`; back to `where` with `done` or the service's Chinese error."""
+    with open_db(request) as db:
+        try:
+            action(db)
+        except ApiError as exc:
+            db.rollback()
+            err = exc.errors[0]
+            field = FIELD_ZH.get(err["path"].split(".")[-1].split("[")[0], "")
+            return _back(request, where, (f"{field}：" if field else "") + err["message"])
+    return _back(request, where, done)
+
+
+def _voucher_row(db: Any, v: Voucher, p: Principal) -> dict[str, Any]:
+    ent = db.get(Enterprise, v.enterprise_id)
+    prod = db.get(PoolProduct, v.product_id)
+    prov = db.get(PoolProvider, v.provider_id)
+    return {
+        **s.VoucherOut.model_validate(v).model_dump(mode="json", exclude={"explanation"}),
+        "enterprise_name": ent.name if ent else "",
+        "product_name": prod.name if prod else "",
+        "provider_name": prov.name if prov else "",
+        "status_zh": lc.VOUCHER.status_zh[v.status],
+        "basis": v.explanation.get("basis", ""),
+        "words": v.explanation.get("words", ""),
+        "policy": v.explanation.get("policy", ""),
+        "payment_status": issuing.payment_status(db, v),
+        "actions": lc.allowed(p, v, lc.VOUCHER, issuing.owner_of(db, v)),
+    }
+
+
+def _catalogue(db: Any) -> dict[str, Any] | None:
+    ed = service.current_edition(db)
+    return service.edition_out(db, ed).model_dump(mode="json") if ed else None
+
+
+# ---- public -----------------------------------------------------------------------------
+
+
+@router.get("", summary="上云资源池与服务券目录（公开）")
+def public(request: Request) -> Response:
+    with open_db(request) as db:
+        providers = [
+            {"id": x.id, "name": x.name, "kind_zh": s.KIND_ZH[x.kind]}
+            for x in service.public_pool(db)
+        ]
+        data = {"providers": providers, "catalogue": _catalogue(db), "words": _words()}
+    return page(request, "vouchers/public.html", data, title="上云资源池与服务券目录")
+
+
+def _words() -> str:
+    return str(get_policy().measures[issuing.MEASURE].words)
+
+
+# ---- 市经信局 ----------------------------------------------------------------------------
+
+
+@router.get("/city", summary="资源池与服务券（市经信局）")
+def city(request: Request) -> Response:
+    user = need(request, *CITY)
+    p = user.principal
+    year = business_today().year
+    with open_db(request) as db:
+        service.ensure_city(p)
+        providers = [
+            {**service.provider_snapshot(x), "status_zh": lc.PROVIDER.status_zh[x.status],
+             "actions": lc.allowed(p, x, lc.PROVIDER, x.user_id)}
+            for x in service.list_providers(db, p)
+        ]  # fmt: skip
+        names = {x["id"]: x["name"] for x in providers}
+        products = [
+            {**s.ProductOut.model_validate(x).model_dump(), "provider_name": names[x.provider_id],
+             "admitted": any(v["id"] == x.provider_id and v["status"] == "admitted"
+                             for v in providers)}
+            for x in service.list_products(db, p)
+        ]  # fmt: skip
+        editions = [service.edition_out(db, e).model_dump(mode="json") for e in
+                    service.list_editions(db)]  # fmt: skip
+        vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
+        evals = [s.EvaluationOut.model_validate(e).model_dump(mode="json")
+                 for e in evaluation.list_evaluations(db, p)]  # fmt: skip
+        data = {
+            "year": year, "today": business_today(), "providers": providers,
+            "products": products, "editions": editions, "vouchers": vouchers,
+            "evaluations": evals, "candidates": evaluation.candidates(db, p, year),
+            "grade_zh": GRADE_ZH,
+            "method": {"rating_points": evaluation.RATING_POINTS,
+                       "delivery_points": evaluation.DELIVERY_POINTS,
+                       "officer_points": evaluation.OFFICER_POINTS},
+        }  # fmt: skip
+    return page(request, "vouchers/city.html", data, title="资源池与服务券管理")
+
+
+@router.post("/city/providers/{provider_id}", summary="入池审核与动态管理")
+async def city_provider(request: Request, provider_id: int) -> Response:
+    user = need(request, *CITY)
+    form = form_dict(await request.form())
+    action = form.get("action", "")
+    if action not in ("admit", "reject", "suspend", "reinstate", "remove"):
+        return _back(request, "/vouchers/city", "请选择审核操作")
+    zh = lc.PROVIDER.action_zh[action]
+    return _run(
+        request, "/vouchers/city", f"已{zh}",
+        lambda db: service.decide(db, user.principal, provider_id, action, form.get("reason", "")),
+    )  # fmt: skip
+
+
+def percent_to_bp(text: str) -> int | None:
+    """'30' / '30%' / '12.5％' -> 1/10000 units, exactly; None when not a percentage."""
+    t = text.strip().rstrip("%％").strip()
+    try:
+        value = Decimal(t) * 100
+    except InvalidOperation:
+        return None
+    return int(value) if value == value.to_integral_value() else None
+
+
+@router.post("/city/catalogue", summary="发布年度目录和奖补标准")
+async def city_publish(request: Request) -> Response:
+    user = need(request, *CITY)
+    raw = await request.form()
+    form = form_dict(raw)
+    errors: dict[str, str] = {}
+    standards = []
+    for i in range(1, 4):
+        klass = form.get(f"class_{i}", "").strip()
+        if not klass:
+            continue
+        bp = percent_to_bp(form.get(f"ratio_{i}", ""))
+        cap = amount_fen(form.get(f"cap_{i}", ""), f"cap_{i}", errors, required=True)
+        if bp is None:
+            errors[f"ratio_{i}"] = f"第{i}行奖补比例应为百分数，如 30 或 12.5"
+        standards.append({"product_class": klass, "ratio_bp": bp, "cap_fen": cap})
+    annual = amount_fen(form.get("annual_cap", ""), "annual_cap", errors)
+    if errors:
+        return _back(request, "/vouchers/city", "；".join(errors.values()))
+    try:
+        body = s.CatalogueIn.model_validate(
+            {"year": form.get("year", "0") or 0, "effective_from": form.get("effective_from", ""),
+             "title": form.get("title", ""), "annual_cap_fen": annual, "standards": standards,
+             "product_ids": [int(x) for x in raw.getlist("product_ids")
+                             if isinstance(x, str) and x.isdigit()]}
+        )  # fmt: skip
+    except ValidationError as exc:
+        return _back(request, "/vouchers/city", _invalid(exc))
+    return _run(
+        request, "/vouchers/city", "已发布目录和奖补标准",
+        lambda db: service.publish(db, user.principal, body),
+    )  # fmt: skip
+
+
+@router.post("/city/vouchers/{voucher_id}/settle", summary="核销服务券")
+async def city_settle(request: Request, voucher_id: int) -> Response:
+    user = need(request, *CITY)
+    return _run(
+        request, "/vouchers/city", "已核销，请在拨付记录中安排拨付",
+        lambda db: issuing.settle(db, user.principal, voucher_id),
+    )  # fmt: skip
+
+
+@router.post("/city/evaluations", summary="年度评估")
+async def city_evaluate(request: Request) -> Response:
+    user = need(request, *CITY)
+    form = form_dict(await request.form())
+    try:
+        body = s.EvaluationIn.model_validate(
+            {"provider_id": form.get("provider_id", "0") or 0, "year": form.get("year", "0") or 0,
+             "officer_score": form.get("officer_score", "") or -1,
+             "pool_action": form.get("pool_action", ""), "opinion": form.get("opinion", "")}
+        )  # fmt: skip
+    except ValidationError as exc:
+        return _back(request, "/vouchers/city", _invalid(exc))
+    return _run(
+        request, "/vouchers/city", "已记录年度评估",
+        lambda db: evaluation.evaluate(db, user.principal, body),
+    )  # fmt: skip
+
+
+# ---- provider ----------------------------------------------------------------------------
+
+
+@router.get("/provider", summary="服务商工作台")
+def provider(request: Request) -> Response:
+    user = need(request, "provider")
+    p = user.principal
+    with open_db(request) as db:
+        mine = service.own_provider(db, p)
+        data = {
+            "provider": {**service.provider_snapshot(mine),
+                         "status_zh": lc.PROVIDER.status_zh[mine.status]} if mine else None,
+            "may_apply": mine is None or mine.status in ("rejected", "removed"),
+            "products": [s.ProductOut.model_validate(x).model_dump()
+                         for x in service.list_products(db, p)],
+            "vouchers": [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)],
+            "catalogue": _catalogue(db),
+        }  # fmt: skip
+    return page(request, "vouchers/provider.html", data, title="资源池服务商工作台")
+
+
+@router.post("/provider/apply", summary="申请入池")
+async def provider_apply(request: Request) -> Response:
+    user = need(request, "provider")
+    form = form_dict(await request.form())
+    try:
+        body = s.ProviderIn.model_validate(
+            {"credit_code": form.get("credit_code", ""), "name": form.get("name", ""),
+             "kind": form.get("kind", "")}
+        )  # fmt: skip
+    except ValidationError as exc:
+        return _back(request, "/vouchers/provider", _invalid(exc))
+    return _run(
+        request, "/vouchers/provider", "已提交入池申请",
+        lambda db: service.apply(db, user.principal, body),
+    )  # fmt: skip
+
+
+@router.post("/provider/products", summary="登记产品")
+async def provider_product(request: Request) -> Response:
+    user = need(request, "provider")
+    form = form_dict(await request.form())
+    errors: dict[str, str] = {}
+    price = amount_fen(form.get("price", ""), "price", errors, required=True)
+    if errors:
+        return _back(request, "/vouchers/provider", "价格：" + errors["price"])
+    try:
+        body = s.ProductIn(
+            name=form.get("name", ""), product_class=form.get("product_class", ""),
+            price_fen=price or 0, description=form.get("description", ""),
+        )  # fmt: skip
+    except ValidationError as exc:
+        return _back(request, "/vouchers/provider", _invalid(exc))
+    return _run(
+        request, "/vouchers/provider", "已登记产品",
+        lambda db: service.add_product(db, user.principal, body),
+    )  # fmt: skip
+
+
+@router.post("/provider/vouchers/{voucher_id}/redeem", summary="申请兑付")
+async def provider_redeem(request: Request, voucher_id: int) -> Response:
+    user = need(request, "provider")
+    return _run(
+        request, "/vouchers/provider", "已申请兑付",
+        lambda db: issuing.redeem(db, user.principal, voucher_id),
+    )  # fmt: skip
+
+
+# ---- firm ------------------------------------------------------------------------------
+
+
+@router.get("/firm", summary="小微企业服务券")
+def firm(request: Request) -> Response:
+    user = need(request, "enterprise")
+    p = user.principal
+    with open_db(request) as db:
+        vouchers = [_voucher_row(db, v, p) for v in issuing.list_vouchers(db, p)]
+        data = {"catalogue": _catalogue(db), "vouchers": vouchers, "words": _words()}
+    return page(request, "vouchers/firm.html", data, title="上云上平台服务券")
+
+
+@router.post("/firm/take", summary="领取服务券")
+async def firm_take(request: Request) -> Response:
+    user = need(request, "enterprise")
+    form = form_dict(await request.form())
+    pid = form.get("product_id", "")
+    if not pid.isdigit():
+        return _back(request, "/vouchers/firm", "产品：请从目录中选择产品")
+    body = s.VoucherIn(product_id=int(pid))
+    return _run(
+        request, "/vouchers/firm", "已领取服务券",
+        lambda db: issuing.issue(db, user.principal, body),
+    )  # fmt: skip
+
+
+@router.post("/firm/vouchers/{voucher_id}/{action}", summary="确认交付、放弃或评价")
+async def firm_action(request: Request, voucher_id: int, action: str) -> Response:
+    user = need(request, "enterprise")
+    p = user.principal
+    form = form_dict(await request.form())
+    if action == "confirm_delivery":
+        return _run(request, "/vouchers/firm", "已确认交付",
+                    lambda db: issuing.confirm_delivery(db, p, voucher_id))  # fmt: skip
+    if action == "cancel":
+        return _run(request, "/vouchers/firm", "已放弃服务券",
+                    lambda db: issuing.cancel(db, p, voucher_id))  # fmt: skip
+    if action == "rate":
+        try:
+            body = s.RatingIn.model_validate(
+                {"rating": form.get("rating", "0") or 0, "comment": form.get("comment", "")}
+            )
+        except ValidationError:
+            return _back(request, "/vouchers/firm", "评价：请选择 1–5 分")
+        return _run(request, "/vouchers/firm", "已评价",
+                    lambda db: issuing.rate(db, p, voucher_id, body))  # fmt: skip
+    return _back(request, "/vouchers/firm", "未知操作")
