@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from huiqi.platform.demo import sample_pdf
+from tests.helpers.browser import login, shot
 from tests.platform.challenges.support import MEMBER
-from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.browser
 TODAY = "2024-06-17"  # the test clock: a Monday; 5 working days of 公示 end on Friday 21 June
 
 
-def test_task_to_paid_361_claim(new_page: Any, set_today: Any) -> None:  # noqa: F811
+def test_task_to_paid_361_claim(new_page: Any, set_today: Any) -> None:
     set_today(TODAY)
     # set-up, not part of the journey: the 2024 budget of 3.6.1 (budgets are set by an admin
     # through the API; the platform has no budget page)

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN, sample_pdf
+from tests.helpers.applications import notice_and_pay, review_to_decision
 from tests.platform.challenges.support import (
     API,
     INVESTMENT_FEN,
@@ -21,7 +22,6 @@ from tests.platform.challenges.support import (
     task_body,
     to_in_progress,
 )
-from tests.platform.test_e2e import _notice_and_pay, _review
 
 
 def evaluate_cli(case: dict[str, Any]) -> dict[str, Any]:
@@ -118,11 +118,11 @@ def test_board_to_paid_361_claim(client: TestClient, as_user, set_today) -> None
         headers=as_user("admin"),
     )
     assert r.status_code == 200, r.text
-    _review(client, as_user, app_id, "district_dh", "city_jx")
+    review_to_decision(client, as_user, app_id, "district_dh", "city_jx")
     r = client.post(f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=city)
     assert r.status_code == 200, r.text
     assert r.json()["application"]["decided_amount_fen"] == 137_036_737
-    payments = _notice_and_pay(client, as_user, app_id, "city_jx", set_today)
+    payments = notice_and_pay(client, as_user, app_id, "city_jx", set_today)
     assert sum(int(p["amount_fen"]) for p in payments) == 137_036_737
     for p in payments:
         payer = "city_jx" if p["payer"] == "city" else "district_dh"

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from huiqi.platform.auth.models import User
 from huiqi.platform.demo import WAN
+from tests.helpers.api import login
 from tests.platform.challenges.support import (
     API,
     MEMBER,
@@ -19,7 +20,6 @@ from tests.platform.challenges.support import (
     task_body,
     to_in_progress,
 )
-from tests.platform.conftest import login
 
 
 def err(r: Any) -> dict[str, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import verify_database
 from huiqi.platform.demo import seed_applications
+from huiqi.server import create_app
 
 
 def test_demo_board(database_url: str) -> None:
