@@ -1,7 +1,7 @@
 """揭榜挂帅 scenario board: batches, tasks, bids, parties, expert scores, milestone reports
 
 Revision ID: 0070
-Revises: 0050
+Revises: 0100
 Create Date: 2026-12-01 17:40:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0070"
-down_revision: str | None = "0050"
+down_revision: str | None = "0100"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
