@@ -44,6 +44,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.auth.views import router as auth
     from huiqi.platform.budgets.views import router as budgets
     from huiqi.platform.campaigns.views import router as campaigns
+    from huiqi.platform.challenges.views import router as challenges
     from huiqi.platform.credit.views import router as credit
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
@@ -59,6 +60,7 @@ def _routers() -> list[APIRouter]:
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
         payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
+        challenges,
         matching,
         vouchers,
     ]  # fmt: skip

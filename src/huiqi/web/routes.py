@@ -30,6 +30,7 @@ def _include() -> None:
         analyst,
         auth_pages,
         calculator,
+        challenges,
         ent_amend,
         ent_drafts,
         enterprise,
@@ -58,6 +59,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        challenges,
         matching,
         vouchers,
     ):

@@ -55,6 +55,7 @@ class Action(StrEnum):
     DELETE_OFFER_DRAFT = "delete_offer_draft"
     SUBMIT = "submit"
     OFFER = "offer"
+    BOARD_CLAIM = "board_claim"
     CONFIRM = "confirm"
     DECLINE = "decline"
     DISTRICT_PASS = "district_pass"
@@ -84,6 +85,7 @@ ACTION_ZH: dict[str, str] = {
     Action.DELETE_OFFER_DRAFT: "删除草稿（恢复已放弃的免申即享）",
     Action.SUBMIT: "提交申报",
     Action.OFFER: "免申即享推送",
+    Action.BOARD_CLAIM: "揭榜挂帅考核认定后建立申报",
     Action.CONFIRM: "确认免申即享",
     Action.DECLINE: "放弃免申即享",
     Action.DISTRICT_PASS: "区级初审通过",
@@ -111,6 +113,7 @@ ACTION_ZH: dict[str, str] = {
 GUARDS: dict[str, str] = {
     "round_open": "须在该措施本年度开放中的申报批次内提交；申报日为北京时间的提交当日",
     "claim_free": "同一企业、措施、年度、项目只能有一份申报（草稿、撤回或放弃的可被接管）",
+    "board_assessed": "只由揭榜挂帅平台在考核认定实施成功时建立；项目总投入与认定日期取自考核认定",
     "credit_ok": "严重失信或近期有行政处罚的企业不能申报、不能通过复核",
     "reason_required": "不通过、退回、撤回、不予支持须写明理由",
     "not_already_awarded": "复核时按已支持/已拨付记录重算，已获支持的不得再通过",
@@ -169,6 +172,8 @@ def _rows() -> list[Transition]:
         )  # fmt: skip
     rows += [
         T(None, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
+        # 3.6.1: the 揭榜挂帅 board's 考核认定 files the lead unit's claim (challenges.assessment)
+        T(None, Action.BOARD_CLAIM, S.SUBMITTED, (C, A), "challenge.claim", ("board_assessed",)),
         T(S.DRAFT, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
         T(S.CANDIDATE, Action.CONFIRM, S.SUBMITTED, (F,), "campaign.confirmed", ("credit_ok",)),
         T(S.CANDIDATE, Action.DECLINE, S.DECLINED, (F,), "campaign.declined"),
