@@ -5,9 +5,9 @@ or recuses; the lead firm reports milestones. Every page answers ?format=json.""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -19,12 +19,15 @@ from huiqi.platform.clock import business_today
 from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.experts.service import experts
 from huiqi.platform.materials.service import Upload
-from huiqi.web.common import amount_fen, form_dict, open_db
+from huiqi.web.common import amount_fen, form_dict
+from huiqi.web.deps import CityOfficerUser, EnterpriseUser, MaybeUser, PageDb, require_page
 from huiqi.web.render import html_error, page, redirect
-from huiqi.web.session import WebUser, current, field_errors, need
+from huiqi.web.session import WebUser, field_errors
 
 router = APIRouter(prefix="/challenges")
 ROWS = 3  # task rows on the publish form; milestone and member rows on the bid form
+BidderUser = Annotated[WebUser, Depends(require_page("enterprise", "expert"))]
+BidPartyUser = Annotated[WebUser, Depends(require_page("enterprise", "city_officer", "expert"))]
 
 
 def _model(model: type[BaseModel], body: dict[str, Any], errors: dict[str, str]) -> Any:
@@ -60,26 +63,22 @@ def _rows(form: dict[str, str], prefix: str, keys: tuple[str, ...]) -> list[dict
 
 
 @router.get("", summary="揭榜挂帅榜单（免登录）")
-def board_page(request: Request) -> Response:
-    with open_db(request) as db:
-        data = public.board(db)
+def board_page(request: Request, db: PageDb) -> Response:
+    data = public.board(db)
     return page(request, "challenges/board.html", data, title="揭榜挂帅")
 
 
 def _task_page(
     request: Request,
+    user: WebUser | None,
+    db: PageDb,
     task_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    with open_db(request) as db:
-        try:
-            task = service.get_task(db, task_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        data = public.task_entry(db, task)
-    user = current(request)
+    task = service.get_task(db, task_id)
+    data = public.task_entry(db, task)
     data["can_bid"] = bool(user and user.role == "enterprise" and data["open"])
     data["rows"] = list(range(ROWS))
     data["today"] = business_today()
@@ -90,13 +89,12 @@ def _task_page(
 
 
 @router.get("/tasks/{task_id}", summary="榜单详情（免登录）与揭榜表")
-def task_page(request: Request, task_id: int) -> Response:
-    return _task_page(request, task_id)
+def task_page(request: Request, user: MaybeUser, db: PageDb, task_id: int) -> Response:
+    return _task_page(request, user, db, task_id)
 
 
 @router.post("/tasks/{task_id}", summary="揭榜")
-async def bid_action(request: Request, task_id: int) -> Response:
-    user = need(request, "enterprise")
+async def bid_action(request: Request, user: EnterpriseUser, db: PageDb, task_id: int) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     budget = amount_fen(form.get("budget", ""), "budget", errors, required=True)
@@ -108,13 +106,12 @@ async def bid_action(request: Request, task_id: int) -> Response:
     }
     data = None if errors else _model(s.BidIn, body, errors)
     if data is None:
-        return _task_page(request, task_id, errors, form, 422)
-    with open_db(request) as db:
-        try:
-            bid = service.submit_bid(db, user.principal, task_id, data)
-        except ApiError as exc:
-            db.rollback()
-            return _task_page(request, task_id, field_errors(exc), form, exc.status)
+        return _task_page(request, user, db, task_id, errors, form, 422)
+    try:
+        bid = service.submit_bid(db, user.principal, task_id, data)
+    except ApiError as exc:
+        db.rollback()
+        return _task_page(request, user, db, task_id, field_errors(exc), form, exc.status)
     return redirect(request, f"/challenges/bids/{bid.id}?msg=已揭榜，等待专家评审与遴选")
 
 
@@ -124,24 +121,24 @@ async def bid_action(request: Request, task_id: int) -> Response:
 def _manage_page(
     request: Request,
     user: WebUser,
+    db: PageDb,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
     if not service.is_board_officer(user.principal):
         return html_error(request, 403, f"只有{BOARD_UNIT}的审核员可以管理揭榜挂帅")
-    with open_db(request) as db:
-        bids = [service.bid_out(db, user.principal, b) for b in service.bids(db, user.principal)]
-        tasks = {t.id: t.title for t in service.tasks_of(db)}
-        data = {
-            "today": business_today(),
-            "fields": list(s.FIELDS),
-            "rows": list(range(ROWS)),
-            "batches": public.board(db)["batches"],
-            "bids": [
-                {**b.model_dump(mode="json"), "task_title": tasks.get(b.task_id, "")} for b in bids
-            ],
-        }
+    bids = [service.bid_out(db, user.principal, b) for b in service.bids(db, user.principal)]
+    tasks = {t.id: t.title for t in service.tasks_of(db)}
+    data = {
+        "today": business_today(),
+        "fields": list(s.FIELDS),
+        "rows": list(range(ROWS)),
+        "batches": public.board(db)["batches"],
+        "bids": [
+            {**b.model_dump(mode="json"), "task_title": tasks.get(b.task_id, "")} for b in bids
+        ],
+    }
     return page(
         request, "challenges/manage.html", data, title="揭榜挂帅管理",
         errors=_aliased(errors), form=form, status=status,
@@ -149,13 +146,12 @@ def _manage_page(
 
 
 @router.get("/manage", summary="揭榜挂帅管理（发布榜单、揭榜情况）")
-def manage_page(request: Request) -> Response:
-    return _manage_page(request, need(request, "city_officer"))
+def manage_page(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
+    return _manage_page(request, user, db)
 
 
 @router.post("/manage", summary="发布年度批次榜单")
-async def publish_action(request: Request) -> Response:
-    user = need(request, "city_officer")
+async def publish_action(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
     tasks = []
@@ -171,13 +167,12 @@ async def publish_action(request: Request) -> Response:
     body = {"year": form.get("year", ""), "title": form.get("title", ""), "tasks": tasks}
     data = None if errors else _model(s.BatchIn, body, errors)
     if data is None:
-        return _manage_page(request, user, errors, form, 422)
-    with open_db(request) as db:
-        try:
-            batch = service.publish_batch(db, user.principal, data)
-        except ApiError as exc:
-            db.rollback()
-            return _manage_page(request, user, field_errors(exc), form, exc.status)
+        return _manage_page(request, user, db, errors, form, 422)
+    try:
+        batch = service.publish_batch(db, user.principal, data)
+    except ApiError as exc:
+        db.rollback()
+        return _manage_page(request, user, db, field_errors(exc), form, exc.status)
     return redirect(request, f"/challenges/manage?msg=已发布批次 {batch.id}（{len(tasks)} 个榜单）")
 
 
@@ -185,15 +180,13 @@ async def publish_action(request: Request) -> Response:
 
 
 @router.get("/mine", summary="我的揭榜（企业）/ 我的揭榜评分任务（专家）")
-def mine_page(request: Request) -> Response:
-    user = need(request, "enterprise", "expert")
-    with open_db(request) as db:
-        tasks = {t.id: t.title for t in service.tasks_of(db)}
-        rows = [
-            {**service.bid_out(db, user.principal, b).model_dump(mode="json"),
-             "task_title": tasks.get(b.task_id, "")}
-            for b in service.bids(db, user.principal)
-        ]  # fmt: skip
+def mine_page(request: Request, user: BidderUser, db: PageDb) -> Response:
+    tasks = {t.id: t.title for t in service.tasks_of(db)}
+    rows = [
+        {**service.bid_out(db, user.principal, b).model_dump(mode="json"),
+         "task_title": tasks.get(b.task_id, "")}
+        for b in service.bids(db, user.principal)
+    ]  # fmt: skip
     return page(request, "challenges/mine.html", {"bids": rows}, title="我的揭榜挂帅")
 
 
@@ -202,39 +195,36 @@ def mine_page(request: Request) -> Response:
 
 def _bid_page(
     request: Request,
+    user: WebUser,
+    db: PageDb,
     bid_id: int,
     errors: dict[str, str] | None = None,
     form: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    user = need(request, "enterprise", "city_officer", "expert")
     p = user.principal
-    with open_db(request) as db:
-        try:
-            bid = service.get_bid(db, p, bid_id)
-        except ApiError as exc:
-            return html_error(request, exc.status, exc.errors[0]["message"])
-        out = service.bid_out(db, p, bid)
-        task = service.get_task(db, bid.task_id)
-        data: dict[str, Any] = {
-            "bid": out.model_dump(mode="json"),
-            "task": s.TaskOut.model_validate(task).model_dump(mode="json"),
-            "average": scoring.average(db, bid) if service.is_board_officer(p) else None,
-            "today": business_today(),
-            "actions": {a: ACTION_ZH[a] for a in out.allowed},
-            "experts": [],
-            "my_score": None,
-        }
-        if service.is_board_officer(p) and bid.status == "bid":
-            invited = {x.expert_id for x in scoring.scores_of(db, bid)}
-            data["experts"] = [
-                {"id": e.id, "name": e.display_name, "conflict": scoring.conflict_with(db, e, bid)}
-                for e in experts(db)
-                if e.id not in invited
-            ]
-        if p.role == "expert":
-            mine = [x for x in out.scores if x.expert_id == p.user_id]
-            data["my_score"] = mine[0].model_dump() if mine else None
+    bid = service.get_bid(db, p, bid_id)
+    out = service.bid_out(db, p, bid)
+    task = service.get_task(db, bid.task_id)
+    data: dict[str, Any] = {
+        "bid": out.model_dump(mode="json"),
+        "task": s.TaskOut.model_validate(task).model_dump(mode="json"),
+        "average": scoring.average(db, bid) if service.is_board_officer(p) else None,
+        "today": business_today(),
+        "actions": {a: ACTION_ZH[a] for a in out.allowed},
+        "experts": [],
+        "my_score": None,
+    }
+    if service.is_board_officer(p) and bid.status == "bid":
+        invited = {x.expert_id for x in scoring.scores_of(db, bid)}
+        data["experts"] = [
+            {"id": e.id, "name": e.display_name, "conflict": scoring.conflict_with(db, e, bid)}
+            for e in experts(db)
+            if e.id not in invited
+        ]
+    if p.role == "expert":
+        mine = [x for x in out.scores if x.expert_id == p.user_id]
+        data["my_score"] = mine[0].model_dump() if mine else None
     return page(
         request, "challenges/bid.html", data, title=f"揭榜 {bid_id}：{task.title}",
         errors=_aliased(errors), form=form, status=status,
@@ -242,8 +232,8 @@ def _bid_page(
 
 
 @router.get("/bids/{bid_id}", summary="揭榜详情与办理")
-def bid_page(request: Request, bid_id: int) -> Response:
-    return _bid_page(request, bid_id)
+def bid_page(request: Request, user: BidPartyUser, db: PageDb, bid_id: int) -> Response:
+    return _bid_page(request, user, db, bid_id)
 
 
 async def _uploads(request: Request) -> list[Upload]:
@@ -361,21 +351,21 @@ HANDLERS = {
 @router.post(
     "/bids/{bid_id}/{action}", summary="办理揭榜：邀请专家、评分、遴选、协议、里程碑、考核"
 )
-async def bid_do(request: Request, bid_id: int, action: str) -> Response:
-    user = need(request, "enterprise", "city_officer", "expert")
+async def bid_do(
+    request: Request, user: BidPartyUser, db: PageDb, bid_id: int, action: str
+) -> Response:
     handler = HANDLERS.get(action)
     if handler is None:
         return html_error(request, 404, "没有这项操作")
     form = form_dict(await request.form())
     errors: dict[str, str] = {}
-    with open_db(request) as db:
-        try:
-            await handler(db, user.principal, bid_id, request, form, errors)
-        except ApiError as exc:
-            db.rollback()
-            errors, status = field_errors(exc), exc.status
-        else:
-            status = 422
+    try:
+        await handler(db, user.principal, bid_id, request, form, errors)
+    except ApiError as exc:
+        db.rollback()
+        errors, status = field_errors(exc), exc.status
+    else:
+        status = 422
     if errors:
-        return _bid_page(request, bid_id, errors, form, status)
+        return _bid_page(request, user, db, bid_id, errors, form, status)
     return redirect(request, f"/challenges/bids/{bid_id}?msg={DONE[action]}")
