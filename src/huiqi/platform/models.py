@@ -6,6 +6,7 @@ from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.credit.models import PlatformParameter
+from huiqi.platform.dashboard.rollup import DashboardCount
 from huiqi.platform.db import Base
 from huiqi.platform.enterprises.models import (
     AnnualFigure,
@@ -63,6 +64,7 @@ __all__ = [
     "CatalogueItem",
     "ClassStandard",
     "CreditCommitment",
+    "DashboardCount",
     "Document",
     "DocumentRequest",
     "Enterprise",

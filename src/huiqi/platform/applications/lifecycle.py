@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.dashboard import rollup
 from huiqi.platform.errors import ApiError, forbidden
 
 
@@ -375,6 +376,8 @@ def move(
     for key, value in changes.items():
         setattr(app, key, value)
     db.flush()
+    # the dashboard's counts move in the same transaction (None: the row is new)
+    rollup.on_change(db, None if new else before, app)
     record(db, p, audit or rule.audit, "application", app.id, before, snapshot(app))
     return rule
 

@@ -1,8 +1,9 @@
 """Dashboard figures (budget use per measure / district / year, red at >= 90%, trend by month).
 
-Every figure is an aggregate the database computes (GROUP BY), so the page reads a few dozen
-result rows whatever the number of applications; Python only adds up the per-pool rows and
-draws the chart. Amounts are integer fen; months are Beijing months.
+Every figure is read from the rollup table `dashboard_counts` (dashboard/rollup.py), kept
+current in the transaction of every application write, so the page reads a few hundred rows
+whatever the number of applications; Python adds them up and draws the chart.
+Amounts are integer fen; months are Beijing months.
 """
 
 from __future__ import annotations
@@ -10,29 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications.models import AWARDED, Application
+from huiqi.platform.applications.models import AWARDED
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.budgets.service import pool_out
-from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.dashboard.rollup import DashboardCount
 from huiqi.platform.policy import get_policy
-from huiqi.platform.reviews.models import ReviewStep
 
 WARN = 90
 
 
 def _pct(part: int, whole: int) -> int:
     return part * 100 // whole if whole else 0
-
-
-def beijing_month(db: Session, column: Any) -> ColumnElement[str]:
-    """'YYYY-MM' of a UTC timestamp column in Beijing time (UTC+8 all year, no summer time)."""
-    if db.get_bind().dialect.name == "postgresql":
-        local = func.timezone(literal_column("'Asia/Shanghai'"), column)
-        return func.to_char(local, literal_column("'YYYY-MM'"))
-    return func.strftime("%Y-%m", column, "+8 hours")
 
 
 def pools(db: Session, fiscal_year: int | None, units: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -60,28 +52,27 @@ def by_year(pool_rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
     return dict(sorted(years.items()))
 
 
+def _rows(db: Session, fiscal_year: int | None) -> Select[Any]:
+    q = select(DashboardCount)
+    if fiscal_year:
+        q = q.where(DashboardCount.fiscal_year == fiscal_year)
+    return q
+
+
 def by_district(
     db: Session, fiscal_year: int | None, years: dict[int, dict[str, int]]
 ) -> list[dict[str, Any]]:
     """Awarded amount and count per (district of the firm, fiscal year). Districts hold no pool
     of their own: their bar is their share of the year's budget."""
-    q = (
-        select(
-            Enterprise.district,
-            Application.fiscal_year,
-            func.coalesce(func.sum(Application.decided_amount_fen), 0),
-            func.count(),
-        )
-        .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .where(Application.status.in_(AWARDED))
-        .group_by(Enterprise.district, Application.fiscal_year)
-        .order_by(Application.fiscal_year, Enterprise.district)
-    )
-    if fiscal_year:
-        q = q.where(Application.fiscal_year == fiscal_year)
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for r in db.scalars(_rows(db, fiscal_year).where(DashboardCount.status.in_(AWARDED))):
+        cell = sums[(r.fiscal_year, r.district)]
+        cell[0] += int(r.amount_fen)
+        cell[1] += r.applications
     out = []
-    for district, fy, summed, n in db.execute(q):
-        amount = int(summed or 0)  # coalesce()d in SQL; typed nullable by the column
+    for (fy, district), (amount, n) in sorted(sums.items()):
+        if not n and not amount:
+            continue
         total = years.get(fy, {}).get("total_fen", 0)
         pct = _pct(amount, total)
         out.append(
@@ -99,44 +90,31 @@ def by_district(
 
 
 def status_counts(db: Session) -> dict[str, int]:
-    q = (
-        select(Application.status, func.count())
-        .where(Application.status != "draft")  # firms' unsent drafts are private
-        .group_by(Application.status)
+    """Applications per status (the rollup never holds the firms' private drafts)."""
+    q = select(DashboardCount.status, func.sum(DashboardCount.applications)).group_by(
+        DashboardCount.status
     )
-    return {s: int(n) for s, n in db.execute(q)}
+    return {s: int(n) for s, n in db.execute(q) if n}
 
 
 def monthly_committed(db: Session, fiscal_year: int | None) -> dict[str, int]:
     """Awarded amount by Beijing month of the latest approval. Only applications still awarded
     count: a decision undone by an objection during 公示 released its budget."""
-    latest = (
-        select(
-            Application.decided_amount_fen.label("amount"),
-            func.max(ReviewStep.created_at).label("at"),
-        )
-        .join(ReviewStep, ReviewStep.application_id == Application.id)
-        .where(
-            Application.status.in_(AWARDED),
-            ReviewStep.stage == "decision",
-            ReviewStep.outcome == "approve",
-        )
-        .group_by(Application.id, Application.decided_amount_fen)
+    out: dict[str, int] = defaultdict(int)
+    q = _rows(db, fiscal_year).where(
+        DashboardCount.status.in_(AWARDED), DashboardCount.approved_month != ""
     )
-    if fiscal_year:
-        latest = latest.where(Application.fiscal_year == fiscal_year)
-    sub = latest.subquery()
-    month = beijing_month(db, sub.c.at)
-    q = select(month, func.coalesce(func.sum(sub.c.amount), 0)).group_by(month)
-    return {m: int(v) for m, v in db.execute(q)}
+    for r in db.scalars(q):
+        if r.applications:
+            out[r.approved_month] += int(r.amount_fen)
+    return dict(out)
 
 
 def monthly_submitted(db: Session, fiscal_year: int | None) -> dict[str, int]:
-    month = beijing_month(db, Application.submitted_at)
-    q = select(month, func.count()).where(Application.status != "draft").group_by(month)
-    if fiscal_year:
-        q = q.where(Application.fiscal_year == fiscal_year)
-    return {m: int(n) for m, n in db.execute(q)}
+    out: dict[str, int] = defaultdict(int)
+    for r in db.scalars(_rows(db, fiscal_year)):
+        out[r.submitted_month] += r.applications
+    return {m: n for m, n in out.items() if n}
 
 
 def trend(db: Session, fiscal_year: int | None) -> list[dict[str, Any]]:
