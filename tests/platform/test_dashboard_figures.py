@@ -142,8 +142,9 @@ def _mix_of_moves(db: Any) -> dict[str, int]:
             go(app, A.CITY_REJECT, decision_reason="不符合")
             continue
         go(app, A.CITY_PASS)
+        when = later + dt.timedelta(days=k % 40)
         db.add(ReviewStep(application_id=app.id, stage="decision", outcome="approve",
-                          reviewer="admin", created_at=later + dt.timedelta(days=k % 40)))  # fmt: skip
+                          reviewer="admin", created_at=when))  # fmt: skip
         go(app, A.APPROVE, decided_amount_fen=(k + 1) * 10_000)
         if k % 2:
             go(app, A.PUBLISH)
