@@ -37,13 +37,18 @@ def applications_page(
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
         rows = [app_row(r.app) for r in mine.items]
+        total, draft_count = apps.firm_counts(
+            db, user.principal, user.principal.enterprise_id or -1
+        )
     for row in rows:
         if row["status"] == "draft":
             # one key per rendering of the form: a double click on 提交 submits once
             row["idempotency_key"] = uuid.uuid4().hex
     data = {
         "applications": rows,
-        "drafts": sum(r["status"] == "draft" for r in rows),
+        # over all pages, not just this one
+        "drafts": draft_count,
+        "total": total,
         "pages": pager(request, mine),
         "next_cursor": mine.next_cursor,
     }

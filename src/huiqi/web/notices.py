@@ -85,6 +85,7 @@ def _detail(
         data: dict[str, Any] = {
             "batch": _batch(b, beijing_today()),
             "items": items,
+            "items_total": notices.items_count(db, b),  # every page, for the objection form
             "pages": pager(request, found),
             "next_cursor": found.next_cursor,
             # only whoever may close it sees the button (another bureau's officer does not)
@@ -128,7 +129,7 @@ async def object_to(request: Request, batch_id: int) -> Response:
         "contact": "请填写联系电话或邮箱（至少 5 位）",
         "reason": "请写明异议事实与理由（至少 5 个字）",
         "evidence": "请提供证据说明或材料链接",
-        "application_id": "请选择被异议的申报",
+        "application_id": "请填写被异议申报的编号（名单“申报编号”一列）",
     }
     try:
         body = ObjectionIn(
