@@ -268,7 +268,7 @@ def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
         totals = {}
         for name in ("district_dh", "city_jx", "admin"):
             p = who(db, name)
-            rows, pages = walk(lambda c, n, p=p: apps.queue_page(db, p, cursor=c, limit=n), 7)
+            rows, _ = walk(lambda c, n, p=p: apps.queue_page(db, p, cursor=c, limit=n), 7)
             assert apps.queue_count(db, p) == len(rows)
             totals[name] = len(rows)
         assert totals["district_dh"] > 7 and totals["admin"] > totals["district_dh"]
@@ -299,9 +299,10 @@ def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
         _login(c, "district_dh")
         body = c.get("/officer/queue?limit=3", headers={"Accept": "application/json"}).json()
         assert len(body["queue"]) == 3 and body["queue_total"] == totals["district_dh"]
-        assert f"待我办理（共 {totals['district_dh']} 条，本页 3 条" in c.get(
-            "/officer/queue?limit=3"
-        ).text
+        assert (
+            f"待我办理（共 {totals['district_dh']} 条，本页 3 条"
+            in c.get("/officer/queue?limit=3").text
+        )
         # the batch's size over all pages; its application numbers are what the objection
         # form asks for (test_notice_pages objects to an item on a later page)
         page = c.get(f"/notices/{batch_id}?limit=5")

@@ -52,11 +52,8 @@ def by_year(pool_rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
     return dict(sorted(years.items()))
 
 
-def _rows(db: Session, fiscal_year: int | None) -> Select[Any]:
-    q = select(DashboardCount)
-    if fiscal_year:
-        q = q.where(DashboardCount.fiscal_year == fiscal_year)
-    return q
+def _where(q: Select[Any], fiscal_year: int | None) -> Select[Any]:
+    return q.where(DashboardCount.fiscal_year == fiscal_year) if fiscal_year else q
 
 
 def by_district(
@@ -64,15 +61,18 @@ def by_district(
 ) -> list[dict[str, Any]]:
     """Awarded amount and count per (district of the firm, fiscal year). Districts hold no pool
     of their own: their bar is their share of the year's budget."""
-    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
-    for r in db.scalars(_rows(db, fiscal_year).where(DashboardCount.status.in_(AWARDED))):
-        cell = sums[(r.fiscal_year, r.district)]
-        cell[0] += int(r.amount_fen)
-        cell[1] += r.applications
+    c = DashboardCount
+    q = _where(
+        select(c.district, c.fiscal_year, func.sum(c.amount_fen), func.sum(c.applications))
+        .where(c.status.in_(AWARDED))
+        .group_by(c.fiscal_year, c.district)
+        .having(func.sum(c.applications) > 0)
+        .order_by(c.fiscal_year, c.district),
+        fiscal_year,
+    )
     out = []
-    for (fy, district), (amount, n) in sorted(sums.items()):
-        if not n and not amount:
-            continue
+    for district, fy, summed, n in db.execute(q):
+        amount = int(summed or 0)
         total = years.get(fy, {}).get("total_fen", 0)
         pct = _pct(amount, total)
         out.append(
@@ -80,7 +80,7 @@ def by_district(
                 "district": district,
                 "fiscal_year": fy,
                 "committed_fen": amount,
-                "applications": n,
+                "applications": int(n),
                 "budget_fen": total,
                 "used_percent": pct,
                 "hot": pct >= WARN,
@@ -91,30 +91,34 @@ def by_district(
 
 def status_counts(db: Session) -> dict[str, int]:
     """Applications per status (the rollup never holds the firms' private drafts)."""
-    q = select(DashboardCount.status, func.sum(DashboardCount.applications)).group_by(
-        DashboardCount.status
-    )
+    c = DashboardCount
+    q = select(c.status, func.sum(c.applications)).group_by(c.status)
     return {s: int(n) for s, n in db.execute(q) if n}
 
 
 def monthly_committed(db: Session, fiscal_year: int | None) -> dict[str, int]:
     """Awarded amount by Beijing month of the latest approval. Only applications still awarded
     count: a decision undone by an objection during 公示 released its budget."""
-    out: dict[str, int] = defaultdict(int)
-    q = _rows(db, fiscal_year).where(
-        DashboardCount.status.in_(AWARDED), DashboardCount.approved_month != ""
+    c = DashboardCount
+    q = _where(
+        select(c.approved_month, func.sum(c.amount_fen))
+        .where(c.status.in_(AWARDED), c.approved_month != "")
+        .group_by(c.approved_month)
+        .having(func.sum(c.applications) > 0),
+        fiscal_year,
     )
-    for r in db.scalars(q):
-        if r.applications:
-            out[r.approved_month] += int(r.amount_fen)
-    return dict(out)
+    return {m: int(v or 0) for m, v in db.execute(q)}
 
 
 def monthly_submitted(db: Session, fiscal_year: int | None) -> dict[str, int]:
-    out: dict[str, int] = defaultdict(int)
-    for r in db.scalars(_rows(db, fiscal_year)):
-        out[r.submitted_month] += r.applications
-    return {m: n for m, n in out.items() if n}
+    c = DashboardCount
+    q = _where(
+        select(c.submitted_month, func.sum(c.applications))
+        .group_by(c.submitted_month)
+        .having(func.sum(c.applications) > 0),
+        fiscal_year,
+    )
+    return {m: int(n) for m, n in db.execute(q)}
 
 
 def trend(db: Session, fiscal_year: int | None) -> list[dict[str, Any]]:
