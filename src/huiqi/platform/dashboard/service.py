@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.models import AWARDED
@@ -52,8 +52,8 @@ def by_year(pool_rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
     return dict(sorted(years.items()))
 
 
-def _where(q: Select[Any], fiscal_year: int | None) -> Select[Any]:
-    return q.where(DashboardCount.fiscal_year == fiscal_year) if fiscal_year else q
+def _year(fiscal_year: int | None) -> ColumnElement[bool]:
+    return DashboardCount.fiscal_year == fiscal_year if fiscal_year else true()
 
 
 def by_district(
@@ -62,13 +62,13 @@ def by_district(
     """Awarded amount and count per (district of the firm, fiscal year). Districts hold no pool
     of their own: their bar is their share of the year's budget."""
     c = DashboardCount
-    q = _where(
+    q = (
         select(c.district, c.fiscal_year, func.sum(c.amount_fen), func.sum(c.applications))
         .where(c.status.in_(AWARDED))
         .group_by(c.fiscal_year, c.district)
         .having(func.sum(c.applications) > 0)
-        .order_by(c.fiscal_year, c.district),
-        fiscal_year,
+        .order_by(c.fiscal_year, c.district)
+        .where(_year(fiscal_year))
     )
     out = []
     for district, fy, summed, n in db.execute(q):
@@ -100,23 +100,23 @@ def monthly_committed(db: Session, fiscal_year: int | None) -> dict[str, int]:
     """Awarded amount by Beijing month of the latest approval. Only applications still awarded
     count: a decision undone by an objection during 公示 released its budget."""
     c = DashboardCount
-    q = _where(
+    q = (
         select(c.approved_month, func.sum(c.amount_fen))
         .where(c.status.in_(AWARDED), c.approved_month != "")
         .group_by(c.approved_month)
-        .having(func.sum(c.applications) > 0),
-        fiscal_year,
+        .having(func.sum(c.applications) > 0)
+        .where(_year(fiscal_year))
     )
     return {m: int(v or 0) for m, v in db.execute(q)}
 
 
 def monthly_submitted(db: Session, fiscal_year: int | None) -> dict[str, int]:
     c = DashboardCount
-    q = _where(
+    q = (
         select(c.submitted_month, func.sum(c.applications))
         .group_by(c.submitted_month)
-        .having(func.sum(c.applications) > 0),
-        fiscal_year,
+        .having(func.sum(c.applications) > 0)
+        .where(_year(fiscal_year))
     )
     return {m: int(n) for m, n in db.execute(q)}
 
