@@ -154,9 +154,9 @@ def add_counts(db: Session, rows: Iterable[tuple[Bucket, int, int]]) -> None:
             "applications": n,
             "amount_fen": amount,
         }
-        for b, n, amount in rows
+        for b, n, amount in sorted(rows)
         if n or amount
-    ]
+    ]  # in key order: concurrent writers lock the same rows in the same order (no deadlock)
     if not values:
         return
     table = DashboardCount.__table__
