@@ -1,14 +1,16 @@
-"""Platform at city scale on PostgreSQL: a 免申即享 campaign over N firms and an import of N
-firms, end to end as background jobs, this commit against the commit before (BASE).
+"""Platform at city scale on PostgreSQL, this commit against a base commit, in one shell:
+a 免申即享 campaign over N firms and an import of N firms, end to end as background jobs, and
+the calculator's CPU per case (2.6.x and the whole policy).
 
-    PYTHONPATH=src .venv/bin/python benchmarks/bench_platform.py --firms 100000 --base 11612fd
+    PYTHONPATH=src .venv/bin/python benchmarks/bench_platform.py --firms 100000 --base main
 
-The base commit's code is taken with `git archive` into a temporary directory and run in a
-subprocess with PYTHONPATH pointing at it; each side gets its own PostgreSQL schema with the
-same seeded registry (huiqi.platform.scale, written by this commit's code into tables both
-versions share). The campaign is timed from the request to the end of its job (the base
-commit answers it inside the request); the import likewise. It reports; it never fails.
-Results: benchmarks/results/platform-<UTC date>.md.
+The base commit's `src` is taken with `git archive` into a temporary directory. Each side runs
+in its own subprocess (PYTHONPATH = that tree's src, its own PostgreSQL schema, its own seeded
+registry) and the sides alternate (base, this, base, this … for --rounds), so both see the
+same machine load; wall time and CPU time (this process and its worker processes, by
+rusage; the PostgreSQL server's own CPU is not in it) are reported with the load average.
+The campaign is timed from the request to the end of its job; the import likewise. It reports;
+it never fails. Results: benchmarks/results/platform-<UTC date><tag>.md.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import json
 import os
 import pstats
 import random
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -94,7 +98,10 @@ def seed(url: str, firms: int) -> None:
 def run_new(firms: int, profile: bool) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
-    from huiqi.platform.app import create_app
+    try:  # the composed app (pages + API); older trees built it in the platform
+        from huiqi.server import create_app
+    except ImportError:
+        from huiqi.platform.app import create_app  # type: ignore[attr-defined,no-redef]
     from huiqi.platform.engine import evaluate_measure
     from huiqi.platform.jobs.runner import Worker
 
@@ -125,7 +132,7 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
 
             thread = threading.Thread(target=work)
             thread.start()
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), cpu_seconds()
             r = c.post("/api/v1/campaigns", json={"measure_id": MEASURE, "fiscal_year": YEAR,
                                                    "title": "规模测试"}, headers=h)  # fmt: skip
             job_id = r.json()["job_id"]
@@ -139,6 +146,7 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
             out["campaign_seconds"] = time.perf_counter() - start
             stop.set()
             thread.join()
+            out["campaign_cpu"] = cpu_seconds() - cpu0
             out["campaign_job"] = {k: job[k] for k in ("status", "result", "message")}
             out["campaign_progress"] = progress
             if prof is not None:
@@ -164,12 +172,13 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
             token = c.post("/api/v1/auth/login", json={"username": "admin", "password": "demo123"})
             ha = {"Authorization": f"Bearer {token.json()['token']}"}
             data = import_csv(firms)
-            start = time.perf_counter()
+            start, cpu0 = time.perf_counter(), cpu_seconds()
             files = {"file": ("firms.csv", data, "text/csv")}
             r = c.post("/api/v1/enterprises/import", files=files, headers=ha)
             job_id = r.json()["id"]
             Worker(sm, name="bench-import").run_until_idle()
             out["import_seconds"] = time.perf_counter() - start
+            out["import_cpu"] = cpu_seconds() - cpu0
             out["import_job"] = c.get(f"/api/v1/jobs/{job_id}", headers=ha).json()["result"]
         app.state.engine.dispose()
     finally:
@@ -177,129 +186,138 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
     return out
 
 
-# ---- the base commit, in a subprocess ----------------------------------------------------------
-
-OLD_CHILD = r"""
-import json, sys, time
-from fastapi.testclient import TestClient
-from huiqi.platform.app import create_app
-url, step, firms = sys.argv[1], sys.argv[2], int(sys.argv[3])
-MEASURE, YEAR = sys.argv[5], int(sys.argv[6])
-app = create_app(url, seed_demo=True)
-out = {}
-if step != "migrate":
-    with TestClient(app) as c:
-        user = "city_jx" if step == "campaign" else "admin"
-        tok = c.post("/api/v1/auth/login", json={"username": user, "password": "demo123"}).json()
-        h = {"Authorization": "Bearer " + tok["token"]}
-        start = time.perf_counter()
-        if step == "campaign":
-            r = c.post("/api/v1/campaigns", json={"measure_id": MEASURE, "fiscal_year": YEAR,
-                       "title": "规模测试"}, headers=h)
-        else:
-            r = c.post("/api/v1/enterprises/import", headers=h,
-                       files={"file": ("firms.csv", open(sys.argv[4], "rb").read(), "text/csv")})
-        out = {"seconds": time.perf_counter() - start, "status": r.status_code,
-               "body": r.json() if r.status_code < 500 else r.text[:300]}
-app.state.engine.dispose()
-print(json.dumps(out))
-"""
+# ---- the calculator's CPU per case ---------------------------------------------------------------
 
 
-def run_old(base: str, firms: int, skip_campaign: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"base": base}
-    with tempfile.TemporaryDirectory(prefix="huiqi-base-") as tmp:
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", base, "src"], check=True,
-                                 capture_output=True).stdout  # fmt: skip
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
-        env = {**os.environ, "PYTHONPATH": f"{tmp}/src"}
-        script = Path(tmp) / "child.py"
-        script.write_text(OLD_CHILD, encoding="utf-8")
+def calculator_cpu(passes: int = 3) -> dict[str, float]:
+    """CPU ms per case of the calculator's evaluation + serialisation, batches of 8 (as the
+    batcher forms them under load), best of `passes`, for 2.6.x and for the whole policy."""
+    import orjson
 
-        def child(url: str, step: str, path: str = "-") -> dict[str, Any]:
-            argv = [url, step, str(firms), path, MEASURE, str(YEAR)]
-            res = subprocess.run([sys.executable, str(script), *argv],
-                                 env=env, capture_output=True, text=True, check=False)  # fmt: skip
-            if res.returncode != 0:
-                return {"error": res.stderr[-2000:]}
-            return dict(json.loads(res.stdout.strip().splitlines()[-1]))
+    sys.path.insert(0, str(HERE))
+    from bench_api import firms, huiqi_case
 
-        if not skip_campaign:
-            schema, url = new_schema()
-            try:
-                child(url, "migrate")
-                seed(url, firms)
-                out["campaign"] = child(url, "campaign")
-            finally:
-                drop_schema(schema)
-        schema, url = new_schema()
-        try:
-            csv_path = Path(tmp) / "firms.csv"
-            csv_path.write_bytes(import_csv(firms))
-            out["import"] = child(url, "import", str(csv_path))
-        finally:
-            drop_schema(schema)
+    from huiqi.platform.policy import get_policy
+    from huiqi.rules.api import evaluate_cases_json
+
+    pol = get_policy()
+    cases = [huiqi_case(f) for f in firms()]
+    out = {}
+    for label, ids in (("2.6.x", ["2.6.1", "2.6.2", "2.6.3"]), ("whole policy", None)):
+        best = float("inf")
+        for _ in range(passes):
+            t0 = time.process_time()
+            for i in range(0, len(cases), 8):
+                for answer in evaluate_cases_json(pol, cases[i : i + 8], ids):
+                    orjson.dumps(answer)
+            best = min(best, (time.process_time() - t0) / len(cases) * 1000)
+        out[label] = best
     return out
 
 
-def report(firms: int, new: dict[str, Any], old: dict[str, Any]) -> str:
+# ---- one side, in a subprocess ------------------------------------------------------------------
+
+
+def cpu_seconds() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def side(tree: Path, firms: int, profile: bool) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src")}
+    argv = [sys.executable, str(Path(__file__).resolve()), "--child", "--firms", str(firms)]
+    if profile:
+        argv.append("--profile")
+    load = os.getloadavg()[0]
+    res = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if res.returncode != 0:
+        return {"error": res.stderr[-2000:], "load_start": load}
+    out = dict(json.loads(res.stdout.strip().splitlines()[-1]))
+    out["load_start"], out["load_end"] = load, os.getloadavg()[0]
+    return out
+
+
+def base_tree(base: str, dest: Path) -> Path:
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", base, "src"], check=True,
+                             capture_output=True).stdout  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest
+
+
+def phases(r: dict[str, Any]) -> str:
+    """Seconds spent screening, freezing and writing, from the job's progress messages."""
+    screened = next((t for t, _, m in r["campaign_progress"] if "正在冻结快照" in m), None)
+    frozen = next((t for t, _, m in r["campaign_progress"] if "正在写入" in m), None)
+    if screened is None or frozen is None:
+        return "?"
+    return f"{screened:.1f} / {frozen - screened:.1f} / {r['campaign_seconds'] - frozen:.1f}"
+
+
+def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any]]]) -> str:
     def met(seconds: float | None) -> str:
         if seconds is None:
             return "—"
         return "met" if seconds <= TARGET_SECONDS else "**not met**"
 
-    cj = new["campaign_job"]
-    oc = old.get("campaign", {})
-    oi = old.get("import", {})
-    of = old.get("firms", firms)
-
-    def rate(res: dict[str, Any], n: int, what: str) -> str:
-        if "seconds" not in res or not n:
-            return ""
-        per = res["seconds"] / n * 1000
-        at_size = per * scale_of[what] / 1000
-        return f"; {per:.2f} ms per {what}, ≈ {at_size:.0f} s at this commit's size"
-
-    scale_of = {"candidate": cj["result"].get("candidates", 0), "row": firms}
-    old_cands = oc.get("body", {}).get("candidates", 0) if isinstance(oc.get("body"), dict) else 0
     lines = [
         f"# Platform at scale — {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"PostgreSQL 15 on this 2-core machine, shared with other work while measured (load "
-        f"average {os.getloadavg()[0]:.1f} at the end), "
-        f"{firms:,} seeded firms (`huiqi.platform.scale`, seed 2024). Base commit `{old['base']}` "
-        "run from `git archive` with PYTHONPATH. One run each.",
+        f"PostgreSQL 15 on this 2-core machine, shared with other sessions while measured, "
+        f"{firms:,} seeded firms (`huiqi.platform.scale`, seed 2024). "
+        + (
+            f"Base `{base}` (from `git archive`) and this commit `{head}` alternated in one "
+            "shell, each in its own subprocess and schema. "
+            if any(label == "base" for label, _ in runs)
+            else f"This commit `{head}` only (no base run), in its own subprocess and schema. "
+        )
+        + "CPU = user + system time of the benchmark process and its worker processes (not "
+        "the PostgreSQL server's).",
         "",
-        "| what | target | this commit | base commit | target |",
-        "|---|---|---|---|---|",
-        f"| 免申即享 {MEASURE} over {firms:,} firms, request → job done "
-        f"({cj['result'].get('candidates', 0):,} candidates) | ≤ {TARGET_SECONDS:.0f} s | "
-        f"{new['campaign_seconds']:.1f} s | "
-        + (f"{oc['seconds']:.1f} s over {of:,} firms ({old_cands:,} candidates"
-           f"{rate(oc, old_cands, 'candidate')})"
-           if "seconds" in oc else str(oc.get("error", "not run"))[:200].replace("\n", " "))
-        + f" | {met(new['campaign_seconds'])} |",
-        f"| import of {firms:,} firms (CSV), request → job done | ≤ {TARGET_SECONDS:.0f} s | "
-        f"{new['import_seconds']:.1f} s | "
-        + (f"{oi['seconds']:.1f} s for {of:,} rows (HTTP {oi['status']}{rate(oi, of, 'row')})"
-           if "seconds" in oi
-           else str(oi.get("error", "not run"))[:200].replace("\n", " "))
-        + f" | {met(new['import_seconds'])} |",
-        "",
-        f"Campaign job: {cj['status']}, {cj['message']}; result `{json.dumps(cj['result'])}`.",
-        f"Import job result: `{json.dumps(new['import_job'])}`.",
-        f"Exactness sample: {new['sample']['checked']} random candidates re-evaluated one by one, "
-        f"{new['sample']['different']} different.",
-        f"Seeding the registry took {new['seed_seconds']:.1f} s (not counted).",
-        "",
-        "Campaign progress as the page and API showed it (seconds since the request, percent, "
-        "message):",
-        "",
-        *[f"- {t:6.1f} s  {p:3d} %  {m}" for t, p, m in new["campaign_progress"]],
-    ]  # fmt: skip
-    if "campaign_profile" in new:
-        lines += ["", "Profile of the job worker during the campaign (cumulative):", "", "```",
-                  new["campaign_profile"].strip(), "```"]  # fmt: skip
+        "| run | tree | load avg start → end | campaign wall s (screen / freeze / write) "
+        "| campaign CPU s | candidates | import wall s | import CPU s | calc 2.6.x CPU ms/case "
+        "| calc whole policy CPU ms/case |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for i, (label, r) in enumerate(runs, 1):
+        if "error" in r:
+            lines.append(f"| {i} | {label} | {r['load_start']:.1f} | error: "
+                         f"{r['error'][-200:]!r} | | | | | | |")  # fmt: skip
+            continue
+        cj = r["campaign_job"]
+        lines.append(
+            f"| {i} | {label} | {r['load_start']:.1f} → {r['load_end']:.1f} | "
+            f"{r['campaign_seconds']:.1f} ({phases(r)}) | {r['campaign_cpu']:.1f} | "
+            f"{cj['result'].get('candidates', 0):,} | {r['import_seconds']:.1f} | "
+            f"{r['import_cpu']:.1f} | {r['calculator']['2.6.x']:.3f} | "
+            f"{r['calculator']['whole policy']:.3f} |"
+        )
+    mine = [r for label, r in runs if label == "this" and "error" not in r]
+    if mine:
+        best_c = min(r["campaign_seconds"] for r in mine)
+        best_i = min(r["import_seconds"] for r in mine)
+        last = mine[-1]
+        cj = last["campaign_job"]
+        lines += [
+            "",
+            f"Targets (best run of this commit): campaign ≤ {TARGET_SECONDS:.0f} s: "
+            f"{best_c:.1f} s, {met(best_c)}; import ≤ {TARGET_SECONDS:.0f} s: {best_i:.1f} s, "
+            f"{met(best_i)}.",
+            "",
+            f"Campaign job (last run of this commit): {cj['status']}, {cj['message']}; result "
+            f"`{json.dumps(cj['result'])}`. Import job result: `{json.dumps(last['import_job'])}`. "
+            f"Exactness sample: {last['sample']['checked']} random candidates re-evaluated one "
+            f"by one, {last['sample']['different']} different.",
+            "",
+            "Campaign progress (last run of this commit; seconds since the request, percent, "
+            "message):",
+            "",
+            *[f"- {t:6.1f} s  {p:3d} %  {m}" for t, p, m in last["campaign_progress"]],
+        ]  # fmt: skip
+        if "campaign_profile" in last:
+            lines += ["", "Profile of the job worker's own thread during the campaign "
+                      "(cumulative; the freezing processes are not in it):", "", "```",
+                      last["campaign_profile"].strip(), "```"]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -307,26 +325,36 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--firms", type=int, default=100_000)
     ap.add_argument("--base", default="main", help="commit to compare with")
-    ap.add_argument("--skip-old-campaign", action="store_true")
-    ap.add_argument(
-        "--old-firms",
-        type=int,
-        default=None,
-        help="registry size for the base commit (default --firms): it works one candidate and "
-        "one row at a time, which at 100,000 firms takes most of an hour on a busy machine",
-    )
-    ap.add_argument("--no-old", action="store_true")
+    ap.add_argument("--rounds", type=int, default=2, help="base/this pairs, alternated")
+    ap.add_argument("--no-base", action="store_true")
     ap.add_argument("--profile", action="store_true", help="profile the campaign job")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    new = run_new(args.firms, args.profile)
-    print(json.dumps({k: v for k, v in new.items() if k != "campaign_profile"}, default=str))
-    old_firms = args.old_firms or args.firms
-    old = {"base": args.base} if args.no_old else run_old(args.base, old_firms,
-                                                            args.skip_old_campaign)  # fmt: skip
-    old["firms"] = old_firms
-    print(json.dumps(old, default=str)[:3000])
-    text = report(args.firms, new, old)
+    if args.child:  # one side, in the tree PYTHONPATH names
+        out = run_new(args.firms, args.profile)
+        out["calculator"] = calculator_cpu()
+        print(json.dumps(out, default=str))
+        return
+    head = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    base = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", args.base],
+                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    tmp = Path(tempfile.mkdtemp(prefix="huiqi-base-"))
+    runs: list[tuple[str, dict[str, Any]]] = []
+    try:
+        old = base_tree(args.base, tmp)
+        for _ in range(args.rounds):
+            for label, tree in (("base", old), ("this", REPO)):
+                if label == "base" and args.no_base:
+                    continue
+                r = side(tree, args.firms, args.profile and label == "this")
+                runs.append((label, r))
+                print(label, json.dumps({k: v for k, v in r.items() if k != "campaign_profile"},
+                                        default=str)[:1500], flush=True)  # fmt: skip
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    text = report(args.firms, base, head, runs)
     out = HERE / "results" / f"platform-{dt.datetime.now(dt.UTC):%Y-%m-%d}{args.tag}.md"
     out.write_text(text, encoding="utf-8")
     print(text)

@@ -1,4 +1,4 @@
-"""Issue 2 §7: bulk 2.6.1–2.6.3 screening, huiqi vs OpenFisca (float32/float64) vs numpy.
+"""Benchmark: bulk 2.6.1–2.6.3 screening, huiqi vs OpenFisca (float32/float64) vs numpy.
 
     .venv/bin/python benchmarks/bench_screen.py --sizes 1000000 10000000
 

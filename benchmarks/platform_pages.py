@@ -99,7 +99,10 @@ def _time(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
 def bench(url: str, label: str, rounds: int, only: str | None) -> None:
     from fastapi.testclient import TestClient
 
-    from huiqi.platform.app import create_app
+    try:  # the composed app (pages + API); older trees built it in the platform
+        from huiqi.server import create_app
+    except ImportError:
+        from huiqi.platform.app import create_app  # type: ignore[attr-defined,no-redef]
 
     ids = _first_ids(url)
     app = create_app(url, migrate_schema=False)

@@ -2,7 +2,7 @@
 
     python benchmarks/population.py --rows 1000000 --seed 2024 -o benchmarks/data/pop.parquet
 
-Columns (the ``huiqi screen`` input contract, issue 2 §5):
+Columns (the ``huiqi screen`` input contract):
 
 - ``credit_code``: string, 18 chars, a *valid* GB 32100-2015 unified social credit code
   (registration authority 9 = 工商, category 1 = 企业, a Wuhan district code, a GB 11714

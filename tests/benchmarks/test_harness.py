@@ -1,4 +1,4 @@
-"""The benchmark harness of issue 2 §7 at ~2,000 rows: correctness only, never timings."""
+"""The bulk screening benchmark harness at ~2,000 rows: correctness only, never timings."""
 
 from __future__ import annotations
 

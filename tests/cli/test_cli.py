@@ -4,20 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "examples" / "software-firm.json"
-
-
-def huiqi(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    exe = shutil.which("huiqi", path=str(Path(sys.executable).parent)) or "huiqi"
-    return subprocess.run([exe, *args], input=stdin, capture_output=True, text=True, timeout=120)
+from tests.helpers.cli import EXAMPLE, huiqi
 
 
 def test_evaluate_prints_the_contract_json() -> None:
@@ -194,7 +187,7 @@ def test_audit_verify_on_a_fresh_demo_database(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from huiqi.platform.app import create_app; create_app(seed_demo=True)",
+            "from huiqi.server import create_app; create_app(seed_demo=True)",
         ],
         env={**os.environ, "HUIQI_DATABASE_URL": url},
         capture_output=True,

@@ -9,8 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from huiqi.rules.credit_code import make_credit_code
-
-from .test_cli import EXAMPLE, huiqi
+from tests.helpers.cli import EXAMPLE, huiqi
 
 LATE_CLAIM = {
     "as_of": "2025-06-30",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from .test_cli import REPO, huiqi
+from tests.helpers.cli import REPO, huiqi
 
 CASES = REPO / "src" / "huiqi" / "policies" / "wuhan_digital_economy_2022" / "cases"
 

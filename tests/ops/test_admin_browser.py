@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.ops.test_deploy_nginx import browser  # noqa: F401  (fixture)
-
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page(browser: Any, live_server: str) -> Iterator[Any]:  # noqa: F811
+def page(browser: Any, live_server: str) -> Iterator[Any]:
     ctx = browser.new_context(base_url=live_server, locale="zh-CN")
     ctx.set_default_timeout(30_000)
     yield ctx.new_page()

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.platform.jobs_support import drain
+from tests.helpers.jobs import drain
 
 WAN = 10_000 * 100
 

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from huiqi.platform.credit.service import DEFAULTS
-from tests.web.conftest import login
+from tests.helpers.web import login
 
 ADMIN_PAGES = [
     "/admin/users",

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
+from huiqi.server import create_app
 
 ASSET = re.compile(r"""(?:href|src|url|spec-url)\s*[=:]\s*['"]([^'"]+)['"]""")
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import SYSTEM
-from tests.ops.deploy_fixtures import fresh_postgres_database, huiqi
-from tests.platform.clock_setup import TEST_TODAY
+from huiqi.server import create_app
+from tests.helpers.clock import TEST_TODAY
+from tests.helpers.deploy import fresh_postgres_database, huiqi
 
 COUNTED = ("users", "enterprises", "applications", "audit_log", "budget_pools")
 

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from huiqi.cli.main import main
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.settings import PlatformSettings
-from tests.ops.deploy_fixtures import SECRET, huiqi
+from huiqi.server import create_app
+from tests.helpers.deploy import SECRET, huiqi
 
 
 def run(*args: str, url: str, stdin: str | None = None) -> tuple[int, str, str]:

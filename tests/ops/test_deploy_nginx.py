@@ -5,16 +5,14 @@ administrator logs in through nginx in Chromium and creates an account on the ad
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.ops.deploy_fixtures import (
+from tests.helpers.deploy import (
     SECRET,
     fresh_postgres_database,
     huiqi,
@@ -23,7 +21,6 @@ from tests.ops.deploy_fixtures import (
 )
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-CHROMIUM = Path(os.environ.get("HUIQI_CHROMIUM", "/usr/bin/chromium"))
 ADMIN_PASSWORD = "Chief-password-2024"
 
 
@@ -93,20 +90,6 @@ def test_behind_nginx_at_a_sub_path_with_no_demo_data(site: dict[str, Any]) -> N
     # the application's access log line carries nginx's id for that request
     lines = [ln for ln in site["log"].read_text(encoding="utf-8").splitlines() if request_id in ln]
     assert any('"logger": "huiqi.access"' in ln and '"path": "/huiqi/login"' in ln for ln in lines)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    from tests.web.test_browser import ARGS
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

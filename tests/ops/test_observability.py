@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
 from huiqi.platform.observability import JsonFormatter, configure_logging
-from tests.ops.deploy_fixtures import huiqi_server
+from huiqi.server import create_app
+from tests.helpers.deploy import huiqi_server
 
 
 def test_health_answers_without_the_database(database_url: str) -> None:

@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.web.conftest import make_app
+from tests.helpers.web import make_app
 
 ROOT = "/huiqi"
 URL_ATTR = re.compile(r'(?:href|action|src|data-poll)="([^"#][^"]*)"')

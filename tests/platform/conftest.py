@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,12 +16,12 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
-from tests.platform.calendar_setup import cover_next_year
-from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
+from huiqi.server import create_app
+from tests.helpers.api import AsUser, login
+from tests.helpers.calendar import cover_next_year
+from tests.helpers.clock import demo_clock, set_today  # noqa: F401  (fixtures)
 
 # the `as_user` fixture: username -> the Authorization header of that demo account
-AsUser = Callable[[str], dict[str, str]]
 
 PG_URL = os.environ.get(
     "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -91,12 +91,6 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield c
 
 
-def login(client: TestClient, username: str, password: str = "demo123") -> dict[str, str]:
-    r = client.post("/api/v1/auth/login", json={"username": username, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 @pytest.fixture
 def as_user(client: TestClient) -> AsUser:
     cache: dict[str, dict[str, str]] = {}
@@ -111,5 +105,5 @@ def as_user(client: TestClient) -> AsUser:
 
 @pytest.fixture
 def next_year_recorded(app: FastAPI) -> None:
-    """For tests that publish a 公示 batch starting today (see calendar_setup.py)."""
+    """For tests that publish a 公示 batch starting today (see tests/helpers/calendar.py)."""
     cover_next_year(app)

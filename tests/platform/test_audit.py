@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import verify, verify_database
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
+from tests.helpers.audit import drop_append_only_guard
 
 API = "/api/v1"
 
@@ -46,16 +46,6 @@ def test_every_change_is_logged_with_before_and_after(
     assert client.get(f"{API}/audit/verify", headers=as_user("admin")).json()["ok"] is True
 
 
-def _drop_guard(db: Session, database_url: str) -> None:
-    """What an attacker with owner rights would do first: remove the append-only triggers."""
-    if database_url.startswith("postgresql"):
-        db.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
-    else:
-        db.execute(text("DROP TRIGGER audit_log_no_update"))
-        db.execute(text("DROP TRIGGER audit_log_no_delete"))
-    db.commit()
-
-
 def test_database_refuses_edits(app: FastAPI, client: TestClient, as_user: AsUser) -> None:
     _activity(client, as_user)
     sm = app.state.sessionmaker
@@ -75,7 +65,7 @@ def test_tampering_is_detected(
     sm = app.state.sessionmaker
     with sm() as db:
         assert verify(db).ok
-        _drop_guard(db, database_url)
+        drop_append_only_guard(db, database_url)
         target = db.scalar(
             select(AuditEntry.seq).where(AuditEntry.action == "review.district.pass")
         )

@@ -16,10 +16,10 @@ from huiqi.platform.audit.anchor import head_mac
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.audit.service import _body, anchor_chain, entry_hash, verify
 from huiqi.platform.demo import WAN
-from tests.platform.clock_setup import SetToday
-from tests.platform.conftest import AsUser
-from tests.platform.test_audit import _drop_guard
-from tests.platform.test_e2e import _notice_and_pay, _review
+from tests.helpers.api import AsUser
+from tests.helpers.applications import notice_and_pay, review_to_decision
+from tests.helpers.audit import drop_append_only_guard
+from tests.helpers.clock import SetToday
 
 API = "/api/v1"
 
@@ -45,12 +45,12 @@ def _paid_261(client: TestClient, as_user: AsUser, set_today: SetToday) -> int:
     )
     assert r.status_code == 201, r.text
     app_id = int(r.json()["id"])
-    _review(client, as_user, app_id, "district_dh", "city_kj")
+    review_to_decision(client, as_user, app_id, "district_dh", "city_kj")
     r = client.post(
         f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=as_user("city_kj")
     )
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 40 * WAN
-    payments = _notice_and_pay(client, as_user, app_id, "city_kj", set_today)
+    payments = notice_and_pay(client, as_user, app_id, "city_kj", set_today)
     r = client.post(
         f"{API}/payments/{payments[0]['id']}/paid",
         json={"voucher": "KJ-1"},
@@ -181,7 +181,7 @@ def test_recomputed_hashes_are_detected(
     sm = app.state.sessionmaker
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
-        _drop_guard(db, database_url)
+        drop_append_only_guard(db, database_url)
         decision = next(
             e.seq
             for e in db.scalars(select(AuditEntry).order_by(AuditEntry.seq))
@@ -225,7 +225,7 @@ def test_truncated_tail_is_detected(
     with sm() as db:
         assert anchor_chain(db, anchor_file).ok
         n = db.scalar(select(AuditHead.last_seq))
-        _drop_guard(db, database_url)
+        drop_append_only_guard(db, database_url)
         # cut off the last three entries (the payment) and point the head at the new tail
         keep = n - 3
         old_head = db.scalar(select(AuditEntry).where(AuditEntry.seq == keep))

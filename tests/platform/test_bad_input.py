@@ -13,8 +13,8 @@ from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
-from tests.platform.conftest import AsUser
-from tests.platform.jobs_support import import_job
+from tests.helpers.api import AsUser
+from tests.helpers.jobs import import_job
 
 API = "/api/v1"
 CJK = range(0x4E00, 0xA000)

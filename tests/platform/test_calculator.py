@@ -14,13 +14,13 @@ from typing import Any
 import httpx
 import uvicorn
 
-from huiqi.platform.app import create_app
 from huiqi.platform.calculator import Batcher, CalculatorRoute
 from huiqi.platform.policy import get_policy
 from huiqi.platform.settings import PlatformSettings
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.errors import InputError
-from tests.rules.test_properties import software_case
+from huiqi.server import create_app
+from tests.helpers.cases import software_case
 
 EVALUATE = "/api/v1/evaluate"
 

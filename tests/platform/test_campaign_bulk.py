@@ -6,8 +6,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.platform.conftest import AsUser
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.api import AsUser
+from tests.helpers.jobs import run_campaign
 
 API = "/api/v1"
 

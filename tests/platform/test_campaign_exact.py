@@ -1,5 +1,5 @@
 """Exactness of bulk campaigns on a small seeded registry, in full: every candidate's frozen
-facts are the firm's case as `build_case` gives it, its frozen evaluation is what a single
+facts are the firm's case as `case_of_firm` gives it, its frozen evaluation is what a single
 evaluation of those facts gives, and the candidates are exactly the firms a one-by-one
 screening (single evaluation + credit check) finds."""
 
@@ -15,10 +15,10 @@ from sqlalchemy import select
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.service import verify
 from huiqi.platform.credit.service import check
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.scale import seed_registry
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.jobs import run_campaign
 
 FIRMS = 300
 
@@ -54,7 +54,7 @@ def test_bulk_candidates_equal_one_by_one_screening(
         assert len(frozen) == camp["candidates"]
         expected = set()
         for ent in db.scalars(select(Enterprise).order_by(Enterprise.id)):
-            case = build_case(db, ent, 2023, day)
+            case = case_of_firm(db, ent, 2023, day)
             projects = [None]
             if measure_id == "3.1.1":
                 projects = list(

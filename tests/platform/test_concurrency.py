@@ -140,14 +140,15 @@ def test_fifty_parallel_http_decisions(database_url: str) -> None:
     """The same race through the real server (uvicorn subprocess, its own connection pool)."""
     import httpx
 
-    from huiqi.platform.app import create_app
-    from tests.platform.test_crash import _free_port, _start
+    from huiqi.server import create_app
+    from tests.helpers.server_process import start_server
+    from tests.helpers.web import free_port
 
     setup = create_app(database_url, seed_demo=True)
     app_ids = _ready_applications(setup.state.sessionmaker, N)
     setup.state.engine.dispose()
-    port = _free_port()
-    proc = _start(database_url, port)
+    port = free_port()
+    proc = start_server(database_url, port)
     try:
         base = f"http://127.0.0.1:{port}/api/v1"
         login = httpx.post(

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 
@@ -15,42 +12,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from huiqi.platform.app import create_app
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.audit.service import verify
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.rules.credit_code import make_credit_code
+from huiqi.server import create_app
+from tests.helpers.server_process import start_server
+from tests.helpers.web import free_port
 
 N_FIRMS = 60
 WAN = 10_000 * 100
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HUIQI_DATABASE_URL": url}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "huiqi.platform.server", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(os.environ["HUIQI_TEST_SERVER_LOG"], "ab")  # noqa: SIM115
-        if os.environ.get("HUIQI_TEST_SERVER_LOG")
-        else subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise AssertionError("server did not start")
 
 
 def _firms(url: str) -> list[int]:
@@ -83,8 +55,8 @@ def _firms(url: str) -> list[int]:
 @pytest.mark.slow
 def test_kill_during_submission(database_url: str) -> None:
     firm_ids = _firms(database_url)
-    port = _free_port()
-    proc = _start(database_url, port)
+    port = free_port()
+    proc = start_server(database_url, port)
     base = f"http://127.0.0.1:{port}/api/v1"
     token = httpx.post(
         f"{base}/auth/login", json={"username": "admin", "password": "demo123"}
@@ -127,7 +99,7 @@ def test_kill_during_submission(database_url: str) -> None:
         t.join(30)
     assert 10 <= len(acknowledged) < N_FIRMS, "the kill should land while submissions are in flight"
 
-    proc = _start(database_url, port)
+    proc = start_server(database_url, port)
     try:
         app = create_app(database_url)
         with app.state.sessionmaker() as db:

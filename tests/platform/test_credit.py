@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import months_before
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 
@@ -71,7 +71,7 @@ def test_only_a_recent_major_penalty_blocks(
 def test_the_engine_sees_the_same_major_penalty(
     app: FastAPI, client: TestClient, as_user: AsUser
 ) -> None:
-    from huiqi.platform.engine import build_case
+    from huiqi.platform.engine import case_of_firm
     from huiqi.platform.enterprises.models import Enterprise
 
     admin = as_user("admin")
@@ -86,6 +86,6 @@ def test_the_engine_sees_the_same_major_penalty(
         )
         assert r.status_code == 201, r.text
     with app.state.sessionmaker() as db:
-        case = build_case(db, db.get(Enterprise, ent), 2023)
+        case = case_of_firm(db, db.get(Enterprise, ent), 2023)
     assert case["enterprise"]["last_penalty_date"] == ordinary.isoformat()
     assert case["enterprise"]["last_major_penalty_date"] == major.isoformat()

@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.credit.service import months_before
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 # a claim date inside the policy's window: the case for fiscal year 2023 is evaluated on it,
@@ -33,13 +33,13 @@ def _gate(client: TestClient, ent: int, admin: dict[str, str]) -> bool:
 
 def _engine(app: Any, ent: int) -> tuple[bool, dict[str, Any]]:
     """(blocked by the engine's credit condition, the case the platform built)."""
-    from huiqi.platform.engine import build_case
+    from huiqi.platform.engine import case_of_firm
     from huiqi.platform.enterprises.models import Enterprise
     from huiqi.platform.policy import get_policy
     from huiqi.rules.api import evaluate_case_json
 
     with app.state.sessionmaker() as db:
-        case = build_case(db, db.get(Enterprise, ent), 2023)
+        case = case_of_firm(db, db.get(Enterprise, ent), 2023)
     assert case["as_of"] == TODAY.isoformat()
     result = evaluate_case_json(get_policy(), case)
     credit = [c for r in result["results"] for c in r["conditions"] if c["key"] == "credit"]

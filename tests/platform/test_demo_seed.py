@@ -6,7 +6,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from huiqi.platform.app import create_app
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.service import verify_database
 from huiqi.platform.auth.models import User
@@ -15,6 +14,7 @@ from huiqi.platform.db import Base
 from huiqi.platform.demo import DEMO_USERS, seed, seed_applications
 from huiqi.platform.enterprises.models import Enterprise, Recognition
 from huiqi.platform.experts.models import ExpertAssignment
+from huiqi.server import create_app
 
 
 def _counts(db: Session) -> dict[str, int]:

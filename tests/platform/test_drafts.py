@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.jobs import run_campaign
 
 API = "/api/v1"
 DRAFT = {"enterprise_id": 1, "measure_id": "2.6.2", "fiscal_year": 2023, "statement": "初稿"}

@@ -7,9 +7,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.platform.clock_setup import SetToday
-from tests.platform.conftest import AsUser
-from tests.platform.jobs_support import run_campaign
+from tests.helpers.api import AsUser
+from tests.helpers.applications import notice_and_pay, review_to_decision
+from tests.helpers.clock import SetToday
+from tests.helpers.jobs import run_campaign
 
 API = "/api/v1"
 
@@ -18,71 +19,6 @@ def _submit(
     client: TestClient, h: dict[str, str], body: dict[str, object], key: str
 ) -> dict[str, object]:
     r = client.post(f"{API}/applications", json=body, headers={**h, "Idempotency-Key": key})
-    assert r.status_code == 201, r.text
-    return r.json()
-
-
-def _review(
-    client: TestClient, as_user: AsUser, app_id: int, district: str, city: str, expert: bool = False
-) -> None:
-    r = client.post(
-        f"{API}/reviews/{app_id}/district",
-        json={"outcome": "pass", "opinion": "材料齐全"},
-        headers=as_user(district),
-    )
-    assert r.status_code == 200 and r.json()["status"] == "district_passed", r.text
-    r = client.post(
-        f"{API}/reviews/{app_id}/city",
-        json={"outcome": "pass", "needs_expert": expert},
-        headers=as_user(city),
-    )
-    assert r.status_code == 200, r.text
-    if expert:
-        assert r.json()["status"] == "expert_review"
-        experts = client.get(f"{API}/reviews/experts", headers=as_user(city)).json()
-        r = client.post(
-            f"{API}/reviews/{app_id}/experts",
-            json={"expert_ids": [e["id"] for e in experts if e["username"] == "expert1"]},
-            headers=as_user(city),
-        )
-        assert r.status_code == 201, r.text
-        r = client.post(
-            f"{API}/experts/applications/{app_id}/opinion",
-            json={"opinion": "agree", "score": 92, "conflict_declared": True},
-            headers=as_user("expert1"),
-        )
-        assert r.status_code == 200, r.text
-        r = client.post(
-            f"{API}/reviews/{app_id}/expert",
-            json={"outcome": "pass", "opinion": "专家组评审通过"},
-            headers=as_user(city),
-        )
-        assert r.status_code == 200, r.text
-    assert r.json()["status"] == "city_passed"
-
-
-def _notice_and_pay(
-    client: TestClient, as_user: AsUser, app_id: int, officer: str, set_today: SetToday
-) -> list[dict[str, object]]:
-    h = as_user(officer)
-    r = client.post(
-        f"{API}/notices",
-        json={"title": "2023年度第一批拟支持名单", "application_ids": [app_id]},
-        headers=h,
-    )
-    assert r.status_code == 201, r.text
-    batch = r.json()
-    # starts today (Mon 17 June 2024, the test clock); 5 working days: .. Fri 21 June
-    assert (batch["start_date"], batch["end_date"]) == ("2024-06-17", "2024-06-21")
-    r = client.get(f"{API}/notices/{batch['id']}/export.xlsx", headers=h)
-    assert r.status_code == 200 and r.content[:2] == b"PK"
-    set_today("2024-06-21")  # the last working day: still running
-    r = client.post(f"{API}/notices/{batch['id']}/close", headers=h)
-    assert r.status_code == 409 and r.json()["errors"][0]["rule"] == "period_running"
-    set_today("2024-06-24")
-    r = client.post(f"{API}/notices/{batch['id']}/close", headers=h)
-    assert r.status_code == 200 and r.json()["status"] == "closed", r.text
-    r = client.post(f"{API}/payments/applications/{app_id}", headers=h)
     assert r.status_code == 201, r.text
     return r.json()
 
@@ -119,7 +55,7 @@ def test_computed_261(client: TestClient, as_user: AsUser, set_today: SetToday) 
     assert detail["facts"]["annual"]["2023"]["rd_expense"] == "4000000.00"
     assert detail["policy_version"] and detail["evaluation"]["row"]["measure"] == "2.6.1"
 
-    _review(client, as_user, app["id"], "district_dh", "city_kj")
+    review_to_decision(client, as_user, app["id"], "district_dh", "city_kj")
     city = as_user("city_kj")
     r = client.post(
         f"{API}/reviews/{app['id']}/decision",
@@ -138,7 +74,7 @@ def test_computed_261(client: TestClient, as_user: AsUser, set_today: SetToday) 
     assert r.json()["application"]["decided_amount_fen"] == 40 * WAN
     assert _pool(client, as_user, "2.6.1")["committed_fen"] == 40 * WAN
 
-    payments = _notice_and_pay(client, as_user, app["id"], "city_kj", set_today)
+    payments = notice_and_pay(client, as_user, app["id"], "city_kj", set_today)
     assert [(p["payer"], p["amount_fen"]) for p in payments] == [("city", 40 * WAN)]
     r = client.post(
         f"{API}/payments/{payments[0]['id']}/paid", json={"voucher": "KJ-2024-001"}, headers=city
@@ -164,7 +100,7 @@ def test_discretionary_131_with_objection(client: TestClient, as_user: AsUser) -
         "e2e-131",
     )
     assert app["engine_status"] == "discretionary" and app["engine_amount_fen"] is None
-    _review(client, as_user, app["id"], "district_dh", "city_jx", expert=True)
+    review_to_decision(client, as_user, app["id"], "district_dh", "city_jx", expert=True)
     city = as_user("city_jx")
     url = f"{API}/reviews/{app['id']}/decision"
     r = client.post(url, json={"approve": True}, headers=city)
@@ -233,12 +169,12 @@ def test_project_311_city_district_split(
     )
     # 8% of (600万 productive equipment + 100万 R&D) = 56万
     assert app["engine_amount_fen"] == 56 * WAN
-    _review(client, as_user, app["id"], "district_ja", "city_jx")
+    review_to_decision(client, as_user, app["id"], "district_ja", "city_jx")
     r = client.post(
         f"{API}/reviews/{app['id']}/decision", json={"approve": True}, headers=as_user("city_jx")
     )
     assert r.status_code == 200, r.text
-    payments = _notice_and_pay(client, as_user, app["id"], "city_jx", set_today)
+    payments = notice_and_pay(client, as_user, app["id"], "city_jx", set_today)
     assert sorted((p["payer"], p["amount_fen"]) for p in payments) == [
         ("city", 28 * WAN),
         ("district", 28 * WAN),
@@ -296,7 +232,7 @@ def test_no_application_263_campaign(client: TestClient, app: FastAPI, as_user: 
     assert detail["engine_amount_fen"] == 20 * WAN
     r = client.post(f"{API}/campaigns/pushes/{pushes[0]['id']}/decline", headers=firm)
     assert r.status_code == 409
-    _review(client, as_user, app_id, "district_dh", "city_kj")
+    review_to_decision(client, as_user, app_id, "district_dh", "city_kj")
     r = client.post(f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=city)
     assert r.status_code == 200 and r.json()["application"]["decided_amount_fen"] == 20 * WAN
     # one campaign per measure and year: a second one is a clear 409

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from huiqi.platform.audit.service import verify
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.platform.scale import code_of
-from tests.platform.jobs_support import import_job
+from tests.helpers.jobs import import_job
 
 HEADER = (
     "统一社会信用代码,企业名称,所属区,行业,企业规模,软件企业,信用状态,年度,"

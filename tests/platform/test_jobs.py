@@ -15,14 +15,14 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import verify
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.jobs import service
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import Worker, sweep_temp_dirs
-from tests.platform.conftest import AsUser, login
-from tests.platform.jobs_support import drain
+from huiqi.server import create_app
+from tests.helpers.api import AsUser, login
+from tests.helpers.jobs import drain
 
 API = "/api/v1"
 BODY = {"measure_id": "2.6.3", "fiscal_year": 2023, "title": "DCMM 免申即享"}

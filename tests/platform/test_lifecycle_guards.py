@@ -15,11 +15,10 @@ from huiqi.platform.applications import lifecycle
 from huiqi.platform.demo import WAN
 from huiqi.rules.credit_code import make_credit_code
 from huiqi.rules.id_card import validate_id_card
-from tests.platform.clock_setup import SetToday
-from tests.platform.conftest import AsUser
-from tests.platform.jobs_support import drain
-from tests.platform.test_expert_review import expert_ids, to_expert_step
-from tests.platform.test_notice_calendar import approved_application
+from tests.helpers.api import AsUser
+from tests.helpers.applications import approved_application, expert_ids, to_expert_step
+from tests.helpers.clock import SetToday
+from tests.helpers.jobs import drain
 
 API = "/api/v1"
 pytestmark = pytest.mark.usefixtures("next_year_recorded")

@@ -21,7 +21,7 @@ from huiqi.platform.materials.models import CreditCommitment, Document
 from huiqi.policies import load_policy
 from huiqi.policies.materials import load_materials
 from huiqi.policies.text import normalise
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from huiqi.platform.policy import get_policy
 from huiqi.platform.public_notices.workdays import end_of_period, package_calendar
 from huiqi.rules.api import evaluate_case_json, explain_case_text
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 CASE = {

@@ -15,7 +15,8 @@ from huiqi.platform.public_notices.workdays import (
     end_of_period,
     package_calendar,
 )
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
+from tests.helpers.applications import approved_application
 
 API = "/api/v1"
 D = dt.date
@@ -63,27 +64,6 @@ def test_recorded_entries_override_and_make_a_year_known() -> None:
 
 
 # ---- through the API, on SQLite and PostgreSQL --------------------------------------------------
-
-
-def approved_application(client: TestClient, as_user: AsUser, key: str = "cal") -> int:
-    """enterprise1's 2.6.1 claim taken through district and city review to a decision."""
-    r = client.post(
-        f"{API}/applications",
-        json={"enterprise_id": 1, "measure_id": "2.6.1", "fiscal_year": 2023},
-        headers={**as_user("enterprise1"), "Idempotency-Key": key},
-    )
-    assert r.status_code == 201, r.text
-    app_id = int(r.json()["id"])
-    r = client.post(
-        f"{API}/reviews/{app_id}/district", json={"outcome": "pass"}, headers=as_user("district_dh")
-    )
-    assert r.status_code == 200, r.text
-    city = as_user("city_kj")
-    r = client.post(f"{API}/reviews/{app_id}/city", json={"outcome": "pass"}, headers=city)
-    assert r.status_code == 200, r.text
-    r = client.post(f"{API}/reviews/{app_id}/decision", json={"approve": True}, headers=city)
-    assert r.status_code == 200, r.text
-    return app_id
 
 
 def test_batch_over_national_day_ends_after_the_holiday(

@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from tests.platform.clock_setup import SetToday
-from tests.platform.conftest import AsUser
-from tests.platform.test_notice_calendar import approved_application
+from tests.helpers.api import AsUser
+from tests.helpers.applications import approved_application
+from tests.helpers.clock import SetToday
 
 # the batches here start today, so late in a year their periods reach the next one
 pytestmark = pytest.mark.usefixtures("next_year_recorded")

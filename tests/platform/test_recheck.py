@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.platform.conftest import AsUser
+from tests.helpers.api import AsUser
 
 API = "/api/v1"
 

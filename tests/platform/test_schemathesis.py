@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 
-from tests.platform.conftest import login
+from tests.helpers.api import login
 
 EXAMPLES = 6
 SKIP = {("POST", "/api/v1/auth/logout")}  # would revoke the token the other operations use

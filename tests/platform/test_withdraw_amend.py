@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from huiqi.platform.demo import WAN
-from tests.platform.conftest import AsUser
-from tests.platform.test_expert_review import expert_ids, to_expert_step
+from tests.helpers.api import AsUser
+from tests.helpers.applications import expert_ids, to_expert_step
 
 API = "/api/v1"
 

@@ -12,8 +12,8 @@ from huiqi.policies import load_policy
 from huiqi.rules.api import evaluate_case_json, evaluate_cases, evaluate_cases_json
 from huiqi.rules.case import parse_case
 from huiqi.rules.errors import InputError
+from tests.helpers.cases import software_case
 from tests.policies.case_files import policy_cases
-from tests.rules.test_properties import software_case
 
 POLICY = load_policy()
 YAML_CASES = [case for pid, _, case, _ in policy_cases() if pid == POLICY.id]

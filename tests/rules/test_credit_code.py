@@ -40,3 +40,17 @@ def test_make_credit_code_round_trips() -> None:
 def test_known_published_code() -> None:
     # the published code of 中国石油化工股份有限公司
     assert validate_credit_code("91110000710925243K") == "91110000710925243K"
+
+
+@pytest.mark.parametrize("body", ["91420100RMB000001", "9142010CNY0000001", "91420100MA4RMBCNY"])
+def test_codes_containing_currency_letters_are_valid(body: str) -> None:
+    # R, M, B, C, N and Y are all characters of the code set: nothing may strip them
+    code = make_credit_code(body)
+    assert validate_credit_code(code) == code
+    assert validate_credit_code(code.lower()) == code
+    assert validate_credit_code(code[:6] + " " + code[6:]) == code
+
+
+def test_a_code_written_with_separators_and_full_width_dash() -> None:
+    assert validate_credit_code("914201-00MA4K5Q8U19") == "91420100MA4K5Q8U19"
+    assert validate_credit_code("91420100－MA4K5Q8U19") == "91420100MA4K5Q8U19"

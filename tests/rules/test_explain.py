@@ -22,7 +22,7 @@ from huiqi.rules.explain import (
 )
 
 POLICY = load_policy()
-DATA = explain_data(POLICY.id)
+DATA = explain_data(POLICY)
 
 
 def test_dates_read_as_people_write_them() -> None:

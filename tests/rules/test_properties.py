@@ -24,28 +24,11 @@ from huiqi.policies import load_policy
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.credit_code import make_credit_code
 from huiqi.screening.screen import screen_table
+from tests.helpers.cases import software_case, yuan
 
 POLICY = load_policy()
 FEN = st.integers(min_value=0, max_value=10**12)  # up to 100 亿元
 FEW = settings(max_examples=150, deadline=None)
-
-
-def yuan(fen: int) -> str:
-    return f"{fen // 100}.{fen % 100:02d}"
-
-
-def software_case(revenue: int, rd: int | None, previous: int | None) -> dict[str, Any]:
-    annual: dict[str, dict[str, str]] = {"2023": {"revenue": yuan(revenue)}}
-    if rd is not None:
-        annual["2023"]["rd_expense"] = yuan(rd)
-    if previous is not None:
-        annual["2022"] = {"revenue": yuan(previous)}
-    return {
-        "as_of": "2024-06-30",
-        "fiscal_year": 2023,
-        "enterprise": {"software_enterprise": True, "district": "江汉区"},
-        "annual": annual,
-    }
 
 
 def row(case: dict[str, Any], measure: str) -> dict[str, Any]:

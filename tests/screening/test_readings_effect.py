@@ -12,8 +12,7 @@ import pytest
 
 from huiqi.screening.readings_effect import reading_alternatives, reading_effects
 
-from .registry_cases import cases_from_tables, single_results
-from .test_registry import POLICY, random_registry
+from .registry_cases import POLICY, cases_from_tables, random_registry, single_results
 
 
 def _open_rows(policy: Any, case: dict[str, Any]) -> dict[tuple[str, Any], tuple[str, int]]:

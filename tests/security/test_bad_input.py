@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.platform.conftest import AsUser
-from tests.security.conftest import API, session_client
+from tests.helpers.api import API, AsUser
+from tests.helpers.web import session_client
 
 CASE = (
     b'{"as_of":"2024-06-30","fiscal_year":2023,"enterprise":{"name":"x"},'

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.tabular import read_records
-from tests.platform.conftest import AsUser
-from tests.security.conftest import API, run, stream_to
-from tests.security.xlsx_bomb import many_rows_xlsx
+from tests.helpers.api import API, AsUser
+from tests.helpers.streaming import run, stream_to
+from tests.helpers.xlsx_bomb import many_rows_xlsx
 
 CHUNK = b"x" * 65536
 MiB = 1 << 20

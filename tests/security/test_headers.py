@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from httpx import Response
 
-from tests.security.conftest import API, MakeApp
+from tests.helpers.api import API, MakeApp
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src" / "huiqi" / "web" / "templates"
 

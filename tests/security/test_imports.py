@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 
 from huiqi.platform.tabular import decode_text
-from tests.platform.conftest import AsUser
-from tests.platform.jobs_support import drain
-from tests.security.conftest import API, session_client
+from tests.helpers.api import API, AsUser
+from tests.helpers.jobs import drain
+from tests.helpers.web import session_client
 
 TITLES = (
     "统一社会信用代码,企业名称,所属区,行业,企业规模,软件企业,信用状态,年度,"
@@ -148,7 +148,7 @@ def _screen(app: FastAPI, name: str, content: bytes) -> dict:
 
 @pytest.fixture
 def web_app(tmp_path: Path):
-    from tests.web.conftest import make_app
+    from tests.helpers.web import make_app
 
     return make_app(tmp_path)
 

@@ -12,8 +12,8 @@ from sqlalchemy import select, update
 
 from huiqi.platform.audit.models import AuditEntry
 from huiqi.platform.auth.models import AuthSession, LoginFailure
-from tests.platform.conftest import AsUser
-from tests.security.conftest import API, MakeApp, session_client
+from tests.helpers.api import API, AsUser, MakeApp
+from tests.helpers.web import session_client
 
 
 def _login(c: TestClient, username: str, password: str):

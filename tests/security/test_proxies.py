@@ -14,8 +14,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from huiqi.platform.security.proxies import UVICORN_OPTIONS, TrustedProxies, client_address
-from tests.security.conftest import API, MakeApp
-from tests.web.conftest import free_port
+from tests.helpers.api import API, MakeApp
+from tests.helpers.web import free_port
 
 CASE = {"as_of": "2024-06-30", "fiscal_year": 2023, "enterprise": {"name": "x"}}
 

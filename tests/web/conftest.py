@@ -5,7 +5,6 @@ The browser tests start a real uvicorn on a free loopback port; the fast tests u
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -15,32 +14,14 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from huiqi.platform.app import create_app
-from huiqi.web.routes import mount
-from tests.platform.calendar_setup import cover_next_year
-from tests.platform.clock_setup import demo_clock, set_today  # noqa: F401  (fixtures)
-
-ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-
-
-def make_app(tmp: Path, *, run_jobs: bool = False) -> FastAPI:
-    app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True, run_jobs=run_jobs)
-    cover_next_year(app)
-    mount(app)  # no-op once the platform wires it; keeps these tests independent of that line
-    return app
+from tests.helpers.browser import browser, new_page  # noqa: F401  (fixtures)
+from tests.helpers.clock import demo_clock, set_today  # noqa: F401  (fixtures)
+from tests.helpers.web import ROOT, SHOTS, free_port, login, make_app  # noqa: F401  (re-exported)
 
 
 @pytest.fixture
 def app(tmp_path: Path) -> FastAPI:
     return make_app(tmp_path)
-
-
-def login(client: TestClient, username: str, password: str = "demo123") -> None:
-    r = client.post(
-        "/login", data={"username": username, "password": password}, follow_redirects=False
-    )
-    assert r.status_code == 303, r.text
 
 
 @pytest.fixture
@@ -57,12 +38,6 @@ def client_for(app: FastAPI) -> Iterator[object]:
     yield make
     for c in clients:
         c.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from huiqi.platform.demo import sample_pdf
-from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from tests.helpers.browser import login, shot
 
 pytestmark = pytest.mark.browser
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -27,7 +27,7 @@ def pdf(name: str) -> dict[str, Any]:
 
 
 def test_round_to_payment_with_a_correction(
-    new_page: Any,  # noqa: F811
+    new_page: Any,
     set_today: Any,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

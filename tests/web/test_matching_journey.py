@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from tests.helpers.browser import login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -31,7 +31,7 @@ def _submit(page: Any, kind: str, values: dict[str, str], selects: dict[str, str
     return int(page.url.split("/")[-1].split("?")[0])
 
 
-def test_demand_and_supply_matched_contacted_and_listed(new_page: Any) -> None:  # noqa: F811
+def test_demand_and_supply_matched_contacted_and_listed(new_page: Any) -> None:
     maker = new_page()
     login(maker, "enterprise2")
     demand = _submit(

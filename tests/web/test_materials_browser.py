@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from huiqi.platform.demo import sample_pdf
-from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401 (fixtures)
+from tests.helpers.browser import login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -27,7 +27,7 @@ def pdf_file(name: str, text: str) -> dict[str, Any]:
 
 
 def test_upload_officer_sees_it_and_correction_with_new_document(
-    new_page: Any,  # noqa: F811
+    new_page: Any,
     tmp_path: Path,
 ) -> None:
     firm = new_page()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_browser import browser, new_page, shot  # noqa: F401  (fixtures)
+from tests.helpers.browser import shot
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
@@ -48,7 +48,7 @@ def listed_application(page: Any) -> tuple[int, int]:
     return r.json()["id"], app_id
 
 
-def test_citizen_objects_without_login_with_a_pdf(new_page: Any) -> None:  # noqa: F811
+def test_citizen_objects_without_login_with_a_pdf(new_page: Any) -> None:
     setup = new_page()
     batch_id, app_id = listed_application(setup)
 

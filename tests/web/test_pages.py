@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.platform.jobs_support import drain
+from tests.helpers.jobs import drain
 
 CALC = {
     "as_of": "2024-06-30",

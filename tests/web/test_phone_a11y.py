@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import ROOT, free_port, make_app
-from tests.web.site_walk import ROLES, build_world, crawl
-from tests.web.test_browser import ARGS, CHROMIUM
+from tests.helpers.browser import login
+from tests.helpers.site_walk import ROLES, build_world, crawl
+from tests.helpers.web import ROOT, free_port, make_app
 
 pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -87,23 +87,9 @@ def world_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-def _login(page: Any, username: str) -> None:
-    page.goto("/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill("demo123")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_load_state()
+def chromium(browser: Any) -> Any:
+    """The shared headless Chromium (tests/helpers/browser.py) under this module's name."""
+    return browser
 
 
 LINKS = """() => Array.from(document.querySelectorAll('a[href]'))
@@ -173,7 +159,7 @@ def walk_role(chromium: Any, base: str, username: str | None, width: int) -> lis
     problems: list[str] = []
     try:
         if username:
-            _login(page, username)
+            login(page, username)
         start = [page.url] if username else ["/"]
         start += ["/", "/no-such-page"]
 
@@ -219,7 +205,7 @@ def test_phone_screenshots(
     page = ctx.new_page()
     try:
         if username:
-            _login(page, username)
+            login(page, username)
         page.goto(url.format(**world))
         # a phone table is a stack of cards: status and amount come before the other cells
         first = page.locator("table.cards tbody tr").first
@@ -276,7 +262,7 @@ def test_keyboard_reaches_every_control(
         page = ctx.new_page()
         try:
             if username:
-                _login(page, username)
+                login(page, username)
             for url in urls:
                 page.goto(url)
                 wanted = page.evaluate(FOCUSABLE)
@@ -303,7 +289,7 @@ def test_officer_reviews_by_keyboard_alone(
     )
     page = ctx.new_page()
     try:
-        _login(page, "enterprise1")
+        login(page, "enterprise1")
         r = page.request.post(
             "/api/v1/applications",
             data={"enterprise_id": 1, "measure_id": "2.6.3", "fiscal_year": 2023},

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 
 from huiqi.rules.credit_code import make_credit_code
-from tests.web.test_browser import browser, login, new_page, shot  # noqa: F401  (fixtures)
+from tests.helpers.browser import login, shot
 
 pytestmark = pytest.mark.browser
 PASSWORD = "cloud-pass-2024"
 CODE = make_credit_code("91420100MA4K0J001")
 
 
-def test_voucher_from_pool_to_payment(new_page: Any, set_today: Any) -> None:  # noqa: F811
+def test_voucher_from_pool_to_payment(new_page: Any, set_today: Any) -> None:
     set_today("2024-06-17")
     # set-up, not part of the journey: the 3.2.1 budget for 2024 and the provider's account
     # (accounts and budgets are an admin's work)

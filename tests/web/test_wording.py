@@ -15,14 +15,14 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from huiqi.platform.app import create_app
 from huiqi.platform.clock import business_today
+from huiqi.server import create_app
 from huiqi.web import formatting
 from huiqi.web.routes import mount
-from tests.platform.calendar_setup import cover_next_year
+from tests.helpers.calendar import cover_next_year
+from tests.helpers.site_walk import build_world
+from tests.helpers.web import login
 from tests.platform.conftest import database_url  # noqa: F401  (SQLite and PostgreSQL)
-from tests.web.conftest import login
-from tests.web.site_walk import build_world
 
 API = "/api/v1"
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from huiqi.policies import available_policies, load_policy
+from huiqi.policies import DEFAULT_POLICY_ID, available_policies, load_policy
 from huiqi.rules.money import fen_to_str, format_wan
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def list_policies() -> None:
 
 
 @policy.command()
-@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="输出 JSON。")
 def measures(policy_id: str, as_json: bool) -> None:
     """资金措施：编号、名称、条款、类型、上限、责任单位。"""
@@ -64,7 +64,7 @@ def measures(policy_id: str, as_json: bool) -> None:
 
 
 @policy.command()
-@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 def tasks(policy_id: str) -> None:
     """非资金任务及其责任单位。
 
@@ -84,7 +84,7 @@ def tasks(policy_id: str) -> None:
 
 @policy.command()
 @click.argument("clause_id", required=False)
-@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 def clauses(clause_id: str | None, policy_id: str) -> None:
     """条款原文及其措施、任务；给出编号（如 2.6）只看一条。"""
     p = load_policy(policy_id)
@@ -101,7 +101,7 @@ def clauses(clause_id: str | None, policy_id: str) -> None:
 
 
 @policy.command()
-@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 def parameters(policy_id: str) -> None:
     """全部参数：值、单位、生效日期与法律依据；* 表示对含糊文字的解释。"""
     p = load_policy(policy_id)
@@ -123,7 +123,7 @@ def _shown(value: object) -> str:
 
 
 @policy.command()
-@click.option("--policy", "policy_id", default="wuhan-digital-economy-2022", show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 @click.option(
     "--population",
     "population",
@@ -150,7 +150,7 @@ def readings(
     """
     import datetime as dt
 
-    from huiqi.cli.main import fail_input
+    from huiqi.cli.options import fail_input
     from huiqi.rules.errors import InputError
     from huiqi.rules.money import format_yuan
 

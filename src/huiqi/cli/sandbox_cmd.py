@@ -12,16 +12,10 @@ from pathlib import Path
 
 import click
 
+from huiqi.cli.options import fail_input, get_policy
+from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.errors import InputError
 from huiqi.rules.policy import Policy
-
-DEFAULT_POLICY = "wuhan-digital-economy-2022"
-
-
-def _fail(exc: InputError) -> None:
-    from huiqi.cli.main import fail_input
-
-    fail_input(exc)
 
 
 def screen_registry(
@@ -48,7 +42,7 @@ def screen_registry(
             progress=progress,
         )
     except InputError as exc:
-        _fail(exc)
+        fail_input(exc)
         return
     click.echo(
         f"筛查完成：{report.cases:,} 个案例（企业×年度），坏案例 {report.bad_cases:,}，"
@@ -112,7 +106,9 @@ def population(firms: int, seed: int, years: str, chunk: int, out: Path) -> None
     try:
         year_list = tuple(int(y) for y in years.split(","))
     except ValueError:
-        _fail(InputError.single("--years", "integer", f"年度应为逗号分隔的整数，收到 {years!r}"))
+        fail_input(
+            InputError.single("--years", "integer", f"年度应为逗号分隔的整数，收到 {years!r}")
+        )
         return
     spec = PopulationSpec(firms=firms, seed=seed, years=year_list, chunk=chunk)
     with _progress(sys.stderr.isatty(), firms) as advance:
@@ -160,7 +156,7 @@ def population(firms: int, seed: int, years: str, chunk: int, out: Path) -> None
 )
 @click.option("--fiscal-year", type=int, default=None, help="名录缺 fiscal_year 列时使用。")
 @click.option("--as-of", default=None, help="名录缺 as_of 列时使用（YYYY-MM-DD）。")
-@click.option("--policy", "policy_id", default=DEFAULT_POLICY, show_default=True)
+@click.option("--policy", "policy_id", default=DEFAULT_POLICY_ID, show_default=True)
 def simulate(
     pop: Path,
     reform_path: Path,
@@ -180,7 +176,6 @@ def simulate(
       huiqi simulate --population pop/ --reform reform.yaml --cluster none   # 单进程
       huiqi simulate --population /nfs/pop --reform r.yaml --cluster tcp://10.0.0.5:8786
     """
-    from huiqi.cli.main import get_policy
     from huiqi.sandbox.reform import load_reform
     from huiqi.sandbox.report import (
         build_tables,
@@ -196,7 +191,7 @@ def simulate(
     try:
         when = dt.date.fromisoformat(as_of) if as_of else None
     except ValueError:
-        _fail(InputError.single("--as-of", "date", f"日期无效：{as_of!r}（YYYY-MM-DD）"))
+        fail_input(InputError.single("--as-of", "date", f"日期无效：{as_of!r}（YYYY-MM-DD）"))
         return
     try:
         reform = load_reform(reform_path)
@@ -214,7 +209,7 @@ def simulate(
             else:
                 summary = simulate_directory(run, pop, advance=advance)
     except InputError as exc:
-        _fail(exc)
+        fail_input(exc)
         return
     tables = build_tables(summary, policy, reform, pools)
     print_report(tables)

@@ -28,7 +28,7 @@ from typing import Any
 import click
 import yaml
 
-from huiqi.policies import available_policies, load_policy
+from huiqi.policies import DEFAULT_POLICY_ID, available_policies, load_policy
 from huiqi.rules.errors import InputError
 from huiqi.rules.policy import Policy
 
@@ -241,7 +241,7 @@ def _files_for(path: Path | None, policy_id: str) -> list[tuple[str, Path]]:
 @click.option(
     "--policy",
     "policy_id",
-    default="wuhan-digital-economy-2022",
+    default=DEFAULT_POLICY_ID,
     show_default=True,
     help="PATH 不在已安装政策包内时，按此政策测算。",
 )

@@ -1,4 +1,5 @@
 """Platform: persistence, review workflow, 公示, payments, budgets and audit over REST.
 
-Entry points: `huiqi.platform.app:create_app` and `huiqi.platform.server:serve`.
+The API app: `huiqi.platform.app:create_api_app`. The whole site (API and pages) and
+`huiqi serve` are composed above the platform, in `huiqi.server`.
 """

@@ -1,4 +1,8 @@
-"""FastAPI application factory."""
+"""The platform's API app: /api/v1 and the operations routes, no pages.
+
+huiqi.server composes it with the zh-CN pages (huiqi.web); nothing in huiqi.platform imports
+the pages.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +27,7 @@ from huiqi.platform.settings import PlatformSettings, database_url_from_env
 API_PREFIX = "/api/v1"
 
 DESCRIPTION = """
-惠企平台 API：把《武汉市支持数字经济加快发展若干政策》（武政规〔2022〕6号）办成可申报、可审核、
+惠企平台 API：把《{title}》（{document_number}）办成可申报、可审核、
 可公示、可拨付、可审计的业务。
 
 * `POST /api/v1/evaluate`、`/explain` 免登录（限流），
@@ -40,6 +44,7 @@ def _routers() -> list[APIRouter]:
     from huiqi.platform.auth.views import router as auth
     from huiqi.platform.budgets.views import router as budgets
     from huiqi.platform.campaigns.views import router as campaigns
+    from huiqi.platform.challenges.views import router as challenges
     from huiqi.platform.credit.views import router as credit
     from huiqi.platform.enterprises.views import router as enterprises
     from huiqi.platform.evaluate_views import router as evaluate
@@ -55,12 +60,13 @@ def _routers() -> list[APIRouter]:
     return [
         evaluate, auth, enterprises, applications, reviews, notices,
         payments, budgets, tasks, campaigns, credit, audit, jobs, materials,
+        challenges,
         matching,
         vouchers,
     ]  # fmt: skip
 
 
-def create_app(
+def create_api_app(
     database_url: str | None = None,
     seed_demo: bool = False,
     *,
@@ -68,7 +74,7 @@ def create_app(
     migrate_schema: bool = True,
     run_jobs: bool = False,
 ) -> FastAPI:
-    """The platform app; seeds demo data when asked.
+    """The platform API app; seeds demo data when asked.
 
     `migrate_schema` upgrades the database on creation (tests, the demo, embedding); the
     production server's workers pass False: there `huiqi db upgrade` migrates, once.
@@ -109,10 +115,13 @@ def create_app(
         stop.set()
         engine.dispose()
 
+    policy = get_policy(settings.policy_id)
     app = FastAPI(
         title="惠企平台 huiqi platform",
         version="1.0.0",
-        description=DESCRIPTION,
+        description=DESCRIPTION.replace("{title}", policy.title).replace(
+            "{document_number}", policy.document_number
+        ),
         lifespan=lifespan,
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,  # served from the package's own copy (ops_routes), never a CDN
@@ -149,8 +158,4 @@ def create_app(
     install(app, API_PREFIX)
     # outermost: the request id and the access log cover every answer, errors included
     app.add_middleware(RequestContext, fast_paths=frozenset({f"{API_PREFIX}/evaluate"}))
-
-    from huiqi.web.routes import mount  # zh-CN pages
-
-    mount(app)
     return app

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.models import User
-from huiqi.platform.auth.service import SYSTEM, create_user, demo_hash
+from huiqi.platform.auth.service import SYSTEM, Principal, create_user, demo_hash
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.enterprises.models import (
     AnnualFigure,
@@ -317,7 +317,6 @@ def seed_applications(db: Session) -> bool:
         return False
     from huiqi.platform.applications.schemas import ApplicationIn
     from huiqi.platform.applications.service import submit
-    from huiqi.platform.auth.service import Principal
     from huiqi.platform.experts.service import assign
     from huiqi.platform.reviews.schemas import CityReviewIn, ReviewIn
     from huiqi.platform.reviews.service import city_review, district_review
@@ -371,4 +370,36 @@ def seed_applications(db: Session) -> bool:
     city_review(db, city, node.id, CityReviewIn(outcome="pass", opinion="复核通过，送专家评审"))
     expert1 = principal("expert1")
     assign(db, city, node.id, [expert1.user_id])
+    seed_challenges(db, city)
+    return True
+
+
+def seed_challenges(db: Session, city: Principal) -> bool:
+    """One 揭榜挂帅 batch with two open tasks, published by 市经信局 through the board's
+    service (audited like a real publication), so the public board is not empty."""
+    from huiqi.platform.challenges.models import ChallengeBatch
+    from huiqi.platform.challenges.schemas import BatchIn, TaskIn
+    from huiqi.platform.challenges.service import publish_batch
+    from huiqi.platform.clock import business_today
+
+    if db.scalar(select(ChallengeBatch.id).limit(1)) is not None:
+        return False
+    today = business_today()
+    deadline = today + dt.timedelta(days=60)
+    tasks = [
+        TaskIn(
+            title="钢铁高炉工况的工业互联网预测性维护", field="工业互联网",
+            problem="高炉关键设备故障靠定期检修发现，非计划停机损失大",
+            requirements="接入不少于 500 个测点，提前 72 小时预警主要故障，准确率不低于 90%",
+            issuer="武汉示例钢铁有限公司", budget_fen=800 * WAN, deadline=deadline,
+        ),
+        TaskIn(
+            title="社区养老服务的大数据精准匹配", field="大数据",
+            problem="社区老人需求与服务资源信息分散，派单靠电话",
+            requirements="汇聚 3 个街道的服务资源，需求响应时间缩短一半",
+            issuer="武汉示例区民政服务中心", budget_fen=300 * WAN, deadline=deadline,
+        ),
+    ]  # fmt: skip
+    title = f"{today.year}年度数字经济应用场景揭榜挂帅榜单（演示）"
+    publish_batch(db, city, BatchIn(year=today.year, title=title, tasks=tasks))
     return True

@@ -50,7 +50,7 @@ def case_as_of(fiscal_year: int, as_of: dt.date | None = None) -> dt.date:
     return min(max(day, start), end)
 
 
-def build_case(
+def case_of_firm(
     db: Session,
     ent: Enterprise,
     fiscal_year: int,
@@ -143,7 +143,7 @@ def build_case(
 
 def platform_policy(db: Session, day: dt.date) -> Any:
     """The policy under the platform's readings, for paths that evaluate without a case JSON
-    (bulk screening of the firm registry): they then find the firms `build_case` would."""
+    (bulk screening of the firm registry): they then find the firms `case_of_firm` would."""
     return get_policy().with_readings(platform_readings(db, day))
 
 

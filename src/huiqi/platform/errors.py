@@ -44,14 +44,6 @@ def forbidden(message: str = "当前账号无权执行此操作") -> ApiError:
     return ApiError(403, "forbidden", message)
 
 
-def conflict(rule: str, message: str, path: str = "") -> ApiError:
-    return ApiError(409, rule, message, path)
-
-
-def invalid(path: str, rule: str, message: str) -> ApiError:
-    return ApiError(422, rule, message, path)
-
-
 # Pydantic error types -> Chinese. Anything unlisted falls back to a generic sentence that still
 # names the field, so a user is never shown English.
 _PYDANTIC_ZH = {

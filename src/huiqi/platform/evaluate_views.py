@@ -46,7 +46,7 @@ async def evaluate(
     request: Request,
     measures: str | None = Query(None, description="只测算这些措施，逗号分隔，如 2.6.1,2.6.2"),
 ) -> Response:
-    # Normally answered before routing by calculator.CalculatorRoute (installed by create_app);
+    # Normally answered before routing by calculator.CalculatorRoute (installed by create_api_app);
     # this route documents the endpoint and answers the same way when called without it.
     status, payload, headers = await evaluate_response(
         request.app.state.batcher,
@@ -70,5 +70,6 @@ async def explain(request: Request) -> PlainTextResponse:
     from huiqi.rules.api import explain_case_text
 
     raw = parse_body(await request.body())
-    text = explain_case_text(get_policy(), raw)  # on the loop, as evaluate (see there)
+    policy = get_policy(request.app.state.settings.policy_id)  # the calculator's, as /evaluate
+    text = explain_case_text(policy, raw)  # on the loop, as evaluate (see there)
     return PlainTextResponse(text)

@@ -5,6 +5,14 @@ from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
+from huiqi.platform.challenges.models import (
+    ChallengeBatch,
+    ChallengeBid,
+    ChallengeParty,
+    ChallengeReport,
+    ChallengeScore,
+    ChallengeTask,
+)
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.dashboard.rollup import DashboardCount
 from huiqi.platform.db import Base
@@ -62,6 +70,12 @@ __all__ = [
     "CampaignPush",
     "CatalogueEdition",
     "CatalogueItem",
+    "ChallengeBatch",
+    "ChallengeBid",
+    "ChallengeParty",
+    "ChallengeReport",
+    "ChallengeScore",
+    "ChallengeTask",
     "ClassStandard",
     "CreditCommitment",
     "DashboardCount",

@@ -34,13 +34,3 @@ def cap_fen(measure_id: str, fiscal_year: int) -> int | None:
     when = min(dt.date(fiscal_year, 12, 31), pol.window_end)
     cap = pol.cap_fen(measure_id, when)
     return int(cap) if cap is not None else None
-
-
-# Measures whose award the city decides only after an expert / third-party opinion, by default.
-# The policy text chooses these "择优" (1.3.1 二级节点, 1.3.3 行业平台, 1.3.4 安全服务机构:
-# "根据服务企业效果择优") or by a rating (2.7.1 "星级园区评定"); 2.1.1 funds core-technology
-# research projects of up to 3000万元 each, whose merit is a technical judgement. 一事一议
-# measures are negotiated by the government itself and 认定-based ones rest on another body's
-# recognition, so they are not listed; the city officer can still send any application to
-# experts. Admins change the list with PUT /api/v1/parameters/review.expert_measures.
-DEFAULT_EXPERT_MEASURES = ["1.3.1", "1.3.3", "1.3.4", "2.1.1", "2.7.1"]

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from sqlalchemy import ColumnElement, false, text
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, Application, frozen_snapshot
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.platform.dashboard import rollup
+from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.credit_code import make_credit_code
 
 DISTRICTS = (
@@ -154,7 +156,7 @@ class Seeded:
 
 def seed_applications(
     db: Session, count: int, *, first_enterprise: int, firms: int, seed: int = 7,
-    fiscal_year: int = 2023, policy_id: str = "wuhan-digital-economy-2022",
+    fiscal_year: int = 2023, policy_id: str = DEFAULT_POLICY_ID,
     policy_version: str = "scale-fixture",
 ) -> Seeded:  # fmt: skip
     """`count` applications over firms first_enterprise.., one per firm, measure and year, in
@@ -180,6 +182,7 @@ def seed_applications(
     out = Seeded(np.arange(start, start + count), np.zeros(count, np.int64), [],
                  np.zeros(count, np.int64), [], [], [], [])  # fmt: skip
     rows = []
+    policy = SimpleNamespace(id=policy_id, version=policy_version)
     for k in range(count):
         firm = first_enterprise + k % firms
         slot = k // firms
@@ -192,11 +195,11 @@ def seed_applications(
         facts = {"fiscal_year": year, "enterprise": {"credit_code": code_of(firm)}}
         evaluation = {"policy": policy_id, "fiscal_year": year, "row": {"measure": measure}}
         sent = status != "draft"
+        snapshot = frozen_snapshot(policy, facts, evaluation, "eligible", amount)
         rows.append(
             (start + k, firm, measure, year, None, 0, status,
-             "campaign" if status in ("candidate", "declined") else "apply", None, policy_id,
-             policy_version, facts,
-             evaluation, "eligible", amount, amount, decided,
+             "campaign" if status in ("candidate", "declined") else "apply", None,
+             *snapshot.values(), amount, decided,
              None, "", "scale", when, when if sent else None,
              (when + BEIJING).date() if sent else None, district, 1, when)
         )  # fmt: skip
@@ -209,8 +212,7 @@ def seed_applications(
     _insert(
         db, "applications",
         ["id", "enterprise_id", "measure_id", "fiscal_year", "project_id", "project_key",
-         "status", "source", "idempotency_key", "policy_id", "policy_version", "facts",
-         "evaluation", "engine_status", "engine_amount_fen", "requested_amount_fen",
+         "status", "source", "idempotency_key", *SNAPSHOT_COLUMNS, "requested_amount_fen",
          "decided_amount_fen", "decision_reason", "statement", "created_by", "submitted_at",
          "first_submitted_at", "application_date", "district", "version", "updated_at"],
         rows,

@@ -16,8 +16,10 @@ from typing import Any, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from huiqi.policies import DEFAULT_POLICY_ID
+
 DEFAULT_DATABASE_URL = "sqlite:///./huiqi.db"
-POLICY_ID = "wuhan-digital-economy-2022"
+POLICY_ID = DEFAULT_POLICY_ID
 ENV_PREFIX = "HUIQI_"
 
 # Fields whose environment variable is not ENV_PREFIX + the field name in capitals (kept from

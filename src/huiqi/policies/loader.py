@@ -17,7 +17,17 @@ from typing import Any
 import yaml
 
 from huiqi.rules.parameters import parse_parameters
-from huiqi.rules.policy import Clause, FactKind, MeasureSpec, Policy, Source, Task
+from huiqi.rules.policy import (
+    EMPTY,
+    Clause,
+    ExplainData,
+    FactKind,
+    MeasureSpec,
+    Policy,
+    Source,
+    Task,
+    parse_explain_data,
+)
 
 from .text import (
     normalise,
@@ -30,7 +40,9 @@ from .text import (
 # libyaml's parser when PyYAML has it (same safe constructor, a quarter of the time: every
 # CLI run and worker start loads the package)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-BUILTIN = {"wuhan-digital-economy-2022": "huiqi.policies.wuhan_digital_economy_2022"}
+# the policy a command, the calculator or the platform uses when none is named
+DEFAULT_POLICY_ID = "wuhan-digital-economy-2022"
+BUILTIN = {DEFAULT_POLICY_ID: "huiqi.policies.wuhan_digital_economy_2022"}
 CLAUSE_NUMERALS = "一二三四五六七八九十"
 
 
@@ -50,6 +62,18 @@ def available_policies() -> dict[str, str]:
     for ep in entry_points(group="huiqi.policies"):
         found[ep.name] = ep.value
     return found
+
+
+def package_yaml(policy_id: str, name: str) -> Any:
+    """An optional YAML file of an installed policy package (None when it has none): data a
+    layer above the rules reads for itself, such as the flat screening layout (screen.yaml)."""
+    module = available_policies().get(policy_id)
+    if module is None:
+        raise KeyError(f"未知政策 {policy_id!r}")
+    path = resources.files(module).joinpath(name)
+    if not path.is_file():
+        return None
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
 
 
 def _read_yaml(module: str, name: str) -> Any:
@@ -75,8 +99,18 @@ def _fact_kind(name: str, spec: dict[str, Any]) -> FactKind:
     )
 
 
+def _explain_data(module: str) -> ExplainData:
+    """The package's explain.yaml (how its results are told to people), EMPTY without one."""
+    path = resources.files(module).joinpath("explain.yaml")
+    if not path.is_file():
+        return EMPTY
+    return parse_explain_data(
+        yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER), normalise
+    )
+
+
 @lru_cache(maxsize=8)
-def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
+def load_policy(policy_id: str = DEFAULT_POLICY_ID) -> Policy:
     modules = available_policies()
     if policy_id not in modules:
         raise KeyError(f"未知政策 {policy_id!r}；可用：{', '.join(sorted(modules))}")
@@ -174,4 +208,6 @@ def load_policy(policy_id: str = "wuhan-digital-economy-2022") -> Policy:
         enterprise_fields=dict(meta["enterprise_fields"]),
         annual_fields=dict(meta["annual_fields"]),
         full_text=full_text,
+        explain=_explain_data(module_name),
+        expert_measures=tuple(str(m) for m in meta.get("expert_measures", ())),
     ).with_summaries()

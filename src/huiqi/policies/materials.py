@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .loader import available_policies
+from .loader import DEFAULT_POLICY_ID, available_policies
 
 COMMITMENT_KIND = "credit_commitment"
 COMMITMENT_NAME = "信用承诺书"
@@ -73,7 +73,7 @@ def parse_materials(raw: dict[str, Any]) -> MaterialsSpec:
 
 
 @lru_cache(maxsize=8)
-def load_materials(policy_id: str = "wuhan-digital-economy-2022") -> MaterialsSpec:
+def load_materials(policy_id: str = DEFAULT_POLICY_ID) -> MaterialsSpec:
     """The package's materials.yaml; a package without one asks for no documents."""
     modules = available_policies()
     if policy_id not in modules:

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
 from .case import Case
 from .evaluator import MeasureEvaluation
 from .gaps import GapRequest, JointGap, joint_gaps
 from .money import fen_to_str, format_wan, format_yuan
-from .policy import MeasureSpec, Policy
+from .policy import ExplainData, MeasureSpec, Policy
 from .result import CaseEvaluation, case_result
 
 _MARK = {"eligible": "✔", "discretionary": "◎", "excluded": "⊘", "ineligible": "✘"}
@@ -41,53 +39,9 @@ _TRIVIAL = re.compile(r"[≥>] ¥0\.00$")
 _GENERIC_REVIEW = "符合条件；金额由主管部门评审核定"
 
 
-@dataclass(frozen=True)
-class ExplainData:
-    """A policy package's explain.yaml: how its results are told to people."""
-
-    amounts: dict[str, tuple[str, str]]  # measure -> (up_to, the text's words)
-    discretionary: dict[str, tuple[str, str]]  # measure -> (reason, the text's words)
-    missing: dict[str, str]  # measure -> what to add when its subject is absent
-    fields: dict[str, dict[str, str]]  # section (case/enterprise/annual/…) -> field -> title
-
-    def title(self, section: str, name: str) -> str | None:
-        return self.fields.get(section, {}).get(name)
-
-
-EMPTY = ExplainData({}, {}, {}, {})
-
-
-def parse_explain_data(doc: dict[str, Any] | None, normalise: Any = str) -> ExplainData:
-    doc = doc or {}
-    amounts = doc.get("amounts", {})
-    reasons = doc.get("discretionary", {})
-    fields = doc.get("fields", {})
-    return ExplainData(
-        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in amounts.items()},
-        discretionary={str(k): (v["reason"], normalise(v["words"])) for k, v in reasons.items()},
-        missing={str(k): str(v) for k, v in doc.get("missing", {}).items()},
-        fields={sec: {str(k): str(v) for k, v in f.items()} for sec, f in fields.items()},
-    )
-
-
-@lru_cache(maxsize=16)
-def explain_data(policy_id: str) -> ExplainData:
-    """The explain.yaml of an installed policy package (EMPTY where it has none)."""
-    # imported here: the core never depends on a policy package, only reads its data
-    from importlib import resources
-
-    import yaml
-
-    from huiqi.policies.loader import available_policies
-    from huiqi.policies.text import normalise
-
-    module = available_policies().get(policy_id)
-    if module is None:
-        return EMPTY
-    path = resources.files(module).joinpath("explain.yaml")
-    if not path.is_file():
-        return EMPTY
-    return parse_explain_data(yaml.safe_load(path.read_text(encoding="utf-8")), normalise)
+def explain_data(policy: Policy) -> ExplainData:
+    """How the policy's results are told to people (its package's explain.yaml)."""
+    return policy.explain
 
 
 # ---- words ---------------------------------------------------------------------------
@@ -131,7 +85,7 @@ _FACT_TITLES: dict[tuple[int, str, int], str | None] = {}
 
 def fact_title(data: ExplainData, fact: str, fiscal_year: int) -> str | None:
     """A condition's fact path (annual[fiscal_year].rd_expense) as a person names it."""
-    key = (id(data), fact, fiscal_year)  # data objects live in explain_data's cache
+    key = (id(data), fact, fiscal_year)  # data objects live as long as their policy
     if key not in _FACT_TITLES:
         if len(_FACT_TITLES) > 4096:
             _FACT_TITLES.clear()
@@ -366,7 +320,7 @@ def explained_results(
     todo: dict[int, tuple[Policy, list[tuple[dict[str, Any], GapRequest]]]] = {}
     for ce, case in pairs:
         res = case_result(ce, shared_citations=shared_citations, for_explanation=True)
-        data = explain_data(ce.policy.id)
+        data = explain_data(ce.policy)
         for row, evaluated in zip(res["results"], ce.rows(), strict=True):
             request = explain_row(row, evaluated, ce.policy, data, res["fiscal_year"], case)
             if request is not None:
@@ -374,7 +328,7 @@ def explained_results(
         res["summary"] = summary(res["results"])
         out.append(res)
     for policy, rows in todo.values():
-        data = explain_data(policy.id)
+        data = explain_data(policy)
         solved = joint_gaps(policy, [request for _, request in rows])
         for (row, _), gap in zip(rows, solved, strict=True):
             add_joint(row, data, gap)

@@ -6,14 +6,14 @@ that a scalar and a column of ten million give the same answer to the fen.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .cn_input import normalise_number_text, parse_chinese_amount
+from .cn_input import parse_chinese_amount
 from .errors import InputError
 
 FenArray = npt.NDArray[np.int64]
@@ -48,6 +48,9 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
     """
     if isinstance(raw, bool) or raw is None:
         raise InputError.single(path, "number", f"应为金额（元），收到 {raw!r}")
+    fast = _plain_fen(raw)
+    if fast is not None:
+        return fast
     if isinstance(raw, int):
         value = Decimal(raw)
     elif isinstance(raw, (float, Decimal)):
@@ -76,25 +79,23 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
     return yuan_to_fen(value)
 
 
-def parse_decimal(raw: Any, path: str) -> Decimal:
-    """A plain number (rate, ratio) from JSON or text."""
-    if isinstance(raw, bool) or raw is None:
-        raise InputError.single(path, "number", f"应为数值，收到 {raw!r}")
-    try:
-        if isinstance(raw, float):
-            return Decimal(repr(raw))
-        if isinstance(raw, (int, Decimal)):
-            return Decimal(raw)
-        if isinstance(raw, str):
-            return Decimal(normalise_number_text(raw))
-    except InvalidOperation:
-        pass
-    raise InputError.single(path, "number", f"应为数值，收到 {raw!r}")
+# plain whole amounts as files and forms mostly carry them ("1234", "500万元", 1234): the same
+# fen as the Decimal path below gives, without it. At most 9 digits (before 万), so always in
+# range; anything else takes the full path, which also words the errors.
+_SCALE = {"": 100, "元": 100, "万": 1_000_000, "万元": 1_000_000}
 
 
-def rate_fraction(rate: Decimal | str | int) -> Fraction:
-    """A rate such as Decimal("0.10") as an exact fraction."""
-    return Fraction(Decimal(rate))
+def _plain_fen(raw: Any) -> int | None:
+    if type(raw) is int:
+        return raw * FEN_PER_YUAN if 0 <= raw < 10**9 else None
+    if type(raw) is not str:
+        return None
+    digits = raw.rstrip("万元")
+    if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit():
+        scale = _SCALE.get(raw[len(digits) :])
+        if scale is not None:
+            return int(digits) * scale
+    return None
 
 
 def percent_half_up(fen: FenArray, rate: Fraction) -> FenArray:
@@ -106,11 +107,6 @@ def percent_half_up(fen: FenArray, rate: Fraction) -> FenArray:
     if n * MAX_FEN * 2 > INT64_MAX:
         raise OverflowError(f"rate {rate} too fine for int64 fen arithmetic")
     return (fen * (2 * n) + d) // (2 * d)
-
-
-def percent_half_up_scalar(fen: int, rate: Fraction) -> int:
-    n, d = rate.numerator, rate.denominator
-    return (fen * 2 * n + d) // (2 * d)
 
 
 # Excel number format of a cell holding yuan: the cell stays a number (it sums and sorts) and

@@ -150,6 +150,35 @@ class FactKind:
 
 
 @dataclass(frozen=True)
+class ExplainData:
+    """A policy package's explain.yaml: how its results are told to people."""
+
+    amounts: dict[str, tuple[str, str]]  # measure -> (up_to, the text's words)
+    discretionary: dict[str, tuple[str, str]]  # measure -> (reason, the text's words)
+    missing: dict[str, str]  # measure -> what to add when its subject is absent
+    fields: dict[str, dict[str, str]]  # section (case/enterprise/annual/…) -> field -> title
+
+    def title(self, section: str, name: str) -> str | None:
+        return self.fields.get(section, {}).get(name)
+
+
+EMPTY = ExplainData({}, {}, {}, {})
+
+
+def parse_explain_data(doc: dict[str, Any] | None, normalise: Any = str) -> ExplainData:
+    doc = doc or {}
+    amounts = doc.get("amounts", {})
+    reasons = doc.get("discretionary", {})
+    fields = doc.get("fields", {})
+    return ExplainData(
+        amounts={str(k): (v["basis"], normalise(v["words"])) for k, v in amounts.items()},
+        discretionary={str(k): (v["reason"], normalise(v["words"])) for k, v in reasons.items()},
+        missing={str(k): str(v) for k, v in doc.get("missing", {}).items()},
+        fields={sec: {str(k): str(v) for k, v in f.items()} for sec, f in fields.items()},
+    )
+
+
+@dataclass(frozen=True)
 class Policy:
     id: str
     title: str
@@ -167,6 +196,9 @@ class Policy:
     enterprise_fields: dict[str, str]
     annual_fields: dict[str, str]
     full_text: str
+    explain: ExplainData = field(default=EMPTY, compare=False, repr=False)
+    # measures whose award is decided only after an expert / third-party opinion, by default
+    expert_measures: tuple[str, ...] = ()
     # parameter values by (name, date), shared by all evaluations of this policy object;
     # init=False so that dataclasses.replace (a reform) starts with an empty cache
     param_cache: dict[tuple[str, dt.date], Any] = field(

@@ -189,10 +189,11 @@ def _all_true(mask: BoolArray) -> bool:
 
 
 def in_scope(f: Frame, p: ParamView) -> list[Condition]:
-    """The enterprise is of Wuhan (我市): its district is on the list (districts and
-    functional areas); with no district, its credit code's registration division decides
-    (4201xx in, 420000 provincial registration unknown, any other out). A package without
-    the scope.* parameters has no such condition."""
+    """The enterprise is of the policy's place (我市, scope.region: Wuhan's package names 武汉市):
+    its district is on the list scope.districts (districts and functional areas); with no
+    district, its credit code's registration division decides (scope.division_prefix, e.g.
+    4201xx in, 420000 provincial registration unknown, any other out). A package without the
+    scope.* parameters has no such condition."""
     if "scope.wuhan_only" not in p.params:
         return []
     if not p.flag("scope.wuhan_only"):
@@ -202,6 +203,9 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
             Condition("scope", label, everyone, everyone, "enterprise.district", lambda _: label)
         ]
     listed = frozenset(normalise_district(str(d)) for d in p.get("scope.districts"))
+    # the policy's place as its text names it (我市): wording only, so read without citing it
+    named = p.params.get("scope.region")
+    region = str(named.at(p.when)[1]) if named is not None else "本地区"
     prefix = str(p.get("scope.division_prefix"))
     district, district_known = f.text("district"), f.known("district")
     if bool(district_known.any()):
@@ -226,16 +230,15 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     def detail(i: int) -> str:
         if given[i]:
             if passed[i]:
-                return f"企业所在区：{district[i]}（属武汉市）"
-            return f"企业所在地“{district[i]}”不属武汉市各区及功能区；本政策支持我市企业"
+                return f"企业所在区：{district[i]}（属{region}）"
+            return f"企业所在地“{district[i]}”不属{region}各区及功能区；本政策支持我市企业"
         code = f"{int(division[i]):06d}"
         if passed[i]:
-            return f"未填所在区；统一社会信用代码登记机关区划码 {code} 属武汉市"
-        return f"未填所在区；统一社会信用代码登记机关区划码 {code} 不属武汉市；本政策支持我市企业"
+            return f"未填所在区；统一社会信用代码登记机关区划码 {code} 属{region}"
+        return f"未填所在区；统一社会信用代码登记机关区划码 {code} 不属{region}；本政策支持我市企业"
 
-    return [
-        Condition("scope", "属武汉市（我市）企业", passed, known, "enterprise.district", detail)
-    ]
+    label = f"属{region}（我市）企业"
+    return [Condition("scope", label, passed, known, "enterprise.district", detail)]
 
 
 def enterprise_standing(f: Frame, p: ParamView) -> list[Condition]:

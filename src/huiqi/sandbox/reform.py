@@ -25,8 +25,6 @@ import yaml
 from huiqi.rules.errors import FieldError, InputError
 from huiqi.rules.policy import Policy
 
-BASELINE_NAME = "现行政策（基线）"
-
 
 @dataclass(frozen=True)
 class Reform:

@@ -10,7 +10,7 @@ the same result to the fen. No row-level output is ever collected: memory is one
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -204,11 +204,4 @@ def simulate_directory(
         total.merge(s)
         if advance is not None:
             advance(s.cases)
-    return total
-
-
-def merge_all(summaries: Iterable[Summary]) -> Summary:
-    total = Summary()
-    for s in summaries:
-        total.merge(s)
     return total

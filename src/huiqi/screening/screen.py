@@ -1,8 +1,10 @@
-"""`huiqi screen`: bulk 2.6.1–2.6.3 over a registry file, streamed batch by batch.
+"""`huiqi screen FILE`: bulk screening of a flat registry file, streamed batch by batch.
 
-Reads Parquet or CSV in batches (bounded memory), converts to exact engine columns, runs
-the very formulas `huiqi evaluate` runs, and writes decimal(18,2) awards to Parquet. Bad
-rows are reported with their row number and left out; they never abort the run.
+Reads Parquet or CSV in batches (bounded memory); each batch becomes a registry part
+(flat.py: the columns and measures come from the policy package's screen.yaml) and runs the
+same registry path as `huiqi screen DIR`, hence the very formulas `huiqi evaluate` runs.
+Writes decimal(18,2) awards per measure to Parquet. Bad rows are reported with their row
+number and left out; they never abort the run.
 """
 
 from __future__ import annotations
@@ -24,42 +26,31 @@ import pyarrow.parquet as pq
 
 from huiqi.cells import csv_row
 from huiqi.rules.errors import InputError
-from huiqi.rules.evaluator import evaluate_measure
-from huiqi.rules.frame import Frame, date_to_days
 from huiqi.rules.policy import Policy
 
-from .columns import (
-    RowProblems,
-    credit_code_column,
-    fen_to_decimal_array,
-    flag_column,
-    level_column,
-    money_column,
-)
-from .tables import text_column
+from .columns import RowProblems, fen_to_decimal_array
+from .flat import FlatLayout, flat_layout, flat_part
+from .registry import evaluate_rows, measure_rows
+from .tables import RegistryPart
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
-SCREEN_MEASURES = ("2.6.1", "2.6.2", "2.6.3")
-INPUT_COLUMNS = (
-    "credit_code",
-    "software_enterprise",
-    "revenue",
-    "revenue_previous_year",
-    "rd_expense",
-    "dcmm_level",
-)
-# read when present: where the firm is (else the credit code's registration division decides)
-OPTIONAL_COLUMNS = ("district",)
 # Credit codes are unique: a dictionary page would only cost time. Award statistics are
 # left out for the same reason (readers scan award columns whole).
 WRITER_OPTIONS: dict[str, bool] = {"use_dictionary": False, "write_statistics": False}
-OUTPUT_SCHEMA = pa.schema(
-    [("credit_code", pa.string())]
-    + [(f"award_{m.replace('.', '_')}", pa.decimal128(18, 2)) for m in SCREEN_MEASURES]
-    + [("award_total", pa.decimal128(18, 2))]
-)
+
+
+def award_column(measure_id: str) -> str:
+    return f"award_{measure_id.replace('.', '_')}"
+
+
+def output_schema(layout: FlatLayout) -> pa.Schema:
+    return pa.schema(
+        [("credit_code", pa.string())]
+        + [(award_column(m), pa.decimal128(18, 2)) for m in layout.measures]
+        + [("award_total", pa.decimal128(18, 2))]
+    )
 
 
 @dataclass
@@ -68,50 +59,22 @@ class ScreenReport:
     rows_out: int = 0
     bad_rows: int = 0
     errors: list[tuple[int, str, str, str]] = field(default_factory=list)  # 1-based row
-    totals_fen: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
-    eligible: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SCREEN_MEASURES, 0))
+    totals_fen: dict[str, int] = field(default_factory=dict)  # measure -> fen, layout order
+    eligible: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
     @property
     def total_fen(self) -> int:
         return sum(self.totals_fen.values())
 
-
-def registry_frames(
-    policy: Policy, batch: pa.RecordBatch, fiscal_year: int, as_of: dt.date
-) -> tuple[dict[str, Frame], RowProblems]:
-    """One batch of the registry -> the Frames of 2.6.1–2.6.3, plus row problems."""
-    n = batch.num_rows
-    problems = RowProblems(n)
-    col = {name: batch.column(name) for name in batch.schema.names}
-    division, division_known = credit_code_column(col["credit_code"], problems)
-    sw, sw_known = flag_column(col["software_enterprise"], "software_enterprise", problems)
-    revenue, revenue_known = money_column(col["revenue"], "revenue", problems)
-    prev, prev_known = money_column(col["revenue_previous_year"], "revenue_previous_year", problems)
-    rd, rd_known = money_column(col["rd_expense"], "rd_expense", problems)
-    level, level_known = level_column(col["dcmm_level"], "dcmm_level", problems, (1, 2, 3, 4, 5))
-
-    base = Frame(n)
-    base.put("software_enterprise", sw, sw_known)
-    base.put("revenue", revenue, revenue_known)
-    base.put("rd_expense", rd, rd_known)
-    base.put("revenue_previous_year", prev, prev_known)
-    base.put("credit_division", division, division_known)
-    if "district" in col:
-        base.put("district", *text_column(col["district"], n, empty_is_null=True))
-    base.put_constant("as_of", date_to_days(as_of), np.int64)
-    base.put_constant("fiscal_year", fiscal_year, np.int64)
-
-    dcmm = Frame(n, dict(base.values), dict(base.known_masks))
-    dcmm.put("recognition_level", level, level_known)
-    # The input contract: dcmm_level is recognised inside the window and never paid before,
-    # so its recognition date is taken as the window's first day.
-    start = policy.parameter_at("window.start", as_of)
-    dcmm.put("recognition_date", dcmm.constant(date_to_days(start), np.int64), level_known)
-    return {"2.6.1": base, "2.6.2": base, "2.6.3": dcmm}, problems
+    @classmethod
+    def of(cls, layout: FlatLayout) -> ScreenReport:
+        return cls(
+            totals_fen=dict.fromkeys(layout.measures, 0), eligible=dict.fromkeys(layout.measures, 0)
+        )
 
 
-Prepared = tuple[dict[str, Frame], RowProblems]
+Prepared = tuple[RegistryPart, RowProblems]
 
 
 def screen_batch(
@@ -121,31 +84,41 @@ def screen_batch(
     as_of: dt.date,
     prepared: Prepared | None = None,
 ) -> tuple[pa.RecordBatch, RowProblems, dict[str, np.ndarray]]:
-    frames, problems = prepared or registry_frames(policy, batch, fiscal_year, as_of)
+    """One batch through the registry path: each measure of the layout evaluated over the
+    batch's rows as `huiqi screen DIR` evaluates a registry part."""
+    layout = flat_layout(policy)
+    part, problems = prepared or flat_part(policy, layout, batch, fiscal_year, as_of)
     # the usual batch has no bad row: then nothing needs filtering (or copying)
     good = None if not problems.bad.any() else ~problems.bad
     awards: dict[str, np.ndarray] = {}
-    for mid in SCREEN_MEASURES:
-        ev = evaluate_measure(policy, policy.measures[mid], frames[mid], as_of)
-        awards[mid] = np.asarray(ev.amount) if good is None else ev.amount[good]
-    total = awards["2.6.1"] + awards["2.6.2"] + awards["2.6.3"]
+    total = np.zeros(part.n, dtype=np.int64)
+    for mid in layout.measures:
+        amount = np.zeros(part.n, dtype=np.int64)
+        spec = policy.measures.get(mid)
+        if spec is not None:  # a reform may switch a measure off: it then pays nothing
+            result = evaluate_rows(policy, spec, measure_rows(policy, spec, part), part)
+            np.add.at(amount, result.case, result.amount)
+        total += amount
+        awards[mid] = amount if good is None else amount[good]
     codes = batch.column("credit_code")
     if good is not None:
         codes = codes.filter(pa.array(good))
-    arrays = [codes.cast(pa.string())] + [fen_to_decimal_array(awards[m]) for m in SCREEN_MEASURES]
+        total = total[good]
+    arrays = [codes.cast(pa.string())] + [fen_to_decimal_array(a) for a in awards.values()]
     arrays.append(fen_to_decimal_array(total))
-    return pa.RecordBatch.from_arrays(arrays, schema=OUTPUT_SCHEMA), problems, awards
+    return pa.RecordBatch.from_arrays(arrays, schema=output_schema(layout)), problems, awards
 
 
 def screen_table(
     policy: Policy, table: pa.Table, fiscal_year: int, as_of: dt.date
 ) -> tuple[pa.Table, ScreenReport]:
     """In-memory screening (tests, API uploads); same path as files."""
-    report = ScreenReport()
+    layout = flat_layout(policy)
+    report = ScreenReport.of(layout)
     out = []
     for batch in table.to_batches(max_chunksize=1_000_000):
         out.append(_account(report, policy, batch, fiscal_year, as_of))
-    result = pa.Table.from_batches(out, schema=OUTPUT_SCHEMA)
+    result = pa.Table.from_batches(out, schema=output_schema(layout))
     return result, report
 
 
@@ -171,34 +144,36 @@ def _account(
     return out
 
 
-def _check_columns(names: list[str], source: str) -> None:
-    missing = [c for c in INPUT_COLUMNS if c not in names]
+def _check_columns(layout: FlatLayout, names: list[str], source: str) -> None:
+    missing = [c for c in layout.required if c not in names]
     if missing:
         raise InputError.single(
             source,
             "columns",
-            f"输入缺少列：{', '.join(missing)}（需要：{', '.join(INPUT_COLUMNS)}）",
+            f"输入缺少列：{', '.join(missing)}（需要：{', '.join(layout.required)}）",
         )
 
 
-def read_batches(path: Path, batch_rows: int) -> tuple[Iterator[pa.RecordBatch], int | None]:
+def read_batches(
+    layout: FlatLayout, path: Path, batch_rows: int
+) -> tuple[Iterator[pa.RecordBatch], int | None]:
     """Batches of the input and the row count when known up front (Parquet)."""
     if not path.exists():
         raise InputError.single(str(path), "file", f"输入文件不存在：{path}")
     if path.suffix.lower() in (".parquet", ".pq"):
         pf = pq.ParquetFile(path)
         names = pf.schema_arrow.names
-        _check_columns(names, str(path))
-        columns = [*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in names)]
+        _check_columns(layout, names, str(path))
+        columns = [*layout.required, *(c for c in layout.optional if c in names)]
         return pf.iter_batches(batch_size=batch_rows, columns=columns), pf.metadata.num_rows
     if path.suffix.lower() == ".csv":
         with path.open("r", encoding="utf-8-sig") as fh:
             header = next(csv.reader(fh), [])
-        _check_columns(header, str(path))
+        _check_columns(layout, header, str(path))
         # every column read as text so amounts are parsed exactly, never through float
         opts = pacsv.ConvertOptions(
             column_types={c: pa.string() for c in header},
-            include_columns=[*INPUT_COLUMNS, *(c for c in OPTIONAL_COLUMNS if c in header)],
+            include_columns=[*layout.required, *(c for c in layout.optional if c in header)],
             strings_can_be_null=True,
         )
         reader = pacsv.open_csv(
@@ -220,15 +195,16 @@ def screen_file(
     progress: bool | None = None,
 ) -> ScreenReport:
     started = time.perf_counter()
-    batches, total_rows = read_batches(input_path, batch_rows)
-    report = ScreenReport()
+    layout = flat_layout(policy)
+    batches, total_rows = read_batches(layout, input_path, batch_rows)
+    report = ScreenReport.of(layout)
     show = sys.stderr.isatty() if progress is None else progress
     tmp = output_path.with_name(output_path.name + ".partial")
     # Decoding and encoding Parquet release the GIL: read the next batch and write the last
     # result in background threads while this one is evaluated, so on two cores the rules
     # cost little beyond the I/O. One thread each keeps batches in order.
     with (
-        pq.ParquetWriter(tmp, OUTPUT_SCHEMA, **WRITER_OPTIONS) as writer,
+        pq.ParquetWriter(tmp, output_schema(layout), **WRITER_OPTIONS) as writer,
         _progress(show, total_rows) as advance,
         ThreadPoolExecutor(1) as reading,
         ThreadPoolExecutor(1) as writing,
@@ -241,7 +217,7 @@ def screen_file(
             batch = next(batches, None)
             if batch is None:
                 return None
-            return batch, registry_frames(policy, batch, fiscal_year, as_of)
+            return batch, flat_part(policy, layout, batch, fiscal_year, as_of)
 
         next_batch = reading.submit(read_and_prepare)
         while (item := next_batch.result()) is not None:

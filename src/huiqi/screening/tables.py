@@ -333,8 +333,15 @@ def source_name(path: Path | None, table: str) -> str:
     return str(path) if path is not None else table
 
 
+_NONE = np.array(None, dtype=object)  # compared elementwise with an object column
+
+
 def pair_keys(cases: list[IntArray], projects: list[ObjArray | None]) -> list[IntArray]:
     """(case, project) pairs of several arrays -> int64 keys in one space (None = 0)."""
+    if all(p is None or not np.not_equal(p, _NONE).any() for p in projects):
+        # no project anywhere (a flat file, an enterprise measure): the key is the case, as
+        # below with an empty dictionary, without converting Python objects through Arrow
+        return [np.asarray(c, dtype=np.int64) for c in cases]
     sizes = [len(c) for c in cases]
     objs = [
         p if p is not None else np.full(s, None, object)

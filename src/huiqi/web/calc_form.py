@@ -26,7 +26,7 @@ def form_spec(pol: Policy) -> dict[str, Any]:
     """What the form offers: recognition and project kinds with their fields (JSON twin too).
 
     Field titles are the policy package's (explain.yaml), so a new field needs no page code."""
-    data = explain_data(pol.id)
+    data = explain_data(pol)
 
     def title(name: str, kind: str) -> str:
         shown = data.title("projects", name) or name
@@ -56,7 +56,7 @@ def _s(form: dict[str, Any], key: str) -> str:
     return str(form.get(key) or "").strip()
 
 
-def build_case(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+def case_from_form(form: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """(case JSON, {case path: form field}) — the map puts core errors beside the right field."""
     paths: dict[str, str] = {}
     errors: list[tuple[str, str, str]] = []

@@ -14,7 +14,7 @@ from huiqi.rules.errors import InputError
 from huiqi.rules.explain import is_trivial, summary
 from huiqi.rules.policy import Policy
 from huiqi.web.calc_form import (
-    build_case,
+    case_from_form,
     default_dates,
     errors_for_form,
     form_from_case,
@@ -205,14 +205,14 @@ def calculator_form(request: Request, prefill: str = "") -> Response:
     source = "blank"
     if prefill == "profile" and user and user.principal.enterprise_id:
         # "Forms filled in from data already held": start from the firm's 一企一档.
-        from huiqi.platform.engine import build_case as platform_case
+        from huiqi.platform.engine import case_of_firm
         from huiqi.platform.enterprises.service import get_visible
 
         with request.app.state.sessionmaker() as db:
             ent = get_visible(db, user.principal, user.principal.enterprise_id)
             # the latest year the firm has figures for; the platform picks a matching as_of
             years = [f.year for f in ent.figures if f.revenue_fen is not None]
-            form = form_from_case(platform_case(db, ent, max(years) if years else fy))
+            form = form_from_case(case_of_firm(db, ent, max(years) if years else fy))
         source = "profile"
     return _render(request, form, source=source)
 
@@ -222,7 +222,7 @@ async def calculator_run(request: Request) -> Response:
     raw = await request.form()
     form = {k: v for k, v in raw.items() if isinstance(v, str)}
     try:
-        case, paths = build_case(form)
+        case, paths = case_from_form(form)
     except InputError as exc:
         return _render(request, form, errors=errors_for_form(exc, {}), status=422)
     try:

@@ -3,52 +3,22 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from huiqi.platform.applications import amend, lifecycle
-from huiqi.platform.applications.lifecycle import Action
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications import amend
 from huiqi.platform.applications.schemas import AmendIn
 from huiqi.platform.errors import ApiError
-from huiqi.platform.reviews.models import ReviewStep
-from huiqi.web.common import amount_fen, form_dict, open_db, versions_of
+from huiqi.web.common import amount_fen, form_dict, open_db
 from huiqi.web.enterprise import application_page
 from huiqi.web.materials_pages import (
-    correction_inputs,
     form_errors_kept,
-    shown,
     submission_from_form,
 )
 from huiqi.web.render import redirect
-from huiqi.web.session import WebUser, field_errors, need
+from huiqi.web.session import field_errors, need
 
 router = APIRouter(prefix="/enterprise")
-
-
-def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]) -> dict[str, Any]:
-    """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
-    every snapshot version (the earlier ones stay readable)."""
-    returns = [s for s in steps if s.stage == "return"]
-    project = f"&project={app.project_id}" if app.project_id else ""
-    # the buttons are what the lifecycle table lets this firm do now
-    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
-    return {
-        # a withdrawn claim (or a declined offer) may be applied for again as version n+1
-        "reapply_url": (
-            f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
-            if Action.SUBMIT in allowed and app.status != "draft"
-            else ""
-        ),
-        "can_withdraw": Action.WITHDRAW in allowed,
-        "can_amend": Action.AMEND in allowed,
-        "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
-        "versions": versions_of(db, user.principal, app.id),
-        **correction_inputs(db, app),
-        **shown(db, user.principal, app.id),
-    }
 
 
 @router.post("/applications/{app_id}/withdraw", summary="撤回申报")

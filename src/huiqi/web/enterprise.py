@@ -7,26 +7,37 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
-from huiqi.platform.applications import rounds
+from huiqi.platform.applications import lifecycle, rounds
 from huiqi.platform.applications import service as apps
+from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.clock import business_today
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.enterprises.schemas import FigureIn
 from huiqi.platform.errors import ApiError
 from huiqi.platform.payments import service as payments
+from huiqi.platform.reviews.models import ReviewStep
 from huiqi.web.calculator import result_view
-from huiqi.web.common import amount_fen, app_row, form_dict, open_db, steps_of, timeline
+from huiqi.web.common import (
+    amount_fen,
+    app_row,
+    form_dict,
+    open_db,
+    steps_of,
+    timeline,
+    versions_of,
+)
 from huiqi.web.materials_pages import (
     commitment_preview,
+    correction_inputs,
     form_errors_kept,
     input_data,
+    shown,
     submission_from_form,
 )
 from huiqi.web.next_step import next_step
@@ -169,6 +180,29 @@ def application(request: Request, app_id: int) -> Response:
     return application_page(request, app_id)
 
 
+def amend_data(db: Any, user: WebUser, app: Application, steps: list[ReviewStep]) -> dict[str, Any]:
+    """What the application page needs for 撤回 / 修改: which buttons, why it was returned, and
+    every snapshot version (the earlier ones stay readable)."""
+    returns = [s for s in steps if s.stage == "return"]
+    project = f"&project={app.project_id}" if app.project_id else ""
+    # the buttons are what the lifecycle table lets this firm do now
+    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
+    return {
+        # a withdrawn claim (or a declined offer) may be applied for again as version n+1
+        "reapply_url": (
+            f"/enterprise/apply?measure={app.measure_id}&fiscal_year={app.fiscal_year}{project}"
+            if Action.SUBMIT in allowed and app.status != "draft"
+            else ""
+        ),
+        "can_withdraw": Action.WITHDRAW in allowed,
+        "can_amend": Action.AMEND in allowed,
+        "return_reason": returns[-1].opinion if returns and app.status == "returned" else "",
+        "versions": versions_of(db, user.principal, app.id),
+        **correction_inputs(db, app),
+        **shown(db, user.principal, app.id),
+    }
+
+
 def application_page(
     request: Request,
     app_id: int,
@@ -177,8 +211,6 @@ def application_page(
     status: int = 200,
 ) -> Response:
     """The firm's application page; also re-rendered with errors by ent_amend's forms."""
-    from huiqi.web.ent_amend import amend_data
-
     user = need(request, "enterprise")
     with open_db(request) as db:
         try:
@@ -246,7 +278,7 @@ def _draft(
         try:
             ent = ents.get_visible(db, user.principal, eid)
             # the preview is evaluated as a submission today would be (申报日 = today)
-            case = build_case(db, ent, fiscal_year, business_today())
+            case = case_of_firm(db, ent, fiscal_year, business_today())
             out = evaluate_measure(case, measure, project_id)
         except ApiError as exc:
             return html_error(request, exc.status, exc.errors[0]["message"])
@@ -409,14 +441,3 @@ def respond(request: Request, push_id: int, action: str) -> Response:
             return redirect(request, f"/enterprise/offers?msg={exc.errors[0]['message']}", 303)
     msg = "已确认享受，申报进入审核" if action == "confirm" else "已放弃该项支持"
     return redirect(request, f"/enterprise/offers?msg={msg}", status_code=303)
-
-
-def my_application_ids(request: Request, user: WebUser) -> list[int]:
-    with open_db(request) as db:
-        return list(
-            db.scalars(
-                select(Application.id).where(
-                    Application.enterprise_id == (user.principal.enterprise_id or -1)
-                )
-            )
-        )

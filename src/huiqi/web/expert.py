@@ -75,7 +75,7 @@ def material_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     """The frozen material an expert reads, as (项目, 内容) rows in Chinese: names, years and
     amounts in 元, never raw JSON."""
     pol = policy()
-    titles = explain_data(pol.id)
+    titles = explain_data(pol)
     ent = facts.get("enterprise") or {}
     rows: list[tuple[str, str]] = [
         ("企业名称", str(ent.get("name", "—"))),

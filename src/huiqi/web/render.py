@@ -155,7 +155,7 @@ env.globals["amount_note"] = _amount_note
 
 def amount_note(pol: Policy, measure_id: str) -> dict[str, Any]:
     """How certain a measure's amount is, and why, from the policy package's explain data."""
-    data = explain_data(pol.id)
+    data = explain_data(pol)
     spec = pol.measures[measure_id]
     basis = amount_basis(spec, data)
     reason = data.discretionary.get(measure_id)
@@ -171,15 +171,10 @@ def amount_note(pol: Policy, measure_id: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def policy() -> Policy:
-    """The policy the pages describe. Shared with the platform's cache when it is installed."""
-    try:
-        from huiqi.platform.policy import get_policy
+    """The policy the pages describe (the platform's, from its cache)."""
+    from huiqi.platform.policy import get_policy
 
-        return get_policy()
-    except ImportError:  # the public pages only need the core
-        from huiqi.policies import load_policy
-
-        return load_policy("wuhan-digital-economy-2022")
+    return get_policy()
 
 
 def wants_json(request: Request) -> bool:

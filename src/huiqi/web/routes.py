@@ -28,6 +28,7 @@ def _include() -> None:
         analyst,
         auth_pages,
         calculator,
+        challenges,
         ent_amend,
         ent_drafts,
         enterprise,
@@ -56,6 +57,7 @@ def _include() -> None:
         supervisor,
         admin,
         admin_campaigns,
+        challenges,
         matching,
         vouchers,
     ):

@@ -33,7 +33,8 @@ from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
 from huiqi.platform.jobs.schemas import job_out
 from huiqi.platform.policy import get_policy
-from huiqi.screening.screen import SCREEN_MEASURES, read_batches, screen_table
+from huiqi.screening.flat import flat_layout
+from huiqi.screening.screen import output_schema, read_batches, screen_table
 from huiqi.web import screening_upload
 from huiqi.web.common import open_db
 from huiqi.web.render import html_error, page, policy, redirect
@@ -69,11 +70,16 @@ def public(job: Job) -> dict[str, Any]:
         "rows_out": res.get("rows_out", 0),
         "bad_rows": res.get("bad_rows", 0),
         "errors": res.get("errors", [])[:50],
-        "totals_fen": res.get("totals_fen", dict.fromkeys(SCREEN_MEASURES, 0)),
-        "eligible": res.get("eligible", dict.fromkeys(SCREEN_MEASURES, 0)),
+        "totals_fen": res.get("totals_fen", dict.fromkeys(_measures(), 0)),
+        "eligible": res.get("eligible", dict.fromkeys(_measures(), 0)),
         "total_fen": sum(res.get("totals_fen", {}).values()),
         "top": res.get("top", []),
     }
+
+
+def _measures() -> tuple[str, ...]:
+    """The measures a flat file answers under the platform's policy (its screen.yaml)."""
+    return flat_layout(get_policy()).measures
 
 
 def _count_rows(content: bytes, suffix: str) -> int | None:
@@ -96,16 +102,15 @@ def run(ctx: JobContext) -> None:
     total_guess = _count_rows(src.read_bytes(), suffix)
     # ~20 steps so the bar moves visibly even for a small file
     batch_rows = max(500, (total_guess or 200_000) // 20)
-    batches, total = read_batches(src, batch_rows)
+    layout = flat_layout(pol)
+    batches, total = read_batches(layout, src, batch_rows)
     total = total if total is not None else total_guess
     errors: list[tuple[int, str, str, str]] = []
     done = rows_out = bad = 0
-    totals = dict.fromkeys(SCREEN_MEASURES, 0)
-    eligible = dict.fromkeys(SCREEN_MEASURES, 0)
+    totals = dict.fromkeys(layout.measures, 0)
+    eligible = dict.fromkeys(layout.measures, 0)
     result_path = ctx.temp_dir / "result.parquet"
-    from huiqi.screening.screen import OUTPUT_SCHEMA
-
-    with pq.ParquetWriter(result_path, OUTPUT_SCHEMA) as writer:
+    with pq.ParquetWriter(result_path, output_schema(layout)) as writer:
         for batch in batches:
             out, rep = screen_table(pol, pa.Table.from_batches([batch]), fiscal_year, as_of)
             writer.write_table(out)
@@ -113,7 +118,7 @@ def run(ctx: JobContext) -> None:
             done += rep.rows_in
             rows_out += rep.rows_out
             bad += rep.bad_rows
-            for mid in SCREEN_MEASURES:
+            for mid in layout.measures:
                 totals[mid] += rep.totals_fen[mid]
                 eligible[mid] += rep.eligible[mid]
             shown = f"已筛查 {done:,} 行" + (f" / 共 {total:,} 行" if total else "")
@@ -166,9 +171,8 @@ def _owner_only(p: Principal) -> Principal:
 
 
 def _form_data(db: Session, user: Principal, defaults: dict[str, Any]) -> dict[str, Any]:
-    from huiqi.screening.screen import INPUT_COLUMNS
-
-    return {"jobs": _mine(db, user), "columns": list(INPUT_COLUMNS), "defaults": defaults}
+    columns = list(flat_layout(get_policy()).required)
+    return {"jobs": _mine(db, user), "columns": columns, "defaults": defaults}
 
 
 @router.get("", summary="批量筛查")
@@ -230,7 +234,7 @@ def screening_template(request: Request, kind: str) -> Response:
     need(request, "analyst")
     from huiqi.platform.tabular import template_csv, template_xlsx
 
-    columns, example = screening_upload.TEMPLATE_COLUMNS, screening_upload.TEMPLATE_EXAMPLE
+    columns, example = screening_upload.template_row()
     if kind == "xlsx":
         body = template_xlsx(columns, example, sheet="筛查登记册")
         media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -14,46 +14,29 @@ import io
 from typing import Any
 
 from huiqi.platform.errors import ApiError
+from huiqi.platform.policy import get_policy
 from huiqi.platform.tabular import EXCEL_SUFFIXES, decode_text, iter_records
+from huiqi.screening.flat import flat_layout
 
-# Chinese column titles of the screening template -> the core's column names
-TITLES = {
-    "统一社会信用代码": "credit_code",
-    "软件企业": "software_enterprise",
-    "营业收入（元）": "revenue",
-    "营业收入": "revenue",
-    "上年营业收入（元）": "revenue_previous_year",
-    "上年营业收入": "revenue_previous_year",
-    "研发投入（元）": "rd_expense",
-    "研发投入": "rd_expense",
-    "DCMM等级": "dcmm_level",
-    "数据管理能力成熟度等级": "dcmm_level",
-    "所属区": "district",
-}
-TEMPLATE_COLUMNS = [
-    "统一社会信用代码",
-    "软件企业",
-    "营业收入（元）",
-    "上年营业收入（元）",
-    "研发投入（元）",
-    "DCMM等级",
-    "所属区",
-]
-TEMPLATE_EXAMPLE = [
-    "91420100MA4K5Q8U19",
-    "是",
-    "800万元",
-    "500万元",
-    "130万元",
-    "",
-    "东湖新技术开发区",
-]
 EXCEL_MAX_ROWS = 1_048_575  # an Excel sheet holds 1,048,576 rows, the header included
 
 
+def _template() -> dict[str, tuple[str, tuple[str, ...], str]]:
+    """The policy package's upload template (screen.yaml): column -> (title, also, example)."""
+    return flat_layout(get_policy()).template
+
+
+def template_row() -> tuple[list[str], list[str]]:
+    """The template's Chinese titles and its example row, in order."""
+    template = _template()
+    return [t for t, _, _ in template.values()], [e for _, _, e in template.values()]
+
+
 def _english(title: str) -> str:
+    """A column title as typed -> the core's column name (unknown titles pass as they are)."""
+    titles = {t: c for c, (title_, also, _) in _template().items() for t in (title_, *also)}
     text = title.strip().lstrip("\ufeff")
-    return TITLES.get(text, TITLES.get(text.replace("(", "（").replace(")", "）"), text))
+    return titles.get(text, titles.get(text.replace("(", "（").replace(")", "）"), text))
 
 
 def _csv_bytes(header: list[str], rows: Any) -> bytes:

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from huiqi.platform.app import create_app
 from huiqi.platform.audit.service import verify_database
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.matching import service
 from huiqi.platform.matching.demo import DEMO_ENTRIES, seed_matching
 from huiqi.platform.matching.models import MatchingEntry
+from huiqi.server import create_app
 
 
 def test_demo_entries_published_and_matched(database_url: str) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from huiqi.rules.credit_code import make_credit_code
-from tests.platform.conftest import login
+from tests.helpers.api import login
 
 API = "/api/v1"
 YEAR = 2024

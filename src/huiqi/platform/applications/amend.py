@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle, service
 from huiqi.platform.applications.lifecycle import DECIDED, STATUS_ZH, Action
-from huiqi.platform.applications.models import Application, ApplicationVersion
+from huiqi.platform.applications.models import Application, ApplicationVersion, snapshot_of
 from huiqi.platform.applications.schemas import AmendIn, ApplicationIn, VersionDetail
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.credit.service import ensure_not_blocked
@@ -150,15 +150,10 @@ def _version_dict(v: Any, current: bool) -> dict[str, Any]:
     return {
         "version": v.version,
         "current": current,
-        "policy_id": v.policy_id,
-        "policy_version": v.policy_version,
-        "engine_status": v.engine_status,
-        "engine_amount_fen": v.engine_amount_fen,
+        **snapshot_of(v),
         "requested_amount_fen": v.requested_amount_fen,
         "statement": v.statement,
         "submitted_at": v.submitted_at,
-        "facts": v.facts,
-        "evaluation": v.evaluation,
     }
 
 

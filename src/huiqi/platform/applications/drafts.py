@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle, service
 from huiqi.platform.applications.lifecycle import Action, Status
-from huiqi.platform.applications.models import Application, ApplicationVersion
+from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, Application, ApplicationVersion
 from huiqi.platform.applications.schemas import ApplicationIn
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
@@ -98,8 +98,7 @@ def delete_draft(db: Session, p: Principal, app_id: int) -> None:
             )
         ).one()
         for field in (
-            "policy_id", "policy_version", "facts", "evaluation", "engine_status",
-            "engine_amount_fen", "requested_amount_fen", "statement", "idempotency_key",
+            *SNAPSHOT_COLUMNS, "requested_amount_fen", "statement", "idempotency_key",
             "submitted_at", "version",
         ):  # fmt: skip
             setattr(app, field, getattr(prev, field))

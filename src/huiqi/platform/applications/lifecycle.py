@@ -20,59 +20,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.schemas import snapshot
+
+# re-exported: the services and pages have long read the statuses from here
+from huiqi.platform.applications.statuses import AWARDED as AWARDED
+from huiqi.platform.applications.statuses import BEFORE_DECISION as BEFORE_DECISION
+from huiqi.platform.applications.statuses import DECIDED as DECIDED
+from huiqi.platform.applications.statuses import REOPENABLE as REOPENABLE
+from huiqi.platform.applications.statuses import STATUS_ZH as STATUS_ZH
+from huiqi.platform.applications.statuses import Status as Status
 from huiqi.platform.audit.service import record
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.principal import Principal
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.errors import ApiError, forbidden
-
-
-class Status(StrEnum):
-    DRAFT = "draft"
-    CANDIDATE = "candidate"
-    DECLINED = "declined"
-    SUBMITTED = "submitted"
-    DISTRICT_PASSED = "district_passed"
-    EXPERT_REVIEW = "expert_review"
-    CITY_PASSED = "city_passed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    IN_NOTICE = "in_notice"
-    NOTICED = "noticed"
-    PAID = "paid"
-    RETURNED = "returned"
-    WITHDRAWN = "withdrawn"
-
-
-STATUS_ZH: dict[str, str] = {
-    Status.DRAFT: "草稿（未提交）",
-    Status.CANDIDATE: "待企业确认",
-    Status.DECLINED: "企业已放弃",
-    Status.SUBMITTED: "待区级初审",
-    Status.DISTRICT_PASSED: "待市级复核",
-    Status.EXPERT_REVIEW: "待专家/第三方评审",
-    Status.CITY_PASSED: "待作出决定",
-    Status.APPROVED: "已决定支持",
-    Status.REJECTED: "不予支持",
-    Status.IN_NOTICE: "公示中",
-    Status.NOTICED: "公示期满",
-    Status.PAID: "已拨付",
-    Status.RETURNED: "退回补正（待企业修改）",
-    Status.WITHDRAWN: "企业已撤回",
-}
-
-# Before the city decision the firm may withdraw and officers may return for correction; a
-# decision commits budget and is published, and is undone only by an upheld objection.
-BEFORE_DECISION = (
-    Status.SUBMITTED,
-    Status.DISTRICT_PASSED,
-    Status.EXPERT_REVIEW,
-    Status.CITY_PASSED,
-    Status.RETURNED,
-)
-DECIDED = (Status.APPROVED, Status.REJECTED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
-AWARDED = (Status.APPROVED, Status.IN_NOTICE, Status.NOTICED, Status.PAID)
-# A new submission may take over the firm's own row in these statuses (one row per claim).
-REOPENABLE = (Status.DRAFT, Status.WITHDRAWN, Status.DECLINED)
 
 
 class Actor(StrEnum):
@@ -96,6 +56,7 @@ class Action(StrEnum):
     DELETE_OFFER_DRAFT = "delete_offer_draft"
     SUBMIT = "submit"
     OFFER = "offer"
+    BOARD_CLAIM = "board_claim"
     CONFIRM = "confirm"
     DECLINE = "decline"
     DISTRICT_PASS = "district_pass"
@@ -125,6 +86,7 @@ ACTION_ZH: dict[str, str] = {
     Action.DELETE_OFFER_DRAFT: "删除草稿（恢复已放弃的免申即享）",
     Action.SUBMIT: "提交申报",
     Action.OFFER: "免申即享推送",
+    Action.BOARD_CLAIM: "揭榜挂帅考核认定后建立申报",
     Action.CONFIRM: "确认免申即享",
     Action.DECLINE: "放弃免申即享",
     Action.DISTRICT_PASS: "区级初审通过",
@@ -152,6 +114,7 @@ ACTION_ZH: dict[str, str] = {
 GUARDS: dict[str, str] = {
     "round_open": "须在该措施本年度开放中的申报批次内提交；申报日为北京时间的提交当日",
     "claim_free": "同一企业、措施、年度、项目只能有一份申报（草稿、撤回或放弃的可被接管）",
+    "board_assessed": "只由揭榜挂帅平台在考核认定实施成功时建立；项目总投入与认定日期取自考核认定",
     "credit_ok": "严重失信或近期有行政处罚的企业不能申报、不能通过复核",
     "reason_required": "不通过、退回、撤回、不予支持须写明理由",
     "not_already_awarded": "复核时按已支持/已拨付记录重算，已获支持的不得再通过",
@@ -210,6 +173,8 @@ def _rows() -> list[Transition]:
         )  # fmt: skip
     rows += [
         T(None, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
+        # 3.6.1: the 揭榜挂帅 board's 考核认定 files the lead unit's claim (challenges.assessment)
+        T(None, Action.BOARD_CLAIM, S.SUBMITTED, (C, A), "challenge.claim", ("board_assessed",)),
         T(S.DRAFT, Action.OFFER, S.CANDIDATE, (C, A), "campaign.candidate", ("credit_ok",)),
         T(S.CANDIDATE, Action.CONFIRM, S.SUBMITTED, (F,), "campaign.confirmed", ("credit_ok",)),
         T(S.CANDIDATE, Action.DECLINE, S.DECLINED, (F,), "campaign.declined"),
@@ -338,14 +303,6 @@ def check(p: Principal, app: Any, action: Action, *, new: bool = False) -> Trans
     return rule
 
 
-def may(p: Principal, app: Any, action: Action) -> bool:
-    try:
-        check(p, app, action)
-    except ApiError:
-        return False
-    return True
-
-
 def allowed(p: Principal, app: Any) -> list[Transition]:
     """What `p` may do next with this application (status and actor; guards are checked when
     the action is taken, since they need its input)."""
@@ -367,8 +324,6 @@ def move(
     """Take `action`: check status and actor, write the new status (and `changes`) and the
     audit entry named in the table. The caller has locked the row (or added the new one) and
     commits. `before` overrides the audit's before-image when the caller changed fields first."""
-    from huiqi.platform.applications.service import snapshot
-
     rule = check(p, app, action, new=new)
     if before is None and not new:
         before = snapshot(app)

@@ -6,15 +6,45 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from huiqi.platform.applications.lifecycle import AWARDED as _AWARDED
-from huiqi.platform.applications.lifecycle import BEFORE_DECISION as _BEFORE_DECISION
-from huiqi.platform.applications.lifecycle import Status
+from huiqi.platform.applications.statuses import AWARDED as _AWARDED
+from huiqi.platform.applications.statuses import BEFORE_DECISION as _BEFORE_DECISION
+from huiqi.platform.applications.statuses import Status
 from huiqi.platform.db import Base, Fen, UTCDateTime, utcnow
 
 # The lifecycle (statuses, who moves them, guards) is one table: applications/lifecycle.py.
 STATUSES = tuple(s.value for s in Status)
 BEFORE_DECISION = tuple(s.value for s in _BEFORE_DECISION)
 AWARDED = tuple(s.value for s in _AWARDED)
+
+# The frozen snapshot of a claim: the policy it was evaluated under, the firm's case JSON and the
+# engine's answer. Application and ApplicationVersion carry it; every writer (a submission, a
+# draft, a campaign's offer, an archived version, the scale fixture) writes exactly these.
+SNAPSHOT_COLUMNS = (
+    "policy_id",
+    "policy_version",
+    "facts",
+    "evaluation",
+    "engine_status",
+    "engine_amount_fen",
+)
+
+
+def frozen_snapshot(
+    policy: Any,
+    facts: object,
+    evaluation: object,
+    status: str,
+    amount_fen: int | None,
+) -> dict[str, Any]:
+    """The snapshot columns' values for a case evaluated under `policy` now. Facts and
+    evaluation are dicts, or JSON already serialised for a bulk COPY (bulk_insert.JsonText)."""
+    values = (policy.id, policy.version, facts, evaluation, status, amount_fen)
+    return dict(zip(SNAPSHOT_COLUMNS, values, strict=True))
+
+
+def snapshot_of(row: Any) -> dict[str, Any]:
+    """The snapshot columns of an application or an archived version, to copy to another."""
+    return {name: getattr(row, name) for name in SNAPSHOT_COLUMNS}
 
 
 class Application(Base):

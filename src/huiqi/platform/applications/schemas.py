@@ -141,3 +141,8 @@ class TransitionOut(BaseModel):
     actors: list[str]
     guards: list[str]
     audit_action: str
+
+
+def snapshot(app: Any) -> dict[str, Any]:
+    """An application as the audit trail records it before and after a change."""
+    return ApplicationOut.model_validate(app).model_dump(mode="json")

@@ -22,17 +22,28 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
-from huiqi.platform.applications.lifecycle import REOPENABLE, Action, Status
-from huiqi.platform.applications.models import Application, ApplicationVersion
-from huiqi.platform.applications.schemas import ApplicationIn, ApplicationOut
+from huiqi.platform.applications.access import get_visible_app as get_visible_app
+from huiqi.platform.applications.access import measures_of_units as measures_of_units
+from huiqi.platform.applications.access import scope_query as scope_query
+from huiqi.platform.applications.lifecycle import Action, Status
+from huiqi.platform.applications.models import (
+    SNAPSHOT_COLUMNS,
+    Application,
+    ApplicationVersion,
+    frozen_snapshot,
+    snapshot_of,
+)
+from huiqi.platform.applications.schemas import ApplicationIn
+from huiqi.platform.applications.schemas import snapshot as snapshot
+from huiqi.platform.applications.statuses import REOPENABLE
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
-from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.pagination import Page, keyset_page
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
@@ -41,43 +52,6 @@ from huiqi.rules.policy import MeasureSpec
 
 if TYPE_CHECKING:  # materials imports this module; the call below imports it late
     from huiqi.platform.materials.service import Submission
-
-DISTRICT_UNIT = "各区人民政府"
-
-
-def snapshot(app: Application) -> dict[str, Any]:
-    return ApplicationOut.model_validate(app).model_dump(mode="json")
-
-
-def measures_of_units(units: tuple[str, ...]) -> list[str]:
-    """Measures a city officer handles: those naming one of their units as responsible."""
-    return lifecycle.units_measures(units)
-
-
-def scope_query(p: Principal) -> Select[Application]:
-    q = select(Application)
-    if p.role == "enterprise":
-        return q.where(Application.enterprise_id == (p.enterprise_id or -1))
-    # Drafts are the firm's private working copies: no officer queue, list or detail shows them.
-    q = q.where(Application.status != "draft")
-    if p.role == "district_officer":
-        # routed by the district frozen at submission, not the firm's registration today
-        return q.where(Application.district == p.district)
-    if p.role == "city_officer":
-        return q.where(Application.measure_id.in_(measures_of_units(p.units)))
-    if p.role == "admin":
-        return q
-    raise forbidden()
-
-
-def get_visible_app(db: Session, p: Principal, app_id: int, *, lock: bool = False) -> Application:
-    q = scope_query(p).where(Application.id == app_id)
-    if lock:
-        q = q.with_for_update(of=Application)
-    app = db.scalar(q)
-    if app is None:
-        raise not_found("申报", "application_id")
-    return app
 
 
 def _full_key(p: Principal, key: str | None) -> str | None:
@@ -186,7 +160,7 @@ def new_application(
             )
     # 申报日: the Beijing date of this submission, never one the firm chooses
     today = business_today()
-    case = build_case(db, ent, data.fiscal_year, today)
+    case = case_of_firm(db, ent, data.fiscal_year, today)
     out = evaluate_measure(case, spec.id, data.project_id)
     # a computed measure's amount is the formula's; only a row the rules leave to review
     # (3.2.1 without a published standard) carries the amount the firm asks for
@@ -208,12 +182,7 @@ def new_application(
         status=status,
         source=source,
         idempotency_key=key,
-        policy_id=pol.id,
-        policy_version=pol.version,
-        facts=case,
-        evaluation=out.evaluation,
-        engine_status=out.status,
-        engine_amount_fen=out.amount_fen,
+        **frozen_snapshot(pol, case, out.evaluation, out.status, out.amount_fen),
         requested_amount_fen=data.requested_amount_fen,
         statement=data.statement,
         created_by=p.username,
@@ -226,12 +195,7 @@ def new_application(
 FROZEN = (
     "project_id",
     "idempotency_key",
-    "policy_id",
-    "policy_version",
-    "facts",
-    "evaluation",
-    "engine_status",
-    "engine_amount_fen",
+    *SNAPSHOT_COLUMNS,
     "requested_amount_fen",
     "statement",
     "created_by",
@@ -246,12 +210,7 @@ def archive(db: Session, app: Application, *, key: str | None) -> None:
         ApplicationVersion(
             application_id=app.id,
             version=app.version,
-            policy_id=app.policy_id,
-            policy_version=app.policy_version,
-            facts=app.facts,
-            evaluation=app.evaluation,
-            engine_status=app.engine_status,
-            engine_amount_fen=app.engine_amount_fen,
+            **snapshot_of(app),
             requested_amount_fen=app.requested_amount_fen,
             statement=app.statement,
             idempotency_key=key,

@@ -29,7 +29,7 @@ from huiqi.platform.audit.anchor import (
     read_anchor,
 )
 from huiqi.platform.audit.models import AuditEntry, AuditHead
-from huiqi.platform.auth.service import Principal
+from huiqi.platform.auth.principal import Principal
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.platform.pagination import Page, keyset_page
 
@@ -110,13 +110,19 @@ def record(
 
 
 def record_many(
-    db: Session, actor: Principal, entries: Sequence[tuple[str, str, Any, Any, Any]]
+    db: Session,
+    actor: Principal,
+    entries: Sequence[tuple[str, str, Any, Any, Any]],
+    *,
+    json_ready: bool = False,
 ) -> int:
     """Append many entries (action, entity, entity_id, before, after) in one statement.
 
     The chain is the one `record` would build entry by entry: the head is locked, each hash is
     computed in memory from the previous one, then all rows go in as one bulk insert and the
-    head moves to the last. Returns the number of entries.
+    head moves to the last. Returns the number of entries. `json_ready`: the callers' before
+    and after values are JSON already (dicts of str, int, None, lists; as `model_dump(
+    mode="json")` gives them), so they are stored as given instead of re-read through JSON.
     """
     if not entries:
         return 0
@@ -137,8 +143,8 @@ def record_many(
             "action": action,
             "entity": entity,
             "entity_id": str(entity_id),
-            "before": jsonable(before),
-            "after": jsonable(after),
+            "before": before if json_ready else jsonable(before),
+            "after": after if json_ready else jsonable(after),
         }
         digest = entry_hash(prev, body)
         rows.append({**body, "prev_hash": prev, "hash": digest})

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +16,9 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.auth import throttle
 from huiqi.platform.auth.models import ROLES, AuthSession, User
+from huiqi.platform.auth.principal import ANONYMOUS as ANONYMOUS
+from huiqi.platform.auth.principal import SYSTEM as SYSTEM
+from huiqi.platform.auth.principal import Principal as Principal
 from huiqi.platform.auth.throttle import AUTH_ACTIONS_ZH, LoginLimits
 from huiqi.platform.db import WRITE_TX, utcnow
 from huiqi.platform.errors import ApiError
@@ -25,32 +27,6 @@ _hasher = PasswordHasher()
 # A valid hash to verify against when the username is unknown, so the timing of a failed login
 # does not reveal which usernames exist.
 _DUMMY_HASH = _hasher.hash("not-a-password")
-
-
-@dataclass(frozen=True)
-class Principal:
-    user_id: int
-    username: str
-    role: str
-    enterprise_id: int | None = None
-    district: str | None = None
-    units: tuple[str, ...] = field(default_factory=tuple)
-
-    @classmethod
-    def of(cls, user: User) -> Principal:
-        return cls(
-            user.id,
-            user.username,
-            user.role,
-            user.enterprise_id,
-            user.district,
-            tuple(user.units or ()),
-        )
-
-
-SYSTEM = Principal(0, "system", "admin")
-# the actor of a login attempt that has no account yet (the attempted name is in the record)
-ANONYMOUS = Principal(0, "anonymous", "anonymous")
 
 
 def hash_password(password: str) -> str:

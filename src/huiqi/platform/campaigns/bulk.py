@@ -1,7 +1,7 @@
 """A campaign's candidates in bulk: credit check, case JSON and evaluation for thousands of firms
 with a handful of queries and one columnar evaluation per batch.
 
-Each case is built exactly as `engine.build_case` builds one firm's case (same keys, same
+Each case is built exactly as `engine.case_of_firm` builds one firm's case (same keys, same
 values, same order of years, recognitions and projects), and evaluated by the rules core's
 batch path (`evaluate_cases`), whose answer for each case is the one a single evaluation gives
 (tests/rules/test_batch.py; tests/platform/test_campaign_exact.py checks it again here).
@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, any_, bindparam, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.models import AWARDED, Application
@@ -39,6 +40,14 @@ def chunks(ids: Sequence[int], size: int = CHUNK) -> Iterator[Sequence[int]]:
         yield ids[i : i + size]
 
 
+def among(db: Session, column: Any, ids: Sequence[int]) -> Any:
+    """`column IN ids`: on PostgreSQL as `= ANY(array)`, one parameter however many ids (no
+    thousands of bound values to render, send and plan for each batch)."""
+    if db.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer)))
+    return column.in_(ids)
+
+
 def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
     """Firms the credit check blocks (as `credit.service.check` decides for one firm)."""
     if not get_parameter(db, "credit.block_enabled"):
@@ -56,10 +65,10 @@ def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
     return blocked
 
 
-def build_cases(
+def cases_of_firms(
     db: Session, ids: Sequence[int], fiscal_year: int, day: dt.date
 ) -> dict[int, dict[str, Any]]:
-    """enterprise id -> the case JSON `engine.build_case` gives for it."""
+    """enterprise id -> the case JSON `engine.case_of_firm` gives for it."""
     out: dict[int, dict[str, Any]] = {}
     for part in chunks(sorted(set(ids))):
         out.update(_build_chunk(db, part, fiscal_year, day))
@@ -72,14 +81,14 @@ def _build_chunk(
     last_penalty = dict(
         db.execute(
             select(Penalty.enterprise_id, func.max(Penalty.decided_on))
-            .where(Penalty.enterprise_id.in_(ids))
+            .where(among(db, Penalty.enterprise_id, ids))
             .group_by(Penalty.enterprise_id)
         ).all()
     )
     last_major_penalty = dict(
         db.execute(
             select(Penalty.enterprise_id, func.max(Penalty.decided_on))
-            .where(Penalty.enterprise_id.in_(ids), Penalty.major.is_(True))
+            .where(among(db, Penalty.enterprise_id, ids), Penalty.major.is_(True))
             .group_by(Penalty.enterprise_id)
         ).all()
     )
@@ -88,7 +97,7 @@ def _build_chunk(
         select(
             Enterprise.id, Enterprise.name, Enterprise.credit_code, Enterprise.district,
             Enterprise.industry, Enterprise.size, Enterprise.is_software, Enterprise.credit_status,
-        ).where(Enterprise.id.in_(ids))
+        ).where(among(db, Enterprise.id, ids))
     ):  # fmt: skip
         enterprise: dict[str, Any] = {
             "name": e.name,
@@ -116,7 +125,7 @@ def _build_chunk(
         select(
             AnnualFigure.enterprise_id, AnnualFigure.year, AnnualFigure.revenue_fen,
             AnnualFigure.rd_expense_fen,
-        ).where(AnnualFigure.enterprise_id.in_(ids)).order_by(AnnualFigure.year)
+        ).where(among(db, AnnualFigure.enterprise_id, ids)).order_by(AnnualFigure.year)
     ):  # fmt: skip
         figs = {}
         if f.revenue_fen is not None:
@@ -128,7 +137,7 @@ def _build_chunk(
         select(
             Recognition.enterprise_id, Recognition.kind, Recognition.level,
             Recognition.granted_on, Recognition.name,
-        ).where(Recognition.enterprise_id.in_(ids)).order_by(Recognition.id)
+        ).where(among(db, Recognition.enterprise_id, ids)).order_by(Recognition.id)
     ):  # fmt: skip
         cases[r.enterprise_id]["recognitions"].append(
             {
@@ -140,7 +149,7 @@ def _build_chunk(
         )
     for pr in db.execute(
         select(Project.enterprise_id, Project.id, Project.kind, Project.name, Project.fields)
-        .where(Project.enterprise_id.in_(ids))
+        .where(among(db, Project.enterprise_id, ids))
         .order_by(Project.id)
     ):
         item: dict[str, Any] = {"id": str(pr.id), "kind": pr.kind, "name": pr.name}
@@ -154,7 +163,7 @@ def _build_chunk(
         select(
             Application.enterprise_id, Application.measure_id, Application.fiscal_year,
             Application.decided_amount_fen, Application.project_id,
-        ).where(Application.enterprise_id.in_(ids), Application.status.in_(AWARDED))
+        ).where(among(db, Application.enterprise_id, ids), Application.status.in_(AWARDED))
         .order_by(Application.id)
     ):  # fmt: skip
         cases[a.enterprise_id]["prior_awards"].append(

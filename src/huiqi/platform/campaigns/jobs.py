@@ -11,21 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action
-from huiqi.platform.applications.models import Application
+from huiqi.platform.applications.models import Application, frozen_snapshot
 from huiqi.platform.applications.schemas import ApplicationOut
 from huiqi.platform.applications.service import snapshot
 from huiqi.platform.audit.service import record, record_many
-from huiqi.platform.bulk_insert import insert_rows, reserve_ids
+from huiqi.platform.bulk_insert import JsonText, insert_rows, reserve_ids
 from huiqi.platform.campaigns import bulk
+from huiqi.platform.campaigns.freeze import freeze_all
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.clock import business_today
@@ -45,9 +48,10 @@ BATCH = 2000  # cases per columnar evaluation, and per progress report
 class Frozen:
     enterprise_id: int
     project_id: int | None
-    facts: dict[str, Any]
-    evaluation: dict[str, Any]
+    facts: JsonText  # serialised once, in the freezing worker, and written as it is
+    evaluation: JsonText
     amount_fen: int
+    district: str | None
 
 
 def compute(
@@ -79,13 +83,28 @@ def compute(
         )
     frozen: list[Frozen] = []
     mismatches = 0
-    for start in range(0, len(todo), BATCH):
-        part = todo[start : start + BATCH]
-        cases = bulk.build_cases(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
-        facts = [cases[c.enterprise_id] for c in part]
-        rows = bulk.evaluate_rows(pol, facts, camp.measure_id, [c.project_id for c in part])
-        for cand, case, (status, amount, evaluation) in zip(part, facts, rows, strict=True):
-            if status != "eligible" or amount != cand.amount_fen:
+    parts = [todo[start : start + BATCH] for start in range(0, len(todo), BATCH)]
+    districts: dict[int, str] = {}
+
+    def batches() -> Iterator[tuple[list[dict[str, Any]], list[int | None]]]:
+        for part in parts:
+            cases = bulk.cases_of_firms(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
+            for eid, case in cases.items():
+                districts[eid] = case["enterprise"]["district"]
+            yield [cases[c.enterprise_id] for c in part], [c.project_id for c in part]
+
+    done = 0
+
+    def report(n: int) -> None:
+        nonlocal done
+        done += n
+        if ctx is not None:
+            ctx.progress(done, len(todo), f"已冻结 {done:,} / {len(todo):,} 份候选申报的快照")
+
+    results = freeze_all(pol, camp.measure_id, batches(), len(todo), report)
+    for part, answers in zip(parts, results, strict=True):
+        for cand, answer in zip(part, answers, strict=True):
+            if answer.status != "eligible" or answer.amount_fen != cand.amount_fen:
                 # the columnar screen and the case evaluation disagree: push nothing rather
                 # than a wrong amount, and say so in the log and the job's result
                 log.warning(
@@ -95,43 +114,51 @@ def compute(
                 )
                 mismatches += 1
                 continue
-            frozen.append(Frozen(cand.enterprise_id, cand.project_id, case, evaluation, amount))
-        if ctx is not None:
-            done = min(start + BATCH, len(todo))
-            ctx.progress(done, len(todo), f"已冻结 {done:,} / {len(todo):,} 份候选申报的快照")
+            frozen.append(
+                Frozen(
+                    cand.enterprise_id, cand.project_id, answer.facts, answer.evaluation,
+                    cand.amount_fen, districts[cand.enterprise_id],
+                )
+            )  # fmt: skip
     return screened, frozen, mismatches
 
 
 def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_name: str) -> int:
     """Write candidates, pushes and audit entries in bulk; returns the number pushed."""
     pol = get_policy()
+    # keys and statuses only: a re-run finds tens of thousands of frozen candidates, whose
+    # snapshots need not be loaded; the few drafts it takes over are loaded whole below
     existing = {
-        (a.enterprise_id, a.project_key): a
-        for a in db.scalars(
-            select(Application).where(
+        (eid, key): (app_id, status)
+        for app_id, eid, key, status in db.execute(
+            select(
+                Application.id, Application.enterprise_id, Application.project_key,
+                Application.status,
+            ).where(
                 Application.measure_id == camp.measure_id,
                 Application.fiscal_year == camp.fiscal_year,
             )
         )
-    }
+    }  # fmt: skip
     now = utcnow()
     new_rows: list[dict[str, Any]] = []
     drafts: list[tuple[Application, Frozen]] = []
     for f in frozen:
         have = existing.get((f.enterprise_id, f.project_id or 0))
-        if have is not None and have.status != "draft":
+        if have is not None and have[1] != "draft":
             continue  # the firm applied while the campaign was screening
         if have is not None:
-            drafts.append((have, f))
+            draft = db.get(Application, have[0])
+            assert draft is not None
+            drafts.append((draft, f))
             continue
         new_rows.append(
             {
                 "enterprise_id": f.enterprise_id, "measure_id": camp.measure_id,
                 "fiscal_year": camp.fiscal_year, "project_id": f.project_id,
-                "project_key": f.project_id or 0, "source": "campaign", "policy_id": pol.id,
-                "policy_version": pol.version, "facts": f.facts, "evaluation": f.evaluation,
-                "engine_status": "eligible", "engine_amount_fen": f.amount_fen,
-                "created_by": actor_name, "district": f.facts["enterprise"]["district"],
+                "project_key": f.project_id or 0, "source": "campaign",
+                **frozen_snapshot(pol, f.facts, f.evaluation, "eligible", f.amount_fen),
+                "created_by": actor_name, "district": f.district,
                 "idempotency_key": None, "requested_amount_fen": None,
                 "decided_amount_fen": None, "decision_reason": None, "statement": "",
                 "submitted_at": now, "first_submitted_at": None, "application_date": None,
@@ -145,10 +172,9 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
     for app, f in drafts:
         before = snapshot(app)
         for name, value in {
-            "facts": f.facts, "evaluation": f.evaluation, "engine_status": "eligible",
-            "engine_amount_fen": f.amount_fen, "policy_id": pol.id,
-            "policy_version": pol.version, "source": "campaign", "created_by": actor_name,
-            "district": f.facts["enterprise"]["district"],
+            **frozen_snapshot(pol, orjson.loads(bytes(f.facts)),
+                              orjson.loads(bytes(f.evaluation)), "eligible", f.amount_fen),
+            "source": "campaign", "created_by": actor_name, "district": f.district,
         }.items():  # fmt: skip
             setattr(app, name, value)
         lifecycle.move(db, app, p, Action.OFFER, before=before)
@@ -169,13 +195,37 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
         bucket = rollup.bucket_of(camp.fiscal_year, rule.target.value, now, None, None)
         if bucket is not None:
             rollup.add_counts(db, [(bucket, len(new_rows), 0)])
-        for row in new_rows:
-            after = ApplicationOut.model_validate(row).model_dump(mode="json")
+        for row, after in zip(new_rows, application_views(new_rows), strict=True):
             audit.append((rule.audit, "application", row["id"], None, after))
             pushes.append(_push(camp, row["enterprise_id"], row["id"], now))
     insert_rows(db, CampaignPush.__table__, pushes)
-    record_many(db, p, audit)
+    record_many(db, p, audit, json_ready=True)
     return len(pushes)
+
+
+def application_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`ApplicationOut.model_validate(row).model_dump(mode="json")` of each row, validated
+    once: the rows differ only in ints, strings and None (kept as they are in JSON); their
+    dates and times are one shared value, dumped once with the first row."""
+    if not rows:
+        return []
+    first = rows[0]
+    template = ApplicationOut.model_validate(first).model_dump(mode="json")
+    plain = [k for k in template if isinstance(first[k], (int, str)) or first[k] is None]
+    shared = [k for k in template if k not in plain]
+    out = []
+    for row in rows:
+        view = dict(template)
+        for k in plain:
+            value = row[k]
+            if not (isinstance(value, (int, str)) or value is None) or isinstance(value, bool):
+                return [ApplicationOut.model_validate(r).model_dump(mode="json") for r in rows]
+            view[k] = value
+        for k in shared:
+            if row[k] != first[k]:
+                return [ApplicationOut.model_validate(r).model_dump(mode="json") for r in rows]
+        out.append(view)
+    return out
 
 
 def _push(camp: Campaign, enterprise_id: int, app_id: int, now: dt.datetime) -> dict[str, Any]:

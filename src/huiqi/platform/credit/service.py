@@ -7,7 +7,7 @@ look-back window (months) and that reading are runtime parameters an admin may c
 because they differ between guidelines. The rules engine applies the same rule to the same
 facts (huiqi.rules.standard.credit_in_good_standing): a penalty exactly N months before the
 claim date is outside the window. Every case the platform evaluates carries the current
-parameters as the engine's readings (`credit_readings`, through engine.build_case), so an
+parameters as the engine's readings (`credit_readings`, through engine.case_of_firm), so an
 admin's change moves the gate and the engine together.
 """
 
@@ -26,20 +26,26 @@ from huiqi.platform.clock import business_today
 from huiqi.platform.credit.models import PlatformParameter
 from huiqi.platform.enterprises.models import Enterprise, Penalty
 from huiqi.platform.errors import ApiError
-from huiqi.platform.policy import DEFAULT_EXPERT_MEASURES, get_policy
+from huiqi.platform.policy import get_policy
 from huiqi.rules.standard import CREDIT_SOURCE
 
 DEFAULTS: dict[str, Any] = {
     "credit.block_enabled": True,
     "credit.penalty_months": 36,
     "credit.block_any_penalty": False,
-    "review.expert_measures": DEFAULT_EXPERT_MEASURES,
+    "review.expert_measures": None,  # the policy package's expert_measures (policy.yaml)
 }
+
+
+def default_of(key: str) -> Any:
+    if key == "review.expert_measures":
+        return list(get_policy().expert_measures)
+    return DEFAULTS[key]
 
 
 def get_parameter(db: Session, key: str) -> Any:
     row = db.get(PlatformParameter, key)
-    return row.value if row is not None else DEFAULTS[key]
+    return row.value if row is not None else default_of(key)
 
 
 def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
@@ -67,7 +73,7 @@ def set_parameter(db: Session, actor: Principal, key: str, value: Any) -> None:
             raise ApiError(422, "unknown_measure", f"政策中没有措施 {'、'.join(unknown)}", "value")
         value = sorted(set(value))
     row = db.get(PlatformParameter, key)
-    before = row.value if row is not None else DEFAULTS[key]
+    before = row.value if row is not None else default_of(key)
     if row is None:
         db.add(PlatformParameter(key=key, value=value))
     else:

@@ -11,15 +11,16 @@ one transaction: existing firms are updated and new ones inserted in batches (Po
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.bulk_insert import insert_rows, reserve_ids
+from huiqi.platform.bulk_insert import insert_columns, is_postgres, reserve_ids
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import AnnualFigure, Enterprise
 from huiqi.platform.errors import ApiError, forbidden
@@ -178,6 +179,9 @@ def validate(raw: list[dict[str, Any]]) -> tuple[Columns, list[dict[str, str]]]:
 
 
 def _ids_by_code(db: Session, codes: list[str]) -> dict[str, int]:
+    if is_postgres(db):  # one query with the codes as one array parameter
+        query = text("SELECT credit_code, id FROM enterprises WHERE credit_code = ANY(:codes)")
+        return {code: eid for code, eid in db.execute(query, {"codes": codes})}
     found: dict[str, int] = {}
     for i in range(0, len(codes), 5000):
         part = codes[i : i + 5000]
@@ -202,12 +206,15 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
     old = [i for i in range(cols.n) if codes[i] in known]
     if new:
         ids = reserve_ids(db, Enterprise.__table__, len(new))
-        rows = [
-            {"id": eid, **{f: v[f][i] for f in FIELDS}, "extra": {}, "created_at": now,
-             "updated_at": now}
-            for eid, i in zip(ids, new, strict=True)
-        ]  # fmt: skip
-        insert_rows(db, Enterprise.__table__, rows)
+        everyone = len(new) == cols.n
+        columns: dict[str, Sequence[Any]] = {
+            "id": ids,
+            **{f: v[f] if everyone else [v[f][i] for i in new] for f in FIELDS},
+            "extra": [{}] * len(new),
+            "created_at": [now] * len(new),
+            "updated_at": [now] * len(new),
+        }
+        insert_columns(db, Enterprise.__table__, columns)
         known.update(zip((codes[i] for i in new), ids, strict=True))
     if old:
         db.execute(
@@ -229,17 +236,29 @@ def write(db: Session, p: Principal, filename: str, cols: Columns) -> tuple[int,
                 )
             )
         )
-    fig_new: list[dict[str, Any]] = []
+    fig_new: list[int] = []
     fig_upd: list[dict[str, Any]] = []
+    fig_eid: list[int] = []
     for i in with_year:
         eid, year = known[codes[i]], cols.year[i]
         assert year is not None
-        values = {"revenue_fen": cols.revenue[i], "rd_expense_fen": cols.rd_expense[i]}
         if (eid, year) in have:
+            values = {"revenue_fen": cols.revenue[i], "rd_expense_fen": cols.rd_expense[i]}
             fig_upd.append({"id": have[(eid, year)], **values})
         else:
-            fig_new.append({"enterprise_id": eid, "year": year, **values, "extra": {}})
-    insert_rows(db, AnnualFigure.__table__, fig_new)
+            fig_new.append(i)
+            fig_eid.append(eid)
+    insert_columns(
+        db,
+        AnnualFigure.__table__,
+        {
+            "enterprise_id": fig_eid,
+            "year": [cols.year[i] for i in fig_new],
+            "revenue_fen": [cols.revenue[i] for i in fig_new],
+            "rd_expense_fen": [cols.rd_expense[i] for i in fig_new],
+            "extra": [{}] * len(fig_new),
+        },
+    )
     if fig_upd:
         db.execute(update(AnnualFigure), fig_upd)
     created, updated = len(new), len(old)
@@ -262,18 +281,6 @@ def read_and_validate(filename: str, content: bytes, max_rows: int = MAX_ROWS) -
         err.errors = errors[:200]
         raise err
     return cols
-
-
-def import_file(
-    db: Session, p: Principal, filename: str, content: bytes, max_rows: int = MAX_ROWS
-) -> tuple[int, int]:
-    """Validate and write in the caller's session, all or nothing (commits)."""
-    if p.role != "admin":
-        raise forbidden("只有管理员可以批量导入企业")
-    cols = read_and_validate(filename, content, max_rows)
-    created, updated = write(db, p, filename, cols)
-    db.commit()
-    return created, updated
 
 
 def start_import(

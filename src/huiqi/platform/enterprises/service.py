@@ -219,8 +219,20 @@ def validate_project_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]
     return out
 
 
+BOARD_PROJECT_KIND = "scenario_challenge"
+
+
 def add_project(db: Session, p: Principal, enterprise_id: int, data: s.ProjectIn) -> Project:
     ent = get_visible(db, p, enterprise_id, for_update=True)
+    if data.kind == BOARD_PROJECT_KIND:
+        # its facts (total investment, assessment passed and date) are the bureau's 考核认定:
+        # the 揭榜挂帅 board records the project when it assesses it (challenges.assessment)
+        raise ApiError(
+            422,
+            "board_project",
+            "揭榜挂帅项目由揭榜挂帅平台在考核认定实施成功后自动建立，不能手工录入",
+            "kind",
+        )
     fields = validate_project_fields(data.kind, data.fields)
     proj = Project(enterprise_id=ent.id, name=data.name, kind=data.kind, fields=fields)
     db.add(proj)
@@ -263,6 +275,15 @@ def delete(db: Session, p: Principal, enterprise_id: int) -> None:
             409,
             "has_applications",
             "该企业已有申报记录，不能删除（可保留档案备查）",
+            "enterprise_id",
+        )
+    from huiqi.platform.challenges.models import ChallengeParty
+
+    if db.scalar(select(ChallengeParty.id).where(ChallengeParty.enterprise_id == ent.id).limit(1)):
+        raise ApiError(
+            409,
+            "has_challenge_bids",
+            "该企业参与了揭榜挂帅揭榜（牵头单位或联合体成员），不能删除（可保留档案备查）",
             "enterprise_id",
         )
     before = snapshot(ent)

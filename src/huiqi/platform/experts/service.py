@@ -15,9 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.access import get_visible_app
 from huiqi.platform.applications.lifecycle import Action, Status
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, select, text, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
@@ -290,12 +290,3 @@ def reap_expired(db: Session) -> list[int]:
             kind_of(job.kind).ended(db, job)
     db.commit()
     return touched
-
-
-def active_count(db: Session) -> int:
-    """Queued or running jobs (for health pages)."""
-    return int(
-        db.execute(
-            text("SELECT count(*) FROM jobs WHERE status IN ('queued', 'running')")
-        ).scalar_one()
-    )

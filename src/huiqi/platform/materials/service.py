@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.access import get_visible_app
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.enterprises.models import Enterprise

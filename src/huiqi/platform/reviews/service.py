@@ -18,7 +18,7 @@ from huiqi.platform.applications.service import get_visible_app
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import commit_amount, warning
 from huiqi.platform.credit.service import check as credit_check
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts.service import OPINION_ZH, for_application, needs_expert
@@ -68,7 +68,7 @@ def recheck(db: Session, app: Application) -> dict[str, Any]:
     """Re-evaluate the frozen facts against awards granted since: the "already rewarded?" check."""
     ent = db.get(Enterprise, app.enterprise_id)
     assert ent is not None
-    current = build_case(db, ent, app.fiscal_year, exclude_application_id=app.id)
+    current = case_of_firm(db, ent, app.fiscal_year, exclude_application_id=app.id)
     case = {**app.facts, "prior_awards": current["prior_awards"]}
     out = evaluate_measure(case, app.measure_id, app.project_id)
     credit = credit_check(db, ent)

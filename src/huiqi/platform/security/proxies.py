@@ -112,8 +112,3 @@ def request_host(scope: Scope, proxies: TrustedProxies | None = None) -> str:
         if fwd:
             return fwd.split(",")[0].strip().lower()
     return (_header(scope, b"host") or "").lower()
-
-
-def is_https(conn: HTTPConnection | Scope) -> bool:
-    scope: Scope = conn.scope if isinstance(conn, HTTPConnection) else conn
-    return request_scheme(scope) == "https"

@@ -24,7 +24,7 @@ from huiqi.platform.budgets.service import commit_amount, release_amount
 from huiqi.platform.clock import business_today
 from huiqi.platform.credit.service import ensure_not_blocked
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import build_case, evaluate_measure
+from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import get_policy
@@ -154,7 +154,7 @@ def issue(db: Session, p: Principal, data: s.VoucherIn) -> Voucher:
     db.add(project)
     db.flush()
     db.refresh(ent)
-    case = build_case(db, ent, edition.year, today)
+    case = case_of_firm(db, ent, edition.year, today)
     # the 划型 decided from the firm's records, not the size it declared
     case["enterprise"]["size"] = sized.size
     out = evaluate_measure(case, MEASURE, project.id)

@@ -21,8 +21,8 @@ from fastapi.testclient import TestClient
 
 from huiqi.platform.clock import business_today
 from huiqi.platform.demo import WAN, seed_applications
-from tests.platform.jobs_support import drain
-from tests.web.conftest import login
+from tests.helpers.jobs import drain
+from tests.helpers.web import login
 
 API = "/api/v1"
 ROLES = (
@@ -152,6 +152,15 @@ def build_world(app: FastAPI) -> dict[str, Any]:
     job_url = r.headers["location"]
     drain(app)  # what the job worker process does
     assert c["analyst"].get(job_url + "?format=json").json()["job"]["state"] == "done"
+    # a 揭榜 on the demo board's first task, with an expert invited to score it
+    task = _ok(firm.get(f"{API}/challenges/board"))["batches"][0]["tasks"][0]
+    bid = {"plan": "分两期实施", "budget_fen": 300 * WAN,
+           "milestones": [{"title": "一期上线", "due": "2024-09-30"}]}  # fmt: skip
+    bid_id = _ok(firm.post(f"{API}/challenges/tasks/{task['id']}/bids", json=bid))["id"]
+    experts = _ok(c["admin"].get(f"{API}/users"))
+    expert1 = next(u["id"] for u in experts if u["username"] == "expert1")
+    invite = {"expert_ids": [expert1]}
+    _ok(c["city_jx"].post(f"{API}/challenges/bids/{bid_id}/experts", json=invite))
     for client in c.values():
         client.close()
     return {

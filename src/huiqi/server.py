@@ -1,4 +1,9 @@
-"""`huiqi serve`: the demo in one command, or a production server that checks before it starts.
+"""The whole site: the platform's API and the zh-CN pages in one app, and `huiqi serve`.
+
+This module is the composition root: the platform (huiqi.platform) knows nothing of the pages
+(huiqi.web); `create_app` here builds the API app and mounts the pages on it.
+
+`huiqi serve`: the demo in one command, or a production server that checks before it starts.
 
 Demo (the default, HUIQI_DEMO=1): upgrade the schema, seed the demo data (idempotent), print the
 logins, serve. Production (`--production` or HUIQI_PRODUCTION=1): refuse to start when the demo
@@ -14,7 +19,20 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fastapi import FastAPI
+
+from huiqi.platform.app import create_api_app
 from huiqi.platform.settings import PlatformSettings, database_url_from_env
+from huiqi.web.routes import mount
+
+
+def create_app(database_url: str | None = None, seed_demo: bool = False, **options: Any) -> FastAPI:
+    """The platform's API under /api/v1 with the zh-CN pages at the site root. The arguments
+    are those of huiqi.platform.app.create_api_app (settings, migrate_schema, run_jobs)."""
+    app = create_api_app(database_url, seed_demo, **options)
+    mount(app)
+    return app
+
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -111,8 +129,6 @@ def serve(
         # before prometheus_client is imported anywhere: it picks its storage at import
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir(settings))
 
-    from huiqi.platform.app import create_app
-
     if settings.demo:
         from huiqi.platform.demo import DEMO_TODAY
 
@@ -199,5 +215,5 @@ def _print_banner(host: str, port: int, url: str, settings: PlatformSettings) ->
         print(f"  {username:<12} {role:<17} {name}", flush=True)
 
 
-if __name__ == "__main__":  # python -m huiqi.platform.server [port]
+if __name__ == "__main__":  # python -m huiqi.server [port]
     raise SystemExit(serve(port=int(sys.argv[1]) if len(sys.argv) > 1 else 8000))

@@ -1,0 +1,43 @@
+"""The zh-CN site in tests: an app with the demo data, a page login, a free port."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from huiqi.server import create_app
+from tests.helpers.calendar import cover_next_year
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+def make_app(tmp: Path, *, run_jobs: bool = False) -> FastAPI:
+    app = create_app(f"sqlite:///{tmp / 'web.db'}", seed_demo=True, run_jobs=run_jobs)
+    cover_next_year(app)
+    return app
+
+
+def login(client: TestClient, username: str, password: str = "demo123") -> None:
+    r = client.post(
+        "/login", data={"username": username, "password": password}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def session_client(application: FastAPI, username: str, **kwargs: Any) -> TestClient:
+    """A browser-like client logged in through the login page (session cookie set)."""
+    c = TestClient(application, **kwargs)
+    r = c.post("/login", data={"username": username, "password": "demo123"}, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    return c
