@@ -166,6 +166,8 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
                     row[name] = _date(rng)
                 elif ftype == "flag":
                     row[name] = bool(rng.random() < 0.7)
+                elif ftype == "integer":
+                    row[name] = int(rng.integers(0, 10_001)) if rng.random() < 0.9 else None
                 else:
                     row[name] = str(rng.choice(["municipal", "provincial", "national", "district",
                                                 "special_fund", "financing"]))  # fmt: skip
@@ -204,6 +206,7 @@ def random_registry(seed: int, firms: int = 40) -> dict[str, pa.Table]:
     types = {k: money for k, t in _field_types().items() if t == "money"}
     types.update({k: pa.date32() for k, t in _field_types().items() if t == "date"})
     types.update({k: pa.bool_() for k, t in _field_types().items() if t == "flag"})
+    types.update({k: pa.int64() for k, t in _field_types().items() if t == "integer"})
     types.update(year=pa.int32(), fiscal_year=pa.int32(), amount=money, revenue=money,
                  rd_expense=money, date=pa.date32(), as_of=pa.date32(),
                  last_penalty_date=pa.date32(), last_major_penalty_date=pa.date32(),

@@ -91,7 +91,7 @@ def measure_rows(policy: Policy, spec: MeasureSpec, part: RegistryPart) -> Measu
     good = ~part.bad
     src = spec.source
     if src.type == "enterprise":
-        case = np.flatnonzero(good)
+        case = np.arange(part.n) if not part.bad.any() else np.flatnonzero(good)
         frame = base_frame(part, case)
         project, project_known = np.full(len(case), None, dtype=object), np.zeros(len(case), bool)
     elif src.type == "recognition":
@@ -160,8 +160,10 @@ def _bookkeeping(
 ) -> None:
     """prior_paid / prior_count (the measure's prior rule) and the best other-policy award."""
     n = len(case)
-    paid = np.zeros(n, dtype=np.int64)
-    count = np.zeros(n, dtype=np.int64)
+    # Most registries (every flat file) carry no awards and no other-policy awards: then these
+    # columns are constants, read-only broadcast views that cost nothing per row.
+    paid: IntArray = frame.constant(0, np.int64)
+    count: IntArray = frame.constant(0, np.int64)
     aw = part.awards
     if spec.prior != "none" and len(aw.case) and n:
         sel = (aw.cols["measure"][0] == spec.id) & ~part.bad[aw.case]
@@ -180,10 +182,10 @@ def _bookkeeping(
         pos, found = _lookup(uniq, rows_key)
         paid = np.where(found, sums[pos] if len(uniq) else 0, 0)
         count = np.where(found, counts[pos] if len(uniq) else 0, 0)
-    best = np.zeros(n, dtype=np.int64)
-    best_known = np.zeros(n, dtype=np.bool_)
-    name = np.full(n, None, dtype=object)
-    paid_other = np.zeros(n, dtype=np.bool_)
+    best: IntArray = frame.constant(0, np.int64)
+    best_known: BoolArray = frame.constant(False, np.bool_)
+    name: ObjArray = frame.constant(None, object)
+    paid_other: BoolArray = frame.constant(False, np.bool_)
     ot = part.others
     if len(ot.case) and n:
         sel = (ot.cols["measure"][0] == spec.id) & ~part.bad[ot.case]
@@ -197,10 +199,10 @@ def _bookkeeping(
             best_known = found
             name = np.where(found, ot.cols["policy"][0][sel][top][pos], np.array(None))
             paid_other = found & ot.cols["paid"][0][sel][top][pos]
-    ones = np.ones(n, dtype=np.bool_)
-    frame.put(PRIOR_PAID, paid.astype(np.int64), ones)
-    frame.put(PRIOR_COUNT, count.astype(np.int64), ones)
-    frame.put(OTHER_BEST, best.astype(np.int64), best_known)
+    ones = frame.constant(True, np.bool_)
+    frame.put(PRIOR_PAID, np.asarray(paid, dtype=np.int64), ones)
+    frame.put(PRIOR_COUNT, np.asarray(count, dtype=np.int64), ones)
+    frame.put(OTHER_BEST, np.asarray(best, dtype=np.int64), best_known)
     frame.put(OTHER_POLICY, name, best_known)
     frame.put(OTHER_PAID, paid_other, best_known)
 
