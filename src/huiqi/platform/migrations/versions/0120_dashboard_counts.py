@@ -6,7 +6,7 @@ to support — both only for awarded applications). The application writers keep
 this migration fills it once with the same GROUP BY that `huiqi db rebuild-dashboard` runs.
 
 Revision ID: 0120
-Revises: 0100
+Revises: 0070
 Create Date: 2026-12-01 18:50:00
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from sqlalchemy.orm import Session
 
 revision: str = "0120"
-down_revision: str | None = "0100"
+down_revision: str | None = "0070"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
