@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import service as apps
@@ -260,3 +260,53 @@ def test_pages_link_their_neighbours_and_json_twins_carry_the_cursor(scaled: Fas
         assert got == sorted(got) and len(got) == len(set(got))
         r = c.get("/api/v1/applications", params={"cursor": "%%%"}, headers=h)
         assert r.status_code == 422 and r.json()["errors"][0]["path"] == "cursor"
+
+
+def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
+    """待我办理's total, a firm's drafts and a 公示 batch's size are COUNTs over every page."""
+    with scaled.state.sessionmaker() as db:
+        totals = {}
+        for name in ("district_dh", "city_jx", "admin"):
+            p = who(db, name)
+            rows, _ = walk(lambda c, n, p=p: apps.queue_page(db, p, cursor=c, limit=n), 7)
+            assert apps.queue_count(db, p) == len(rows)
+            totals[name] = len(rows)
+        assert totals["district_dh"] > 7 and totals["admin"] > totals["district_dh"]
+        firm = db.scalar(
+            select(Application.enterprise_id)
+            .where(Application.status == "draft")
+            .order_by(Application.enterprise_id)
+        )
+        assert firm is not None
+        owner = Principal(user_id=0, username="firm", role="enterprise", enterprise_id=firm)
+        mine, _ = walk(lambda c, n: apps.firm_page(db, owner, firm, cursor=c, limit=n), 2)
+        drafts = sum(r.app.status == "draft" for r in mine)
+        assert apps.firm_counts(db, owner, firm) == (len(mine), drafts) and drafts >= 1
+        # an officer never counts the firm's private drafts
+        assert apps.firm_counts(db, who(db, "admin"), firm) == (len(mine) - drafts, 0)
+        biggest = (
+            select(NoticeItem.batch_id)
+            .group_by(NoticeItem.batch_id)
+            .order_by(func.count().desc(), NoticeItem.batch_id)
+            .limit(1)
+        )
+        batch = db.get(NoticeBatch, db.scalar(biggest))
+        assert batch is not None
+        items, _ = walk(lambda c, n: notices.items_page(db, batch, cursor=c, limit=n), 5)
+        assert notices.items_count(db, batch) == len(items) > 5
+        batch_id, last_item = batch.id, items[-1].application_id
+    with TestClient(scaled) as c:
+        _login(c, "district_dh")
+        body = c.get("/officer/queue?limit=3", headers={"Accept": "application/json"}).json()
+        assert len(body["queue"]) == 3 and body["queue_total"] == totals["district_dh"]
+        assert (
+            f"待我办理（共 {totals['district_dh']} 条，本页 3 条"
+            in c.get("/officer/queue?limit=3").text
+        )
+        # the batch's size over all pages; its application numbers are what the objection
+        # form asks for (test_notice_pages objects to an item on a later page)
+        page = c.get(f"/notices/{batch_id}?limit=5")
+        assert f"名单共 {len(items)} 项" in page.text
+        assert f">{last_item}</td>" not in page.text  # the last item is on a later page
+        twin = c.get(f"/notices/{batch_id}?limit=5", headers={"Accept": "application/json"})
+        assert twin.json()["items_total"] == len(items)

@@ -245,7 +245,7 @@ def test_enterprise_offer_and_objection(new_page: Any) -> None:
     other = new_page()
     login(other, "enterprise2")  # a competitor objects during 公示, by real name
     other.goto(f"/notices/{STATE['batch2']}")
-    other.get_by_label("被异议的申报").select_option(str(STATE["apps"][1]))
+    other.get_by_label("被异议的申报编号").fill(str(STATE["apps"][1]))
     other.get_by_label("真实姓名").fill("李")
     other.get_by_role("button", name="提交异议").click()
     assert "请填写真实姓名" in other.locator("#e-real_name").inner_text()

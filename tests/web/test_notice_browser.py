@@ -55,7 +55,7 @@ def test_citizen_objects_without_login_with_a_pdf(new_page: Any) -> None:
     page = new_page(390, 844)  # a phone, no login
     page.goto(f"/notices/{batch_id}")
     assert "已扣除法定节假日" in page.locator("#period").inner_text()
-    page.get_by_label("被异议的申报").select_option(str(app_id))
+    page.get_by_label("被异议的申报编号").fill(str(app_id))
     page.get_by_label("真实姓名").fill("王小明")
     page.get_by_label("居民身份证号码").fill("110105194912310021")  # wrong check digit
     page.get_by_label("手机号码").fill("１３８１２３４５６７８")  # full-width, as phones type it

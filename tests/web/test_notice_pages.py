@@ -100,3 +100,26 @@ def test_an_empty_form_shows_every_error_beside_its_field(client_for: Any) -> No
     html = anon.post(f"/notices/{batch_id}/public-objections", data={}).text
     for name in paths:
         assert f'id="e-{name}"' in html
+
+
+def test_the_objection_names_the_application_by_number_checked_against_the_batch(
+    client_for: Any,
+) -> None:
+    """The list is paged, so the form does not offer the page's items: it asks for the
+    application's number (shown in the list) and the server checks it is in this batch."""
+    batch_id, app_id = listed_application(client_for)
+    ent: TestClient = client_for("enterprise2")
+    html = ent.get(f"/notices/{batch_id}?limit=1").text
+    assert '<select id="f-application_id"' not in html
+    assert 'id="f-application_id" name="application_id" type="text"' in html
+    assert "名单共 1 项" in html and f">{app_id}</td>" in html
+    form = {"real_name": "张三", "contact": "13800000000", "reason": "金额与事实不符。",
+            "evidence": "见年报"}  # fmt: skip
+    r = ent.post(f"/notices/{batch_id}/objections", data={**form, "application_id": "999999"})
+    assert r.status_code == 422
+    assert 'id="e-application_id"' in r.text and "该申报不在本批公示名单中" in r.text
+    assert 'value="999999"' in r.text  # what was typed is kept
+    r = ent.post(f"/notices/{batch_id}/objections", data={**form, "application_id": "abc"})
+    assert r.status_code == 422 and "请填写被异议申报的编号" in r.text
+    r = ent.post(f"/notices/{batch_id}/objections", data={**form, "application_id": str(app_id)})
+    assert r.status_code == 200 and "异议已提交" in r.text

@@ -45,6 +45,24 @@ def upgrade(database_url: str | None) -> None:
     click.echo(f"数据库已是最新版本 {', '.join(sorted(after))}（升级前：{was}）")
 
 
+@db.command("rebuild-dashboard")
+@DB_URL_OPTION
+def rebuild_dashboard(database_url: str | None) -> None:
+    """从申报记录重新计算分析看板的汇总表 dashboard_counts（一个事务内完成，可随时运行）。"""
+    from sqlalchemy.orm import Session
+
+    from huiqi.platform.dashboard.rollup import rebuild
+
+    engine = make_engine(database_url_from_env(database_url))
+    try:
+        with Session(engine) as session:
+            buckets = rebuild(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    click.echo(f"分析看板汇总表已重建：{buckets:,} 个分组")
+
+
 @db.command("current")
 @DB_URL_OPTION
 def current(database_url: str | None) -> None:

@@ -14,6 +14,7 @@ from huiqi.platform.challenges.models import (
     ChallengeTask,
 )
 from huiqi.platform.credit.models import PlatformParameter
+from huiqi.platform.dashboard.rollup import DashboardCount
 from huiqi.platform.db import Base
 from huiqi.platform.enterprises.models import (
     AnnualFigure,
@@ -77,6 +78,7 @@ __all__ = [
     "ChallengeTask",
     "ClassStandard",
     "CreditCommitment",
+    "DashboardCount",
     "Document",
     "DocumentRequest",
     "Enterprise",

@@ -18,11 +18,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, false, text
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, frozen_snapshot
+from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, Application, frozen_snapshot
 from huiqi.platform.bulk_insert import insert_rows
+from huiqi.platform.dashboard import rollup
 from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.rules.credit_code import make_credit_code
 
@@ -221,4 +222,12 @@ def seed_applications(
             text("SELECT setval(pg_get_serial_sequence('applications', 'id'), :v)"),
             {"v": start + count - 1},
         )
+    rollup.apply_where(db, seeded_range(out))
     return out
+
+
+def seeded_range(apps: Seeded) -> ColumnElement[bool]:
+    """The seeded applications (consecutive ids), for the dashboard rollup's bulk updates."""
+    if not len(apps.ids):
+        return false()
+    return Application.id.between(int(apps.ids[0]), int(apps.ids[-1]))

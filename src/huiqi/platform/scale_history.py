@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.anchor import head_mac
 from huiqi.platform.audit.models import AuditHead
 from huiqi.platform.audit.service import GENESIS, entry_hash
 from huiqi.platform.budgets.models import BudgetPool
-from huiqi.platform.scale import WAN, Seeded, _insert
+from huiqi.platform.dashboard import rollup
+from huiqi.platform.scale import WAN, Seeded, _insert, seeded_range
 
 DAY = dt.timedelta(days=1)
 PASSED_DISTRICT = {"district_passed", "expert_review", "city_passed", "approved", "rejected",
@@ -76,11 +78,16 @@ def seed_history(db: Session, apps: Seeded, *, actor: str = "scale") -> dict[str
             steps.append((app_id, "decision", "reject", "不符合条件", actor, {}, when + 20 * DAY))
         elif status in AWARDED:
             steps.append((app_id, "decision", "approve", "", actor, {}, when + 20 * DAY))
+    # the decisions give awarded applications their month of approval: retract their rollup
+    # buckets, write the steps, add them back with the month
+    awarded = seeded_range(apps) & Application.status.in_(sorted(AWARDED))
+    rollup.apply_where(db, awarded, -1)
     _insert_chunked(
         db, "review_steps",
         ["application_id", "stage", "outcome", "opinion", "reviewer", "details", "created_at"],
         steps,
     )  # fmt: skip
+    rollup.apply_where(db, awarded)
     counts = {"review_steps": len(steps)}
     counts.update(_notices(db, apps, actor))
     counts.update(_campaigns(db, apps, actor))

@@ -91,7 +91,7 @@ def measure_rows(policy: Policy, spec: MeasureSpec, part: RegistryPart) -> Measu
     good = ~part.bad
     src = spec.source
     if src.type == "enterprise":
-        case = np.flatnonzero(good)
+        case = np.arange(part.n) if not part.bad.any() else np.flatnonzero(good)
         frame = base_frame(part, case)
         project, project_known = np.full(len(case), None, dtype=object), np.zeros(len(case), bool)
     elif src.type == "recognition":

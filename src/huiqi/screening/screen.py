@@ -97,7 +97,13 @@ def screen_batch(
         spec = policy.measures.get(mid)
         if spec is not None:  # a reform may switch a measure off: it then pays nothing
             result = evaluate_rows(policy, spec, measure_rows(policy, spec, part), part)
-            np.add.at(amount, result.case, result.amount)
+            if spec.source.type == "enterprise" and len(result.case) == part.n:
+                # a firm-level measure over a batch with no bad row: one result per row, in
+                # row order (measure_rows takes every row), so the awards are the column
+                # itself; ufunc.at would cost ~30 ms per million rows
+                amount = np.asarray(result.amount, dtype=np.int64)
+            else:
+                np.add.at(amount, result.case, result.amount)
         total += amount
         awards[mid] = amount if good is None else amount[good]
     codes = batch.column("credit_code")

@@ -38,13 +38,16 @@ def applications_page(
         cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", "")),
     )  # fmt: skip
     rows = [app_row(r.app) for r in mine.items]
+    total, draft_count = apps.firm_counts(db, user.principal, user.principal.enterprise_id or -1)
     for row in rows:
         if row["status"] == "draft":
             # one key per rendering of the form: a double click on 提交 submits once
             row["idempotency_key"] = uuid.uuid4().hex
     data = {
         "applications": rows,
-        "drafts": sum(r["status"] == "draft" for r in rows),
+        # over all pages, not just this one
+        "drafts": draft_count,
+        "total": total,
         "pages": pager(request, mine),
         "next_cursor": mine.next_cursor,
     }

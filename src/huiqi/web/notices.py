@@ -75,6 +75,7 @@ def _detail(
     data: dict[str, Any] = {
         "batch": _batch(b, beijing_today()),
         "items": items,
+        "items_total": notices.items_count(db, b),  # every page, for the objection form
         "pages": pager(request, found),
         "next_cursor": found.next_cursor,
         # only whoever may close it sees the button (another bureau's officer does not)

@@ -66,6 +66,7 @@ def queue(
     limit: str = "",
 ) -> Response:
     todo = apps.queue_page(db, user.principal, cursor=cursor or None, limit=limit_of(limit))
+    waiting = apps.queue_count(db, user.principal)
     done = apps.others_page(
         db,
         user.principal,
@@ -83,6 +84,7 @@ def queue(
     data = {
         "scope": scope,
         "queue": queue_rows,
+        "queue_total": waiting,  # over all pages
         "others": other_rows,
         "queue_page": pager(request, todo),
         "others_page": pager(request, done, "others_cursor"),

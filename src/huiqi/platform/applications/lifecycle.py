@@ -31,6 +31,7 @@ from huiqi.platform.applications.statuses import STATUS_ZH as STATUS_ZH
 from huiqi.platform.applications.statuses import Status as Status
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.principal import Principal
+from huiqi.platform.dashboard import rollup
 from huiqi.platform.errors import ApiError, forbidden
 
 
@@ -330,6 +331,8 @@ def move(
     for key, value in changes.items():
         setattr(app, key, value)
     db.flush()
+    # the dashboard's counts move in the same transaction (None: the row is new)
+    rollup.on_change(db, None if new else before, app)
     record(db, p, audit or rule.audit, "application", app.id, before, snapshot(app))
     return rule
 

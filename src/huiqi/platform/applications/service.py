@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -387,6 +387,23 @@ def queue_page(
         lambda r: (r[0].submitted_at, r[0].id), cursor=cursor, limit=limit, scalars=False,
     )  # fmt: skip
     return _app_rows(page)
+
+
+def queue_count(db: Session, p: Principal) -> int:
+    """How many applications wait for this officer in all (not just the page): a COUNT over
+    the same partial queue index, bounded by the officer's scope."""
+    statuses = QUEUE_STATUSES.get(p.role, ())
+    q = scope_query(p).where(Application.status.in_(statuses))
+    return int(db.scalar(q.with_only_columns(func.count()).order_by(None)) or 0)
+
+
+def firm_counts(db: Session, p: Principal, enterprise_id: int) -> tuple[int, int]:
+    """(all applications, drafts) of one firm as `p` may see them, over every page: a COUNT
+    through the (enterprise_id, id) index, a firm having a handful of rows."""
+    q = scope_query(p).where(Application.enterprise_id == enterprise_id)
+    drafts = func.count(case((Application.status == "draft", 1)))
+    total, draft_count = db.execute(q.with_only_columns(func.count(), drafts).order_by(None)).one()
+    return int(total), int(draft_count)
 
 
 def others_page(

@@ -32,6 +32,7 @@ from huiqi.platform.campaigns.freeze import freeze_all
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
 from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.clock import business_today
+from huiqi.platform.dashboard import rollup
 from huiqi.platform.db import utcnow
 from huiqi.platform.engine import platform_policy
 from huiqi.platform.jobs.kinds import JobKind, register
@@ -190,6 +191,10 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
             row["id"] = app_id
             row["status"] = rule.target.value
         insert_rows(db, Application.__table__, new_rows)
+        # the dashboard's counts, in the same transaction: all new rows share one bucket
+        bucket = rollup.bucket_of(camp.fiscal_year, rule.target.value, now, None, None)
+        if bucket is not None:
+            rollup.add_counts(db, [(bucket, len(new_rows), 0)])
         for row, after in zip(new_rows, application_views(new_rows), strict=True):
             audit.append((rule.audit, "application", row["id"], None, after))
             pushes.append(_push(camp, row["enterprise_id"], row["id"], now))

@@ -1,8 +1,9 @@
 """Dashboard figures (budget use per measure / district / year, red at >= 90%, trend by month).
 
-Every figure is an aggregate the database computes (GROUP BY), so the page reads a few dozen
-result rows whatever the number of applications; Python only adds up the per-pool rows and
-draws the chart. Amounts are integer fen; months are Beijing months.
+Every figure is read from the rollup table `dashboard_counts` (dashboard/rollup.py), kept
+current in the transaction of every application write, so the page reads a few hundred rows
+whatever the number of applications; Python adds them up and draws the chart.
+Amounts are integer fen; months are Beijing months.
 """
 
 from __future__ import annotations
@@ -10,29 +11,20 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
-from huiqi.platform.applications.models import AWARDED, Application
+from huiqi.platform.applications.models import AWARDED
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.budgets.service import pool_out
-from huiqi.platform.enterprises.models import Enterprise
+from huiqi.platform.dashboard.rollup import DashboardCount
 from huiqi.platform.policy import get_policy
-from huiqi.platform.reviews.models import ReviewStep
 
 WARN = 90
 
 
 def _pct(part: int, whole: int) -> int:
     return part * 100 // whole if whole else 0
-
-
-def beijing_month(db: Session, column: Any) -> ColumnElement[str]:
-    """'YYYY-MM' of a UTC timestamp column in Beijing time (UTC+8 all year, no summer time)."""
-    if db.get_bind().dialect.name == "postgresql":
-        local = func.timezone(literal_column("'Asia/Shanghai'"), column)
-        return func.to_char(local, literal_column("'YYYY-MM'"))
-    return func.strftime("%Y-%m", column, "+8 hours")
 
 
 def pools(db: Session, fiscal_year: int | None, units: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -60,28 +52,27 @@ def by_year(pool_rows: list[dict[str, Any]]) -> dict[int, dict[str, int]]:
     return dict(sorted(years.items()))
 
 
+def _year(fiscal_year: int | None) -> ColumnElement[bool]:
+    return DashboardCount.fiscal_year == fiscal_year if fiscal_year else true()
+
+
 def by_district(
     db: Session, fiscal_year: int | None, years: dict[int, dict[str, int]]
 ) -> list[dict[str, Any]]:
     """Awarded amount and count per (district of the firm, fiscal year). Districts hold no pool
     of their own: their bar is their share of the year's budget."""
+    c = DashboardCount
     q = (
-        select(
-            Enterprise.district,
-            Application.fiscal_year,
-            func.coalesce(func.sum(Application.decided_amount_fen), 0),
-            func.count(),
-        )
-        .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .where(Application.status.in_(AWARDED))
-        .group_by(Enterprise.district, Application.fiscal_year)
-        .order_by(Application.fiscal_year, Enterprise.district)
+        select(c.district, c.fiscal_year, func.sum(c.amount_fen), func.sum(c.applications))
+        .where(c.status.in_(AWARDED))
+        .group_by(c.fiscal_year, c.district)
+        .having(func.sum(c.applications) > 0)
+        .order_by(c.fiscal_year, c.district)
+        .where(_year(fiscal_year))
     )
-    if fiscal_year:
-        q = q.where(Application.fiscal_year == fiscal_year)
     out = []
     for district, fy, summed, n in db.execute(q):
-        amount = int(summed or 0)  # coalesce()d in SQL; typed nullable by the column
+        amount = int(summed or 0)
         total = years.get(fy, {}).get("total_fen", 0)
         pct = _pct(amount, total)
         out.append(
@@ -89,7 +80,7 @@ def by_district(
                 "district": district,
                 "fiscal_year": fy,
                 "committed_fen": amount,
-                "applications": n,
+                "applications": int(n),
                 "budget_fen": total,
                 "used_percent": pct,
                 "hot": pct >= WARN,
@@ -99,43 +90,34 @@ def by_district(
 
 
 def status_counts(db: Session) -> dict[str, int]:
-    q = (
-        select(Application.status, func.count())
-        .where(Application.status != "draft")  # firms' unsent drafts are private
-        .group_by(Application.status)
-    )
-    return {s: int(n) for s, n in db.execute(q)}
+    """Applications per status (the rollup never holds the firms' private drafts)."""
+    c = DashboardCount
+    q = select(c.status, func.sum(c.applications)).group_by(c.status)
+    return {s: int(n) for s, n in db.execute(q) if n}
 
 
 def monthly_committed(db: Session, fiscal_year: int | None) -> dict[str, int]:
     """Awarded amount by Beijing month of the latest approval. Only applications still awarded
     count: a decision undone by an objection during 公示 released its budget."""
-    latest = (
-        select(
-            Application.decided_amount_fen.label("amount"),
-            func.max(ReviewStep.created_at).label("at"),
-        )
-        .join(ReviewStep, ReviewStep.application_id == Application.id)
-        .where(
-            Application.status.in_(AWARDED),
-            ReviewStep.stage == "decision",
-            ReviewStep.outcome == "approve",
-        )
-        .group_by(Application.id, Application.decided_amount_fen)
+    c = DashboardCount
+    q = (
+        select(c.approved_month, func.sum(c.amount_fen))
+        .where(c.status.in_(AWARDED), c.approved_month != "")
+        .group_by(c.approved_month)
+        .having(func.sum(c.applications) > 0)
+        .where(_year(fiscal_year))
     )
-    if fiscal_year:
-        latest = latest.where(Application.fiscal_year == fiscal_year)
-    sub = latest.subquery()
-    month = beijing_month(db, sub.c.at)
-    q = select(month, func.coalesce(func.sum(sub.c.amount), 0)).group_by(month)
-    return {m: int(v) for m, v in db.execute(q)}
+    return {m: int(v or 0) for m, v in db.execute(q)}
 
 
 def monthly_submitted(db: Session, fiscal_year: int | None) -> dict[str, int]:
-    month = beijing_month(db, Application.submitted_at)
-    q = select(month, func.count()).where(Application.status != "draft").group_by(month)
-    if fiscal_year:
-        q = q.where(Application.fiscal_year == fiscal_year)
+    c = DashboardCount
+    q = (
+        select(c.submitted_month, func.sum(c.applications))
+        .group_by(c.submitted_month)
+        .having(func.sum(c.applications) > 0)
+        .where(_year(fiscal_year))
+    )
     return {m: int(n) for m, n in db.execute(q)}
 
 

@@ -61,7 +61,7 @@ class ObjectionIn(BaseModel):
         "contact": "请填写联系电话或邮箱（至少 5 位）",
         "reason": "请写明异议事实与理由（至少 5 个字）",
         "evidence": "请提供证据说明或材料链接",
-        "application_id": "请选择被异议的申报",
+        "application_id": "请填写被异议申报的编号（名单“申报编号”一列）",
     }
     model_config = ConfigDict(extra="forbid")
     application_id: int = Field(ge=1, le=2**31 - 1)

@@ -188,6 +188,13 @@ def items_page(
     )
 
 
+def items_count(db: Session, batch: NoticeBatch) -> int:
+    """How many applications the batch lists (all pages): an index-only COUNT on
+    (batch_id, id)."""
+    q = select(func.count()).select_from(NoticeItem).where(NoticeItem.batch_id == batch.id)
+    return int(db.scalar(q) or 0)
+
+
 def batches_page(
     db: Session, *, cursor: str | None = None, limit: int | None = None
 ) -> Page[NoticeBatch]:
