@@ -247,6 +247,9 @@ OPEN = {
     ("GET", "/api/v1/matching/lists/{list_id}/export.xlsx"),
     ("GET", "/api/v1/matching/events"),
     ("GET", "/api/v1/matching/events/{event_id}"),
+    # the 揭榜挂帅 board: published tasks and their results are public
+    ("GET", "/api/v1/challenges/board"),
+    ("GET", "/api/v1/challenges/tasks/{task_id}"),
 }
 
 
@@ -275,6 +278,10 @@ def test_every_endpoint_needs_login(client: TestClient) -> None:
                 "contact_id",
                 "list_id",
                 "event_id",
+                "task_id",
+                "bid_id",
+                "report_id",
+                "index",
             ):
                 url = url.replace("{" + name + "}", "1")
             url = url.replace("{year}", "2023").replace("{action}", "admit")

@@ -33,6 +33,7 @@ from huiqi.platform.audit.service import record
 from huiqi.platform.auth.principal import Principal
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.lifecycle_table import transitions_markdown
 
 
 class Actor(StrEnum):
@@ -339,21 +340,9 @@ def move(
 
 def table_markdown() -> str:
     """The table as Markdown, for docs/platform.md (a test keeps the two identical)."""
-    lines = [
-        "| 当前状态 | 操作 | 下一状态 | 谁可以办理 | 条件（守卫） | 审计动作 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in TABLE:
-        src = f"{status_zh(t.source)}（`{t.source}`）" if t.source else "（新申报）"
-        who = "、".join(ACTOR_ZH[a] for a in t.actors)
-        guards = "、".join(f"`{g}`" for g in t.guards) or "—"
-        lines.append(
-            f"| {src} | {t.label}（`{t.action}`） | {status_zh(t.target)}（`{t.target}`） "
-            f"| {who} | {guards} | `{t.audit}` |"
-        )
-    lines += ["", "| 守卫 | 含义 |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in GUARDS.items()]
-    return "\n".join(lines)
+    return transitions_markdown(
+        TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新申报）", guards=GUARDS
+    )
 
 
 def check_batch(

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.lifecycle_table import transitions_markdown
 
 # The bureau that publishes the board (policy: 市经信局 is the responsible unit of 3.6.1).
 BOARD_UNIT = "市经信局"
@@ -197,16 +198,4 @@ def move(
 
 def table_markdown() -> str:
     """The table as Markdown, for docs/programmes/challenges.md."""
-    lines = [
-        "| 当前状态 | 操作 | 下一状态 | 谁可以办理 | 条件（守卫） | 审计动作 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in TABLE:
-        src = f"{status_zh(t.source)}（`{t.source}`）" if t.source else "（新揭榜）"
-        who = "、".join(ACTOR_ZH[a] for a in t.actors)
-        guards = "、".join(f"`{g}`" for g in t.guards) or "—"
-        lines.append(
-            f"| {src} | {t.label} | {status_zh(t.target)}（`{t.target}`） | {who} | {guards} "
-            f"| `{t.audit}` |"
-        )
-    return "\n".join(lines)
+    return transitions_markdown(TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新揭榜）")

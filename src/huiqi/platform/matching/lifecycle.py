@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.lifecycle_table import transitions_markdown
 
 TASK_ID = "5.3.T1"  # 每年召开数字经济供需对接大会并发布供需清单
 
@@ -235,18 +236,6 @@ def move(
 
 def table_markdown() -> str:
     """The entry table as Markdown, for docs/programmes/matching.md (a test compares)."""
-    lines = [
-        "| 当前状态 | 操作 | 下一状态 | 谁可以办理 | 条件（守卫） | 审计动作 |",
-        "|---|---|---|---|---|---|",
-    ]
-    for t in TABLE:
-        src = f"{status_zh(t.source)}（`{t.source}`）" if t.source else "（新条目）"
-        who = "、".join(ACTOR_ZH[a] for a in t.actors)
-        guards = "、".join(f"`{g}`" for g in t.guards) or "—"
-        lines.append(
-            f"| {src} | {t.label}（`{t.action}`） | {status_zh(t.target)}（`{t.target}`） "
-            f"| {who} | {guards} | `{t.audit}` |"
-        )
-    lines += ["", "| 守卫 | 含义 |", "|---|---|"]
-    lines += [f"| `{name}` | {text} |" for name, text in GUARDS.items()]
-    return "\n".join(lines)
+    return transitions_markdown(
+        TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新条目）", guards=GUARDS
+    )
