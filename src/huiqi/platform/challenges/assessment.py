@@ -24,7 +24,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges import lifecycle, service
 from huiqi.platform.challenges.lifecycle import Action
 from huiqi.platform.challenges.models import ChallengeBid
-from huiqi.platform.challenges.schemas import AssessIn
+from huiqi.platform.challenges.schemas import AssessIn, snapshot
 from huiqi.platform.clock import business_today
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import Enterprise, Project
@@ -64,7 +64,7 @@ def assess(db: Session, p: Principal, bid_id: int, data: AssessIn) -> ChallengeB
         lifecycle.move(db, bid, p, action, **changes)
         db.commit()
         return bid
-    before = service.snapshot(bid)
+    before = snapshot(bid)
     for key, value in changes.items():
         setattr(bid, key, value)
     app = file_claim(db, p, bid)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
+from huiqi.platform.challenges.schemas import snapshot
 from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.lifecycle_table import transitions_markdown
 
@@ -182,8 +183,6 @@ def move(
 ) -> Transition:
     """Take `action`: check status and actor, write the new status (and `changes`) and the
     audit entry named in the table. The caller holds the row's lock and commits."""
-    from huiqi.platform.challenges.service import snapshot
-
     rule = check(p, bid, action, new=new)
     if before is None and not new:
         before = snapshot(bid)

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -178,3 +178,11 @@ class BidOut(BaseModel):
     scores: list[ScoreOut] = []
     reports: list[ReportOut] = []
     allowed: list[str] = Field(default=[], description="当前账号下一步可办理的操作")
+
+
+def snapshot(bid: Any) -> dict[str, Any]:
+    """The bid's audit image: its own fields, without the lists read from other tables."""
+    out = BidOut.model_validate(bid).model_dump(mode="json")
+    for key in ("parties", "scores", "reports", "allowed", "status_zh"):
+        out.pop(key, None)
+    return out

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.challenges import service
+from huiqi.platform.challenges import access
 from huiqi.platform.challenges.lifecycle import Status
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeScore
 from huiqi.platform.challenges.schemas import ScoreIn, ScoreOut
@@ -45,15 +45,15 @@ def conflict_with(db: Session, expert: User, bid: ChallengeBid) -> str | None:
     employer = db.get(Enterprise, expert.enterprise_id)
     if employer is None:
         return None
-    for party in service.parties(db, bid):
+    for party in access.parties(db, bid):
         if party.enterprise_id == employer.id or party.credit_code == employer.credit_code:
             return party.name
     return None
 
 
 def assign(db: Session, p: Principal, bid_id: int, expert_ids: list[int]) -> list[ChallengeScore]:
-    service.ensure_board_officer(p)
-    bid = service.get_bid(db, p, bid_id, lock=True)
+    access.ensure_board_officer(p)
+    bid = access.get_bid(db, p, bid_id, lock=True)
     if bid.status != Status.BID:
         raise ApiError(409, "wrong_status", "只有待评审遴选的揭榜可以邀请专家评分", "bid_id")
     taken = {s.expert_id for s in scores_of(db, bid)}
@@ -86,7 +86,7 @@ def assign(db: Session, p: Principal, bid_id: int, expert_ids: list[int]) -> lis
 def _mine(db: Session, p: Principal, bid_id: int) -> tuple[ChallengeScore, ChallengeBid]:
     if p.role != "expert":
         raise forbidden("只有受邀的专家可以评分")
-    bid = service.get_bid(db, p, bid_id, lock=True)
+    bid = access.get_bid(db, p, bid_id, lock=True)
     row = db.scalar(
         select(ChallengeScore)
         .where(ChallengeScore.bid_id == bid.id, ChallengeScore.expert_id == p.user_id)

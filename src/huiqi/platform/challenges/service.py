@@ -5,22 +5,38 @@ assessment.py. Every write is one transaction with its audit entry."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges import lifecycle
+from huiqi.platform.challenges.access import (
+    bid_query as bid_query,
+)
+from huiqi.platform.challenges.access import (
+    ensure_board_officer as ensure_board_officer,
+)
+from huiqi.platform.challenges.access import (
+    get_bid as get_bid,
+)
+from huiqi.platform.challenges.access import (
+    is_board_officer as is_board_officer,
+)
+from huiqi.platform.challenges.access import (
+    parties as parties,
+)
+from huiqi.platform.challenges.access import (
+    party_enterprises as party_enterprises,
+)
 from huiqi.platform.challenges.lifecycle import BOARD_UNIT, Action, Status
 from huiqi.platform.challenges.models import (
     ChallengeBatch,
     ChallengeBid,
     ChallengeParty,
     ChallengeReport,
-    ChallengeScore,
     ChallengeTask,
 )
 from huiqi.platform.challenges.schemas import (
@@ -32,6 +48,7 @@ from huiqi.platform.challenges.schemas import (
     ReportOut,
     TaskOut,
 )
+from huiqi.platform.challenges.scoring import ensure_scores_in, score_out, scores_of
 from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
@@ -39,23 +56,6 @@ from huiqi.platform.materials.service import Upload
 from huiqi.platform.materials.storage import check_upload, store
 from huiqi.rules.credit_code import validate_credit_code
 from huiqi.rules.errors import InputError
-
-
-def snapshot(bid: ChallengeBid) -> dict[str, Any]:
-    out = BidOut.model_validate(bid).model_dump(mode="json")
-    for key in ("parties", "scores", "reports", "allowed", "status_zh"):
-        out.pop(key, None)
-    return out
-
-
-def is_board_officer(p: Principal) -> bool:
-    return p.role == "admin" or (p.role == "city_officer" and BOARD_UNIT in p.units)
-
-
-def ensure_board_officer(p: Principal) -> None:
-    if not is_board_officer(p):
-        raise forbidden(f"只有{BOARD_UNIT}的审核员或管理员可以办理揭榜挂帅事项")
-
 
 # ---- batches and tasks ---------------------------------------------------------------------
 
@@ -123,44 +123,6 @@ def winner_of(db: Session, task_id: int) -> int | None:
 
 
 # ---- bids ------------------------------------------------------------------------------------
-
-
-def parties(db: Session, bid: ChallengeBid) -> list[ChallengeParty]:
-    q = select(ChallengeParty).where(ChallengeParty.bid_id == bid.id).order_by(ChallengeParty.id)
-    return list(db.scalars(q))
-
-
-def party_enterprises(db: Session, bid: ChallengeBid) -> set[int]:
-    return {x.enterprise_id for x in parties(db, bid) if x.enterprise_id is not None}
-
-
-def bid_query(p: Principal) -> Select[ChallengeBid]:
-    """The bids `p` may read: the board's officers all; a firm those it leads or is a member
-    of; an expert those it is invited to score."""
-    q = select(ChallengeBid)
-    if is_board_officer(p):
-        return q
-    if p.role == "enterprise" and p.enterprise_id is not None:
-        member = select(ChallengeParty.bid_id).where(
-            ChallengeParty.enterprise_id == p.enterprise_id
-        )
-        return q.where(
-            (ChallengeBid.lead_enterprise_id == p.enterprise_id) | ChallengeBid.id.in_(member)
-        )
-    if p.role == "expert":
-        invited = select(ChallengeScore.bid_id).where(ChallengeScore.expert_id == p.user_id)
-        return q.where(ChallengeBid.id.in_(invited))
-    raise forbidden()
-
-
-def get_bid(db: Session, p: Principal, bid_id: int, *, lock: bool = False) -> ChallengeBid:
-    q = bid_query(p).where(ChallengeBid.id == bid_id)
-    if lock:
-        q = q.with_for_update(of=ChallengeBid)
-    bid = db.scalar(q)
-    if bid is None:
-        raise not_found("揭榜", "bid_id")
-    return bid
 
 
 def bids(db: Session, p: Principal, task_id: int | None = None) -> list[ChallengeBid]:
@@ -269,8 +231,6 @@ def _reason(text: str) -> str:
 
 
 def select_bid(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBid:
-    from huiqi.platform.challenges.scoring import ensure_scores_in
-
     bid = get_bid(db, p, bid_id, lock=True)
     lifecycle.check(p, bid, Action.SELECT)
     reason = _reason(reason)
@@ -364,8 +324,6 @@ def report_file(
 
 
 def bid_out(db: Session, p: Principal | None, bid: ChallengeBid) -> BidOut:
-    from huiqi.platform.challenges.scoring import score_out, scores_of
-
     out = BidOut.model_validate(bid)
     out.status_zh = lifecycle.status_zh(bid.status)
     out.parties = [PartyOut.model_validate(x) for x in parties(db, bid)]
