@@ -19,7 +19,7 @@ from huiqi.platform.auth.schemas import UserIn, UserUpdate
 from huiqi.platform.auth.service import check_password
 from huiqi.platform.budgets import service as budgets
 from huiqi.platform.clock import business_today
-from huiqi.platform.credit.service import DEFAULTS, get_parameter, set_parameter
+from huiqi.platform.credit.service import DEFAULTS, default_of, get_parameter, set_parameter
 from huiqi.platform.enterprises import service as ents
 from huiqi.platform.enterprises.schemas import YEAR_MAX, YEAR_MIN
 from huiqi.platform.errors import ApiError, validation_errors
@@ -229,7 +229,7 @@ def parameters_page(
     values = {k: get_parameter(db, k) for k in DEFAULTS}
     data = {
         "parameters": [
-            {"key": k, "label": PARAMETER_ZH.get(k, k), "value": v, "default": DEFAULTS[k]}
+            {"key": k, "label": PARAMETER_ZH.get(k, k), "value": v, "default": default_of(k)}
             for k, v in values.items()
         ]
     }
@@ -245,7 +245,7 @@ def parameters(request: Request, me: AdminUser, db: PageDb) -> Response:
 
 def parameter_value(key: str, text: str) -> Any:
     """A form's text as the parameter's type (the type of its default)."""
-    default = DEFAULTS[key]
+    default = default_of(key)
     if isinstance(default, bool):
         return text == "1"
     if isinstance(default, int):
