@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -177,18 +178,30 @@ def get_visible(db: Session, p: Principal, campaign_id: int) -> Campaign:
     return camp
 
 
-def pushes_for(db: Session, p: Principal, campaign_id: int | None = None) -> list[CampaignPush]:
-    q = select(CampaignPush).order_by(CampaignPush.id)
+if TYPE_CHECKING:
+    from huiqi.platform.pagination import AnySelect
+_Query = TypeVar("_Query", bound="AnySelect")
+
+
+def _in_push_scope(q: _Query, p: Principal, campaign_id: int | None) -> _Query:
+    """The pushes `p` may see (a firm: its own; a city officer: their measures'; an admin:
+    all), optionally of one campaign."""
     if campaign_id is not None:
         q = q.where(CampaignPush.campaign_id == campaign_id)
     if p.role == "enterprise":
-        q = q.where(CampaignPush.enterprise_id == (p.enterprise_id or -1))
-    elif p.role == "city_officer":
-        q = q.join(Campaign, Campaign.id == CampaignPush.campaign_id).where(
+        return q.where(CampaignPush.enterprise_id == (p.enterprise_id or -1))
+    if p.role == "city_officer":
+        return q.join(Campaign, Campaign.id == CampaignPush.campaign_id).where(
             Campaign.measure_id.in_(measures_of_units(p.units))
         )
-    elif p.role != "admin":
+    if p.role != "admin":
         raise forbidden()
+    return q
+
+
+def pushes_for(db: Session, p: Principal, campaign_id: int | None = None) -> list[CampaignPush]:
+    q = select(CampaignPush).order_by(CampaignPush.id)
+    q = _in_push_scope(q, p, campaign_id)
     return list(db.scalars(q.limit(1000)))
 
 
@@ -260,16 +273,7 @@ def pushes_page(
         .join(Enterprise, Enterprise.id == CampaignPush.enterprise_id)
         .join(Application, Application.id == CampaignPush.application_id)
     )
-    if campaign_id is not None:
-        q = q.where(CampaignPush.campaign_id == campaign_id)
-    if p.role == "enterprise":
-        q = q.where(CampaignPush.enterprise_id == (p.enterprise_id or -1))
-    elif p.role == "city_officer":
-        q = q.join(Campaign, Campaign.id == CampaignPush.campaign_id).where(
-            Campaign.measure_id.in_(measures_of_units(p.units))
-        )
-    elif p.role != "admin":
-        raise forbidden()
+    q = _in_push_scope(q, p, campaign_id)
     page = keyset_page(
         db, "pushes", q, [CampaignPush.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
         scalars=False,
