@@ -199,12 +199,6 @@ def _in_push_scope(q: _Query, p: Principal, campaign_id: int | None) -> _Query:
     return q
 
 
-def pushes_for(db: Session, p: Principal, campaign_id: int | None = None) -> list[CampaignPush]:
-    q = select(CampaignPush).order_by(CampaignPush.id)
-    q = _in_push_scope(q, p, campaign_id)
-    return list(db.scalars(q.limit(1000)))
-
-
 def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignPush:
     if p.role != "enterprise":
         raise forbidden("只有企业本身可以确认或放弃免申即享")
