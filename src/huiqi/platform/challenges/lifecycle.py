@@ -19,8 +19,12 @@ from sqlalchemy.orm import Session
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges.schemas import snapshot
-from huiqi.platform.errors import ApiError, forbidden
-from huiqi.platform.lifecycle_table import transitions_markdown
+from huiqi.platform.lifecycle_table import (
+    allowed_rules,
+    find_rule,
+    refuse_unless_actor,
+    transitions_markdown,
+)
 
 # The bureau that publishes the board (policy: 市经信局 is the responsible unit of 3.6.1).
 BOARD_UNIT = "市经信局"
@@ -151,23 +155,14 @@ def acts_as(p: Principal, bid: Any) -> set[Actor]:
 
 def check(p: Principal, bid: Any, action: Action, *, new: bool = False) -> Transition:
     source = None if new else Status(bid.status)
-    rule = _INDEX.get((source, action))
-    if rule is None:
-        raise ApiError(
-            409,
-            "wrong_status",
-            f"揭榜当前状态为“{status_zh(bid.status)}”，不能{ACTION_ZH[action]}",
-            "status",
-        )
-    if not acts_as(p, bid) & set(rule.actors):
-        who = "、".join(ACTOR_ZH[a] for a in rule.actors)
-        raise forbidden(f"“{rule.label}”只能由{who}办理")
+    shown = status_zh(bid.status)
+    rule = find_rule(_INDEX, source, action, noun="揭榜", shown_status=shown, action_zh=ACTION_ZH)
+    refuse_unless_actor(rule, acts_as(p, bid), ACTOR_ZH)
     return rule
 
 
 def allowed(p: Principal, bid: Any) -> list[Transition]:
-    mine = acts_as(p, bid)
-    return [t for t in TABLE if t.source == bid.status and mine & set(t.actors)]
+    return allowed_rules(TABLE, bid.status, acts_as(p, bid))
 
 
 def move(

@@ -24,8 +24,13 @@ from sqlalchemy.orm import Session
 
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.errors import ApiError, forbidden
-from huiqi.platform.lifecycle_table import transitions_markdown
+from huiqi.platform.errors import forbidden
+from huiqi.platform.lifecycle_table import (
+    allowed_rules,
+    find_rule,
+    refuse_unless_actor,
+    transitions_markdown,
+)
 
 TASK_ID = "5.3.T1"  # 每年召开数字经济供需对接大会并发布供需清单
 
@@ -186,25 +191,19 @@ def acts_as(p: Principal, entry: Any) -> set[Actor]:
 
 def check(p: Principal, entry: Any, action: Action, *, new: bool = False) -> Transition:
     source = None if new else Status(entry.status)
-    rule = _INDEX.get((source, action))
-    if rule is None:
-        raise ApiError(
-            409,
-            "wrong_status",
-            f"条目当前状态为“{status_zh(None if new else entry.status)}”，不能{ACTION_ZH[action]}",
-            "status",
-        )
-    if not acts_as(p, entry) & set(rule.actors):
-        who = "、".join(ACTOR_ZH[a] for a in rule.actors)
-        if "own_district" in rule.guards and p.role == "district_officer":
-            raise forbidden(f"“{rule.label}”：{GUARDS['own_district']}")
-        raise forbidden(f"“{rule.label}”只能由{who}办理")
+    shown = status_zh(None if new else entry.status)
+    rule = find_rule(_INDEX, source, action, noun="条目", shown_status=shown, action_zh=ACTION_ZH)
+    mine = acts_as(p, entry)
+    # a district officer may curate, but only their own district's entries: say that
+    outside = not mine & set(rule.actors) and p.role == "district_officer"
+    if outside and "own_district" in rule.guards:
+        raise forbidden(f"“{rule.label}”：{GUARDS['own_district']}")
+    refuse_unless_actor(rule, mine, ACTOR_ZH)
     return rule
 
 
 def allowed(p: Principal, entry: Any) -> list[Transition]:
-    mine = acts_as(p, entry)
-    return [t for t in TABLE if t.source == entry.status and mine & set(t.actors)]
+    return allowed_rules(TABLE, entry.status, acts_as(p, entry))
 
 
 def move(
