@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .frame import BoolArray, Frame, IntArray, is_broadcast
+from .frame import BoolArray, Frame, IntArray, any_true, is_broadcast
 from .parameters import ParameterUse, ParamView
 from .policy import MeasureSpec, Outcome, Policy
 
@@ -97,7 +97,7 @@ def evaluate_measure(
     if spec.prior not in ("none", "once_per_fiscal_year") and outcome.amount is not None:
         prior_rule = _one_time_rule(spec, view)
         pays_more = prior_rule is None or view.flag(prior_rule)
-    if spec.prior != "none" and prior_count is not None and bool(prior_count.any()):
+    if spec.prior != "none" and prior_count is not None and any_true(prior_count):
         has_prior = prior_count > 0
         if spec.prior == "once_per_fiscal_year":
             prior_blocks = has_prior
@@ -127,10 +127,18 @@ def evaluate_measure(
         amount = zero_fen
     else:
         positive = after > 0
-        review = outcome.review if outcome.review is not None else no
-        zero_amount = open_claim & ~positive & ~review
-        ok = open_claim & positive & ~review
-        status = np.where(ok, ELIGIBLE, np.where(open_claim & review, DISCRETIONARY, INELIGIBLE))
+        if outcome.review is None or not any_true(outcome.review):
+            # no row left to review (the usual bulk run): three full-column steps fewer
+            zero_amount = open_claim & ~positive
+            ok = open_claim & positive
+            status = np.where(ok, ELIGIBLE, INELIGIBLE)
+        else:
+            review = outcome.review
+            zero_amount = open_claim & ~positive & ~review
+            ok = open_claim & positive & ~review
+            status = np.where(
+                ok, ELIGIBLE, np.where(open_claim & review, DISCRETIONARY, INELIGIBLE)
+            )
         if frame.has(OTHER_BEST):
             # read (and so cited) whether or not any row has another policy's award, so a
             # case's answer does not depend on the other cases it is evaluated with
@@ -140,7 +148,7 @@ def evaluate_measure(
                 if "jiugao.pay_difference" in view.params
                 else False
             )
-            if bool(other_known.any()):
+            if any_true(other_known):
                 beaten = (other_best >= after) if tie_to_other else (other_best > after)
                 status = np.where(ok & other_known & beaten, EXCLUDED, status)
                 if pay_difference:

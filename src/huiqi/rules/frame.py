@@ -37,6 +37,12 @@ def is_broadcast(column: npt.NDArray[Any]) -> bool:
     return column.size > 1 and column.strides == (0,)
 
 
+def any_true(column: npt.NDArray[Any]) -> bool:
+    """`column.any()`, once per value: on a broadcast column numpy would still visit every
+    row of the view."""
+    return bool(column[:1].any()) if is_broadcast(column) else bool(column.any())
+
+
 def _once_if_constant(fn: Callable[[IntArray], IntArray], days: IntArray) -> IntArray:
     """Calendar arithmetic is costly per element; bulk columns such as as_of are constant."""
     if days.size > 1 and (is_broadcast(days) or bool((days == days[0]).all())):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .conditions import Condition, date_between, format_rate
-from .frame import BoolArray, Frame, IntArray, ObjArray, add_months, days_to_date
+from .frame import BoolArray, Frame, IntArray, ObjArray, add_months, any_true, days_to_date
 from .money import format_yuan, percent_half_up
 from .parameters import ParamView
 
@@ -50,7 +50,7 @@ CREDIT_SOURCE = "信用条件来自申报指南（实施细则）通行要求，
 def _recent(f: Frame, column: str, since: IntArray) -> BoolArray:
     """A penalty decided after `since` (strictly: one exactly N months before is outside)."""
     known = f.known(column)
-    if not f.has(column) or not bool(known.any()):
+    if not f.has(column) or not any_true(known):
         return f.constant(False, np.bool_)
     return known & (f.date(column) > since)
 
@@ -67,7 +67,7 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     block = p.flag("credit.block_serious_discredit")
     months = p.integer("credit.major_penalty_lookback_months")
     any_penalty = p.flag("credit.block_any_penalty")
-    if block and f.has("serious_discredit"):
+    if block and f.has("serious_discredit") and any_true(f.known("serious_discredit")):
         discredit = f.flag("serious_discredit") & f.known("serious_discredit")
     else:
         discredit = f.constant(False, np.bool_)

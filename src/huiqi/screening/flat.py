@@ -27,7 +27,14 @@ from .columns import (
     level_column,
     money_column,
 )
-from .tables import IDENTITY_FIELDS, Children, Col, RegistryPart, level_name_column, text_column
+from .tables import (
+    IDENTITY_FIELDS,
+    Children,
+    Col,
+    RegistryPart,
+    level_names_of_kind,
+    text_column,
+)
 
 PREVIOUS_REVENUE = "revenue_previous_year"  # the fact rows.py builds from annual[fy - 1]
 
@@ -161,25 +168,33 @@ def flat_part(
 def _recognition_rows(
     policy: Policy, held: list[tuple[str, tuple[Any, Any]]], start_days: int
 ) -> Children:
-    cases, kinds, levels = [], [], []
+    cases, kinds, levels, names, named = [], [], [], [], []
     for kind, (level, known) in held:
         rows = np.flatnonzero(known)
         cases.append(rows)
         kinds.append(np.full(len(rows), kind, dtype=object))
         levels.append(level[rows])
-    case = np.concatenate(cases) if cases else np.zeros(0, np.int64)
-    kind_col = np.concatenate(kinds) if kinds else np.zeros(0, dtype=object)
-    level_col = np.concatenate(levels) if levels else np.zeros(0, np.int64)
-    m = len(case)
-    ones = np.ones(m, dtype=np.bool_)
+        name, has_name = level_names_of_kind(policy, kind, level[rows], known[rows])
+        names.append(name)
+        named.append(has_name)
+
+    def joined(parts: list[Any], dtype: Any) -> Any:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    m = sum(len(c) for c in cases)
+    ones = np.broadcast_to(np.array(True), (m,))
     return Children(
-        case,
+        joined(cases, np.int64),
         np.arange(m, dtype=np.int64),
         {
-            "kind": (kind_col, ones),
-            "level": (level_col, ones),
-            "level_name": level_name_column(policy, kind_col, level_col, ones),
-            "project": (np.full(m, None, dtype=object), np.zeros(m, dtype=np.bool_)),
-            "date": (np.full(m, start_days, dtype=np.int64), ones),
+            "kind": (joined(kinds, object), ones),
+            "level": (joined(levels, np.int64), ones),
+            "level_name": (joined(names, object), joined(named, np.bool_)),
+            # a flat file names no project: one site per firm (views, no memory)
+            "project": (
+                np.broadcast_to(np.array(None, dtype=object), (m,)),
+                np.broadcast_to(np.array(False), (m,)),
+            ),
+            "date": (np.broadcast_to(np.array(start_days, dtype=np.int64), (m,)), ones),
         },
     )

@@ -99,9 +99,14 @@ def measure_rows(policy: Policy, spec: MeasureSpec, part: RegistryPart) -> Measu
         sub = (
             rc.take(np.isin(rc.cols["kind"][0], src.kinds) & good[rc.case]) if len(rc.case) else rc
         )
-        if len(sub.case):
+        key = pair_keys([sub.case], [sub.cols["project"][0]])[0] if len(sub.case) else sub.case
+        if len(key) > 1 and not bool((np.diff(key) > 0).all()):
+            # several recognitions of one case (and project): keep the best one
             date, date_known = sub.cols["date"]
-            start, end = window_per_row(policy, part.as_of[sub.case])
+            if len(part.as_of_values) == 1:  # one claim date: the window is two numbers
+                start, end = window_per_row(policy, part.as_of_values)
+            else:
+                start, end = window_per_row(policy, part.as_of[sub.case])
             in_window = (date_known & (date >= start) & (date <= end)).astype(np.int64)
             kind = sub.cols["kind"][0]
             if src.rank_by_level:
@@ -110,7 +115,6 @@ def measure_rows(policy: Policy, spec: MeasureSpec, part: RegistryPart) -> Measu
                 tier = np.zeros(len(kind), dtype=np.int64)
                 for k, r in src.rank.items():
                     tier[kind == k] = r
-            key = pair_keys([sub.case], [sub.cols["project"][0]])[0]
             datekey = np.where(date_known, date, NO_DATE)
             # prefer in-window, then the highest tier, then the latest date; ties: list order
             best = _first_per_key(key, sub.row, -datekey, -tier, -in_window)

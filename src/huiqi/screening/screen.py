@@ -91,11 +91,12 @@ def screen_batch(
     # the usual batch has no bad row: then nothing needs filtering (or copying)
     good = None if not problems.bad.any() else ~problems.bad
     awards: dict[str, np.ndarray] = {}
-    total = np.zeros(part.n, dtype=np.int64)
+    total: np.ndarray | None = None
     for mid in layout.measures:
-        amount = np.zeros(part.n, dtype=np.int64)
         spec = policy.measures.get(mid)
-        if spec is not None:  # a reform may switch a measure off: it then pays nothing
+        if spec is None:  # a reform may switch a measure off: it then pays nothing
+            amount = np.zeros(part.n, dtype=np.int64)
+        else:
             result = evaluate_rows(policy, spec, measure_rows(policy, spec, part), part)
             if spec.source.type == "enterprise" and len(result.case) == part.n:
                 # a firm-level measure over a batch with no bad row: one result per row, in
@@ -103,9 +104,16 @@ def screen_batch(
                 # itself; ufunc.at would cost ~30 ms per million rows
                 amount = np.asarray(result.amount, dtype=np.int64)
             else:
-                np.add.at(amount, result.case, result.amount)
-        total += amount
+                amount = np.zeros(part.n, dtype=np.int64)
+                if len(result.case) < 2 or bool((np.diff(result.case) > 0).all()):
+                    # at most one row per case (a flat file's recognitions): an assignment
+                    amount[result.case] = result.amount
+                else:
+                    np.add.at(amount, result.case, result.amount)
+        total = amount.copy() if total is None else total + amount
         awards[mid] = amount if good is None else amount[good]
+    if total is None:
+        total = np.zeros(part.n, dtype=np.int64)
     codes = batch.column("credit_code")
     if good is not None:
         codes = codes.filter(pa.array(good))

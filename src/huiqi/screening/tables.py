@@ -30,7 +30,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from huiqi.rules.frame import date_to_days
+from huiqi.rules.frame import date_to_days, is_broadcast
 from huiqi.rules.policy import Policy
 
 from .columns import RowProblems, credit_code_column, flag_column, money_column
@@ -103,7 +103,11 @@ class RegistryPart:
     @cached_property
     def as_of_values(self) -> IntArray:
         """The distinct claim dates (usually one): parameters are read once per date."""
-        return np.unique(self.as_of)
+        days = self.as_of
+        if days.strides == (0,) or len(days) == 0:
+            # a flat file's one claim date is a broadcast view: no hash pass over its rows
+            return np.unique(days[:1])
+        return np.unique(days)
 
     @property
     def fiscal_year(self) -> IntArray:
@@ -208,15 +212,31 @@ def level_values(policy: Policy, kind: ObjArray, level: Col, problems: RowProble
 def level_name_column(policy: Policy, kind: ObjArray, ordinal: IntArray, known: BoolArray) -> Col:
     names = np.full(len(kind), None, dtype=object)
     named = np.zeros(len(kind), dtype=np.bool_)
-    for name, fk in policy.recognition_kinds.items():
-        for i, allowed in enumerate(fk.levels):
-            value = allowed if isinstance(allowed, int) else i + 1
-            label = fk.level_names.get(allowed)
-            if label is not None:
-                hit = (kind == name) & known & (ordinal == value)
-                names[hit] = label
-                named |= hit
+    for name in policy.recognition_kinds:
+        rows = np.flatnonzero(kind == name)
+        if len(rows):
+            names[rows], named[rows] = level_names_of_kind(policy, name, ordinal[rows], known[rows])
     return names, named
+
+
+def level_names_of_kind(policy: Policy, kind: str, ordinal: IntArray, known: BoolArray) -> Col:
+    """The level names of rows that all hold one recognition kind: one table lookup, not a
+    comparison per level."""
+    fk = policy.recognition_kinds[kind]
+    labels: dict[int, str] = {}
+    for i, allowed in enumerate(fk.levels):
+        label = fk.level_names.get(allowed)
+        if label is not None:
+            labels[allowed if isinstance(allowed, int) else i + 1] = label
+    if not labels or len(ordinal) == 0:
+        return np.full(len(ordinal), None, dtype=object), np.zeros(len(ordinal), dtype=np.bool_)
+    table = np.full(max(max(labels), 0) + 2, None, dtype=object)  # last slot: out of range
+    for value, label in labels.items():
+        if value >= 0:
+            table[value] = label
+    pos = np.where(known & (ordinal >= 0) & (ordinal < len(table) - 1), ordinal, len(table) - 1)
+    names = table[pos]
+    return names, np.not_equal(names, None)
 
 
 # -- joining child rows to cases ------------------------------------------------------------
@@ -338,7 +358,8 @@ _NONE = np.array(None, dtype=object)  # compared elementwise with an object colu
 
 def pair_keys(cases: list[IntArray], projects: list[ObjArray | None]) -> list[IntArray]:
     """(case, project) pairs of several arrays -> int64 keys in one space (None = 0)."""
-    if all(p is None or not np.not_equal(p, _NONE).any() for p in projects):
+    if all(p is None or not np.not_equal(p[:1] if is_broadcast(p) else p, _NONE).any()
+           for p in projects):  # fmt: skip
         # no project anywhere (a flat file, an enterprise measure): the key is the case, as
         # below with an empty dictionary, without converting Python objects through Arrow
         return [np.asarray(c, dtype=np.int64) for c in cases]
