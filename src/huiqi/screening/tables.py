@@ -231,12 +231,12 @@ def level_names_of_kind(policy: Policy, kind: str, ordinal: IntArray, known: Boo
     if not labels or len(ordinal) == 0:
         return np.full(len(ordinal), None, dtype=object), np.zeros(len(ordinal), dtype=np.bool_)
     table = np.full(max(max(labels), 0) + 2, None, dtype=object)  # last slot: out of range
+    has = np.zeros(len(table), dtype=np.bool_)
     for value, label in labels.items():
         if value >= 0:
-            table[value] = label
+            table[value], has[value] = label, True
     pos = np.where(known & (ordinal >= 0) & (ordinal < len(table) - 1), ordinal, len(table) - 1)
-    names = table[pos]
-    return names, np.not_equal(names, None)
+    return table[pos], has[pos]
 
 
 # -- joining child rows to cases ------------------------------------------------------------
