@@ -38,6 +38,7 @@ REPO = HERE.parent
 PY = sys.executable
 FISCAL_YEAR, AS_OF = "2023", "2024-06-30"
 CONTENDERS = ("huiqi", "openfisca-float32", "openfisca-float64", "numpy")
+BASELINES: dict[str, list[str]] = {}  # "huiqi@<rev>" -> its command (--baseline)
 # The brief allows dropping these two in the benchmark's own processes only.
 DROP_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 
@@ -77,8 +78,25 @@ def child_env() -> dict[str, str]:
     return env
 
 
+def baseline_command(rev: str, dest: Path) -> list[str]:
+    """`huiqi` as it was at commit `rev`: its src/ from `git archive`, run by this interpreter
+    (same packages), so "no worse than before" is measured in the same run, not against a
+    figure from another day on a machine whose speed varies by a third between sessions."""
+    tree = dest / f"huiqi-{rev}"
+    if not tree.exists():
+        tree.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", rev, "src"], cwd=REPO, capture_output=True,
+                                 check=True).stdout  # fmt: skip
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    boot = (f"import sys; sys.path.insert(0, {str(tree / 'src')!r}); "
+            "from huiqi.cli.main import main; sys.argv[0] = 'huiqi'; sys.exit(main())")  # fmt: skip
+    return [PY, "-c", boot]
+
+
 def command_for(contender: str, src: Path, dst: Path, huiqi: list[str] | None) -> list[str]:
-    if contender == "huiqi":
+    if contender.startswith("huiqi@"):
+        huiqi = BASELINES[contender]
+    if contender == "huiqi" or contender.startswith("huiqi@"):
         assert huiqi is not None
         return [*huiqi, "screen", str(src), "-o", str(dst),
                 "--fiscal-year", FISCAL_YEAR, "--as-of", AS_OF]  # fmt: skip
@@ -236,7 +254,7 @@ def bench_size(rows: int, args: argparse.Namespace, huiqi: list[str] | None) -> 
                     r.note = f"failed (exit {code}): {err.strip()}"
                     continue
                 phases = {}
-                if contender != "huiqi":
+                if not contender.startswith("huiqi"):
                     phases = json.loads(stdout.strip().splitlines()[-1])
                 runs[contender].append((wall, peak, others, phases, cpu))
                 if r.wrong is None:
@@ -358,8 +376,19 @@ def main(argv: list[str] | None = None) -> int:
         help="Markdown file (default benchmarks/results/screen-<date>.md)",
     )
     ap.add_argument("--no-save", action="store_true", help="print the table only")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        action="append",
+        default=[],
+        help="also run huiqi as of commit REV (git archive) in the same round-robin, as "
+        "contender huiqi@REV: how this tree compares with an earlier one, same run",
+    )
     args = ap.parse_args(argv)
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    for rev in args.baseline:
+        BASELINES[f"huiqi@{rev}"] = baseline_command(rev, args.data_dir / "baselines")
+        args.contenders.insert(0, f"huiqi@{rev}")
     huiqi = huiqi_command() if "huiqi" in args.contenders else None
     if "huiqi" in args.contenders and huiqi is None:
         print("NOTE: `huiqi screen --help` does not run yet; huiqi is skipped.", flush=True)
