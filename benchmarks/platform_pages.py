@@ -33,6 +33,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("公示 list", "", "/notices"),
     ("公示 batch items", "", "/notices/{batch}"),
     ("payments (district)", "district_dh", "/officer/payments"),
+    ("payments (city)", "city_jx", "/officer/payments"),
+    ("payments (admin)", "admin", "/officer/payments"),
     ("pushes of a campaign", "admin", "/admin/campaigns/{campaign}"),
     ("firm's pushes", "enterprise1", "/enterprise/offers"),
     ("audit list", "admin", "/admin/audit"),
@@ -172,6 +174,37 @@ QUERIES = {
         "SELECT p.id FROM payments p JOIN applications a ON a.id = p.application_id "
         "WHERE p.application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
         "AND district = '东湖高新区') ORDER BY p.id DESC LIMIT 51"
+    ),
+    "payments (city)": (
+        "SELECT p.id FROM payments p JOIN applications a ON a.id = p.application_id "
+        "WHERE p.application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
+        "AND measure_id IN ('2.6.1', '2.6.2', '2.6.3')) ORDER BY p.id DESC LIMIT 51"
+    ),
+    "已拨付合计 (district), summed from payments (before)": (
+        "SELECT coalesce(sum(amount_fen), 0) FROM payments WHERE status = 'paid' AND "
+        "application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
+        "AND district = '东湖高新区')"
+    ),
+    "已拨付合计 (district), from payment_totals": (
+        "SELECT sum(paid_fen) FROM payment_totals WHERE district = '东湖高新区'"
+    ),
+    "已拨付合计 (city), from payment_totals": (
+        "SELECT sum(paid_fen) FROM payment_totals WHERE measure_id IN ('2.6.1', '2.6.2', '2.6.3')"
+    ),
+    "queue total (city), exact COUNT (before)": (
+        "SELECT count(*) FROM applications WHERE status <> 'draft' AND measure_id IN "
+        "('2.6.1', '2.6.2', '2.6.3') AND status IN ('district_passed', 'expert_review', "
+        "'city_passed')"
+    ),
+    "queue total (city), bounded COUNT": (
+        "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
+        "measure_id IN ('2.6.1', '2.6.2', '2.6.3') AND status IN ('district_passed', "
+        "'expert_review', 'city_passed') ORDER BY submitted_at, id LIMIT 1001) s"
+    ),
+    "queue total (admin), bounded COUNT": (
+        "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
+        "status IN ('submitted', 'district_passed', 'expert_review', 'city_passed') "
+        "ORDER BY submitted_at, id LIMIT 1001) s"
     ),
     "ready to pay (district)": (
         "SELECT a.id FROM applications a WHERE a.status <> 'draft' AND a.district = '东湖高新区' "
