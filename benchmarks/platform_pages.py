@@ -6,6 +6,8 @@
     python benchmarks/platform_pages.py bench URL --label after --rounds 20
     # 3. the plans of the list queries (EXPLAIN ANALYZE)
     python benchmarks/platform_pages.py explain URL
+    # 4. per page: every SELECT one request sends, EXPLAIN (ANALYZE, BUFFERS) summed
+    python benchmarks/platform_pages.py plans URL
 
 `bench` uses only what every recent commit has (create_app, the /login form, the page URLs),
 so the same file measures the commit before a change: run it with PYTHONPATH pointing at that
@@ -239,6 +241,99 @@ QUERIES = {
 }
 
 
+def _page_statements(app: Any, client: Any, path: str, headers: dict[str, str]) -> list[Any]:
+    """Every SELECT one request of `path` sends, with its parameters (as the driver got them)."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, Any]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(app.state.engine, "before_cursor_execute", grab)
+    try:
+        client.get(path, headers=headers)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", grab)
+    return statements
+
+
+def _worst_node(plan: dict[str, Any]) -> str:
+    """The plan node that touched the most buffers itself (not counting its children)."""
+    best: tuple[int, str] = (-1, "")
+
+    def own(node: dict[str, Any]) -> int:
+        total = node.get("Shared Hit Blocks", 0) + node.get("Shared Read Blocks", 0)
+        for child in node.get("Plans", []):
+            total -= child.get("Shared Hit Blocks", 0) + child.get("Shared Read Blocks", 0)
+        return total
+
+    def visit(node: dict[str, Any]) -> None:
+        nonlocal best
+        label = node["Node Type"] + (
+            f" on {node['Relation Name']}" if "Relation Name" in node else ""
+        )
+        if "Index Name" in node:
+            label += f" using {node['Index Name']}"
+        label += f" ({node.get('Actual Rows', 0) * node.get('Actual Loops', 1):.0f} rows)"
+        if own(node) > best[0]:
+            best = (own(node), label)
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(plan)
+    return best[1]
+
+
+def plans(url: str, only: str | None) -> None:
+    """Per page: the SELECTs one request sends, EXPLAIN (ANALYZE, BUFFERS) of each, summed:
+    buffers touched does not depend on the machine's load, so it shows whether a page's cost
+    grows with the table where wall-clock under load cannot."""
+    from fastapi.testclient import TestClient
+
+    try:
+        from huiqi.server import create_app
+    except ImportError:
+        from huiqi.platform.app import create_app  # type: ignore[attr-defined,no-redef]
+
+    ids = _first_ids(url)
+    app = create_app(url, migrate_schema=False)
+    clients: dict[str, TestClient] = {}
+    with TestClient(app) as anon:
+        clients[""] = anon
+        for name, user, path in PAGES:
+            if only and not any(part in name for part in only.split(",")):
+                continue
+            if user not in clients:
+                c = TestClient(app)
+                c.post("/login", data={"username": user, "password": "demo123"})
+                clients[user] = c
+            full = path.format(**ids)
+            headers = {"Accept": "application/json"}
+            clients[user].get(full, headers=headers)  # warm
+            found = _page_statements(app, clients[user], full, headers)
+            buffers, ms, worst = 0, 0.0, (0, 0.0, "")
+            with app.state.engine.connect() as conn:
+                raw = conn.connection.driver_connection
+                with raw.cursor() as cur:
+                    for statement, parameters in found:
+                        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                    parameters)  # fmt: skip
+                        doc = cur.fetchone()[0][0]
+                        top = doc["Plan"]
+                        b = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+                        buffers += b
+                        ms += doc["Execution Time"]
+                        if b > worst[0]:
+                            worst = (b, doc["Execution Time"], _worst_node(top))
+            print(json.dumps({name: {"path": full, "selects": len(found), "buffers": buffers,
+                                     "sql_ms": round(ms, 2), "worst_buffers": worst[0],
+                                     "worst_ms": round(worst[1], 2), "worst_node": worst[2]}},
+                             ensure_ascii=False), flush=True)  # fmt: skip
+    app.state.engine.dispose()
+
+
 def explain(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -264,11 +359,16 @@ def main() -> None:
     b.add_argument("--only", default=None)
     e = sub.add_parser("explain")
     e.add_argument("url")
+    pl = sub.add_parser("plans")
+    pl.add_argument("url")
+    pl.add_argument("--only", default=None)
     args = ap.parse_args()
     if args.cmd == "seed":
         seed(args.url, args.firms, args.applications)
     elif args.cmd == "bench":
         bench(args.url, args.label, args.rounds, args.only)
+    elif args.cmd == "plans":
+        plans(args.url, args.only)
     else:
         explain(args.url)
 

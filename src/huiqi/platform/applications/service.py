@@ -391,11 +391,11 @@ def queue_page(
 
 def queue_count(db: Session, p: Principal) -> int:
     """How many applications wait for this officer over all pages, counted through the queue
-    index up to COUNT_CAP + 1 (more means "1000+"): a city bureau's queue can hold tens of
+    indexes up to COUNT_CAP + 1 (more means "1000+"): a city bureau's queue can hold tens of
     thousands at city scale, and an exact COUNT would read all of them on every page view."""
     statuses = QUEUE_STATUSES.get(p.role, ())
     q = scope_query(p).where(Application.status.in_(statuses))
-    return bounded_count(db, q, [Application.submitted_at, Application.id])
+    return bounded_count(db, q)
 
 
 def firm_counts(db: Session, p: Principal, enterprise_id: int) -> tuple[int, int]:
