@@ -23,7 +23,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 PAGES: list[tuple[str, str, str]] = [
@@ -106,7 +106,9 @@ def _time(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
             "cpu_p95_ms": round(cpu[at95], 1), "n": rounds, "status": status}  # fmt: skip
 
 
-def bench(url: str, label: str, rounds: int, only: str | None) -> None:
+def _logged_in_pages(url: str, only: str | None) -> Iterator[tuple[Any, str, Any, str]]:
+    """(app, page name, a client logged in as the page's user, the page's path) for each page
+    in PAGES (or those whose name contains one of the comma-separated `only`)."""
     from fastapi.testclient import TestClient
 
     try:  # the composed app (pages + API); older trees built it in the platform
@@ -116,7 +118,6 @@ def bench(url: str, label: str, rounds: int, only: str | None) -> None:
 
     ids = _first_ids(url)
     app = create_app(url, migrate_schema=False)
-    results: dict[str, Any] = {"label": label, "load_before": load()}
     clients: dict[str, TestClient] = {}
     with TestClient(app) as anon:
         clients[""] = anon
@@ -129,24 +130,26 @@ def bench(url: str, label: str, rounds: int, only: str | None) -> None:
                            follow_redirects=False)  # fmt: skip
                 assert r.status_code == 303, (user, r.status_code)
                 clients[user] = c
-            c = clients[user]
-            full = path.format(**ids)
-            row: dict[str, Any] = {"path": full}
-            for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
-                if full.startswith("/api/") and kind == "html":
-                    continue
-                c.get(full, headers=headers)  # warm: templates, plans, caches
-
-                def call(
-                    full: str = full, headers: dict[str, str] = headers, c: TestClient = c
-                ) -> int:
-                    return c.get(full, headers=headers).status_code
-
-                row[kind] = _time(call, rounds)
-            results[name] = row
-            print(json.dumps({name: row}, ensure_ascii=False), flush=True)
-    results["load_after"] = load()
+            yield app, name, clients[user], path.format(**ids)
     app.state.engine.dispose()
+
+
+def bench(url: str, label: str, rounds: int, only: str | None) -> None:
+    results: dict[str, Any] = {"label": label, "load_before": load()}
+    for _app, name, c, full in _logged_in_pages(url, only):
+        row: dict[str, Any] = {"path": full}
+        for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
+            if full.startswith("/api/") and kind == "html":
+                continue
+            c.get(full, headers=headers)  # warm: templates, plans, caches
+
+            def call(full: str = full, headers: dict[str, str] = headers, c: Any = c) -> int:
+                return c.get(full, headers=headers).status_code
+
+            row[kind] = _time(call, rounds)
+        results[name] = row
+        print(json.dumps({name: row}, ensure_ascii=False), flush=True)
+    results["load_after"] = load()
     print(json.dumps(results, ensure_ascii=False))
 
 
@@ -207,12 +210,12 @@ QUERIES = {
     "queue total (city), bounded COUNT": (
         "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
         "measure_id IN ('2.6.1', '2.6.2', '2.6.3') AND status IN ('district_passed', "
-        "'expert_review', 'city_passed') ORDER BY submitted_at, id LIMIT 1001) s"
+        "'expert_review', 'city_passed') LIMIT 1001) s"
     ),
     "queue total (admin), bounded COUNT": (
         "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
         "status IN ('submitted', 'district_passed', 'expert_review', 'city_passed') "
-        "ORDER BY submitted_at, id LIMIT 1001) s"
+        "LIMIT 1001) s"
     ),
     "ready to pay (district)": (
         "SELECT a.id FROM applications a WHERE a.status <> 'draft' AND a.district = '东湖高新区' "
@@ -296,48 +299,28 @@ def plans(url: str, only: str | None) -> None:
     """Per page: the SELECTs one request sends, EXPLAIN (ANALYZE, BUFFERS) of each, summed:
     buffers touched does not depend on the machine's load, so it shows whether a page's cost
     grows with the table where wall-clock under load cannot."""
-    from fastapi.testclient import TestClient
-
-    try:
-        from huiqi.server import create_app
-    except ImportError:
-        from huiqi.platform.app import create_app  # type: ignore[attr-defined,no-redef]
-
-    ids = _first_ids(url)
-    app = create_app(url, migrate_schema=False)
-    clients: dict[str, TestClient] = {}
-    with TestClient(app) as anon:
-        clients[""] = anon
-        for name, user, path in PAGES:
-            if only and not any(part in name for part in only.split(",")):
-                continue
-            if user not in clients:
-                c = TestClient(app)
-                c.post("/login", data={"username": user, "password": "demo123"})
-                clients[user] = c
-            full = path.format(**ids)
-            headers = {"Accept": "application/json"}
-            clients[user].get(full, headers=headers)  # warm
-            found = _page_statements(app, clients[user], full, headers)
-            buffers, ms, worst = 0, 0.0, (0, 0.0, "")
-            with app.state.engine.connect() as conn:
-                raw = conn.connection.driver_connection
-                with raw.cursor() as cur:
-                    for statement, parameters in found:
-                        cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
-                                    parameters)  # fmt: skip
-                        doc = cur.fetchone()[0][0]
-                        top = doc["Plan"]
-                        b = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
-                        buffers += b
-                        ms += doc["Execution Time"]
-                        if b > worst[0]:
-                            worst = (b, doc["Execution Time"], _worst_node(top))
-            print(json.dumps({name: {"path": full, "selects": len(found), "buffers": buffers,
-                                     "sql_ms": round(ms, 2), "worst_buffers": worst[0],
-                                     "worst_ms": round(worst[1], 2), "worst_node": worst[2]}},
-                             ensure_ascii=False), flush=True)  # fmt: skip
-    app.state.engine.dispose()
+    for app, name, client, full in _logged_in_pages(url, only):
+        headers = {"Accept": "application/json"}
+        client.get(full, headers=headers)  # warm
+        found = _page_statements(app, client, full, headers)
+        buffers, ms, worst = 0, 0.0, (0, 0.0, "")
+        with app.state.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                for statement, parameters in found:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                parameters)  # fmt: skip
+                    doc = cur.fetchone()[0][0]
+                    top = doc["Plan"]
+                    b = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+                    buffers += b
+                    ms += doc["Execution Time"]
+                    if b > worst[0]:
+                        worst = (b, doc["Execution Time"], _worst_node(top))
+        print(json.dumps({name: {"path": full, "selects": len(found), "buffers": buffers,
+                                 "sql_ms": round(ms, 2), "worst_buffers": worst[0],
+                                 "worst_ms": round(worst[1], 2), "worst_node": worst[2]}},
+                         ensure_ascii=False), flush=True)  # fmt: skip
 
 
 def explain(url: str) -> None:
