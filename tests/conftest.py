@@ -2,9 +2,14 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+
+import huiqi.platform.auth.service as auth_service
+import huiqi.platform.demo as demo
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -14,6 +19,22 @@ os.environ.setdefault("HUIQI_DATA_DIR", tempfile.mkdtemp(prefix="huiqi-test-data
 # Claims in most tests carry no documents; the tests of required documents and the signed
 # 信用承诺书 (tests/platform/test_materials*.py and the pages' materials test) switch it on.
 os.environ.setdefault("HUIQI_REQUIRE_MATERIALS", "0")
+
+# The demo accounts' password hash, made with argon2's lightest parameters in tests. Every login
+# verifies it, and with the production parameters (64 MiB, 3 passes) one verification took
+# 0.15-1.5 s of CPU: thousands of logins were a large part of the suite. Logins still go through
+# the real argon2 verification; new and reset passwords (hash_password) keep the production
+# parameters, and servers started as child processes seed with them as in production.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@lru_cache(maxsize=8)
+def _light_demo_hash(password: str) -> str:
+    return _TEST_HASHER.hash(password)
+
+
+auth_service.demo_hash = _light_demo_hash
+demo.demo_hash = _light_demo_hash
 
 
 @pytest.fixture(scope="session")
