@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import HealthCheck, settings
 
 import huiqi.platform.auth.service as auth_service
 import huiqi.platform.demo as demo
@@ -35,6 +36,14 @@ def _light_demo_hash(password: str) -> str:
 
 auth_service.demo_hash = _light_demo_hash
 demo.demo_hash = _light_demo_hash
+
+# Properties keep Hypothesis's default number of examples; what goes is the per-example time
+# limit (200 ms) and the too-slow health check, which on a loaded 2-core machine failed
+# correct code because another process had the CPU.
+settings.register_profile(
+    "huiqi", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("huiqi")
 
 
 @pytest.fixture(scope="session")
