@@ -16,6 +16,7 @@ migrates and seeds as before.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import re
@@ -35,6 +36,7 @@ from huiqi.platform.db import make_engine, make_sessionmaker, migrate
 from huiqi.platform.demo import seed
 
 _SNAPSHOT_DIR = Path(tempfile.mkdtemp(prefix="huiqi-test-snapshots-"))
+atexit.register(shutil.rmtree, _SNAPSHOT_DIR, ignore_errors=True)
 _sqlite_files: dict[str, Path] = {}
 _pg_dumps: dict[str, str | None] = {}  # None: pg_dump could not make one, migrate as before
 _SNAPSHOT_SCHEMA = re.compile(r"hqsnap_[0-9a-f]{12}")
