@@ -271,6 +271,7 @@ _STANDING_FACTS = (
 )
 # key -> (the objects whose ids make the key, the conditions, the parameters they read in order)
 _STANDING_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Condition], list[str]]] = {}
+_STANDING_MEMO_ROWS = 64
 
 
 def enterprise_standing(f: Frame, p: ParamView) -> list[Condition]:
@@ -278,7 +279,11 @@ def enterprise_standing(f: Frame, p: ParamView) -> list[Condition]:
 
     The conditions depend only on the frame's standing columns (by identity: read-only shared
     columns) and the parameters at the date, so a hit reuses them; the parameters are still
-    read through `p`, in the same order, so the measure cites exactly what it would."""
+    read through `p`, in the same order, so the measure cites exactly what it would.
+    Only small frames (a calculator's cases) are memoised: an entry keeps its columns alive,
+    and bulk columns of a million rows must not outlive their batch."""
+    if f.n > _STANDING_MEMO_ROWS:
+        return [*in_scope(f, p), credit_in_good_standing(f, p)]
     held: tuple[Any, ...] = (
         p.params,
         *(a for name in _STANDING_FACTS for a in (f.text(name), f.known(name))),
