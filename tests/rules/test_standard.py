@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from huiqi.policies import load_policy
+from huiqi.policies.wuhan_digital_economy_2022.formulas import SCOPE_SWITCH
 from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.frame import Frame
 from huiqi.rules.parameters import ParamView
@@ -65,14 +66,14 @@ def test_scope_by_credit_code_for_frames_sharing_a_column() -> None:
     p = ParamView(POLICY.parameters, POLICY.window_start)
     division = np.array([420106, 420000, 110108, 420500, 420199, 420200], dtype=np.int64)
     everything = np.ones(6, dtype=np.bool_)
-    (first,) = in_scope(_frame(division, everything), p)
+    (first,) = in_scope(_frame(division, everything), p, switch=SCOPE_SWITCH)
     assert first.passed.tolist() == [True, False, False, False, True, False]
     assert first.known.tolist() == [True, False, True, True, True, True]
     # the same column with another known mask (a second registry part, a filtered frame):
     # worked out again, not taken from the first
     some = np.array([True, True, False, True, False, True])
-    (second,) = in_scope(_frame(division, some), p)
+    (second,) = in_scope(_frame(division, some), p, switch=SCOPE_SWITCH)
     assert second.passed.tolist() == [True, False, False, False, False, False]
     assert second.known.tolist() == [True, False, False, True, False, True]
-    (again,) = in_scope(_frame(division, everything), p)
+    (again,) = in_scope(_frame(division, everything), p, switch=SCOPE_SWITCH)
     assert again.passed.tolist() == first.passed.tolist()

@@ -11,14 +11,13 @@ from huiqi.rules.money import format_wan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Outcome
 from huiqi.rules.standard import (
-    enterprise_standing,
     fixed_basis,
     percent,
     percent_basis,
     within_window,
 )
 
-from .formulas import dated_project, fixed_award, measure, recognised
+from .formulas import dated_project, fixed_award, measure, recognised, standing
 
 RECOGNITION_LEVEL_NAMES = {"municipal": "市级", "provincial": "省级", "national": "国家级"}
 DCMM_LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
@@ -106,7 +105,7 @@ def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
             what="硬件设备投资额",
             fact="projects[].hardware_investment",
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("软件和硬件设备投资额", rate, investment, raw))
 
@@ -145,7 +144,7 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
                 what="项目引进日期",
                 fact="projects[].introduction_date",
             ),
-            *enterprise_standing(f, p),
+            *standing(f, p),
         ]
     )
 
@@ -177,7 +176,7 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
             fact="annual[fiscal_year].rd_expense",
         ),
         *_annual_claim(f, p),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年研发投入", rate, rd, raw))
 
@@ -218,7 +217,7 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
             fact="annual[fiscal_year-1].revenue",
         ),
         *_annual_claim(f, p),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年新增营业收入", rate, increase, raw))
 
