@@ -10,7 +10,7 @@ import numpy as np
 
 from huiqi.rules import conditions as c
 from huiqi.rules.frame import BoolArray, Frame, IntArray, add_years
-from huiqi.rules.money import format_wan, format_yuan
+from huiqi.rules.money import format_ratio_bp, format_wan, format_yuan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Outcome
 from huiqi.rules.standard import (
@@ -255,12 +255,6 @@ def _voucher_basis(f: Frame, amount: IntArray) -> Callable[[int], str]:
         return f"{text} = {format_yuan(int(amount[i]))}"
 
     return basis
-
-
-def format_ratio_bp(bp: int) -> str:
-    """3000 -> 30%, 1250 -> 12.5%: exact, from 1/10000 units."""
-    whole, rest = divmod(bp, 100)
-    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
 
 
 @measure("3.2.2")
