@@ -149,13 +149,9 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
     )
 
 
-@measure("2.6.1")
-def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
-    rate = p.rate("m2_6_1.rate")
-    revenue_min, ratio = p.money("m2_6_1.revenue_threshold"), p.rate("m2_6_1.rd_ratio")
-    rd = f.money("rd_expense")
-    raw = percent(rd, rate, p)
-    conds = [
+def _software_of_revenue(f: Frame, revenue_min: int) -> list[c.Condition]:
+    """二（六）'s common test: a software enterprise with 年营业收入 of `revenue_min` or more."""
+    return [
         _software(f),
         c.at_least(
             f,
@@ -165,6 +161,17 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
             what="年营业收入",
             fact="annual[fiscal_year].revenue",
         ),
+    ]
+
+
+@measure("2.6.1")
+def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m2_6_1.rate")
+    revenue_min, ratio = p.money("m2_6_1.revenue_threshold"), p.rate("m2_6_1.rd_ratio")
+    rd = f.money("rd_expense")
+    raw = percent(rd, rate, p)
+    conds = [
+        *_software_of_revenue(f, revenue_min),
         c.ratio_at_least(
             f,
             numerator="rd_expense",
@@ -189,15 +196,7 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
     increase = np.maximum(revenue - previous, 0)
     raw = percent(increase, rate, p)
     conds = [
-        _software(f),
-        c.at_least(
-            f,
-            column="revenue",
-            threshold_fen=revenue_min,
-            label=f"年营业收入{format_wan(revenue_min)}及以上",
-            what="年营业收入",
-            fact="annual[fiscal_year].revenue",
-        ),
+        *_software_of_revenue(f, revenue_min),
         c.at_least(
             f,
             column="revenue_previous_year",
