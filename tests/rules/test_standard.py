@@ -111,3 +111,36 @@ def test_the_place_test_reads_the_package_names_only() -> None:
     assert everyone.passed.tolist() == [True] * 4 and "scope.local_only=false" in everyone.label
     # a package without the switch has no place condition at all
     assert in_scope(f, _place_params(True), switch="scope.wuhan_only") == []
+
+
+STANDINGS: list[dict[str, Any]] = [
+    {},
+    {"district": "武汉市 洪山区"},
+    {"district": "海淀区"},
+    {"district": None, "credit_code": "91420106MA4K5Q8U10"},
+    {"district": None, "credit_code": "91110108MA4K5Q8U1L"},
+    {"last_major_penalty_date": "2024-01-10"},
+    {"last_penalty_date": "2023-12-01", "serious_discredit": False},
+    {"serious_discredit": True},
+]
+
+
+def test_standing_reused_across_measures_and_cases_answers_as_worked_out_afresh() -> None:
+    """The scope and credit conditions are worked out once and reused by every measure (and
+    every later case) reading the same columns: each answer, with its citations in order,
+    is the one worked out with nothing reused."""
+    from huiqi.rules import standard
+
+    cases = [
+        {**CASE, "as_of": as_of, "enterprise": {**CASE["enterprise"], **enterprise}}
+        for as_of in ("2024-06-30", "2025-02-28")
+        for enterprise in STANDINGS
+    ]
+    readings = {"credit.block_any_penalty": True}
+    cases += [{**c, "readings": readings} for c in cases[:3]]
+    warm = [evaluate_case_json(POLICY, c) for c in cases]  # in turn: later ones may hit
+    for case, answer in zip(cases, warm, strict=True):
+        for row in answer["results"]:
+            standard._STANDING_MEMO.clear()  # this measure works its standing out afresh
+            (alone,) = evaluate_case_json(POLICY, case, [row["measure"]])["results"]
+            assert alone == row, (case, row["measure"])

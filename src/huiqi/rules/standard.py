@@ -139,6 +139,23 @@ def region_prefixes(p: ParamView) -> tuple[str, ...]:
     return tuple(str(x) for x in named.at(p.when)[1]) if named is not None else ()
 
 
+# id(scope.districts value) -> (value, prefixes, its normalised names): a policy's parameter
+# cache hands every measure the same list object, and normalising its two dozen names per
+# measure cost more than the scope test itself
+_LISTED_MEMO: dict[int, tuple[Any, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _listed_districts(districts: Any, prefixes: tuple[str, ...]) -> frozenset[str]:
+    hit = _LISTED_MEMO.get(id(districts))
+    if hit is not None and hit[0] is districts and hit[1] == prefixes:
+        return hit[2]
+    listed = frozenset(normalise_district(str(d), prefixes) for d in districts)
+    if len(_LISTED_MEMO) > 64:
+        _LISTED_MEMO.clear()
+    _LISTED_MEMO[id(districts)] = (districts, prefixes, listed)
+    return listed
+
+
 def _district_status(
     values: ObjArray, listed: frozenset[str], prefixes: tuple[str, ...]
 ) -> IntArray:
@@ -219,7 +236,7 @@ def in_scope(f: Frame, p: ParamView, *, switch: str) -> list[Condition]:
             Condition("scope", label, everyone, everyone, "enterprise.district", lambda _: label)
         ]
     prefixes = region_prefixes(p)
-    listed = frozenset(normalise_district(str(d), prefixes) for d in p.get("scope.districts"))
+    listed = _listed_districts(p.get("scope.districts"), prefixes)
     # the policy's place as its text names it (我市): wording only, so read without citing it
     named = p.params.get("scope.region")
     region = str(named.at(p.when)[1]) if named is not None else "本地区"
@@ -258,10 +275,51 @@ def in_scope(f: Frame, p: ParamView, *, switch: str) -> list[Condition]:
     return [Condition("scope", label, passed, known, "enterprise.district", detail)]
 
 
+# The facts the standing conditions read. Each measure of one case reads them from the same
+# column objects (the case's shared enterprise columns, and small columns are shared by value),
+# so the conditions are worked out once per case, not once per measure.
+_STANDING_FACTS = (
+    "district",
+    "credit_division",
+    "serious_discredit",
+    "last_major_penalty_date",
+    "last_penalty_date",
+    "as_of",
+)
+# key -> (the objects whose ids make the key, the conditions, the parameters they read in order)
+_STANDING_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Condition], list[str]]] = {}
+_STANDING_MEMO_ROWS = 64
+
+
 def enterprise_standing(f: Frame, p: ParamView, *, scope_switch: str) -> list[Condition]:
     """What every measure asks of the enterprise itself: of the policy's place (under the
-    package's switch parameter, see in_scope), credit in order."""
-    return [*in_scope(f, p, switch=scope_switch), credit_in_good_standing(f, p)]
+    package's switch parameter, see in_scope), credit in order.
+
+    The conditions depend only on the frame's standing columns (by identity: read-only shared
+    columns) and the parameters at the date, so a hit reuses them; the parameters are still
+    read through `p`, in the same order, so the measure cites exactly what it would.
+    Only small frames (a calculator's cases) are memoised: an entry keeps its columns alive,
+    and bulk columns of a million rows must not outlive their batch."""
+    if f.n > _STANDING_MEMO_ROWS:
+        return [*in_scope(f, p, switch=scope_switch), credit_in_good_standing(f, p)]
+    held: tuple[Any, ...] = (
+        p.params,
+        *(a for name in _STANDING_FACTS for a in (f.text(name), f.known(name))),
+    )
+    key = (p.when, f.n, scope_switch, *map(id, held))
+    hit = _STANDING_MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
+        for name in hit[2]:
+            p.get(name)
+        return list(hit[1])
+    view = p.fork()
+    conditions = [*in_scope(f, view, switch=scope_switch), credit_in_good_standing(f, view)]
+    for name in view.used:
+        p.get(name)
+    if len(_STANDING_MEMO) > 256:
+        _STANDING_MEMO.clear()
+    _STANDING_MEMO[key] = (held, conditions, list(view.used))
+    return list(conditions)
 
 
 def percent_basis(label: str, rate: Fraction, base: IntArray, raw: IntArray) -> BasisFn:
