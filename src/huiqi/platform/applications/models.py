@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -30,8 +30,19 @@ SNAPSHOT_COLUMNS = (
 )
 
 
+class PolicyEdition(Protocol):
+    """What a snapshot records of the policy a case was evaluated under (a rules.Policy, or a
+    fixture's stand-in naming one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
 def frozen_snapshot(
-    policy: Any,
+    policy: PolicyEdition,
     facts: object,
     evaluation: object,
     status: str,

@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import select
@@ -42,6 +41,16 @@ from huiqi.platform.policy import get_policy
 
 log = logging.getLogger("huiqi.platform")
 BATCH = 2000  # cases per columnar evaluation, and per progress report
+
+
+class OfferedRow(NamedTuple):
+    """What the lifecycle's check reads of a campaign's new application before its row exists:
+    the firm, the measure, the district that routes it, no status yet."""
+
+    enterprise_id: int
+    measure_id: str
+    district: str | None
+    status: str | None = None
 
 
 @dataclass
@@ -189,8 +198,9 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
         # every status write goes through the lifecycle table: one check for the batch
         # (same measure, no row yet), then its target status and audit action for every row
         rule = lifecycle.check_batch(
-            p, [SimpleNamespace(**r) for r in new_rows], Action.OFFER, new=True
-        )
+            p, [OfferedRow(r["enterprise_id"], r["measure_id"], r["district"]) for r in new_rows],
+            Action.OFFER, new=True,
+        )  # fmt: skip
         ids = reserve_ids(db, Application.__table__, len(new_rows))
         for app_id, row in zip(ids, new_rows, strict=True):
             row["id"] = app_id
