@@ -33,7 +33,7 @@ from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.clock import business_today
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import platform_policy
+from huiqi.platform.engine import platform_policy, platform_readings
 from huiqi.platform.jobs.kinds import JobKind, register
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
@@ -69,6 +69,9 @@ def compute(
     """(firms screened, frozen candidates, bulk/single mismatches) — reads only."""
     # the policy under the platform's credit readings: the firms the submission gate allows
     pol = platform_policy(db, day)
+    # the frozen facts carry those readings, as `case_of_firm` puts them in a firm's own case,
+    # and are evaluated under the package's policy: the facts alone replay the answer
+    readings = platform_readings(db, day)
     taken = {
         (eid, key)
         for eid, key, status in db.execute(
@@ -97,7 +100,9 @@ def compute(
 
     def batches() -> Iterator[tuple[list[dict[str, Any]], list[int | None]]]:
         for part in parts:
-            cases = bulk.cases_of_firms(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
+            cases = bulk.cases_of_firms(
+                db, [c.enterprise_id for c in part], camp.fiscal_year, day, readings
+            )
             for eid, case in cases.items():
                 districts[eid] = case["enterprise"]["district"]
             yield [cases[c.enterprise_id] for c in part], [c.project_id for c in part]
@@ -110,7 +115,7 @@ def compute(
         if ctx is not None:
             ctx.progress(done, len(todo), f"已冻结 {done:,} / {len(todo):,} 份候选申报的快照")
 
-    results = freeze_all(pol, camp.measure_id, batches(), len(todo), report)
+    results = freeze_all(get_policy(), camp.measure_id, batches(), len(todo), report)
     for part, answers in zip(parts, results, strict=True):
         for cand, answer in zip(part, answers, strict=True):
             if answer.status != "eligible" or answer.amount_fen != cand.amount_fen:
