@@ -6,6 +6,8 @@
     python benchmarks/platform_pages.py bench URL --label after --rounds 20
     # 3. the plans of the list queries (EXPLAIN ANALYZE)
     python benchmarks/platform_pages.py explain URL
+    # 4. per page: every SELECT one request sends, EXPLAIN (ANALYZE, BUFFERS) summed
+    python benchmarks/platform_pages.py plans URL
 
 `bench` uses only what every recent commit has (create_app, the /login form, the page URLs),
 so the same file measures the commit before a change: run it with PYTHONPATH pointing at that
@@ -21,7 +23,7 @@ import json
 import os
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 PAGES: list[tuple[str, str, str]] = [
@@ -33,6 +35,8 @@ PAGES: list[tuple[str, str, str]] = [
     ("公示 list", "", "/notices"),
     ("公示 batch items", "", "/notices/{batch}"),
     ("payments (district)", "district_dh", "/officer/payments"),
+    ("payments (city)", "city_jx", "/officer/payments"),
+    ("payments (admin)", "admin", "/officer/payments"),
     ("pushes of a campaign", "admin", "/admin/campaigns/{campaign}"),
     ("firm's pushes", "enterprise1", "/enterprise/offers"),
     ("audit list", "admin", "/admin/audit"),
@@ -85,18 +89,26 @@ def _first_ids(url: str) -> dict[str, int]:
 
 
 def _time(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
-    times, status = [], None
+    """Wall-clock and this process's CPU time per request (the app runs in-process, so CPU
+    time is what the page costs in Python on a free core, whatever the load; the database's
+    share is in `plans`)."""
+    times, cpu, status = [], [], None
     for _ in range(rounds):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         status = call()
         times.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
     times.sort()
-    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(p95, 1),
-            "max_ms": round(times[-1], 1), "n": rounds, "status": status}  # fmt: skip
+    cpu.sort()
+    at95 = min(len(times) - 1, round(0.95 * (len(times) - 1)))
+    return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(times[at95], 1),
+            "max_ms": round(times[-1], 1), "cpu_p50_ms": round(statistics.median(cpu), 1),
+            "cpu_p95_ms": round(cpu[at95], 1), "n": rounds, "status": status}  # fmt: skip
 
 
-def bench(url: str, label: str, rounds: int, only: str | None) -> None:
+def _logged_in_pages(url: str, only: str | None) -> Iterator[tuple[Any, str, Any, str]]:
+    """(app, page name, a client logged in as the page's user, the page's path) for each page
+    in PAGES (or those whose name contains one of the comma-separated `only`)."""
     from fastapi.testclient import TestClient
 
     try:  # the composed app (pages + API); older trees built it in the platform
@@ -106,7 +118,6 @@ def bench(url: str, label: str, rounds: int, only: str | None) -> None:
 
     ids = _first_ids(url)
     app = create_app(url, migrate_schema=False)
-    results: dict[str, Any] = {"label": label, "load_before": load()}
     clients: dict[str, TestClient] = {}
     with TestClient(app) as anon:
         clients[""] = anon
@@ -119,24 +130,26 @@ def bench(url: str, label: str, rounds: int, only: str | None) -> None:
                            follow_redirects=False)  # fmt: skip
                 assert r.status_code == 303, (user, r.status_code)
                 clients[user] = c
-            c = clients[user]
-            full = path.format(**ids)
-            row: dict[str, Any] = {"path": full}
-            for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
-                if full.startswith("/api/") and kind == "html":
-                    continue
-                c.get(full, headers=headers)  # warm: templates, plans, caches
-
-                def call(
-                    full: str = full, headers: dict[str, str] = headers, c: TestClient = c
-                ) -> int:
-                    return c.get(full, headers=headers).status_code
-
-                row[kind] = _time(call, rounds)
-            results[name] = row
-            print(json.dumps({name: row}, ensure_ascii=False), flush=True)
-    results["load_after"] = load()
+            yield app, name, clients[user], path.format(**ids)
     app.state.engine.dispose()
+
+
+def bench(url: str, label: str, rounds: int, only: str | None) -> None:
+    results: dict[str, Any] = {"label": label, "load_before": load()}
+    for _app, name, c, full in _logged_in_pages(url, only):
+        row: dict[str, Any] = {"path": full}
+        for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
+            if full.startswith("/api/") and kind == "html":
+                continue
+            c.get(full, headers=headers)  # warm: templates, plans, caches
+
+            def call(full: str = full, headers: dict[str, str] = headers, c: Any = c) -> int:
+                return c.get(full, headers=headers).status_code
+
+            row[kind] = _time(call, rounds)
+        results[name] = row
+        print(json.dumps({name: row}, ensure_ascii=False), flush=True)
+    results["load_after"] = load()
     print(json.dumps(results, ensure_ascii=False))
 
 
@@ -173,6 +186,37 @@ QUERIES = {
         "WHERE p.application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
         "AND district = '东湖高新区') ORDER BY p.id DESC LIMIT 51"
     ),
+    "payments (city)": (
+        "SELECT p.id FROM payments p JOIN applications a ON a.id = p.application_id "
+        "WHERE p.application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
+        "AND measure_id IN ('2.6.1', '2.6.2', '2.6.3')) ORDER BY p.id DESC LIMIT 51"
+    ),
+    "已拨付合计 (district), summed from payments (before)": (
+        "SELECT coalesce(sum(amount_fen), 0) FROM payments WHERE status = 'paid' AND "
+        "application_id IN (SELECT id FROM applications WHERE status <> 'draft' "
+        "AND district = '东湖高新区')"
+    ),
+    "已拨付合计 (district), from payment_totals": (
+        "SELECT sum(paid_fen) FROM payment_totals WHERE district = '东湖高新区'"
+    ),
+    "已拨付合计 (city), from payment_totals": (
+        "SELECT sum(paid_fen) FROM payment_totals WHERE measure_id IN ('2.6.1', '2.6.2', '2.6.3')"
+    ),
+    "queue total (city), exact COUNT (before)": (
+        "SELECT count(*) FROM applications WHERE status <> 'draft' AND measure_id IN "
+        "('2.6.1', '2.6.2', '2.6.3') AND status IN ('district_passed', 'expert_review', "
+        "'city_passed')"
+    ),
+    "queue total (city), bounded COUNT": (
+        "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
+        "measure_id IN ('2.6.1', '2.6.2', '2.6.3') AND status IN ('district_passed', "
+        "'expert_review', 'city_passed') LIMIT 1001) s"
+    ),
+    "queue total (admin), bounded COUNT": (
+        "SELECT count(*) FROM (SELECT 1 FROM applications WHERE status <> 'draft' AND "
+        "status IN ('submitted', 'district_passed', 'expert_review', 'city_passed') "
+        "LIMIT 1001) s"
+    ),
     "ready to pay (district)": (
         "SELECT a.id FROM applications a WHERE a.status <> 'draft' AND a.district = '东湖高新区' "
         "AND a.status = 'noticed' AND NOT EXISTS (SELECT 1 FROM payments p "
@@ -206,6 +250,79 @@ QUERIES = {
 }
 
 
+def _page_statements(app: Any, client: Any, path: str, headers: dict[str, str]) -> list[Any]:
+    """Every SELECT one request of `path` sends, with its parameters (as the driver got them)."""
+    from sqlalchemy import event
+
+    statements: list[tuple[str, Any]] = []
+
+    def grab(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            statements.append((statement, parameters))
+
+    event.listen(app.state.engine, "before_cursor_execute", grab)
+    try:
+        client.get(path, headers=headers)
+    finally:
+        event.remove(app.state.engine, "before_cursor_execute", grab)
+    return statements
+
+
+def _worst_node(plan: dict[str, Any]) -> str:
+    """The plan node that touched the most buffers itself (not counting its children)."""
+    best: tuple[int, str] = (-1, "")
+
+    def own(node: dict[str, Any]) -> int:
+        total = node.get("Shared Hit Blocks", 0) + node.get("Shared Read Blocks", 0)
+        for child in node.get("Plans", []):
+            total -= child.get("Shared Hit Blocks", 0) + child.get("Shared Read Blocks", 0)
+        return total
+
+    def visit(node: dict[str, Any]) -> None:
+        nonlocal best
+        label = node["Node Type"] + (
+            f" on {node['Relation Name']}" if "Relation Name" in node else ""
+        )
+        if "Index Name" in node:
+            label += f" using {node['Index Name']}"
+        label += f" ({node.get('Actual Rows', 0) * node.get('Actual Loops', 1):.0f} rows)"
+        if own(node) > best[0]:
+            best = (own(node), label)
+        for child in node.get("Plans", []):
+            visit(child)
+
+    visit(plan)
+    return best[1]
+
+
+def plans(url: str, only: str | None) -> None:
+    """Per page: the SELECTs one request sends, EXPLAIN (ANALYZE, BUFFERS) of each, summed:
+    buffers touched does not depend on the machine's load, so it shows whether a page's cost
+    grows with the table where wall-clock under load cannot."""
+    for app, name, client, full in _logged_in_pages(url, only):
+        headers = {"Accept": "application/json"}
+        client.get(full, headers=headers)  # warm
+        found = _page_statements(app, client, full, headers)
+        buffers, ms, worst = 0, 0.0, (0, 0.0, "")
+        with app.state.engine.connect() as conn:
+            raw = conn.connection.driver_connection
+            with raw.cursor() as cur:
+                for statement, parameters in found:
+                    cur.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement,
+                                parameters)  # fmt: skip
+                    doc = cur.fetchone()[0][0]
+                    top = doc["Plan"]
+                    b = top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+                    buffers += b
+                    ms += doc["Execution Time"]
+                    if b > worst[0]:
+                        worst = (b, doc["Execution Time"], _worst_node(top))
+        print(json.dumps({name: {"path": full, "selects": len(found), "buffers": buffers,
+                                 "sql_ms": round(ms, 2), "worst_buffers": worst[0],
+                                 "worst_ms": round(worst[1], 2), "worst_node": worst[2]}},
+                         ensure_ascii=False), flush=True)  # fmt: skip
+
+
 def explain(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -231,11 +348,16 @@ def main() -> None:
     b.add_argument("--only", default=None)
     e = sub.add_parser("explain")
     e.add_argument("url")
+    pl = sub.add_parser("plans")
+    pl.add_argument("url")
+    pl.add_argument("--only", default=None)
     args = ap.parse_args()
     if args.cmd == "seed":
         seed(args.url, args.firms, args.applications)
     elif args.cmd == "bench":
         bench(args.url, args.label, args.rounds, args.only)
+    elif args.cmd == "plans":
+        plans(args.url, args.only)
     else:
         explain(args.url)
 

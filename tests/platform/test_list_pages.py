@@ -20,9 +20,10 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.campaigns.models import CampaignPush
 from huiqi.platform.errors import ApiError
-from huiqi.platform.pagination import Page, encode_cursor
+from huiqi.platform.pagination import Page, bounded_count, encode_cursor
 from huiqi.platform.payments import service as payments
-from huiqi.platform.payments.models import Payment
+from huiqi.platform.payments import totals as payment_totals
+from huiqi.platform.payments.models import Payment, PaymentTotal
 from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem
 from huiqi.platform.scale import STATUS_SHARES, seed_applications, seed_registry
@@ -272,6 +273,12 @@ def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
             assert apps.queue_count(db, p) == len(rows)
             totals[name] = len(rows)
         assert totals["district_dh"] > 7 and totals["admin"] > totals["district_dh"]
+        # the count reads at most cap + 1 rows: above the cap it says "more than cap"
+        waiting = apps.scope_query(who(db, "admin")).where(
+            Application.status.in_(apps.QUEUE_STATUSES["admin"])
+        )
+        assert bounded_count(db, waiting, cap=totals["admin"]) == totals["admin"]
+        assert bounded_count(db, waiting, cap=7) == 8
         firm = db.scalar(
             select(Application.enterprise_id)
             .where(Application.status == "draft")
@@ -299,6 +306,7 @@ def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
         _login(c, "district_dh")
         body = c.get("/officer/queue?limit=3", headers={"Accept": "application/json"}).json()
         assert len(body["queue"]) == 3 and body["queue_total"] == totals["district_dh"]
+        assert body["queue_total_exact"] is True
         assert (
             f"待我办理（共 {totals['district_dh']} 条，本页 3 条"
             in c.get("/officer/queue?limit=3").text
@@ -310,3 +318,37 @@ def test_counts_cover_every_page_not_just_this_one(scaled: FastAPI) -> None:
         assert f">{last_item}</td>" not in page.text  # the last item is on a later page
         twin = c.get(f"/notices/{batch_id}?limit=5", headers={"Accept": "application/json"})
         assert twin.json()["items_total"] == len(items)
+
+
+def test_paid_total_is_kept_with_each_payment(scaled: FastAPI) -> None:
+    """已拨付合计 reads payment_totals: after parts are confirmed one by one it still equals the
+    paid payments of each scope summed row by row, and a rebuild from the payments agrees."""
+    with scaled.state.sessionmaker() as db:
+        admin, district = who(db, "admin"), who(db, "district_dh")
+        before = payments.total_paid_fen(db, district)
+        ready = payments.ready_page(db, district, limit=4).items
+        ready += payments.ready_page(db, admin, limit=8).items
+        parts = 0
+        for app, _name in ready:
+            if db.scalar(select(Payment.id).where(Payment.application_id == app.id)) is None:
+                for part in payments.schedule(db, admin, app.id):
+                    payments.mark_paid(db, admin, part.id, f"V{part.id}")
+                    parts += 1
+        assert parts > len(ready) // 2 and payments.total_paid_fen(db, district) > before
+        firm = db.scalar(select(Application.enterprise_id).where(Application.status == "paid"))
+        people = [district, who(db, "city_jx"), admin]
+        people.append(Principal(user_id=0, username="firm", role="enterprise", enterprise_id=firm))
+        for p in people:
+            scoped = set(db.scalars(apps.scope_query(p).with_only_columns(Application.id)))
+            paid = db.scalars(select(Payment).where(Payment.status == "paid")).all()
+            by_rows = sum(x.amount_fen for x in paid if x.application_id in scoped)
+            assert by_rows > 0 and payments.total_paid_fen(db, p) == by_rows, p.username
+        kept = db.execute(
+            select(PaymentTotal).order_by(PaymentTotal.district, PaymentTotal.measure_id)
+        )
+        kept_rows = [(t.district, t.measure_id, t.paid_fen, t.paid_parts) for t in kept.scalars()]
+        payment_totals.rebuild(db)
+        again = db.scalars(
+            select(PaymentTotal).order_by(PaymentTotal.district, PaymentTotal.measure_id)
+        )
+        assert [(t.district, t.measure_id, t.paid_fen, t.paid_parts) for t in again] == kept_rows

@@ -48,19 +48,22 @@ def upgrade(database_url: str | None) -> None:
 @db.command("rebuild-dashboard")
 @DB_URL_OPTION
 def rebuild_dashboard(database_url: str | None) -> None:
-    """从申报记录重新计算分析看板的汇总表 dashboard_counts（一个事务内完成，可随时运行）。"""
+    """从申报与拨付记录重新计算汇总表 dashboard_counts（分析看板）与 payment_totals（已拨付合计），
+    一个事务内完成，可随时运行。"""
     from sqlalchemy.orm import Session
 
     from huiqi.platform.dashboard.rollup import rebuild
+    from huiqi.platform.payments.totals import rebuild as rebuild_payment_totals
 
     engine = make_engine(database_url_from_env(database_url))
     try:
         with Session(engine) as session:
             buckets = rebuild(session)
+            paid_rows = rebuild_payment_totals(session)
             session.commit()
     finally:
         engine.dispose()
-    click.echo(f"分析看板汇总表已重建：{buckets:,} 个分组")
+    click.echo(f"分析看板汇总表已重建：{buckets:,} 个分组；已拨付合计表：{paid_rows:,} 行")
 
 
 @db.command("current")

@@ -12,6 +12,8 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Table, insert, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 
@@ -121,3 +123,23 @@ def reserve_ids(db: Session, table: Table, n: int) -> list[int]:
         )
     top = int(db.execute(text(f"SELECT coalesce(max(id), 0) FROM {table.name}")).scalar_one())
     return list(range(top + 1, top + 1 + n))
+
+
+def add_to_counters(
+    db: Session, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Add each row's other columns to the counters of the row with the same `keys`, creating
+    it when missing: one INSERT ... ON CONFLICT DO UPDATE (SQLite and PostgreSQL alike), so
+    concurrent writers add rather than overwrite. The caller sorts `rows` by key, so writers
+    lock the same rows in the same order (no deadlock)."""
+    if not rows:
+        return
+    ins = pg_insert(table) if is_postgres(db) else sqlite_insert(table)
+    added = [c for c in rows[0] if c not in keys]
+    stmt = ins.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={c: table.c[c] + ins.excluded[c] for c in added},
+    )
+    # one statement per few hundred rows keeps the parameter count under SQLite's limit
+    for start in range(0, len(rows), 500):
+        db.execute(stmt, list(rows[start : start + 500]))

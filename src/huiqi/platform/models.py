@@ -36,7 +36,7 @@ from huiqi.platform.matching.models import (
     MatchingSlotBooking,
 )
 from huiqi.platform.materials.models import CreditCommitment, Document, DocumentRequest
-from huiqi.platform.payments.models import Payment, PaymentShare
+from huiqi.platform.payments.models import Payment, PaymentShare, PaymentTotal
 from huiqi.platform.public_notices.models import (
     CalendarDay,
     NoticeBatch,
@@ -100,6 +100,7 @@ __all__ = [
     "ObjectionEvidence",
     "Payment",
     "PaymentShare",
+    "PaymentTotal",
     "Penalty",
     "PlatformParameter",
     "PolicyTask",

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Select, func, literal, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -168,6 +168,18 @@ def keyset_page(
     if (after is not None and not backwards) or (backwards and more):
         page.prev_cursor = encode_cursor(name, "b", first)
     return page
+
+
+COUNT_CAP = 1000
+
+
+def bounded_count(db: Session, q: AnySelect, cap: int = COUNT_CAP) -> int:
+    """How many rows `q` matches, reading at most `cap` + 1 of them: a "共 N 条" figure whose
+    cost does not grow with the table. No ORDER BY, so the database may stop in whichever
+    index covers the filter (an index-only scan where one does). A result above `cap` means
+    "more than `cap`" (shown as "1000+")."""
+    first = q.with_only_columns(literal(1)).order_by(None).limit(cap + 1).subquery()
+    return int(db.scalar(select(func.count()).select_from(first)) or 0)
 
 
 def link_headers(response: Response, request: Request, page: Page[Any]) -> None:

@@ -24,6 +24,8 @@ from huiqi.platform.audit.models import AuditHead
 from huiqi.platform.audit.service import GENESIS, entry_hash
 from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.dashboard import rollup
+from huiqi.platform.payments import totals as payment_totals
+from huiqi.platform.payments.models import Payment
 from huiqi.platform.scale import WAN, Seeded, _insert, seeded_range
 
 DAY = dt.timedelta(days=1)
@@ -167,6 +169,7 @@ def _payments_and_audit(
         pays,
     )  # fmt: skip
     _move_sequence(db, "payments", first_pay + len(pays) - 1)
+    payment_totals.add_where(db, Payment.id >= first_pay)
     return {"payments": len(pays), "audit_log": _append_trail(db, trail, actor)}
 
 

@@ -16,6 +16,7 @@ from huiqi.platform.credit.service import check as credit_check
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.experts import service as experts
+from huiqi.platform.pagination import COUNT_CAP
 from huiqi.platform.payments import service as payments
 from huiqi.platform.policy import cap_fen
 from huiqi.platform.public_notices import service as notices
@@ -84,7 +85,9 @@ def queue(
     data = {
         "scope": scope,
         "queue": queue_rows,
-        "queue_total": waiting,  # over all pages
+        # over all pages, counted up to COUNT_CAP: beyond it the page says "1000+"
+        "queue_total": min(waiting, COUNT_CAP),
+        "queue_total_exact": waiting <= COUNT_CAP,
         "others": other_rows,
         "queue_page": pager(request, todo),
         "others_page": pager(request, done, "others_cursor"),

@@ -44,7 +44,7 @@ from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.enterprises.service import get_visible
 from huiqi.platform.errors import ApiError, forbidden
-from huiqi.platform.pagination import Page, keyset_page
+from huiqi.platform.pagination import Page, bounded_count, keyset_page
 from huiqi.platform.policy import cap_fen, get_policy, measure
 from huiqi.platform.reviews.models import ReviewStep
 from huiqi.rules.money import format_yuan
@@ -390,11 +390,12 @@ def queue_page(
 
 
 def queue_count(db: Session, p: Principal) -> int:
-    """How many applications wait for this officer in all (not just the page): a COUNT over
-    the same partial queue index, bounded by the officer's scope."""
+    """How many applications wait for this officer over all pages, counted through the queue
+    indexes up to COUNT_CAP + 1 (more means "1000+"): a city bureau's queue can hold tens of
+    thousands at city scale, and an exact COUNT would read all of them on every page view."""
     statuses = QUEUE_STATUSES.get(p.role, ())
     q = scope_query(p).where(Application.status.in_(statuses))
-    return int(db.scalar(q.with_only_columns(func.count()).order_by(None)) or 0)
+    return bounded_count(db, q)
 
 
 def firm_counts(db: Session, p: Principal, enterprise_id: int) -> tuple[int, int]:

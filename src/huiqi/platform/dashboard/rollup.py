@@ -32,10 +32,9 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from huiqi.platform.bulk_insert import add_to_counters
 from huiqi.platform.db import Base, Fen
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -157,21 +156,8 @@ def add_counts(db: Session, rows: Iterable[tuple[Bucket, int, int]]) -> None:
         for b, n, amount in sorted(rows)
         if n or amount
     ]  # in key order: concurrent writers lock the same rows in the same order (no deadlock)
-    if not values:
-        return
-    table = DashboardCount.__table__
-    dialect = db.get_bind().dialect.name
-    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
-    stmt = ins.on_conflict_do_update(
-        index_elements=["fiscal_year", "status", "submitted_month", "district", "approved_month"],
-        set_={
-            "applications": table.c.applications + ins.excluded.applications,
-            "amount_fen": table.c.amount_fen + ins.excluded.amount_fen,
-        },
-    )
-    # one statement per few hundred buckets keeps the parameter count under SQLite's limit
-    for start in range(0, len(values), 500):
-        db.execute(stmt, values[start : start + 500])
+    keys = ["fiscal_year", "status", "submitted_month", "district", "approved_month"]
+    add_to_counters(db, DashboardCount.__table__, keys, values)
 
 
 def grouped(db: Session, condition: ColumnElement[bool]) -> list[tuple[Bucket, int, int]]:

@@ -33,3 +33,16 @@ class Payment(Base):
     voucher: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class PaymentTotal(Base):
+    """Paid money per (district the claim was submitted in, measure): every officer's scope is
+    a district or a set of measures, so the payments page sums a few dozen of these rows
+    instead of every payment. Kept by `payments.totals` in the transaction that pays."""
+
+    __tablename__ = "payment_totals"
+
+    district: Mapped[str] = mapped_column(String(64), primary_key=True)  # '' when none
+    measure_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    paid_fen: Mapped[int] = mapped_column(Fen, default=0)
+    paid_parts: Mapped[int] = mapped_column(Integer, default=0)
