@@ -7,18 +7,18 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.challenges.lifecycle import BOARD_UNIT
+from huiqi.platform.challenges.lifecycle import board_unit
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeParty, ChallengeScore
 from huiqi.platform.errors import forbidden, not_found
 
 
 def is_board_officer(p: Principal) -> bool:
-    return p.role == "admin" or (p.role == "city_officer" and BOARD_UNIT in p.units)
+    return p.role == "admin" or (p.role == "city_officer" and board_unit() in p.units)
 
 
 def ensure_board_officer(p: Principal) -> None:
     if not is_board_officer(p):
-        raise forbidden(f"只有{BOARD_UNIT}的审核员或管理员可以办理揭榜挂帅事项")
+        raise forbidden(f"只有{board_unit()}的审核员或管理员可以办理揭榜挂帅事项")
 
 
 def parties(db: Session, bid: ChallengeBid) -> list[ChallengeParty]:

@@ -128,7 +128,7 @@ def _recognise(db: Session, p: Principal, pv: PoolProvider, year: int, day: dt.d
     """The 优秀 rating on the provider's firm record: what 3.2.2's rules read."""
     rec = Recognition(
         enterprise_id=pv.enterprise_id, kind=EXCELLENT_KIND, granted_on=day,
-        name=f"工业互联网产业生态供给资源池{year}年度评价优秀", authority=lc.RESPONSIBLE_UNIT,
+        name=f"工业互联网产业生态供给资源池{year}年度评价优秀", authority=lc.responsible_unit(),
     )  # fmt: skip
     db.add(rec)
     db.flush()

@@ -39,12 +39,12 @@ def provider_snapshot(pv: PoolProvider) -> dict[str, Any]:
 
 
 def is_city(p: Principal) -> bool:
-    return p.role == "admin" or (p.role == "city_officer" and lc.RESPONSIBLE_UNIT in p.units)
+    return p.role == "admin" or (p.role == "city_officer" and lc.responsible_unit() in p.units)
 
 
 def ensure_city(p: Principal) -> None:
     if not is_city(p):
-        raise forbidden(f"只有{lc.RESPONSIBLE_UNIT}审核员可以办理资源池和服务券目录")
+        raise forbidden(f"只有{lc.responsible_unit()}审核员可以办理资源池和服务券目录")
 
 
 # ---- providers ------------------------------------------------------------------------
