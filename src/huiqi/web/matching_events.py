@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from huiqi.platform.errors import ApiError
 from huiqi.platform.matching import events, lists, service
 from huiqi.platform.matching import schemas as s
-from huiqi.platform.matching.lifecycle import is_curator
+from huiqi.platform.matching.lifecycle import curating_units, is_curator
 from huiqi.web.common import beijing_today, form_dict
 from huiqi.web.deps import CityOfficerUser, EnterpriseUser, MaybeUser, PageDb
 from huiqi.web.forms import read_form
@@ -65,7 +65,7 @@ def _curate(
     status: int = 200,
 ) -> Response:
     if not _organiser(user):
-        return html_error(request, 403, "年度清单由市政务服务大数据局、市经信局的工作人员编制")
+        return html_error(request, 403, f"年度清单由{'、'.join(curating_units())}的工作人员编制")
     year = year if 2022 <= year <= 2100 else beijing_today().year
     kind = kind if kind in s.LIST_KIND_ZH else "supply_demand"
     candidates = [

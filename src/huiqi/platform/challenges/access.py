@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges.lifecycle import board_unit
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeParty, ChallengeScore
-from huiqi.platform.errors import forbidden, not_found
+from huiqi.platform.errors import forbidden
+from huiqi.platform.scoped import one_visible
 
 
 def is_board_officer(p: Principal) -> bool:
@@ -51,9 +52,4 @@ def bid_query(p: Principal) -> Select[ChallengeBid]:
 
 def get_bid(db: Session, p: Principal, bid_id: int, *, lock: bool = False) -> ChallengeBid:
     q = bid_query(p).where(ChallengeBid.id == bid_id)
-    if lock:
-        q = q.with_for_update(of=ChallengeBid)
-    bid = db.scalar(q)
-    if bid is None:
-        raise not_found("揭榜", "bid_id")
-    return bid
+    return one_visible(db, q, ChallengeBid, lock=lock, what="揭榜", path="bid_id")

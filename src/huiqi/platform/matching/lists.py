@@ -19,7 +19,7 @@ from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.db import utcnow
 from huiqi.platform.errors import ApiError, forbidden, not_found
-from huiqi.platform.matching.lifecycle import Status, is_curator
+from huiqi.platform.matching.lifecycle import Status, curating_units, is_curator
 from huiqi.platform.matching.models import MatchingEntry, MatchingList, MatchingListItem
 from huiqi.platform.matching.schemas import CATEGORY_ZH, KIND_ZH, NEW_APPS, ListIn, list_title
 from huiqi.rules.money import format_wan
@@ -27,7 +27,7 @@ from huiqi.rules.money import format_wan
 
 def _curator(p: Principal) -> None:
     if not (p.role == "admin" or (p.role == "city_officer" and is_curator(p))):
-        raise forbidden("年度清单由市政务服务大数据局、市经信局的工作人员编制发布")
+        raise forbidden(f"年度清单由{'、'.join(curating_units())}的工作人员编制发布")
 
 
 def save_list(db: Session, p: Principal, data: ListIn) -> MatchingList:
