@@ -81,7 +81,7 @@ class Lifecycle(Generic[St, Ac, Who]):
         if len(self.index) != len(rows):
             raise ValueError(f"{self.entity}: one row per (status, action)")
         unknown = ({g for r in rows for g in r.guards} | set(self.guard_checks)) - set(self.guards)
-        if self.guards and unknown:
+        if unknown:
             raise ValueError(f"{self.entity}: guards without a description: {sorted(unknown)}")
 
     # ---- reading the table ------------------------------------------------------------------
