@@ -120,11 +120,11 @@ class Lifecycle(Generic[St, Ac, Who]):
             "status",
         )
 
-    def row_for(self, source: str | None, action: str, shown: str | None) -> Row[St, Ac, Who]:
-        """The row for `action` from `source`, or the 409 naming status `shown`."""
+    def row_for(self, source: str | None, action: str) -> Row[St, Ac, Who]:
+        """The row for `action` from `source`, or the 409 naming that status."""
         row = self.find(source, action)
         if row is None:
-            raise self.wrong_status(shown, action)
+            raise self.wrong_status(source, action)
         return row
 
     def ensure_actor(self, p: Principal, row: Row[St, Ac, Who], mine: set[Who]) -> None:
@@ -152,7 +152,8 @@ class Lifecycle(Generic[St, Ac, Who]):
     ) -> Row[St, Ac, Who]:
         """The row for `obj`'s status and `action` if `p` may take it; else 409 or 403.
         `new`: the record is being created (it has no status yet)."""
-        row = self.row_for(None if new else obj.status, action, obj.status)
+        # a record being created has no status yet (a bulk writer's rows have no field at all)
+        row = self.row_for(None if new else obj.status, action)
         self.ensure_actor(p, row, self.acts_as(p, obj) if mine is None else mine)
         return row
 
