@@ -49,7 +49,8 @@ def schema_url(schema: str) -> str:
 
 
 def new_schema() -> tuple[str, str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    # a prefix per session, so concurrent benchmarks on one server can find and drop their own
+    schema = f"{os.environ.get('HUIQI_BENCH_SCHEMA_PREFIX', 'bench_')}{uuid.uuid4().hex[:10]}"
     eng = sa.create_engine(PG, isolation_level="AUTOCOMMIT")
     with eng.connect() as c:
         c.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
@@ -153,20 +154,32 @@ def run_new(firms: int, profile: bool) -> dict[str, Any]:
                 buf = io.StringIO()
                 pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(25)
                 out["campaign_profile"] = buf.getvalue()
-            # exactness over a sample: the frozen evaluation equals a single evaluation
+            # exactness over a sample: the frozen evaluation (as the application reads it; a
+            # compact one is rebuilt) equals a single evaluation of the frozen facts
+            from huiqi.platform.applications.models import Application
+
             with sm() as db:
-                rows = db.execute(
+                out["evaluation_bytes"] = [
+                    float(v or 0)
+                    for v in db.execute(
+                        sa.text(
+                            "SELECT avg(octet_length(evaluation::text)), "
+                            "avg(octet_length(facts::text)) FROM applications "
+                            "WHERE source = 'campaign'"
+                        )
+                    ).one()
+                ]
+                ids = db.scalars(
                     sa.text(
-                        "SELECT facts, evaluation, project_id FROM applications "
-                        "WHERE source = 'campaign' ORDER BY random() LIMIT 500"
+                        "SELECT id FROM applications WHERE source = 'campaign' "
+                        "ORDER BY random() LIMIT 500"
                     )
                 ).all()
-            sample_bad = 0
-            for facts, evaluation, project in rows:
-                facts = facts if isinstance(facts, dict) else json.loads(facts)
-                evaluation = evaluation if isinstance(evaluation, dict) else json.loads(evaluation)
-                if evaluate_measure(facts, MEASURE, project).evaluation != evaluation:
-                    sample_bad += 1
+                sample_bad = 0
+                for a in db.scalars(sa.select(Application).where(Application.id.in_(ids))):
+                    if evaluate_measure(a.facts, MEASURE, a.project_id).evaluation != a.evaluation:
+                        sample_bad += 1
+                rows = ids
             out["sample"] = {"checked": len(rows), "different": sample_bad}
             # import of `firms` new firms, as a job
             token = c.post("/api/v1/auth/login", json={"username": "admin", "password": "demo123"})
@@ -307,7 +320,9 @@ def report(firms: int, base: str, head: str, runs: list[tuple[str, dict[str, Any
             f"Campaign job (last run of this commit): {cj['status']}, {cj['message']}; result "
             f"`{json.dumps(cj['result'])}`. Import job result: `{json.dumps(last['import_job'])}`. "
             f"Exactness sample: {last['sample']['checked']} random candidates re-evaluated one "
-            f"by one, {last['sample']['different']} different.",
+            f"by one, {last['sample']['different']} different. Stored per candidate (bytes, "
+            f"mean): evaluation {last['evaluation_bytes'][0]:,.0f}, facts "
+            f"{last['evaluation_bytes'][1]:,.0f}.",
             "",
             "Campaign progress (last run of this commit; seconds since the request, percent, "
             "message):",

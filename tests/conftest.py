@@ -2,9 +2,15 @@ from __future__ import annotations
 
 import os
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from hypothesis import HealthCheck, settings
+
+import huiqi.platform.auth.service as auth_service
+import huiqi.platform.demo as demo
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -14,6 +20,33 @@ os.environ.setdefault("HUIQI_DATA_DIR", tempfile.mkdtemp(prefix="huiqi-test-data
 # Claims in most tests carry no documents; the tests of required documents and the signed
 # 信用承诺书 (tests/platform/test_materials*.py and the pages' materials test) switch it on.
 os.environ.setdefault("HUIQI_REQUIRE_MATERIALS", "0")
+
+# The demo accounts' password hash, made with argon2's lightest parameters in tests. Every login
+# verifies it, and with the production parameters (64 MiB, 3 passes) one verification took
+# 0.15-1.5 s of CPU: thousands of logins were a large part of the suite. Logins still go through
+# the real argon2 verification; new and reset passwords (hash_password) keep the production
+# parameters, and servers started as child processes seed with them as in production.
+_TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@lru_cache(maxsize=8)
+def _light_demo_hash(password: str) -> str:
+    return _TEST_HASHER.hash(password)
+
+
+auth_service.demo_hash = _light_demo_hash
+demo.demo_hash = _light_demo_hash
+# An unknown username is verified against a dummy hash so that it costs what a known one does;
+# with the demo accounts on the light parameters, the dummy is made with them too.
+auth_service._DUMMY_HASH = _TEST_HASHER.hash("not-a-password")
+
+# Properties keep Hypothesis's default number of examples; what goes is the per-example time
+# limit (200 ms) and the too-slow health check, which on a loaded 2-core machine failed
+# correct code because another process had the CPU.
+settings.register_profile(
+    "huiqi", deadline=None, suppress_health_check=[HealthCheck.too_slow], print_blob=True
+)
+settings.load_profile("huiqi")
 
 
 @pytest.fixture(scope="session")

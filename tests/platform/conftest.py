@@ -20,6 +20,7 @@ from huiqi.server import create_app
 from tests.helpers.api import AsUser, login
 from tests.helpers.calendar import cover_next_year
 from tests.helpers.clock import demo_clock, set_today  # noqa: F401  (fixtures)
+from tests.helpers.db_snapshot import prefill
 
 # the `as_user` fixture: username -> the Authorization header of that demo account
 
@@ -45,7 +46,19 @@ _PG_OK: bool | None = None
 def pg_schema_url(schema: str) -> str:
     sep = "&" if "?" in PG_URL else "?"
     # application_name lets teardown find (and end) connections a killed server left behind
-    return f"{PG_URL}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+    # synchronous_commit=off: a commit does not wait for its WAL to reach the disk. Only a crash
+    # of the PostgreSQL server itself could lose it, which no test does; the shared test server
+    # otherwise spent much of its time in fsync.
+    return (
+        f"{PG_URL}{sep}options=-csearch_path%3D{schema}%20-csynchronous_commit%3Doff"
+        f"&application_name={schema}"
+    )
+
+
+def prefill_demo(url: str) -> None:
+    """The migrated, demo-seeded snapshot copied into a still-empty test database, so that
+    create_app(url, seed_demo=True) finds everything done (tests/helpers/db_snapshot.py)."""
+    prefill(url, admin_url=PG_URL, schema_url_for=pg_schema_url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -80,6 +93,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture
 def app(database_url: str) -> Iterator[FastAPI]:
+    prefill_demo(database_url)
     application = create_app(database_url, seed_demo=True)
     yield application
     application.state.engine.dispose()

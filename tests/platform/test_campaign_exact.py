@@ -12,11 +12,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from huiqi.platform.applications.frozen import compact_evaluation, is_compact, rebuild
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit.service import verify
 from huiqi.platform.credit.service import check
 from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
+from huiqi.platform.policy import get_policy
 from huiqi.platform.scale import seed_registry
 from tests.helpers.jobs import run_campaign
 
@@ -77,8 +79,36 @@ def test_bulk_candidates_equal_one_by_one_screening(
                 # the frozen record is the one a firm's own application would carry
                 assert _sorted_awards(app_row.facts) == _sorted_awards(case)
                 replay = evaluate_measure(app_row.facts, measure_id, project_id)
+                # stored: only what decides the money; read: the full explanation, rebuilt
+                stored = app_row.stored_evaluation
+                assert is_compact(stored) and "row" not in stored
+                assert (stored["status"], stored["amount"]) == (
+                    replay.status,
+                    replay.evaluation["row"]["amount"],
+                )
                 assert app_row.evaluation == replay.evaluation
                 assert app_row.engine_amount_fen == replay.amount_fen == single.amount_fen
         assert set(frozen) == expected
         assert len(expected) > (0 if measure_id in ("3.1.1", "2.6.3") else FIRMS // 10)
         assert verify(db).ok
+
+
+def test_compact_evaluation_rebuilds_only_what_it_froze(app: Any) -> None:
+    """A compact evaluation whose money the facts no longer give is refused, and one frozen
+    under another policy version says it cannot be explained instead of explaining wrongly."""
+    with app.state.sessionmaker() as db:
+        seed_registry(db, 40, seed=3)
+        db.commit()
+        ent = db.scalars(select(Enterprise).order_by(Enterprise.id)).first()
+        assert ent is not None
+        case = case_of_firm(db, ent, 2023, dt.date(2024, 6, 30))
+    single = evaluate_measure(case, "2.6.1", None)
+    pol = get_policy()
+    row = single.evaluation["row"]
+    amount = row["amount"] if row else None
+    good = compact_evaluation("2.6.1", None, single.status, amount)
+    assert rebuild(good, case, pol.id, pol.version) == single.evaluation
+    with pytest.raises(ValueError, match="不一致"):
+        rebuild({**good, "amount": "1.00"}, case, pol.id, pol.version)
+    other = rebuild(good, case, pol.id, "another-version")
+    assert other["row"] is None and "无法重建" in other["unavailable"]

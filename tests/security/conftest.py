@@ -20,6 +20,7 @@ from tests.platform.conftest import (  # noqa: F401
     database_url,
     login,
     next_year_recorded,
+    prefill_demo,
 )
 
 
@@ -29,6 +30,7 @@ def make_app(database_url: str) -> Iterator[MakeApp]:  # noqa: F811
     made: list[FastAPI] = []
 
     def make(**settings: Any) -> FastAPI:
+        prefill_demo(database_url)
         application = create_app(
             database_url, seed_demo=True, settings=PlatformSettings(**settings)
         )

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from markupsafe import escape
 
+from huiqi.platform.applications.frozen import is_compact
+from huiqi.platform.applications.models import Application
+from huiqi.platform.engine import evaluate_measure
 from tests.helpers.jobs import drain
 
 CALC = {
@@ -321,6 +327,22 @@ def test_offers_page(client_for: Any, app: Any) -> None:
     ent = client_for("enterprise1")
     offers = ent.get("/enterprise/offers?format=json").json()["offers"]
     assert offers and offers[0]["response"] == "pending"
+    # the campaign stored a compact evaluation; the page shows the full explanation, the one a
+    # single evaluation of the frozen facts gives
+    app_id = offers[0]["application"]["id"]
+    with app.state.sessionmaker() as db:
+        stored = db.execute(
+            sa.text("SELECT evaluation FROM applications WHERE id = :id"), {"id": app_id}
+        ).scalar_one()
+        stored = stored if isinstance(stored, dict) else json.loads(stored)
+        frozen = db.get(Application, app_id)
+        assert frozen is not None
+        single = evaluate_measure(frozen.facts, "2.6.3", frozen.project_id).evaluation
+    assert is_compact(stored) and "reasons" not in stored
+    detail = ent.get(f"/enterprise/applications/{app_id}?format=json").json()
+    assert detail["evaluation_row"] == single["row"] and single["row"]["reasons"]
+    html = ent.get(f"/enterprise/applications/{app_id}").text
+    assert "申报时的测算依据（已冻结）" in html and str(escape(single["row"]["reasons"][0])) in html
     r = ent.post(f"/enterprise/offers/{offers[0]['id']}/confirm")
     assert "已确认享受" in r.text
     assert ent.get("/enterprise/offers?format=json").json()["offers"][0]["response"] == "confirmed"

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.frozen import measure_evaluation
 from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.policy import get_policy
-from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.money import fen_to_str
 from huiqi.rules.policy import Policy
 
@@ -178,18 +178,9 @@ def evaluate_measure(
     case: dict[str, Any], measure_id: str, project_id: int | None
 ) -> MeasureOutcome:
     """Evaluate the case and keep the row of `measure_id` (for `project_id` when project-level)."""
-    policy = get_policy()
-    result = evaluate_case_json(policy, case)
-    want = str(project_id) if project_id is not None else None
-    rows = [r for r in result["results"] if r["measure"] == measure_id]
-    row = next((r for r in rows if r.get("project") == want), None)
-    if row is None and want is None and rows:
-        row = rows[0]
-    header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
+    evaluation = measure_evaluation(get_policy(), case, measure_id, project_id)
+    row = evaluation["row"]
     if row is None:
-        # No row: the firm has no fact this measure looks at (e.g. no such recognition).
-        return MeasureOutcome("ineligible", None, None, {**header, "row": None})
+        return MeasureOutcome("ineligible", None, None, evaluation)
     amount = yuan_to_fen(row["amount"]) if row["status"] == "eligible" else None
-    return MeasureOutcome(
-        row["status"], amount, yuan_to_fen(row.get("cap")), {**header, "row": row}
-    )
+    return MeasureOutcome(row["status"], amount, yuan_to_fen(row.get("cap")), evaluation)

@@ -19,6 +19,48 @@ def get_policy(policy_id: str = POLICY_ID) -> Policy:
     return load_policy(policy_id)
 
 
+# The policy's places (its package's districts.yaml), read without loading the whole package:
+# request shapes name them when their module is imported.
+
+
+def place_names() -> list[str]:
+    """The official names of the policy's districts and functional areas (none if it lists
+    none)."""
+    from huiqi.policies.districts import districts
+
+    return [d.name for d in districts(POLICY_ID)]
+
+
+def place_region() -> str:
+    """Where the policy applies, as its text names it (e.g. 武汉市)."""
+    from huiqi.policies.districts import region
+
+    return region(POLICY_ID) or "本地区"
+
+
+def canonical_place(name: str) -> str | None:
+    """The official name of one of the policy's places as a person writes it (an alias, with
+    or without the region's name before it); None if it is not one. A policy listing no
+    places takes any name, trimmed."""
+    from huiqi.policies.districts import canonical_district
+
+    if not place_names():
+        return name.strip() or None
+    return canonical_district(POLICY_ID, name)
+
+
+def place_problem() -> str:
+    """What a person is told when a place is not one of the policy's."""
+    return f"所在区应为{place_region()}的区或功能区：" + "、".join(place_names())
+
+
+def lead_unit(measure_id: str) -> str:
+    """The first 责任单位 the policy's text names for a measure's clause (the unit that runs
+    it, e.g. 市经信局 for 3.2.1 in Wuhan's text): who a page or a refusal names."""
+    units = get_policy().measures[measure_id].units
+    return units[0] if units else "责任单位"
+
+
 def measure(measure_id: str, path: str = "measure_id") -> MeasureSpec:
     spec = get_policy().measures.get(measure_id)
     if spec is None:

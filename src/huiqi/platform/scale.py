@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ from sqlalchemy.orm import Session
 from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, Application, frozen_snapshot
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.platform.dashboard import rollup
-from huiqi.policies import DEFAULT_POLICY_ID
+from huiqi.policies import DEFAULT_POLICY_ID, load_policy
 from huiqi.rules.credit_code import make_credit_code
 
 DISTRICTS = (
@@ -137,7 +136,22 @@ STATUS_SHARES = {
     "withdrawn": 0.02, "rejected": 0.07, "approved": 0.08, "in_notice": 0.05, "noticed": 0.07,
     "paid": 0.30,
 }  # fmt: skip
-MEASURES = ("2.6.1", "2.6.2", "2.6.3", "3.1.1", "1.3.1")
+
+
+@dataclass(frozen=True)
+class FixtureEdition:
+    """The policy the fixture's snapshots name: its id, and a version of the fixture's own."""
+
+    id: str
+    version: str
+
+
+def fixture_measures(policy_id: str, most: int = 5) -> tuple[str, ...]:
+    """The first `most` of the policy's enterprise-level measures with a computed amount: the
+    fixture's applications are the firm's own (no project) with an amount, as theirs are."""
+    measures = load_policy(policy_id).measures.values()
+    chosen = [m.id for m in measures if m.level == "enterprise" and m.kind == "computed"]
+    return tuple(chosen[:most])
 
 
 @dataclass
@@ -168,7 +182,8 @@ def seed_applications(
     base = dt.datetime(fiscal_year + 1, 1, 5, 2, tzinfo=dt.UTC)
     seconds = rng.integers(0, 330 * 86400, count)
     amounts = rng.integers(1, 100, count) * WAN
-    per_firm = len(MEASURES) * 3  # measures x three fiscal years
+    measures = fixture_measures(policy_id)
+    per_firm = len(measures) * 3  # measures x three fiscal years
     if count > firms * per_firm:
         raise ValueError("more applications than distinct (firm, measure, year)")
     district_of: dict[int, str] = dict(
@@ -182,11 +197,11 @@ def seed_applications(
     out = Seeded(np.arange(start, start + count), np.zeros(count, np.int64), [],
                  np.zeros(count, np.int64), [], [], [], [])  # fmt: skip
     rows = []
-    policy = SimpleNamespace(id=policy_id, version=policy_version)
+    policy = FixtureEdition(policy_id, policy_version)
     for k in range(count):
         firm = first_enterprise + k % firms
         slot = k // firms
-        measure, year = MEASURES[slot % len(MEASURES)], fiscal_year - slot // len(MEASURES)
+        measure, year = measures[slot % len(measures)], fiscal_year - slot // len(measures)
         status = statuses[pick[k]]
         amount = int(amounts[k])
         decided = amount if status in ("approved", "in_notice", "noticed", "paid") else None

@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from huiqi.rules.standard import normalise_district
+from huiqi.rules.standard import REGION_PREFIXES, normalise_district
 
-from .loader import package_yaml
+from .loader import load_policy, package_yaml
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,17 @@ def region(policy_id: str) -> str:
     return str(meta.get("region", ""))
 
 
+@lru_cache(maxsize=8)
+def region_prefixes(policy_id: str) -> tuple[str, ...]:
+    """What a firm may write before its district (the package's scope.region_prefixes, its
+    latest value; none without it), as the policy's own scope condition reads them."""
+    named = load_policy(policy_id).parameters.get(REGION_PREFIXES)
+    return tuple(str(x) for x in named.values[-1][1]) if named is not None else ()
+
+
 def canonical_district(policy_id: str, name: str) -> str | None:
     """The official name of a place of the policy as written, or None if not one of them."""
-    wanted = normalise_district(name)
+    wanted = normalise_district(name, region_prefixes(policy_id))
     for d in districts(policy_id):
         if wanted in d.names:
             return d.name

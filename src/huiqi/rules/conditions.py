@@ -201,9 +201,32 @@ def date_between(
     fact: str,
 ) -> Condition:
     """start <= date <= end, both inclusive."""
-    known = f.known(column)
     v = f.date(column)
-    lo, hi = date_to_days(start), date_to_days(end)
+    span = f"政策有效期 {start.isoformat()} 至 {end.isoformat()} "
+
+    def shown(i: int) -> str:
+        return days_to_date(int(v[i])).isoformat()
+
+    return _between(
+        f, column, v, date_to_days(start), date_to_days(end), label, fact, f"{what} ", shown, span
+    )
+
+
+def _between(
+    f: Frame,
+    column: str,
+    v: IntArray,
+    lo: int,
+    hi: int,
+    label: str,
+    fact: str,
+    what: str,
+    shown: Callable[[int], str],
+    span: str,
+) -> Condition:
+    """lo <= v <= hi, both inclusive, for a known value; the reason reads
+    "<what><value> 在/不在<span>内"."""
+    known = f.known(column)
     if is_broadcast(v) and is_broadcast(known):
         # a bulk constant (as_of): decide once, broadcast the answer
         one = known[:1] & (v[:1] >= lo) & (v[:1] <= hi)
@@ -212,9 +235,7 @@ def date_between(
         passed = known & (v >= lo) & (v <= hi)
 
     def detail(i: int) -> str:
-        day = days_to_date(int(v[i])).isoformat()
-        where = "在" if passed[i] else "不在"
-        return f"{what} {day} {where}政策有效期 {start.isoformat()} 至 {end.isoformat()} 内"
+        return f"{what}{shown(i)} {'在' if passed[i] else '不在'}{span}内"
 
     return Condition(column, label, passed, known, fact, detail)
 
@@ -316,15 +337,12 @@ def integer_between(
     f: Frame, *, column: str, low: int, high: int, label: str, what: str, fact: str
 ) -> Condition:
     """low <= value <= high (a fiscal year inside a span of years)."""
-    known = f.known(column)
     v = f.integer(column)
-    passed = known & (v >= low) & (v <= high)
 
-    def detail(i: int) -> str:
-        where = "在" if passed[i] else "不在"
-        return f"{what} {int(v[i])} {where} {low}–{high} 内"
+    def shown(i: int) -> str:
+        return str(int(v[i]))
 
-    return Condition(column, label, passed, known, fact, detail)
+    return _between(f, column, v, low, high, label, fact, f"{what} ", shown, f" {low}–{high} ")
 
 
 def dates_overlap(

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from operator import mul
 
-from .errors import InputError
+from .check_code import check_problem, length_problem, validated
 
+FIELD_ZH = "统一社会信用代码"
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(CHARSET)}
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -42,30 +43,24 @@ def normalise_credit_code(code: str) -> str:
 
 def credit_code_problem(code: str) -> str | None:
     """The Chinese reason a code fails GB 32100, or None when it is valid."""
-    if len(code) != 18:
-        return f"统一社会信用代码应为 18 位，收到 {len(code)} 位"
+    wrong_length = length_problem(FIELD_ZH, code)
+    if wrong_length:
+        return wrong_length
     bad = [c for c in code if c not in _VALUE]
     if bad:
-        return f"统一社会信用代码含非法字符 {''.join(bad)!r}（不使用 I、O、S、V、Z）"
-    expected = check_character(code[:17])
-    if code[17] != expected:
-        return f"统一社会信用代码校验位错误：第 18 位应为 {expected}，实为 {code[17]}（GB 32100）"
-    return None
+        return f"{FIELD_ZH}含非法字符 {''.join(bad)!r}（不使用 I、O、S、V、Z）"
+    return check_problem(FIELD_ZH, code, check_character(code[:17]), "GB 32100")
 
 
 def validate_credit_code(code: str, path: str = "credit_code") -> str:
     """Normalised valid code, or InputError naming `path`."""
-    if not isinstance(code, str):
-        raise InputError.single(path, "credit_code", "统一社会信用代码应为字符串")
     # already normal (an import validates 100,000 of these): only the check character
-    plain = _PLAIN.fullmatch(code)
-    if plain and code[17] == check_character(code[:17]):
+    if isinstance(code, str) and _PLAIN.fullmatch(code) and code[17] == check_character(code[:17]):
         return code
-    norm = normalise_credit_code(code)
-    problem = credit_code_problem(norm)
-    if problem:
-        raise InputError.single(path, "credit_code", problem)
-    return norm
+    return validated(
+        code, path=path, kind="credit_code", name=FIELD_ZH,
+        normalise=normalise_credit_code, problem=credit_code_problem,
+    )  # fmt: skip
 
 
 def make_credit_code(first17: str) -> str:

@@ -183,13 +183,18 @@ class Frame:
             return False
         if name in self._constants and name not in self._record_keys():
             key = (name, self.n)
-            if key not in self._constant_columns:
+            shared = self._constant_columns.get(key)
+            if shared is None:
                 column, known = _column([self._constants[name]] * self.n, kind)
                 column.flags.writeable = False  # shared between frames: never edit in place
-                self._constant_columns[key] = (column, known)
-            self.put(name, *self._constant_columns[key])
-            return True
-        self.put(name, *_column([r.get(name) for r in self._records], kind))
+                shared = self._constant_columns[key] = (column, known)
+            column, known = shared
+        else:
+            column, known = _column([r.get(name) for r in self._records], kind)
+        # not through put: these columns have the frame's length by construction, and a case
+        # materialises a dozen per measure
+        self.values[name] = column
+        self.known_masks[name] = known
         return True
 
     # The accessors below look in `values` first: a formula reads each column several times,

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from .check_code import check_problem, length_problem, validated
 from .cn_input import normalise_number_text
-from .errors import InputError
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 FIELD_ZH = "居民身份证号码"
@@ -29,8 +29,9 @@ def normalise_id_card(number: str) -> str:
 
 def id_card_problem(number: str) -> str | None:
     """The Chinese reason a (normalised) number fails GB 11643-1999, or None when it is valid."""
-    if len(number) != 18:
-        return f"{FIELD_ZH}应为 18 位，收到 {len(number)} 位"
+    wrong_length = length_problem(FIELD_ZH, number)
+    if wrong_length:
+        return wrong_length
     if not number[:17].isascii() or not number[:17].isdigit():
         return f"{FIELD_ZH}前 17 位应为数字"
     if not (number[17].isascii() and (number[17].isdigit() or number[17] == "X")):
@@ -39,21 +40,15 @@ def id_card_problem(number: str) -> str | None:
         dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return f"{FIELD_ZH}中的出生日期 {number[6:14]} 不是有效日期"
-    expected = check_character(number[:17])
-    if number[17] != expected:
-        return f"{FIELD_ZH}校验位错误：第 18 位应为 {expected}，实为 {number[17]}（GB 11643-1999）"
-    return None
+    return check_problem(FIELD_ZH, number, check_character(number[:17]), "GB 11643-1999")
 
 
 def validate_id_card(number: str, path: str = "id_number") -> str:
     """Normalised valid number, or InputError naming `path`."""
-    if not isinstance(number, str):
-        raise InputError.single(path, "id_card", f"{FIELD_ZH}应为字符串")
-    norm = normalise_id_card(number)
-    problem = id_card_problem(norm)
-    if problem:
-        raise InputError.single(path, "id_card", problem)
-    return norm
+    return validated(
+        number, path=path, kind="id_card", name=FIELD_ZH,
+        normalise=normalise_id_card, problem=id_card_problem,
+    )  # fmt: skip
 
 
 def make_id_card(first17: str) -> str:

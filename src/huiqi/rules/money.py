@@ -141,3 +141,9 @@ def format_wan(fen: int) -> str:
     about = "" if rounded == wan else "约"
     text = f"{rounded:.2f}".rstrip("0").rstrip(".")
     return f"{sign}{about}{text}万元"
+
+
+def format_ratio_bp(bp: int) -> str:
+    """3000 -> 30%, 1250 -> 12.5%: exact, from 1/10000 units."""
+    whole, rest = divmod(bp, 100)
+    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"

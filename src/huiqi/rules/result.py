@@ -80,6 +80,25 @@ def parameter_json(u: ParameterUse) -> dict[str, Any]:
     return json
 
 
+# The uses one measure cites -> their JSON list: a measure reads the same parameters for every
+# case at one date, so a single case's answer takes its citation lists from here instead of a
+# dozen parameter_json calls per measure. Keyed by the uses' ids; the tuple kept beside the
+# list is compared (identity first, C-level) so a reused id can never hand out another list.
+_PARAMETERS_JSON: dict[tuple[int, ...], tuple[tuple[ParameterUse, ...], list[dict[str, Any]]]] = {}
+
+
+def parameters_json(uses: list[ParameterUse]) -> list[dict[str, Any]]:
+    """The citations of one evaluation, as a new list of the cached dicts."""
+    held = tuple(uses)
+    key = tuple(map(id, held))
+    hit = _PARAMETERS_JSON.get(key)
+    if hit is None or hit[0] != held:
+        if len(_PARAMETERS_JSON) > 4096:
+            _PARAMETERS_JSON.clear()
+        hit = _PARAMETERS_JSON[key] = (held, [parameter_json(u) for u in held])
+    return list(hit[1])
+
+
 @lru_cache(maxsize=4096)
 def _parameter_json(u: ParameterUse) -> dict[str, Any]:
     return {
@@ -150,26 +169,35 @@ def _measure_static(ev: MeasureEvaluation) -> _Static:
                 _column(frame.known("recognition_notes"), n),
                 _column(frame.text("recognition_notes"), n),
             )
+        arrays = (
+            ev.status, ev.amount, ev.raw, ev.capped, ev.conditions_met, ev.prior_paid,
+            ev.prior_blocks, ev.zero_amount, ev.other_known, ev.other_best, ev.other_paid,
+            ev.other_deducted, frame.text("project"),
+        )  # fmt: skip
+        # one comprehension, not a call per column: a single case builds this for every measure
+        columns = [a.tolist() for a in arrays] if n <= _LIST_ROWS else list(arrays)
+        status, amount, raw, capped, met, prior_paid, prior_blocks, zero_amount = columns[:8]
+        other_known, other_best, other_paid, other_deducted, project = columns[8:]
         static = _Static(
             requires=_requires(ev),
             cap=fen_to_str(ev.cap_fen) if ev.cap_fen is not None else None,
-            parameters=[parameter_json(u) for u in ev.params_used],
+            parameters=parameters_json(ev.params_used),
             conditions=[
                 (c, _column(c.passed, n), _column(c.known, n)) for c in ev.outcome.conditions
             ],
-            status=_column(ev.status, n),
-            amount=_column(ev.amount, n),
-            raw=_column(ev.raw, n),
-            capped=_column(ev.capped, n),
-            met=_column(ev.conditions_met, n),
-            prior_paid=_column(ev.prior_paid, n),
-            prior_blocks=_column(ev.prior_blocks, n),
-            zero_amount=_column(ev.zero_amount, n),
-            other_known=_column(ev.other_known, n),
-            other_best=_column(ev.other_best, n),
-            other_paid=_column(ev.other_paid, n),
-            other_deducted=_column(ev.other_deducted, n),
-            project=_column(frame.text("project"), n),
+            status=status,
+            amount=amount,
+            raw=raw,
+            capped=capped,
+            met=met,
+            prior_paid=prior_paid,
+            prior_blocks=prior_blocks,
+            zero_amount=zero_amount,
+            other_known=other_known,
+            other_best=other_best,
+            other_paid=other_paid,
+            other_deducted=other_deducted,
+            project=project,
             notes=notes,
         )
         ev.__dict__["_static"] = static

@@ -1,12 +1,15 @@
-"""Building blocks every policy package can use: the validity window, credit, percentages.
+"""Building blocks every policy package can use: the validity window, credit, percentages,
+the policy's place.
 
-They read parameters by conventional names (window.start, window.end, credit.*,
-interpretation.rounding) so a package gets them by declaring those parameters.
+They read parameters by conventional names (window.start, window.end, credit.*, scope.*,
+interpretation.rounding) so a package gets them by declaring those parameters. The one name
+a package chooses itself is its place switch (a bool such as Wuhan's scope.wuhan_only, public
+as a reading), which its formulas pass to `enterprise_standing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import Any
 
@@ -112,31 +115,60 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     )
 
 
-# id(column) -> (column, listed names, status): the enterprise measures of one registry part
-# share one district column, so its membership is worked out once, not per measure
-_DISTRICT_MEMO: dict[int, tuple[ObjArray, frozenset[str], IntArray]] = {}
+# id(column) -> (column, listed names, prefixes, status): the enterprise measures of one
+# registry part share one district column, so its membership is worked out once, not per measure
+_DISTRICT_MEMO: dict[int, tuple[ObjArray, frozenset[str], tuple[str, ...], IntArray]] = {}
 _LISTED, _NOT_LISTED, _BLANK = 1, 0, -1
+# the parameter naming what a firm may write before its district (e.g. 湖北省, 武汉市)
+REGION_PREFIXES = "scope.region_prefixes"
 
 
-def normalise_district(name: str) -> str:
-    """ "湖北省武汉市 洪山区" -> "洪山区": the list names districts without province or city."""
+def normalise_district(name: str, prefixes: Iterable[str] = ()) -> str:
+    """ "湖北省武汉市 洪山区" -> "洪山区" with prefixes (湖北省, 武汉市): a list of places names
+    them without the province or city a firm may write before them."""
     text = "".join(name.split())
-    for prefix in ("湖北省", "武汉市"):
+    for prefix in prefixes:
         text = text.removeprefix(prefix)
     return text
 
 
-def _district_status(values: ObjArray, listed: frozenset[str]) -> IntArray:
+def region_prefixes(p: ParamView) -> tuple[str, ...]:
+    """The package's scope.region_prefixes (none without it). Read without citing it: it says
+    how a name is written, not who is supported."""
+    named = p.params.get(REGION_PREFIXES)
+    return tuple(str(x) for x in named.at(p.when)[1]) if named is not None else ()
+
+
+# id(scope.districts value) -> (value, prefixes, its normalised names): a policy's parameter
+# cache hands every measure the same list object, and normalising its two dozen names per
+# measure cost more than the scope test itself
+_LISTED_MEMO: dict[int, tuple[Any, tuple[str, ...], frozenset[str]]] = {}
+
+
+def _listed_districts(districts: Any, prefixes: tuple[str, ...]) -> frozenset[str]:
+    hit = _LISTED_MEMO.get(id(districts))
+    if hit is not None and hit[0] is districts and hit[1] == prefixes:
+        return hit[2]
+    listed = frozenset(normalise_district(str(d), prefixes) for d in districts)
+    if len(_LISTED_MEMO) > 64:
+        _LISTED_MEMO.clear()
+    _LISTED_MEMO[id(districts)] = (districts, prefixes, listed)
+    return listed
+
+
+def _district_status(
+    values: ObjArray, listed: frozenset[str], prefixes: tuple[str, ...]
+) -> IntArray:
     """Per row: listed, not listed, or blank (no usable name: treated as not given)."""
     hit = _DISTRICT_MEMO.get(id(values))
-    if hit is not None and hit[0] is values and hit[1] == listed:
-        return hit[2]
+    if hit is not None and hit[0] is values and hit[1] == listed and hit[2] == prefixes:
+        return hit[3]
     answers: dict[Any, int] = {}
 
     def one(x: Any) -> int:
         answer = answers.get(x)
         if answer is None:
-            name = normalise_district(x) if isinstance(x, str) else ""
+            name = normalise_district(x, prefixes) if isinstance(x, str) else ""
             answer = _BLANK if not name else _LISTED if name in listed else _NOT_LISTED
             answers[x] = answer
         return answer
@@ -144,7 +176,7 @@ def _district_status(values: ObjArray, listed: frozenset[str]) -> IntArray:
     out = np.fromiter((one(x) for x in values), dtype=np.int64, count=len(values))
     if len(_DISTRICT_MEMO) > 64:
         _DISTRICT_MEMO.clear()
-    _DISTRICT_MEMO[id(values)] = (values, listed, out)
+    _DISTRICT_MEMO[id(values)] = (values, listed, prefixes, out)
     return out
 
 
@@ -159,7 +191,7 @@ def _division_status(
 ) -> tuple[BoolArray, BoolArray]:
     """Per row: whether the credit code's division decides (known, and not the provincial
     registration 420000, which says nothing of the city), and whether it decides for the
-    scope (under the prefix: 4201 = Wuhan, 420100–420199)."""
+    scope (under the prefix: e.g. 4201, 420100–420199)."""
     hit = _DIVISION_MEMO.get(id(division))
     if hit is not None and hit[0] is division and hit[1] is known and hit[2] == prefix:
         return hit[3]
@@ -188,28 +220,30 @@ def _all_true(mask: BoolArray) -> bool:
     return answer
 
 
-def in_scope(f: Frame, p: ParamView) -> list[Condition]:
-    """The enterprise is of the policy's place (我市, scope.region: Wuhan's package names 武汉市):
-    its district is on the list scope.districts (districts and functional areas); with no
-    district, its credit code's registration division decides (scope.division_prefix, e.g.
-    4201xx in, 420000 provincial registration unknown, any other out). A package without the
-    scope.* parameters has no such condition."""
-    if "scope.wuhan_only" not in p.params:
+def in_scope(f: Frame, p: ParamView, *, switch: str) -> list[Condition]:
+    """The enterprise is of the policy's place (我市, scope.region, e.g. 武汉市): its district,
+    written with or without the scope.region_prefixes, is on the list scope.districts (districts
+    and functional areas); with no district, its credit code's registration division decides
+    (scope.division_prefix, e.g. 4201xx in, 420000 provincial registration unknown, any other
+    out). `switch` is the package's bool parameter turning the condition on; a package
+    without it has no such condition."""
+    if switch not in p.params:
         return []
-    if not p.flag("scope.wuhan_only"):
+    if not p.flag(switch):
         everyone = f.constant(True, np.bool_)
-        label = "不审查企业所在地（按读法 scope.wuhan_only=false）"
+        label = f"不审查企业所在地（按读法 {switch}=false）"
         return [
             Condition("scope", label, everyone, everyone, "enterprise.district", lambda _: label)
         ]
-    listed = frozenset(normalise_district(str(d)) for d in p.get("scope.districts"))
+    prefixes = region_prefixes(p)
+    listed = _listed_districts(p.get("scope.districts"), prefixes)
     # the policy's place as its text names it (我市): wording only, so read without citing it
     named = p.params.get("scope.region")
     region = str(named.at(p.when)[1]) if named is not None else "本地区"
     prefix = str(p.get("scope.division_prefix"))
     district, district_known = f.text("district"), f.known("district")
     if bool(district_known.any()):
-        status = _district_status(district, listed)
+        status = _district_status(district, listed, prefixes)
         given = district_known & (status != _BLANK)
         by_district = status == _LISTED
     else:
@@ -219,7 +253,7 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     if given is by_district:  # no district on any row: the credit code decides alone
         passed, known = in_by_code, code_decides
         if _all_true(in_by_code):
-            # a registry of Wuhan firms only: a constant the evaluator skips, instead of one
+            # a registry of the place's firms only: a constant the evaluator skips, instead of one
             # more column and-ed into every measure
             passed = known = f.constant(True, np.bool_)
     else:
@@ -241,9 +275,51 @@ def in_scope(f: Frame, p: ParamView) -> list[Condition]:
     return [Condition("scope", label, passed, known, "enterprise.district", detail)]
 
 
-def enterprise_standing(f: Frame, p: ParamView) -> list[Condition]:
-    """What every measure asks of the enterprise itself: of Wuhan, credit in order."""
-    return [*in_scope(f, p), credit_in_good_standing(f, p)]
+# The facts the standing conditions read. Each measure of one case reads them from the same
+# column objects (the case's shared enterprise columns, and small columns are shared by value),
+# so the conditions are worked out once per case, not once per measure.
+_STANDING_FACTS = (
+    "district",
+    "credit_division",
+    "serious_discredit",
+    "last_major_penalty_date",
+    "last_penalty_date",
+    "as_of",
+)
+# key -> (the objects whose ids make the key, the conditions, the parameters they read in order)
+_STANDING_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Condition], list[str]]] = {}
+_STANDING_MEMO_ROWS = 64
+
+
+def enterprise_standing(f: Frame, p: ParamView, *, scope_switch: str) -> list[Condition]:
+    """What every measure asks of the enterprise itself: of the policy's place (under the
+    package's switch parameter, see in_scope), credit in order.
+
+    The conditions depend only on the frame's standing columns (by identity: read-only shared
+    columns) and the parameters at the date, so a hit reuses them; the parameters are still
+    read through `p`, in the same order, so the measure cites exactly what it would.
+    Only small frames (a calculator's cases) are memoised: an entry keeps its columns alive,
+    and bulk columns of a million rows must not outlive their batch."""
+    if f.n > _STANDING_MEMO_ROWS:
+        return [*in_scope(f, p, switch=scope_switch), credit_in_good_standing(f, p)]
+    held: tuple[Any, ...] = (
+        p.params,
+        *(a for name in _STANDING_FACTS for a in (f.text(name), f.known(name))),
+    )
+    key = (p.when, f.n, scope_switch, *map(id, held))
+    hit = _STANDING_MEMO.get(key)
+    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
+        for name in hit[2]:
+            p.get(name)
+        return list(hit[1])
+    view = p.fork()
+    conditions = [*in_scope(f, view, switch=scope_switch), credit_in_good_standing(f, view)]
+    for name in view.used:
+        p.get(name)
+    if len(_STANDING_MEMO) > 256:
+        _STANDING_MEMO.clear()
+    _STANDING_MEMO[key] = (held, conditions, list(view.used))
+    return list(conditions)
 
 
 def percent_basis(label: str, rate: Fraction, base: IntArray, raw: IntArray) -> BasisFn:

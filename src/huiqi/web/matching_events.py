@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from huiqi.platform.errors import ApiError
 from huiqi.platform.matching import events, lists, service
 from huiqi.platform.matching import schemas as s
-from huiqi.platform.matching.lifecycle import curating_units, is_curator
+from huiqi.platform.matching.curating import curates_citywide, curators_only
 from huiqi.web.common import beijing_today, form_dict
 from huiqi.web.deps import CityOfficerUser, EnterpriseUser, MaybeUser, PageDb
 from huiqi.web.forms import read_form
@@ -23,9 +23,7 @@ router = APIRouter()
 
 
 def _organiser(user: WebUser | None) -> bool:
-    return user is not None and (
-        user.role == "admin" or (user.role == "city_officer" and is_curator(user.principal))
-    )
+    return user is not None and curates_citywide(user.principal)
 
 
 def _list_row(lst: Any) -> dict[str, Any]:
@@ -65,7 +63,7 @@ def _curate(
     status: int = 200,
 ) -> Response:
     if not _organiser(user):
-        return html_error(request, 403, f"年度清单由{'、'.join(curating_units())}的工作人员编制")
+        return html_error(request, 403, curators_only("年度清单", "编制"))
     year = year if 2022 <= year <= 2100 else beijing_today().year
     kind = kind if kind in s.LIST_KIND_ZH else "supply_demand"
     candidates = [

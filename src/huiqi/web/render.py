@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
 from huiqi.platform.clock import demo_today
+from huiqi.platform.policy import place_region
 from huiqi.rules.explain import (
     BASIS_ZH,
     CERTAIN,
@@ -153,6 +154,20 @@ def _amount_note(measure_id: str) -> dict[str, Any]:
 env.globals["amount_note"] = _amount_note
 
 
+def _runs_pool(user: Any) -> bool:
+    """The menu's 资源池与服务券 desk: for the unit the policy makes responsible for the pool."""
+    from huiqi.platform.vouchers.service import is_city
+
+    return user is not None and is_city(user.principal)
+
+
+def _runs_board(user: Any) -> bool:
+    """The menu's 揭榜挂帅管理: for the unit that publishes the board."""
+    from huiqi.platform.challenges.access import is_board_officer
+
+    return user is not None and is_board_officer(user.principal)
+
+
 def amount_note(pol: Policy, measure_id: str) -> dict[str, Any]:
     """How certain a measure's amount is, and why, from the policy package's explain data."""
     data = explain_data(pol)
@@ -175,6 +190,13 @@ def policy() -> Policy:
     from huiqi.platform.policy import get_policy
 
     return get_policy()
+
+
+# the layout names the configured policy and asks the platform who runs which desk, so no
+# policy's words or units are written into the templates
+env.globals.update(
+    site_policy=policy, place_region=place_region, runs_pool=_runs_pool, runs_board=_runs_board
+)
 
 
 def wants_json(request: Request) -> bool:

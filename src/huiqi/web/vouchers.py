@@ -1,5 +1,5 @@
-"""上云资源池 and 小微企业服务券 pages (三（二）): the public pool and catalogue; 市经信局's desk
-(admission, catalogue and standard, settlement, annual evaluation); the provider's desk
+"""上云资源池 and 小微企业服务券 pages (三（二）): the public pool and catalogue; the responsible
+unit's desk (admission, catalogue and standard, settlement, annual evaluation); the provider's desk
 (joining, products, redemption); the firm's desk (catalogue, vouchers, delivery, rating).
 
 Every page has its JSON twin (?format=json). Forms post, then redirect back with the outcome
@@ -25,7 +25,7 @@ from huiqi.platform.vouchers import evaluation, issuing, service
 from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import PoolProduct, PoolProvider, Voucher
-from huiqi.policies.wuhan_digital_economy_2022.measures_transformation import format_ratio_bp
+from huiqi.rules.money import format_ratio_bp
 from huiqi.web.common import amount_fen, form_dict
 from huiqi.web.deps import CityOfficerUser, EnterpriseUser, PageDb, require_page
 from huiqi.web.forms import read_form
@@ -102,7 +102,10 @@ def public(request: Request, db: PageDb) -> Response:
     providers = [
         {"id": x.id, "name": x.name, "kind_zh": s.KIND_ZH[x.kind]} for x in service.public_pool(db)
     ]
-    data = {"providers": providers, "catalogue": _catalogue(db), "words": _words()}
+    data = {
+        "providers": providers, "catalogue": _catalogue(db), "words": _words(),
+        "unit": service.desk_unit(),
+    }  # fmt: skip
     return page(request, "vouchers/public.html", data, title="上云资源池与服务券目录")
 
 
@@ -110,10 +113,10 @@ def _words() -> str:
     return str(get_policy().measures[issuing.MEASURE].words)
 
 
-# ---- 市经信局 ----------------------------------------------------------------------------
+# ---- the responsible unit's desk -----------------------------------------------------------
 
 
-@router.get("/city", summary="资源池与服务券（市经信局）")
+@router.get("/city", summary="资源池与服务券（责任单位）")
 def city(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     p = user.principal
     year = business_today().year
@@ -139,7 +142,7 @@ def city(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
         "year": year, "today": business_today(), "providers": providers,
         "products": products, "editions": editions, "vouchers": vouchers,
         "evaluations": evals, "candidates": evaluation.candidates(db, p, year),
-        "grade_zh": GRADE_ZH,
+        "grade_zh": GRADE_ZH, "unit": service.desk_unit(),
         "method": {"rating_points": evaluation.RATING_POINTS,
                    "delivery_points": evaluation.DELIVERY_POINTS,
                    "officer_points": evaluation.OFFICER_POINTS},

@@ -6,10 +6,8 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huiqi.policies.wuhan_digital_economy_2022.measures_transformation import (
-    format_ratio_bp,
-    voucher_amount,
-)
+from huiqi.policies.wuhan_digital_economy_2022.measures_transformation import voucher_amount
+from huiqi.rules.money import format_ratio_bp
 
 PRICE = st.integers(min_value=1, max_value=10**12)
 RATIO = st.integers(min_value=1, max_value=10_000)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, Protocol, cast
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from huiqi.platform.applications.frozen import is_compact, rebuild
 from huiqi.platform.applications.statuses import AWARDED as _AWARDED
 from huiqi.platform.applications.statuses import BEFORE_DECISION as _BEFORE_DECISION
 from huiqi.platform.applications.statuses import Status
@@ -29,8 +30,19 @@ SNAPSHOT_COLUMNS = (
 )
 
 
+class PolicyEdition(Protocol):
+    """What a snapshot records of the policy a case was evaluated under (a rules.Policy, or a
+    fixture's stand-in naming one)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
 def frozen_snapshot(
-    policy: Any,
+    policy: PolicyEdition,
     facts: object,
     evaluation: object,
     status: str,
@@ -68,7 +80,9 @@ class Application(Base):
     policy_id: Mapped[str] = mapped_column(String(64))
     policy_version: Mapped[str] = mapped_column(String(64))
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
-    evaluation: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # the column as stored: a full evaluation, or a campaign's compact one (frozen.py);
+    # readers use `evaluation`, which is always the full one
+    stored_evaluation: Mapped[dict[str, Any]] = mapped_column("evaluation", JSON)
     engine_status: Mapped[str] = mapped_column(String(32))
     engine_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
     requested_amount_fen: Mapped[int | None] = mapped_column(Fen, nullable=True)
@@ -90,6 +104,24 @@ class Application(Base):
     # 1 at submission, +1 per amendment after 退回补正; earlier snapshots are ApplicationVersion
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def evaluation(self) -> dict[str, Any]:
+        """The engine's full answer for this claim; a compact one is rebuilt from the frozen
+        facts and policy version (once per loaded row: pages read it several times)."""
+        stored = self.stored_evaluation
+        if not is_compact(stored):
+            return stored
+        cached = self.__dict__.get("_rebuilt")
+        if cached is not None and cached[0] is stored:
+            return cast("dict[str, Any]", cached[1])
+        full = rebuild(stored, self.facts, self.policy_id, self.policy_version)
+        self.__dict__["_rebuilt"] = (stored, full)
+        return full
+
+    @evaluation.setter
+    def evaluation(self, value: dict[str, Any]) -> None:
+        self.stored_evaluation = value
 
 
 class ApplicationVersion(Base):

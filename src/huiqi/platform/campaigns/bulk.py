@@ -17,9 +17,9 @@ from sqlalchemy import Integer, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from huiqi.platform.applications.frozen import compact_evaluation
 from huiqi.platform.applications.models import AWARDED, Application
 from huiqi.platform.credit.service import get_parameter, months_before
-from huiqi.platform.engine import yuan_to_fen
 from huiqi.platform.enterprises.models import (
     AnnualFigure,
     Enterprise,
@@ -27,8 +27,9 @@ from huiqi.platform.enterprises.models import (
     Project,
     Recognition,
 )
-from huiqi.rules.api import evaluate_cases_json
-from huiqi.rules.errors import InputError
+from huiqi.rules.api import evaluate_cases
+from huiqi.rules.case import parse_case
+from huiqi.rules.evaluator import STATUS_NAMES
 from huiqi.rules.money import fen_to_str
 from huiqi.rules.policy import Policy
 
@@ -66,12 +67,20 @@ def blocked_by_credit(db: Session, today: dt.date) -> set[int]:
 
 
 def cases_of_firms(
-    db: Session, ids: Sequence[int], fiscal_year: int, day: dt.date
+    db: Session,
+    ids: Sequence[int],
+    fiscal_year: int,
+    day: dt.date,
+    readings: dict[str, Any] | None = None,
 ) -> dict[int, dict[str, Any]]:
-    """enterprise id -> the case JSON `engine.case_of_firm` gives for it."""
+    """enterprise id -> the case JSON `engine.case_of_firm` gives for it; `readings` are the
+    platform's (`engine.platform_readings`, the same for every firm), read once by the caller."""
     out: dict[int, dict[str, Any]] = {}
     for part in chunks(sorted(set(ids))):
         out.update(_build_chunk(db, part, fiscal_year, day))
+    if readings:
+        for case in out.values():
+            case["readings"] = readings
     return out
 
 
@@ -180,24 +189,28 @@ def _build_chunk(
 def evaluate_rows(
     policy: Policy, cases: Sequence[dict[str, Any]], measure_id: str, projects: Sequence[int | None]
 ) -> list[tuple[str, int | None, dict[str, Any]]]:
-    """(status, amount in fen, frozen evaluation) of `measure_id` for each case, as
-    `engine.evaluate_measure` gives it one case at a time."""
+    """(status, amount in fen, compact frozen evaluation) of `measure_id` for each case: the
+    status and amount `engine.evaluate_measure` gives the case alone (the rules core's batch
+    path answers each case as it would alone), without building the explanation, which is
+    rebuilt from the frozen facts when the application is read (applications/frozen.py)."""
+    parsed = [parse_case(case, policy) for case in cases]  # raises InputError, as one case would
     out: list[tuple[str, int | None, dict[str, Any]]] = []
-    # the rules core's batch entry: one columnar evaluation for the batch, each case's JSON
-    # the one `evaluate_case_json` gives it alone (what engine.evaluate_measure calls)
-    results = evaluate_cases_json(policy, list(cases), [measure_id])
-    for result, project_id in zip(results, projects, strict=True):
-        if isinstance(result, InputError):
-            raise result
+    for ce, project_id in zip(evaluate_cases(policy, parsed, [measure_id]), projects, strict=True):
         want = str(project_id) if project_id is not None else None
-        rows = [r for r in result["results"] if r["measure"] == measure_id]
-        row = next((r for r in rows if r.get("project") == want), None)
-        if row is None and want is None and rows:
-            row = rows[0]
-        header = {k: result[k] for k in ("policy", "as_of", "fiscal_year")}
-        if row is None:
-            out.append(("ineligible", None, {**header, "row": None}))
+        rows = [(ev, i) for ev, i in ce.rows() if ev.spec.id == measure_id]
+        projects_of = [ev.frame.text("project")[i] for ev, i in rows]
+        # the row evaluate_measure keeps: the project's, else the measure's first
+        pick = next((k for k, p in enumerate(projects_of) if p == want), None)
+        if pick is None and want is None and rows:
+            pick = 0
+        if pick is None:
+            out.append(("ineligible", None, compact_evaluation(measure_id, project_id,
+                                                                "ineligible", None)))  # fmt: skip
             continue
-        amount = yuan_to_fen(row["amount"]) if row["status"] == "eligible" else None
-        out.append((row["status"], amount, {**header, "row": row}))
+        ev, i = rows[pick]
+        status = STATUS_NAMES[int(ev.status[i])]
+        fen = int(ev.amount[i])
+        amount = fen if status == "eligible" else None
+        out.append((status, amount, compact_evaluation(measure_id, project_id, status,
+                                                        fen_to_str(fen))))  # fmt: skip
     return out

@@ -2,9 +2,9 @@
 
 The evaluation is pure CPU (no database), so with many candidates it runs in two forked worker
 processes — the machine's two cores — while this process reads the next batch's cases from the
-database. Each batch comes back as JSON text already (the frozen evaluation and facts), which
-is what the bulk insert writes: the large answers are serialised once, in the workers, and
-never rebuilt as objects in this process.
+database. Each batch comes back as JSON text already (the facts and the compact evaluation,
+applications/frozen.py), which is what the bulk insert writes: serialised once, in the
+workers, and never rebuilt as objects in this process.
 
 Forking: the workers inherit the policy object (nothing is pickled but the cases and the
 answers), touch no database connection, and end with `os._exit`. The inherited objects are

@@ -13,8 +13,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import select
@@ -34,7 +33,7 @@ from huiqi.platform.campaigns.screening import screen
 from huiqi.platform.clock import business_today
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.db import utcnow
-from huiqi.platform.engine import platform_policy
+from huiqi.platform.engine import platform_policy, platform_readings
 from huiqi.platform.jobs.kinds import JobKind, register
 from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
@@ -42,6 +41,16 @@ from huiqi.platform.policy import get_policy
 
 log = logging.getLogger("huiqi.platform")
 BATCH = 2000  # cases per columnar evaluation, and per progress report
+
+
+class OfferedRow(NamedTuple):
+    """What the lifecycle's check reads of a campaign's new application before its row exists:
+    the firm, the measure, the district that routes it, no status yet."""
+
+    enterprise_id: int
+    measure_id: str
+    district: str | None
+    status: str | None = None
 
 
 @dataclass
@@ -60,6 +69,9 @@ def compute(
     """(firms screened, frozen candidates, bulk/single mismatches) — reads only."""
     # the policy under the platform's credit readings: the firms the submission gate allows
     pol = platform_policy(db, day)
+    # the frozen facts carry those readings, as `case_of_firm` puts them in a firm's own case,
+    # and are evaluated under the package's policy: the facts alone replay the answer
+    readings = platform_readings(db, day)
     taken = {
         (eid, key)
         for eid, key, status in db.execute(
@@ -88,7 +100,9 @@ def compute(
 
     def batches() -> Iterator[tuple[list[dict[str, Any]], list[int | None]]]:
         for part in parts:
-            cases = bulk.cases_of_firms(db, [c.enterprise_id for c in part], camp.fiscal_year, day)
+            cases = bulk.cases_of_firms(
+                db, [c.enterprise_id for c in part], camp.fiscal_year, day, readings
+            )
             for eid, case in cases.items():
                 districts[eid] = case["enterprise"]["district"]
             yield [cases[c.enterprise_id] for c in part], [c.project_id for c in part]
@@ -101,7 +115,7 @@ def compute(
         if ctx is not None:
             ctx.progress(done, len(todo), f"已冻结 {done:,} / {len(todo):,} 份候选申报的快照")
 
-    results = freeze_all(pol, camp.measure_id, batches(), len(todo), report)
+    results = freeze_all(get_policy(), camp.measure_id, batches(), len(todo), report)
     for part, answers in zip(parts, results, strict=True):
         for cand, answer in zip(part, answers, strict=True):
             if answer.status != "eligible" or answer.amount_fen != cand.amount_fen:
@@ -184,8 +198,9 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
         # every status write goes through the lifecycle table: one check for the batch
         # (same measure, no row yet), then its target status and audit action for every row
         rule = lifecycle.check_batch(
-            p, [SimpleNamespace(**r) for r in new_rows], Action.OFFER, new=True
-        )
+            p, [OfferedRow(r["enterprise_id"], r["measure_id"], r["district"]) for r in new_rows],
+            Action.OFFER, new=True,
+        )  # fmt: skip
         ids = reserve_ids(db, Application.__table__, len(new_rows))
         for app_id, row in zip(ids, new_rows, strict=True):
             row["id"] = app_id

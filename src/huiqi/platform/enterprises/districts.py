@@ -8,8 +8,7 @@ registration fact checked against that list, not free text.
 from __future__ import annotations
 
 from huiqi.platform.errors import ApiError
-from huiqi.platform.policy import get_policy
-from huiqi.policies.districts import canonical_district, districts, region
+from huiqi.platform.policy import canonical_place, place_names, place_region
 
 
 def official_district(name: str, path: str = "district") -> str:
@@ -20,14 +19,13 @@ def official_district(name: str, path: str = "district") -> str:
     The name is kept as written because officers' accounts carry the same spelling (e.g.
     东湖高新区) and routing compares the two."""
     text = (name or "").strip()
-    policy_id = get_policy().id
-    places = districts(policy_id)
-    if places and canonical_district(policy_id, text) is None:
-        names = "、".join(d.name for d in places)
+    places = place_names()
+    if places and canonical_place(text) is None:
+        names = "、".join(places)
         raise ApiError(
             422,
             "unknown_district",
-            f"“{name}”不是{region(policy_id)}的区或功能区；应为 {names} 之一（或其通用简称）",
+            f"“{name}”不是{place_region()}的区或功能区；应为 {names} 之一（或其通用简称）",
             path,
         )
     return text

@@ -5,6 +5,8 @@ from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huiqi.platform.policy import place_region
+
 Size = Literal["large", "medium", "small", "micro"]
 CreditStatus = Literal["normal", "serious_discredit"]
 FenAmount = Field(ge=0, le=10**15, description="金额，单位：分（整数）")
@@ -155,5 +157,5 @@ class ImportResult(BaseModel):
 
 class DistrictChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    district: str = Field(min_length=1, max_length=64, description="武汉市的区或功能区")
+    district: str = Field(min_length=1, max_length=64, description=f"{place_region()}的区或功能区")
     reason: str = Field(min_length=1, max_length=2000, description="变更依据，如工商登记变更")

@@ -18,7 +18,8 @@ from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
-from huiqi.platform.matching.lifecycle import Status, curating_units, is_curator, parties
+from huiqi.platform.matching.curating import require_citywide_curator
+from huiqi.platform.matching.lifecycle import Status, is_curator, parties
 from huiqi.platform.matching.models import (
     MatchingEntry,
     MatchingEvent,
@@ -30,8 +31,7 @@ from huiqi.platform.matching.schemas import EventIn, EventOut, MeetingIn, Meetin
 
 
 def _organiser(p: Principal) -> None:
-    if not (p.role == "admin" or (p.role == "city_officer" and is_curator(p))):
-        raise forbidden(f"供需对接大会由{'、'.join(curating_units())}的工作人员组织")
+    require_citywide_curator(p, "供需对接大会", "组织")
 
 
 def create_event(db: Session, p: Principal, data: EventIn) -> MatchingEvent:

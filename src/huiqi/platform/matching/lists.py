@@ -18,16 +18,16 @@ from huiqi.cells import keep_text
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.db import utcnow
-from huiqi.platform.errors import ApiError, forbidden, not_found
-from huiqi.platform.matching.lifecycle import Status, curating_units, is_curator
+from huiqi.platform.errors import ApiError, not_found
+from huiqi.platform.matching.curating import curates_citywide, require_citywide_curator
+from huiqi.platform.matching.lifecycle import Status
 from huiqi.platform.matching.models import MatchingEntry, MatchingList, MatchingListItem
 from huiqi.platform.matching.schemas import CATEGORY_ZH, KIND_ZH, NEW_APPS, ListIn, list_title
 from huiqi.rules.money import format_wan
 
 
 def _curator(p: Principal) -> None:
-    if not (p.role == "admin" or (p.role == "city_officer" and is_curator(p))):
-        raise forbidden(f"年度清单由{'、'.join(curating_units())}的工作人员编制发布")
+    require_citywide_curator(p, "年度清单", "编制发布")
 
 
 def save_list(db: Session, p: Principal, data: ListIn) -> MatchingList:
@@ -106,22 +106,14 @@ def publish_list(db: Session, p: Principal, list_id: int) -> MatchingList:
 
 def get_list(db: Session, p: Principal | None, list_id: int) -> MatchingList:
     lst = db.get(MatchingList, list_id)
-    if lst is None or (
-        lst.status != "published"
-        and not (p and (p.role == "admin" or (p.role == "city_officer" and is_curator(p))))
-    ):
+    if lst is None or (lst.status != "published" and not (p is not None and curates_citywide(p))):
         raise not_found("年度清单", "list_id")
     return lst
 
 
 def lists(db: Session, p: Principal | None) -> list[MatchingList]:
     rows = db.scalars(select(MatchingList).order_by(MatchingList.year.desc(), MatchingList.kind))
-    return [
-        x
-        for x in rows
-        if x.status == "published"
-        or (p is not None and (p.role == "admin" or (p.role == "city_officer" and is_curator(p))))
-    ]
+    return [x for x in rows if x.status == "published" or (p is not None and curates_citywide(p))]
 
 
 def items(db: Session, lst: MatchingList) -> list[MatchingEntry]:

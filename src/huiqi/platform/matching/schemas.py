@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from huiqi.policies.wuhan_digital_economy_2022.districts import canonical_district, wuhan_districts
+from huiqi.platform.policy import canonical_place, place_names, place_problem, place_region
 
 # 领域: the fixed list both sides classify by (the policy's 数字经济 fields).
 FIELDS: tuple[str, ...] = (
@@ -53,7 +53,7 @@ SLOT = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def district_names() -> list[str]:
-    return [d.name for d in wuhan_districts()]
+    return place_names()
 
 
 class EntryIn(BaseModel):
@@ -64,7 +64,7 @@ class EntryIn(BaseModel):
         "description": "内容说明至少 10 字",
         # a blank choice gets the same sentence as a wrong one: what may be chosen
         "field:missing": "领域应为以下之一：" + "、".join(FIELDS),
-        "district:missing": "所在区应为武汉市的区或功能区：" + "、".join(district_names()),
+        "district:missing": place_problem(),
     }
     kind: Literal["demand", "supply"] = Field(description="demand 需求 / supply 供给")
     category: str = Field(
@@ -74,7 +74,7 @@ class EntryIn(BaseModel):
     title: str = Field(min_length=2, max_length=200, description="标题")
     description: str = Field(min_length=10, max_length=5000, description="内容说明")
     field: str = Field(description="领域：" + "、".join(FIELDS))
-    district: str = Field(description="所在区（武汉市各区及功能区，别名可用）")
+    district: str = Field(description=f"所在区（{place_region()}各区及功能区，别名可用）")
     budget_min_fen: int | None = Field(default=None, ge=0, le=10**15, description="预算下限（分）")
     budget_max_fen: int | None = Field(default=None, ge=0, le=10**15, description="预算上限（分）")
     deadline: dt.date | None = Field(default=None, description="需求截止日期")
@@ -94,9 +94,9 @@ class EntryIn(BaseModel):
     @field_validator("district")
     @classmethod
     def _district(cls, v: str) -> str:
-        name = canonical_district(v)
+        name = canonical_place(v)
         if name is None:
-            raise ValueError("所在区应为武汉市的区或功能区：" + "、".join(district_names()))
+            raise ValueError(place_problem())
         return name
 
     @field_validator("contact_phone")

@@ -15,6 +15,7 @@ from huiqi.platform.matching import events, lists, service
 from huiqi.platform.matching import schemas as s
 from huiqi.platform.matching.lifecycle import Action, acts_as, allowed
 from huiqi.platform.matching.models import MatchingEntry
+from huiqi.platform.policy import canonical_place, place_problem
 
 router = APIRouter(prefix="/matching", tags=["供需对接"], responses=ERROR_RESPONSES)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -90,11 +91,9 @@ def public_entries(
     if field is not None and field not in s.FIELDS:
         raise ApiError(422, "enum", "领域应为以下之一：" + "、".join(s.FIELDS), "field")
     if district is not None:
-        from huiqi.policies.wuhan_digital_economy_2022.districts import canonical_district
-
-        name = canonical_district(district)
+        name = canonical_place(district)
         if name is None:
-            raise ApiError(422, "enum", "所在区应为武汉市的区或功能区", "district")
+            raise ApiError(422, "enum", place_problem(), "district")
         district = name
     found = service.published(db, kind, q=q, field=field, district=district, year=year)
     return [_entry(None, e) | {"score": sc} for e, sc in found]

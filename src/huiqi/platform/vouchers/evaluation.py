@@ -33,7 +33,7 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import PoolProvider, ProviderEvaluation, Voucher
-from huiqi.platform.vouchers.service import ensure_city, get_provider, provider_snapshot
+from huiqi.platform.vouchers.service import desk_unit, ensure_city, get_provider, provider_snapshot
 
 RATING_POINTS, DELIVERY_POINTS, OFFICER_POINTS = 40, 30, 30
 GRADE_FLOORS = (("excellent", 90), ("good", 75), ("pass", 60), ("fail", 0))
@@ -128,7 +128,7 @@ def _recognise(db: Session, p: Principal, pv: PoolProvider, year: int, day: dt.d
     """The 优秀 rating on the provider's firm record: what 3.2.2's rules read."""
     rec = Recognition(
         enterprise_id=pv.enterprise_id, kind=EXCELLENT_KIND, granted_on=day,
-        name=f"工业互联网产业生态供给资源池{year}年度评价优秀", authority=lc.responsible_unit(),
+        name=f"工业互联网产业生态供给资源池{year}年度评价优秀", authority=desk_unit(),
     )  # fmt: skip
     db.add(rec)
     db.flush()

@@ -1,5 +1,5 @@
 """小微企业服务券: a 小微 firm takes a voucher for a catalogue product, confirms delivery and
-rates the service; the provider redeems it; 市经信局 settles it into the payment steps.
+rates the service; the provider redeems it; the responsible unit settles it into the payment steps.
 
 The amount is the rules engine's: the voucher's facts (catalogue price, the class's ratio and
 cap, the yearly total cap and what the firm already took this year) go into a cloud_adoption
@@ -38,10 +38,16 @@ from huiqi.platform.vouchers.models import (
     PoolProvider,
     Voucher,
 )
-from huiqi.platform.vouchers.service import ADMITTED, edition_in_force, is_city, own_provider
+from huiqi.platform.vouchers.service import (
+    ADMITTED,
+    POOL_MEASURE,
+    edition_in_force,
+    is_city,
+    own_provider,
+)
 from huiqi.platform.vouchers.sizing import SIZE_ZH, SMALL_MICRO, decide
 
-MEASURE = "3.2.1"
+MEASURE = POOL_MEASURE
 PROJECT_KIND = "cloud_adoption"
 LIVE = ("issued", "delivered", "redeemed", "settled")  # count against the yearly total cap
 
@@ -53,7 +59,7 @@ def snapshot(v: Voucher) -> dict[str, Any]:
 
 
 def scope(p: Principal, db: Session) -> Select[Voucher]:
-    """A firm sees its vouchers, a provider those for its products, 市经信局 all."""
+    """A firm sees its vouchers, a provider those for its products, the responsible unit all."""
     q = select(Voucher)
     if is_city(p):
         return q
@@ -241,8 +247,8 @@ def redeem(db: Session, p: Principal, voucher_id: int) -> Voucher:
 
 
 def settle(db: Session, p: Principal, voucher_id: int) -> Voucher:
-    """市经信局 settles a redeemed voucher: the 3.2.1 application carrying its frozen case
-    and amount enters the payment steps (budget was committed at issue)."""
+    """The responsible unit settles a redeemed voucher: the 3.2.1 application carrying its
+    frozen case and amount enters the payment steps (budget was committed at issue)."""
     v = get_voucher(db, p, voucher_id, lock=True)
     owner = owner_of(db, v)
     lc.check(p, v, lc.VOUCHER, "settle", owner)

@@ -1,9 +1,10 @@
 """资源池 providers and their products; the yearly 应用服务目录 and 奖补标准 (editions).
 
-A provider account applies for its firm (the credit code checked against GB 32100); 市经信局
-admits or rejects it with a reason. Editions are inserted once and never changed: publishing
-again for a year adds version n+1 effective from its date, and a voucher keeps the edition it
-was issued under. Every change goes through the lifecycle table and the audit trail.
+A provider account applies for its firm (the credit code checked against GB 32100); the
+responsible unit of 三（二） (`desk_unit`, from the policy's text) admits or rejects it with a
+reason. Editions are inserted once and never changed: publishing again for a year adds
+version n+1 effective from its date, and a voucher keeps the edition it was issued under.
+Every change goes through the lifecycle table and the audit trail.
 """
 
 from __future__ import annotations
@@ -32,6 +33,14 @@ from huiqi.platform.vouchers.models import (
 from huiqi.rules.credit_code import credit_code_problem, normalise_credit_code
 
 ADMITTED = "admitted"
+# 三（二）: the pool and its vouchers pay this measure
+POOL_MEASURE = "3.2.1"
+
+
+def desk_unit() -> str:
+    """The unit that runs the pool and settles vouchers: the one the lifecycle's 审核员 belong
+    to (the lead of the policy's pool task, as the package names it)."""
+    return lc.responsible_unit()
 
 
 def provider_snapshot(pv: PoolProvider) -> dict[str, Any]:
@@ -39,12 +48,12 @@ def provider_snapshot(pv: PoolProvider) -> dict[str, Any]:
 
 
 def is_city(p: Principal) -> bool:
-    return p.role == "admin" or (p.role == "city_officer" and lc.responsible_unit() in p.units)
+    return p.role == "admin" or (p.role == "city_officer" and desk_unit() in p.units)
 
 
 def ensure_city(p: Principal) -> None:
     if not is_city(p):
-        raise forbidden(f"只有{lc.responsible_unit()}审核员可以办理资源池和服务券目录")
+        raise forbidden(f"只有{desk_unit()}审核员可以办理资源池和服务券目录")
 
 
 # ---- providers ------------------------------------------------------------------------
@@ -60,7 +69,7 @@ def own_provider(db: Session, p: Principal, *, lock: bool = False) -> PoolProvid
 def get_provider(
     db: Session, p: Principal, provider_id: int, *, lock: bool = False
 ) -> PoolProvider:
-    """A provider account sees its own record; 市经信局 and admins see all."""
+    """A provider account sees its own record; the responsible unit and admins see all."""
     q = select(PoolProvider).where(PoolProvider.id == provider_id)
     pv = db.scalar(q.with_for_update() if lock else q)
     if pv is None or not (is_city(p) or (p.role == "provider" and pv.user_id == p.user_id)):
@@ -126,7 +135,8 @@ REASON_NEEDED = {"reject", "suspend", "remove"}
 
 
 def decide(db: Session, p: Principal, provider_id: int, action: str, reason: str) -> PoolProvider:
-    """admit | reject | suspend | reinstate | remove, by 市经信局 (with a reason to refuse)."""
+    """admit | reject | suspend | reinstate | remove, by the responsible unit (with a reason
+    to refuse)."""
     ensure_city(p)
     pv = get_provider(db, p, provider_id, lock=True)
     if action in REASON_NEEDED and not reason.strip():

@@ -20,6 +20,9 @@ from huiqi.rules.policy import Formula, Outcome
 from huiqi.rules.standard import enterprise_standing, fixed_basis, within_window
 
 FORMULAS: dict[str, Formula] = {}
+# the reading that limits support to Wuhan's firms: its name is public (--reading
+# scope.wuhan_only=false), so the package names it and passes it to the engine's scope test
+SCOPE_SWITCH = "scope.wuhan_only"
 
 
 def measure(measure_id: str) -> Callable[[Formula], Formula]:
@@ -32,6 +35,11 @@ def measure(measure_id: str) -> Callable[[Formula], Formula]:
     return bind
 
 
+def standing(f: Frame, p: ParamView) -> list[Condition]:
+    """The firm itself: of Wuhan (under the reading scope.wuhan_only), credit in order."""
+    return enterprise_standing(f, p, scope_switch=SCOPE_SWITCH)
+
+
 def recognised(f: Frame, p: ParamView, *, title: str) -> list[Condition]:
     """The common test of a recognition-based measure: recognised inside the window, and
     the firm itself in standing (of Wuhan, credit in order)."""
@@ -39,7 +47,7 @@ def recognised(f: Frame, p: ParamView, *, title: str) -> list[Condition]:
         within_window(
             f, p, column="recognition_date", what=f"{title}认定日期", fact="recognitions[].date"
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
 
 
@@ -48,7 +56,7 @@ def dated_project(f: Frame, p: ParamView, *, column: str, what: str) -> list[Con
     standing."""
     return [
         within_window(f, p, column=column, what=what, fact=f"projects[].{column}"),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
 
 

@@ -11,14 +11,13 @@ from huiqi.rules.money import format_wan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Outcome
 from huiqi.rules.standard import (
-    enterprise_standing,
     fixed_basis,
     percent,
     percent_basis,
     within_window,
 )
 
-from .formulas import dated_project, fixed_award, measure, recognised
+from .formulas import dated_project, fixed_award, measure, recognised, standing
 
 RECOGNITION_LEVEL_NAMES = {"municipal": "市级", "provincial": "省级", "national": "国家级"}
 DCMM_LEVEL_NAMES = {1: "一级", 2: "二级", 3: "三级", 4: "四级", 5: "五级"}
@@ -106,7 +105,7 @@ def public_service_platform_subsidy(f: Frame, p: ParamView) -> Outcome:
             what="硬件设备投资额",
             fact="projects[].hardware_investment",
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("软件和硬件设备投资额", rate, investment, raw))
 
@@ -145,18 +144,14 @@ def core_industry_project_incentive(f: Frame, p: ParamView) -> Outcome:
                 what="项目引进日期",
                 fact="projects[].introduction_date",
             ),
-            *enterprise_standing(f, p),
+            *standing(f, p),
         ]
     )
 
 
-@measure("2.6.1")
-def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
-    rate = p.rate("m2_6_1.rate")
-    revenue_min, ratio = p.money("m2_6_1.revenue_threshold"), p.rate("m2_6_1.rd_ratio")
-    rd = f.money("rd_expense")
-    raw = percent(rd, rate, p)
-    conds = [
+def _software_of_revenue(f: Frame, revenue_min: int) -> list[c.Condition]:
+    """二（六）'s common test: a software enterprise with 年营业收入 of `revenue_min` or more."""
+    return [
         _software(f),
         c.at_least(
             f,
@@ -166,6 +161,17 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
             what="年营业收入",
             fact="annual[fiscal_year].revenue",
         ),
+    ]
+
+
+@measure("2.6.1")
+def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
+    rate = p.rate("m2_6_1.rate")
+    revenue_min, ratio = p.money("m2_6_1.revenue_threshold"), p.rate("m2_6_1.rd_ratio")
+    rd = f.money("rd_expense")
+    raw = percent(rd, rate, p)
+    conds = [
+        *_software_of_revenue(f, revenue_min),
         c.ratio_at_least(
             f,
             numerator="rd_expense",
@@ -177,7 +183,7 @@ def software_rd_subsidy(f: Frame, p: ParamView) -> Outcome:
             fact="annual[fiscal_year].rd_expense",
         ),
         *_annual_claim(f, p),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年研发投入", rate, rd, raw))
 
@@ -190,15 +196,7 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
     increase = np.maximum(revenue - previous, 0)
     raw = percent(increase, rate, p)
     conds = [
-        _software(f),
-        c.at_least(
-            f,
-            column="revenue",
-            threshold_fen=revenue_min,
-            label=f"年营业收入{format_wan(revenue_min)}及以上",
-            what="年营业收入",
-            fact="annual[fiscal_year].revenue",
-        ),
+        *_software_of_revenue(f, revenue_min),
         c.at_least(
             f,
             column="revenue_previous_year",
@@ -218,7 +216,7 @@ def software_growth_award(f: Frame, p: ParamView) -> Outcome:
             fact="annual[fiscal_year-1].revenue",
         ),
         *_annual_claim(f, p),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("年新增营业收入", rate, increase, raw))
 

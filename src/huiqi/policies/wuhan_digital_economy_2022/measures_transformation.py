@@ -10,18 +10,17 @@ import numpy as np
 
 from huiqi.rules import conditions as c
 from huiqi.rules.frame import BoolArray, Frame, IntArray, add_years
-from huiqi.rules.money import format_wan, format_yuan
+from huiqi.rules.money import format_ratio_bp, format_wan, format_yuan
 from huiqi.rules.parameters import ParamView
 from huiqi.rules.policy import Outcome
 from huiqi.rules.standard import (
-    enterprise_standing,
     fixed_basis,
     percent,
     percent_basis,
     within_window,
 )
 
-from .formulas import dated_project, measure, recognised
+from .formulas import dated_project, measure, recognised, standing
 
 PROVINCIAL_SUPPORT_NAMES = {
     "special_fund": "专项资金",
@@ -116,7 +115,7 @@ def smart_transformation_subsidy(f: Frame, p: ParamView) -> Outcome:
             fact="projects[].productive_equipment_investment",
         ),
         c.required(f, column="rd_investment", what="研发投入", fact="projects[].rd_investment"),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("生产性设备投资及研发投入总额", rate, base, raw))
 
@@ -157,7 +156,7 @@ def provincial_fund_matching_award(f: Frame, p: ParamView) -> Outcome:
             what="省级支持日期",
             fact="projects[].provincial_support_date",
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("省级支持资金额度", rate, support, raw))
 
@@ -211,7 +210,7 @@ def cloud_service_voucher(f: Frame, p: ParamView) -> Outcome:
         within_window(
             f, p, column="service_date", what="上云服务日期", fact="projects[].service_date"
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, amount, basis=_voucher_basis(f, amount), review=~standard)
 
@@ -256,12 +255,6 @@ def _voucher_basis(f: Frame, amount: IntArray) -> Callable[[int], str]:
         return f"{text} = {format_yuan(int(amount[i]))}"
 
     return basis
-
-
-def format_ratio_bp(bp: int) -> str:
-    """3000 -> 30%, 1250 -> 12.5%: exact, from 1/10000 units."""
-    whole, rest = divmod(bp, 100)
-    return f"{whole}%" if rest == 0 else f"{whole}.{rest:02d}".rstrip("0") + "%"
 
 
 @measure("3.2.2")
@@ -316,6 +309,6 @@ def scenario_challenge_support(f: Frame, p: ParamView) -> Outcome:
         c.required(
             f, column="total_investment", what="项目总投入", fact="projects[].total_investment"
         ),
-        *enterprise_standing(f, p),
+        *standing(f, p),
     ]
     return Outcome(conds, raw, basis=percent_basis("项目总投入", rate, investment, raw))
