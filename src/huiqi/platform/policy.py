@@ -9,7 +9,7 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.settings import POLICY_ID
 
 if TYPE_CHECKING:
-    from huiqi.rules.policy import MeasureSpec, Policy
+    from huiqi.rules.policy import MeasureSpec, Policy, Task
 
 
 @lru_cache(maxsize=4)
@@ -76,3 +76,37 @@ def cap_fen(measure_id: str, fiscal_year: int) -> int | None:
     when = min(dt.date(fiscal_year, 12, 31), pol.window_end)
     cap = pol.cap_fen(measure_id, when)
     return int(cap) if cap is not None else None
+
+
+@lru_cache(maxsize=16)
+def programme_task_id(programme: str, policy_id: str = POLICY_ID) -> str:
+    """The policy's task a platform programme carries out ("challenges", "vouchers",
+    "matching"), as the package's programmes.yaml names it: a small file read without loading
+    the whole policy, so a module may ask at import."""
+    from huiqi.policies.loader import package_yaml
+
+    spec = (package_yaml(policy_id, "programmes.yaml") or {}).get(programme) or {}
+    task_id = spec.get("task")
+    if not isinstance(task_id, str):
+        raise LookupError(f"政策包 {policy_id} 的 programmes.yaml 没有为“{programme}”指明任务")
+    return task_id
+
+
+def programme_units(programme: str) -> tuple[str, ...]:
+    """The units responsible for the programme's task, in the text's order."""
+    return _programme_task(programme).units
+
+
+def programme_lead(programme: str) -> str:
+    """The unit that leads the programme's task: its officers act for the programme."""
+    task = _programme_task(programme)
+    return (task.leads or task.units)[0]
+
+
+@lru_cache(maxsize=16)
+def _programme_task(programme: str) -> Task:
+    task_id = programme_task_id(programme)
+    for task in get_policy().tasks:
+        if task.id == task_id:
+            return task
+    raise LookupError(f"政策中没有任务 {task_id}（programmes.yaml 的“{programme}”）")

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from huiqi.platform.challenges import assessment, public, scoring, service
 from huiqi.platform.challenges import schemas as s
-from huiqi.platform.challenges.lifecycle import ACTION_ZH, BOARD_UNIT
+from huiqi.platform.challenges.lifecycle import ACTION_ZH, board_unit
 from huiqi.platform.clock import business_today
 from huiqi.platform.errors import ApiError, validation_errors
 from huiqi.platform.experts.service import experts
@@ -127,7 +127,7 @@ def _manage_page(
     status: int = 200,
 ) -> Response:
     if not service.is_board_officer(user.principal):
-        return html_error(request, 403, f"只有{BOARD_UNIT}的审核员可以管理揭榜挂帅")
+        return html_error(request, 403, f"只有{board_unit()}的审核员可以管理揭榜挂帅")
     bids = [service.bid_out(db, user.principal, b) for b in service.bids(db, user.principal)]
     tasks = {t.id: t.title for t in service.tasks_of(db)}
     data = {

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.models import Application
 from huiqi.platform.auth.principal import Principal
-from huiqi.platform.errors import forbidden, not_found
+from huiqi.platform.errors import forbidden
+from huiqi.platform.scoped import one_visible
 
 
 def measures_of_units(units: tuple[str, ...]) -> list[str]:
@@ -35,9 +36,4 @@ def scope_query(p: Principal) -> Select[Application]:
 
 def get_visible_app(db: Session, p: Principal, app_id: int, *, lock: bool = False) -> Application:
     q = scope_query(p).where(Application.id == app_id)
-    if lock:
-        q = q.with_for_update(of=Application)
-    app = db.scalar(q)
-    if app is None:
-        raise not_found("申报", "application_id")
-    return app
+    return one_visible(db, q, Application, lock=lock, what="申报", path="application_id")

@@ -1,8 +1,9 @@
 """The application lifecycle: one table of every status change the platform makes.
 
-Each row is (from status, action) -> (to status, who may do it, guards, audit action). Services
-never assign `Application.status` themselves: they call `move()`, which finds the row, checks
-the acting person against its actors (the firm itself, the district of the firm *as frozen at
+Each row is (from status, action) -> (to status, who may do it, guards, audit action); the
+engine (platform/lifecycle_table.py) is shared with the other programmes. Services never
+assign `Application.status` themselves: they call `move()`, which finds the row, checks the
+acting person against its actors (the firm itself, the district of the firm *as frozen at
 submission*, the bureau responsible for the measure, an admin), writes the new status and
 appends the audit entry named in the row. Pages and the API ask `allowed()` what the current
 user may do next and offer only that.
@@ -14,11 +15,8 @@ action; the names appear in docs/platform.md, which a test checks against this t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-
-from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.schemas import snapshot
 
@@ -29,11 +27,10 @@ from huiqi.platform.applications.statuses import DECIDED as DECIDED
 from huiqi.platform.applications.statuses import REOPENABLE as REOPENABLE
 from huiqi.platform.applications.statuses import STATUS_ZH as STATUS_ZH
 from huiqi.platform.applications.statuses import Status as Status
-from huiqi.platform.audit.service import record
 from huiqi.platform.auth.principal import Principal
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.errors import ApiError, forbidden
-from huiqi.platform.lifecycle_table import transitions_markdown
+from huiqi.platform.lifecycle_table import Lifecycle, Row
 
 
 class Actor(StrEnum):
@@ -136,18 +133,7 @@ GUARDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: Status | None  # None: the row does not exist yet
-    action: Action
-    target: Status
-    actors: tuple[Actor, ...]
-    audit: str
-    guards: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return ACTION_ZH[self.action]
+Transition = Row[Status, Action, Actor]
 
 
 F, D, C, A = Actor.FIRM, Actor.DISTRICT, Actor.CITY, Actor.ADMIN
@@ -226,21 +212,6 @@ def _rows() -> list[Transition]:
     return rows
 
 
-TABLE: tuple[Transition, ...] = tuple(_rows())
-_INDEX: dict[tuple[Status | None, Action], Transition] = {(t.source, t.action): t for t in TABLE}
-assert len(_INDEX) == len(TABLE), "one row per (status, action)"
-assert all(g in GUARDS for t in TABLE for g in t.guards), "every guard is described"
-
-
-def status_zh(status: str | None) -> str:
-    return STATUS_ZH.get(status or "", status or "（新申报）")
-
-
-def find(source: str | None, action: Action) -> Transition | None:
-    key = (Status(source) if source is not None else None, action)
-    return _INDEX.get(key)
-
-
 def units_measures(units: tuple[str, ...]) -> list[str]:
     """Measures a city officer handles: those naming one of their units as responsible."""
     from huiqi.platform.policy import get_policy
@@ -273,76 +244,49 @@ def frozen_district(app: Any) -> str | None:
     return getattr(app, "district", None)
 
 
-def wrong_status(app: Any, action: Action) -> ApiError:
-    status = app.status if app is not None else None
-    if status in DECIDED and action in (Action.WITHDRAW, Action.AMEND, Action.RETURN):
-        verb = {Action.WITHDRAW: "撤回", Action.AMEND: "修改", Action.RETURN: "退回"}[action]
-        return ApiError(
-            409,
-            "after_decision",
-            f"申报已作出决定（当前状态“{status_zh(status)}”）：按规定，决定后不得{verb}申报；"
-            "如有异议请在公示期内提出",
-            "status",
-        )
+def _after_decision(status: str | None, action: str) -> ApiError | None:
+    """Withdrawing, amending or returning a decided application: say why not (the rule)."""
+    verbs = {Action.WITHDRAW: "撤回", Action.AMEND: "修改", Action.RETURN: "退回"}
+    if status not in DECIDED or action not in verbs:
+        return None
     return ApiError(
         409,
-        "wrong_status",
-        f"申报当前状态为“{status_zh(status)}”，不能{ACTION_ZH[action]}",
+        "after_decision",
+        f"申报已作出决定（当前状态“{STATUS_ZH[status]}”）：按规定，决定后不得{verbs[Action(action)]}"
+        "申报；如有异议请在公示期内提出",
         "status",
     )
 
 
-def check(p: Principal, app: Any, action: Action, *, new: bool = False) -> Transition:
-    """The row for this application's status and `action`, if `p` may take it; else 409/403.
-    `new`: the application is being created (its row does not exist yet)."""
-    rule = find(None if new else app.status, action)
-    if rule is None:
-        raise wrong_status(app, action)
-    if not acts_as(p, app) & set(rule.actors):
-        who = "、".join(ACTOR_ZH[a] for a in rule.actors)
-        raise forbidden(f"“{rule.label}”只能由{who}办理")
-    return rule
+LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
+    entity="application",
+    noun="申报",
+    new_row="（新申报）",
+    status_zh=STATUS_ZH,
+    action_zh=ACTION_ZH,
+    actor_names=ACTOR_ZH,
+    rows=tuple(_rows()),
+    guards=GUARDS,
+    guards_in_docs=True,
+    acting=acts_as,
+    snapshot=snapshot,
+    # the dashboard's counts move in the same transaction (before: None when the row is new)
+    on_move=rollup.on_change,
+    status_refusal=_after_decision,
+)
+TABLE = LIFECYCLE.rows
+status_zh = LIFECYCLE.status_label
+find = LIFECYCLE.find
+check = LIFECYCLE.check  # `new`: the application is being created (its row does not exist yet)
+allowed = LIFECYCLE.allowed_for
+# `audit` overrides the row's audit action; `before` the before-image when the caller changed
+# fields first; the caller has locked the row (or added the new one) and commits
+move = LIFECYCLE.move
+table_markdown = LIFECYCLE.markdown  # for docs/platform.md (a test keeps the two identical)
 
 
-def allowed(p: Principal, app: Any) -> list[Transition]:
-    """What `p` may do next with this application (status and actor; guards are checked when
-    the action is taken, since they need its input)."""
-    mine = acts_as(p, app)
-    return [t for t in TABLE if t.source == app.status and mine & set(t.actors)]
-
-
-def move(
-    db: Session,
-    app: Any,
-    p: Principal,
-    action: Action,
-    *,
-    new: bool = False,
-    audit: str | None = None,
-    before: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Transition:
-    """Take `action`: check status and actor, write the new status (and `changes`) and the
-    audit entry named in the table. The caller has locked the row (or added the new one) and
-    commits. `before` overrides the audit's before-image when the caller changed fields first."""
-    rule = check(p, app, action, new=new)
-    if before is None and not new:
-        before = snapshot(app)
-    app.status = rule.target.value
-    for key, value in changes.items():
-        setattr(app, key, value)
-    db.flush()
-    # the dashboard's counts move in the same transaction (None: the row is new)
-    rollup.on_change(db, None if new else before, app)
-    record(db, p, audit or rule.audit, "application", app.id, before, snapshot(app))
-    return rule
-
-
-def table_markdown() -> str:
-    """The table as Markdown, for docs/platform.md (a test keeps the two identical)."""
-    return transitions_markdown(
-        TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新申报）", guards=GUARDS
-    )
+def wrong_status(app: Any, action: Action) -> ApiError:
+    return LIFECYCLE.wrong_status(app.status if app is not None else None, action)
 
 
 def check_batch(

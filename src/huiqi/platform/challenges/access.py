@@ -7,18 +7,19 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.challenges.lifecycle import BOARD_UNIT
+from huiqi.platform.challenges.lifecycle import board_unit
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeParty, ChallengeScore
-from huiqi.platform.errors import forbidden, not_found
+from huiqi.platform.errors import forbidden
+from huiqi.platform.scoped import one_visible
 
 
 def is_board_officer(p: Principal) -> bool:
-    return p.role == "admin" or (p.role == "city_officer" and BOARD_UNIT in p.units)
+    return p.role == "admin" or (p.role == "city_officer" and board_unit() in p.units)
 
 
 def ensure_board_officer(p: Principal) -> None:
     if not is_board_officer(p):
-        raise forbidden(f"只有{BOARD_UNIT}的审核员或管理员可以办理揭榜挂帅事项")
+        raise forbidden(f"只有{board_unit()}的审核员或管理员可以办理揭榜挂帅事项")
 
 
 def parties(db: Session, bid: ChallengeBid) -> list[ChallengeParty]:
@@ -51,9 +52,4 @@ def bid_query(p: Principal) -> Select[ChallengeBid]:
 
 def get_bid(db: Session, p: Principal, bid_id: int, *, lock: bool = False) -> ChallengeBid:
     q = bid_query(p).where(ChallengeBid.id == bid_id)
-    if lock:
-        q = q.with_for_update(of=ChallengeBid)
-    bid = db.scalar(q)
-    if bid is None:
-        raise not_found("揭榜", "bid_id")
-    return bid
+    return one_visible(db, q, ChallengeBid, lock=lock, what="揭榜", path="bid_id")

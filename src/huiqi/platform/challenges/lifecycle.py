@@ -1,33 +1,27 @@
 """The 揭榜挂帅 project lifecycle: one table of every status change of a bid.
 
-Each row is (from status, action) -> (to status, who may do it, guards, audit action), as in
-huiqi.platform.applications.lifecycle. Services never assign `ChallengeBid.status` themselves:
-they call `move()`, which checks the acting person against the row's actors (the lead unit's
-firm account, the publishing bureau's city officer, an admin), writes the new status and the
-audit entry. Guards are enforced by the service taking the action; docs/programmes/challenges.md
-carries this table (a test keeps the two identical).
+Each row is (from status, action) -> (to status, who may do it, guards, audit action); the
+engine is huiqi.platform.lifecycle_table. Services never assign `ChallengeBid.status`
+themselves: they call `move()`, which checks the acting person against the row's actors (the
+lead unit's firm account, the publishing bureau's city officer, an admin), writes the new
+status and the audit entry. Guards are enforced by the service taking the action;
+docs/programmes/challenges.md carries this table (a test keeps the two identical).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges.schemas import snapshot
-from huiqi.platform.lifecycle_table import (
-    allowed_rules,
-    find_rule,
-    refuse_unless_actor,
-    transitions_markdown,
-)
+from huiqi.platform.lifecycle_table import Lifecycle, Row
+from huiqi.platform.policy import programme_lead
 
-# The bureau that publishes the board (policy: 市经信局 is the responsible unit of 3.6.1).
-BOARD_UNIT = "市经信局"
+
+def board_unit() -> str:
+    """The bureau that publishes the board: the unit leading the policy's 揭榜挂帅 task."""
+    return programme_lead("challenges")
 
 
 class Status(StrEnum):
@@ -57,7 +51,8 @@ class Actor(StrEnum):
     ADMIN = "admin"
 
 
-ACTOR_ZH = {Actor.FIRM: "牵头单位", Actor.CITY: "市经信局审核员", Actor.ADMIN: "管理员"}
+def actor_zh() -> dict[Actor, str]:
+    return {Actor.FIRM: "牵头单位", Actor.CITY: f"{board_unit()}审核员", Actor.ADMIN: "管理员"}
 
 
 class Action(StrEnum):
@@ -97,18 +92,7 @@ GUARDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: Status | None
-    action: Action
-    target: Status
-    actors: tuple[Actor, ...]
-    audit: str
-    guards: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return ACTION_ZH[self.action]
+Transition = Row[Status, Action, Actor]
 
 
 def _rows() -> list[Transition]:
@@ -133,63 +117,31 @@ def _rows() -> list[Transition]:
     ]  # fmt: skip
 
 
-TABLE: tuple[Transition, ...] = tuple(_rows())
-_INDEX = {(t.source, t.action): t for t in TABLE}
-assert len(_INDEX) == len(TABLE), "one row per (status, action)"
-assert all(g in GUARDS for t in TABLE for g in t.guards), "every guard is described"
-
-
-def status_zh(status: str | None) -> str:
-    return STATUS_ZH.get(status or "", status or "（新揭榜）")
-
-
 def acts_as(p: Principal, bid: Any) -> set[Actor]:
     if p.role == "admin":
         return {Actor.ADMIN}
     if p.role == "enterprise" and p.enterprise_id == bid.lead_enterprise_id:
         return {Actor.FIRM}
-    if p.role == "city_officer" and BOARD_UNIT in p.units:
+    if p.role == "city_officer" and board_unit() in p.units:
         return {Actor.CITY}
     return set()
 
 
-def check(p: Principal, bid: Any, action: Action, *, new: bool = False) -> Transition:
-    source = None if new else Status(bid.status)
-    shown = status_zh(bid.status)
-    rule = find_rule(_INDEX, source, action, noun="揭榜", shown_status=shown, action_zh=ACTION_ZH)
-    refuse_unless_actor(rule, acts_as(p, bid), ACTOR_ZH)
-    return rule
-
-
-def allowed(p: Principal, bid: Any) -> list[Transition]:
-    return allowed_rules(TABLE, bid.status, acts_as(p, bid))
-
-
-def move(
-    db: Session,
-    bid: Any,
-    p: Principal,
-    action: Action,
-    *,
-    new: bool = False,
-    before: dict[str, Any] | None = None,
-    extra: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Transition:
-    """Take `action`: check status and actor, write the new status (and `changes`) and the
-    audit entry named in the table. The caller holds the row's lock and commits."""
-    rule = check(p, bid, action, new=new)
-    if before is None and not new:
-        before = snapshot(bid)
-    bid.status = rule.target.value
-    for key, value in changes.items():
-        setattr(bid, key, value)
-    db.flush()
-    after = snapshot(bid) | (extra or {})
-    record(db, p, rule.audit, "challenge_bid", bid.id, before, after)
-    return rule
-
-
-def table_markdown() -> str:
-    """The table as Markdown, for docs/programmes/challenges.md."""
-    return transitions_markdown(TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新揭榜）")
+LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
+    entity="challenge_bid",
+    noun="揭榜",
+    new_row="（新揭榜）",
+    status_zh=STATUS_ZH,
+    action_zh=ACTION_ZH,
+    actor_names=actor_zh,
+    rows=tuple(_rows()),
+    guards=GUARDS,
+    acting=acts_as,
+    snapshot=snapshot,
+)
+TABLE = LIFECYCLE.rows
+status_zh = LIFECYCLE.status_label
+check = LIFECYCLE.check
+allowed = LIFECYCLE.allowed_for
+move = LIFECYCLE.move
+table_markdown = LIFECYCLE.markdown  # for docs/programmes/challenges.md

@@ -31,7 +31,7 @@ from huiqi.platform.challenges.access import (
 from huiqi.platform.challenges.access import (
     party_enterprises as party_enterprises,
 )
-from huiqi.platform.challenges.lifecycle import BOARD_UNIT, Action, Status
+from huiqi.platform.challenges.lifecycle import Action, Status, board_unit
 from huiqi.platform.challenges.models import (
     ChallengeBatch,
     ChallengeBid,
@@ -72,7 +72,7 @@ def publish_batch(db: Session, p: Principal, data: BatchIn) -> ChallengeBatch:
                 f"tasks[{i}].deadline",
             )
     batch = ChallengeBatch(
-        year=data.year, title=data.title.strip(), published_by=p.username, unit=BOARD_UNIT
+        year=data.year, title=data.title.strip(), published_by=p.username, unit=board_unit()
     )
     db.add(batch)
     db.flush()

@@ -1,38 +1,31 @@
 """The lifecycles of the 供需对接平台 as tables: entries (demands and supplies) and contacts.
 
-Each row is (from status, action) -> (to status, who may do it, guards, audit action), as in
-platform/applications/lifecycle.py. Services never assign a status themselves: they call
+Each row is (from status, action) -> (to status, who may do it, guards, audit action); the
+engine is platform/lifecycle_table.py. Services never assign a status themselves: they call
 `move()`, which checks the acting person against the row's actors, writes the status and
 appends the audit entry named in the row. Pages ask `allowed()` what to offer.
 
 Who is who:
 - the owner: the party that submitted the entry (a firm's account; for a government unit's
   demand, an officer of that unit or district);
-- a curator: an officer of a unit responsible for clause 五（三） (市政务服务大数据局、市经信局,
-  read from the policy's task) for any entry, or a district officer (各区人民政府) for the
-  entries of their own district. Only curators (and admins) publish or return.
+- a curator: an officer of a city unit responsible for the policy's 供需对接 task (read from
+  the policy package) for any entry, or a district officer for the entries of their own
+  district. Only curators (and admins) publish or return.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.errors import forbidden
-from huiqi.platform.lifecycle_table import (
-    allowed_rules,
-    find_rule,
-    refuse_unless_actor,
-    transitions_markdown,
-)
+from huiqi.platform.lifecycle_table import Lifecycle, Row
+from huiqi.platform.policy import programme_task_id, programme_units
 
-TASK_ID = "5.3.T1"  # 每年召开数字经济供需对接大会并发布供需清单
+# the policy's task this platform carries out (in Wuhan: 每年召开数字经济供需对接大会并发布供需清单)
+TASK_ID = programme_task_id("matching")
 
 
 class Status(StrEnum):
@@ -86,24 +79,13 @@ GUARDS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Transition:
-    source: Status | None
-    action: Action
-    target: Status
-    actors: tuple[Actor, ...]
-    audit: str
-    guards: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        return ACTION_ZH[self.action]
+Transition = Row[Status, Action, Actor]
 
 
 OWN, C, A = Actor.OWNER, Actor.CURATOR, Actor.ADMIN
 S = Status
 T = Transition
-TABLE: tuple[Transition, ...] = (
+ROWS: tuple[Transition, ...] = (
     T(None, Action.SAVE_DRAFT, S.DRAFT, (OWN,), "matching.draft.create"),
     T(S.DRAFT, Action.SAVE_DRAFT, S.DRAFT, (OWN,), "matching.draft.update"),
     T(None, Action.SUBMIT, S.SUBMITTED, (OWN,), "matching.submit", ("deadline_not_past",)),
@@ -117,9 +99,6 @@ TABLE: tuple[Transition, ...] = (
     T(S.RETURNED, Action.CLOSE, S.CLOSED, (OWN, A), "matching.close"),
     T(S.PUBLISHED, Action.CLOSE, S.CLOSED, (OWN, C, A), "matching.close"),
 )  # fmt: skip
-_INDEX = {(t.source, t.action): t for t in TABLE}
-assert len(_INDEX) == len(TABLE), "one row per (status, action)"
-assert all(g in GUARDS for t in TABLE for g in t.guards), "every guard is described"
 
 
 class ContactStatus(StrEnum):
@@ -141,20 +120,11 @@ CONTACT_TABLE: dict[tuple[str | None, str], tuple[str, str]] = {
 }
 
 
-def status_zh(status: str | None) -> str:
-    return STATUS_ZH.get(status or "", status or "（新条目）")
-
-
 @lru_cache(maxsize=1)
 def curating_units() -> tuple[str, ...]:
     """The city units the policy names for clause 五（三） (not 各区人民政府, which district
     officers stand for, each in their own district)."""
-    from huiqi.platform.policy import get_policy
-
-    for task in get_policy().tasks:
-        if task.id == TASK_ID:
-            return tuple(u for u in task.units if not u.startswith("各区"))
-    return ()
+    return tuple(u for u in programme_units("matching") if not u.startswith("各区"))
 
 
 def parties(p: Principal) -> set[str]:
@@ -189,52 +159,35 @@ def acts_as(p: Principal, entry: Any) -> set[Actor]:
     return roles
 
 
-def check(p: Principal, entry: Any, action: Action, *, new: bool = False) -> Transition:
-    source = None if new else Status(entry.status)
-    shown = status_zh(None if new else entry.status)
-    rule = find_rule(_INDEX, source, action, noun="条目", shown_status=shown, action_zh=ACTION_ZH)
-    mine = acts_as(p, entry)
-    # a district officer may curate, but only their own district's entries: say that
-    outside = not mine & set(rule.actors) and p.role == "district_officer"
-    if outside and "own_district" in rule.guards:
+def _outside_district(p: Principal, rule: Transition, mine: set[Actor]) -> None:
+    """A district officer may curate, but only their own district's entries: say that."""
+    if p.role == "district_officer" and "own_district" in rule.guards:
         raise forbidden(f"“{rule.label}”：{GUARDS['own_district']}")
-    refuse_unless_actor(rule, mine, ACTOR_ZH)
-    return rule
 
 
-def allowed(p: Principal, entry: Any) -> list[Transition]:
-    return allowed_rules(TABLE, entry.status, acts_as(p, entry))
-
-
-def move(
-    db: Session,
-    entry: Any,
-    p: Principal,
-    action: Action,
-    *,
-    new: bool = False,
-    before: dict[str, Any] | None = None,
-    **changes: Any,
-) -> Transition:
-    """Check, write the new status and `changes`, append the row's audit entry. The caller
-    commits."""
+def _snapshot(entry: Any) -> dict[str, Any]:
     from huiqi.platform.matching.schemas import snapshot
 
-    rule = check(p, entry, action, new=new)
-    if before is None and not new:
-        before = snapshot(entry)
-    entry.status = rule.target.value
-    for key, value in changes.items():
-        setattr(entry, key, value)
-    if new:
-        db.add(entry)
-    db.flush()
-    record(db, p, rule.audit, "matching_entry", entry.id, before, snapshot(entry))
-    return rule
+    return snapshot(entry)
 
 
-def table_markdown() -> str:
-    """The entry table as Markdown, for docs/programmes/matching.md (a test compares)."""
-    return transitions_markdown(
-        TABLE, status_zh=status_zh, actor_zh=ACTOR_ZH, new_row="（新条目）", guards=GUARDS
-    )
+LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
+    entity="matching_entry",
+    noun="条目",
+    new_row="（新条目）",
+    status_zh=STATUS_ZH,
+    action_zh=ACTION_ZH,
+    actor_names=ACTOR_ZH,
+    rows=ROWS,
+    guards=GUARDS,
+    guards_in_docs=True,
+    acting=acts_as,
+    snapshot=_snapshot,
+    actor_refusal=_outside_district,
+)
+TABLE = LIFECYCLE.rows
+status_zh = LIFECYCLE.status_label
+check = LIFECYCLE.check
+allowed = LIFECYCLE.allowed_for
+move = LIFECYCLE.move
+table_markdown = LIFECYCLE.markdown  # the entry table, for docs/programmes/matching.md

@@ -28,6 +28,7 @@ from huiqi.platform.engine import case_of_firm, evaluate_measure
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.policy import get_policy
+from huiqi.platform.scoped import one_visible
 from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import (
@@ -72,10 +73,7 @@ def scope(p: Principal, db: Session) -> Select[Voucher]:
 
 def get_voucher(db: Session, p: Principal, voucher_id: int, *, lock: bool = False) -> Voucher:
     q = scope(p, db).where(Voucher.id == voucher_id)
-    v = db.scalar(q.with_for_update(of=Voucher) if lock else q)
-    if v is None:
-        raise not_found("服务券", "voucher_id")
-    return v
+    return one_visible(db, q, Voucher, lock=lock, what="服务券", path="voucher_id")
 
 
 def list_vouchers(db: Session, p: Principal) -> list[Voucher]:

@@ -1,77 +1,72 @@
 """Two lifecycles as tables: a provider in the 资源池, and a 服务券.
 
-Each row is (from status, action) -> (to status, who may do it, audit action). Services never
-assign a status themselves: they call `move()`, which finds the row, checks the actor, writes
-the status and appends the audit entry named in the row. `allowed()` tells pages what the
+Each row is (from status, action) -> (to status, who may do it, audit action); the engine is
+huiqi.platform.lifecycle_table. Services never assign a status themselves: they call `move()`,
+which finds the row, checks the actor, writes the status and appends the audit entry named in
+the row. `allowed()` tells pages what the
 current user may do next. docs/programmes/vouchers.md carries both tables (a test keeps them
 identical).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from huiqi.platform.audit.service import jsonable, record
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.errors import ApiError, forbidden
+from huiqi.platform.lifecycle_table import Lifecycle
+from huiqi.platform.lifecycle_table import Row as Row
+from huiqi.platform.policy import programme_lead
 
 
 class Actor(StrEnum):
     PROVIDER = "provider"  # the provider account that applied (its own record only)
     FIRM = "firm"  # the enterprise account of the firm holding the voucher
-    CITY = "city"  # a city officer of 市经信局, the unit responsible for 三（二）
+    CITY = "city"  # a city officer of the unit leading the policy's 资源池 task
     ADMIN = "admin"
 
 
-ACTOR_ZH = {
-    Actor.PROVIDER: "服务商本身",
-    Actor.FIRM: "持券企业",
-    Actor.CITY: "市经信局审核员",
-    Actor.ADMIN: "管理员",
-}
+def responsible_unit() -> str:
+    """The unit that runs the pool and the vouchers: the lead of the policy's 资源池 task."""
+    return programme_lead("vouchers")
 
 
-@dataclass(frozen=True)
-class Row:
-    source: str | None  # None: the record does not exist yet
-    action: str
-    target: str
-    actors: tuple[Actor, ...]
-    audit: str
+def actor_zh() -> dict[Actor, str]:
+    return {
+        Actor.PROVIDER: "服务商本身",
+        Actor.FIRM: "持券企业",
+        Actor.CITY: f"{responsible_unit()}审核员",
+        Actor.ADMIN: "管理员",
+    }
 
 
-@dataclass(frozen=True)
-class Machine:
-    entity: str
-    status_zh: dict[str, str]
-    action_zh: dict[str, str]
-    rows: tuple[Row, ...]
+# a provider in the pool and a voucher are two tables of the one engine (tests name the type)
+Machine = Lifecycle[str, str, Actor]
 
-    def find(self, source: str | None, action: str) -> Row | None:
-        return next((r for r in self.rows if r.source == source and r.action == action), None)
 
-    def markdown(self) -> str:
-        lines = [
-            "| 当前状态 | 操作 | 下一状态 | 谁可以办理 | 审计动作 |",
-            "|---|---|---|---|---|",
-        ]
-        for r in self.rows:
-            src = f"{self.status_zh[r.source]}（`{r.source}`）" if r.source else "（新记录）"
-            who = "、".join(ACTOR_ZH[a] for a in r.actors)
-            lines.append(
-                f"| {src} | {self.action_zh[r.action]}（`{r.action}`） "
-                f"| {self.status_zh[r.target]}（`{r.target}`） | {who} | `{r.audit}` |"
-            )
-        return "\n".join(lines)
+def _machine(
+    entity: str,
+    status_zh: dict[str, str],
+    action_zh: dict[str, str],
+    rows: tuple[Row[str, str, Actor], ...],
+) -> Machine:
+    return Machine(
+        entity=entity,
+        noun="",
+        new_row="（新记录）",
+        status_zh=status_zh,
+        action_zh=action_zh,
+        actor_names=actor_zh,
+        rows=rows,
+    )
 
 
 P, F, C, A = Actor.PROVIDER, Actor.FIRM, Actor.CITY, Actor.ADMIN
 
-PROVIDER = Machine(
+PROVIDER = _machine(
     entity="pool_provider",
     status_zh={
         "applied": "申请入池（待审核）",
@@ -102,7 +97,7 @@ PROVIDER = Machine(
     ),
 )
 
-VOUCHER = Machine(
+VOUCHER = _machine(
     entity="voucher",
     status_zh={
         "issued": "已领券（待交付）",
@@ -127,16 +122,13 @@ VOUCHER = Machine(
     ),
 )
 
-# 三（二） names one responsible unit
-RESPONSIBLE_UNIT = "市经信局"
-
 
 def acts_as(p: Principal, record_: Any, machine: Machine, owner: int | None) -> set[Actor]:
     """Which actors `p` is for this provider or voucher; `owner` is the user id of the provider
     account concerned (the provider itself, or the voucher's provider)."""
     if p.role == "admin":
         return {A}
-    if p.role == "city_officer" and RESPONSIBLE_UNIT in p.units:
+    if p.role == "city_officer" and responsible_unit() in p.units:
         return {C}
     if p.role == "provider" and owner is not None and owner == p.user_id:
         return {P}
@@ -152,30 +144,14 @@ def acts_as(p: Principal, record_: Any, machine: Machine, owner: int | None) -> 
 
 def check(
     p: Principal, obj: Any, machine: Machine, action: str, owner: int | None, *, new: bool = False
-) -> Row:
-    status = None if new else obj.status
-    row = machine.find(status, action)
-    if row is None:
-        now = machine.status_zh.get(status or "", status or "（新记录）")
-        raise ApiError(
-            409,
-            "wrong_status",
-            f"当前状态为“{now}”，不能{machine.action_zh.get(action, action)}",
-            "status",
-        )
-    if not acts_as(p, obj, machine, owner) & set(row.actors):
-        who = "、".join(ACTOR_ZH[a] for a in row.actors)
-        raise forbidden(f"“{machine.action_zh[action]}”只能由{who}办理")
-    return row
+) -> Row[str, str, Actor]:
+    return machine.check(p, obj, action, new=new, mine=acts_as(p, obj, machine, owner))
 
 
 def allowed(p: Principal, obj: Any, machine: Machine, owner: int | None) -> list[tuple[str, str]]:
+    """(action, its Chinese name) for each row `p` may take now."""
     mine = acts_as(p, obj, machine, owner)
-    return [
-        (r.action, machine.action_zh[r.action])
-        for r in machine.rows
-        if r.source == obj.status and mine & set(r.actors)
-    ]
+    return [(r.action, r.label) for r in machine.allowed(obj.status, mine)]
 
 
 def move(
@@ -184,18 +160,15 @@ def move(
     p: Principal,
     machine: Machine,
     action: str,
-    snapshot: Any,
+    snapshot: Callable[[Any], dict[str, Any]],
     owner: int | None,
     *,
     new: bool = False,
     note: str = "",
-) -> Row:
+) -> Row[str, str, Actor]:
     """Check, write the new status, audit (before/after snapshots and the note). The caller
     has locked the row (or added the new one) and commits."""
-    row = check(p, obj, machine, action, owner, new=new)
-    before = None if new else jsonable(snapshot(obj))
-    obj.status = row.target
-    db.flush()
-    after = {**snapshot(obj), **({"note": note} if note else {})}
-    record(db, p, row.audit, machine.entity, obj.id, before, after)
-    return row
+    return machine.move(
+        db, obj, p, action, new=new, mine=acts_as(p, obj, machine, owner), snapshot=snapshot,
+        extra={"note": note} if note else None,
+    )  # fmt: skip

@@ -21,7 +21,6 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
-from huiqi.platform.policy import lead_unit
 from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import (
@@ -39,9 +38,9 @@ POOL_MEASURE = "3.2.1"
 
 
 def desk_unit() -> str:
-    """The unit that runs the pool and settles vouchers: the responsible unit the policy's
-    text names for the pool's clause."""
-    return lead_unit(POOL_MEASURE)
+    """The unit that runs the pool and settles vouchers: the one the lifecycle's 审核员 belong
+    to (the lead of the policy's pool task, as the package names it)."""
+    return lc.responsible_unit()
 
 
 def provider_snapshot(pv: PoolProvider) -> dict[str, Any]:
