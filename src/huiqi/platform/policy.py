@@ -92,6 +92,19 @@ def programme_task_id(programme: str, policy_id: str = POLICY_ID) -> str:
     return task_id
 
 
+@lru_cache(maxsize=16)
+def programme_setting(programme: str, key: str, policy_id: str = POLICY_ID) -> str:
+    """A programme's setting in programmes.yaml (e.g. `measure`, the money measure the
+    揭榜挂帅 board or the 服务券 pay): which of the policy's measures is policy data."""
+    from huiqi.policies.loader import package_yaml
+
+    spec = (package_yaml(policy_id, "programmes.yaml") or {}).get(programme) or {}
+    value = spec.get(key)
+    if not isinstance(value, str):
+        raise LookupError(f"政策包 {policy_id} 的 programmes.yaml 没有为“{programme}”指明 {key}")
+    return value
+
+
 def programme_units(programme: str) -> tuple[str, ...]:
     """The units responsible for the programme's task, in the text's order."""
     return _programme_task(programme).units

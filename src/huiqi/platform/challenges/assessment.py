@@ -29,9 +29,10 @@ from huiqi.platform.clock import business_today
 from huiqi.platform.db import utcnow
 from huiqi.platform.enterprises.models import Enterprise, Project
 from huiqi.platform.errors import ApiError
+from huiqi.platform.policy import programme_setting
 
-MEASURE = "3.6.1"
-PROJECT_KIND = "scenario_challenge"
+MEASURE = programme_setting("challenges", "measure")
+PROJECT_KIND = programme_setting("challenges", "project_kind")
 CLAIM_SOURCE = "challenge"
 
 

@@ -10,9 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huiqi.platform.challenges import lifecycle, service
+from huiqi.platform.challenges.assessment import MEASURE
 from huiqi.platform.challenges.models import ChallengeBid, ChallengeTask
 from huiqi.platform.challenges.schemas import TaskOut
 from huiqi.platform.clock import business_today
+from huiqi.platform.policy import get_policy
 
 # statuses a result is published for: selected, and what became of the selected project
 RESULTS = service.CHOSEN
@@ -53,4 +55,12 @@ def board(db: Session) -> dict[str, Any]:
             {"id": batch.id, "year": batch.year, "title": batch.title, "unit": batch.unit,
              "tasks": tasks}
         )  # fmt: skip
-    return {"today": business_today(), "batches": out}
+    return {"today": business_today(), "batches": out, "award": award_measure()}
+
+
+def award_measure() -> dict[str, str]:
+    """The money measure the board pays, in the policy's own words: the page quotes the text
+    rather than paraphrasing it, so another policy's board reads its own clause."""
+    spec = get_policy().measures[MEASURE]
+    return {"id": spec.id, "clause": spec.clause_ref, "words": spec.words,
+            "summary": spec.summary, "unit": lifecycle.board_unit()}  # fmt: skip

@@ -21,6 +21,7 @@ from huiqi.platform.auth.service import Principal
 from huiqi.platform.clock import business_today
 from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError, forbidden, not_found
+from huiqi.platform.policy import programme_setting
 from huiqi.platform.vouchers import lifecycle as lc
 from huiqi.platform.vouchers import schemas as s
 from huiqi.platform.vouchers.models import (
@@ -33,8 +34,8 @@ from huiqi.platform.vouchers.models import (
 from huiqi.rules.credit_code import credit_code_problem, normalise_credit_code
 
 ADMITTED = "admitted"
-# 三（二）: the pool and its vouchers pay this measure
-POOL_MEASURE = "3.2.1"
+# 三（二）: the pool and its vouchers pay this measure (the package's programmes.yaml)
+POOL_MEASURE = programme_setting("vouchers", "measure")
 
 
 def desk_unit() -> str:
