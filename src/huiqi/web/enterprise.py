@@ -168,7 +168,7 @@ def amend_data(
     returns = [s for s in steps if s.stage == "return"]
     project = f"&project={app.project_id}" if app.project_id else ""
     # the buttons are what the lifecycle table lets this firm do now
-    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
+    allowed = {t.action for t in lifecycle.LIFECYCLE.allowed_for(user.principal, app)}
     return {
         # a withdrawn claim (or a declined offer) may be applied for again as version n+1
         "reapply_url": (

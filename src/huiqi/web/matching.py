@@ -147,7 +147,9 @@ def detail(request: Request, user: MaybeUser, db: PageDb, entry_id: int) -> Resp
     matches = [m.model_dump() for m in service.matches(db, p, e.id)] if mine_ and p else []
     data = {
         "entry": entry_row(e, mine_),
-        "actions": [(t.action.value, t.label) for t in lifecycle.allowed(p, e)] if p else [],
+        "actions": [(t.action.value, t.label) for t in lifecycle.LIFECYCLE.allowed_for(p, e)]
+        if p
+        else [],
         "matches": matches,
         "is_owner": owner,
         "may_contact": owner and e.status == "published",
@@ -168,7 +170,7 @@ async def act(request: Request, user: PageUser, db: PageDb, entry_id: int) -> Re
     except ApiError as exc:
         db.rollback()
         return redirect(request, f"/matching/entries/{entry_id}?msg={exc.errors[0]['message']}")
-    msg = f"已{lifecycle.ACTION_ZH[action]}：当前状态“{lifecycle.status_zh(e.status)}”"
+    msg = f"已{lifecycle.ACTION_ZH[action]}：当前状态“{lifecycle.LIFECYCLE.status_label(e.status)}”"
     return redirect(request, f"/matching/entries/{entry_id}?msg={msg}")
 
 

@@ -112,7 +112,7 @@ FORMS = {
 
 def _actions(user: WebUser, app: Application) -> list[str]:
     """Which forms the page offers: exactly what the lifecycle table lets this officer do now."""
-    allowed = {t.action.value for t in lifecycle.allowed(user.principal, app)}
+    allowed = {t.action.value for t in lifecycle.LIFECYCLE.allowed_for(user.principal, app)}
     acts = [name for name, actions in FORMS.items() if allowed & set(actions)]
     if app.status == "expert_review" and "expert" in acts:
         acts.insert(acts.index("expert") + 1, "assign")  # invite more while the step is open

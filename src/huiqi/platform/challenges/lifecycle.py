@@ -139,9 +139,3 @@ LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
     acting=acts_as,
     snapshot=snapshot,
 )
-TABLE = LIFECYCLE.rows
-status_zh = LIFECYCLE.status_label
-check = LIFECYCLE.check
-allowed = LIFECYCLE.allowed_for
-move = LIFECYCLE.move
-table_markdown = LIFECYCLE.markdown  # for docs/programmes/challenges.md

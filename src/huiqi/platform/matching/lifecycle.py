@@ -185,9 +185,3 @@ LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
     snapshot=_snapshot,
     actor_refusal=_outside_district,
 )
-TABLE = LIFECYCLE.rows
-status_zh = LIFECYCLE.status_label
-check = LIFECYCLE.check
-allowed = LIFECYCLE.allowed_for
-move = LIFECYCLE.move
-table_markdown = LIFECYCLE.markdown  # the entry table, for docs/programmes/matching.md
