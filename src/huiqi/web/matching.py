@@ -17,8 +17,8 @@ from huiqi.web.common import amount_fen, form_dict
 from huiqi.web.deps import MaybeUser, OfficerUser, PageDb, PageUser, require_page
 from huiqi.web.forms import read_form
 from huiqi.web.matching_events import router as events_router
-from huiqi.web.render import page, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, page, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/matching")
 router.include_router(events_router)
@@ -91,8 +91,7 @@ def _form(
     request: Request,
     user: WebUser,
     form: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
     entry_id: int | None = None,
 ) -> Response:
     data = {
@@ -102,9 +101,7 @@ def _form(
         **vocab(),
     }
     title = f"提交{s.KIND_ZH[data['kind']]}"
-    return page(
-        request, "matching/form.html", data, title=title, errors=errors, form=form, status=status
-    )
+    return page(request, "matching/form.html", data, title=title, redraw=redraw, form=form)
 
 
 def _parse(form: dict[str, str], errors: dict[str, str]) -> s.EntryIn | None:
@@ -135,7 +132,7 @@ async def create(request: Request, user: PartyUser, db: PageDb) -> Response:
         else:
             msg = "已保存草稿" if e.status == "draft" else "已提交，待供需对接工作人员审核发布"
             return redirect(request, f"/matching/entries/{e.id}?msg={msg}")
-    return _form(request, user, form, errors, status=422)
+    return _form(request, user, form, Redraw(errors, form))
 
 
 @router.get("/entries/{entry_id}", summary="供需条目")
