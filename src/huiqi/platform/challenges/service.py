@@ -217,16 +217,14 @@ def withdraw(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBi
     bid = get_bid(db, p, bid_id, lock=True)
     lifecycle.LIFECYCLE.check(p, bid, Action.WITHDRAW)
     _ensure_before_deadline(get_task(db, bid.task_id), "撤回")
-    lifecycle.LIFECYCLE.move(db, bid, p, Action.WITHDRAW, selection_reason=_reason(reason))
+    lifecycle.LIFECYCLE.move(db, bid, p, Action.WITHDRAW, selection_reason=_trimmed(reason))
     db.commit()
     return bid
 
 
-def _reason(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ApiError(422, "reason_required", "请写明理由", "reason")
-    return text
+def _trimmed(text: str) -> str:
+    """The reason as stored; the table's reason_required guard refuses a blank one."""
+    return (text or "").strip()
 
 
 # ---- selection, agreement, milestone reports --------------------------------------------------
@@ -235,7 +233,7 @@ def _reason(text: str) -> str:
 def select_bid(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBid:
     bid = get_bid(db, p, bid_id, lock=True)
     lifecycle.LIFECYCLE.check(p, bid, Action.SELECT)
-    reason = _reason(reason)
+    reason = _trimmed(reason)
     ensure_scores_in(db, bid)
     # the task row is locked: two officers cannot each select a different bid of it
     db.scalar(select(ChallengeTask).where(ChallengeTask.id == bid.task_id).with_for_update())
@@ -252,7 +250,7 @@ def reject_bid(db: Session, p: Principal, bid_id: int, reason: str) -> Challenge
     bid = get_bid(db, p, bid_id, lock=True)
     lifecycle.LIFECYCLE.check(p, bid, Action.NOT_SELECT)
     lifecycle.LIFECYCLE.move(
-        db, bid, p, Action.NOT_SELECT, selection_reason=_reason(reason), decided_by=p.username
+        db, bid, p, Action.NOT_SELECT, selection_reason=_trimmed(reason), decided_by=p.username
     )
     db.commit()
     return bid
