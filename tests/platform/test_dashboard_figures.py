@@ -123,7 +123,7 @@ def _mix_of_moves(db: Any) -> dict[str, int]:
                 Principal(user_id=0, username="firm", role="enterprise",
                           enterprise_id=app.enterprise_id),
             )  # fmt: skip
-        lifecycle.move(db, app, who, action, **changes)
+        lifecycle.LIFECYCLE.move(db, app, who, action, **changes)
         taken[action.value] += 1
 
     A = lifecycle.Action

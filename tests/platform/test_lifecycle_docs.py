@@ -13,12 +13,12 @@ def test_docs_table_is_the_code_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     start = text.index("<!-- lifecycle-table:start -->") + len("<!-- lifecycle-table:start -->")
     end = text.index("<!-- lifecycle-table:end -->")
-    assert text[start:end].strip() == lifecycle.table_markdown().strip(), (
-        "docs/platform.md is out of date: paste lifecycle.table_markdown() between the markers"
+    assert text[start:end].strip() == lifecycle.LIFECYCLE.markdown().strip(), (
+        "docs/platform.md is out of date: paste lifecycle.LIFECYCLE.markdown() between the markers"
     )
 
 
 def test_every_status_is_reachable_and_named() -> None:
-    assert {t.target for t in lifecycle.TABLE} == set(lifecycle.Status)
+    assert {t.target for t in lifecycle.LIFECYCLE.rows} == set(lifecycle.Status)
     assert set(lifecycle.STATUS_ZH) == set(lifecycle.Status)
-    assert {t.action for t in lifecycle.TABLE} == set(lifecycle.Action)
+    assert {t.action for t in lifecycle.LIFECYCLE.rows} == set(lifecycle.Action)

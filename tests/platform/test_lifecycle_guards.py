@@ -507,4 +507,4 @@ def test_actions_offered_follow_the_table(client: TestClient, as_user: AsUser) -
     assert offered("city_kj") == set()
     assert offered("district_ja") == {"404"}
     table = client.get(f"{API}/lifecycle", headers=as_user("city_kj")).json()
-    assert len(table) == len(lifecycle.TABLE)
+    assert len(table) == len(lifecycle.LIFECYCLE.rows)

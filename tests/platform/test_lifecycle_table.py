@@ -159,6 +159,36 @@ def test_failing_guard_refuses_before_anything_is_written(db: Session) -> None:
     assert filing.status == "refused" and _trail(db)[-1].after["reason"] == "材料不全"
 
 
+def test_a_guard_check_may_give_the_refusal_itself(db: Session) -> None:
+    """A programme whose services always refused with their own status, rule and field keeps
+    them when the engine checks the guard: the check returns the ApiError, the engine raises it."""
+
+    def own_refusal(filing: Any, changes: Mapping[str, Any]) -> ApiError | None:
+        if str(changes.get("reason", "")).strip():
+            return None
+        return ApiError(422, "reason_required", "不予通过须写明理由", "reason")
+
+    table = replace_checks(TABLE, {"reason_required": own_refusal})
+    filing = _filed(db)
+    with pytest.raises(ApiError) as err:
+        table.move(db, filing, OFFICER, Action.REFUSE, reason="")
+    assert _said(err.value) == (422, "reason_required", "不予通过须写明理由")
+    assert err.value.errors[0]["path"] == "reason"
+    assert filing.status == "filed" and len(_trail(db)) == 1
+    table.move(db, filing, OFFICER, Action.REFUSE, reason="材料不全")
+    assert filing.status == "refused"
+
+
+def replace_checks(
+    table: Lifecycle[Status, Action, Actor], checks: Mapping[str, Any]
+) -> Lifecycle[Status, Action, Actor]:
+    return Lifecycle(
+        entity=table.entity, noun=table.noun, new_row=table.new_row, status_zh=table.status_zh,
+        action_zh=table.action_zh, actor_names=table.actor_names, rows=table.rows,
+        guards=table.guards, guard_checks=checks, acting=table.acting, snapshot=table.snapshot,
+    )  # fmt: skip
+
+
 def test_allowed_rows_are_status_and_actor(db: Session) -> None:
     filing = _filed(db)
     assert [r.action for r in TABLE.allowed_for(OFFICER, filing)] == [Action.PASS, Action.REFUSE]

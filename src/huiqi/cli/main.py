@@ -37,7 +37,7 @@ EXAMPLES = """
   huiqi test                                          # 运行政策包的 YAML 测试案例
   huiqi serve --port 8000                             # 启动平台（SQLite + 演示数据）
   huiqi db upgrade && huiqi user create admin --role admin   # 生产：迁移、建管理员
-  huiqi population -n 100000 -o pop/                  # 合成武汉企业名录（Parquet）
+  huiqi population -n 100000 -o pop/                  # 合成政策所在地的企业名录（Parquet）
   huiqi simulate --population pop/ --reform examples/reform-rd-cap.yaml -o out/
 """
 
@@ -59,7 +59,7 @@ EXAMPLES = """
 def main() -> None:
     """惠企 huiqi —— 把扶持政策变成可计算、可解释、可办理的软件。
 
-    默认政策：《武汉市支持数字经济加快发展若干政策》（武政规〔2022〕6号）。
+    默认政策：随附的参考政策包（huiqi policy list 列出已安装的政策包）。
     金额精确到分；每个结果都引用条款原文。
     """
 

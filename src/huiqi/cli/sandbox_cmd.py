@@ -94,7 +94,7 @@ def screen_registry(
     help="输出目录（六张表，每张表按分片写 Parquet）。",
 )
 def population(firms: int, seed: int, years: str, chunk: int, out: Path) -> None:
-    """生成带种子的武汉合成企业名录（政策沙盘和批量筛查的输入）。
+    """生成带种子的合成企业名录（政策沙盘和批量筛查的输入），地区分布取自政策包。
 
     \b
     示例：huiqi population -n 1000000 --seed 2024 -o pop/

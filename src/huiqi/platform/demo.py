@@ -6,8 +6,8 @@ Dates sit inside the policy's window (2022-06-01..2025-05-31): fiscal year 2023,
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import cast
+from collections.abc import Callable, Mapping
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from huiqi.platform.enterprises.models import (
 )
 from huiqi.platform.materials.service import Submission, Upload, requirements
 from huiqi.platform.payments.models import PaymentShare
+from huiqi.platform.policy import demo_data
 from huiqi.platform.tasks.service import seed_tasks
 from huiqi.rules.credit_code import make_credit_code
 
@@ -35,141 +36,58 @@ DEMO_YEAR = 2023
 DEMO_TODAY = "2024-06-15"
 WAN = 10_000 * 100  # fen per 万元
 
+
+def fen(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A demo.yaml row with its amounts in fen: `x_wan: 800` -> `x_fen: 800 万元 in fen`."""
+    return {
+        (k[: -len("_wan")] + "_fen" if k.endswith("_wan") else k): (
+            int(v) * WAN if k.endswith("_wan") else fen(v) if isinstance(v, Mapping) else v
+        )
+        for k, v in row.items()
+    }
+
+
+_DEMO = demo_data()
 # (username, role, display name, extra) — enterprise users get their firm below
 DEMO_USERS: list[tuple[str, str, str, dict[str, object]]] = [
-    ("admin", "admin", "平台管理员", {}),
-    ("enterprise1", "enterprise", "武汉光谷示例软件有限公司", {}),
-    ("enterprise2", "enterprise", "武汉江岸示例智能制造有限公司", {}),
-    ("enterprise3", "enterprise", "武汉武昌示例数据服务有限公司", {}),
-    ("district_dh", "district_officer", "东湖高新区经信局审核员", {"district": "东湖高新区"}),
-    ("district_ja", "district_officer", "江岸区经信局审核员", {"district": "江岸区"}),
-    ("city_kj", "city_officer", "市科技局审核员", {"units": ["市科技局"]}),
-    ("city_jx", "city_officer", "市经信局审核员", {"units": ["市经信局"]}),
-    ("expert1", "expert", "王专家（数字经济评审专家库）", {}),
-    ("expert2", "expert", "武汉示例第三方评估机构", {}),
-    ("analyst", "analyst", "市数据分析员", {}),
-    ("supervisor", "supervisor", "市政府督办员", {}),
+    (u["username"], u["role"], u["name"], {k: u[k] for k in ("district", "units") if k in u})
+    for u in _DEMO.get("users", [])
 ]
+DEMO_BUDGETS_WAN: dict[str, int] = dict(_DEMO.get("budgets_wan", {}))
+DEMO_SHARES: dict[str, int] = dict(_DEMO.get("payment_shares", {}))
 
-DEMO_BUDGETS_WAN = {"1.3.1": 1000, "2.6.1": 3000, "2.6.2": 2000, "2.6.3": 500, "3.1.1": 10000}
-
-
-def _firm_rows() -> list[tuple[Enterprise, Callable[[int], list[object]]]]:
-    """Each demo firm with a function giving its 一企一档 rows (figures, recognitions, …)."""
-    d = dt.date
-    software = Enterprise(
-        credit_code=make_credit_code("91420100MA4K0A001"),
-        name="武汉光谷示例软件有限公司",
-        district="东湖高新区",
-        industry="软件和信息技术服务业",
-        size="small",
-        is_software=True,
-        registered_on=d(2016, 3, 1),
-    )
-    maker = Enterprise(
-        credit_code=make_credit_code("91420102MA4K0B002"),
-        name="武汉江岸示例智能制造有限公司",
-        district="江岸区",
-        industry="制造业",
-        size="medium",
-        is_software=False,
-        registered_on=d(2012, 5, 20),
-    )
-    data = Enterprise(
-        credit_code=make_credit_code("91420106MA4K0C003"),
-        name="武汉武昌示例数据服务有限公司",
-        district="武昌区",
-        industry="软件和信息技术服务业",
-        size="small",
-        is_software=True,
-        credit_status="serious_discredit",
-        registered_on=d(2018, 9, 9),
-    )
-
-    def software_rows(eid: int) -> list[object]:
-        return [
-            AnnualFigure(
-                enterprise_id=eid, year=2022, revenue_fen=1500 * WAN, rd_expense_fen=300 * WAN
-            ),
-            AnnualFigure(
-                enterprise_id=eid, year=2023, revenue_fen=2000 * WAN, rd_expense_fen=400 * WAN
-            ),
-            Recognition(
-                enterprise_id=eid,
-                kind="dcmm",
-                level="3",
-                granted_on=d(2023, 8, 1),
-                authority="工信部",
-            ),
-            Recognition(
-                enterprise_id=eid,
-                kind="industrial_internet_identifier_node",
-                granted_on=d(2023, 5, 1),
-                name="工业互联网标识解析（软件行业）二级节点",
-                authority="市经信局",
-            ),
-        ]
-
-    def maker_rows(eid: int) -> list[object]:
-        return [
-            AnnualFigure(
-                enterprise_id=eid, year=2022, revenue_fen=30000 * WAN, rd_expense_fen=900 * WAN
-            ),
-            AnnualFigure(
-                enterprise_id=eid, year=2023, revenue_fen=32000 * WAN, rd_expense_fen=1000 * WAN
-            ),
-            # makes the firm a 1.3.1 claimant too: the discretionary claim waiting for experts
-            Recognition(
-                enterprise_id=eid,
-                kind="industrial_internet_identifier_node",
-                granted_on=d(2023, 4, 1),
-                name="工业互联网标识解析（智能装备行业）二级节点",
-                authority="市经信局",
-            ),
-            Project(
-                enterprise_id=eid,
-                name="总装车间智能化改造",
-                kind="smart_transformation",
-                fields={
-                    "equipment_investment_fen": 800 * WAN,
-                    "productive_equipment_investment_fen": 600 * WAN,
-                    "rd_investment_fen": 100 * WAN,
-                    "construction_start": "2022-07-01",
-                    "construction_end": "2023-12-31",
-                },
-            ),
-        ]
-
-    def data_rows(eid: int) -> list[object]:
-        return [
-            AnnualFigure(
-                enterprise_id=eid, year=2023, revenue_fen=900 * WAN, rd_expense_fen=200 * WAN
-            ),
-            Recognition(
-                enterprise_id=eid,
-                kind="dcmm",
-                level="4",
-                granted_on=d(2023, 6, 1),
-                authority="工信部",
-            ),
-            Penalty(
-                enterprise_id=eid,
-                decided_on=d(2024, 1, 15),
-                authority="市市场监管局",
-                summary="虚假宣传",
-                major=True,
-            ),
-        ]
-
-    return [(software, software_rows), (maker, maker_rows), (data, data_rows)]
+_ROWS: dict[str, type[AnnualFigure | Recognition | Project | Penalty]] = {
+    "figures": AnnualFigure,
+    "recognitions": Recognition,
+    "projects": Project,
+    "penalties": Penalty,
+}
 
 
-def _firms(db: Session) -> tuple[list[Enterprise], list[str]]:
-    """The demo firms, creating the missing ones (with their rows): (firms, names created).
+def _firm_rows() -> list[tuple[str, Enterprise, Callable[[int], list[object]]]]:
+    """Each demo firm (its account, the firm, a function giving its 一企一档 rows), from the
+    policy package's demo.yaml."""
+    out: list[tuple[str, Enterprise, Callable[[int], list[object]]]] = []
+    for spec in _DEMO.get("firms", []):
+        fields = {k: v for k, v in spec.items() if k != "account" and k not in _ROWS}
+        fields["credit_code"] = make_credit_code(str(fields["credit_code"]))
+        rows = {kind: [fen(r) for r in spec.get(kind, [])] for kind in _ROWS}
+
+        def of(eid: int, rows: dict[str, list[dict[str, Any]]] = rows) -> list[object]:
+            return [_ROWS[kind](enterprise_id=eid, **r) for kind in _ROWS for r in rows[kind]]
+
+        out.append((str(spec["account"]), Enterprise(**fields), of))
+    return out
+
+
+def _firms(db: Session) -> tuple[dict[str, Enterprise], list[str]]:
+    """The demo firms by account, creating the missing ones (with their rows): (firms, names
+    created).
 
     An existing firm is left exactly as it is: its figures may have been edited on purpose."""
-    firms, added = [], []
-    for firm, rows in _firm_rows():
+    firms: dict[str, Enterprise] = {}
+    added = []
+    for account, firm, rows in _firm_rows():
         have = db.scalar(select(Enterprise).where(Enterprise.credit_code == firm.credit_code))
         if have is None:
             db.add(firm)
@@ -177,7 +95,7 @@ def _firms(db: Session) -> tuple[list[Enterprise], list[str]]:
             db.add_all(rows(firm.id))
             have = firm
             added.append(firm.name)
-        firms.append(have)
+        firms[account] = have
     return firms, added
 
 
@@ -190,7 +108,7 @@ def seed(db: Session) -> bool:
     nothing was missing.
     """
     firms, firms_added = _firms(db)
-    firm_of = {"enterprise1": firms[0].id, "enterprise2": firms[1].id, "enterprise3": firms[2].id}
+    firm_of = {account: firm.id for account, firm in firms.items()}
     have_users = set(db.scalars(select(User.username)))
     pw: str | None = None
     users_added = []
@@ -227,16 +145,16 @@ def seed(db: Session) -> bool:
         # the same entry as an admin's budget.set: `huiqi audit verify` reconciles every total
         after = {"measure_id": mid, "fiscal_year": DEMO_YEAR, "total_fen": pool.total_fen}
         record(db, SYSTEM, "budget.set", "budget_pool", pool.id, None, after)
-    share = db.get(PaymentShare, "3.1.1")
-    if share is None:
-        db.add(PaymentShare(measure_id="3.1.1", city_percent=50))
+    shares_added = [mid for mid in DEMO_SHARES if db.get(PaymentShare, mid) is None]
+    for mid in shares_added:
+        db.add(PaymentShare(measure_id=mid, city_percent=DEMO_SHARES[mid]))
     tasks_added = seed_tasks(db)
     rounds_added = seed_rounds(db)
     added = {
         "users": users_added,
         "enterprises": firms_added,
         "budgets": pools_added,
-        "payment_shares": ["3.1.1"] if share is None else [],
+        "payment_shares": shares_added,
         "tasks": tasks_added,
         "rounds": rounds_added,
     }
@@ -385,21 +303,10 @@ def seed_challenges(db: Session, city: Principal) -> bool:
     if db.scalar(select(ChallengeBatch.id).limit(1)) is not None:
         return False
     today = business_today()
-    deadline = today + dt.timedelta(days=60)
-    tasks = [
-        TaskIn(
-            title="钢铁高炉工况的工业互联网预测性维护", field="工业互联网",
-            problem="高炉关键设备故障靠定期检修发现，非计划停机损失大",
-            requirements="接入不少于 500 个测点，提前 72 小时预警主要故障，准确率不低于 90%",
-            issuer="武汉示例钢铁有限公司", budget_fen=800 * WAN, deadline=deadline,
-        ),
-        TaskIn(
-            title="社区养老服务的大数据精准匹配", field="大数据",
-            problem="社区老人需求与服务资源信息分散，派单靠电话",
-            requirements="汇聚 3 个街道的服务资源，需求响应时间缩短一半",
-            issuer="武汉示例区民政服务中心", budget_fen=300 * WAN, deadline=deadline,
-        ),
-    ]  # fmt: skip
+    deadline = today + dt.timedelta(days=int(_DEMO.get("challenge_deadline_days", 60)))
+    tasks = [TaskIn(**fen(t), deadline=deadline) for t in _DEMO.get("challenge_tasks", [])]
+    if not tasks:
+        return False
     title = f"{today.year}年度数字经济应用场景揭榜挂帅榜单（演示）"
     publish_batch(db, city, BatchIn(year=today.year, title=title, tasks=tasks))
     return True

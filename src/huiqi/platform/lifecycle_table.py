@@ -14,9 +14,10 @@ acting person is for a record. The engine does the rest, the same way for all of
 - renders the table as Markdown, which each programme's docs carry exactly (a test compares).
 
 Guards are named on the rows and described beside the table. A guard the table can decide
-from the record and the move's changes alone may be given as a check (`guard_checks`), which
-`move()` runs before writing anything; the others are checked by the service taking the
-action, since they need more of its input (budgets, scores, the calendar).
+from the record and the move's changes alone is given as a check (`guard_checks`), which
+`move()` runs before writing anything: the engine refuses, with the check's own refusal (its
+status, code, message and field) or a 409 naming the guard. The others are checked by the
+service taking the action, since they need more of its input (budgets, scores, the calendar).
 """
 
 from __future__ import annotations
@@ -36,8 +37,9 @@ Ac = TypeVar("Ac", bound=str)  # its actions
 Who = TypeVar("Who", bound=str)  # its actors
 
 Snapshot = Callable[[Any], dict[str, Any]]
-# a guard's check: (the record, the move's changes) -> why it fails, in Chinese; None: it holds
-GuardCheck = Callable[[Any, Mapping[str, Any]], str | None]
+# a guard's check: (the record, the move's changes) -> why it fails, in Chinese, or the refusal
+# itself (an ApiError with its own status, code and field); None: it holds
+GuardCheck = Callable[[Any, Mapping[str, Any]], str | ApiError | None]
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,13 @@ class Lifecycle(Generic[St, Ac, Who]):
         return row
 
     def ensure_guards(self, row: Row[St, Ac, Who], obj: Any, changes: Mapping[str, Any]) -> None:
-        """409 naming the first of the row's guards whose check fails."""
+        """The refusal of the first of the row's guards whose check fails: the check's own, or
+        409 naming the guard."""
         for name in row.guards:
             check = self.guard_checks.get(name)
             why = check(obj, changes) if check is not None else None
+            if isinstance(why, ApiError):
+                raise why
             if why is not None:
                 raise ApiError(409, "guard_failed", f"不能{row.label}：{why}", name)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from huiqi.platform.errors import ApiError
 from huiqi.platform.settings import POLICY_ID
@@ -32,7 +32,7 @@ def place_names() -> list[str]:
 
 
 def place_region() -> str:
-    """Where the policy applies, as its text names it (e.g. 武汉市)."""
+    """Where the policy applies, as its text names it (e.g. 武汉市 in the reference policy)."""
     from huiqi.policies.districts import region
 
     return region(POLICY_ID) or "本地区"
@@ -49,6 +49,15 @@ def canonical_place(name: str) -> str | None:
     return canonical_district(POLICY_ID, name)
 
 
+def demo_data() -> dict[str, Any]:
+    """The policy package's demo platform (its demo.yaml: accounts, firms, 供需对接 entries,
+    揭榜挂帅 tasks), so the seeding code names no place; empty when the package has none."""
+    from huiqi.policies.loader import package_yaml
+
+    data = package_yaml(POLICY_ID, "demo.yaml") or {}
+    return dict(data)
+
+
 def place_problem() -> str:
     """What a person is told when a place is not one of the policy's."""
     return f"所在区应为{place_region()}的区或功能区：" + "、".join(place_names())
@@ -56,7 +65,7 @@ def place_problem() -> str:
 
 def lead_unit(measure_id: str) -> str:
     """The first 责任单位 the policy's text names for a measure's clause (the unit that runs
-    it, e.g. 市经信局 for 3.2.1 in Wuhan's text): who a page or a refusal names."""
+    it, e.g. 市经信局 for 3.2.1 in the reference policy): who a page or a refusal names."""
     units = get_policy().measures[measure_id].units
     return units[0] if units else "责任单位"
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from .conditions import Condition, date_between, format_rate
 from .frame import BoolArray, Frame, IntArray, ObjArray, add_months, any_true, days_to_date
+from .memo import IdentityMemo
 from .money import format_yuan, percent_half_up
 from .parameters import ParamView
 
@@ -115,9 +116,9 @@ def credit_in_good_standing(f: Frame, p: ParamView) -> Condition:
     )
 
 
-# id(column) -> (column, listed names, prefixes, status): the enterprise measures of one
-# registry part share one district column, so its membership is worked out once, not per measure
-_DISTRICT_MEMO: dict[int, tuple[ObjArray, frozenset[str], tuple[str, ...], IntArray]] = {}
+# (listed names, prefixes, column) -> status: the enterprise measures of one registry part
+# share one district column, so its membership is worked out once, not per measure
+_DISTRICT_MEMO: IdentityMemo[IntArray] = IdentityMemo(64)
 _LISTED, _NOT_LISTED, _BLANK = 1, 0, -1
 # the parameter naming what a firm may write before its district (e.g. 湖北省, 武汉市)
 REGION_PREFIXES = "scope.region_prefixes"
@@ -139,30 +140,27 @@ def region_prefixes(p: ParamView) -> tuple[str, ...]:
     return tuple(str(x) for x in named.at(p.when)[1]) if named is not None else ()
 
 
-# id(scope.districts value) -> (value, prefixes, its normalised names): a policy's parameter
-# cache hands every measure the same list object, and normalising its two dozen names per
-# measure cost more than the scope test itself
-_LISTED_MEMO: dict[int, tuple[Any, tuple[str, ...], frozenset[str]]] = {}
+# (prefixes, scope.districts value) -> its normalised names: a policy's parameter cache hands
+# every measure the same list object, and normalising its two dozen names per measure cost
+# more than the scope test itself
+_LISTED_MEMO: IdentityMemo[frozenset[str]] = IdentityMemo(64)
 
 
 def _listed_districts(districts: Any, prefixes: tuple[str, ...]) -> frozenset[str]:
-    hit = _LISTED_MEMO.get(id(districts))
-    if hit is not None and hit[0] is districts and hit[1] == prefixes:
-        return hit[2]
+    hit = _LISTED_MEMO.get(prefixes, (districts,))
+    if hit is not None:
+        return hit
     listed = frozenset(normalise_district(str(d), prefixes) for d in districts)
-    if len(_LISTED_MEMO) > 64:
-        _LISTED_MEMO.clear()
-    _LISTED_MEMO[id(districts)] = (districts, prefixes, listed)
-    return listed
+    return _LISTED_MEMO.put(prefixes, (districts,), listed)
 
 
 def _district_status(
     values: ObjArray, listed: frozenset[str], prefixes: tuple[str, ...]
 ) -> IntArray:
     """Per row: listed, not listed, or blank (no usable name: treated as not given)."""
-    hit = _DISTRICT_MEMO.get(id(values))
-    if hit is not None and hit[0] is values and hit[1] == listed and hit[2] == prefixes:
-        return hit[3]
+    hit = _DISTRICT_MEMO.get((listed, prefixes), (values,))
+    if hit is not None:
+        return hit
     answers: dict[Any, int] = {}
 
     def one(x: Any) -> int:
@@ -174,16 +172,12 @@ def _district_status(
         return answer
 
     out = np.fromiter((one(x) for x in values), dtype=np.int64, count=len(values))
-    if len(_DISTRICT_MEMO) > 64:
-        _DISTRICT_MEMO.clear()
-    _DISTRICT_MEMO[id(values)] = (values, listed, prefixes, out)
-    return out
+    return _DISTRICT_MEMO.put((listed, prefixes), (values,), out)
 
 
-# id(division) -> (division, its known mask, prefix, (code decides, in scope by the code)):
-# as with districts, the measures of one registry part share the column, so it is worked
-# out once
-_DIVISION_MEMO: dict[int, tuple[IntArray, BoolArray, str, tuple[BoolArray, BoolArray]]] = {}
+# (prefix, division, its known mask) -> (code decides, in scope by the code): as with
+# districts, the measures of one registry part share the column, so it is worked out once
+_DIVISION_MEMO: IdentityMemo[tuple[BoolArray, BoolArray]] = IdentityMemo(64)
 
 
 def _division_status(
@@ -192,32 +186,23 @@ def _division_status(
     """Per row: whether the credit code's division decides (known, and not the provincial
     registration 420000, which says nothing of the city), and whether it decides for the
     scope (under the prefix: e.g. 4201, 420100–420199)."""
-    hit = _DIVISION_MEMO.get(id(division))
-    if hit is not None and hit[0] is division and hit[1] is known and hit[2] == prefix:
-        return hit[3]
+    hit = _DIVISION_MEMO.get(prefix, (division, known))
+    if hit is not None:
+        return hit
     scale = 10 ** (6 - len(prefix))
     low = int(prefix) * scale
     decides = known & (division != int(prefix[:2]) * 10_000)
     in_by_code = decides & (division >= low) & (division < low + scale)
-    if len(_DIVISION_MEMO) > 64:
-        _DIVISION_MEMO.clear()
-    _DIVISION_MEMO[id(division)] = (division, known, prefix, (decides, in_by_code))
-    return decides, in_by_code
+    return _DIVISION_MEMO.put(prefix, (division, known), (decides, in_by_code))
 
 
-_ALL_TRUE: dict[int, tuple[BoolArray, bool]] = {}
+_ALL_TRUE: IdentityMemo[bool] = IdentityMemo(64)
 
 
 def _all_true(mask: BoolArray) -> bool:
     """mask.all(), once per array (the measures of one registry part share it)."""
-    hit = _ALL_TRUE.get(id(mask))
-    if hit is not None and hit[0] is mask:
-        return hit[1]
-    if len(_ALL_TRUE) > 64:
-        _ALL_TRUE.clear()
-    answer = bool(mask.all())
-    _ALL_TRUE[id(mask)] = (mask, answer)
-    return answer
+    hit = _ALL_TRUE.get(None, (mask,))
+    return hit if hit is not None else _ALL_TRUE.put(None, (mask,), bool(mask.all()))
 
 
 def in_scope(f: Frame, p: ParamView, *, switch: str) -> list[Condition]:
@@ -286,8 +271,9 @@ _STANDING_FACTS = (
     "last_penalty_date",
     "as_of",
 )
-# key -> (the objects whose ids make the key, the conditions, the parameters they read in order)
-_STANDING_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, ...], list[Condition], list[str]]] = {}
+# (date, rows, switch, the parameters and standing columns) -> (the conditions, the
+# parameters they read in order)
+_STANDING_MEMO: IdentityMemo[tuple[list[Condition], list[str]]] = IdentityMemo(256)
 _STANDING_MEMO_ROWS = 64
 
 
@@ -306,19 +292,17 @@ def enterprise_standing(f: Frame, p: ParamView, *, scope_switch: str) -> list[Co
         p.params,
         *(a for name in _STANDING_FACTS for a in (f.text(name), f.known(name))),
     )
-    key = (p.when, f.n, scope_switch, *map(id, held))
-    hit = _STANDING_MEMO.get(key)
-    if hit is not None and all(a is b for a, b in zip(hit[0], held, strict=True)):
-        for name in hit[2]:
+    key = (p.when, f.n, scope_switch)
+    hit = _STANDING_MEMO.get(key, held)
+    if hit is not None:
+        for name in hit[1]:
             p.get(name)
-        return list(hit[1])
+        return list(hit[0])
     view = p.fork()
     conditions = [*in_scope(f, view, switch=scope_switch), credit_in_good_standing(f, view)]
     for name in view.used:
         p.get(name)
-    if len(_STANDING_MEMO) > 256:
-        _STANDING_MEMO.clear()
-    _STANDING_MEMO[key] = (held, conditions, list(view.used))
+    _STANDING_MEMO.put(key, held, (conditions, list(view.used)))
     return list(conditions)
 
 

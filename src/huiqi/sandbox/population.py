@@ -1,4 +1,5 @@
-"""A seeded, synthetic but plausible Wuhan enterprise registry, written as co-partitioned
+"""A seeded, synthetic but plausible enterprise registry of the policy's place (the districts
+and their weights come from the policy package's population.yaml), written as co-partitioned
 Parquet tables (the `huiqi screen DIR` input), one part of `chunk` firms at a time.
 
 Every distribution and its status (sourced / assumed) is listed in docs/sandbox.md. Part p
@@ -18,6 +19,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -25,6 +27,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from huiqi.policies.loader import DEFAULT_POLICY_ID, package_yaml
 from huiqi.rules.credit_code import CHARSET, WEIGHTS
 from huiqi.rules.frame import add_years, date_to_days
 from huiqi.screening.columns import fen_to_decimal_array
@@ -33,16 +36,11 @@ IntArray = npt.NDArray[np.int64]
 YUAN = 100  # fen
 MONEY = pa.decimal128(18, 2)
 
-# (district, 行政区划代码, weight). Assumed weights: the share of registered firms, higher in
-# the central districts and the two development zones (东湖高新区 = 光谷, software-heavy).
-DISTRICTS = [
-    ("江岸区", 420102, 0.085), ("江汉区", 420103, 0.080), ("硚口区", 420104, 0.050),
-    ("汉阳区", 420105, 0.055), ("武昌区", 420106, 0.090), ("青山区", 420107, 0.030),
-    ("洪山区", 420111, 0.110), ("东西湖区", 420112, 0.060), ("汉南区", 420113, 0.010),
-    ("蔡甸区", 420114, 0.035), ("江夏区", 420115, 0.060), ("黄陂区", 420116, 0.055),
-    ("新洲区", 420117, 0.030), ("东湖新技术开发区", 420100, 0.170),
-    ("武汉经济技术开发区", 420100, 0.070),
-]  # fmt: skip
+# (district, 行政区划代码, weight), from the policy package's population.yaml (assumed weights)
+_PLACE: dict[str, Any] = package_yaml(DEFAULT_POLICY_ID, "population.yaml") or {}
+DISTRICTS: list[tuple[str, int, float]] = [
+    (str(d["name"]), int(d["code"]), float(d["weight"])) for d in _PLACE.get("districts", [])
+]
 # (门类, weight, P(software enterprise), P(manufacturing-type projects)). Assumed, in the
 # spirit of the 2018 economic census shares of legal-entity firms by 门类.
 INDUSTRIES = [
@@ -57,7 +55,7 @@ SIZES = [("micro", 0.78), ("small", 0.17), ("medium", 0.04), ("large", 0.01)]
 # lognormal revenue per size: (median yuan, sigma). Assumed.
 REVENUE = [(800_000, 1.0), (8_000_000, 0.8), (80_000_000, 0.8), (800_000_000, 1.0)]
 
-OTHER_POLICY = "东湖高新区软件产业扶持政策"
+OTHER_POLICY = str(_PLACE.get("other_policy", "其他扶持政策"))
 WINDOW_START, WINDOW_END = dt.date(2022, 6, 1), dt.date(2025, 5, 31)
 
 

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from huiqi.policies.loader import DEFAULT_POLICY_ID, available_policies, package_yaml
 from huiqi.rules.errors import InputError
 from huiqi.rules.money import format_wan
 from huiqi.rules.policy import Policy
@@ -37,9 +38,11 @@ class Pool:
 
 
 def load_pools(path: Path | None = None) -> list[Pool]:
-    """Budget pools from YAML ({pools: {name: {measures, amount}}}); default: pools.yaml."""
+    """Budget pools from YAML ({pools: {name: {measures, amount}}}); default: the policy
+    package's sandbox_pools.yaml."""
     if path is None:
-        text = resources.files("huiqi.sandbox").joinpath("pools.yaml").read_text("utf-8")
+        module = available_policies()[DEFAULT_POLICY_ID]
+        text = resources.files(module).joinpath("sandbox_pools.yaml").read_text("utf-8")
     else:
         try:
             text = path.read_text(encoding="utf-8")
@@ -322,23 +325,11 @@ def write_excel(tables: Tables, path: Path) -> None:
     wb.save(path)
 
 
-# romanised names for charts drawn without a CJK font
-ROMAN = {
-    "江岸区": "Jiang'an",
-    "江汉区": "Jianghan",
-    "硚口区": "Qiaokou",
-    "汉阳区": "Hanyang",
-    "武昌区": "Wuchang",
-    "青山区": "Qingshan",
-    "洪山区": "Hongshan",
-    "东西湖区": "Dongxihu",
-    "汉南区": "Hannan",
-    "蔡甸区": "Caidian",
-    "江夏区": "Jiangxia",
-    "黄陂区": "Huangpi",
-    "新洲区": "Xinzhou",
-    "东湖新技术开发区": "East Lake Hi-Tech",
-    "武汉经济技术开发区": "WEDZ",
+# romanised names for charts drawn without a CJK font (the policy package's population.yaml)
+ROMAN: dict[str, str] = {
+    str(d["name"]): str(d["roman"])
+    for d in (package_yaml(DEFAULT_POLICY_ID, "population.yaml") or {}).get("districts", [])
+    if d.get("roman")
 }
 
 

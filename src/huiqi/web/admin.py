@@ -29,8 +29,8 @@ from huiqi.web.common import amount_fen, form_dict, people
 from huiqi.web.deps import AdminUser, PageDb
 from huiqi.web.forms import read_form
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import ROLE_ZH, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import ROLE_ZH, Redraw, field_errors, page, policy, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/admin")
 
@@ -83,9 +83,7 @@ def users_page(
     me: WebUser,
     db: PageDb,
     *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     users = [user_row(u, firm) for u, firm in accounts.listing(db)]
     data = {
@@ -95,9 +93,7 @@ def users_page(
         "units": sorted(accounts.units_of_policy()),
     }
     title = "账号管理"
-    return page(
-        request, "adm_users.html", data, title=title, errors=errors, form=form, status=status
-    )
+    return page(request, "adm_users.html", data, title=title, redraw=redraw)
 
 
 @router.get("/users", summary="账号管理")
@@ -152,7 +148,7 @@ async def create_user(request: Request, me: AdminUser, db: PageDb) -> Response:
         else:
             return redirect(request, f"/admin/users?msg=已新建账号 {created.username}")
     form.pop("password", None)
-    return users_page(request, me, db, errors=errors, form=form, status=422)
+    return users_page(request, me, db, redraw=Redraw(errors, form))
 
 
 @router.post("/users/{user_id}", summary="停用、启用账号或重置密码")
@@ -184,16 +180,12 @@ def budgets_page(
     request: Request,
     db: PageDb,
     *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     pools = [budgets.pool_out(p).model_dump() for p in budgets.all_pools(db)]
     measures = [(m.id, f"{m.id} {m.title}") for m in policy().measures.values()]
     data = {"pools": pools, "measures": measures, "default_year": business_today().year}
-    return page(
-        request, "adm_budgets.html", data, title="预算管理", errors=errors, form=form, status=status
-    )
+    return page(request, "adm_budgets.html", data, title="预算管理", redraw=redraw)
 
 
 @router.get("/budgets", summary="预算管理")
@@ -217,15 +209,13 @@ async def budget_set(request: Request, me: AdminUser, db: PageDb) -> Response:
         except ApiError as exc:
             db.rollback()
             errors = {("total" if k == "total_fen" else k): v for k, v in errors_of(exc).items()}
-    return budgets_page(request, db, errors=errors, form=form, status=422)
+    return budgets_page(request, db, redraw=Redraw(errors, form))
 
 
 # ---- parameters ----------------------------------------------------------------------------
 
 
-def parameters_page(
-    request: Request, db: PageDb, *, errors: dict[str, str] | None = None, status: int = 200
-) -> Response:
+def parameters_page(request: Request, db: PageDb, *, redraw: Redraw | None = None) -> Response:
     values = {k: get_parameter(db, k) for k in DEFAULTS}
     data = {
         "parameters": [
@@ -233,9 +223,7 @@ def parameters_page(
             for k, v in values.items()
         ]
     }
-    return page(
-        request, "adm_parameters.html", data, title="平台参数", errors=errors, status=status
-    )
+    return page(request, "adm_parameters.html", data, title="平台参数", redraw=redraw)
 
 
 @router.get("/parameters", summary="平台参数")
@@ -265,7 +253,7 @@ async def parameter_set(request: Request, me: AdminUser, db: PageDb, key: str) -
     except ApiError as exc:
         db.rollback()
         errors = {key: exc.errors[0]["message"]}
-        return parameters_page(request, db, errors=errors, status=422)
+        return parameters_page(request, db, redraw=Redraw(errors))
     return redirect(request, f"/admin/parameters?msg=已修改：{PARAMETER_ZH.get(key, key)}")
 
 
@@ -277,9 +265,7 @@ def calendar_page(
     db: PageDb,
     year: int,
     *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     view = calendar.year_view(db, year).model_dump()
     text = "\n".join(
@@ -288,9 +274,7 @@ def calendar_page(
     )
     data = {"calendar": view, "year": year, "text": text}
     title = f"{year} 年节假日安排"
-    return page(
-        request, "adm_calendar.html", data, title=title, errors=errors, form=form, status=status
-    )
+    return page(request, "adm_calendar.html", data, title=title, redraw=redraw)
 
 
 def _year(text: str | None) -> int:
@@ -313,7 +297,7 @@ async def calendar_record(request: Request, me: AdminUser, db: PageDb) -> Respon
     except (ApiError, InputError) as exc:
         db.rollback()
         message = "；".join(str(m) for m in messages(exc))
-        return calendar_page(request, db, year, errors={"days": message}, form=form, status=422)
+        return calendar_page(request, db, year, redraw=Redraw({"days": message}, form))
     return redirect(request, f"/admin/calendar?year={year}&msg=已录入 {year} 年安排")
 
 

@@ -23,8 +23,7 @@ from huiqi.web.common import form_dict
 from huiqi.web.deps import AdminUser, PageDb
 from huiqi.web.forms import read_form
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import html_error, page, policy, redirect
-from huiqi.web.session import field_errors
+from huiqi.web.render import Redraw, field_errors, html_error, page, policy, redirect
 
 router = APIRouter(prefix="/admin/campaigns")
 PUSH_ZH = {"pending": "待企业确认", "confirmed": "企业已确认", "declined": "企业已放弃"}
@@ -56,9 +55,7 @@ def list_page(
     request: Request,
     db: PageDb,
     *,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     rows = [campaign_row(c, job) for c, job in campaigns.recent(db)]
     data = {
@@ -71,9 +68,7 @@ def list_page(
         "adm_campaigns.html",
         data,
         title="免申即享",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -94,7 +89,7 @@ async def campaign_start(request: Request, me: AdminUser, db: PageDb) -> Respons
             errors = field_errors(exc)
         else:
             return redirect(request, f"/admin/campaigns/{camp.id}")
-    return list_page(request, db, errors=errors, form=form, status=422)
+    return list_page(request, db, redraw=Redraw(errors, form))
 
 
 @router.get("/{campaign_id}", summary="免申即享进度与结果")

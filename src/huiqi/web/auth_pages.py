@@ -14,7 +14,7 @@ from huiqi.platform.errors import ApiError
 from huiqi.platform.security.proxies import client_address
 from huiqi.web.deps import MaybeUser
 from huiqi.web.deps import PageDb as Db
-from huiqi.web.render import page, policy, redirect
+from huiqi.web.render import Redraw, page, policy, redirect
 from huiqi.web.session import HOME
 
 router = APIRouter()
@@ -90,9 +90,9 @@ def login(
             resp = redirect(request, target, status_code=303)
             resp.set_cookie(COOKIE_NAME, token, max_age=ttl, httponly=True, samesite="lax")
             return resp
-    form = {"username": username}
     data = _login_data(request, next)
-    return page(request, "login.html", data, title="登录", errors=errors, form=form, status=status)
+    redraw = Redraw(errors, {"username": username}, status)
+    return page(request, "login.html", data, title="登录", redraw=redraw)
 
 
 @router.post("/logout", summary="退出登录")

@@ -23,7 +23,7 @@ from huiqi.web.calc_form import (
 from huiqi.web.common import live_claims
 from huiqi.web.deps import MaybeUser, PageDb
 from huiqi.web.library import KIND_ZH, today
-from huiqi.web.render import ENGINE_ZH, page, policy, yuan_to_fen
+from huiqi.web.render import ENGINE_ZH, Redraw, page, policy, yuan_to_fen
 from huiqi.web.session import WebUser
 
 router = APIRouter()
@@ -114,8 +114,7 @@ def _render(
     *,
     result: dict[str, Any] | None = None,
     case: dict[str, Any] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
     source: str = "blank",
 ) -> Response:
     pol = policy()
@@ -135,9 +134,7 @@ def _render(
         "calculator.html",
         data,
         title="政策计算器",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -223,10 +220,10 @@ async def calculator_run(request: Request, user: MaybeUser, db: PageDb) -> Respo
     try:
         case, paths = case_from_form(form)
     except InputError as exc:
-        return _render(request, user, db, form, errors=errors_for_form(exc, {}), status=422)
+        return _render(request, user, db, form, redraw=Redraw(errors_for_form(exc, {}), form))
     try:
         result = evaluate_case_json(policy(), case)
     except InputError as exc:
-        errors = errors_for_form(exc, paths)
-        return _render(request, user, db, form, errors=errors, status=422, case=case)
+        redraw = Redraw(errors_for_form(exc, paths), form)
+        return _render(request, user, db, form, redraw=redraw, case=case)
     return _render(request, user, db, form, result=result_view(policy(), result), case=case)

@@ -5,6 +5,7 @@ or recuses; the lead firm reports milestones. Every page answers ?format=json.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Request
@@ -21,8 +22,8 @@ from huiqi.platform.experts.service import experts
 from huiqi.platform.materials.service import Upload
 from huiqi.web.common import amount_fen, form_dict
 from huiqi.web.deps import CityOfficerUser, EnterpriseUser, MaybeUser, PageDb, require_page
-from huiqi.web.render import html_error, page, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, html_error, page, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/challenges")
 ROWS = 3  # task rows on the publish form; milestone and member rows on the bid form
@@ -39,14 +40,16 @@ def _model(model: type[BaseModel], body: dict[str, Any], errors: dict[str, str])
         return None
 
 
-def _aliased(errors: dict[str, str] | None) -> dict[str, str]:
+def _aliased(redraw: Redraw | None) -> Redraw | None:
     """Errors keyed by the form's field names: amounts are typed in 元 (e.g. "500万") into
     fields without the API's `_fen` suffix. The first error is also said at the top: some
     (a deadline passed, a field shared by several forms) have no field of their own."""
-    out = {k.removesuffix("_fen"): v for k, v in (errors or {}).items()}
+    if redraw is None:
+        return None
+    out = {k.removesuffix("_fen"): v for k, v in redraw.errors.items()}
     if out:
         out.setdefault("_form", next(iter(out.values())))
-    return out
+    return replace(redraw, errors=out)
 
 
 def _rows(form: dict[str, str], prefix: str, keys: tuple[str, ...]) -> list[dict[str, str]]:
@@ -73,9 +76,7 @@ def _task_page(
     user: WebUser | None,
     db: PageDb,
     task_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     task = service.get_task(db, task_id)
     data = public.task_entry(db, task)
@@ -84,7 +85,7 @@ def _task_page(
     data["today"] = business_today()
     return page(
         request, "challenges/task.html", data, title=f"榜单：{data['title']}",
-        errors=_aliased(errors), form=form, status=status,
+        redraw=_aliased(redraw),
     )  # fmt: skip
 
 
@@ -106,12 +107,12 @@ async def bid_action(request: Request, user: EnterpriseUser, db: PageDb, task_id
     }
     data = None if errors else _model(s.BidIn, body, errors)
     if data is None:
-        return _task_page(request, user, db, task_id, errors, form, 422)
+        return _task_page(request, user, db, task_id, Redraw(errors, form))
     try:
         bid = service.submit_bid(db, user.principal, task_id, data)
     except ApiError as exc:
         db.rollback()
-        return _task_page(request, user, db, task_id, field_errors(exc), form, exc.status)
+        return _task_page(request, user, db, task_id, Redraw.refused(exc, form, status=exc.status))
     return redirect(request, f"/challenges/bids/{bid.id}?msg=已揭榜，等待专家评审与遴选")
 
 
@@ -122,9 +123,7 @@ def _manage_page(
     request: Request,
     user: WebUser,
     db: PageDb,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     if not service.is_board_officer(user.principal):
         return html_error(request, 403, f"只有{board_unit()}的审核员可以管理揭榜挂帅")
@@ -141,7 +140,7 @@ def _manage_page(
     }
     return page(
         request, "challenges/manage.html", data, title="揭榜挂帅管理",
-        errors=_aliased(errors), form=form, status=status,
+        redraw=_aliased(redraw),
     )  # fmt: skip
 
 
@@ -167,12 +166,12 @@ async def publish_action(request: Request, user: CityOfficerUser, db: PageDb) ->
     body = {"year": form.get("year", ""), "title": form.get("title", ""), "tasks": tasks}
     data = None if errors else _model(s.BatchIn, body, errors)
     if data is None:
-        return _manage_page(request, user, db, errors, form, 422)
+        return _manage_page(request, user, db, Redraw(errors, form))
     try:
         batch = service.publish_batch(db, user.principal, data)
     except ApiError as exc:
         db.rollback()
-        return _manage_page(request, user, db, field_errors(exc), form, exc.status)
+        return _manage_page(request, user, db, Redraw.refused(exc, form, status=exc.status))
     return redirect(request, f"/challenges/manage?msg=已发布批次 {batch.id}（{len(tasks)} 个榜单）")
 
 
@@ -198,9 +197,7 @@ def _bid_page(
     user: WebUser,
     db: PageDb,
     bid_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     p = user.principal
     bid = service.get_bid(db, p, bid_id)
@@ -227,7 +224,7 @@ def _bid_page(
         data["my_score"] = mine[0].model_dump() if mine else None
     return page(
         request, "challenges/bid.html", data, title=f"揭榜 {bid_id}：{task.title}",
-        errors=_aliased(errors), form=form, status=status,
+        redraw=_aliased(redraw),
     )  # fmt: skip
 
 
@@ -367,5 +364,5 @@ async def bid_do(
     else:
         status = 422
     if errors:
-        return _bid_page(request, user, db, bid_id, errors, form, status)
+        return _bid_page(request, user, db, bid_id, Redraw(errors, form, status))
     return redirect(request, f"/challenges/bids/{bid_id}?msg={DONE[action]}")

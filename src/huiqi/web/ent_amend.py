@@ -17,8 +17,7 @@ from huiqi.web.materials_pages import (
     form_errors_kept,
     submission_from_form,
 )
-from huiqi.web.render import redirect
-from huiqi.web.session import field_errors
+from huiqi.web.render import Redraw, field_errors, redirect
 
 router = APIRouter(prefix="/enterprise")
 
@@ -36,7 +35,7 @@ async def withdraw(request: Request, user: EnterpriseUser, db: PageDb, app_id: i
         errors = {{"reason": "withdraw_reason"}.get(k, k): v for k, v in field_errors(exc).items()}
         if set(errors) - {"withdraw_reason"}:
             errors["_form"] = "；".join(errors.values())
-        return application_page(request, user, db, app_id, errors=errors, form=form, status=422)
+        return application_page(request, user, db, app_id, redraw=Redraw(errors, form))
     return redirect(request, f"/enterprise/applications/{app_id}?msg=申报已撤回", status_code=303)
 
 
@@ -64,5 +63,5 @@ async def amend_resubmit(
             errors.setdefault(rename.get(k, k), v)
         if set(errors) - {"requested_amount", "statement"} - form_errors_kept(errors):
             errors["_form"] = "；".join(errors.values())
-        return application_page(request, user, db, app_id, errors=errors, form=form, status=422)
+        return application_page(request, user, db, app_id, redraw=Redraw(errors, form))
     return redirect(request, f"/enterprise/applications/{app_id}?msg={msg}", status_code=303)

@@ -19,8 +19,8 @@ from huiqi.web.deps import EnterpriseUser, PageDb
 from huiqi.web.enterprise import _draft, claim_errors, claim_from_form, summarise_form_errors
 from huiqi.web.materials_pages import submission_from_form
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import page, redirect, wants_json
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, page, redirect, wants_json
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/enterprise")
 
@@ -29,8 +29,7 @@ def applications_page(
     request: Request,
     user: WebUser,
     db: PageDb,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     q = request.query_params
     mine = apps.firm_page(
@@ -51,9 +50,7 @@ def applications_page(
         "pages": pager(request, mine),
         "next_cursor": mine.next_cursor,
     }
-    return page(
-        request, "ent_applications.html", data, title="我的申报", errors=errors, status=status
-    )
+    return page(request, "ent_applications.html", data, title="我的申报", redraw=redraw)
 
 
 @router.get("/applications", summary="我的申报（含草稿）")
@@ -95,7 +92,7 @@ async def save(request: Request, user: EnterpriseUser, db: PageDb) -> Response:
     summarise_form_errors(errors)
     if saved:
         errors["_form"] = saved
-    return _draft(request, user, db, measure, fy, project, errors=errors, form=form, status=422)
+    return _draft(request, user, db, measure, fy, project, redraw=Redraw(errors, form))
 
 
 @router.post("/applications/{app_id}/submit", summary="提交申报草稿")
@@ -108,7 +105,7 @@ async def submit(request: Request, user: EnterpriseUser, db: PageDb, app_id: int
     except ApiError as exc:
         db.rollback()  # release SQLite's write lock before the list is read again
         msg = "；".join(field_errors(exc).values())
-        return applications_page(request, user, db, errors={f"app-{app_id}": msg}, status=422)
+        return applications_page(request, user, db, redraw=Redraw({f"app-{app_id}": msg}))
     if wants_json(request):
         return JSONResponse({"application": jsonable_encoder(app_row(app))}, status_code=200)
     return redirect(
@@ -123,7 +120,7 @@ def delete(request: Request, user: EnterpriseUser, db: PageDb, app_id: int) -> R
     except ApiError as exc:
         db.rollback()  # as in submit()
         msg = "；".join(field_errors(exc).values())
-        return applications_page(request, user, db, errors={f"app-{app_id}": msg}, status=422)
+        return applications_page(request, user, db, redraw=Redraw({f"app-{app_id}": msg}))
     if wants_json(request):
         return JSONResponse({"deleted": app_id})
     return redirect(request, f"/enterprise/applications?msg=草稿 {app_id} 已删除", 303)

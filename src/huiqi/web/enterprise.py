@@ -36,8 +36,8 @@ from huiqi.web.materials_pages import (
 )
 from huiqi.web.next_step import next_step
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import html_error, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, html_error, page, policy, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/enterprise")
 
@@ -53,9 +53,7 @@ def _profile(
     request: Request,
     user: WebUser,
     db: PageDb,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     eid = _firm_id(request, user)
     if eid is None:
@@ -84,9 +82,7 @@ def _profile(
         "applications_page": pager(request, mine),
         "next_cursor": mine.next_cursor,
     }
-    return page(
-        request, "ent_profile.html", data, title="一企一档", errors=errors, form=form, status=status
-    )
+    return page(request, "ent_profile.html", data, title="一企一档", redraw=redraw)
 
 
 @router.get("", summary="一企一档")
@@ -113,7 +109,7 @@ async def put_figures(request: Request, user: EnterpriseUser, db: PageDb) -> Res
             db.rollback()
             errors.update(field_errors(exc))
     if errors or year is None:
-        return _profile(request, user, db, errors=errors, form=form, status=422)
+        return _profile(request, user, db, redraw=Redraw(errors, form))
     return redirect(request, f"/enterprise?msg={year.year} 年度数据已保存", status_code=303)
 
 
@@ -168,7 +164,7 @@ def amend_data(
     returns = [s for s in steps if s.stage == "return"]
     project = f"&project={app.project_id}" if app.project_id else ""
     # the buttons are what the lifecycle table lets this firm do now
-    allowed = {t.action for t in lifecycle.allowed(user.principal, app)}
+    allowed = {t.action for t in lifecycle.LIFECYCLE.allowed_for(user.principal, app)}
     return {
         # a withdrawn claim (or a declined offer) may be applied for again as version n+1
         "reapply_url": (
@@ -190,9 +186,7 @@ def application_page(
     user: WebUser,
     db: PageDb,
     app_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     """The firm's application page; also re-rendered with errors by ent_amend's forms."""
     app = apps.get_visible_app(db, user.principal, app_id)
@@ -230,9 +224,7 @@ def application_page(
         "ent_application.html",
         data,
         title=f"申报 {app_id}",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -243,9 +235,7 @@ def _draft(
     measure: str,
     fiscal_year: int,
     project: str,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     """The application as it would be frozen: the firm's 一企一档 facts and the engine's result."""
     pol = policy()
@@ -289,13 +279,12 @@ def _draft(
         "facts": case,
         "engine": {"status": out.status, "amount_fen": out.amount_fen, "cap_fen": out.cap_fen},
         "result": view,
-        "idempotency_key": (form or {}).get("idempotency_key") or uuid.uuid4().hex,
+        "idempotency_key": (redraw.form if redraw else {}).get("idempotency_key")
+        or uuid.uuid4().hex,
         **input_data(spec.id),
         "commitment_preview": preview,
     }
-    return page(
-        request, "ent_draft.html", data, title="申报草稿", errors=errors, form=form, status=status
-    )
+    return page(request, "ent_draft.html", data, title="申报草稿", redraw=redraw)
 
 
 @router.get("/apply", summary="申报草稿（核对后提交）")
@@ -382,7 +371,7 @@ async def submit(request: Request, user: EnterpriseUser, db: PageDb) -> Response
                 status_code=303,
             )
     summarise_form_errors(errors)
-    return _draft(request, user, db, measure, fy, project, errors=errors, form=form, status=422)
+    return _draft(request, user, db, measure, fy, project, redraw=Redraw(errors, form))
 
 
 @router.get("/offers", summary="免申即享")

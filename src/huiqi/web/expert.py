@@ -18,8 +18,8 @@ from huiqi.web.common import form_dict
 from huiqi.web.deps import ExpertUser, PageDb
 from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import shown
-from huiqi.web.render import SIZE_ZH, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import SIZE_ZH, Redraw, field_errors, page, policy, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/expert")
 
@@ -111,9 +111,7 @@ def _page(
     user: WebUser,
     db: PageDb,
     app_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     view = view_of(db, user.principal, app_id)
     materials = shown(db, user.principal, app_id)
@@ -127,9 +125,7 @@ def _page(
         "exp_review.html",
         data,
         title=f"专家评审：申报 {app_id}",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -164,7 +160,7 @@ async def review_action(request: Request, user: ExpertUser, db: PageDb, app_id: 
         known.add("recuse_reason")
         if set(errors) - known - {"_form"}:
             errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
-        return _page(request, user, db, app_id, errors=errors, form=form, status=422)
+        return _page(request, user, db, app_id, redraw=Redraw(errors, form))
     if recusing:
         # a recusal ends the expert's access to the claim at once: back to the task list
         return redirect(request, f"/expert/queue?msg={msg}", status_code=303)

@@ -17,8 +17,8 @@ from huiqi.web.common import amount_fen, form_dict
 from huiqi.web.deps import MaybeUser, OfficerUser, PageDb, PageUser, require_page
 from huiqi.web.forms import read_form
 from huiqi.web.matching_events import router as events_router
-from huiqi.web.render import page, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, page, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/matching")
 router.include_router(events_router)
@@ -91,8 +91,7 @@ def _form(
     request: Request,
     user: WebUser,
     form: dict[str, Any],
-    errors: dict[str, str] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
     entry_id: int | None = None,
 ) -> Response:
     data = {
@@ -102,9 +101,7 @@ def _form(
         **vocab(),
     }
     title = f"提交{s.KIND_ZH[data['kind']]}"
-    return page(
-        request, "matching/form.html", data, title=title, errors=errors, form=form, status=status
-    )
+    return page(request, "matching/form.html", data, title=title, redraw=redraw, form=form)
 
 
 def _parse(form: dict[str, str], errors: dict[str, str]) -> s.EntryIn | None:
@@ -135,7 +132,7 @@ async def create(request: Request, user: PartyUser, db: PageDb) -> Response:
         else:
             msg = "已保存草稿" if e.status == "draft" else "已提交，待供需对接工作人员审核发布"
             return redirect(request, f"/matching/entries/{e.id}?msg={msg}")
-    return _form(request, user, form, errors, status=422)
+    return _form(request, user, form, Redraw(errors, form))
 
 
 @router.get("/entries/{entry_id}", summary="供需条目")
@@ -147,7 +144,9 @@ def detail(request: Request, user: MaybeUser, db: PageDb, entry_id: int) -> Resp
     matches = [m.model_dump() for m in service.matches(db, p, e.id)] if mine_ and p else []
     data = {
         "entry": entry_row(e, mine_),
-        "actions": [(t.action.value, t.label) for t in lifecycle.allowed(p, e)] if p else [],
+        "actions": [(t.action.value, t.label) for t in lifecycle.LIFECYCLE.allowed_for(p, e)]
+        if p
+        else [],
         "matches": matches,
         "is_owner": owner,
         "may_contact": owner and e.status == "published",
@@ -168,7 +167,7 @@ async def act(request: Request, user: PageUser, db: PageDb, entry_id: int) -> Re
     except ApiError as exc:
         db.rollback()
         return redirect(request, f"/matching/entries/{entry_id}?msg={exc.errors[0]['message']}")
-    msg = f"已{lifecycle.ACTION_ZH[action]}：当前状态“{lifecycle.status_zh(e.status)}”"
+    msg = f"已{lifecycle.ACTION_ZH[action]}：当前状态“{lifecycle.LIFECYCLE.status_label(e.status)}”"
     return redirect(request, f"/matching/entries/{entry_id}?msg={msg}")
 
 

@@ -16,7 +16,7 @@ from huiqi.platform.matching.curating import curates_citywide, curators_only
 from huiqi.web.common import beijing_today, form_dict
 from huiqi.web.deps import CityOfficerUser, EnterpriseUser, MaybeUser, PageDb
 from huiqi.web.forms import read_form
-from huiqi.web.render import html_error, page, redirect
+from huiqi.web.render import Redraw, html_error, page, redirect
 from huiqi.web.session import WebUser
 
 router = APIRouter()
@@ -58,9 +58,8 @@ def _curate(
     db: PageDb,
     year: int,
     kind: str,
-    errors: dict[str, str] | None = None,
+    redraw: Redraw | None = None,
     chosen: list[int] | None = None,
-    status: int = 200,
 ) -> Response:
     if not _organiser(user):
         return html_error(request, 403, curators_only("年度清单", "编制"))
@@ -79,9 +78,7 @@ def _curate(
         "chosen": [str(x) for x in (chosen or [])],
         "kind_names": s.KIND_ZH,
     }
-    return page(
-        request, "matching/curate.html", data, title="编制年度清单", errors=errors, status=status
-    )
+    return page(request, "matching/curate.html", data, title="编制年度清单", redraw=redraw)
 
 
 @router.post("/lists/curate", summary="保存年度清单")
@@ -93,13 +90,15 @@ async def save(request: Request, user: CityOfficerUser, db: PageDb) -> Response:
     kind = form.get("kind", "")
     body, _errors = read_form(s.ListIn, {"year": year, "kind": kind, "entry_ids": ids})
     if body is None:
-        return _curate(request, user, db, year, kind, {"_form": "清单年度或类型不正确"}, ids, 422)
+        return _curate(
+            request, user, db, year, kind, Redraw({"_form": "清单年度或类型不正确"}), ids
+        )
     try:
         lst = lists.save_list(db, user.principal, body)
     except ApiError as exc:
         db.rollback()
-        errors = {"_form": exc.errors[0]["message"]}
-        return _curate(request, user, db, year, kind, errors, ids, exc.status)
+        redraw = Redraw({"_form": exc.errors[0]["message"]}, status=exc.status)
+        return _curate(request, user, db, year, kind, redraw, ids)
     return redirect(request, f"/matching/lists/{lst.id}?msg=清单已保存（草稿），核对后发布")
 
 

@@ -24,8 +24,8 @@ from huiqi.web.common import app_row, beijing_today, form_dict
 from huiqi.web.deps import CityOfficerUser, MaybeUser, PageDb, PageUser
 from huiqi.web.forms import read_form
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import page, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import Redraw, field_errors, page, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter()
 STATE_ZH = notices.ITEM_STATE_ZH
@@ -60,9 +60,7 @@ def _detail(
     user: WebUser | None,
     db: PageDb,
     batch_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     b = notices.get_batch(db, batch_id)
     q = request.query_params
@@ -98,9 +96,7 @@ def _detail(
         "notice.html",
         data,
         title=f"公示：{data['batch']['title']}",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -114,20 +110,13 @@ async def object_to(request: Request, user: PageUser, db: PageDb, batch_id: int)
     form = form_dict(await request.form())
     body, errors = read_form(ObjectionIn, form)
     if body is None:
-        return _detail(request, user, db, batch_id, errors=errors, form=form, status=422)
+        return _detail(request, user, db, batch_id, redraw=Redraw(errors, form))
     try:
         notices.object_to(db, user.principal, batch_id, body)
     except ApiError as exc:
         db.rollback()  # release SQLite's write lock before the page re-reads
-        return _detail(
-            request,
-            user,
-            db,
-            batch_id,
-            errors=field_errors(exc) | {"_form": exc.errors[0]["message"]},
-            form=form,
-            status=422,
-        )
+        redraw = Redraw(field_errors(exc) | {"_form": exc.errors[0]["message"]}, form)
+        return _detail(request, user, db, batch_id, redraw=redraw)
     return redirect(request, f"/notices/{batch_id}?msg=异议已提交，审核部门核查后作出结论", 303)
 
 
@@ -153,14 +142,14 @@ async def public_object_to(
         )
     except (ApiError, InputError) as exc:
         errors = _file_errors(field_errors(exc))
-        return _detail(request, user, db, batch_id, errors=errors, form=form, status=_status(exc))
+        return _detail(request, user, db, batch_id, redraw=Redraw(errors, form, _status(exc)))
     try:
         public.file_public_objection(db, batch_id, fields, evidence, client_of(request))
     except (ApiError, InputError) as exc:
         db.rollback()  # release SQLite's write lock before the page re-reads
         errors = _file_errors(field_errors(exc))
         errors.setdefault("_form", next(iter(errors.values())))
-        return _detail(request, user, db, batch_id, errors=errors, form=form, status=_status(exc))
+        return _detail(request, user, db, batch_id, redraw=Redraw(errors, form, _status(exc)))
     return redirect(
         request,
         f"/notices/{batch_id}?msg=异议已受理，名单显示“有异议·核查中”；审核部门将与您电话核实",
@@ -195,9 +184,7 @@ def _officer(
     request: Request,
     user: WebUser,
     db: PageDb,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
     chosen: list[int] | None = None,
 ) -> Response:
     today = beijing_today()
@@ -222,9 +209,7 @@ def _officer(
         "today": today,
         "default_days": request.app.state.settings.notice_working_days,
     }
-    return page(
-        request, "off_notices.html", data, title="公示批次", errors=errors, form=form, status=status
-    )
+    return page(request, "off_notices.html", data, title="公示批次", redraw=redraw)
 
 
 @router.post("/officer/notices", summary="发布公示批次")
@@ -244,7 +229,7 @@ async def publish(request: Request, user: CityOfficerUser, db: PageDb) -> Respon
             errors.setdefault("_form", exc.errors[0]["message"])
         else:
             return redirect(request, f"/notices/{b.id}?msg=公示已发布", status_code=303)
-    return _officer(request, user, db, errors=errors, form=form, status=422, chosen=ids)
+    return _officer(request, user, db, redraw=Redraw(errors, form), chosen=ids)
 
 
 @router.post("/officer/notices/{batch_id}/close", summary="公示期满，结束公示")

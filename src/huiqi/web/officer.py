@@ -48,8 +48,8 @@ from huiqi.web.forms import read_form
 from huiqi.web.materials_pages import requestable, shown
 from huiqi.web.next_step import next_step
 from huiqi.web.paging import limit_of, pager
-from huiqi.web.render import STATUS_ZH, html_error, page, policy, redirect
-from huiqi.web.session import WebUser, field_errors
+from huiqi.web.render import STATUS_ZH, Redraw, field_errors, html_error, page, policy, redirect
+from huiqi.web.session import WebUser
 
 router = APIRouter(prefix="/officer")
 OFFICERS = ("district_officer", "city_officer")
@@ -112,7 +112,7 @@ FORMS = {
 
 def _actions(user: WebUser, app: Application) -> list[str]:
     """Which forms the page offers: exactly what the lifecycle table lets this officer do now."""
-    allowed = {t.action.value for t in lifecycle.allowed(user.principal, app)}
+    allowed = {t.action.value for t in lifecycle.LIFECYCLE.allowed_for(user.principal, app)}
     acts = [name for name, actions in FORMS.items() if allowed & set(actions)]
     if app.status == "expert_review" and "expert" in acts:
         acts.insert(acts.index("expert") + 1, "assign")  # invite more while the step is open
@@ -124,9 +124,7 @@ def _review(
     user: WebUser,
     db: PageDb,
     app_id: int,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     pol = policy()
     app = apps.get_visible_app(db, user.principal, app_id)
@@ -206,9 +204,7 @@ def _review(
         "off_review.html",
         data,
         title=f"审核申报 {app_id}",
-        errors=errors,
-        form=form,
-        status=status,
+        redraw=redraw,
     )
 
 
@@ -244,7 +240,7 @@ async def review_action(request: Request, user: OfficerUser, db: PageDb, app_id:
     lists = {k: raw.getlist(k) for k in ("expert_ids", "requested_documents")}
     body, errors = read_form(schema, {**form, **lists}) if schema else (None, {})
     if schema is OutcomeForm and errors:
-        return _review(request, user, db, app_id, errors=errors, form=form, status=422)
+        return _review(request, user, db, app_id, redraw=Redraw(errors, form))
     amount = amount_fen(form.get("amount", ""), "amount", errors) if action == "decide" else None
     try:
         if errors:
@@ -313,7 +309,7 @@ async def review_action(request: Request, user: OfficerUser, db: PageDb, app_id:
         }
         if set(errors) - known:
             errors["_form"] = "；".join(v for k, v in errors.items() if k not in known)
-        return _review(request, user, db, app_id, errors=errors, form=form, status=422)
+        return _review(request, user, db, app_id, redraw=Redraw(errors, form))
     return redirect(request, f"/officer/applications/{app_id}?msg={msg}", status_code=303)
 
 
@@ -378,9 +374,7 @@ def _rounds_page(
     request: Request,
     user: WebUser,
     db: PageDb,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
-    status: int = 200,
+    redraw: Redraw | None = None,
 ) -> Response:
     pol = policy()
     mine = set(apps.measures_of_units(user.principal.units)) if user.role != "admin" else None
@@ -397,9 +391,7 @@ def _rounds_page(
         "today": business_today(),
         "window_end": pol.window_end,
     }
-    return page(
-        request, "off_rounds.html", data, title="申报批次", errors=errors, form=form, status=status
-    )
+    return page(request, "off_rounds.html", data, title="申报批次", redraw=redraw)
 
 
 @router.get("/rounds", summary="申报批次")
@@ -413,12 +405,10 @@ async def open_round(request: Request, user: RoundsUser, db: PageDb) -> Response
     body, errors = read_form(rounds.RoundIn, form)
     if body is None:
         errors.setdefault("_form", "请检查措施、年度与日期")
-        return _rounds_page(request, user, db, errors=errors, form=form, status=422)
+        return _rounds_page(request, user, db, redraw=Redraw(errors, form))
     try:
         r = rounds.open_round(db, user.principal, body)
     except ApiError as exc:
         db.rollback()
-        errors = field_errors(exc)
-        errors.setdefault("_form", exc.errors[0]["message"])
-        return _rounds_page(request, user, db, errors=errors, form=form, status=422)
+        return _rounds_page(request, user, db, redraw=Redraw.refused(exc, form, summary=True))
     return redirect(request, f"/officer/rounds?msg=已开放申报批次 {r.id}", status_code=303)

@@ -1,8 +1,15 @@
-"""Templates, money/status filters and the page() helper that serves HTML or its JSON twin."""
+"""Templates, money/status filters and the page() helper that serves HTML or its JSON twin.
+
+Every page that takes a form is one builder, `_x(request, ..., redraw=None)`, serving both the
+GET and a refused POST: the POST handler hands the builder a `Redraw` (the refusals by field,
+the form as filled in, the status), and page() draws it. No handler renders a refusal itself.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +21,7 @@ from fastapi.templating import Jinja2Templates
 
 from huiqi.platform.applications.lifecycle import STATUS_ZH as PLATFORM_STATUS_ZH
 from huiqi.platform.clock import demo_today
+from huiqi.platform.errors import ApiError
 from huiqi.platform.policy import place_region
 from huiqi.rules.explain import (
     BASIS_ZH,
@@ -207,19 +215,59 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+def field_errors(exc: ApiError | Any) -> dict[str, str]:
+    """ApiError / InputError -> {field path: Chinese message} for display beside the fields."""
+    out: dict[str, str] = {}
+    for e in getattr(exc, "errors", []):
+        path = e["path"] if isinstance(e, dict) else e.path
+        msg = e["message"] if isinstance(e, dict) else e.message
+        out.setdefault(path or "_form", msg)
+    return out
+
+
+@dataclass(frozen=True)
+class Redraw:
+    """A posted form refused: its page drawn again under `status`, each refusal beside its
+    field ("_form": above the form) and the form as the person filled it in, so nothing typed
+    is lost."""
+
+    errors: Mapping[str, str]
+    form: Mapping[str, Any] = field(default_factory=dict)
+    status: int = 422
+
+    @classmethod
+    def refused(
+        cls,
+        exc: ApiError,
+        form: Mapping[str, Any] | None = None,
+        *,
+        status: int = 422,
+        summary: bool = False,
+    ) -> Redraw:
+        """The platform's refusal by field; `summary` also puts its first message above the
+        form (for refusals of fields the form does not show)."""
+        errors = field_errors(exc)
+        if summary:
+            errors.setdefault("_form", exc.errors[0]["message"])
+        return cls(errors, form or {}, status)
+
+
 def page(
     request: Request,
     template: str,
     data: dict[str, Any],
     *,
     title: str,
-    status: int = 200,
-    errors: dict[str, str] | None = None,
-    form: dict[str, Any] | None = None,
+    redraw: Redraw | None = None,
+    form: Mapping[str, Any] | None = None,
     flash: str | None = None,
 ) -> Response:
-    """Render `template` with `data`, or return `data` itself as the page's JSON twin."""
-    errors = errors or {}
+    """Render `template` with `data`, or return `data` itself as the page's JSON twin; with
+    `redraw`, the refused form under its status. `form`: the values a form starts with (a
+    redraw's replace them)."""
+    errors = dict(redraw.errors) if redraw else {}
+    form = dict(redraw.form if redraw else form or {})
+    status = redraw.status if redraw else 200
     if wants_json(request):
         body = {"page": title, **data}
         if errors:
@@ -230,7 +278,7 @@ def page(
         "data": data,
         **data,
         "errors": errors,
-        "form": form or {},
+        "form": form,
         "flash": flash or request.query_params.get("msg"),
         "user": getattr(request.state, "web_user", None),
         "json_url": json_twin_url(request),

@@ -37,7 +37,7 @@ from huiqi.screening.screen import output_schema, read_batches, screen_table
 from huiqi.web import screening_upload
 from huiqi.web.deps import AnalystUser, PageDb
 from huiqi.web.forms import read_form
-from huiqi.web.render import html_error, page, policy, redirect
+from huiqi.web.render import Redraw, html_error, page, policy, redirect
 from huiqi.web.screening_names import add_names, top_firms
 
 router = APIRouter(prefix="/analyst/screening")
@@ -205,7 +205,7 @@ async def start(request: Request, user: AnalystUser, db: PageDb) -> Response:
             errors["file"] = exc.errors[0]["message"]
     if errors or fields is None:
         data = _form_data(db, user.principal, {"fiscal_year": fy_text, "as_of": as_of_text})
-        return page(request, "screening.html", data, title="批量筛查", errors=errors, status=422)
+        return page(request, "screening.html", data, title="批量筛查", redraw=Redraw(errors))
     params = {
         "filename": filename,
         "fiscal_year": fields.fiscal_year,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
@@ -120,13 +119,3 @@ def need(request: Request, *roles: str) -> WebUser:
 def login_url(next_url: str) -> str:
     """The login page's application path, coming back to `next_url` (an application path)."""
     return f"/login?next={quote(next_url, safe='')}"
-
-
-def field_errors(exc: ApiError | Any) -> dict[str, str]:
-    """ApiError / InputError -> {field path: Chinese message} for display beside the fields."""
-    out: dict[str, str] = {}
-    for e in getattr(exc, "errors", []):
-        path = e["path"] if isinstance(e, dict) else e.path
-        msg = e["message"] if isinstance(e, dict) else e.message
-        out.setdefault(path or "_form", msg)
-    return out

@@ -29,31 +29,33 @@ def bid(status: str) -> SimpleNamespace:
 def test_docs_table_is_the_code_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     table = text[text.index(START) + len(START) : text.index(END)]
-    assert table.strip() == lifecycle.table_markdown().strip()
+    assert table.strip() == lifecycle.LIFECYCLE.markdown().strip()
     for guard in lifecycle.GUARDS:
         assert f"`{guard}`：" in text, guard
 
 
 def test_every_status_is_reachable_and_named() -> None:
-    assert {t.target for t in lifecycle.TABLE} == set(Status)
+    assert {t.target for t in lifecycle.LIFECYCLE.rows} == set(Status)
     assert set(lifecycle.STATUS_ZH) == set(Status)
-    assert {t.action for t in lifecycle.TABLE} == set(Action)
+    assert {t.action for t in lifecycle.LIFECYCLE.rows} == set(Action)
 
 
 def test_actors_and_statuses_are_checked() -> None:
-    assert lifecycle.check(FIRM, bid("bid"), Action.SUBMIT, new=True).target == Status.BID
+    assert lifecycle.LIFECYCLE.check(FIRM, bid("bid"), Action.SUBMIT, new=True).target == Status.BID
     with pytest.raises(ApiError) as exc:
-        lifecycle.check(OTHER_FIRM, bid("in_progress"), Action.REPORT)
+        lifecycle.LIFECYCLE.check(OTHER_FIRM, bid("in_progress"), Action.REPORT)
     assert exc.value.status == 403 and "牵头单位" in exc.value.errors[0]["message"]
     with pytest.raises(ApiError) as exc:
-        lifecycle.check(OTHER_BUREAU, bid("bid"), Action.SELECT)
+        lifecycle.LIFECYCLE.check(OTHER_BUREAU, bid("bid"), Action.SELECT)
     assert exc.value.status == 403
     with pytest.raises(ApiError) as exc:
-        lifecycle.check(BOARD, bid("passed"), Action.ASSESS_FAIL)
+        lifecycle.LIFECYCLE.check(BOARD, bid("passed"), Action.ASSESS_FAIL)
     assert exc.value.status == 409 and "考核认定实施成功" in exc.value.errors[0]["message"]
-    assert [t.action for t in lifecycle.allowed(BOARD, bid("bid"))] == [
+    assert [t.action for t in lifecycle.LIFECYCLE.allowed_for(BOARD, bid("bid"))] == [
         Action.SELECT,
         Action.NOT_SELECT,
     ]
-    assert [t.action for t in lifecycle.allowed(FIRM, bid("in_progress"))] == [Action.REPORT]
-    assert lifecycle.allowed(OTHER_FIRM, bid("in_progress")) == []
+    assert [t.action for t in lifecycle.LIFECYCLE.allowed_for(FIRM, bid("in_progress"))] == [
+        Action.REPORT
+    ]
+    assert lifecycle.LIFECYCLE.allowed_for(OTHER_FIRM, bid("in_progress")) == []

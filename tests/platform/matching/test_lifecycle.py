@@ -98,4 +98,4 @@ def test_table_is_in_the_docs() -> None:
     from pathlib import Path
 
     doc = Path(__file__).resolve().parents[3] / "docs" / "programmes" / "matching.md"
-    assert lifecycle.table_markdown() in doc.read_text(encoding="utf-8")
+    assert lifecycle.LIFECYCLE.markdown() in doc.read_text(encoding="utf-8")

@@ -62,15 +62,15 @@ def _step(app: Application, p: Principal, stage: str, outcome: str, text: str, *
 def withdraw(db: Session, p: Principal, app_id: int, reason: str) -> Application:
     _firm_only(p, "撤回")
     app = service.get_visible_app(db, p, app_id, lock=True)  # another firm's id: 404
-    if lifecycle.find(app.status, Action.WITHDRAW) is None:
+    if lifecycle.LIFECYCLE.find(app.status, Action.WITHDRAW) is None:
         raise _refuse(app, "撤回")
-    lifecycle.check(p, app, Action.WITHDRAW)
+    lifecycle.LIFECYCLE.check(p, app, Action.WITHDRAW)
     if not reason.strip():
         raise ApiError(422, "required", "撤回申报须说明理由", "reason")
     cancel_open(db, app)
     db.add(_step(app, p, "withdraw", "withdraw", reason.strip(), version=app.version))
     # No budget to release: nothing is committed before the decision.
-    lifecycle.move(db, app, p, Action.WITHDRAW)
+    lifecycle.LIFECYCLE.move(db, app, p, Action.WITHDRAW)
     db.commit()
     return app
 
@@ -81,11 +81,11 @@ def return_for_correction(
     if p.role not in ("district_officer", "city_officer", "admin"):
         raise forbidden("只有审核员可以退回补正")
     app = service.get_visible_app(db, p, app_id, lock=True)  # outside the officer's scope: 404
-    if lifecycle.find(app.status, Action.RETURN) is None:
+    if lifecycle.LIFECYCLE.find(app.status, Action.RETURN) is None:
         raise _refuse(app, "退回")
     if app.status == "submitted" and p.role == "city_officer":
         raise forbidden("待区级初审的申报由企业所在区的审核员退回")
-    lifecycle.check(p, app, Action.RETURN)
+    lifecycle.LIFECYCLE.check(p, app, Action.RETURN)
     if not reason.strip():
         raise ApiError(422, "required", "退回补正须写明需要补正的内容", "reason")
     cancel_open(db, app)
@@ -93,7 +93,7 @@ def return_for_correction(
     from huiqi.platform.materials.service import request_documents
 
     request_documents(db, p, app, requested_documents)  # the correction must bring these
-    lifecycle.move(db, app, p, Action.RETURN)
+    lifecycle.LIFECYCLE.move(db, app, p, Action.RETURN)
     db.commit()
     return app
 
@@ -103,7 +103,7 @@ def amend(
 ) -> Application:
     _firm_only(p, "修改")
     app = service.get_visible_app(db, p, app_id, lock=True)
-    if lifecycle.find(app.status, Action.AMEND) is None:
+    if lifecycle.LIFECYCLE.find(app.status, Action.AMEND) is None:
         if app.status in DECIDED or app.status == "draft":
             raise _refuse(app, "修改")
         raise ApiError(
@@ -112,7 +112,7 @@ def amend(
             f"只有被退回补正的申报可以修改（当前状态“{STATUS_ZH.get(app.status, app.status)}”）",
             "status",
         )
-    lifecycle.check(p, app, Action.AMEND)
+    lifecycle.LIFECYCLE.check(p, app, Action.AMEND)
     ent = db.get(Enterprise, app.enterprise_id)
     assert ent is not None
     ensure_not_blocked(db, ent)
@@ -138,7 +138,7 @@ def amend(
     app.version += 1
     app.submitted_at = utcnow()
     db.add(_step(app, p, "amend", "resubmit", data.statement, version=app.version))
-    lifecycle.move(db, app, p, Action.AMEND, before=before)
+    lifecycle.LIFECYCLE.move(db, app, p, Action.AMEND, before=before)
     from huiqi.platform.materials.service import before_amend
 
     before_amend(db, p, app, materials)  # the firm's answer may be new documents

@@ -53,7 +53,7 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
     try:
         if existing is None:
             db.add(fresh)
-            lifecycle.move(db, fresh, p, Action.SAVE_DRAFT, new=True)
+            lifecycle.LIFECYCLE.move(db, fresh, p, Action.SAVE_DRAFT, new=True)
             draft, created = fresh, True
         else:
             before = service.snapshot(existing)
@@ -68,7 +68,7 @@ def save_draft(db: Session, p: Principal, data: ApplicationIn) -> tuple[Applicat
                     setattr(existing, field, getattr(fresh, field))
             draft = existing
             audit = "application.draft.create" if created else "application.draft.update"
-            lifecycle.move(db, draft, p, Action.SAVE_DRAFT, audit=audit, before=before)
+            lifecycle.LIFECYCLE.move(db, draft, p, Action.SAVE_DRAFT, audit=audit, before=before)
         db.commit()
     except IntegrityError:
         # Lost a race with the firm's own identical save or submission in another tab.
@@ -105,7 +105,7 @@ def delete_draft(db: Session, p: Principal, app_id: int) -> None:
         db.delete(prev)  # its content is the row again; the audit entry keeps both
         # a declined 免申即享 offer keeps source "campaign" until the draft is submitted
         restore = Action.DELETE_OFFER_DRAFT if app.source == "campaign" else Action.DELETE_DRAFT
-        lifecycle.move(db, app, p, restore, before=before)
+        lifecycle.LIFECYCLE.move(db, app, p, restore, before=before)
     else:
         db.delete(app)
         db.flush()

@@ -274,15 +274,6 @@ LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
     on_move=rollup.on_change,
     status_refusal=_after_decision,
 )
-TABLE = LIFECYCLE.rows
-status_zh = LIFECYCLE.status_label
-find = LIFECYCLE.find
-check = LIFECYCLE.check  # `new`: the application is being created (its row does not exist yet)
-allowed = LIFECYCLE.allowed_for
-# `audit` overrides the row's audit action; `before` the before-image when the caller changed
-# fields first; the caller has locked the row (or added the new one) and commits
-move = LIFECYCLE.move
-table_markdown = LIFECYCLE.markdown  # for docs/platform.md (a test keeps the two identical)
 
 
 def wrong_status(app: Any, action: Action) -> ApiError:
@@ -303,8 +294,8 @@ def check_batch(
     for row in rows:
         if (None if new else row.status) != status or row.measure_id != first.measure_id:
             raise ValueError("check_batch: rows differ in status or measure")
-    rule = check(p, first, action, new=new)
+    rule = LIFECYCLE.check(p, first, action, new=new)
     if set(rule.actors) & {Actor.FIRM, Actor.DISTRICT}:
         for row in rows[1:]:
-            check(p, row, action, new=new)
+            LIFECYCLE.check(p, row, action, new=new)
     return rule

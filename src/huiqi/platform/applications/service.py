@@ -279,7 +279,7 @@ def submit(
         if existing is None:
             app.first_submitted_at = app.submitted_at = utcnow()
             db.add(app)
-            lifecycle.move(db, app, p, Action.SUBMIT, new=True)
+            lifecycle.LIFECYCLE.move(db, app, p, Action.SUBMIT, new=True)
         else:
             # The firm's own draft for this claim becomes the application, re-frozen now: the
             # draft's facts and figures were only a preview and bind nothing. A withdrawn claim
@@ -306,7 +306,7 @@ def submit(
                     )
                 )  # fmt: skip
             audit = "application.resubmit" if app.version > 1 else None
-            lifecycle.move(db, app, p, Action.SUBMIT, audit=audit, before=before)
+            lifecycle.LIFECYCLE.move(db, app, p, Action.SUBMIT, audit=audit, before=before)
         # documents and the 信用承诺书 sent with it; refuses while a required one is missing
         from huiqi.platform.materials.service import before_submit
 

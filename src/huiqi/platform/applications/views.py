@@ -233,7 +233,7 @@ def next_actions(db: Db, p: Reader, application_id: AppId) -> list[s.ActionOut]:
     app = service.get_visible_app(db, p, application_id)
     return [
         s.ActionOut(action=t.action, label=t.label, to_status=t.target, guards=list(t.guards))
-        for t in lifecycle.allowed(p, app)
+        for t in lifecycle.LIFECYCLE.allowed_for(p, app)
     ]
 
 
@@ -249,7 +249,7 @@ def lifecycle_table(p: Reader) -> list[s.TransitionOut]:
             guards=list(t.guards),
             audit_action=t.audit,
         )
-        for t in lifecycle.TABLE
+        for t in lifecycle.LIFECYCLE.rows
     ]
 
 

@@ -191,7 +191,7 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
             "source": "campaign", "created_by": actor_name, "district": f.district,
         }.items():  # fmt: skip
             setattr(app, name, value)
-        lifecycle.move(db, app, p, Action.OFFER, before=before)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.OFFER, before=before)
         pushes.append(_push(camp, app.enterprise_id, app.id, now))
     audit: list[tuple[str, str, Any, Any, Any]] = []
     if new_rows:

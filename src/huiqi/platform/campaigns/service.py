@@ -221,12 +221,12 @@ def respond(db: Session, p: Principal, push_id: int, confirm: bool) -> CampaignP
     push.responded_at = utcnow()
     if confirm:
         now = utcnow()
-        lifecycle.move(db, app, p, Action.CONFIRM, submitted_at=now,
+        lifecycle.LIFECYCLE.move(db, app, p, Action.CONFIRM, submitted_at=now,
                        first_submitted_at=app.first_submitted_at or now,
                        application_date=business_today())  # fmt: skip
     else:
         # declining binds nothing: the firm may still apply itself in an open round
-        lifecycle.move(db, app, p, Action.DECLINE)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.DECLINE)
     db.commit()
     return push
 

@@ -39,7 +39,7 @@ CLAIM_SOURCE = "challenge"
 def assess(db: Session, p: Principal, bid_id: int, data: AssessIn) -> ChallengeBid:
     bid = service.get_bid(db, p, bid_id, lock=True)
     action = Action.ASSESS_PASS if data.passed else Action.ASSESS_FAIL
-    lifecycle.check(p, bid, action)
+    lifecycle.LIFECYCLE.check(p, bid, action)
     today = business_today()
     if data.assessed_on > today:
         raise ApiError(
@@ -62,14 +62,14 @@ def assess(db: Session, p: Principal, bid_id: int, data: AssessIn) -> ChallengeB
         "assessed_investment_fen": data.total_investment_fen,
     }
     if not data.passed:
-        lifecycle.move(db, bid, p, action, **changes)
+        lifecycle.LIFECYCLE.move(db, bid, p, action, **changes)
         db.commit()
         return bid
     before = snapshot(bid)
     for key, value in changes.items():
         setattr(bid, key, value)
     app = file_claim(db, p, bid)
-    lifecycle.move(
+    lifecycle.LIFECYCLE.move(
         db, bid, p, action, before=before, project_id=app.project_id, application_id=app.id
     )
     db.commit()
@@ -107,5 +107,5 @@ def file_claim(db: Session, p: Principal, bid: ChallengeBid) -> Application:
     app = new_application(db, p, ent, data, status="draft", source=CLAIM_SOURCE, key=None)
     app.first_submitted_at = app.submitted_at = utcnow()
     db.add(app)
-    app_lifecycle.move(db, app, p, app_lifecycle.Action.BOARD_CLAIM, new=True)
+    app_lifecycle.LIFECYCLE.move(db, app, p, app_lifecycle.Action.BOARD_CLAIM, new=True)
     return app

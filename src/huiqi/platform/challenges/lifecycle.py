@@ -10,11 +10,13 @@ docs/programmes/challenges.md carries this table (a test keeps the two identical
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.challenges.schemas import snapshot
+from huiqi.platform.errors import ApiError
 from huiqi.platform.lifecycle_table import Lifecycle, Row
 from huiqi.platform.policy import programme_lead
 
@@ -117,6 +119,12 @@ def _rows() -> list[Transition]:
     ]  # fmt: skip
 
 
+def _reason_given(bid: Any, changes: Mapping[str, Any]) -> ApiError | None:
+    if str(changes.get("selection_reason") or "").strip():
+        return None
+    return ApiError(422, "reason_required", "请写明理由", "reason")
+
+
 def acts_as(p: Principal, bid: Any) -> set[Actor]:
     if p.role == "admin":
         return {Actor.ADMIN}
@@ -136,12 +144,7 @@ LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
     actor_names=actor_zh,
     rows=tuple(_rows()),
     guards=GUARDS,
+    guard_checks={"reason_required": _reason_given},
     acting=acts_as,
     snapshot=snapshot,
 )
-TABLE = LIFECYCLE.rows
-status_zh = LIFECYCLE.status_label
-check = LIFECYCLE.check
-allowed = LIFECYCLE.allowed_for
-move = LIFECYCLE.move
-table_markdown = LIFECYCLE.markdown  # for docs/programmes/challenges.md

@@ -25,7 +25,7 @@ def result_of(db: Session, bid: ChallengeBid) -> dict[str, Any]:
     return {
         "bid_id": bid.id,
         "status": bid.status,
-        "status_zh": lifecycle.status_zh(bid.status),
+        "status_zh": lifecycle.LIFECYCLE.status_label(bid.status),
         "lead": next((x.name for x in parties if x.role == "lead"), ""),
         "members": [x.name for x in parties if x.role == "member"],
         "selection_reason": bid.selection_reason,

@@ -201,7 +201,9 @@ def submit_bid(db: Session, p: Principal, task_id: int, data: BidIn) -> Challeng
         db.add_all(rows)
         db.flush()
         parties_json = [PartyOut.model_validate(r).model_dump() for r in rows]
-        lifecycle.move(db, bid, p, Action.SUBMIT, new=True, extra={"parties": parties_json})
+        lifecycle.LIFECYCLE.move(
+            db, bid, p, Action.SUBMIT, new=True, extra={"parties": parties_json}
+        )
         db.commit()
     except IntegrityError:
         db.rollback()
@@ -213,18 +215,16 @@ def submit_bid(db: Session, p: Principal, task_id: int, data: BidIn) -> Challeng
 
 def withdraw(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBid:
     bid = get_bid(db, p, bid_id, lock=True)
-    lifecycle.check(p, bid, Action.WITHDRAW)
+    lifecycle.LIFECYCLE.check(p, bid, Action.WITHDRAW)
     _ensure_before_deadline(get_task(db, bid.task_id), "撤回")
-    lifecycle.move(db, bid, p, Action.WITHDRAW, selection_reason=_reason(reason))
+    lifecycle.LIFECYCLE.move(db, bid, p, Action.WITHDRAW, selection_reason=_trimmed(reason))
     db.commit()
     return bid
 
 
-def _reason(text: str) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise ApiError(422, "reason_required", "请写明理由", "reason")
-    return text
+def _trimmed(text: str) -> str:
+    """The reason as stored; the table's reason_required guard refuses a blank one."""
+    return (text or "").strip()
 
 
 # ---- selection, agreement, milestone reports --------------------------------------------------
@@ -232,23 +232,25 @@ def _reason(text: str) -> str:
 
 def select_bid(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBid:
     bid = get_bid(db, p, bid_id, lock=True)
-    lifecycle.check(p, bid, Action.SELECT)
-    reason = _reason(reason)
+    lifecycle.LIFECYCLE.check(p, bid, Action.SELECT)
+    reason = _trimmed(reason)
     ensure_scores_in(db, bid)
     # the task row is locked: two officers cannot each select a different bid of it
     db.scalar(select(ChallengeTask).where(ChallengeTask.id == bid.task_id).with_for_update())
     if winner_of(db, bid.task_id) is not None:
         raise ApiError(409, "one_per_task", "该榜单已确定揭榜成功方，每个榜单只确定一个", "bid_id")
-    lifecycle.move(db, bid, p, Action.SELECT, selection_reason=reason, decided_by=p.username)
+    lifecycle.LIFECYCLE.move(
+        db, bid, p, Action.SELECT, selection_reason=reason, decided_by=p.username
+    )
     db.commit()
     return bid
 
 
 def reject_bid(db: Session, p: Principal, bid_id: int, reason: str) -> ChallengeBid:
     bid = get_bid(db, p, bid_id, lock=True)
-    lifecycle.check(p, bid, Action.NOT_SELECT)
-    lifecycle.move(
-        db, bid, p, Action.NOT_SELECT, selection_reason=_reason(reason), decided_by=p.username
+    lifecycle.LIFECYCLE.check(p, bid, Action.NOT_SELECT)
+    lifecycle.LIFECYCLE.move(
+        db, bid, p, Action.NOT_SELECT, selection_reason=_trimmed(reason), decided_by=p.username
     )
     db.commit()
     return bid
@@ -256,14 +258,14 @@ def reject_bid(db: Session, p: Principal, bid_id: int, reason: str) -> Challenge
 
 def sign_agreement(db: Session, p: Principal, bid_id: int, data: AgreementIn) -> ChallengeBid:
     bid = get_bid(db, p, bid_id, lock=True)
-    lifecycle.check(p, bid, Action.SIGN)
+    lifecycle.LIFECYCLE.check(p, bid, Action.SIGN)
     today = business_today()
     if data.signed_on > today:
         raise ApiError(
             422, "date_future", f"协议签订日 {data.signed_on} 晚于今天 {today}，不能预登记",
             "signed_on",
         )  # fmt: skip
-    lifecycle.move(
+    lifecycle.LIFECYCLE.move(
         db, bid, p, Action.SIGN,
         agreement_signed_on=data.signed_on, agreed_investment_fen=data.agreed_investment_fen,
     )  # fmt: skip
@@ -280,7 +282,7 @@ def report_milestone(
     db: Session, p: Principal, bid_id: int, milestone: int, summary: str, uploads: Sequence[Upload]
 ) -> ChallengeReport:
     bid = get_bid(db, p, bid_id, lock=True)
-    lifecycle.check(p, bid, Action.REPORT)
+    lifecycle.LIFECYCLE.check(p, bid, Action.REPORT)
     if not 0 <= milestone < len(bid.milestones):
         raise ApiError(
             422, "unknown_milestone",
@@ -305,7 +307,7 @@ def report_milestone(
     db.add(rep)
     db.flush()
     extra = {"report": ReportOut.model_validate(rep).model_dump(mode="json")}
-    lifecycle.move(db, bid, p, Action.REPORT, extra=extra)
+    lifecycle.LIFECYCLE.move(db, bid, p, Action.REPORT, extra=extra)
     db.commit()
     return rep
 
@@ -325,7 +327,7 @@ def report_file(
 
 def bid_out(db: Session, p: Principal | None, bid: ChallengeBid) -> BidOut:
     out = BidOut.model_validate(bid)
-    out.status_zh = lifecycle.status_zh(bid.status)
+    out.status_zh = lifecycle.LIFECYCLE.status_label(bid.status)
     out.parties = [PartyOut.model_validate(x) for x in parties(db, bid)]
     if p is not None and (is_board_officer(p) or p.role == "expert"):
         rows = scores_of(db, bid)
@@ -334,5 +336,5 @@ def bid_out(db: Session, p: Principal | None, bid: ChallengeBid) -> BidOut:
         out.scores = [score_out(db, s) for s in rows]
     out.reports = [ReportOut.model_validate(r) for r in reports(db, bid)]
     if p is not None:
-        out.allowed = [t.action.value for t in lifecycle.allowed(p, bid)]
+        out.allowed = [t.action.value for t in lifecycle.LIFECYCLE.allowed_for(p, bid)]
     return out

@@ -1,8 +1,9 @@
 """Credit screening, as the application guidelines do it (the policy text has none).
 
-Application guidelines of Wuhan support programmes exclude firms on the 严重失信 list and firms
-with a *major* administrative penalty (重大行政处罚) in the recent past; an ordinary penalty
-alone does not block unless credit.block_any_penalty is switched on. The switch, the
+Application guidelines of support programmes (the reference policy's, Wuhan's, among them)
+exclude firms on the 严重失信 list and firms with a *major* administrative penalty
+(重大行政处罚) in the recent past; an ordinary penalty alone does not block unless
+credit.block_any_penalty is switched on. The switch, the
 look-back window (months) and that reading are runtime parameters an admin may change,
 because they differ between guidelines. The rules engine applies the same rule to the same
 facts (huiqi.rules.standard.credit_in_good_standing): a penalty exactly N months before the

@@ -70,9 +70,9 @@ def assign(db: Session, p: Principal, app_id: int, expert_ids: list[int]) -> lis
     # Any application past the city re-check may be sent to experts, not only the listed
     # measures; inviting more experts while the step is open is not a status change.
     if app.status == Status.EXPERT_REVIEW:
-        lifecycle.check(p, app, Action.EXPERT_PASS)  # same actors: the bureau, an admin
+        lifecycle.LIFECYCLE.check(p, app, Action.EXPERT_PASS)  # same actors: the bureau, an admin
     else:
-        lifecycle.move(db, app, p, Action.SEND_TO_EXPERT)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.SEND_TO_EXPERT)
     taken = {a.expert_id for a in for_application(db, app)}
     new = []
     for uid in dict.fromkeys(expert_ids):

@@ -15,16 +15,18 @@ Who is who:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
 from huiqi.platform.auth.service import Principal
-from huiqi.platform.errors import forbidden
+from huiqi.platform.errors import ApiError, forbidden
 from huiqi.platform.lifecycle_table import Lifecycle, Row
 from huiqi.platform.policy import programme_task_id, programme_units
 
-# the policy's task this platform carries out (in Wuhan: 每年召开数字经济供需对接大会并发布供需清单)
+# the policy's task this platform carries out (in the reference policy, Wuhan's:
+# 每年召开数字经济供需对接大会并发布供需清单)
 TASK_ID = programme_task_id("matching")
 
 
@@ -165,6 +167,12 @@ def _outside_district(p: Principal, rule: Transition, mine: set[Actor]) -> None:
         raise forbidden(f"“{rule.label}”：{GUARDS['own_district']}")
 
 
+def _reason_given(entry: Any, changes: Mapping[str, Any]) -> ApiError | None:
+    if str(changes.get("return_reason") or "").strip():
+        return None
+    return ApiError(422, "reason_required", GUARDS["reason_required"], "reason")
+
+
 def _snapshot(entry: Any) -> dict[str, Any]:
     from huiqi.platform.matching.schemas import snapshot
 
@@ -181,13 +189,8 @@ LIFECYCLE: Lifecycle[Status, Action, Actor] = Lifecycle(
     rows=ROWS,
     guards=GUARDS,
     guards_in_docs=True,
+    guard_checks={"reason_required": _reason_given},
     acting=acts_as,
     snapshot=_snapshot,
     actor_refusal=_outside_district,
 )
-TABLE = LIFECYCLE.rows
-status_zh = LIFECYCLE.status_label
-check = LIFECYCLE.check
-allowed = LIFECYCLE.allowed_for
-move = LIFECYCLE.move
-table_markdown = LIFECYCLE.markdown  # the entry table, for docs/programmes/matching.md

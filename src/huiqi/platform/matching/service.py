@@ -1,6 +1,6 @@
 """Demands and supplies: submission, curation, visibility, matching and 对接申请 (contacts).
 
-Every status change goes through lifecycle.move() (one audit entry each); every write commits
+Every status change goes through LIFECYCLE.move() (one audit entry each); every write commits
 with its audit entry or not at all. A non-published entry is seen only by its owner, the
 curators of its district and admins; published ones are public. A contact is seen only by its
 two parties, the curators and admins.
@@ -23,12 +23,12 @@ from huiqi.platform.errors import ApiError, forbidden, not_found
 from huiqi.platform.matching import search
 from huiqi.platform.matching.lifecycle import (
     CONTACT_TABLE,
+    LIFECYCLE,
     Action,
     ContactStatus,
     Status,
     acts_as,
     is_curator,
-    move,
     parties,
 )
 from huiqi.platform.matching.models import MatchingContact, MatchingEntry
@@ -106,7 +106,7 @@ def save(
         key, name = owner_of(db, p, data.kind, data.owner_unit)
         entry = MatchingEntry(kind=data.kind, owner_key=key, owner_name=name, created_by=p.username)
         _fill(entry, data)
-        move(db, entry, p, Action.SUBMIT if submit else Action.SAVE_DRAFT, new=True)
+        LIFECYCLE.move(db, entry, p, Action.SUBMIT if submit else Action.SAVE_DRAFT, new=True)
     else:
         entry = get_visible(db, p, entry_id, lock=True)
         if data.kind != entry.kind:
@@ -116,7 +116,7 @@ def save(
         action = Action.SAVE_DRAFT
         if submit:
             action = Action.AMEND if entry.status == Status.RETURNED else Action.SUBMIT
-        move(db, entry, p, action, before=before)
+        LIFECYCLE.move(db, entry, p, action, before=before)
     db.commit()
     return entry
 
@@ -155,13 +155,11 @@ def act(
     """Publish, return or close (the lifecycle table says who)."""
     entry = get_visible(db, p, entry_id, lock=True)
     changes: dict[str, Any] = {}
-    if action == Action.RETURN:
-        if not reason.strip():
-            raise ApiError(422, "reason_required", "退回须写明理由", "reason")
+    if action == Action.RETURN:  # the table's reason_required guard refuses a blank one
         changes["return_reason"] = reason.strip()
     if action == Action.PUBLISH:
         changes |= {"list_year": business_today().year, "return_reason": None}
-    move(db, entry, p, action, **changes)
+    LIFECYCLE.move(db, entry, p, action, **changes)
     db.commit()
     return entry
 

@@ -13,7 +13,7 @@ from huiqi.platform.deps import Anyone, Db, _bearer, _cookie
 from huiqi.platform.errors import ERROR_RESPONSES, ApiError
 from huiqi.platform.matching import events, lists, service
 from huiqi.platform.matching import schemas as s
-from huiqi.platform.matching.lifecycle import Action, acts_as, allowed
+from huiqi.platform.matching.lifecycle import LIFECYCLE, Action, acts_as
 from huiqi.platform.matching.models import MatchingEntry
 from huiqi.platform.policy import canonical_place, place_problem
 
@@ -53,7 +53,7 @@ def _entry(p: Principal | None, e: MatchingEntry) -> dict[str, Any]:
     model = s.EntryPrivate if private else s.EntryOut
     out = model.model_validate(e).model_dump(mode="json")
     if p is not None:
-        out["actions"] = [t.action.value for t in allowed(p, e)]
+        out["actions"] = [t.action.value for t in LIFECYCLE.allowed_for(p, e)]
     return out
 
 

@@ -63,9 +63,9 @@ def set_share(db: Session, p: Principal, measure_id: str, data: ShareIn) -> Paym
 
 def schedule(db: Session, p: Principal, app_id: int) -> list[Payment]:
     app = get_visible_app(db, p, app_id, lock=True)
-    if lifecycle.find(app.status, Action.SCHEDULE_PAYMENT) is None:
+    if lifecycle.LIFECYCLE.find(app.status, Action.SCHEDULE_PAYMENT) is None:
         raise ApiError(409, "wrong_status", "只有公示期满且无异议的申报才能安排拨付", "status")
-    lifecycle.check(p, app, Action.SCHEDULE_PAYMENT)
+    lifecycle.LIFECYCLE.check(p, app, Action.SCHEDULE_PAYMENT)
     if db.scalar(select(Payment.id).where(Payment.application_id == app.id)) is not None:
         raise ApiError(409, "already_scheduled", "该申报已安排拨付", "application_id")
     assert app.decided_amount_fen is not None
@@ -114,7 +114,7 @@ def mark_paid(db: Session, p: Principal, payment_id: int, voucher: str) -> Payme
     after = PaymentOut.model_validate(pay).model_dump(mode="json")
     record(db, p, "payment.paid", "payment", pay.id, before, after)
     if pending is None:
-        lifecycle.move(db, app, p, Action.PAID)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.PAID)
     db.commit()
     return pay
 

@@ -77,7 +77,7 @@ def create_batch(db: Session, p: Principal, data: BatchIn, default_days: int) ->
             raise ApiError(
                 404, "not_found", f"申报 {app_id} 不存在或无权公示", f"application_ids[{i}]"
             )
-        if lifecycle.find(app.status, Action.PUBLISH) is None:
+        if lifecycle.LIFECYCLE.find(app.status, Action.PUBLISH) is None:
             raise ApiError(
                 409,
                 "wrong_status",
@@ -103,7 +103,7 @@ def create_batch(db: Session, p: Principal, data: BatchIn, default_days: int) ->
     db.flush()
     for app in apps:
         db.add(NoticeItem(batch_id=batch.id, application_id=app.id))
-        lifecycle.move(db, app, p, Action.PUBLISH)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.PUBLISH)
     record(
         db,
         p,
@@ -410,7 +410,7 @@ def decide_objection(
             other.decision_reason = f"同一申报的异议（{obj.id}）已成立"
         assert app.decided_amount_fen is not None
         release_amount(db, app.measure_id, app.fiscal_year, app.decided_amount_fen)
-        lifecycle.move(db, app, p, Action.OBJECTION_UPHELD, decided_amount_fen=None,
+        lifecycle.LIFECYCLE.move(db, app, p, Action.OBJECTION_UPHELD, decided_amount_fen=None,
                        decision_reason=None)  # fmt: skip
     else:
         pending = db.scalar(
@@ -424,7 +424,7 @@ def decide_objection(
         if not pending:
             if batch.status == "closed":
                 item.state = "passed"
-                lifecycle.move(db, app, p, Action.NOTICE_PASSED)
+                lifecycle.LIFECYCLE.move(db, app, p, Action.NOTICE_PASSED)
             else:
                 item.state = "listed"
     db.flush()
@@ -465,7 +465,7 @@ def close_batch(db: Session, p: Principal, batch_id: int) -> NoticeBatch:
     for item, app in zip(listed, apps, strict=True):
         assert app is not None
         item.state = "passed"
-        lifecycle.move(db, app, p, Action.NOTICE_PASSED)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.NOTICE_PASSED)
     batch.status = "closed"
     record(
         db, p, "notice.close", "notice_batch", batch.id, {"status": "open"}, {"status": "closed"}

@@ -57,11 +57,11 @@ def _step(
 def district_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> Application:
     app = get_visible_app(db, p, app_id, lock=True)
     action = Action.DISTRICT_PASS if body.outcome == "pass" else Action.DISTRICT_REJECT
-    lifecycle.check(p, app, action)
+    lifecycle.LIFECYCLE.check(p, app, action)
     if body.outcome == "reject" and not body.opinion.strip():
         raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
     _step(db, app, p, "district", body.outcome, body.opinion)
-    lifecycle.move(db, app, p, action)
+    lifecycle.LIFECYCLE.move(db, app, p, action)
     db.commit()
     return app
 
@@ -86,12 +86,14 @@ def recheck(db: Session, app: Application) -> dict[str, Any]:
 
 def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> Application:
     app = get_visible_app(db, p, app_id, lock=True)
-    lifecycle.check(p, app, Action.CITY_PASS if body.outcome == "pass" else Action.CITY_REJECT)
+    lifecycle.LIFECYCLE.check(
+        p, app, Action.CITY_PASS if body.outcome == "pass" else Action.CITY_REJECT
+    )
     if body.outcome == "reject":
         if not body.opinion.strip():
             raise ApiError(422, "required", "不通过时必须填写审核意见", "opinion")
         _step(db, app, p, "city", "reject", body.opinion)
-        lifecycle.move(db, app, p, Action.CITY_REJECT)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.CITY_REJECT)
         db.commit()
         return app
     rc = recheck(db, app)
@@ -108,7 +110,7 @@ def city_review(db: Session, p: Principal, app_id: int, body: CityReviewIn) -> A
     # add the step for any other measure.
     expert = body.needs_expert or needs_expert(db, app.measure_id)
     _step(db, app, p, "city", "pass", body.opinion, recheck=rc, needs_expert=expert)
-    lifecycle.move(db, app, p, Action.CITY_PASS_TO_EXPERT if expert else Action.CITY_PASS)
+    lifecycle.LIFECYCLE.move(db, app, p, Action.CITY_PASS_TO_EXPERT if expert else Action.CITY_PASS)
     db.commit()
     return app
 
@@ -117,7 +119,7 @@ def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> App
     """The city officer closes the expert step once every invited expert has answered."""
     app = get_visible_app(db, p, app_id, lock=True)
     action = Action.EXPERT_PASS if body.outcome == "pass" else Action.EXPERT_REJECT
-    lifecycle.check(p, app, action)
+    lifecycle.LIFECYCLE.check(p, app, action)
     assigned = for_application(db, app)
     pending = [a for a in assigned if a.status == "assigned"]
     if pending:
@@ -150,7 +152,7 @@ def expert_review(db: Session, p: Principal, app_id: int, body: ReviewIn) -> App
         opinions=len(opinions),
         mean_score=round(sum(a.score or 0 for a in opinions) / len(opinions), 1),
     )
-    lifecycle.move(db, app, p, action)
+    lifecycle.LIFECYCLE.move(db, app, p, action)
     db.commit()
     return app
 
@@ -238,19 +240,19 @@ def decide(
     db: Session, p: Principal, app_id: int, body: DecisionIn
 ) -> tuple[Application, str | None]:
     app = get_visible_app(db, p, app_id, lock=True)
-    lifecycle.check(p, app, Action.APPROVE if body.approve else Action.REJECT)
+    lifecycle.LIFECYCLE.check(p, app, Action.APPROVE if body.approve else Action.REJECT)
     if not body.approve:
         if not body.reason.strip():
             raise ApiError(422, "reason_required", "不予支持时必须说明理由", "reason")
         _step(db, app, p, "decision", "reject", body.reason)
-        lifecycle.move(db, app, p, Action.REJECT, decision_reason=body.reason)
+        lifecycle.LIFECYCLE.move(db, app, p, Action.REJECT, decision_reason=body.reason)
         db.commit()
         return app, None
     amount = decision_amount(db, app, body)
     duplicates.ensure_cleared(db, app)
     pool = commit_amount(db, app.measure_id, app.fiscal_year, amount)
     _step(db, app, p, "decision", "approve", body.reason, amount_fen=amount)
-    lifecycle.move(
+    lifecycle.LIFECYCLE.move(
         db, app, p, Action.APPROVE, decided_amount_fen=amount, decision_reason=body.reason or None
     )
     db.commit()

@@ -267,7 +267,7 @@ def settle(db: Session, p: Principal, voucher_id: int) -> Voucher:
     )  # fmt: skip
     db.add(app)
     db.flush()
-    app_lifecycle.move(db, app, p, Action.VOUCHER_SETTLE, new=True)
+    app_lifecycle.LIFECYCLE.move(db, app, p, Action.VOUCHER_SETTLE, new=True)
     v.application_id = app.id
     lc.move(db, v, p, lc.VOUCHER, "settle", snapshot, owner)
     db.commit()
