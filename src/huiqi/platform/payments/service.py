@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.access import measures_of_units
 from huiqi.platform.applications.lifecycle import Action, Actor
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, scope_query
+from huiqi.platform.applications.service import WITHOUT_CASE, get_visible_app, scope_query
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import add_paid
@@ -169,8 +169,7 @@ def payments_page(
         .join(Application, Application.id == Payment.application_id)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .where(_in_scope(p))
-        # the list shows none of the frozen case: leave its JSON in the database
-        .options(defer(Application.facts), defer(Application.stored_evaluation))
+        .options(*WITHOUT_CASE)
     )
     page = keyset_page(
         db, "payments", q, [Payment.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
@@ -195,6 +194,7 @@ def ready_page(
         .where(Application.status == "noticed", ~scheduled)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .add_columns(Enterprise.name)
+        .options(*WITHOUT_CASE)
     )
     return keyset_page(
         db, "ready", q, [Application.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
