@@ -17,12 +17,16 @@ from huiqi.platform.applications.models import Application
 from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.bulk_insert import insert_rows, reserve_ids
+from huiqi.platform.enterprises.models import Enterprise
 from huiqi.platform.errors import ApiError
 from huiqi.platform.pagination import Page
 from huiqi.platform.payments import service as payments
 from huiqi.platform.payments.models import Payment
+from huiqi.platform.policy import canonical_place, place_names, place_region
 from huiqi.platform.scale import seed_applications, seed_registry
 from huiqi.platform.scale_history import seed_history
+from huiqi.policies import DEFAULT_POLICY_ID
+from huiqi.policies.districts import districts
 from tests.helpers.api import API, login
 
 FIRMS, APPLICATIONS = 120, 1200
@@ -142,3 +146,19 @@ def test_stats_endpoint_reads_the_kept_figures(scaled: FastAPI) -> None:
         ]
         assert got == stats_rows(db)
         assert all(status != "draft" for _m, status, _n, _a in got)
+
+
+def test_fixture_places_come_from_the_policy_package(scaled: FastAPI) -> None:
+    with scaled.state.sessionmaker() as db:
+        firms = db.execute(
+            select(Enterprise.district, Enterprise.name, Enterprise.credit_code).where(
+                Enterprise.name.like("%规模测试企业%")
+            )
+        ).all()
+    assert len(firms) == FIRMS
+    places = {canonical_place(district) for district, _name, _code in firms}
+    assert None not in places and places <= set(place_names()) and len(places) > 10
+    assert all(name.startswith(place_region()) for _d, name, _code in firms)
+    # credit codes issued in the policy's city: its districts' GB/T 2260 prefix, then 00
+    cities = {d.code[:4] + "00" for d in districts(DEFAULT_POLICY_ID) if d.code}
+    assert {code[2:8] for _d, _n, code in firms} <= cities and cities
