@@ -8,6 +8,8 @@
     python benchmarks/platform_pages.py explain URL
     # 4. per page: every SELECT one request sends, EXPLAIN (ANALYZE, BUFFERS) summed
     python benchmarks/platform_pages.py plans URL
+    # 5. per page: cProfile of the in-process app (where the Python time goes)
+    python benchmarks/platform_pages.py profile URL --only "公示 list" --rounds 20
 
 `bench` uses only what every recent commit has (create_app, the /login form, the page URLs),
 so the same file measures the commit before a change: run it with PYTHONPATH pointing at that
@@ -42,6 +44,7 @@ PAGES: list[tuple[str, str, str]] = [
     ("audit list", "admin", "/admin/audit"),
     ("analyst dashboard", "analyst", "/analyst"),
     ("API applications (admin)", "admin", "/api/v1/applications?limit=50"),
+    ("API stats (analyst)", "analyst", "/api/v1/stats"),
 ]
 
 
@@ -106,7 +109,9 @@ def _time(call: Callable[[], Any], rounds: int) -> dict[str, Any]:
             "cpu_p95_ms": round(cpu[at95], 1), "n": rounds, "status": status}  # fmt: skip
 
 
-def _logged_in_pages(url: str, only: str | None) -> Iterator[tuple[Any, str, Any, str]]:
+def _logged_in_pages(
+    url: str, only: str | None, wrap: Callable[[Any], Any] | None = None
+) -> Iterator[tuple[Any, str, Any, str]]:
     """(app, page name, a client logged in as the page's user, the page's path) for each page
     in PAGES (or those whose name contains one of the comma-separated `only`)."""
     from fastapi.testclient import TestClient
@@ -118,14 +123,15 @@ def _logged_in_pages(url: str, only: str | None) -> Iterator[tuple[Any, str, Any
 
     ids = _first_ids(url)
     app = create_app(url, migrate_schema=False)
+    served = wrap(app) if wrap is not None else app
     clients: dict[str, TestClient] = {}
-    with TestClient(app) as anon:
+    with TestClient(served) as anon:
         clients[""] = anon
         for name, user, path in PAGES:
             if only and not any(part in name for part in only.split(",")):
                 continue
             if user not in clients:
-                c = TestClient(app)
+                c = TestClient(served)
                 r = c.post("/login", data={"username": user, "password": "demo123"},
                            follow_redirects=False)  # fmt: skip
                 assert r.status_code == 303, (user, r.status_code)
@@ -323,6 +329,71 @@ def plans(url: str, only: str | None) -> None:
                          ensure_ascii=False), flush=True)  # fmt: skip
 
 
+def profile(url: str, rounds: int, only: str | None, top: int) -> None:
+    """Per page: a CPU-time profile of `rounds` requests (HTML, then the JSON twin) of the app
+    alone, not the test client: the event loop's thread (middleware, async handlers) and the
+    worker threads (sync handlers and dependencies) are profiled separately and merged. The
+    `top` functions by their own time and by cumulative time: where a page's Python goes."""
+    import cProfile
+    import io
+    import pstats
+
+    import anyio.to_thread
+
+    loop_prof = cProfile.Profile(time.thread_time)
+    work_prof = cProfile.Profile(time.thread_time)
+    active = {"on": False}
+    run_sync = anyio.to_thread.run_sync
+
+    async def profiled_run_sync(func: Any, *args: Any, **kw: Any) -> Any:
+        def call(*a: Any) -> Any:
+            if not active["on"]:
+                return func(*a)
+            work_prof.enable()
+            try:
+                return func(*a)
+            finally:
+                work_prof.disable()
+
+        return await run_sync(call, *args, **kw)
+
+    anyio.to_thread.run_sync = profiled_run_sync  # type: ignore[assignment]
+
+    def wrap(app: Any) -> Any:
+        async def served(scope: Any, receive: Any, send: Any) -> None:
+            if not active["on"] or scope["type"] != "http":
+                await app(scope, receive, send)
+                return
+            loop_prof.enable()
+            try:
+                await app(scope, receive, send)
+            finally:
+                loop_prof.disable()
+
+        served.state = app.state  # type: ignore[attr-defined]
+        return served
+
+    for _app, name, c, full in _logged_in_pages(url, only, wrap):
+        for kind, headers in (("html", {}), ("json", {"Accept": "application/json"})):
+            if full.startswith("/api/") and kind == "html":
+                continue
+            c.get(full, headers=headers)  # warm
+            loop_prof.__init__(time.thread_time)  # type: ignore[misc]
+            work_prof.__init__(time.thread_time)  # type: ignore[misc]
+            active["on"] = True
+            for _ in range(rounds):
+                c.get(full, headers=headers)
+            active["on"] = False
+            out = io.StringIO()
+            stats = pstats.Stats(loop_prof, stream=out)
+            stats.add(work_prof)
+            per = stats.total_tt * 1000 / rounds  # type: ignore[attr-defined]
+            stats.sort_stats("tottime").print_stats(top)
+            stats.sort_stats("cumulative").print_stats(top)
+            print(f"### {name} ({kind}): {per:.1f} ms app CPU per request (profiled)\n")
+            print(out.getvalue(), flush=True)
+
+
 def explain(url: str) -> None:
     from sqlalchemy import create_engine, text
 
@@ -351,6 +422,11 @@ def main() -> None:
     pl = sub.add_parser("plans")
     pl.add_argument("url")
     pl.add_argument("--only", default=None)
+    pr = sub.add_parser("profile")
+    pr.add_argument("url")
+    pr.add_argument("--rounds", type=int, default=20)
+    pr.add_argument("--only", default=None)
+    pr.add_argument("--top", type=int, default=30)
     args = ap.parse_args()
     if args.cmd == "seed":
         seed(args.url, args.firms, args.applications)
@@ -358,6 +434,8 @@ def main() -> None:
         bench(args.url, args.label, args.rounds, args.only)
     elif args.cmd == "plans":
         plans(args.url, args.only)
+    elif args.cmd == "profile":
+        profile(args.url, args.rounds, args.only, args.top)
     else:
         explain(args.url)
 

@@ -29,7 +29,9 @@ from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem
 from huiqi.platform.scale import STATUS_SHARES, seed_applications, seed_registry
 from huiqi.platform.scale_history import seed_history
 
-FIRMS, APPLICATIONS = 150, 1500
+# the fixture spreads its firms over every place the policy names (19 in Wuhan's): enough
+# that one district alone still fills several pages of each list
+FIRMS, APPLICATIONS = 210, 2100
 
 
 @pytest.fixture

@@ -48,10 +48,11 @@ def upgrade(database_url: str | None) -> None:
 @db.command("rebuild-dashboard")
 @DB_URL_OPTION
 def rebuild_dashboard(database_url: str | None) -> None:
-    """从申报与拨付记录重新计算汇总表 dashboard_counts（分析看板）与 payment_totals（已拨付合计），
-    一个事务内完成，可随时运行。"""
+    """从申报与拨付记录重新计算汇总表 dashboard_counts（分析看板）、payment_totals（已拨付合计）
+    与 application_stats（汇总统计），一个事务内完成，可随时运行。"""
     from sqlalchemy.orm import Session
 
+    from huiqi.platform.applications.stats import rebuild as rebuild_stats
     from huiqi.platform.dashboard.rollup import rebuild
     from huiqi.platform.payments.totals import rebuild as rebuild_payment_totals
 
@@ -60,10 +61,14 @@ def rebuild_dashboard(database_url: str | None) -> None:
         with Session(engine) as session:
             buckets = rebuild(session)
             paid_rows = rebuild_payment_totals(session)
+            stat_rows = rebuild_stats(session)
             session.commit()
     finally:
         engine.dispose()
-    click.echo(f"分析看板汇总表已重建：{buckets:,} 个分组；已拨付合计表：{paid_rows:,} 行")
+    click.echo(
+        f"分析看板汇总表已重建：{buckets:,} 个分组；已拨付合计表：{paid_rows:,} 行；"
+        f"汇总统计表：{stat_rows:,} 行"
+    )
 
 
 @db.command("current")

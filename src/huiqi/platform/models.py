@@ -1,6 +1,7 @@
 """Import every model so `Base.metadata` is complete (Alembic, tests)."""
 
 from huiqi.platform.applications.models import Application, ApplicationVersion
+from huiqi.platform.applications.stats import ApplicationStat
 from huiqi.platform.audit.models import AuditEntry, AuditHead
 from huiqi.platform.auth.models import AuthSession, LoginFailure, User
 from huiqi.platform.budgets.models import BudgetPool
@@ -59,6 +60,7 @@ from huiqi.platform.vouchers.models import (
 __all__ = [
     "AnnualFigure",
     "Application",
+    "ApplicationStat",
     "ApplicationVersion",
     "AuditEntry",
     "AuditHead",

@@ -6,14 +6,16 @@ random but reproducible (same seed, same rows), their credit codes valid (GB 321
 integer fen. Rows go in with bulk inserts (PostgreSQL: COPY), so 100,000 firms take seconds.
 scale_history.py adds what a year leaves behind the applications: review steps, 公示 batches,
 payments, 免申即享 pushes and the audit trail. Only columns that exist since revision 0050 are
-written, so the fixture can fill a database migrated by an older version of the platform too
-(the page benchmark compares commits on the same data).
+written (and a payment's district and measure where the database has them, since 0150), so
+the fixture can fill a database migrated by an older version of the platform too (the page
+benchmark compares commits on the same data).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -24,19 +26,38 @@ from huiqi.platform.applications.models import SNAPSHOT_COLUMNS, Application, fr
 from huiqi.platform.bulk_insert import insert_rows
 from huiqi.platform.dashboard import rollup
 from huiqi.policies import DEFAULT_POLICY_ID, load_policy
+from huiqi.policies.districts import districts, region
 from huiqi.rules.credit_code import make_credit_code
 
-DISTRICTS = (
-    "东湖高新区", "江岸区", "江汉区", "硚口区", "汉阳区", "武昌区", "青山区", "洪山区",
-    "东西湖区", "蔡甸区", "江夏区", "黄陂区", "新洲区", "武汉经开区",
-)  # fmt: skip
+
+@dataclass(frozen=True)
+class Places:
+    """Where the fixture's firms are: the policy package's places (districts.yaml) as firms
+    and registries commonly write them (an alias where the package gives one, as a registry
+    extract would), the region's name, and the GB/T 2260 division of the city that issued
+    their credit codes (a district's code with its last two digits 00)."""
+
+    districts: tuple[str, ...]
+    region: str
+    division: str
+
+
+@lru_cache(maxsize=4)
+def places(policy_id: str = DEFAULT_POLICY_ID) -> Places:
+    listed = districts(policy_id)
+    names = tuple(d.aliases[0] if d.aliases else d.name for d in listed) or ("",)
+    codes = [d.code for d in listed if d.code]
+    division = codes[0][:4] + "00" if codes else "000000"
+    return Places(names, region(policy_id), division)
+
+
 INDUSTRIES = ("软件和信息技术服务业", "电子信息制造业", "智能制造", "数字内容", "互联网服务")
 WAN = 10_000 * 100  # fen in one 万元
 BEIJING = dt.timedelta(hours=8)  # UTC+8 all year
 
 
-def code_of(i: int) -> str:
-    return make_credit_code(f"91420100MA{i:07d}")
+def code_of(i: int, policy_id: str = DEFAULT_POLICY_ID) -> str:
+    return make_credit_code(f"91{places(policy_id).division}MA{i:07d}")
 
 
 def _insert(db: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
@@ -44,6 +65,14 @@ def _insert(db: Session, table: str, columns: list[str], rows: list[tuple[Any, .
 
     t = Base.metadata.tables[table]
     insert_rows(db, t, [dict(zip(columns, r, strict=True)) for r in rows])
+
+
+def analyze(db: Session, *tables: str) -> None:
+    """Fresh planner statistics for tables just filled in bulk (PostgreSQL; inside the
+    transaction): without them the rollup's GROUP BY over the new rows is planned for empty
+    tables, and nested loops over a million rows take minutes instead of seconds."""
+    if db.get_bind().dialect.name == "postgresql":
+        db.execute(text(f"ANALYZE {', '.join(tables)}"))
 
 
 def seed_registry(
@@ -63,7 +92,8 @@ def seed_registry(
     ratio = np.where(rng.random(n) < 0.8, rng.uniform(0.15, 0.3, n), rng.uniform(0.01, 0.14, n))
     rd = (revenue * ratio).round(-2).astype(np.int64)
     discredit = rng.random(n) < 0.01
-    district = rng.integers(0, len(DISTRICTS), n)
+    where = places()
+    district = rng.integers(0, len(where.districts), n)
     industry = rng.integers(0, len(INDUSTRIES), n)
     size = rng.choice(np.array(["large", "medium", "small", "micro"]), n, p=[0.05, 0.2, 0.5, 0.25])
     ids = range(start, start + n)
@@ -73,7 +103,8 @@ def seed_registry(
         ["id", "credit_code", "name", "district", "industry", "size", "is_software",
          "credit_status", "extra", "created_at", "updated_at"],
         [
-            (eid, code_of(eid), f"武汉规模测试企业{eid:07d}有限公司", DISTRICTS[district[k]],
+            (eid, code_of(eid), f"{where.region}规模测试企业{eid:07d}有限公司",
+             where.districts[district[k]],
              INDUSTRIES[industry[k]], str(size[k]), bool(software[k]),
              "serious_discredit" if discredit[k] else "normal", empty, now, now)
             for k, eid in enumerate(ids)
@@ -117,7 +148,7 @@ def seed_registry(
             db, "penalties", ["enterprise_id", "decided_on", "major", "authority", "summary"],
             [
                 (start + int(k), dt.date(fiscal_year + 1, 6, 30) - dt.timedelta(days=int(d)),
-                 bool(m), "武汉市市场监督管理局", "规模测试数据")
+                 bool(m), f"{where.region}市场监督管理局", "规模测试数据")
                 for k, d, m in zip(fined, ago, major, strict=True)
             ],
         )  # fmt: skip
@@ -206,7 +237,7 @@ def seed_applications(
         amount = int(amounts[k])
         decided = amount if status in ("approved", "in_notice", "noticed", "paid") else None
         when = base + dt.timedelta(seconds=int(seconds[k]))
-        district = district_of.get(firm) or DISTRICTS[0]
+        district = district_of.get(firm) or places(policy_id).districts[0]
         facts = {"fiscal_year": year, "enterprise": {"credit_code": code_of(firm)}}
         evaluation = {"policy": policy_id, "fiscal_year": year, "row": {"measure": measure}}
         sent = status != "draft"
@@ -237,6 +268,7 @@ def seed_applications(
             text("SELECT setval(pg_get_serial_sequence('applications', 'id'), :v)"),
             {"v": start + count - 1},
         )
+    analyze(db, "enterprises", "applications")
     rollup.apply_where(db, seeded_range(out))
     return out
 

@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications.models import Application
@@ -26,7 +26,7 @@ from huiqi.platform.budgets.models import BudgetPool
 from huiqi.platform.dashboard import rollup
 from huiqi.platform.payments import totals as payment_totals
 from huiqi.platform.payments.models import Payment
-from huiqi.platform.scale import WAN, Seeded, _insert, seeded_range
+from huiqi.platform.scale import WAN, Seeded, _insert, analyze, seeded_range
 
 DAY = dt.timedelta(days=1)
 PASSED_DISTRICT = {"district_passed", "expert_review", "city_passed", "approved", "rejected",
@@ -54,6 +54,11 @@ def _chunks(rows: list[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
 
 def _next_id(db: Session, table: str) -> int:
     return int(db.execute(text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one()) + 1
+
+
+def _columns(db: Session, table: str) -> set[str]:
+    """The columns `table` has in the database (which may be at an older revision)."""
+    return {c["name"] for c in inspect(db.connection()).get_columns(table)}
 
 
 def _move_sequence(db: Session, table: str, last: int) -> None:
@@ -89,6 +94,7 @@ def seed_history(db: Session, apps: Seeded, *, actor: str = "scale") -> dict[str
         ["application_id", "stage", "outcome", "opinion", "reviewer", "details", "created_at"],
         steps,
     )  # fmt: skip
+    analyze(db, "review_steps")
     rollup.apply_where(db, awarded)
     counts = {"review_steps": len(steps)}
     counts.update(_notices(db, apps, actor))
@@ -154,21 +160,22 @@ def _payments_and_audit(
             state = "paid" if paid else "pending"
             voucher = f"SCALE{pid:09d}" if paid else ""
             pays.append(
-                (pid, app_id, "city", decided, state, voucher, when, when if paid else None)
-            )
+                (pid, app_id, "city", decided, state, voucher, when, when if paid else None,
+                 apps.districts[k], apps.measures[k])
+            )  # fmt: skip
             after = {"id": pid, "application_id": app_id, "payer": "city",
                      "amount_fen": decided, "status": state}  # fmt: skip
             if paid:
                 trail.append(("payment.paid", "payment", str(pid), after))
             else:  # scheduling writes the list of parts, as payments.service.schedule does
                 trail.append(("payment.schedule", "application", str(app_id), [after]))
-    _insert_chunked(
-        db, "payments",
-        ["id", "application_id", "payer", "amount_fen", "status", "voucher", "created_at",
-         "paid_at"],
-        pays,
-    )  # fmt: skip
+    columns = ["id", "application_id", "payer", "amount_fen", "status", "voucher", "created_at",
+               "paid_at"]  # fmt: skip
+    if {"district", "measure_id"} <= _columns(db, "payments"):  # since revision 0150
+        columns += ["district", "measure_id"]
+    _insert_chunked(db, "payments", columns, [row[: len(columns)] for row in pays])
     _move_sequence(db, "payments", first_pay + len(pays) - 1)
+    analyze(db, "payments")
     payment_totals.add_where(db, Payment.id >= first_pay)
     return {"payments": len(pays), "audit_log": _append_trail(db, trail, actor)}
 

@@ -34,7 +34,7 @@ def applications_page(
     q = request.query_params
     mine = apps.firm_page(
         db, user.principal, user.principal.enterprise_id or -1,
-        cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", "")),
+        cursor=q.get("cursor") or None, limit=limit_of(q.get("limit", "")), brief=True,
     )  # fmt: skip
     rows = [app_row(r.app) for r in mine.items]
     total, draft_count = apps.firm_counts(db, user.principal, user.principal.enterprise_id or -1)

@@ -68,7 +68,7 @@ def _profile(
     q = request.query_params
     mine = apps.firm_page(
         db, user.principal, eid, cursor=q.get("cursor") or None,
-        limit=limit_of(q.get("limit", "")),
+        limit=limit_of(q.get("limit", "")), brief=True,
     )  # fmt: skip
     my_apps = [app_row(r.app) for r in mine.items]
     pol = policy()

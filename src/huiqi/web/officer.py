@@ -66,7 +66,9 @@ def queue(
     others_cursor: str = "",
     limit: str = "",
 ) -> Response:
-    todo = apps.queue_page(db, user.principal, cursor=cursor or None, limit=limit_of(limit))
+    todo = apps.queue_page(
+        db, user.principal, cursor=cursor or None, limit=limit_of(limit), brief=True
+    )
     waiting = apps.queue_count(db, user.principal)
     done = apps.others_page(
         db,
@@ -74,6 +76,7 @@ def queue(
         status if status in STATUS_ZH else "",
         cursor=others_cursor or None,
         limit=limit_of(limit),
+        brief=True,
     )
     queue_rows = [app_row(r.app, r.enterprise_name) for r in todo.items]
     other_rows = [app_row(r.app, r.enterprise_name) for r in done.items]

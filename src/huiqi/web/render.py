@@ -252,6 +252,27 @@ class Redraw:
         return cls(errors, form or {}, status)
 
 
+def jsonable(obj: Any) -> Any:
+    """What `jsonable_encoder` makes of a page's data, built directly for the plain types a
+    page's rows are made of (dicts, lists, strings, numbers, dates): jsonable_encoder's
+    generic dispatch cost a list page's JSON twin about as much as its queries. Anything
+    else still goes through jsonable_encoder, so the body is the same."""
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or kind is float or obj is None:
+        return obj
+    if kind is dict:
+        return {
+            (k if type(k) is str else jsonable_encoder(k)): jsonable(v)
+            for k, v in obj.items()
+            if not (type(k) is str and k.startswith("_sa"))  # as jsonable_encoder leaves out
+        }
+    if kind is list or kind is tuple:
+        return [jsonable(v) for v in obj]
+    if kind is dt.datetime or kind is dt.date:
+        return obj.isoformat()
+    return jsonable_encoder(obj)
+
+
 def page(
     request: Request,
     template: str,
@@ -272,7 +293,7 @@ def page(
         body = {"page": title, **data}
         if errors:
             body["errors"] = [{"path": k, "message": v} for k, v in errors.items()]
-        return JSONResponse(jsonable_encoder(body), status_code=status)
+        return JSONResponse(jsonable(body), status_code=status)
     ctx = {
         "title": title,
         "data": data,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.access import get_visible_app as get_visible_app
@@ -356,10 +356,15 @@ class AppRow:
     enterprise_name: str
 
 
-def _named(q: Select[Any]) -> Select[Any]:
-    return q.join(Enterprise, Enterprise.id == Application.enterprise_id).add_columns(
-        Enterprise.name
-    )
+# A list row shows none of the frozen case (the firm's facts, the engine's evaluation: JSON of
+# several KB per claim): lists leave it in the database instead of parsing it for every row.
+# Reading it from such a row still works (one more SELECT for that row).
+WITHOUT_CASE = (defer(Application.facts), defer(Application.stored_evaluation))
+
+
+def _named(q: Select[Any], brief: bool = False) -> Select[Any]:
+    q = q.join(Enterprise, Enterprise.id == Application.enterprise_id).add_columns(Enterprise.name)
+    return q.options(*WITHOUT_CASE) if brief else q
 
 
 def _app_rows(page: Page[Any]) -> Page[AppRow]:
@@ -376,12 +381,13 @@ def _app_key(row: Any) -> tuple[Any, ...]:
 
 
 def queue_page(
-    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
-) -> Page[AppRow]:
+    db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None,
+    brief: bool = False,
+) -> Page[AppRow]:  # fmt: skip
     """待我办理: what waits for this officer, oldest submission first (partial index
-    ix_applications_queue)."""
+    ix_applications_queue). `brief`: for a page that shows no frozen case (WITHOUT_CASE)."""
     statuses = QUEUE_STATUSES.get(p.role, ())
-    q = _named(scope_query(p).where(Application.status.in_(statuses)))
+    q = _named(scope_query(p).where(Application.status.in_(statuses)), brief)
     page = keyset_page(
         db, "queue", q, [Application.submitted_at, Application.id],
         lambda r: (r[0].submitted_at, r[0].id), cursor=cursor, limit=limit, scalars=False,
@@ -409,7 +415,7 @@ def firm_counts(db: Session, p: Principal, enterprise_id: int) -> tuple[int, int
 
 def others_page(
     db: Session, p: Principal, status: str = "", *, cursor: str | None = None,
-    limit: int | None = None,
+    limit: int | None = None, brief: bool = False,
 ) -> Page[AppRow]:  # fmt: skip
     """The officer's other applications in scope, newest first: one status, or everything not
     waiting for them."""
@@ -419,7 +425,7 @@ def others_page(
     else:
         q = q.where(Application.status.not_in(QUEUE_STATUSES.get(p.role, ())))
     page = keyset_page(
-        db, "others", _named(q), [Application.id], _app_key, cursor=cursor, limit=limit,
+        db, "others", _named(q, brief), [Application.id], _app_key, cursor=cursor, limit=limit,
         descending=True, scalars=False,
     )  # fmt: skip
     return _app_rows(page)
@@ -427,10 +433,10 @@ def others_page(
 
 def firm_page(
     db: Session, p: Principal, enterprise_id: int, *, cursor: str | None = None,
-    limit: int | None = None,
+    limit: int | None = None, brief: bool = False,
 ) -> Page[AppRow]:  # fmt: skip
     """One firm's applications as this person may see them, newest first."""
-    q = _named(scope_query(p).where(Application.enterprise_id == enterprise_id))
+    q = _named(scope_query(p).where(Application.enterprise_id == enterprise_id), brief)
     page = keyset_page(
         db, "firm", q, [Application.id], _app_key, cursor=cursor, limit=limit,
         descending=True, scalars=False,

@@ -33,6 +33,11 @@ class Payment(Base):
     voucher: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # the claim's district at submission ('' when none) and its measure, copied when scheduled
+    # (neither changes afterwards): the payments lists of a district and of a bureau read one
+    # keyset page of (district, id) / (measure_id, id)
+    district: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    measure_id: Mapped[str] = mapped_column(String(32), default="", server_default="")
 
 
 class PaymentTotal(Base):

@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from huiqi.platform.applications import lifecycle
+from huiqi.platform.applications.access import measures_of_units
 from huiqi.platform.applications.lifecycle import Action, Actor
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import get_visible_app, scope_query
+from huiqi.platform.applications.service import WITHOUT_CASE, get_visible_app, scope_query
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import add_paid
@@ -70,9 +71,10 @@ def schedule(db: Session, p: Principal, app_id: int) -> list[Payment]:
         raise ApiError(409, "already_scheduled", "该申报已安排拨付", "application_id")
     assert app.decided_amount_fen is not None
     city, district = split(app.decided_amount_fen, city_percent(db, app.measure_id))
-    rows = [Payment(application_id=app.id, payer="city", amount_fen=city)]
+    scope = {"district": app.district or "", "measure_id": app.measure_id}
+    rows = [Payment(application_id=app.id, payer="city", amount_fen=city, **scope)]
     if district:
-        rows.append(Payment(application_id=app.id, payer="district", amount_fen=district))
+        rows.append(Payment(application_id=app.id, payer="district", amount_fen=district, **scope))
     db.add_all(rows)
     db.flush()
     record(
@@ -145,16 +147,29 @@ class PaymentRow:
     district: str
 
 
+def _in_scope(p: Principal) -> ColumnElement[bool]:
+    """The payments of claims `p` may see, by the district and measure each payment carries
+    (frozen like the claim's): an officer's list walks its own index, not every payment."""
+    if p.role == "district_officer":
+        return Payment.district == (p.district or "")
+    if p.role == "city_officer":
+        return Payment.measure_id.in_(measures_of_units(p.units))
+    if p.role == "admin":
+        return true()
+    # a firm (or a refusal for any other role, as every scoped list gives): its own claims
+    return Payment.application_id.in_(scope_query(p).with_only_columns(Application.id))
+
+
 def payments_page(
     db: Session, p: Principal, *, cursor: str | None = None, limit: int | None = None
 ) -> Page[PaymentRow]:
     """Payments of applications in the person's scope, newest first."""
-    scoped = scope_query(p).with_only_columns(Application.id)
     q = (
         select(Payment, Application, Enterprise.name, Enterprise.district)
         .join(Application, Application.id == Payment.application_id)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
-        .where(Payment.application_id.in_(scoped))
+        .where(_in_scope(p))
+        .options(*WITHOUT_CASE)
     )
     page = keyset_page(
         db, "payments", q, [Payment.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,
@@ -179,6 +194,7 @@ def ready_page(
         .where(Application.status == "noticed", ~scheduled)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .add_columns(Enterprise.name)
+        .options(*WITHOUT_CASE)
     )
     return keyset_page(
         db, "ready", q, [Application.id], lambda r: (r[0].id,), cursor=cursor, limit=limit,

@@ -25,7 +25,7 @@ from huiqi.cells import keep_text
 from huiqi.platform.applications import lifecycle
 from huiqi.platform.applications.lifecycle import Action
 from huiqi.platform.applications.models import Application
-from huiqi.platform.applications.service import scope_query
+from huiqi.platform.applications.service import WITHOUT_CASE, scope_query
 from huiqi.platform.audit.service import record
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.budgets.service import release_amount
@@ -143,6 +143,7 @@ def _items_query(batch: NoticeBatch) -> Select[NoticeItem, Application, Enterpri
         .join(Application, Application.id == NoticeItem.application_id)
         .join(Enterprise, Enterprise.id == Application.enterprise_id)
         .where(NoticeItem.batch_id == batch.id)
+        .options(*WITHOUT_CASE)  # an item shows the claim's amount, not its frozen case
     )
 
 
