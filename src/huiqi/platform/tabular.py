@@ -22,6 +22,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from huiqi.platform.errors import ApiError
@@ -71,11 +72,18 @@ def _csv_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
 
 def _counted(rows: Any, max_rows: int, path: str) -> Iterator[list[Any]]:
     """The header, then the rows, refusing at the first row past the limit."""
+    for _, row in _numbered(rows, max_rows, path):
+        yield row
+
+
+def _numbered(rows: Any, max_rows: int, path: str) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, row) for the header (1) and each non-blank row, refusing at the first row
+    past the limit."""
     seen = data = 0
     for row in rows:
         seen += 1
         if seen == 1:
-            yield list(row)
+            yield seen, list(row)
             continue
         if _blank(row):
             if seen > max_rows + BLANK_SLACK:
@@ -84,7 +92,7 @@ def _counted(rows: Any, max_rows: int, path: str) -> Iterator[list[Any]]:
         data += 1
         if data > max_rows:
             raise _too_many(max_rows, path)
-        yield list(row)
+        yield seen, list(row)
 
 
 def _size_from_start_tags(self: Any) -> None:
@@ -114,6 +122,11 @@ def _size_from_start_tags(self: Any) -> None:
 
 
 def _xlsx_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
+    for _, row in _xlsx_numbered(content, max_rows, path):
+        yield row
+
+
+def _xlsx_numbered(content: bytes, max_rows: int, path: str) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -132,7 +145,7 @@ def _xlsx_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
         ws = wb.active
         if ws is None:
             return
-        yield from _counted(ws.iter_rows(values_only=True), max_rows, path)
+        yield from _numbered(ws.iter_rows(values_only=True), max_rows, path)
     finally:
         wb.close()
 
@@ -187,6 +200,82 @@ def read_records(
     path: str = "file",
 ) -> list[dict[str, Any]]:
     return list(iter_records(filename, content, max_rows=max_rows, aliases=aliases, path=path))
+
+
+@dataclass
+class Columns:
+    """A table read column by column: `columns[name][i]` is data row i's value (None where the
+    row was shorter than the header); `rows[i]` its spreadsheet row number (header = 1)."""
+
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def read_columns(
+    filename: str,
+    content: bytes,
+    *,
+    max_rows: int,
+    aliases: Mapping[str, str] | None = None,
+    path: str = "file",
+) -> Columns:
+    """The whole table as columns, read once: the rows `iter_records` yields (blank rows
+    skipped, the same limits and errors), without a dict per row. A title given twice keeps
+    its last column, as a record would."""
+    if filename.lower().endswith(EXCEL_SUFFIXES):
+        header, rows, numbers = _xlsx_table(content, max_rows, path)
+    else:
+        header, rows, numbers = _csv_table(content, max_rows, path)
+    out = Columns(rows=numbers)
+    if header is None:
+        return out
+    width = len(header)
+    if rows and any(len(r) != width for r in rows):
+        rows = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in rows]
+    by_position = list(zip(*rows, strict=True)) if rows else [()] * width
+    for title, values in zip(header, by_position, strict=True):
+        key = _column(title, aliases)
+        if key:
+            out.columns[key] = list(values)
+    return out
+
+
+def _csv_table(
+    content: bytes, max_rows: int, path: str
+) -> tuple[list[Any] | None, list[list[Any]], list[int]]:
+    """Header, non-blank rows and their row numbers, counted as `_counted` counts them. A
+    CSV cell is text, so a row is blank when its joined text is blank (no per-cell test)."""
+    reader = csv.reader(io.StringIO(decode_text(content, path), newline=""))
+    header = next(reader, None)
+    if header is None:
+        return None, [], []
+    rows: list[list[Any]] = []
+    numbers: list[int] = []
+    for seen, row in enumerate(reader, 2):
+        if not "".join(row).strip():
+            if seen > max_rows + BLANK_SLACK:
+                raise _too_many(max_rows, path)
+            continue
+        if len(rows) == max_rows:
+            raise _too_many(max_rows, path)
+        rows.append(row)
+        numbers.append(seen)
+    return header, rows, numbers
+
+
+def _xlsx_table(
+    content: bytes, max_rows: int, path: str
+) -> tuple[list[Any] | None, list[list[Any]], list[int]]:
+    rows = _xlsx_numbered(content, max_rows, path)
+    first = next(rows, None)
+    if first is None:
+        return None, [], []
+    body = list(rows)
+    return first[1], [r for _, r in body], [n for n, _ in body]
 
 
 def _column(title: Any, aliases: Mapping[str, str] | None) -> str:

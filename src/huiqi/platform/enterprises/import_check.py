@@ -1,0 +1,253 @@
+"""The import's validation, one column at a time: every error of every row, each naming its
+spreadsheet row and field, in Chinese.
+
+Each column takes a fast path for what files mostly hold (a code already normal with the
+right check character, a plain amount in 元 or 万元, one of a few sizes or districts written
+the same way thousands of times) and hands everything else to the same checks a single firm
+goes through (GB 32100, the amount parser, the policy's list of places), so an error reads
+exactly as it does for one firm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from huiqi.platform.enterprises.districts import official_district
+from huiqi.platform.enterprises.schemas import YEAR_RANGE_ZH, year_in_range
+from huiqi.platform.errors import ApiError
+from huiqi.rules.credit_code import CHARSET, WEIGHTS, validate_credit_code
+from huiqi.rules.errors import InputError
+from huiqi.rules.money import FEN_PER_YUAN, MAX_YUAN, parse_amount
+
+_TRUE = {"1", "true", "是", "yes", "y", "t"}
+_FALSE = {"", "0", "false", "否", "no", "n", "f"}
+_SIZES = {
+    "large": "large", "medium": "medium", "small": "small", "micro": "micro",
+    "大型": "large", "中型": "medium", "小型": "small", "微型": "micro",
+}  # fmt: skip
+_CREDIT = {
+    "normal": "normal", "正常": "normal", "serious_discredit": "serious_discredit",
+    "严重失信": "serious_discredit",
+}  # fmt: skip
+FIELDS = ("credit_code", "name", "district", "industry", "size", "is_software", "credit_status")
+
+Error = dict[str, str]
+
+
+@dataclass
+class Checked:
+    """Validated values, one list per column, row i in position i."""
+
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    year: list[int | None] = field(default_factory=list)
+    revenue: list[int | None] = field(default_factory=list)
+    rd_expense: list[int | None] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.year)
+
+
+def _text(v: Any) -> str:
+    return str(v).strip() if v is not None else ""
+
+
+def _texts(column: list[Any]) -> list[str]:
+    if all(type(v) is str for v in column):  # CSV: every cell is text
+        return [v.strip() for v in column]
+    return [_text(v) for v in column]
+
+
+def _flag(v: Any, path: str) -> bool:
+    t = str(v if v is not None else "").strip().lower()
+    if t in _TRUE:
+        return True
+    if t in _FALSE:
+        return False
+    raise InputError.single(path, "bool_type", f"应为 是/否，收到 {v!r}")
+
+
+# GB 32100 over a whole column: byte -> character value (255: not a character of the set)
+_VALUE = np.full(256, 255, dtype=np.int64)
+_VALUE[np.frombuffer(CHARSET.encode(), dtype=np.uint8)] = np.arange(len(CHARSET))
+_WEIGHTS = np.array(WEIGHTS, dtype=np.int64)
+_CHECK = np.frombuffer(CHARSET.encode(), dtype=np.uint8)
+
+
+def plain_valid_codes(texts: list[str]) -> np.ndarray:
+    """True where the text is already a normal GB 32100 code with the right check character
+    (18 characters of the set, nothing to normalise); the others need the full check."""
+    n = len(texts)
+    ok = np.zeros(n, dtype=np.bool_)
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=n)
+    idx = np.flatnonzero(lengths == 18)
+    if len(idx) == 0:
+        return ok
+    joined = "".join(texts) if len(idx) == n else "".join(texts[i] for i in idx)
+    if not joined.isascii():  # rare: find the ASCII ones one by one
+        idx = np.array([i for i in idx if texts[i].isascii()], dtype=np.int64)
+        if len(idx) == 0:
+            return ok
+        joined = "".join(texts[i] for i in idx)
+    chars = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).reshape(len(idx), 18)
+    values = _VALUE[chars]
+    total = values[:, :17] @ _WEIGHTS
+    expected = _CHECK[(31 - total % 31) % 31]
+    ok[idx] = (values < 255).all(axis=1) & (chars[:, 17] == expected)
+    return ok
+
+
+def _amount_fast(v: Any) -> int | None:
+    """Fen of a plain whole amount ("1234", "500万元", "500万", "1234元", 1234), the same as
+    `parse_amount` gives; None for anything else (which then takes `parse_amount`)."""
+    if type(v) is int:
+        return v * FEN_PER_YUAN if 0 <= v < MAX_YUAN else None
+    if type(v) is not str:
+        return None
+    if v.isascii() and v.isdigit():
+        return int(v) * FEN_PER_YUAN if len(v) <= 13 else None
+    digits = v.rstrip("万元")
+    if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit():
+        scale = _SCALE.get(v[len(digits) :])
+        if scale is not None:
+            return int(digits) * scale
+    return None
+
+
+_SCALE = {"元": 100, "万": 1_000_000, "万元": 1_000_000}
+
+
+def _by_value(
+    values: list[str], check: Callable[[str], tuple[Any, Error | None]]
+) -> tuple[list[Any], dict[str, Error]]:
+    """Check each distinct value once (a column of sizes or districts holds a handful):
+    (value per row, error per distinct bad value)."""
+    seen: dict[str, Any] = {}
+    bad: dict[str, Error] = {}
+    for t in set(values):
+        seen[t], problem = check(t)
+        if problem is not None:
+            bad[t] = problem
+    return [seen[t] for t in values], bad
+
+
+def validate(cols: dict[str, list[Any]], rows: list[int]) -> tuple[Checked, list[Error]]:
+    """Check every column of every row; (checked values, errors). `rows` are the spreadsheet
+    row numbers (the header is row 1)."""
+    n = len(rows)
+    errors: list[Error] = []
+
+    def at(i: int, name: str, rule: str, message: str) -> Error:
+        return {"path": f"rows[{rows[i]}].{name}", "rule": rule, "message": message}
+
+    def column(name: str) -> list[Any]:
+        return cols.get(name) or [None] * n
+
+    out = Checked()
+    texts = _texts(column("credit_code"))
+    codes = texts
+    for i in np.flatnonzero(~plain_valid_codes(texts)).tolist():
+        try:
+            codes[i] = validate_credit_code(texts[i], f"rows[{rows[i]}].credit_code")
+        except InputError as e:
+            errors += [x.to_json() for x in e.errors]
+            codes[i] = ""
+    if len(set(codes)) < n:  # duplicates (or invalid codes, left empty): in row order
+        first: dict[str, int] = {}
+        dups = []
+        for i, code in enumerate(codes):
+            if code and code in first:
+                dups.append(at(i, "credit_code", "duplicate",
+                               f"与第 {rows[first[code]]} 行的统一社会信用代码重复"))  # fmt: skip
+            first.setdefault(code, i)
+        errors = sorted(errors + dups, key=lambda e: _row_of(e["path"]))
+    out.values["credit_code"] = codes
+    for name, limit, required in (("name", 200, True), ("district", 64, True),
+                                  ("industry", 64, False)):  # fmt: skip
+        values = _texts(column(name))
+        for i in [i for i, t in enumerate(values) if (required and not t) or len(t) > limit]:
+            t = values[i]
+            if required and not t:
+                errors.append(at(i, name, "missing", "必填，不能为空"))
+            else:
+                errors.append(at(i, name, "string_too_long", f"不能超过 {limit} 个字"))
+        out.values[name] = values
+    _districts(out.values["district"], errors, at)
+    for name, allowed, default in (("size", _SIZES, "small"), ("credit_status", _CREDIT, "normal")):
+
+        def choice(t: str, allowed: dict[str, str] = allowed, default: str = default) -> Any:
+            if t and t.lower() not in allowed and t not in allowed:
+                msg = f"取值应为 {'、'.join(allowed)} 之一，收到 {t!r}"
+                return default, {"rule": "literal_error", "message": msg}
+            return (allowed.get(t.lower(), allowed.get(t, default)) if t else default), None
+
+        raw = _texts(column(name))
+        out.values[name], bad = _by_value(raw, choice)
+        errors += [at(i, name, **bad[t]) for i, t in enumerate(raw) if t in bad]
+    # by (type, value): 1, 1.0 and True are equal keys but not the same cell
+    flag_of: dict[tuple[type, Any], bool | None] = {}
+    for v in column("is_software"):
+        key = (type(v), v)
+        if key not in flag_of:
+            try:
+                flag_of[key] = _flag(v, "")
+            except InputError:
+                flag_of[key] = None
+    flags = [flag_of[(type(v), v)] for v in column("is_software")]
+    for i in [i for i, f in enumerate(flags) if f is None]:
+        try:
+            _flag(column("is_software")[i], f"rows[{rows[i]}].is_software")
+        except InputError as e:
+            errors += [x.to_json() for x in e.errors]
+    out.values["is_software"] = [bool(f) for f in flags]
+
+    def year_of(t: str) -> Any:
+        if not t:
+            return None, None
+        if not t.isdecimal():
+            return None, {"rule": "int_parsing", "message": "年度应为整数"}
+        if not year_in_range(int(t)):
+            return None, {"rule": "range", "message": YEAR_RANGE_ZH}
+        return int(t), None
+
+    year_texts = _texts(column("year"))
+    out.year, bad_years = _by_value(year_texts, year_of)
+    errors += [at(i, "year", **bad_years[t]) for i, t in enumerate(year_texts) if t in bad_years]
+    for name in ("revenue", "rd_expense"):
+        amounts: list[int | None] = [None] * n
+        for i, v in enumerate(column(name)):
+            if out.year[i] is None or v is None:
+                continue
+            fast = _amount_fast(v)
+            if fast is not None:
+                amounts[i] = fast
+            elif _text(v):
+                try:
+                    amounts[i] = parse_amount(v, f"rows[{rows[i]}].{name}")
+                except InputError as e:
+                    errors += [x.to_json() for x in e.errors]
+        setattr(out, name, amounts)
+    return out, errors
+
+
+def _districts(values: list[str], errors: list[Error], at: Callable[..., Error]) -> None:
+    """Each firm's district must be one of the policy's places (as a single firm's is)."""
+
+    def place(t: str) -> tuple[Any, Error | None]:
+        if not t:
+            return t, None  # reported as missing above
+        try:
+            return official_district(t), None
+        except ApiError as e:
+            return t, {"rule": e.errors[0]["rule"], "message": e.errors[0]["message"]}
+
+    _, bad = _by_value(values, place)
+    errors += [at(i, "district", **bad[t]) for i, t in enumerate(values) if t in bad]
+
+
+def _row_of(path: str) -> int:
+    return int(path[5 : path.index("]")])
