@@ -50,3 +50,18 @@ def test_fast_amounts_equal_the_parser() -> None:
     # everything else is left to the parser (None): it words the errors
     for v in ["", " 12", "1.5", "５００", "1234567890万元", "万元", "-5", "1e3", True, 1.0, 10**13]:
         assert _amount_fast(v) is None, v
+
+
+def test_template_example_comes_from_the_policy_package() -> None:
+    from pathlib import Path
+
+    from huiqi.platform.enterprises import importer
+    from huiqi.platform.policy import canonical_place, place_region
+
+    code, name, district = importer.template_example()[:3]
+    assert canonical_place(district) == district
+    assert name.startswith(place_region().removesuffix("市"))
+    assert validate_credit_code(code) == code
+    # the platform's code names no place of its own
+    source = Path(importer.__file__).read_text(encoding="utf-8")
+    assert "武汉" not in source and "4201" not in source
