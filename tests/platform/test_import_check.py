@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import random
 
-from huiqi.platform.enterprises.import_check import _amount_fast, plain_valid_codes
+from huiqi.platform.enterprises.import_check import (
+    _amount_fast,
+    _amounts_fast,
+    plain_valid_codes,
+)
 from huiqi.rules.credit_code import CHARSET, make_credit_code, validate_credit_code
 from huiqi.rules.errors import InputError
 from huiqi.rules.money import parse_amount
@@ -48,8 +52,13 @@ def test_fast_amounts_equal_the_parser() -> None:
     for v in samples:
         assert _amount_fast(v) == parse_amount(v, "x"), v
     # everything else is left to the parser (None): it words the errors
-    for v in ["", " 12", "1.5", "５００", "1234567890万元", "万元", "-5", "1e3", True, 1.0, 10**13]:
+    others = ["", " 12", "1.5", "５００", "1234567890万元", "万元", "-5", "1e3", "12\n", "1万万"]
+    for v in [*others, True, 1.0, 10**13]:
         assert _amount_fast(v) is None, v
+    # a column of text (a CSV's) goes through Arrow: the same answers
+    text = [v for v in samples if isinstance(v, str)] + others
+    assert _amounts_fast(text) == [_amount_fast(v) for v in text]
+    assert _amounts_fast([*text, 5]) == [_amount_fast(v) for v in [*text, 5]]
 
 
 def test_template_example_comes_from_the_policy_package() -> None:

@@ -106,12 +106,13 @@ def _stage(db: Session, checked: Checked) -> None:
     cells = [_copy_text(c, col) for c, col in zip(_COLUMNS, values, strict=True)]
     raw = db.connection().connection.driver_connection
     assert raw is not None
-    with raw.cursor() as cur:
-        with cur.copy(f"COPY {STAGE} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
-            lines = ["\t".join(row) for row in zip(*cells, strict=True)]
-            for start in range(0, len(lines), 20_000):
-                copy.write("\n".join(lines[start : start + 20_000]) + "\n")
-        cur.execute(f"ANALYZE {STAGE}")  # the planner's row count for the joins below
+    lines = ["\t".join(row) for row in zip(*cells, strict=True)]
+    with (
+        raw.cursor() as cur,
+        cur.copy(f"COPY {STAGE} ({', '.join(_COLUMNS)}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(lines), 20_000):
+            copy.write("\n".join(lines[start : start + 20_000]) + "\n")
 
 
 def _copy_text(name: str, column: list[Any]) -> list[str]:

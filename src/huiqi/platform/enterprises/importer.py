@@ -28,7 +28,7 @@ from huiqi.platform.jobs.models import Job
 from huiqi.platform.jobs.runner import JobContext
 from huiqi.platform.policy import place_names, place_region
 from huiqi.platform.settings import POLICY_ID
-from huiqi.platform.tabular import read_columns
+from huiqi.platform.tabular import has_rows, read_columns
 from huiqi.policies.districts import districts
 from huiqi.rules.credit_code import make_credit_code
 
@@ -102,9 +102,10 @@ def start_import(
     """Queue the import as a background job (the request only stores the file)."""
     if p.role != "admin":
         raise forbidden("只有管理员可以批量导入企业")
-    # File-level problems (encoding, format, too many rows, no rows) are answered at once; the
-    # reading streams and stops past max_rows, so this costs one pass, not the validation.
-    if not read_columns(filename, content, max_rows=max_rows).n:
+    # File-level problems (encoding, format, too many rows, no rows) are answered at once; a
+    # CSV short enough is only decoded, other files read as the job will (stopping past
+    # max_rows), never validated here.
+    if not has_rows(filename, content, max_rows=max_rows):
         raise ApiError(422, "empty", "文件中没有数据行", "file")
     job = jobs.enqueue(
         db, p, "enterprise_import", f"企业导入：{filename}",
