@@ -74,3 +74,59 @@ def test_template_example_comes_from_the_policy_package() -> None:
     # the platform's code names no place of its own
     source = Path(importer.__file__).read_text(encoding="utf-8")
     assert "武汉" not in source and "4201" not in source
+
+
+def test_has_rows_answers_as_reading_would() -> None:
+    import pytest
+
+    from huiqi.platform.errors import ApiError
+    from huiqi.platform.tabular import has_rows
+
+    head = "统一社会信用代码,企业名称\n"
+    for end in ("\n", "\r\n", "\r"):
+        ok = (head + "91420100MA4K5Q8U19,x\n" * 50).replace("\n", end).encode()
+        assert has_rows("a.csv", ok, max_rows=50)
+        assert has_rows("a.csv", ok.rstrip(end.encode()), max_rows=50)  # no final line end
+        with pytest.raises(ApiError) as caught:
+            has_rows("a.csv", ok + b"91420100MA4K5Q8U19,x" + end.encode(), max_rows=50)
+        assert caught.value.errors[0]["rule"] == "too_many_rows"
+    assert not has_rows("a.csv", head.encode(), max_rows=50)
+    assert not has_rows("a.csv", (head + " , \n,\n\n").encode(), max_rows=50)
+    # a cell with line breaks: more lines than rows, so the rows are counted by reading
+    quoted = head + '91420100MA4K5Q8U19,"多行\n名称"\n' * 50
+    assert has_rows("a.csv", quoted.encode(), max_rows=50)
+    with pytest.raises(ApiError):
+        has_rows("a.csv", b"\x81\x20", max_rows=50)
+
+
+def test_columns_hold_what_the_records_hold() -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from huiqi.platform.tabular import read_columns, read_records
+
+    text = (
+        "\ufeff统一社会信用代码,企业名称,,营业收入(元),企业名称\n"
+        "A,甲,x,1,甲2\n"
+        " , ,\n"  # blank: skipped, but still a row of the file
+        "B,乙\n"  # short: the rest is missing
+        "C,丙,y,3,丙2,extra\n"  # long: the extra cell has no title
+    )
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    for line in text.lstrip("\ufeff").splitlines():
+        ws.append([c if c.strip() else None for c in line.split(",")])
+    buf = io.BytesIO()
+    wb.save(buf)
+    aliases = {"营业收入（元）": "revenue"}
+    for name, content in (("a.csv", text.encode()), ("a.xlsx", buf.getvalue())):
+        records = read_records(name, content, max_rows=10, aliases=aliases)
+        table = read_columns(name, content, max_rows=10, aliases=aliases)
+        assert table.rows == [2, 4, 5]
+        assert set(table.columns) == {"统一社会信用代码", "企业名称", "revenue"}
+        for i, record in enumerate(records):
+            assert {k: table.columns[k][i] for k in table.columns} == {
+                k: record.get(k) for k in table.columns
+            }, (name, i)

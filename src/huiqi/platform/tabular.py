@@ -225,8 +225,7 @@ def read_columns(
     path: str = "file",
 ) -> Columns:
     """The whole table as columns, read once: the rows `iter_records` yields (blank rows
-    skipped, the same limits and errors), without a dict per row. A title given twice keeps
-    its last column, as a record would."""
+    skipped, the same limits and errors), without a dict per row."""
     if filename.lower().endswith(EXCEL_SUFFIXES):
         header, rows, numbers = _xlsx_table(content, max_rows, path)
     else:
@@ -234,13 +233,22 @@ def read_columns(
     out = Columns(rows=numbers)
     if header is None:
         return out
-    width = len(header)
-    if rows and any(len(r) != width for r in rows):
-        rows = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in rows]
+    positions: dict[str, list[int]] = {}
     for j, title in enumerate(header):
         key = _column(title, aliases)
-        if key:  # one C-level pass per column (zip(*rows) is several times slower)
-            out.columns[key] = list(map(operator.itemgetter(j), rows))
+        if key:
+            positions.setdefault(key, []).append(j)
+    width = len(header)
+    given = rows
+    if rows and any(len(r) != width for r in rows):
+        rows = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in rows]
+    for key, where in positions.items():
+        if len(where) == 1:  # one C-level pass per column (zip(*rows) is several times slower)
+            out.columns[key] = list(map(operator.itemgetter(where[0]), rows))
+        else:  # a title given twice: the last of its cells the row has, as in a record
+            out.columns[key] = [
+                next((r[j] for j in reversed(where) if j < len(r)), None) for r in given
+            ]
     return out
 
 
