@@ -130,3 +130,44 @@ def test_columns_hold_what_the_records_hold() -> None:
             assert {k: table.columns[k][i] for k in table.columns} == {
                 k: record.get(k) for k in table.columns
             }, (name, i)
+
+
+def test_xlsx_rows_are_bounded_before_parsing() -> None:
+    import io
+
+    import pytest
+    from openpyxl import Workbook
+
+    from huiqi.platform.errors import ApiError
+    from huiqi.platform.tabular import _xlsx_rows_at_most, has_rows
+    from tests.helpers.xlsx_bomb import many_rows_xlsx
+
+    def book(rows: list[list[object]]) -> bytes:
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        for r in rows:
+            ws.append(r)
+        buf = io.BytesIO()
+        wb.save(buf)
+        return buf.getvalue()
+
+    fifty = book([["统一社会信用代码"], *[["91420100MA4K5Q8U19"]] * 50])
+    assert _xlsx_rows_at_most(fifty, 51) and not _xlsx_rows_at_most(fifty, 50)
+    assert has_rows("a.xlsx", fifty, max_rows=50)
+    assert not has_rows("a.xlsx", book([["统一社会信用代码"]]), max_rows=50)
+    with pytest.raises(ApiError) as caught:
+        has_rows("a.xlsx", fifty, max_rows=49)
+    assert caught.value.errors[0]["rule"] == "too_many_rows"
+    # few row elements, one numbered far down: the rows between are read as blank ones
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws["A1"], ws["A2"], ws["A200000"] = "统一社会信用代码", "x", "y"
+    buf = io.BytesIO()
+    wb.save(buf)
+    assert not _xlsx_rows_at_most(buf.getvalue(), 101)
+    with pytest.raises(ApiError):
+        has_rows("a.xlsx", buf.getvalue(), max_rows=100)
+    assert not _xlsx_rows_at_most(many_rows_xlsx(300_000), 100_001)
+    assert not _xlsx_rows_at_most(b"not a zip", 10)

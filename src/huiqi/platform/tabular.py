@@ -257,8 +257,9 @@ def has_rows(filename: str, content: bytes, *, max_rows: int, path: str = "file"
     whole (encoding, format, too many rows): for a request that only stores the file.
 
     A CSV of no more lines than a header and `max_rows` rows cannot hold too many rows (a row
-    takes at least a line), so it is decoded, not parsed, up to its first data row; a longer
-    one, and an .xlsx, are read to the end as the job will read them."""
+    takes at least a line), so it is decoded, not parsed, up to its first data row; likewise
+    an .xlsx whose sheets have no more row elements, none numbered past that (their XML
+    scanned, not parsed). Longer ones are read to the end as the job will read them."""
     if not filename.lower().endswith(EXCEL_SUFFIXES):
         text = decode_text(content, path)
         # line ends as the CSV reader splits lines: \n, \r and \r\n
@@ -268,7 +269,46 @@ def has_rows(filename: str, content: bytes, *, max_rows: int, path: str = "file"
             rows = csv.reader(io.StringIO(text, newline=""))
             next(rows, None)  # the header
             return any("".join(row).strip() for row in rows)
+    elif _xlsx_rows_at_most(content, max_rows + 1):
+        sheet = _xlsx_rows(content, max_rows, path)
+        next(sheet, None)  # the header
+        return next(sheet, None) is not None
     return read_columns(filename, content, max_rows=max_rows, path=path).n > 0
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"')
+
+
+def _xlsx_rows_at_most(content: bytes, limit: int) -> bool:
+    """True when no worksheet has more than `limit` row elements or a row numbered past it,
+    by scanning each sheet's XML as it is decompressed (constant memory, no parsing). False
+    also when the file is no zip: reading it will say what is wrong."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            for info in z.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                count = top = 0
+                rest = b""
+                with z.open(info) as sheet:
+                    while chunk := sheet.read(1 << 20):
+                        text = rest + chunk
+                        cut = text.rfind(b"<")  # no tag is split between two scans
+                        cut = len(text) if cut <= 0 else cut
+                        part, rest = text[:cut], text[cut:]
+                        count += len(_ROW_TAG.findall(part))
+                        top = max([top, *map(int, _ROW_NUMBER.findall(part))])
+                        if count > limit or top > limit:
+                            return False
+                count += len(_ROW_TAG.findall(rest))
+                top = max([top, *map(int, _ROW_NUMBER.findall(rest))])
+                if count > limit or top > limit:
+                    return False
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return True
 
 
 def _csv_table(
