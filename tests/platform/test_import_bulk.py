@@ -183,3 +183,52 @@ def test_every_column_as_people_type_it(client: TestClient, app: Any, as_user: A
     assert errors["rows[6].revenue"][0] == "precision"
     assert errors["rows[6].rd_expense"][0] == "number"
     assert _counts(app) == before
+
+
+def test_registration_dates(client: TestClient, app: Any, as_user: Any) -> None:
+    """成立日期 as offices write it; a blank one keeps the date the firm had; a wrong one is
+    named with its row."""
+    import datetime as dt
+
+    admin = as_user("admin")
+    head = "统一社会信用代码,企业名称,所属区,成立日期\n"
+    codes = [code_of(i) for i in range(9201, 9205)]
+    body = (
+        head
+        + f"{codes[0]},甲,洪山区,2020-01-05\n"
+        + f"{codes[1]},乙,洪山区,2019/3/7\n"
+        + f"{codes[2]},丙,洪山区,２０１８年１２月３１日\n"
+        + f"{codes[3]},丁,洪山区,\n"
+    )
+    job = import_job(client, app, admin, {"file": ("d.csv", body.encode(), "text/csv")})
+    assert job["result"] == {"created": 4, "updated": 0, "rows": 4}, job
+
+    def dates() -> dict[str, dt.date | None]:
+        with app.state.sessionmaker() as db:
+            rows = db.execute(
+                select(Enterprise.credit_code, Enterprise.registered_on).where(
+                    Enterprise.credit_code.in_(codes)
+                )
+            )
+            return {code: day for code, day in rows}
+
+    expected = {
+        codes[0]: dt.date(2020, 1, 5),
+        codes[1]: dt.date(2019, 3, 7),
+        codes[2]: dt.date(2018, 12, 31),
+        codes[3]: None,
+    }
+    assert dates() == expected
+    # the same firms without the column, or with it blank: their dates are kept
+    again = "统一社会信用代码,企业名称,所属区\n" + "".join(f"{c},改,洪山区\n" for c in codes)
+    job = import_job(client, app, admin, {"file": ("e.csv", again.encode(), "text/csv")})
+    assert job["result"] == {"created": 0, "updated": 4, "rows": 4}, job
+    assert dates() == expected
+    bad = head + f"{codes[0]},甲,洪山区,2020-02-30\n{codes[1]},乙,洪山区,去年\n"
+    job = import_job(client, app, admin, {"file": ("f.csv", bad.encode(), "text/csv")})
+    assert job["status"] == "failed"
+    assert {(e["path"], e["rule"], e["message"]) for e in job["result"]["errors"]} == {
+        ("rows[2].registered_on", "date_parsing", "应为日期（YYYY-MM-DD）"),
+        ("rows[3].registered_on", "date_parsing", "应为日期（YYYY-MM-DD）"),
+    }
+    assert dates() == expected

@@ -5,11 +5,14 @@ Each column takes a fast path for what files mostly hold (a code already normal 
 right check character, a plain amount in 元 or 万元, one of a few sizes or districts written
 the same way thousands of times) and hands everything else to the same checks a single firm
 goes through (GB 32100, the amount parser, the policy's list of places), so an error reads
-exactly as it does for one firm.
+exactly as it does for one firm. A 成立日期 is read as 2020-01-05, 2020/1/5, 2020年1月5日,
+20200105 or an Excel date cell.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +38,6 @@ _CREDIT = {
     "normal": "normal", "正常": "normal", "serious_discredit": "serious_discredit",
     "严重失信": "serious_discredit",
 }  # fmt: skip
-FIELDS = ("credit_code", "name", "district", "industry", "size", "is_software", "credit_status")
-
 Error = dict[str, str]
 
 
@@ -143,6 +144,35 @@ def _amounts_fast(values: list[Any]) -> list[int | None]:
     return [int(v.rstrip("万元")) * k if k else None for v, k in zip(values, scale, strict=True)]
 
 
+# 2020-01-05, 2020/1/5, 2020.1.5, 2020年1月5日 (also in full-width digits), 20200105
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{4})(\d{2})(\d{2})")
+_FULL_WIDTH_DIGITS = str.maketrans({chr(0xFF10 + i): chr(0x30 + i) for i in range(10)})
+
+
+def _keys(column: list[Any]) -> list[Any]:
+    """Cells as dictionary keys: by (type, value), since 1, 1.0 and True are equal keys."""
+    return column if _all_text(column) else [(type(v), v) for v in column]
+
+
+def _date(v: Any) -> tuple[dt.date | None, bool]:
+    """(the date, whether the cell is not one); a blank cell is no date and no error."""
+    if isinstance(v, dt.datetime):  # an Excel date cell
+        return v.date(), False
+    if isinstance(v, dt.date):
+        return v, False
+    t = _text(v).translate(_FULL_WIDTH_DIGITS)
+    if not t:
+        return None, False
+    m = _DATE.fullmatch(t) if isinstance(v, str) else None
+    if m is None:
+        return None, True
+    y, mo, d = (int(x) for x in (m.groups()[:3] if m.group(1) else m.groups()[3:]))
+    try:
+        return dt.date(y, mo, d), False
+    except ValueError:
+        return None, True
+
+
 def _bits(mask: pa.BooleanArray) -> np.ndarray:
     """A boolean Arrow array without nulls as numpy, from its bitmap (to_numpy() imports
     pandas)."""
@@ -224,7 +254,7 @@ def validate(cols: dict[str, list[Any]], rows: list[int]) -> tuple[Checked, list
     # by (type, value): 1, 1.0 and True are equal keys but not the same cell
     cells = column("is_software")
     flag_of: dict[Any, bool | None] = {}
-    keys = cells if _all_text(cells) else [(type(v), v) for v in cells]
+    keys = _keys(cells)
     for key, v in zip(keys, cells, strict=True):
         if key not in flag_of:
             try:
@@ -238,6 +268,14 @@ def validate(cols: dict[str, list[Any]], rows: list[int]) -> tuple[Checked, list
         except InputError as e:
             errors += [x.to_json() for x in e.errors]
     out.values["is_software"] = list(map(bool, flags))
+    dates = column("registered_on")
+    date_of = {key: _date(v) for key, v in zip(_keys(dates), dates, strict=True)}
+    out.values["registered_on"] = [date_of[k][0] for k in _keys(dates)]
+    errors += [
+        at(i, "registered_on", "date_parsing", "应为日期（YYYY-MM-DD）")
+        for i, k in enumerate(_keys(dates))
+        if date_of[k][1]
+    ]
 
     def year_of(t: str) -> Any:
         if not t:

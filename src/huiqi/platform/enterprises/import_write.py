@@ -21,7 +21,10 @@ from huiqi.platform.enterprises.import_check import Checked
 
 STAGE = "enterprise_import_stage"
 # The staging table's columns, in COPY order; the firm's fields are the enterprises columns.
-_FIRM = ("credit_code", "name", "district", "industry", "size", "is_software", "credit_status")
+_FIRM = (
+    "credit_code", "name", "district", "industry", "size", "is_software", "credit_status",
+    "registered_on",
+)  # fmt: skip
 _COLUMNS = ("row_no", *_FIRM, "year", "revenue_fen", "rd_expense_fen")
 _TYPES = {
     "row_no": "integer NOT NULL",
@@ -32,6 +35,7 @@ _TYPES = {
     "size": "varchar(16) NOT NULL",
     "is_software": "boolean NOT NULL",
     "credit_status": "varchar(32) NOT NULL",
+    "registered_on": "date",
     "year": "integer",
     "revenue_fen": "bigint",
     "rd_expense_fen": "bigint",
@@ -48,7 +52,11 @@ def write_rows(db: Session, checked: Checked, now: dt.datetime) -> tuple[int, in
     conn = db.connection()  # its results carry the row counts
     now_param = bindparam("now", now, type_=UTCDateTime())
     empty = bindparam("extra", {}, type_=JSON())
-    firm_set = ", ".join(f"{c} = s.{c}" for c in _FIRM[1:])
+    # a blank 成立日期 (or none in the file) keeps the date the firm had
+    firm_set = ", ".join(
+        f"{c} = coalesce(s.{c}, enterprises.{c})" if c == "registered_on" else f"{c} = s.{c}"
+        for c in _FIRM[1:]
+    )
     updated = conn.execute(
         text(
             f"UPDATE enterprises SET {firm_set}, updated_at = :now FROM {STAGE} AS s "
@@ -93,6 +101,9 @@ def _stage(db: Session, checked: Checked) -> None:
         checked.rd_expense,
     ]
     if not is_postgres(db):
+        values[_COLUMNS.index("registered_on")] = [
+            None if d is None else d.isoformat() for d in v["registered_on"]
+        ]
         marks = ", ".join("?" * len(_COLUMNS))
         insert = f"INSERT INTO {STAGE} ({', '.join(_COLUMNS)}) VALUES ({marks})"
         raw = db.connection().connection.driver_connection
@@ -119,7 +130,7 @@ def _copy_text(name: str, column: list[Any]) -> list[str]:
     """One column in COPY's text format: \\N for NULL, t/f, escaped text."""
     if name == "is_software":
         return ["t" if b else "f" for b in column]
-    if name in ("row_no", "year", "revenue_fen", "rd_expense_fen"):
+    if name in ("row_no", "year", "revenue_fen", "rd_expense_fen", "registered_on"):
         return [r"\N" if x is None else str(x) for x in column]
     joined = "".join(column)
     if "\\" in joined or "\t" in joined or "\n" in joined or "\r" in joined:

@@ -40,6 +40,7 @@ HEADERS = {
     "企业规模": "size",
     "软件企业": "is_software",
     "信用状态": "credit_status",
+    "成立日期": "registered_on",
     "年度": "year",
     "营业收入": "revenue",
     "营业收入（元）": "revenue",
@@ -52,7 +53,7 @@ MAX_ROWS = 100_000
 # The import template: the Chinese column titles people fill in, with one example row.
 TEMPLATE_COLUMNS = [
     "统一社会信用代码", "企业名称", "所属区", "行业", "企业规模", "软件企业", "信用状态", "年度",
-    "营业收入（元）", "研发投入（元）",
+    "营业收入（元）", "研发投入（元）", "成立日期",
 ]  # fmt: skip
 
 
@@ -68,7 +69,7 @@ def template_example() -> list[Any]:
         make_credit_code(f"91{division}MA4K5Q8U1"),
         f"{region.removesuffix('市')}示例软件有限公司" if places else "示例软件有限公司",
         places[0] if places else "示例区",
-        "软件和信息技术服务业", "small", "是", "normal", 2023, "800万元", "130万元",
+        "软件和信息技术服务业", "small", "是", "normal", 2023, "800万元", "130万元", "2020-01-05",
     ]  # fmt: skip
 
 
