@@ -19,9 +19,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import operator
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from huiqi.platform.errors import ApiError
@@ -71,11 +73,18 @@ def _csv_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
 
 def _counted(rows: Any, max_rows: int, path: str) -> Iterator[list[Any]]:
     """The header, then the rows, refusing at the first row past the limit."""
+    for _, row in _numbered(rows, max_rows, path):
+        yield row
+
+
+def _numbered(rows: Any, max_rows: int, path: str) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, row) for the header (1) and each non-blank row, refusing at the first row
+    past the limit."""
     seen = data = 0
     for row in rows:
         seen += 1
         if seen == 1:
-            yield list(row)
+            yield seen, list(row)
             continue
         if _blank(row):
             if seen > max_rows + BLANK_SLACK:
@@ -84,7 +93,7 @@ def _counted(rows: Any, max_rows: int, path: str) -> Iterator[list[Any]]:
         data += 1
         if data > max_rows:
             raise _too_many(max_rows, path)
-        yield list(row)
+        yield seen, list(row)
 
 
 def _size_from_start_tags(self: Any) -> None:
@@ -114,6 +123,11 @@ def _size_from_start_tags(self: Any) -> None:
 
 
 def _xlsx_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
+    for _, row in _xlsx_numbered(content, max_rows, path):
+        yield row
+
+
+def _xlsx_numbered(content: bytes, max_rows: int, path: str) -> Iterator[tuple[int, list[Any]]]:
     from openpyxl import load_workbook
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
@@ -132,7 +146,7 @@ def _xlsx_rows(content: bytes, max_rows: int, path: str) -> Iterator[list[Any]]:
         ws = wb.active
         if ws is None:
             return
-        yield from _counted(ws.iter_rows(values_only=True), max_rows, path)
+        yield from _numbered(ws.iter_rows(values_only=True), max_rows, path)
     finally:
         wb.close()
 
@@ -187,6 +201,148 @@ def read_records(
     path: str = "file",
 ) -> list[dict[str, Any]]:
     return list(iter_records(filename, content, max_rows=max_rows, aliases=aliases, path=path))
+
+
+@dataclass
+class Columns:
+    """A table read column by column: `columns[name][i]` is data row i's value (None where the
+    row was shorter than the header); `rows[i]` its spreadsheet row number (header = 1)."""
+
+    columns: dict[str, list[Any]] = field(default_factory=dict)
+    rows: list[int] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.rows)
+
+
+def read_columns(
+    filename: str,
+    content: bytes,
+    *,
+    max_rows: int,
+    aliases: Mapping[str, str] | None = None,
+    path: str = "file",
+) -> Columns:
+    """The whole table as columns, read once: the rows `iter_records` yields (blank rows
+    skipped, the same limits and errors), without a dict per row."""
+    if filename.lower().endswith(EXCEL_SUFFIXES):
+        header, rows, numbers = _xlsx_table(content, max_rows, path)
+    else:
+        header, rows, numbers = _csv_table(content, max_rows, path)
+    out = Columns(rows=numbers)
+    if header is None:
+        return out
+    positions: dict[str, list[int]] = {}
+    for j, title in enumerate(header):
+        key = _column(title, aliases)
+        if key:
+            positions.setdefault(key, []).append(j)
+    width = len(header)
+    given = rows
+    if rows and any(len(r) != width for r in rows):
+        rows = [r[:width] + [None] * (width - len(r)) if len(r) != width else r for r in rows]
+    for key, where in positions.items():
+        if len(where) == 1:  # one C-level pass per column (zip(*rows) is several times slower)
+            out.columns[key] = list(map(operator.itemgetter(where[0]), rows))
+        else:  # a title given twice: the last of its cells the row has, as in a record
+            out.columns[key] = [
+                next((r[j] for j in reversed(where) if j < len(r)), None) for r in given
+            ]
+    return out
+
+
+def has_rows(filename: str, content: bytes, *, max_rows: int, path: str = "file") -> bool:
+    """Whether the table has a data row, raising what reading it would raise for the file as a
+    whole (encoding, format, too many rows): for a request that only stores the file.
+
+    A CSV of no more lines than a header and `max_rows` rows cannot hold too many rows (a row
+    takes at least a line), so it is decoded, not parsed, up to its first data row; likewise
+    an .xlsx whose sheets have no more row elements, none numbered past that (their XML
+    scanned, not parsed). Longer ones are read to the end as the job will read them."""
+    if not filename.lower().endswith(EXCEL_SUFFIXES):
+        text = decode_text(content, path)
+        # line ends as the CSV reader splits lines: \n, \r and \r\n
+        ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+        lines = ends + (0 if text.endswith(("\n", "\r")) else 1)
+        if lines <= max_rows + 1:
+            rows = csv.reader(io.StringIO(text, newline=""))
+            next(rows, None)  # the header
+            return any("".join(row).strip() for row in rows)
+    elif _xlsx_rows_at_most(content, max_rows + 1):
+        sheet = _xlsx_rows(content, max_rows, path)
+        next(sheet, None)  # the header
+        return next(sheet, None) is not None
+    return read_columns(filename, content, max_rows=max_rows, path=path).n > 0
+
+
+_ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_ROW_NUMBER = re.compile(rb'<(?:\w+:)?row\s[^>]*?\br="(\d+)"')
+
+
+def _xlsx_rows_at_most(content: bytes, limit: int) -> bool:
+    """True when no worksheet has more than `limit` row elements or a row numbered past it,
+    by scanning each sheet's XML as it is decompressed (constant memory, no parsing). False
+    also when the file is no zip: reading it will say what is wrong."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            for info in z.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                count = top = 0
+                rest = b""
+                with z.open(info) as sheet:
+                    while chunk := sheet.read(1 << 20):
+                        text = rest + chunk
+                        cut = text.rfind(b"<")  # no tag is split between two scans
+                        cut = len(text) if cut <= 0 else cut
+                        part, rest = text[:cut], text[cut:]
+                        count += len(_ROW_TAG.findall(part))
+                        top = max([top, *map(int, _ROW_NUMBER.findall(part))])
+                        if count > limit or top > limit:
+                            return False
+                count += len(_ROW_TAG.findall(rest))
+                top = max([top, *map(int, _ROW_NUMBER.findall(rest))])
+                if count > limit or top > limit:
+                    return False
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+    return True
+
+
+def _csv_table(
+    content: bytes, max_rows: int, path: str
+) -> tuple[list[Any] | None, list[list[Any]], list[int]]:
+    """Header, non-blank rows and their row numbers, counted as `_counted` counts them. A
+    CSV cell is text, so a row is blank when its joined text is blank (no per-cell test)."""
+    reader = csv.reader(io.StringIO(decode_text(content, path), newline=""))
+    header = next(reader, None)
+    if header is None:
+        return None, [], []
+    rows: list[list[Any]] = []
+    numbers: list[int] = []
+    for seen, row in enumerate(reader, 2):
+        if not "".join(row).strip():
+            if seen > max_rows + BLANK_SLACK:
+                raise _too_many(max_rows, path)
+            continue
+        if len(rows) == max_rows:
+            raise _too_many(max_rows, path)
+        rows.append(row)
+        numbers.append(seen)
+    return header, rows, numbers
+
+
+def _xlsx_table(
+    content: bytes, max_rows: int, path: str
+) -> tuple[list[Any] | None, list[list[Any]], list[int]]:
+    rows = _xlsx_numbered(content, max_rows, path)
+    first = next(rows, None)
+    if first is None:
+        return None, [], []
+    body = list(rows)
+    return first[1], [r for _, r in body], [n for n, _ in body]
 
 
 def _column(title: Any, aliases: Mapping[str, str] | None) -> str:

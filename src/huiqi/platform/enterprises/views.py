@@ -81,13 +81,14 @@ def change_district(
     responses={200: {"content": {XLSX: {}, "text/csv": {}}}},
 )
 def import_template(p: Admin, kind: Literal["xlsx", "csv"]) -> Response:
-    from huiqi.platform.enterprises.importer import TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE
+    from huiqi.platform.enterprises.importer import TEMPLATE_COLUMNS, template_example
     from huiqi.platform.tabular import template_csv, template_xlsx
 
+    example = template_example()
     if kind == "xlsx":
-        body, media = template_xlsx(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE), XLSX
+        body, media = template_xlsx(TEMPLATE_COLUMNS, example), XLSX
     else:
-        body, media = template_csv(TEMPLATE_COLUMNS, TEMPLATE_EXAMPLE), "text/csv; charset=utf-8"
+        body, media = template_csv(TEMPLATE_COLUMNS, example), "text/csv; charset=utf-8"
     name = quote(f"企业导入模板.{kind}")
     return Response(
         body,
