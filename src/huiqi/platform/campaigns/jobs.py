@@ -32,7 +32,7 @@ from huiqi.platform.applications.models import Application, frozen_snapshot
 from huiqi.platform.applications.schemas import ApplicationOut
 from huiqi.platform.applications.service import snapshot
 from huiqi.platform.audit.service import record, record_many
-from huiqi.platform.bulk_insert import JsonText, insert_rows, reserve_ids
+from huiqi.platform.bulk_insert import JsonText, insert_rows, reserve_ids_at_once
 from huiqi.platform.campaigns import bulk
 from huiqi.platform.campaigns.freeze import freeze_all
 from huiqi.platform.campaigns.models import Campaign, CampaignPush
@@ -243,7 +243,7 @@ def write(db: Session, p: Any, camp: Campaign, frozen: list[Frozen], *, actor_na
             p, [OfferedRow(r["enterprise_id"], r["measure_id"], r["district"]) for r in new_rows],
             Action.OFFER, new=True,
         )  # fmt: skip
-        ids = reserve_ids(db, Application.__table__, len(new_rows))
+        ids = reserve_ids_at_once(db, Application.__table__, len(new_rows))
         for app_id, row in zip(ids, new_rows, strict=True):
             row["id"] = app_id
             row["status"] = rule.target.value
