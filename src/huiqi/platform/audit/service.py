@@ -60,7 +60,7 @@ def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
 
 
-_PLAIN = (str, int, bool, type(None))
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def _plain(obj: Any) -> bool:
@@ -72,9 +72,12 @@ def _plain(obj: Any) -> bool:
     if kind in _PLAIN:
         return True
     if kind is dict:
-        return all(type(k) is str and (type(v) in _PLAIN or _plain(v)) for k, v in obj.items())
+        for key, value in obj.items():
+            if type(key) is not str or (type(value) not in _PLAIN and not _plain(value)):
+                return False
+        return True
     if kind is list or kind is tuple:
-        return all(type(v) in _PLAIN or _plain(v) for v in obj)
+        return all(type(value) in _PLAIN or _plain(value) for value in obj)
     return False
 
 

@@ -16,9 +16,10 @@ import datetime as dt
 import gc
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
@@ -117,6 +118,11 @@ def compute(
                 c.enterprise_id, c.project_id, JsonText(orjson.dumps(case)),
                 JsonText(orjson.dumps(evaluation)), c.amount_fen, case["enterprise"]["district"],
             )
+        )  # fmt: skip
+    if ctx is not None:
+        ctx.progress(
+            len(frozen), len(frozen),
+            f"已冻结 {len(frozen):,} 份候选申报的快照，正在抽样逐一核对测算",
         )  # fmt: skip
     bad, checked = check(ctx, frozen, camp.measure_id, seed=camp.id)
     for i in sorted(bad):
@@ -268,21 +274,30 @@ def application_views(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return []
     first = rows[0]
     template = ApplicationOut.model_validate(first).model_dump(mode="json")
-    plain = [k for k in template if isinstance(first[k], (int, str)) or first[k] is None]
+    plain = [k for k in template if type(first[k]) in _AS_IS]
     shared = [k for k in template if k not in plain]
+    take_plain, take_shared = _getter(plain), _getter(shared)
+    same = take_shared(first)
     out = []
     for row in rows:
+        values = take_plain(row)
+        if not _AS_IS.issuperset(map(type, values)) or take_shared(row) != same:
+            return [ApplicationOut.model_validate(r).model_dump(mode="json") for r in rows]
         view = dict(template)
-        for k in plain:
-            value = row[k]
-            if not (isinstance(value, (int, str)) or value is None) or isinstance(value, bool):
-                return [ApplicationOut.model_validate(r).model_dump(mode="json") for r in rows]
-            view[k] = value
-        for k in shared:
-            if row[k] != first[k]:
-                return [ApplicationOut.model_validate(r).model_dump(mode="json") for r in rows]
+        view.update(zip(plain, values, strict=True))
         out.append(view)
     return out
+
+
+# values a JSON dump gives as they are (bool is an int, but pydantic might coerce it)
+_AS_IS = frozenset({int, str, type(None)})
+
+
+def _getter(keys: list[str]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of `keys` in a row, always as a tuple (`itemgetter` of one key is not)."""
+    if len(keys) > 1:
+        return itemgetter(*keys)
+    return lambda row: tuple(row[k] for k in keys)
 
 
 def _push(camp: Campaign, enterprise_id: int, app_id: int, now: dt.datetime) -> dict[str, Any]:
