@@ -160,7 +160,7 @@ def check(
     if len(frozen) > CHECK_ALL_UP_TO and not bad:
         return bad, checked
     if ctx is not None:
-        ctx.progress(0, len(frozen), f"正在逐一核对 {len(frozen):,} 份候选申报的测算")
+        ctx.progress(0, len(frozen), f"正在复核全部 {len(frozen):,} 份候选申报的测算")
     parts = [
         range(start, min(start + BATCH, len(frozen))) for start in range(0, len(frozen), BATCH)
     ]
