@@ -1,10 +1,11 @@
-"""Freezing a campaign's candidates: evaluate each candidate's case and serialise what is stored.
+"""Checking a campaign's verdicts case by case: the columnar evaluation of each candidate's case.
 
-The evaluation is pure CPU (no database), so with many candidates it runs in two forked worker
-processes — the machine's two cores — while this process reads the next batch's cases from the
-database. Each batch comes back as JSON text already (the facts and the compact evaluation,
-applications/frozen.py), which is what the bulk insert writes: serialised once, in the
-workers, and never rebuilt as objects in this process.
+A campaign takes each candidate's verdict (status and amount) from the bulk screen; its facts
+are the firm's case JSON. Where every candidate is checked (a small registry, or when the
+sample checked one by one finds a difference), each case is evaluated again through the rules
+core's batch path, which answers each case as a single evaluation does. That is pure CPU (no
+database), so with many candidates it runs in two forked worker processes — the machine's two
+cores.
 
 Forking: the workers inherit the policy object (nothing is pickled but the cases and the
 answers), touch no database connection, and end with `os._exit`. The inherited objects are
@@ -20,12 +21,8 @@ import os
 import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from huiqi.platform.bulk_insert import JsonText
 from huiqi.platform.campaigns import bulk
 
 # below this many candidates a worker pool costs more than it saves
@@ -33,15 +30,7 @@ PROCESS_THRESHOLD = 4000
 PROCESSES = 2
 
 
-@dataclass
-class FrozenCase:
-    """One case's evaluation of the campaign's measure, ready to be written."""
-
-    status: str
-    amount_fen: int | None
-    evaluation: JsonText
-    facts: JsonText
-
+Verdict = tuple[str, int | None]  # status, amount in fen when eligible
 
 _policy: Any = None  # set in the parent just before forking; the workers inherit it
 
@@ -55,13 +44,9 @@ def _worker_start() -> None:
 
 def freeze_batch(
     cases: Sequence[dict[str, Any]], measure_id: str, projects: Sequence[int | None]
-) -> list[FrozenCase]:
-    """Evaluate a batch (in a worker or in this process) and serialise each answer."""
-    rows = bulk.evaluate_rows(_policy, cases, measure_id, projects)
-    return [
-        FrozenCase(status, amount, JsonText(orjson.dumps(evaluation)), JsonText(orjson.dumps(case)))
-        for case, (status, amount, evaluation) in zip(cases, rows, strict=True)
-    ]
+) -> list[Verdict]:
+    """Evaluate a batch (in a worker or in this process)."""
+    return bulk.evaluate_rows(_policy, cases, measure_id, projects)
 
 
 def freeze_all(
@@ -70,9 +55,9 @@ def freeze_all(
     batches: Iterable[tuple[Sequence[dict[str, Any]], Sequence[int | None]]],
     total: int,
     on_batch: Callable[[int], None] | None = None,
-) -> Iterator[list[FrozenCase]]:
-    """The frozen cases of each batch, in order. `batches` yields (cases, project ids) and is
-    consumed here, in this process (it reads the database); `on_batch(n)` after each batch."""
+) -> Iterator[list[Verdict]]:
+    """The verdicts of each batch, in order. `batches` yields (cases, project ids) and is
+    consumed here, in this process; `on_batch(n)` after each batch."""
     global _policy
     _policy = policy
     processes = int(os.environ.get("HUIQI_CAMPAIGN_PROCESSES", PROCESSES))
@@ -90,7 +75,7 @@ def freeze_all(
             pending: deque[Any] = deque()
             for cases, projects in batches:
                 pending.append(pool.apply_async(freeze_batch, (cases, measure_id, projects)))
-                # one batch ahead per worker: this process reads while they evaluate
+                # one batch ahead per worker: this process prepares while they evaluate
                 while len(pending) > processes:
                     out = pending.popleft().get()
                     if on_batch is not None:
