@@ -23,9 +23,36 @@ from .parameters import ParamView
 BasisFn = Callable[[int], str]
 
 
+# (ids of the date column and its known-mask, window, column, wording) -> ((the column, the
+# mask), the condition). A single case asks this of a dozen measures whose date columns are
+# the same objects: its as_of (one shared column), and the unknown date of every
+# recognition or project it does not have (small columns are shared by value, frame.py).
+_WINDOW_MEMO: dict[tuple[Any, ...], tuple[tuple[Any, Any], Condition]] = {}
+_WINDOW_MEMO_ROWS = 64
+
+
 def within_window(f: Frame, p: ParamView, *, column: str, what: str, fact: str) -> Condition:
-    """The date in `column` lies in the policy's validity window (window.start – window.end)."""
+    """The date in `column` lies in the policy's validity window (window.start – window.end).
+
+    The condition depends only on the column, its known-mask (by identity: read-only shared
+    columns), the window and the wording, so a small frame reuses one worked out before; the
+    window is read through `p` either way, so the measure cites it as before."""
     start, end = p.date("window.start"), p.date("window.end")
+    if f.n > _WINDOW_MEMO_ROWS:
+        return _window(f, column, start, end, what, fact)
+    held = (f.date(column), f.known(column))
+    key = (id(held[0]), id(held[1]), start, end, column, what, fact)
+    hit = _WINDOW_MEMO.get(key)
+    if hit is not None and hit[0][0] is held[0] and hit[0][1] is held[1]:
+        return hit[1]
+    condition = _window(f, column, start, end, what, fact)
+    if len(_WINDOW_MEMO) > 1024:
+        _WINDOW_MEMO.clear()
+    _WINDOW_MEMO[key] = (held, condition)
+    return condition
+
+
+def _window(f: Frame, column: str, start: Any, end: Any, what: str, fact: str) -> Condition:
     return date_between(
         f,
         column=column,
