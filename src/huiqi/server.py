@@ -13,6 +13,7 @@ migration (`huiqi db upgrade` does that, once, not every worker at start).
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -96,6 +97,21 @@ def metrics_dir(settings: PlatformSettings) -> Path:
     return path
 
 
+# The serving processes' collector thresholds. A whole-policy calculator answer holds a few
+# thousand container objects at its peak, all freed by reference counting when it is sent; at
+# the default 700 each answer ran about two young collections and, every hundred or two, a full
+# one (in-process, 600 answers under load: 1,100 young, 100 middle, 3-9 full collections of up
+# to 16 ms; 0.7-1.1 ms of collector time per answer). At 10,000 those requests run none: young
+# garbage is reclaimed before it reaches the threshold, and the start-up objects are frozen
+# (create_api_app's lifespan), so a rare full collection only walks what grew since.
+GC_THRESHOLDS = (10_000, 50, 100)
+
+
+def tune_gc() -> None:
+    """Set the collector thresholds of the serving processes (forked workers inherit them)."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -114,6 +130,7 @@ def serve(
     if root_path is not None:
         settings.root_path = PlatformSettings(root_path=root_path).root_path
     workers = workers or settings.workers
+    tune_gc()
 
     from huiqi.platform.observability import configure_logging
 

@@ -145,3 +145,36 @@ def test_the_documented_route_answers_as_the_fast_route(tmp_path: Path) -> None:
         assert plain.post(EVALUATE, content=b"{").json()["errors"][0]["rule"] == "json_invalid"
     app.state.engine.dispose()
     plain_app.state.engine.dispose()
+
+
+def test_whole_policy_answers_run_almost_no_collection_at_the_serving_thresholds() -> None:
+    """`huiqi serve` raises the collector's thresholds (server.GC_THRESHOLDS) so that an answer
+    is freed by reference counting alone: the young garbage of one whole-policy answer, the
+    largest the calculator gives, stays under the young threshold. What remains are the rare
+    collections set off by the caches' slow growth (new firms, new small columns)."""
+    import gc
+
+    from huiqi.server import GC_THRESHOLDS, tune_gc
+
+    policy = get_policy()
+    cases = [json.loads(json.dumps(_firm(k)), parse_float=Decimal) for k in range(40)]
+
+    def young_collections(batch: list[Any]) -> tuple[int, list[Any]]:
+        gc.collect()
+        start = gc.get_stats()[0]["collections"]
+        answers = [evaluate_case_json(policy, case) for case in batch]
+        return gc.get_stats()[0]["collections"] - start, answers
+
+    before = gc.get_threshold()
+    try:
+        young_collections(cases)  # the caches filled, as in a warm worker
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLDS
+        tuned, answers = young_collections(cases)
+        gc.set_threshold(700, 10, 10)
+        default, again = young_collections(cases)
+    finally:
+        gc.set_threshold(*before)
+    assert again == answers
+    assert default >= len(cases)  # Python's default: at least one collection per answer
+    assert tuned <= len(cases) // 20, (tuned, default)

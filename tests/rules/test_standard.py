@@ -5,6 +5,8 @@ for a frame whatever other frames share its columns."""
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ from huiqi.rules.parameters import ParamView, parse_parameters
 from huiqi.rules.standard import CREDIT_SOURCE, in_scope
 
 POLICY = load_policy()
+ROOT = Path(__file__).resolve().parents[2]
 CASE: dict[str, Any] = {
     "as_of": "2024-06-30",
     "fiscal_year": 2023,
@@ -126,9 +129,9 @@ STANDINGS: list[dict[str, Any]] = [
 
 
 def test_standing_reused_across_measures_and_cases_answers_as_worked_out_afresh() -> None:
-    """The scope and credit conditions are worked out once and reused by every measure (and
-    every later case) reading the same columns: each answer, with its citations in order,
-    is the one worked out with nothing reused."""
+    """The scope and credit conditions, and the validity-window conditions, are worked out
+    once and reused by every measure (and every later case) reading the same columns: each
+    answer, with its citations in order, is the one worked out with nothing reused."""
     from huiqi.rules import standard
 
     cases = [
@@ -138,9 +141,18 @@ def test_standing_reused_across_measures_and_cases_answers_as_worked_out_afresh(
     ]
     readings = {"credit.block_any_penalty": True}
     cases += [{**c, "readings": readings} for c in cases[:3]]
+    # recognitions dated inside and outside the window (a date column per measure's frame)
+    cases += [
+        {**CASE, "recognitions": [{"kind": "dcmm", "level": 3, "date": day}]}
+        for day in ("2023-05-01", "2019-03-01", "2023-05-01")
+    ]
+    cases.append(json.loads((ROOT / "examples" / "software-firm.json").read_text("utf-8")))
     warm = [evaluate_case_json(POLICY, c) for c in cases]  # in turn: later ones may hit
     for case, answer in zip(cases, warm, strict=True):
         for row in answer["results"]:
-            standard._STANDING_MEMO.clear()  # this measure works its standing out afresh
+            # this measure works its standing and window conditions out afresh
+            standard._STANDING_MEMO.clear()
+            standard._STANDING_BY_CASE.clear()
+            standard._WINDOW_MEMO.clear()
             (alone,) = evaluate_case_json(POLICY, case, [row["measure"]])["results"]
             assert alone == row, (case, row["measure"])

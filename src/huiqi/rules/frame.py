@@ -197,6 +197,28 @@ class Frame:
         self.known_masks[name] = known
         return True
 
+    def shared_by_case(self, names: tuple[str, ...]) -> dict[tuple[str, int], Any] | None:
+        """The case's shared column cache when each of `names` reads, in this frame, what every
+        frame of the case reads: an enterprise fact no record names (its one shared column),
+        or a fact the frame has no kind for (a constant). Else None (a record names it, or a
+        column was put). Whatever is worked out from these columns alone then holds for every
+        frame of the case with as many rows, and can be kept in the returned cache's owner."""
+        if not self._constants:
+            return None
+        keys = self._record_keys()
+        for name in names:
+            column = self.values.get(name)
+            if name in self._constants:
+                if name in keys:
+                    return None
+                if column is not None:
+                    shared = self._constant_columns.get((name, self.n))
+                    if shared is None or shared[0] is not column:
+                        return None
+            elif column is not None or name in self._kinds:
+                return None
+        return self._constant_columns
+
     # The accessors below look in `values` first: a formula reads each column several times,
     # and for one case the lookup is most of the cost of reading it.
     def has(self, name: str) -> bool:
