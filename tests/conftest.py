@@ -77,3 +77,17 @@ def shared_policy_dir() -> Path:
         if (candidate / "wuhan-digital-economy-2022.txt").exists():
             return candidate
     pytest.fail("../shared/policy/wuhan-digital-economy-2022.txt not found beside the repo")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, files with a slow or browser test go first (scripts/test hands whole files to
+    workers in collection order): a minute-long file started last would leave the other worker
+    idle at the end. The order within a file, and every serial run, stays as collected."""
+    if not worker_id():
+        return
+    heavy = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files keep their order
