@@ -11,12 +11,33 @@ from hypothesis import HealthCheck, settings
 
 import huiqi.platform.auth.service as auth_service
 import huiqi.platform.demo as demo
+from tests.helpers.workers import drop_worker_database, worker_database_url, worker_id
 
 REPO = Path(__file__).resolve().parent.parent
 
 # Uploaded documents, the demo audit key and the audit anchor go to a throw-away folder, never
 # into the checkout (servers started by tests inherit it). Tests that need their own set it.
+# Under pytest-xdist every worker is its own process with its own folder; a folder given from
+# outside gets one sub-folder per worker, so two workers never share an audit anchor.
+if "HUIQI_DATA_DIR" in os.environ and worker_id():
+    os.environ["HUIQI_DATA_DIR"] = os.path.join(os.environ["HUIQI_DATA_DIR"], str(worker_id()))
+    os.makedirs(os.environ["HUIQI_DATA_DIR"], exist_ok=True)
 os.environ.setdefault("HUIQI_DATA_DIR", tempfile.mkdtemp(prefix="huiqi-test-data-"))
+
+# Each xdist worker runs its PostgreSQL tests in a database of its own (test_gw0, test_gw1, …),
+# set here, before any conftest or helper reads the URL; servers the tests start inherit it.
+_BASE_PG_URL = os.environ.get(
+    "HUIQI_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+if worker_id():
+    os.environ["HUIQI_TEST_POSTGRES_URL"] = worker_database_url(_BASE_PG_URL)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if worker_id():
+        drop_worker_database(_BASE_PG_URL, os.environ["HUIQI_TEST_POSTGRES_URL"])
+
+
 # Claims in most tests carry no documents; the tests of required documents and the signed
 # 信用承诺书 (tests/platform/test_materials*.py and the pages' materials test) switch it on.
 os.environ.setdefault("HUIQI_REQUIRE_MATERIALS", "0")
@@ -56,3 +77,17 @@ def shared_policy_dir() -> Path:
         if (candidate / "wuhan-digital-economy-2022.txt").exists():
             return candidate
     pytest.fail("../shared/policy/wuhan-digital-economy-2022.txt not found beside the repo")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under xdist, files with a slow or browser test go first (scripts/test hands whole files to
+    workers in collection order): a minute-long file started last would leave the other worker
+    idle at the end. The order within a file, and every serial run, stays as collected."""
+    if not worker_id():
+        return
+    heavy = {
+        item.path
+        for item in items
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser")
+    }
+    items.sort(key=lambda item: item.path not in heavy)  # stable: files keep their order

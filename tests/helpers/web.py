@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from fastapi.testclient import TestClient
 from huiqi.server import create_app
 from tests.helpers.calendar import cover_next_year
 from tests.helpers.db_snapshot import prefill
+from tests.helpers.workers import free_port  # noqa: F401  (re-exported)
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -30,12 +30,6 @@ def login(client: TestClient, username: str, password: str = "demo123") -> None:
         "/login", data={"username": username, "password": password}, follow_redirects=False
     )
     assert r.status_code == 303, r.text
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def session_client(application: FastAPI, username: str, **kwargs: Any) -> TestClient:

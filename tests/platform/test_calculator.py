@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 import time
 from decimal import Decimal
@@ -21,6 +20,7 @@ from huiqi.rules.api import evaluate_case_json
 from huiqi.rules.errors import InputError
 from huiqi.server import create_app
 from tests.helpers.cases import software_case
+from tests.helpers.workers import free_port
 
 EVALUATE = "/api/v1/evaluate"
 
@@ -67,12 +67,6 @@ def test_different_measure_lists_are_different_batches() -> None:
     assert three == _expected(_firm(3), ["2.6.1"])
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_concurrent_clients_through_uvicorn(tmp_path: Path) -> None:
     """A real server, 60 clients at once: each gets its own firm's answer, bad input its own
     422, and the fast route answers errors in the platform's shape."""
@@ -80,7 +74,7 @@ def test_concurrent_clients_through_uvicorn(tmp_path: Path) -> None:
         f"sqlite:///{tmp_path / 'calc.db'}",
         settings=PlatformSettings(rate_per_second=1e6, burst=10**6),
     )
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

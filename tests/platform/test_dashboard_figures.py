@@ -198,6 +198,7 @@ def _plans(db: Any, call: Any) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.slow
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_list_queries_read_an_index_not_the_table(app: FastAPI) -> None:
     """With 30,000 applications (and fresh statistics) no list query scans `applications`."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,14 +14,9 @@ import httpx
 import pytest
 
 from huiqi.platform.workers import reuseport_supported
+from tests.helpers.workers import free_port
 
 pytestmark = pytest.mark.skipif(not reuseport_supported(), reason="Linux only")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -39,7 +33,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_kill_9_of_the_master_takes_its_workers_along(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "HUIQI_DATABASE_URL": f"sqlite:///{tmp_path / 'm.db'}",

@@ -14,14 +14,9 @@ import httpx
 import pytest
 
 from huiqi.platform.workers import reuseport_supported
+from tests.helpers.workers import free_port
 
 pytestmark = pytest.mark.skipif(not reuseport_supported(), reason="SO_REUSEPORT is Linux-only")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _workers_seen(base: str, connections: int = 24) -> dict[int, int]:
@@ -35,7 +30,7 @@ def _workers_seen(base: str, connections: int = 24) -> dict[int, int]:
 
 
 def test_two_workers_share_the_connections_and_a_killed_one_is_replaced(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     # warnings only: the access log would fill the unread stderr pipe and stall the server
     env = {
         **os.environ,
