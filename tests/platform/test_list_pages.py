@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications.models import Application
 from huiqi.platform.audit import service as audit
-from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.campaigns import service as campaigns
 from huiqi.platform.campaigns.models import CampaignPush
@@ -26,8 +25,8 @@ from huiqi.platform.payments import totals as payment_totals
 from huiqi.platform.payments.models import Payment, PaymentTotal
 from huiqi.platform.public_notices import service as notices
 from huiqi.platform.public_notices.models import NoticeBatch, NoticeItem
-from huiqi.platform.scale import STATUS_SHARES, seed_applications, seed_registry
-from huiqi.platform.scale_history import seed_history
+from huiqi.platform.scale import STATUS_SHARES
+from tests.helpers.scale import seed_scaled, who
 
 # the fixture spreads its firms over every place the policy names (19 in Wuhan's): enough
 # that one district alone still fills several pages of each list
@@ -36,16 +35,7 @@ FIRMS, APPLICATIONS = 210, 2100
 
 @pytest.fixture
 def scaled(app: FastAPI) -> FastAPI:
-    with app.state.sessionmaker() as db:
-        first = seed_registry(db, FIRMS, seed=11)
-        seeded = seed_applications(db, APPLICATIONS, first_enterprise=first, firms=FIRMS, seed=11)
-        seed_history(db, seeded)
-        db.commit()
-    return app
-
-
-def who(db: Session, username: str) -> Principal:
-    return Principal.of(db.scalars(select(User).where(User.username == username)).one())
+    return seed_scaled(app, FIRMS, APPLICATIONS, seed=11)
 
 
 def walk(fetch: Any, limit: int) -> tuple[list[Any], list[Page[Any]]]:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 from huiqi.platform.applications import service as apps
 from huiqi.platform.applications import stats as app_stats
 from huiqi.platform.applications.models import Application
-from huiqi.platform.auth.models import User
 from huiqi.platform.auth.service import Principal
 from huiqi.platform.bulk_insert import insert_rows, reserve_ids
 from huiqi.platform.enterprises.models import Enterprise
@@ -23,27 +22,17 @@ from huiqi.platform.pagination import Page
 from huiqi.platform.payments import service as payments
 from huiqi.platform.payments.models import Payment
 from huiqi.platform.policy import canonical_place, place_names, place_region
-from huiqi.platform.scale import seed_applications, seed_registry
-from huiqi.platform.scale_history import seed_history
 from huiqi.policies import DEFAULT_POLICY_ID
 from huiqi.policies.districts import districts
 from tests.helpers.api import API, login
+from tests.helpers.scale import seed_scaled, who
 
 FIRMS, APPLICATIONS = 120, 1200
 
 
 @pytest.fixture
 def scaled(app: FastAPI) -> FastAPI:
-    with app.state.sessionmaker() as db:
-        first = seed_registry(db, FIRMS, seed=5)
-        seeded = seed_applications(db, APPLICATIONS, first_enterprise=first, firms=FIRMS, seed=5)
-        seed_history(db, seeded)
-        db.commit()
-    return app
-
-
-def who(db: Session, username: str) -> Principal:
-    return Principal.of(db.scalars(select(User).where(User.username == username)).one())
+    return seed_scaled(app, FIRMS, APPLICATIONS, seed=5)
 
 
 def all_payments(db: Session, p: Principal, limit: int) -> list[int]:
