@@ -18,29 +18,8 @@ import os
 import pstats
 import resource
 import time
-from pathlib import Path
 
-import sqlalchemy as sa
-from bench_platform import PG, drop_schema, import_csv, new_schema
-
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def server_cpu(schema: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend whose application_name is the schema."""
-    eng = sa.create_engine(PG)
-    with eng.connect() as c:
-        query = sa.text("SELECT pid FROM pg_stat_activity WHERE application_name = :a")
-        pids = [int(pid) for pid in c.scalars(query, {"a": schema})]
-    eng.dispose()
-    out = {}
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        out[pid] = (int(fields[11]) + int(fields[12])) / TICK
-    return out
+from bench_platform import drop_schema, import_csv, new_schema, server_cpu
 
 
 def own_cpu() -> float:
