@@ -35,9 +35,9 @@ def _amounts() -> list[Any]:
 
 def test_plain_amounts_parse_as_the_decimal_path(monkeypatch: pytest.MonkeyPatch) -> None:
     samples = _amounts()
-    assert money._plain_fen("500万元") == 500_000_000  # the short path takes plain amounts
+    assert money.plain_fen("500万元") == 500_000_000  # the short path takes plain amounts
     fast = [_outcome(lambda r: money.parse_amount(r, "rows[2].revenue"), r) for r in samples]
-    monkeypatch.setattr(money, "_plain_fen", lambda raw: None)
+    monkeypatch.setattr(money, "plain_fen", lambda raw: None)
     full = [_outcome(lambda r: money.parse_amount(r, "rows[2].revenue"), r) for r in samples]
     assert fast == full
     assert fast[samples.index("500万元")] == 500_000_000

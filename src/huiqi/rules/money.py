@@ -22,6 +22,7 @@ FEN_PER_YUAN = 100
 # Largest amount accepted: 10^13 yuan (10 万亿). Keeps fen x rate numerators far inside int64.
 MAX_YUAN = Decimal(10) ** 13
 MAX_FEN = int(MAX_YUAN) * FEN_PER_YUAN
+MAX_WHOLE_YUAN = int(MAX_YUAN)
 INT64_MAX = int(np.iinfo(np.int64).max)
 
 
@@ -48,7 +49,7 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
     """
     if isinstance(raw, bool) or raw is None:
         raise InputError.single(path, "number", f"应为金额（元），收到 {raw!r}")
-    fast = _plain_fen(raw)
+    fast = plain_fen(raw)
     if fast is not None:
         return fast
     if isinstance(raw, int):
@@ -85,11 +86,17 @@ def parse_amount(raw: Any, path: str, *, allow_negative: bool = False) -> int:
 _SCALE = {"": 100, "元": 100, "万": 1_000_000, "万元": 1_000_000}
 
 
-def _plain_fen(raw: Any) -> int | None:
+def plain_fen(raw: Any) -> int | None:
+    """Fen of a plain whole amount as most input is ("1234", "500万元", "500万", "1234元",
+    1234): exactly what `parse_amount` gives, without its Decimal work; None for anything
+    else (decimals, 亿, full-width digits, signs), which then takes the full parser."""
     if type(raw) is int:
-        return raw * FEN_PER_YUAN if 0 <= raw < 10**9 else None
+        return raw * FEN_PER_YUAN if 0 <= raw < MAX_WHOLE_YUAN else None
     if type(raw) is not str:
         return None
+    if raw.isascii() and raw.isdigit():
+        # at most 13 digits: below 10 万亿元, the parser's own bound
+        return int(raw) * FEN_PER_YUAN if len(raw) <= 13 else None
     digits = raw.rstrip("万元")
     if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit():
         scale = _SCALE.get(raw[len(digits) :])

@@ -26,7 +26,7 @@ from huiqi.platform.enterprises.schemas import YEAR_RANGE_ZH, year_in_range
 from huiqi.platform.errors import ApiError
 from huiqi.rules.credit_code import CHARSET, WEIGHTS, validate_credit_code
 from huiqi.rules.errors import InputError
-from huiqi.rules.money import FEN_PER_YUAN, MAX_YUAN, parse_amount
+from huiqi.rules.money import FEN_PER_YUAN, parse_amount, plain_fen
 
 _TRUE = {"1", "true", "是", "yes", "y", "t"}
 _FALSE = {"", "0", "false", "否", "no", "n", "f"}
@@ -108,30 +108,10 @@ def plain_valid_codes(texts: list[str]) -> np.ndarray:
     return ok
 
 
-def _amount_fast(v: Any) -> int | None:
-    """Fen of a plain whole amount ("1234", "500万元", "500万", "1234元", 1234), the same as
-    `parse_amount` gives; None for anything else (which then takes `parse_amount`)."""
-    if type(v) is int:
-        return v * FEN_PER_YUAN if 0 <= v < MAX_YUAN else None
-    if type(v) is not str:
-        return None
-    if v.isascii() and v.isdigit():
-        return int(v) * FEN_PER_YUAN if len(v) <= 13 else None
-    digits = v.rstrip("万元")
-    if 0 < len(digits) <= 9 and digits.isascii() and digits.isdigit():
-        scale = _SCALE.get(v[len(digits) :])
-        if scale is not None:
-            return int(digits) * scale
-    return None
-
-
-_SCALE = {"元": 100, "万": 1_000_000, "万元": 1_000_000}
-
-
 def _amounts_fast(values: list[Any]) -> list[int | None]:
-    """`_amount_fast` of a whole column; a column of text (every CSV) in Arrow's kernels."""
+    """`plain_fen` of a whole column; a column of text (every CSV) in Arrow's kernels."""
     if not values or not _all_text(values):
-        return [_amount_fast(v) for v in values]
+        return [plain_fen(v) for v in values]
     # from its buffers: pa.array() on a list would import pandas (seconds, once per process)
     encoded = [v.encode() for v in values]
     offsets = np.zeros(len(values) + 1, dtype=np.int32)
