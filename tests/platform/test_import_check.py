@@ -103,7 +103,7 @@ def test_columns_hold_what_the_records_hold() -> None:
 
     from openpyxl import Workbook
 
-    from huiqi.platform.tabular import read_columns, read_records
+    from huiqi.platform.tabular import iter_records, read_columns
 
     text = (
         "\ufeff统一社会信用代码,企业名称,,营业收入(元),企业名称\n"
@@ -121,7 +121,7 @@ def test_columns_hold_what_the_records_hold() -> None:
     wb.save(buf)
     aliases = {"营业收入（元）": "revenue"}
     for name, content in (("a.csv", text.encode()), ("a.xlsx", buf.getvalue())):
-        records = read_records(name, content, max_rows=10, aliases=aliases)
+        records = list(iter_records(name, content, max_rows=10, aliases=aliases))
         table = read_columns(name, content, max_rows=10, aliases=aliases)
         assert table.rows == [2, 4, 5]
         assert set(table.columns) == {"统一社会信用代码", "企业名称", "revenue"}

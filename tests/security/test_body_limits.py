@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from huiqi.platform.errors import ApiError
-from huiqi.platform.tabular import read_records
+from huiqi.platform.tabular import iter_records
 from tests.helpers.api import API, AsUser
 from tests.helpers.streaming import run, stream_to
 from tests.helpers.xlsx_bomb import many_rows_xlsx
@@ -79,7 +79,7 @@ def test_row_limit_is_applied_while_reading_with_little_memory() -> None:
     tracemalloc.start()
     try:
         with pytest.raises(ApiError) as caught:
-            read_records("r.xlsx", bomb, max_rows=5_000)
+            list(iter_records("r.xlsx", bomb, max_rows=5_000))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -87,12 +87,16 @@ def test_row_limit_is_applied_while_reading_with_little_memory() -> None:
     assert peak < 20 * MiB, peak
     # a declared size says it at once
     with pytest.raises(ApiError):
-        read_records("r.xlsx", many_rows_xlsx(1_000_000, declare_dimension=True), max_rows=5_000)
+        list(
+            iter_records(
+                "r.xlsx", many_rows_xlsx(1_000_000, declare_dimension=True), max_rows=5_000
+            )
+        )
 
 
 def test_csv_row_limit() -> None:
     text = "统一社会信用代码,企业名称\n" + "91420100MA4K5Q8U19,x\n" * 11
     with pytest.raises(ApiError) as caught:
-        read_records("r.csv", text.encode(), max_rows=10)
+        list(iter_records("r.csv", text.encode(), max_rows=10))
     assert caught.value.errors[0]["rule"] == "too_many_rows"
-    assert len(read_records("r.csv", text.encode(), max_rows=11)) == 11
+    assert len(list(iter_records("r.csv", text.encode(), max_rows=11))) == 11

@@ -10,7 +10,8 @@ streamed with a row limit.
   3 million rows took 28 s and 830 MB that way). The shared-strings part, which openpyxl keeps
   in memory whole, is bounded by its uncompressed size before anything is parsed.
 
-`iter_records` is the streaming form (importers that work in batches); `read_records` the list.
+`iter_records` is the streaming form (importers that work in batches); `read_columns` reads the
+whole table column by column.
 Errors are ApiError 422 naming the field "file" (or the row), in Chinese.
 """
 
@@ -190,17 +191,6 @@ def iter_records(
     keys = [_column(h, aliases) for h in header]
     for row in rows:
         yield {k: v for k, v in zip(keys, row, strict=False) if k}
-
-
-def read_records(
-    filename: str,
-    content: bytes,
-    *,
-    max_rows: int,
-    aliases: Mapping[str, str] | None = None,
-    path: str = "file",
-) -> list[dict[str, Any]]:
-    return list(iter_records(filename, content, max_rows=max_rows, aliases=aliases, path=path))
 
 
 @dataclass
