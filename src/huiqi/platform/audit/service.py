@@ -56,10 +56,6 @@ def jsonable(obj: Any) -> Any:
     return json.loads(canonical(obj)) if obj is not None else None
 
 
-def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical(body)).encode()).hexdigest()
-
-
 _PLAIN = frozenset({str, int, bool, type(None)})
 
 
@@ -91,6 +87,12 @@ def _canonical_bytes(obj: Any) -> bytes:
         except TypeError:
             pass
     return canonical(obj).encode()
+
+
+def entry_hash(prev_hash: str, body: dict[str, Any]) -> str:
+    """sha256 of the previous hash and the entry's canonical JSON (one entry, a bulk append
+    and `verify` all hash through here)."""
+    return hashlib.sha256(prev_hash.encode() + _canonical_bytes(body)).hexdigest()
 
 
 def _body(e: AuditEntry) -> dict[str, Any]:
@@ -180,7 +182,7 @@ def record_many(
             "before": before if json_ready else jsonable(before),
             "after": after if json_ready else jsonable(after),
         }
-        digest = hashlib.sha256(prev.encode() + _canonical_bytes(body)).hexdigest()
+        digest = entry_hash(prev, body)
         rows.append({**body, "prev_hash": prev, "hash": digest})
         prev = digest
     insert_rows(db, AuditEntry.__table__, rows)
